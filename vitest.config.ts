@@ -1,0 +1,26 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: fast unit tests beside the code, and end-to-end suites against the
+// real netns lab, which need root and run one file at a time (they share the kernel).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['agent/**/*.test.ts', 'collector/**/*.test.ts', 'shared/**/*.test.ts', 'cli/**/*.test.ts', 'test/unit/**/*.test.ts', 'test/lab/**/*.test.ts'],
+          exclude: ['**/node_modules/**', 'dist/**'],
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
