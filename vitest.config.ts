@@ -8,14 +8,14 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['agent/**/*.test.ts', 'collector/**/*.test.ts', 'shared/**/*.test.ts', 'cli/**/*.test.ts', 'test/unit/**/*.test.ts', 'test/lab/**/*.test.ts'],
+          include: ['agent/**/*.test.ts', 'collector/**/*.test.ts', 'shared/**/*.test.ts', 'cli/**/*.test.ts', 'test/unit/**/*.test.ts'],
           exclude: ['**/node_modules/**', 'dist/**'],
         },
       },
       {
         test: {
           name: 'e2e',
-          include: ['test/e2e/**/*.test.ts'],
+          include: ['test/lab/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,

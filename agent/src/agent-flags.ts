@@ -1,0 +1,20 @@
+// The agent's flags: data, validated once. Every flag also reads NETSENTRY_<FLAG>.
+import { isValidCidr, isValidIp } from '../../shared/src/cidr.ts';
+import { validateHostPort, type FlagSpecs } from '../../shared/src/flags.ts';
+
+export const agentFlags = {
+  'collector': { type: 'string', required: true, description: 'collector gRPC address HOST:PORT', validate: validateHostPort },
+  'node-name': { type: 'string', required: true, description: 'this node\'s Kubernetes name (downward API spec.nodeName)' },
+  'network': { type: 'string', default: 'host', choices: ['host', 'pod'], description: 'host: DaemonSet with hostNetwork; pod: on the pod network' },
+  'probe-listen': { type: 'string', default: '0.0.0.0:7946', description: 'where to answer UDP/TCP probes, HOST:PORT', validate: validateHostPort },
+  'overlay': { type: 'string', default: 'auto', choices: ['auto', 'flannel-vxlan', 'flannel-host-gw', 'none'], description: 'overlay kind to verify' },
+  'overlay-device': { type: 'string', description: 'overlay device name (default: detected flannel.<VNI>)' },
+  'pod-cidr': { type: 'list', description: 'this node\'s pod CIDR(s), comma-separated (default: from the pod bridge)', validate: (v) => (v.split(',').every((c) => isValidCidr(c.trim())) ? undefined : 'must be CIDRs such as 198.18.1.0/24') },
+  'underlay-ip': { type: 'string', description: 'this node\'s underlay IP (default: detected)', validate: (v) => (isValidIp(v) ? undefined : 'must be an IP address') },
+  'pod-bridge': { type: 'string', description: 'pod bridge device (default: cni0, else cbr0)' },
+  'verify-interval': { type: 'duration', default: '30s', description: 'slow periodic verification pass (netlink changes trigger one at once)' },
+  'netlink-debounce': { type: 'duration', default: '50ms', description: 'coalesce bursts of netlink changes into one verification' },
+  'reconnect-max-backoff': { type: 'duration', default: '30s', description: 'longest wait between reconnect attempts' },
+  'proc-root': { type: 'string', default: '/proc', description: 'procfs mount to read conntrack and sysctls from' },
+  'log-level': { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], description: 'log level' },
+} as const satisfies FlagSpecs;

@@ -1,0 +1,161 @@
+// The host agent: describes its node, verifies the overlay against the collector's peer set
+// on every netlink change, peer-set change and a slow periodic pass, and streams the result.
+import { create, equals } from '@bufbuild/protobuf';
+import {
+  ConnectRequestSchema,
+  HelloSchema,
+  type Hello,
+  type Peer,
+  type PeerSet,
+} from '../../shared/src/gen/netsentry/v1/collector_pb.js';
+import { Network, NodeReportSchema, type NodeReport } from '../../shared/src/gen/netsentry/v1/node_pb.js';
+import type { Logger } from '../../shared/src/logger.ts';
+import { version } from '../../shared/src/version.ts';
+import type { KernelReader } from './kernel/types.ts';
+import { describeSelf, type SelfOverrides } from './overlay/self-description.ts';
+import { getOverlayBackend } from './overlay/registry.ts';
+import { toOverlayDevice } from './overlay/overlay-device.ts';
+import { createNodeReportCollector } from './node-state/collect-node-report.ts';
+import type { Uplink } from './uplink/uplink.ts';
+
+export interface HostAgentOptions {
+  nodeName: string;
+  reader: KernelReader;
+  logger: Logger;
+  overrides: SelfOverrides;
+  probeAddress: string;
+  probePort: number;
+  verifyIntervalMs: number;
+  netlinkDebounceMs: number;
+}
+
+export interface HostAgent {
+  readonly hello: () => Hello;
+  onPeerSet(peerSet: PeerSet): void;
+  onConnected(heartbeatIntervalSeconds: number, reportIntervalSeconds: number): void;
+  onNetlinkChange(): void;
+  attach(uplink: Uplink): void;
+  stop(): void;
+}
+
+/** Comparable form of a report: what a reader of findings cares about, without timestamps. */
+function reportFingerprint(report: NodeReport): NodeReport {
+  return create(NodeReportSchema, {
+    overlay: report.overlay ? { ...report.overlay, durationSeconds: 0 } : undefined,
+    links: report.links,
+    unavailable: report.unavailable,
+    peerSetGeneration: report.peerSetGeneration,
+  });
+}
+
+export async function createHostAgent(options: HostAgentOptions): Promise<HostAgent> {
+  const log = options.logger.child({ component: 'host-agent' });
+  const [links, routes] = await Promise.all([options.reader.links(), options.reader.routes()]);
+  const self = describeSelf(links, routes, options.overrides);
+  for (const note of self.notes) log.info({ note }, 'node self-description');
+  const backend = getOverlayBackend(self.overlay.kind);
+  const collector = createNodeReportCollector({ reader: options.reader, backend, self, logger: options.logger, now: Date.now });
+  log.info(
+    { overlay: self.overlay.kind, device: self.overlay.name, vtepMac: self.overlay.vtepMac, podCidrs: self.podCidrs, underlayIp: self.underlayIp },
+    'host agent started',
+  );
+
+  let uplink: Uplink | undefined;
+  let peers: Peer[] = [];
+  let generation = 0n;
+  let lastSent: NodeReport | undefined;
+  let running = false;
+  let pendingTrigger: string | undefined;
+  let debounceTimer: NodeJS.Timeout | undefined;
+  let periodicTimer: NodeJS.Timeout | undefined;
+  let heartbeatTimer: NodeJS.Timeout | undefined;
+  let reportIntervalMs = 30_000;
+  let lastSentAt = 0;
+  const abort = new AbortController();
+
+  // One verification at a time; a trigger arriving meanwhile runs once more afterwards.
+  const verify = async (trigger: string): Promise<void> => {
+    if (running) {
+      pendingTrigger = pendingTrigger === undefined || trigger !== 'netlink' ? trigger : pendingTrigger;
+      return;
+    }
+    running = true;
+    try {
+      const report = await collector.collect(peers, generation, trigger, abort.signal);
+      const fingerprint = reportFingerprint(report);
+      const changed = !lastSent || !equals(NodeReportSchema, fingerprint, lastSent);
+      const due = Date.now() - lastSentAt >= reportIntervalMs;
+      if (changed || trigger !== 'netlink' || due) {
+        const sent = uplink?.send(create(ConnectRequestSchema, { payload: { case: 'nodeReport', value: report } })) ?? false;
+        if (sent) {
+          lastSent = fingerprint;
+          lastSentAt = Date.now();
+        }
+        if (changed) {
+          const problems = report.overlay?.problems.length ?? 0;
+          log.info({ trigger, peersChecked: report.overlay?.peersChecked ?? 0, peersWithProblems: problems, sent }, 'overlay verification changed');
+        }
+      }
+    } catch (err) {
+      if (!abort.signal.aborted) log.error({ err }, 'node report failed');
+    } finally {
+      running = false;
+      const next = pendingTrigger;
+      pendingTrigger = undefined;
+      if (next !== undefined && !abort.signal.aborted) void verify(next);
+    }
+  };
+
+  const schedulePeriodic = (): void => {
+    periodicTimer = setInterval(() => void verify('periodic'), options.verifyIntervalMs);
+    periodicTimer.unref();
+  };
+  schedulePeriodic();
+
+  const hello = (): Hello =>
+    create(HelloSchema, {
+      nodeName: options.nodeName,
+      network: Network.HOST,
+      addresses: self.underlayIp ? [self.underlayIp] : [],
+      podCidrs: self.podCidrs,
+      agentVersion: version,
+      probeAddress: options.probeAddress === '0.0.0.0' || options.probeAddress === '::' ? (self.underlayIp ?? '') : options.probeAddress,
+      probePort: options.probePort,
+      overlay: toOverlayDevice(self),
+    });
+
+  return {
+    hello,
+    attach: (u) => {
+      uplink = u;
+    },
+    onPeerSet: (peerSet) => {
+      peers = peerSet.peers.filter((peer) => peer.nodeName !== options.nodeName);
+      generation = peerSet.generation;
+      void verify('peer-set');
+    },
+    onConnected: (heartbeatIntervalSeconds, reportIntervalSeconds) => {
+      reportIntervalMs = Math.max(1, reportIntervalSeconds) * 1000;
+      lastSent = undefined;
+      if (heartbeatTimer) clearInterval(heartbeatTimer);
+      heartbeatTimer = setInterval(() => {
+        uplink?.send(create(ConnectRequestSchema, { payload: { case: 'heartbeat', value: { sentAtUnixMs: BigInt(Date.now()) } } }));
+      }, Math.max(1, heartbeatIntervalSeconds) * 1000);
+      heartbeatTimer.unref();
+      // Full state after every (re)connect: the collector may be new.
+      void verify('reconnect');
+    },
+    onNetlinkChange: () => {
+      if (debounceTimer) return;
+      debounceTimer = setTimeout(() => {
+        debounceTimer = undefined;
+        void verify('netlink');
+      }, options.netlinkDebounceMs);
+    },
+    stop: () => {
+      abort.abort();
+      for (const timer of [debounceTimer, periodicTimer]) if (timer) clearTimeout(timer);
+      if (heartbeatTimer) clearInterval(heartbeatTimer);
+    },
+  };
+}

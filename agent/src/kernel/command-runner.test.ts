@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { NetsentryError } from '../../../shared/src/errors.ts';
+import { checkBinaries, createCommandRunner, missingBinaryMessage, type CommandRunner } from './command-runner.ts';
+
+describe('createCommandRunner', () => {
+  const runner = createCommandRunner({ timeoutMs: 2000 });
+
+  it('returns stdout', async () => {
+    expect(await runner.run(['ip', '-V'])).toMatch(/iproute2/);
+  });
+
+  it('turns a missing binary into DEPENDENCY_MISSING with the package to install', async () => {
+    await expect(runner.run(['netsentry-no-such-binary'])).rejects.toMatchObject({ code: 'DEPENDENCY_MISSING', message: "'netsentry-no-such-binary' not found on PATH" });
+    expect(missingBinaryMessage('ip')).toBe("'ip' (iproute2) not found on PATH; install iproute2");
+  });
+
+  it('reports a failing command with its first stderr line', async () => {
+    await expect(runner.run(['ip', 'link', 'show', 'dev', 'nsl-no-such-dev'])).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: expect.stringMatching(/^'ip link show dev nsl-no-such-dev' failed: Device "nsl-no-such-dev" does not exist/),
+    });
+  });
+
+  it('times out', async () => {
+    const slow = createCommandRunner({ timeoutMs: 50 });
+    await expect(slow.run(['sleep', '5'])).rejects.toMatchObject({ code: 'TIMEOUT' });
+  });
+
+  it('honours an abort signal', async () => {
+    await expect(runner.run(['sleep', '5'], AbortSignal.timeout(30))).rejects.toMatchObject({ code: 'TIMEOUT', message: "'sleep 5' was aborted" });
+  });
+
+  it('reports output above maxBuffer', async () => {
+    const small = createCommandRunner({ timeoutMs: 2000, maxBufferBytes: 10 });
+    await expect(small.run(['ip', '-V'])).rejects.toMatchObject({ code: 'INTERNAL' });
+  });
+});
+
+describe('checkBinaries', () => {
+  it('returns versions when all binaries are present', async () => {
+    const found = await checkBinaries(createCommandRunner({ timeoutMs: 2000 }), ['ip', 'bridge']);
+    expect(found.map((f) => f.binary)).toEqual(['ip', 'bridge']);
+    expect(found[0]?.version).toMatch(/iproute2/);
+  });
+
+  it('names every missing binary in one error', async () => {
+    const fake: CommandRunner = {
+      run: async (argv) => {
+        throw new NetsentryError('DEPENDENCY_MISSING', `'${argv[0]}' gone`);
+      },
+    };
+    await expect(checkBinaries(fake, ['ip', 'bridge'])).rejects.toMatchObject({
+      code: 'DEPENDENCY_MISSING',
+      message: "'ip' (iproute2) not found on PATH; install iproute2; 'bridge' (iproute2) not found on PATH; install iproute2",
+    });
+  });
+});

@@ -1,0 +1,144 @@
+// The agent's one gRPC stream to the collector: hello first, then reports and heartbeats;
+// reconnects with jittered exponential backoff and re-sends full state after every reconnect.
+import { create } from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
+import {
+  ConnectRequestSchema,
+  type ConnectRequest,
+  type ConnectResponse,
+  type Hello,
+  type PeerSet,
+  type Welcome,
+} from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
+import type { Logger } from '../../../shared/src/logger.ts';
+import { connectPath, decodeResponse, encodeRequest, maxMessageBytes } from '../../../shared/src/wire.ts';
+import { createBackoff } from './backoff.ts';
+
+export interface UplinkOptions {
+  target: string;
+  logger: Logger;
+  /** Built fresh for every connection, so a changed node description is re-announced. */
+  hello: () => Hello;
+  onWelcome: (welcome: Welcome) => void;
+  onPeerSet: (peerSet: PeerSet) => void;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  random?: () => number;
+}
+
+export interface Uplink {
+  start(): void;
+  /** Sends when connected and welcomed; returns false otherwise (the caller re-sends full state on reconnect). */
+  send(message: ConnectRequest): boolean;
+  readonly connected: boolean;
+  stop(): Promise<void>;
+}
+
+// A stream that stayed up this long was a real connection: the next failure starts backoff afresh.
+const stableAfterMs = 10_000;
+
+export function createUplink(options: UplinkOptions): Uplink {
+  const log = options.logger.child({ component: 'uplink' });
+  const backoff = createBackoff({ initialMs: options.initialBackoffMs ?? 500, maxMs: options.maxBackoffMs ?? 30_000, random: options.random });
+  const client = new grpc.Client(options.target, grpc.credentials.createInsecure(), {
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.max_receive_message_length': 16 * maxMessageBytes,
+    'grpc.max_send_message_length': maxMessageBytes,
+    'grpc.initial_reconnect_backoff_ms': 500,
+    'grpc.max_reconnect_backoff_ms': 5_000,
+  });
+  let call: grpc.ClientDuplexStream<ConnectRequest, ConnectResponse> | undefined;
+  let welcomed = false;
+  let stopped = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let failuresSinceConnected = 0;
+  let connectedAt = 0;
+
+  const scheduleReconnect = (why: string): void => {
+    if (stopped || retryTimer) return;
+    const up = connectedAt > 0 && Date.now() - connectedAt > stableAfterMs;
+    if (up) backoff.reset();
+    connectedAt = 0;
+    failuresSinceConnected++;
+    const delay = backoff.next();
+    // No spam while the collector is away: the first failure, then every power of two.
+    if ((failuresSinceConnected & (failuresSinceConnected - 1)) === 0) {
+      log.warn({ target: options.target, reason: why, failures: failuresSinceConnected, retryInMs: delay }, 'collector stream down; retrying');
+    }
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      connect();
+    }, delay);
+  };
+
+  const connect = (): void => {
+    if (stopped) return;
+    welcomed = false;
+    const stream = client.makeBidiStreamRequest(connectPath, encodeRequest, decodeResponse);
+    call = stream;
+    let ended = false;
+    const end = (why: string): void => {
+      if (ended) return;
+      ended = true;
+      if (call === stream) {
+        call = undefined;
+        welcomed = false;
+      }
+      scheduleReconnect(why);
+    };
+    stream.on('data', (message: ConnectResponse) => {
+      switch (message.payload.case) {
+        case 'welcome':
+          welcomed = true;
+          connectedAt = Date.now();
+          if (failuresSinceConnected > 0) log.info({ target: options.target, failures: failuresSinceConnected }, 'collector stream restored');
+          else log.info({ target: options.target }, 'connected to collector');
+          failuresSinceConnected = 0;
+          backoff.reset();
+          options.onWelcome(message.payload.value);
+          return;
+        case 'peerSet':
+          options.onPeerSet(message.payload.value);
+          return;
+        default:
+          return;
+      }
+    });
+    stream.on('status', (status: grpc.StatusObject) => {
+      if (status.code === grpc.status.INVALID_ARGUMENT || status.code === grpc.status.FAILED_PRECONDITION) {
+        log.error({ code: grpc.status[status.code], details: status.details }, 'collector refused this agent');
+      }
+      end(`${grpc.status[status.code] ?? status.code}: ${status.details}`);
+    });
+    stream.on('error', (err: grpc.ServiceError) => end(`${grpc.status[err.code] ?? err.code}: ${err.details ?? err.message}`));
+    stream.on('end', () => end('stream ended by collector'));
+    stream.write(create(ConnectRequestSchema, { payload: { case: 'hello', value: options.hello() } }));
+  };
+
+  return {
+    start: connect,
+    send: (message) => {
+      if (!call || !welcomed) return false;
+      call.write(message);
+      return true;
+    },
+    get connected() {
+      return welcomed;
+    },
+    stop: async () => {
+      stopped = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      const current = call;
+      call = undefined;
+      if (current) {
+        current.end();
+        // Give the half-close a moment to reach the collector before the channel goes.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        current.cancel();
+      }
+      client.close();
+    },
+  };
+}

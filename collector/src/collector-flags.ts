@@ -1,0 +1,15 @@
+// The collector's flags: data, validated once. Every flag also reads NETSENTRY_<FLAG>.
+import { validateHostPort, type FlagSpecs } from '../../shared/src/flags.ts';
+
+export const collectorFlags = {
+  'grpc-listen': { type: 'string', default: '0.0.0.0:7443', description: 'gRPC address agents connect to, HOST:PORT', validate: validateHostPort },
+  'http-listen': { type: 'string', default: '0.0.0.0:8080', description: 'HTTP address for /metrics, /api/v1 and the page, HOST:PORT', validate: validateHostPort },
+  'heartbeat-interval': { type: 'duration', default: '5s', description: 'how often agents send a heartbeat' },
+  'report-interval': { type: 'duration', default: '30s', description: 'how often agents re-send a full node report when nothing changed' },
+  'agent-missing-after': { type: 'duration', default: '20s', description: 'a node whose agent is silent this long gets an AgentMissing finding' },
+  'node-expiry': { type: 'duration', default: '10m', description: 'a node silent this long is forgotten and leaves every peer set' },
+  'peer-set-debounce': { type: 'duration', default: '200ms', description: 'coalesce membership changes into one peer-set push' },
+  'resolved-retention': { type: 'duration', default: '15m', description: 'how long resolved findings stay visible in ?state=all' },
+  'shutdown-grace': { type: 'duration', default: '5s', description: 'how long SIGTERM waits for streams to drain' },
+  'log-level': { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], description: 'log level' },
+} as const satisfies FlagSpecs;

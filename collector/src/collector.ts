@@ -1,0 +1,61 @@
+// Wires the collector together: model ← ingest; model → findings engine → metrics and HTTP.
+import type { Logger } from '../../shared/src/logger.ts';
+import type { ParsedFlags } from '../../shared/src/flags.ts';
+import type { collectorFlags } from './collector-flags.ts';
+import { createClusterModel } from './model/cluster-model.ts';
+import { createFindingsEngine } from './findings/findings-engine.ts';
+import { defaultDetectors } from './detectors/index.ts';
+import { createCollectorMetrics } from './metrics/collector-metrics.ts';
+import { buildServer } from './http/build-server.ts';
+import { createIngestServer } from './ingest/ingest-server.ts';
+
+export interface Collector {
+  listen(grpc: { host: string; port: number }, http: { host: string; port: number }): Promise<{ grpcPort: number; httpPort: number }>;
+  shutdown(graceMs: number): Promise<void>;
+}
+
+export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags>; logger: Logger }): Collector {
+  const { flags, logger } = deps;
+  const now = Date.now;
+  const model = createClusterModel({ now, nodeExpiryMs: flags.nodeExpiry });
+  const findings = createFindingsEngine({
+    model,
+    detectors: defaultDetectors({ agentMissingAfterMs: flags.agentMissingAfter }),
+    now,
+    logger,
+    resolvedRetentionMs: flags.resolvedRetention,
+  });
+  const metrics = createCollectorMetrics({ model, findings });
+  findings.onEvaluated?.((seconds: number) => metrics.observeDetectorRun(seconds));
+  let ready = false;
+  const ingest = createIngestServer({
+    model,
+    metrics,
+    logger,
+    heartbeatIntervalSeconds: Math.max(1, Math.round(flags.heartbeatInterval / 1000)),
+    reportIntervalSeconds: Math.max(1, Math.round(flags.reportInterval / 1000)),
+    peerSetDebounceMs: flags.peerSetDebounce,
+    helloTimeoutMs: 10_000,
+  });
+  const app = buildServer({ model, findings, metrics, logger, isReady: () => ready });
+  const expiryTimer = setInterval(() => model.expire(), 10_000);
+  expiryTimer.unref();
+
+  return {
+    listen: async (grpcAddress, httpAddress) => {
+      findings.start();
+      const grpcPort = await ingest.listen(grpcAddress.host, grpcAddress.port);
+      await app.listen({ host: httpAddress.host, port: httpAddress.port });
+      const address = app.server.address();
+      ready = true;
+      return { grpcPort, httpPort: typeof address === 'object' && address ? address.port : httpAddress.port };
+    },
+    shutdown: async (graceMs) => {
+      ready = false;
+      clearInterval(expiryTimer);
+      await ingest.shutdown(graceMs);
+      findings.stop();
+      await app.close();
+    },
+  };
+}

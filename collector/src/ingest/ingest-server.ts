@@ -1,0 +1,201 @@
+// gRPC ingest: one Connect stream per agent. Hellos are validated before they touch the
+// model; peer sets are pushed (debounced) whenever membership changes.
+import { randomUUID } from 'node:crypto';
+import { create } from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
+import {
+  ConnectResponseSchema,
+  type ConnectRequest,
+  type ConnectResponse,
+} from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
+import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import type { Logger } from '../../../shared/src/logger.ts';
+import { version } from '../../../shared/src/version.ts';
+import { collectorServiceDefinition, maxMessageBytes } from '../../../shared/src/wire.ts';
+import type { AgentKey, ClusterModel } from '../model/cluster-model.ts';
+import { validateHello } from './validate-hello.ts';
+import { validateNodeReport } from './validate-report.ts';
+
+export interface IngestMetrics {
+  streamError(reason: string): void;
+  agentConnected(network: 'host' | 'pod'): void;
+  messageReceived(type: string): void;
+}
+
+export interface IngestServerOptions {
+  model: ClusterModel;
+  metrics: IngestMetrics;
+  logger: Logger;
+  heartbeatIntervalSeconds: number;
+  reportIntervalSeconds: number;
+  /** Membership changes arrive in bursts (a rollout); one push per burst. */
+  peerSetDebounceMs: number;
+  /** A stream that has not said hello by then is closed. */
+  helloTimeoutMs: number;
+}
+
+export interface IngestServer {
+  /** Binds and starts serving; resolves to the bound port. */
+  listen(host: string, port: number): Promise<number>;
+  /** Stops accepting streams, ends the open ones, and waits up to graceMs. */
+  shutdown(graceMs: number): Promise<void>;
+  connectedStreams(): number;
+}
+
+type Call = grpc.ServerDuplexStream<ConnectRequest, ConnectResponse>;
+
+interface AgentStream {
+  readonly id: string;
+  readonly key: AgentKey;
+  readonly call: Call;
+  sentGeneration: bigint;
+}
+
+const networkName = (network: Network): 'host' | 'pod' => (network === Network.POD ? 'pod' : 'host');
+
+export function createIngestServer(options: IngestServerOptions): IngestServer {
+  const { model, metrics, logger } = options;
+  const log = logger.child({ component: 'ingest' });
+  const streams = new Map<string, AgentStream>();
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': maxMessageBytes,
+    'grpc.max_send_message_length': 16 * maxMessageBytes,
+    // Agents ping every 30 s; accept that, refuse anything chattier.
+    'grpc.keepalive_time_ms': 60_000,
+    'grpc.keepalive_timeout_ms': 20_000,
+    'grpc.http2.min_ping_interval_without_data_ms': 20_000,
+    'grpc.keepalive_permit_without_calls': 1,
+  });
+
+  const send = (stream: AgentStream, message: ConnectResponse): void => {
+    if (!stream.call.writable) return;
+    stream.call.write(message);
+  };
+
+  const pushPeerSet = (stream: AgentStream): void => {
+    const peerSet = model.peerSetFor(stream.key);
+    stream.sentGeneration = peerSet.generation;
+    send(stream, create(ConnectResponseSchema, { payload: { case: 'peerSet', value: peerSet } }));
+  };
+
+  let pushTimer: NodeJS.Timeout | undefined;
+  const unsubscribe = model.onMembershipChange(() => {
+    if (pushTimer) return;
+    pushTimer = setTimeout(() => {
+      pushTimer = undefined;
+      for (const stream of streams.values()) if (stream.sentGeneration !== model.membershipGeneration) pushPeerSet(stream);
+    }, options.peerSetDebounceMs);
+  });
+
+  const refuse = (call: Call, code: grpc.status, reason: string, details: string): void => {
+    metrics.streamError(reason);
+    log.warn({ peer: call.getPeer(), reason, details }, 'refused agent stream');
+    call.emit('error', { code, details });
+  };
+
+  const handleConnect = (call: Call): void => {
+    const id = randomUUID();
+    let stream: AgentStream | undefined;
+    const helloTimer = setTimeout(() => {
+      if (!stream) refuse(call, grpc.status.DEADLINE_EXCEEDED, 'hello_timeout', `no hello within ${options.helloTimeoutMs} ms`);
+    }, options.helloTimeoutMs);
+
+    const onHello = (message: ConnectRequest & { payload: { case: 'hello' } }): void => {
+      const hello = message.payload.value;
+      const problem = validateHello(hello);
+      if (problem) return refuse(call, grpc.status.INVALID_ARGUMENT, 'invalid_hello', problem);
+      clearTimeout(helloTimer);
+      const key: AgentKey = { node: hello.nodeName, network: networkName(hello.network) };
+      for (const other of streams.values()) {
+        if (other.key.node === key.node && other.key.network === key.network) {
+          log.warn({ node: key.node, network: key.network, previousPeer: other.call.getPeer(), peer: call.getPeer() }, 'a second agent claimed this node; replacing the first');
+          streams.delete(other.id);
+          other.call.emit('error', { code: grpc.status.ABORTED, details: 'replaced by a newer connection for the same node and network' });
+        }
+      }
+      stream = { id, key, call, sentGeneration: -1n };
+      streams.set(id, stream);
+      model.agentConnected(hello, { connectionId: id, peerAddress: call.getPeer() });
+      metrics.agentConnected(key.network);
+      log.info({ node: key.node, network: key.network, peer: call.getPeer(), agentVersion: hello.agentVersion }, 'agent connected');
+      send(stream, create(ConnectResponseSchema, {
+        payload: {
+          case: 'welcome',
+          value: { collectorVersion: version, heartbeatIntervalSeconds: options.heartbeatIntervalSeconds, reportIntervalSeconds: options.reportIntervalSeconds },
+        },
+      }));
+      pushPeerSet(stream);
+    };
+
+    call.on('data', (message: ConnectRequest) => {
+      metrics.messageReceived(message.payload.case ?? 'empty');
+      if (message.payload.case === 'hello') {
+        if (stream) return refuse(call, grpc.status.FAILED_PRECONDITION, 'duplicate_hello', 'hello was already sent on this stream');
+        return onHello(message as ConnectRequest & { payload: { case: 'hello' } });
+      }
+      if (!stream) return refuse(call, grpc.status.FAILED_PRECONDITION, 'no_hello', `the first message must be a hello, got ${message.payload.case ?? 'an empty message'}`);
+      switch (message.payload.case) {
+        case 'nodeReport': {
+          const problem = validateNodeReport(message.payload.value);
+          if (problem) return refuse(call, grpc.status.INVALID_ARGUMENT, 'invalid_report', problem);
+          model.agentReport(stream.key, message.payload.value);
+          return;
+        }
+        case 'heartbeat':
+          model.agentHeartbeat(stream.key);
+          return;
+        case 'probeBatch':
+          // Probe results are folded in by the mesh-probe detectors; until then they count as liveness.
+          model.agentHeartbeat(stream.key);
+          return;
+        default:
+          return refuse(call, grpc.status.INVALID_ARGUMENT, 'empty_message', 'message has no payload');
+      }
+    });
+
+    const closed = (): void => {
+      clearTimeout(helloTimer);
+      if (!stream || !streams.has(stream.id)) return;
+      streams.delete(stream.id);
+      model.agentDisconnected(stream.key, stream.id);
+      log.info({ node: stream.key.node, network: stream.key.network }, 'agent disconnected');
+    };
+    call.on('end', () => {
+      closed();
+      call.end();
+    });
+    call.on('cancelled', closed);
+    call.on('close', closed);
+    call.on('error', (err: Error) => {
+      metrics.streamError('stream_error');
+      log.debug({ err }, 'agent stream error');
+      closed();
+    });
+  };
+
+  server.addService(collectorServiceDefinition, { connect: handleConnect });
+
+  return {
+    listen: (host, port) =>
+      new Promise((resolve, reject) => {
+        const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+        server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+      }),
+    shutdown: async (graceMs) => {
+      unsubscribe();
+      if (pushTimer) clearTimeout(pushTimer);
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        for (const stream of streams.values()) stream.call.end();
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+    },
+    connectedStreams: () => streams.size,
+  };
+}

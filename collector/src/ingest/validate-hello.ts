@@ -1,0 +1,34 @@
+// Every field of a Hello is checked before it touches the model; the first problem is returned.
+import type { Hello } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
+import { Network, OverlayKind } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import { isValidCidr, isValidIp, isValidMac } from '../../../shared/src/cidr.ts';
+
+// Kubernetes node names are DNS-1123 subdomains: at most 253 characters.
+const nodeNamePattern = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const maxAddresses = 16;
+const maxPodCidrs = 8;
+
+export function validateHello(hello: Hello): string | undefined {
+  if (hello.nodeName === '') return 'hello.node_name is empty';
+  if (!nodeNamePattern.test(hello.nodeName)) return `hello.node_name '${hello.nodeName.slice(0, 64)}' is not a valid Kubernetes node name`;
+  if (hello.network !== Network.HOST && hello.network !== Network.POD) return 'hello.network must be NETWORK_HOST or NETWORK_POD';
+  if (hello.addresses.length === 0) return 'hello.addresses is empty';
+  if (hello.addresses.length > maxAddresses) return `hello.addresses has more than ${maxAddresses} entries`;
+  for (const address of hello.addresses) if (!isValidIp(address)) return `hello.addresses: '${address.slice(0, 64)}' is not an IP address`;
+  if (hello.podCidrs.length > maxPodCidrs) return `hello.pod_cidrs has more than ${maxPodCidrs} entries`;
+  for (const cidr of hello.podCidrs) if (!isValidCidr(cidr)) return `hello.pod_cidrs: '${cidr.slice(0, 64)}' is not a valid CIDR`;
+  if (hello.probeAddress !== '' && !isValidIp(hello.probeAddress)) return `hello.probe_address '${hello.probeAddress.slice(0, 64)}' is not an IP address`;
+  if (hello.probePort > 65535) return 'hello.probe_port is out of range';
+  if (hello.agentVersion.length > 64) return 'hello.agent_version is longer than 64 characters';
+  const overlay = hello.overlay;
+  if (overlay) {
+    if (overlay.name.length > 15) return `hello.overlay.name '${overlay.name.slice(0, 64)}' is longer than a Linux interface name`;
+    if (overlay.kind === OverlayKind.FLANNEL_VXLAN) {
+      if (!isValidMac(overlay.vtepMac)) return `hello.overlay.vtep_mac '${overlay.vtepMac.slice(0, 64)}' is not a MAC address`;
+      if (overlay.vtepIp !== '' && !isValidIp(overlay.vtepIp)) return `hello.overlay.vtep_ip '${overlay.vtepIp.slice(0, 64)}' is not an IP address`;
+    }
+    if (overlay.vni > 0xffffff) return 'hello.overlay.vni is out of range';
+    if (overlay.port > 65535) return 'hello.overlay.port is out of range';
+  }
+  return undefined;
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what the demo and the tests need on a fresh Debian machine; idempotent and quiet when done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "setup: the lab builds network namespaces and needs root; re-run with sudo" >&2
+  exit 1
+fi
+
+# Debian packages: command → package.
+declare -A wanted=(
+  [ip]=iproute2
+  [bridge]=iproute2
+  [setpriv]=util-linux
+  [ping]=iputils-ping
+  [nft]=nftables
+)
+missing=()
+for cmd in "${!wanted[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${wanted[$cmd]}")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${missing[@]}" | sort -u) >/dev/null
+fi
+
+# npm dependencies, including Node 24 itself (the `node` package puts it in node_modules/.bin).
+if [[ ! -x node_modules/.bin/node || ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+node_modules/.bin/node --version >/dev/null

@@ -1,0 +1,152 @@
+// Starts the real thing in the lab: the collector in the root namespace on the lab's
+// underlay address, one host agent per node namespace as uid 65534 without capabilities.
+import { fileURLToPath } from 'node:url';
+import { createLab, type Lab, type LabProcess } from '../lab/lab.ts';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const nodeBinary = process.execPath;
+export const agentEntry = `${repoRoot}agent/src/main.ts`;
+export const collectorEntry = `${repoRoot}collector/src/main.ts`;
+
+export interface Finding {
+  id: string;
+  kind: string;
+  severity: string;
+  nodes: string[];
+  peer?: string;
+  summary: string;
+  evidence: string[];
+  remediation: string[];
+  since: string;
+  explains: string[];
+  state?: string;
+}
+
+export interface Stack {
+  lab: Lab;
+  collector: LabProcess;
+  httpUrl: string;
+  grpcTarget: string;
+  agents: Map<string, LabProcess>;
+  startAgent(node: string, extraArgs?: string[]): Promise<LabProcess>;
+  stopAgent(node: string, signal?: NodeJS.Signals): Promise<void>;
+  findings(state?: 'open' | 'all'): Promise<Finding[]>;
+  metrics(): Promise<string>;
+  getJson<T>(path: string): Promise<T>;
+  teardown(): Promise<void>;
+}
+
+export interface StackOptions {
+  nodes?: number;
+  collectorArgs?: string[];
+  agentArgs?: string[];
+  logger?: { info(...args: unknown[]): void };
+}
+
+/** Polls until `check` returns a value other than undefined/false, or throws after timeoutMs. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 15_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/** Waits for a JSON log line with the given msg in a process's output and returns it. */
+export async function waitForLogLine(proc: LabProcess, msg: string, timeoutMs = 15_000): Promise<Record<string, unknown>> {
+  return waitFor(`log line '${msg}' from ${proc.name}`, async () => {
+    for (const line of proc.output().split('\n')) {
+      if (!line.startsWith('{')) continue;
+      try {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        if (entry.msg === msg) return entry;
+      } catch {
+        // partial line
+      }
+    }
+    return undefined;
+  }, timeoutMs);
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const lab = await createLab({ nodes: options.nodes ?? 4, logger: options.logger });
+  try {
+    const collector = lab.start(null, [
+      nodeBinary, collectorEntry,
+      '--grpc-listen', `${lab.underlayGatewayIp}:0`,
+      '--http-listen', '127.0.0.1:0',
+      '--peer-set-debounce', '50ms',
+      ...(options.collectorArgs ?? []),
+    ], { name: 'collector' });
+    const started = await waitForLogLine(collector, 'collector started');
+    const grpcTarget = `${lab.underlayGatewayIp}:${String(started.grpcPort)}`;
+    const httpUrl = `http://127.0.0.1:${String(started.httpPort)}`;
+    const agents = new Map<string, LabProcess>();
+
+    const startAgent = async (node: string, extraArgs: string[] = []): Promise<LabProcess> => {
+      const labNode = lab.node(node);
+      const proc = lab.start(labNode.ns, [
+        nodeBinary, agentEntry,
+        '--collector', grpcTarget,
+        '--node-name', node,
+        '--network', 'host',
+        '--probe-listen', `${labNode.underlayIp}:7946`,
+        ...(options.agentArgs ?? []),
+        ...extraArgs,
+      ], { name: `agent-${node}`, uid: 65534 });
+      agents.set(node, proc);
+      await waitForLogLine(proc, 'agent started');
+      return proc;
+    };
+
+    const getJson = async <T>(path: string): Promise<T> => {
+      const response = await fetch(`${httpUrl}${path}`, { signal: AbortSignal.timeout(5_000) });
+      if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+      return (await response.json()) as T;
+    };
+
+    await Promise.all(lab.nodes.map((n) => startAgent(n.name)));
+
+    return {
+      lab,
+      collector,
+      httpUrl,
+      grpcTarget,
+      agents,
+      startAgent,
+      stopAgent: async (node, signal = 'SIGTERM') => {
+        const proc = agents.get(node);
+        if (!proc) return;
+        await proc.stop(signal);
+        agents.delete(node);
+      },
+      findings: async (state = 'open') => (await getJson<{ findings: Finding[] }>(`/api/v1/findings?state=${state}`)).findings,
+      metrics: async () => {
+        const response = await fetch(`${httpUrl}/metrics`, { signal: AbortSignal.timeout(5_000) });
+        return response.text();
+      },
+      getJson,
+      teardown: () => lab.teardown(),
+    };
+  } catch (err) {
+    await lab.teardown();
+    throw err;
+  }
+}
+
+/** Reads one sample value from Prometheus text exposition, e.g. metricValue(text, 'x', {node: 'node-2'}). */
+export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const matches = Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`));
+    if (matches) return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return undefined;
+}
