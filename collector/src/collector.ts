@@ -20,7 +20,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
   const model = createClusterModel({ now, nodeExpiryMs: flags.nodeExpiry });
   const findings = createFindingsEngine({
     model,
-    detectors: defaultDetectors({ agentMissingAfterMs: flags.agentMissingAfter }),
+    detectors: defaultDetectors({ agentMissingAfterMs: flags.agentMissingAfter, heartbeatIntervalMs: flags.heartbeatInterval }),
     now,
     logger,
     resolvedRetentionMs: flags.resolvedRetention,

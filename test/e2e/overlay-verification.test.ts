@@ -78,7 +78,7 @@ describe('overlay verification in a 4-node lab', () => {
   }, 30_000);
 
   it('refuses a hello with an empty node name or an invalid CIDR with INVALID_ARGUMENT and keeps serving', async () => {
-    const client = new grpc.Client(stack.grpcTarget, grpc.credentials.createInsecure());
+    const client = new grpc.Client(stack.grpcFromTest, grpc.credentials.createInsecure());
     const helloStatus = (hello: Record<string, unknown>) =>
       new Promise<grpc.StatusObject>((resolve) => {
         const call = client.makeBidiStreamRequest<ConnectRequest, ConnectResponse>(connectPath, encodeRequest, decodeResponse);

@@ -2,6 +2,7 @@
 // underlay address, one host agent per node namespace as uid 65534 without capabilities.
 import { fileURLToPath } from 'node:url';
 import { createLab, type Lab, type LabProcess } from '../lab/lab.ts';
+import { forwardNamespacePort, type ForwardedPort } from './namespace-port.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const nodeBinary = process.execPath;
@@ -26,7 +27,10 @@ export interface Stack {
   lab: Lab;
   collector: LabProcess;
   httpUrl: string;
+  /** The collector's gRPC address as the agents see it (192.0.2.1:port). */
   grpcTarget: string;
+  /** The same port as the test process (root namespace) reaches it. */
+  grpcFromTest: string;
   agents: Map<string, LabProcess>;
   startAgent(node: string, extraArgs?: string[]): Promise<LabProcess>;
   stopAgent(node: string, signal?: NodeJS.Signals): Promise<void>;
@@ -77,17 +81,27 @@ export async function waitForLogLine(proc: LabProcess, msg: string, timeoutMs = 
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const lab = await createLab({ nodes: options.nodes ?? 4, logger: options.logger });
+  const forwards: ForwardedPort[] = [];
   try {
-    const collector = lab.start(null, [
+    // The collector lives where 192.0.2.1 lives: the root namespace or the lab's gateway namespace.
+    const collector = lab.start(lab.gatewayNs, [
       nodeBinary, collectorEntry,
       '--grpc-listen', `${lab.underlayGatewayIp}:0`,
-      '--http-listen', '127.0.0.1:0',
+      '--http-listen', `${lab.underlayGatewayIp}:0`,
       '--peer-set-debounce', '50ms',
       ...(options.collectorArgs ?? []),
     ], { name: 'collector' });
     const started = await waitForLogLine(collector, 'collector started');
     const grpcTarget = `${lab.underlayGatewayIp}:${String(started.grpcPort)}`;
-    const httpUrl = `http://127.0.0.1:${String(started.httpPort)}`;
+    // The test process (root namespace) reaches both ports through 127.0.0.1 relays.
+    const reach = async (port: number): Promise<{ host: string; url: string }> => {
+      if (lab.gatewayNs === null) return { host: `${lab.underlayGatewayIp}:${port}`, url: `http://${lab.underlayGatewayIp}:${port}` };
+      const forward = await forwardNamespacePort(lab, lab.gatewayNs, lab.underlayGatewayIp, port);
+      forwards.push(forward);
+      return { host: `127.0.0.1:${forward.port}`, url: forward.url };
+    };
+    const httpUrl = (await reach(Number(started.httpPort))).url;
+    const grpcFromTest = (await reach(Number(started.grpcPort))).host;
     const agents = new Map<string, LabProcess>();
 
     const startAgent = async (node: string, extraArgs: string[] = []): Promise<LabProcess> => {
@@ -119,6 +133,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       collector,
       httpUrl,
       grpcTarget,
+      grpcFromTest,
       agents,
       startAgent,
       stopAgent: async (node, signal = 'SIGTERM') => {
@@ -133,9 +148,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         return response.text();
       },
       getJson,
-      teardown: () => lab.teardown(),
+      teardown: async () => {
+        await Promise.allSettled(forwards.map((f) => f.close()));
+        await lab.teardown();
+      },
     };
   } catch (err) {
+    await Promise.allSettled(forwards.map((f) => f.close()));
     await lab.teardown();
     throw err;
   }

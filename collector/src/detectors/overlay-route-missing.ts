@@ -1,0 +1,78 @@
+// OverlayRouteMissing: a node's route / neighbor / FDB chain to one or more peers is missing
+// or wrong (seed 002). One finding per node, naming the node, not N broken pairs.
+import { OverlayKind, Problem, type PartProblem, type PeerProblem } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import type { ClusterSnapshot, NodeState } from '../model/cluster-snapshot.ts';
+import { overlayPartName, problemName } from '../model/wire-names.ts';
+import { findingId, plural, type DetectorConfig, type FindingCandidate } from './finding-candidate.ts';
+
+export const overlayRouteMissingKind = 'OverlayRouteMissing';
+
+/** Evidence lines stay readable on a 5,000-node cluster. */
+const maxPeerLines = 20;
+
+export function describePart(part: PartProblem): string {
+  const name = overlayPartName(part.part);
+  if (part.problem === Problem.MISSING) return `${name} missing (expected ${part.expected})`;
+  return `${name} ${problemName(part.problem)}: expected ${part.expected}, found ${part.actual}`;
+}
+
+export function describePeerProblem(problem: PeerProblem): string {
+  return `${problem.peer}: ${problem.parts.map(describePart).join('; ')}`;
+}
+
+function remediation(node: string, kind: OverlayKind, device: string): string[] {
+  const flannelPod = `kubectl -n kube-flannel get pods -o wide --field-selector spec.nodeName=${node}`;
+  const common = [
+    `Check the flannel pod on ${node}: ${flannelPod} (older installs run it in kube-system with label app=flannel).`,
+    `Read its logs, including the previous container: kubectl -n kube-flannel logs <flannel-pod> --previous; a crash after "Received Subnet Event" ("Waiting for all goroutines to exit") leaves the pod Running without routes.`,
+  ];
+  const inspect =
+    kind === OverlayKind.FLANNEL_HOST_GW
+      ? [`On ${node}, compare the routing table with the evidence: ip route show | grep <peer pod CIDR>; each peer's pod CIDR must route via that peer's node IP.`]
+      : [
+          `On ${node}, compare the kernel state with the evidence: ip route show dev ${device}; ip neigh show dev ${device}; bridge fdb show dev ${device}.`,
+        ];
+  return [
+    ...common,
+    ...inspect,
+    `Restart the flannel pod on ${node} so it re-programs the overlay: kubectl -n kube-flannel delete pod <flannel-pod>; flannel never re-checks these entries, so a lost one stays lost until then.`,
+    `Until it is fixed, pods on ${node} cannot reach pods on the peers named above (DNS to CoreDNS on those nodes times out); cordon ${node} if the repair has to wait.`,
+    'This finding resolves by itself within seconds of the repair, when the node agent re-verifies the overlay.',
+  ];
+}
+
+function detectNode(node: NodeState): FindingCandidate | undefined {
+  const agent = node.hostAgent;
+  const overlay = agent?.report?.overlay;
+  if (!agent?.connected || !overlay || overlay.problems.length === 0) return undefined;
+  const problems = [...overlay.problems].sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0));
+  const partNames = [...new Set(problems.flatMap((p) => p.parts.map((part) => overlayPartName(part.part))))];
+  const allMissing = problems.every((p) => p.parts.every((part) => part.problem === Problem.MISSING));
+  const checked = Math.max(overlay.peersChecked, problems.length);
+  const single = problems.length === 1 ? problems[0] : undefined;
+  const target = single ? `${single.peer} (1 of ${plural(checked, 'peer')}` : `${problems.length} of ${plural(checked, 'peer')} (`;
+  const summary = `${node.name} ${allMissing ? 'is missing overlay routes to' : 'has wrong overlay entries toward'} ${target}${single ? ': ' : ''}${partNames.join(', ')})`;
+  const evidence = problems.slice(0, maxPeerLines).map(describePeerProblem);
+  if (problems.length > maxPeerLines) evidence.push(`… and ${problems.length - maxPeerLines} more peers (GET /api/v1/nodes has every one)`);
+  const kind = overlay.kind !== OverlayKind.UNSPECIFIED ? overlay.kind : (agent.hello.overlay?.kind ?? OverlayKind.FLANNEL_VXLAN);
+  return {
+    id: findingId(overlayRouteMissingKind, node.name),
+    kind: overlayRouteMissingKind,
+    severity: 'critical',
+    nodes: [node.name],
+    ...(single ? { peer: single.peer } : {}),
+    summary,
+    evidence,
+    remediation: remediation(node.name, kind, agent.hello.overlay?.name || 'flannel.1'),
+    explains: [],
+  };
+}
+
+export function detectOverlayRouteMissing(snapshot: ClusterSnapshot, _config: DetectorConfig): FindingCandidate[] {
+  const findings: FindingCandidate[] = [];
+  for (const node of snapshot.nodes) {
+    const finding = detectNode(node);
+    if (finding) findings.push(finding);
+  }
+  return findings;
+}

@@ -1,0 +1,143 @@
+// Runs the detectors over model snapshots and keeps findings with a life cycle: a new
+// candidate opens (since = now), an open finding no detector produces any more resolves and
+// stays visible for resolvedRetentionMs, evidence updates in place while open.
+// Re-evaluates on model changes (debounced) and on a tick, for time-based kinds (AgentMissing).
+import type { Logger } from '../../../shared/src/logger.ts';
+import type { Detector, FindingCandidate } from '../detectors/finding-candidate.ts';
+import type { ClusterModel } from '../model/cluster-model.ts';
+import { sameCandidate, toFinding, type Finding, type FindingRecord } from './finding.ts';
+import { orderFindings } from './finding-order.ts';
+
+export type { Finding, FindingState } from './finding.ts';
+
+export interface FindingsEngineOptions {
+  model: Pick<ClusterModel, 'snapshot' | 'onStateChange'>;
+  detectors: Detector[];
+  now: () => number;
+  logger: Logger;
+  resolvedRetentionMs?: number;
+  debounceMs?: number;
+  tickMs?: number;
+}
+
+export interface FindingsEngine {
+  start(): void;
+  stop(): void;
+  /** Runs every detector once, synchronously; returns how long it took in seconds. */
+  evaluate(): number;
+  /** Root causes first, then severity, then since. */
+  list(options?: { state?: 'open' | 'all' }): Finding[];
+  /** Called after an evaluation that opened, resolved, updated or dropped a finding. */
+  onChange(listener: () => void): () => void;
+  /** Called after every evaluation with its duration in seconds. */
+  onEvaluated(listener: (seconds: number) => void): () => void;
+}
+
+export function createFindingsEngine(options: FindingsEngineOptions): FindingsEngine {
+  const { model, detectors, now } = options;
+  const retentionMs = options.resolvedRetentionMs ?? 15 * 60_000;
+  const debounceMs = options.debounceMs ?? 25;
+  const tickMs = options.tickMs ?? 1000;
+  const log = options.logger.child({ component: 'findings' });
+  const records = new Map<string, FindingRecord>();
+  const changeListeners = new Set<() => void>();
+  const evaluatedListeners = new Set<(seconds: number) => void>();
+  let debounceTimer: NodeJS.Timeout | undefined;
+  let tickTimer: NodeJS.Timeout | undefined;
+  let unsubscribe: (() => void) | undefined;
+
+  const runDetectors = (): { candidates: FindingCandidate[]; failedKinds: Set<string> } => {
+    const snapshot = model.snapshot();
+    const candidates: FindingCandidate[] = [];
+    const failedKinds = new Set<string>();
+    for (const detector of detectors) {
+      try {
+        candidates.push(...detector.detect(snapshot));
+      } catch (err) {
+        // Keep this kind's findings as they are rather than resolve them on a bug.
+        failedKinds.add(detector.kind);
+        log.error({ err, detector: detector.kind }, 'detector failed');
+      }
+    }
+    return { candidates, failedKinds };
+  };
+
+  const evaluate = (): number => {
+    const started = performance.now();
+    const at = now();
+    const { candidates, failedKinds } = runDetectors();
+    const produced = new Set(candidates.map((c) => c.id));
+    let changed = false;
+    for (const raw of candidates) {
+      // A root cause only links findings that are open in this same pass.
+      const candidate = { ...raw, explains: raw.explains.filter((id) => id !== raw.id && produced.has(id)) };
+      const existing = records.get(candidate.id);
+      if (existing?.state === 'open') {
+        if (!sameCandidate(existing.candidate, candidate)) {
+          existing.candidate = candidate;
+          changed = true;
+        }
+        continue;
+      }
+      records.set(candidate.id, { candidate, sinceMs: at, state: 'open' });
+      changed = true;
+      log.info({ id: candidate.id, kind: candidate.kind, severity: candidate.severity, nodes: candidate.nodes, summary: candidate.summary }, 'finding opened');
+    }
+    for (const [id, record] of records) {
+      if (record.state === 'open' && !produced.has(id) && !failedKinds.has(record.candidate.kind)) {
+        record.state = 'resolved';
+        record.resolvedAtMs = at;
+        changed = true;
+        log.info({ id, kind: record.candidate.kind, nodes: record.candidate.nodes, openSeconds: (at - record.sinceMs) / 1000 }, 'finding resolved');
+      } else if (record.state === 'resolved' && at - (record.resolvedAtMs ?? at) > retentionMs) {
+        records.delete(id);
+        changed = true;
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    for (const listener of [...evaluatedListeners]) listener(seconds);
+    if (changed) for (const listener of [...changeListeners]) listener();
+    return seconds;
+  };
+
+  const schedule = (): void => {
+    if (debounceTimer) return;
+    debounceTimer = setTimeout(() => {
+      debounceTimer = undefined;
+      evaluate();
+    }, debounceMs);
+  };
+
+  return {
+    start() {
+      if (unsubscribe) return;
+      unsubscribe = model.onStateChange(schedule);
+      tickTimer = setInterval(evaluate, tickMs);
+      tickTimer.unref();
+      evaluate();
+      log.info({ detectors: detectors.map((d) => d.kind), tickMs, debounceMs, resolvedRetentionMs: retentionMs }, 'findings engine started');
+    },
+    stop() {
+      unsubscribe?.();
+      unsubscribe = undefined;
+      clearTimeout(debounceTimer);
+      debounceTimer = undefined;
+      clearInterval(tickTimer);
+      tickTimer = undefined;
+    },
+    evaluate,
+    list(listOptions = {}) {
+      const all = [...records.values()];
+      const selected = listOptions.state === 'all' ? all : all.filter((r) => r.state === 'open');
+      return orderFindings(selected).map(toFinding);
+    },
+    onChange(listener) {
+      changeListeners.add(listener);
+      return () => changeListeners.delete(listener);
+    },
+    onEvaluated(listener) {
+      evaluatedListeners.add(listener);
+      return () => evaluatedListeners.delete(listener);
+    },
+  };
+}

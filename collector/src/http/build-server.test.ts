@@ -1,0 +1,106 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSilentLogger } from '../../../shared/src/logger.ts';
+import { defaultDetectors } from '../detectors/index.ts';
+import { createFindingsEngine } from '../findings/findings-engine.ts';
+import { createCollectorMetrics } from '../metrics/collector-metrics.ts';
+import { createTestCluster, podHello } from '../model/test-fixtures.ts';
+import { buildServer } from './build-server.ts';
+
+const apps: { close(): Promise<unknown> }[] = [];
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()));
+});
+
+function setup(options: { ready?: boolean } = {}) {
+  const cluster = createTestCluster();
+  const logger = createSilentLogger();
+  const findings = createFindingsEngine({ model: cluster.model, detectors: defaultDetectors(), now: cluster.clock.now, logger });
+  const metrics = createCollectorMetrics({ model: cluster.model, findings });
+  const app = buildServer({ model: cluster.model, findings, metrics, logger, isReady: () => options.ready ?? true });
+  apps.push(app);
+  return { cluster, findings, app };
+}
+
+describe('HTTP API', () => {
+  it('answers health and readiness', async () => {
+    const { app } = setup({ ready: false });
+    const health = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(health.statusCode).toBe(200);
+    expect(health.json()).toEqual({ status: 'ok' });
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503);
+    expect((await setup({ ready: true }).app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+  });
+
+  it('serves Prometheus text with the registry content type', async () => {
+    const { cluster, findings, app } = setup();
+    cluster.reportMissing('node-2', ['node-1', 'node-3', 'node-4']);
+    findings.evaluate();
+    const response = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(response.body).toContain('netsentry_overlay_routes_missing{node="node-2"} 3');
+  });
+
+  it('lists open findings by default and resolved ones with state=all', async () => {
+    const { cluster, findings, app } = setup();
+    expect((await app.inject({ method: 'GET', url: '/api/v1/findings' })).json()).toEqual({ findings: [] });
+    cluster.reportMissing('node-2', ['node-1', 'node-3', 'node-4']);
+    findings.evaluate();
+    const body = (await app.inject({ method: 'GET', url: '/api/v1/findings?state=open' })).json() as { findings: Record<string, unknown>[] };
+    expect(body.findings).toHaveLength(1);
+    const finding = body.findings[0]!;
+    expect(Object.keys(finding).sort()).toEqual(['evidence', 'explains', 'id', 'kind', 'nodes', 'remediation', 'severity', 'since', 'state', 'summary']);
+    expect(finding).toMatchObject({ id: 'OverlayRouteMissing:node-2', kind: 'OverlayRouteMissing', severity: 'critical', nodes: ['node-2'], explains: [], state: 'open', since: '2025-10-13T22:00:00.000Z' });
+    cluster.reportHealthy('node-2');
+    findings.evaluate();
+    expect((await app.inject({ method: 'GET', url: '/api/v1/findings' })).json()).toEqual({ findings: [] });
+    const all = (await app.inject({ method: 'GET', url: '/api/v1/findings?state=all' })).json() as { findings: { state: string; resolvedAt: string }[] };
+    expect(all.findings).toEqual([expect.objectContaining({ state: 'resolved', resolvedAt: '2025-10-13T22:00:00.000Z' })]);
+  });
+
+  it('refuses an unknown state with a clear JSON error', async () => {
+    const response = await setup().app.inject({ method: 'GET', url: '/api/v1/findings?state=closed' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ error: 'invalid_argument', message: "state must be one of open, all, got 'closed'" });
+  });
+
+  it('describes every node with its agents, overlay and latest check', async () => {
+    const { cluster, app } = setup();
+    cluster.reportMissing('node-2', ['node-1']);
+    cluster.model.agentConnected(podHello('node-1'), { connectionId: 'p', peerAddress: 'x' });
+    const { nodes } = (await app.inject({ method: 'GET', url: '/api/v1/nodes' })).json() as { nodes: any[] };
+    expect(nodes.map((n) => n.name)).toEqual(['node-1', 'node-2', 'node-3', 'node-4']);
+    const node2 = nodes[1];
+    expect(node2.podAgent).toBeUndefined();
+    expect(node2.hostAgent).toMatchObject({
+      connected: true,
+      network: 'host',
+      lastSeen: '2025-10-13T22:00:00.000Z',
+      addresses: ['192.0.2.12'],
+      podCidrs: ['198.18.2.0/24'],
+      overlay: { kind: 'flannel-vxlan', name: 'flannel.1', vni: 1, vtepMac: '0a:58:c6:12:02:00', vtepIp: '192.0.2.12', mtu: 1450 },
+      overlayCheck: { peersChecked: 3, peersOk: 2, problems: [{ peer: 'node-1', parts: expect.arrayContaining([{ part: 'route', problem: 'missing', expected: '198.18.1.0/24 via 198.18.1.0 dev flannel.1 onlink', actual: 'absent' }]) }] },
+      conntrack: { available: true, entries: 120, maxEntries: 262144 },
+    });
+    expect(node2.hostAgent.links).toContainEqual({ name: 'flannel.1', role: 'overlay', present: true, up: true, operState: 'UNKNOWN', mtu: 1450, kind: 'vxlan' });
+    expect(nodes[0].podAgent).toMatchObject({ connected: true, network: 'pod', addresses: ['198.18.1.5'] });
+  });
+
+  it('renders open findings on the page, escaped', async () => {
+    const { cluster, findings, app } = setup();
+    cluster.reportMissing('node-2', ['<script>alert(1)</script>']);
+    findings.evaluate();
+    const response = await app.inject({ method: 'GET', url: '/' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/html/);
+    expect(response.body).toContain('OverlayRouteMissing — node-2');
+    expect(response.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(response.body).not.toContain('<script>');
+  });
+
+  it('answers unknown routes with 404 JSON', async () => {
+    const response = await setup().app.inject({ method: 'GET', url: '/api/v1/nope?x=1' });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toEqual({ error: 'not_found', message: 'no route for GET /api/v1/nope' });
+  });
+});

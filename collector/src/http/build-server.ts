@@ -1,0 +1,68 @@
+// The collector's HTTP API: health, readiness, metrics, findings, nodes and a page. Returns
+// the app without listening; main.ts listens, tests use app.inject().
+import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from '../../../shared/src/logger.ts';
+import { version } from '../../../shared/src/version.ts';
+import type { FindingsEngine } from '../findings/findings-engine.ts';
+import type { CollectorMetrics } from '../metrics/collector-metrics.ts';
+import type { ClusterModel } from '../model/cluster-model.ts';
+import { renderFindingsPage } from './findings-page.ts';
+import { nodeView } from './node-view.ts';
+
+export interface ServerDeps {
+  model: Pick<ClusterModel, 'snapshot'>;
+  findings: Pick<FindingsEngine, 'list'>;
+  metrics: Pick<CollectorMetrics, 'metrics' | 'contentType'>;
+  logger: Logger;
+  isReady: () => boolean;
+}
+
+const findingStates = ['open', 'all'] as const;
+type FindingStateQuery = (typeof findingStates)[number];
+const isFindingState = (value: unknown): value is FindingStateQuery => findingStates.includes(value as FindingStateQuery);
+
+export function buildServer(deps: ServerDeps): FastifyInstance {
+  const { model, findings, metrics } = deps;
+  // No per-request log lines; errors still log under `err`.
+  const app = fastify({
+    loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const ready = deps.isReady();
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const text = await metrics.metrics();
+    return reply.type(metrics.contentType).send(text);
+  });
+
+  app.get('/api/v1/findings', async (request, reply) => {
+    const state = (request.query as Record<string, unknown>).state ?? 'open';
+    if (!isFindingState(state)) {
+      return reply.code(400).send({ error: 'invalid_argument', message: `state must be one of ${findingStates.join(', ')}, got '${String(state).slice(0, 32)}'` });
+    }
+    return { findings: findings.list({ state }) };
+  });
+
+  app.get('/api/v1/nodes', async () => ({ nodes: model.snapshot().nodes.map(nodeView) }));
+
+  app.get('/', async (_request, reply) => {
+    const html = renderFindingsPage(findings.list({ state: 'open' }), { nodesKnown: model.snapshot().nodes.length, version });
+    return reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'").send(html);
+  });
+
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` }));
+
+  app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) request.log.error({ err, url: request.url }, 'request failed');
+    return reply.code(status).send({ error: status === 500 ? 'internal' : 'bad_request', message: status === 500 ? 'internal error' : err.message });
+  });
+
+  return app;
+}

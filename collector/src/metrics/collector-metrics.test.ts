@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { createSilentLogger } from '../../../shared/src/logger.ts';
+import { version } from '../../../shared/src/version.ts';
+import { defaultDetectors } from '../detectors/index.ts';
+import { createFindingsEngine } from '../findings/findings-engine.ts';
+import { createTestCluster, podHello } from '../model/test-fixtures.ts';
+import { createCollectorMetrics } from './collector-metrics.ts';
+
+function setup() {
+  const cluster = createTestCluster();
+  const findings = createFindingsEngine({ model: cluster.model, detectors: defaultDetectors(), now: cluster.clock.now, logger: createSilentLogger() });
+  const metrics = createCollectorMetrics({ model: cluster.model, findings });
+  return { cluster, findings, metrics };
+}
+
+describe('collector metrics', () => {
+  it('exports 0 missing routes for every reporting node of a healthy cluster', async () => {
+    const { metrics } = setup();
+    const text = await metrics.metrics();
+    for (const node of ['node-1', 'node-2', 'node-3', 'node-4']) {
+      expect(text).toContain(`netsentry_overlay_routes_missing{node="${node}"} 0`);
+      expect(text).toContain(`netsentry_overlay_peers_checked{node="${node}"} 3`);
+    }
+    expect(text).not.toMatch(/^netsentry_findings\{/m);
+    expect(text).toContain('netsentry_nodes_known 4');
+    expect(text).toContain('netsentry_agents_connected{network="host"} 4');
+    expect(text).toContain('netsentry_agents_connected{network="pod"} 0');
+    expect(text).toContain(`netsentry_build_info{version="${version}"} 1`);
+    expect(text).toContain('netsentry_agent_last_report_timestamp_seconds{node="node-1",network="host"} 1760392800');
+    expect(text).toContain('netsentry_stream_errors_total{reason="invalid_hello"} 0');
+    expect(text).toContain('netsentry_collector_process_cpu_user_seconds_total');
+    expect(metrics.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+  });
+
+  it('counts the broken peers and the open finding of the broken node', async () => {
+    const { cluster, findings, metrics } = setup();
+    cluster.reportMissing('node-2', ['node-1', 'node-3', 'node-4']);
+    findings.evaluate();
+    const text = await metrics.metrics();
+    expect(text).toContain('netsentry_overlay_routes_missing{node="node-2"} 3');
+    expect(text).toContain('netsentry_overlay_routes_missing{node="node-1"} 0');
+    expect(text).toContain('netsentry_findings{kind="OverlayRouteMissing",severity="critical",node="node-2"} 1');
+    expect(text.match(/^netsentry_findings\{/gm)).toHaveLength(1);
+    cluster.reportHealthy('node-2');
+    findings.evaluate();
+    expect(await metrics.metrics()).not.toMatch(/^netsentry_findings\{/m);
+  });
+
+  it('counts what the ingest and the engine feed it', async () => {
+    const { cluster, metrics } = setup();
+    cluster.model.agentConnected(podHello('node-1'), { connectionId: 'p', peerAddress: 'x' });
+    metrics.streamError('invalid_hello');
+    metrics.streamError('invalid_hello');
+    metrics.agentConnected('host');
+    metrics.messageReceived('nodeReport');
+    metrics.observeDetectorRun(0.002);
+    const text = await metrics.metrics();
+    expect(text).toContain('netsentry_stream_errors_total{reason="invalid_hello"} 2');
+    expect(text).toContain('netsentry_agent_connections_total{network="host"} 1');
+    expect(text).toContain('netsentry_messages_received_total{type="nodeReport"} 1');
+    expect(text).toContain('netsentry_detector_run_duration_seconds_count 1');
+    expect(text).toContain('netsentry_agents_connected{network="pod"} 1');
+  });
+
+  it('keeps each instance on its own registry', async () => {
+    const a = setup().metrics;
+    const b = setup().metrics;
+    a.streamError('no_hello');
+    expect(a.registry).not.toBe(b.registry);
+    expect(await b.metrics()).toContain('netsentry_stream_errors_total{reason="no_hello"} 0');
+  });
+});

@@ -1,0 +1,176 @@
+// The collector's soft state: one record per node and agent, rebuilt from agents after a
+// restart. The ingest writes to it; detectors, metrics and HTTP read immutable snapshots.
+import { create } from '@bufbuild/protobuf';
+import { PeerSetSchema, type Hello, type Peer, type PeerSet } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
+import { Network, type NodeReport } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import type { AgentNetwork, AgentState, ClusterSnapshot, NodeState } from './cluster-snapshot.ts';
+import { buildPeers, peerFingerprint } from './peer-set.ts';
+
+export type { AgentNetwork, AgentState, ClusterSnapshot, NodeState } from './cluster-snapshot.ts';
+
+export interface AgentKey {
+  node: string;
+  network: AgentNetwork;
+}
+
+export interface ClusterModel {
+  /** Called after the ingest validated the hello; a second agent for the same key replaces the first. */
+  agentConnected(hello: Hello, info: { connectionId: string; peerAddress: string }): { replaced: boolean };
+  /** Ignored when connectionId is not the key's current connection (a replaced stream closing late). */
+  agentDisconnected(key: AgentKey, connectionId: string): void;
+  agentReport(key: AgentKey, report: NodeReport): void;
+  agentHeartbeat(key: AgentKey): void;
+  /** Every other known agent on the key's network; generation = membershipGeneration. */
+  peerSetFor(key: AgentKey): PeerSet;
+  /** Bumps when the set of nodes or any node's peer-relevant data changes. */
+  readonly membershipGeneration: bigint;
+  onMembershipChange(listener: () => void): () => void;
+  /** Any report, connect, disconnect or expiry (not heartbeats). */
+  onStateChange(listener: () => void): () => void;
+  snapshot(): ClusterSnapshot;
+  /** Forgets agents that are disconnected and silent longer than nodeExpiryMs, and nodes left without agents. */
+  expire(): void;
+}
+
+interface MutableNode {
+  name: string;
+  host?: AgentState;
+  pod?: AgentState;
+}
+
+const networkOf = (hello: Hello): AgentNetwork => (hello.network === Network.POD ? 'pod' : 'host');
+
+export function createClusterModel(deps: { now: () => number; nodeExpiryMs: number }): ClusterModel {
+  const { now, nodeExpiryMs } = deps;
+  const nodes = new Map<string, MutableNode>();
+  const membershipListeners = new Set<() => void>();
+  const stateListeners = new Set<() => void>();
+  let generation = 0n;
+  let version = 0;
+  let cachedNodes: { version: number; nodes: readonly NodeState[] } | undefined;
+  const peerCache = new Map<AgentNetwork, { generation: bigint; peers: Peer[] }>();
+
+  const freezeNode = (node: MutableNode): NodeState =>
+    Object.freeze({ name: node.name, ...(node.host ? { hostAgent: node.host } : {}), ...(node.pod ? { podAgent: node.pod } : {}) });
+
+  const sortedNodes = (): readonly NodeState[] => {
+    if (cachedNodes?.version === version) return cachedNodes.nodes;
+    const list = Object.freeze([...nodes.values()].map(freezeNode).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
+    cachedNodes = { version, nodes: list };
+    return list;
+  };
+
+  const fingerprints = (node: MutableNode | undefined): string =>
+    node ? `${peerFingerprint(freezeNode(node), 'host') ?? '-'}#${peerFingerprint(freezeNode(node), 'pod') ?? '-'}` : '';
+
+  const notify = (listeners: Set<() => void>): void => {
+    for (const listener of [...listeners]) listener();
+  };
+  const membershipChanged = (): void => {
+    generation += 1n;
+    notify(membershipListeners);
+  };
+
+  // Agent states are frozen records replaced on every change, so snapshots can share them.
+  const update = (key: AgentKey, change: (agent: AgentState) => Partial<AgentState> | undefined): boolean => {
+    const node = nodes.get(key.node);
+    const agent = key.network === 'host' ? node?.host : node?.pod;
+    if (!node || !agent) return false;
+    const patch = change(agent);
+    if (!patch) return false;
+    const next = Object.freeze({ ...agent, ...patch });
+    if (key.network === 'host') node.host = next;
+    else node.pod = next;
+    version += 1;
+    return true;
+  };
+
+  return {
+    agentConnected(hello, info) {
+      const network = networkOf(hello);
+      const at = now();
+      const existing = nodes.get(hello.nodeName);
+      const before = fingerprints(existing);
+      const node: MutableNode = existing ?? { name: hello.nodeName };
+      const previous = network === 'host' ? node.host : node.pod;
+      const replaced = previous !== undefined && previous.connected && previous.connectionId !== info.connectionId;
+      const agent: AgentState = Object.freeze({
+        network,
+        connected: true,
+        connectionId: info.connectionId,
+        peerAddress: info.peerAddress,
+        connectedSinceMs: at,
+        lastSeenMs: at,
+        hello,
+        // The last report stays until the agent sends a fresh one, so findings do not flap on reconnect.
+        ...(previous?.report ? { report: previous.report, lastReportMs: previous.lastReportMs } : {}),
+      });
+      if (network === 'host') node.host = agent;
+      else node.pod = agent;
+      nodes.set(node.name, node);
+      version += 1;
+      if (fingerprints(node) !== before) membershipChanged();
+      notify(stateListeners);
+      return { replaced };
+    },
+
+    agentDisconnected(key, connectionId) {
+      const changed = update(key, (agent) => (agent.connectionId === connectionId && agent.connected ? { connected: false, disconnectedAtMs: now() } : undefined));
+      if (changed) notify(stateListeners);
+    },
+
+    agentReport(key, report) {
+      const at = now();
+      if (update(key, () => ({ report, lastReportMs: at, lastSeenMs: at }))) notify(stateListeners);
+    },
+
+    agentHeartbeat(key) {
+      const at = now();
+      update(key, () => ({ lastSeenMs: at }));
+    },
+
+    peerSetFor(key) {
+      let cached = peerCache.get(key.network);
+      if (!cached || cached.generation !== generation) {
+        cached = { generation, peers: buildPeers(sortedNodes(), key.network) };
+        peerCache.set(key.network, cached);
+      }
+      return create(PeerSetSchema, { generation, peers: cached.peers.filter((peer) => peer.nodeName !== key.node) });
+    },
+
+    get membershipGeneration() {
+      return generation;
+    },
+
+    onMembershipChange(listener) {
+      membershipListeners.add(listener);
+      return () => membershipListeners.delete(listener);
+    },
+
+    onStateChange(listener) {
+      stateListeners.add(listener);
+      return () => stateListeners.delete(listener);
+    },
+
+    snapshot() {
+      return Object.freeze({ nowMs: now(), nodes: sortedNodes() });
+    },
+
+    expire() {
+      const cutoff = now() - nodeExpiryMs;
+      const stale = (agent: AgentState | undefined): boolean => agent !== undefined && !agent.connected && agent.lastSeenMs < cutoff;
+      let changed = false;
+      for (const node of [...nodes.values()]) {
+        if (!stale(node.host) && !stale(node.pod)) continue;
+        if (stale(node.host)) delete node.host;
+        if (stale(node.pod)) delete node.pod;
+        if (!node.host && !node.pod) nodes.delete(node.name);
+        changed = true;
+      }
+      if (!changed) return;
+      version += 1;
+      membershipChanged();
+      notify(stateListeners);
+    },
+  };
+}

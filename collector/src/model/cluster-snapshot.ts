@@ -1,0 +1,35 @@
+// The immutable view of the cluster that detectors, metrics and the HTTP API read.
+// Messages (hello, report) are shared by reference and never mutated by the model.
+import type { Hello } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
+import type { NodeReport } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+
+export type AgentNetwork = 'host' | 'pod';
+
+export interface AgentState {
+  readonly network: AgentNetwork;
+  readonly connected: boolean;
+  /** The ingest's id for the current (or last) stream. */
+  readonly connectionId: string;
+  readonly peerAddress: string;
+  /** When the current (or last) stream said hello, ms since the epoch. */
+  readonly connectedSinceMs: number;
+  /** The last message of any kind (hello, report, heartbeat), ms since the epoch. */
+  readonly lastSeenMs: number;
+  readonly lastReportMs?: number;
+  /** When the stream closed; absent while connected. */
+  readonly disconnectedAtMs?: number;
+  readonly hello: Hello;
+  readonly report?: NodeReport;
+}
+
+export interface NodeState {
+  readonly name: string;
+  readonly hostAgent?: AgentState;
+  readonly podAgent?: AgentState;
+}
+
+export interface ClusterSnapshot {
+  readonly nowMs: number;
+  /** Every known node, sorted by name. */
+  readonly nodes: readonly NodeState[];
+}

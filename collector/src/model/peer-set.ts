@@ -1,0 +1,37 @@
+// The desired state each agent verifies against: every other known agent on the same network.
+import { create } from '@bufbuild/protobuf';
+import { PeerSchema, type Peer } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
+import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import type { AgentNetwork, NodeState } from './cluster-snapshot.ts';
+
+/** One Peer per node that has an agent on `network`, sorted by node name. */
+export function buildPeers(nodes: readonly NodeState[], network: AgentNetwork): Peer[] {
+  const peers: Peer[] = [];
+  for (const node of nodes) {
+    const agent = network === 'host' ? node.hostAgent : node.podAgent;
+    if (!agent) continue;
+    const hello = agent.hello;
+    peers.push(
+      create(PeerSchema, {
+        nodeName: node.name,
+        network: network === 'host' ? Network.HOST : Network.POD,
+        // For pod agents the peer's node IP is its host agent's address, when known.
+        nodeIp: (network === 'host' ? hello.addresses[0] : node.hostAgent?.hello.addresses[0]) ?? '',
+        podCidrs: [...hello.podCidrs],
+        vtepMac: network === 'host' ? (hello.overlay?.vtepMac ?? '') : '',
+        probeAddress: hello.probeAddress,
+        probePort: hello.probePort,
+      }),
+    );
+  }
+  return peers.sort((a, b) => (a.nodeName < b.nodeName ? -1 : a.nodeName > b.nodeName ? 1 : 0));
+}
+
+/** The parts of a hello that end up in other agents' peer sets; a change bumps the generation. */
+export function peerFingerprint(node: NodeState, network: AgentNetwork): string | undefined {
+  const agent = network === 'host' ? node.hostAgent : node.podAgent;
+  if (!agent) return undefined;
+  const hello = agent.hello;
+  const nodeIp = network === 'host' ? hello.addresses[0] : node.hostAgent?.hello.addresses[0];
+  return [nodeIp ?? '', hello.podCidrs.join(','), network === 'host' ? (hello.overlay?.vtepMac ?? '') : '', hello.probeAddress, hello.probePort].join('|');
+}
