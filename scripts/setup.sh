@@ -29,6 +29,16 @@ fi
 # npm dependencies, including Node 24 itself (the `node` package puts it in node_modules/.bin).
 if [[ ! -x node_modules/.bin/node || ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "setup: npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm 11.19 here writes lock files without other platforms' optional packages and then
+  # refuses them in `npm ci`; `npm install` from the same lock installs the same versions.
+  if ! npm ci --no-audit --no-fund --loglevel=error 2>/tmp/netsentry-npm-ci.log; then
+    if grep -q 'Missing: .* from lock file' /tmp/netsentry-npm-ci.log; then
+      echo "setup: npm ci rejected the lock file for other platforms' optional packages; installing from the lock with npm install"
+      npm install --no-audit --no-fund --loglevel=error
+    else
+      cat /tmp/netsentry-npm-ci.log >&2
+      exit 1
+    fi
+  fi
 fi
 node_modules/.bin/node --version >/dev/null
