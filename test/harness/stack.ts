@@ -32,6 +32,10 @@ export interface Stack {
   /** The same port as the test process (root namespace) reaches it. */
   grpcFromTest: string;
   agents: Map<string, LabProcess>;
+  podAgents: Map<string, LabProcess>;
+  /** The resolver pod agents use, HOST:PORT, when dnsPod was given. */
+  dnsServer?: string;
+  startPodAgent(node: string, extraArgs?: string[]): Promise<LabProcess>;
   startAgent(node: string, extraArgs?: string[]): Promise<LabProcess>;
   stopAgent(node: string, signal?: NodeJS.Signals): Promise<void>;
   findings(state?: 'open' | 'all'): Promise<Finding[]>;
@@ -44,6 +48,12 @@ export interface StackOptions {
   nodes?: number;
   collectorArgs?: string[];
   agentArgs?: string[];
+  /** Start a pod-network agent in each node's first pod namespace too. */
+  podAgents?: boolean;
+  podAgentArgs?: string[];
+  /** Run dnsmasq in this pod (e.g. 'node-1-pod-1') serving `dnsRecords`; pod agents use it as their resolver. */
+  dnsPod?: string;
+  dnsRecords?: Record<string, string>;
   logger?: { info(...args: unknown[]): void };
 }
 
@@ -126,7 +136,32 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return (await response.json()) as T;
     };
 
+    const podAgents = new Map<string, LabProcess>();
+    let dnsServer: string | undefined;
+    if (options.dnsPod) {
+      const dns = await lab.startDns(options.dnsPod, options.dnsRecords ?? { 'kubernetes.default.svc.cluster.local': '198.18.0.1' });
+      dnsServer = `${dns.address}:${dns.port}`;
+    }
+    const startPodAgent = async (node: string, extraArgs: string[] = []): Promise<LabProcess> => {
+      const pod = lab.node(node).pods[0];
+      if (!pod) throw new Error(`${node} has no pod`);
+      const proc = lab.start(pod.ns, [
+        nodeBinary, agentEntry,
+        '--collector', grpcTarget,
+        '--node-name', node,
+        '--network', 'pod',
+        '--probe-listen', `${pod.ip}:7946`,
+        ...(dnsServer ? ['--dns-server', dnsServer] : []),
+        ...(options.podAgentArgs ?? []),
+        ...extraArgs,
+      ], { name: `pod-agent-${node}`, uid: 65534 });
+      podAgents.set(node, proc);
+      await waitForLogLine(proc, 'agent started');
+      return proc;
+    };
+
     await Promise.all(lab.nodes.map((n) => startAgent(n.name)));
+    if (options.podAgents) await Promise.all(lab.nodes.map((n) => startPodAgent(n.name)));
 
     return {
       lab,
@@ -135,6 +170,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       grpcTarget,
       grpcFromTest,
       agents,
+      podAgents,
+      dnsServer,
+      startPodAgent,
       startAgent,
       stopAgent: async (node, signal = 'SIGTERM') => {
         const proc = agents.get(node);

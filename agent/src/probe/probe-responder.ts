@@ -1,47 +1,73 @@
 // Answers UDP and TCP echo probes from peers on --probe-listen, in both agent modes.
 // Only well-formed probes are answered, at a bounded rate, with a reply no larger than the request.
+// Every well-formed request is counted as a receipt per sender, so the collector can tell a
+// lost request from a lost reply; drainReceipts() hands them over once per probe batch.
+import { create } from '@bufbuild/protobuf';
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
+import { ProbeProtocol, ProbeReceiptSchema, type ProbeReceipt } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import type { Logger } from '../../../shared/src/logger.ts';
-import { decodeProbe, maxProbeBytes, probeHeaderBytes, probeKind } from './probe-wire.ts';
+import { decodeProbe, largeProbeBytes, maxProbeBytes, probeHeaderBytes, probeKind, toReply } from './probe-wire.ts';
 import { createTokenBucket } from './token-bucket.ts';
 
 export interface ProbeResponder {
   listen(host: string, port: number): Promise<{ udpPort: number; tcpPort: number }>;
+  /** Receipts counted since the last drain; the counters start again from zero. */
+  drainReceipts(): ProbeReceipt[];
   close(): Promise<void>;
   readonly stats: { answered: number; ignored: number; rateLimited: number };
 }
+
+// Senders are named by the requests themselves: bound the table so forged names cannot grow it.
+const maxReceiptKeys = 20_000;
 
 export function createProbeResponder(options: { logger: Logger; ratePerSecond?: number }): ProbeResponder {
   const log = options.logger.child({ component: 'probe-responder' });
   const bucket = createTokenBucket({ ratePerSecond: options.ratePerSecond ?? 2000, burst: options.ratePerSecond ?? 2000 });
   const stats = { answered: 0, ignored: 0, rateLimited: 0 };
+  let receipts = new Map<string, ProbeReceipt>();
   let udp: Socket | undefined;
   let tcp: Server | undefined;
 
-  const reply = (msg: Buffer): Buffer | undefined => {
-    const header = decodeProbe(msg);
-    if (!header || header.kind !== probeKind.request) {
+  const count = (sourceNode: string, sourceNetwork: number, protocol: ProbeProtocol, large: boolean): void => {
+    const key = `${sourceNode}\u0000${sourceNetwork}\u0000${protocol}`;
+    let receipt = receipts.get(key);
+    if (!receipt) {
+      if (receipts.size >= maxReceiptKeys) return;
+      receipt = create(ProbeReceiptSchema, { sourceNode, sourceNetwork, protocol });
+      receipts.set(key, receipt);
+    }
+    receipt.requests++;
+    if (large) receipt.largeRequests++;
+  };
+
+  const reply = (msg: Buffer, protocol: ProbeProtocol): Buffer | undefined => {
+    const probe = decodeProbe(msg);
+    if (!probe || probe.kind !== probeKind.request) {
       stats.ignored++;
       return undefined;
     }
+    count(probe.nodeName, probe.network, protocol, msg.length >= largeProbeBytes);
     if (!bucket.take()) {
       stats.rateLimited++;
       return undefined;
     }
     stats.answered++;
-    const out = Buffer.from(msg);
-    out.writeUInt16BE(probeKind.reply, 4);
-    return out;
+    return toReply(msg);
   };
 
   return {
     stats,
+    drainReceipts: () => {
+      const out = [...receipts.values()];
+      receipts = new Map();
+      return out;
+    },
     listen: async (host, port) => {
       const family = host.includes(':') ? 'udp6' : 'udp4';
       udp = createSocket({ type: family, reuseAddr: false });
       udp.on('message', (msg, rinfo) => {
-        const out = reply(msg);
+        const out = reply(msg, ProbeProtocol.UDP);
         if (out) udp?.send(out, rinfo.port, rinfo.address);
       });
       udp.on('error', (err) => log.error({ err }, 'probe responder UDP socket error'));
@@ -50,32 +76,33 @@ export function createProbeResponder(options: { logger: Logger; ratePerSecond?: 
         udp!.bind(port, host, () => resolve());
       });
       tcp = createServer((socket) => {
-        // TCP probes: fixed-size request frames; the connection is closed on anything malformed.
+        // TCP probes: length-framed request messages; the connection is closed on anything malformed.
         let pending = Buffer.alloc(0);
         socket.setTimeout(10_000, () => socket.destroy());
         socket.on('data', (chunk) => {
           pending = Buffer.concat([pending, chunk]);
           while (pending.length >= probeHeaderBytes) {
-            const size = pending.readUInt16BE(6) || probeHeaderBytes;
+            const size = pending.readUInt16BE(6);
             if (size < probeHeaderBytes || size > maxProbeBytes) return socket.destroy();
             if (pending.length < size) return;
             const frame = pending.subarray(0, size);
             pending = pending.subarray(size);
-            const out = reply(frame);
+            const out = reply(frame, ProbeProtocol.TCP);
             if (!out) return socket.destroy();
             socket.write(out);
           }
         });
         socket.on('error', () => socket.destroy());
       });
+      // Same port number for both, also when the port was chosen by the kernel (port 0).
+      const udpPort = udp.address().port;
       await new Promise<void>((resolve, reject) => {
         tcp!.once('error', reject);
-        tcp!.listen(port, host, () => resolve());
+        tcp!.listen(udpPort, host, () => resolve());
       });
-      const udpPort = udp.address().port;
       const tcpAddress = tcp.address();
       log.info({ host, udpPort }, 'probe responder started');
-      return { udpPort, tcpPort: typeof tcpAddress === 'object' && tcpAddress ? tcpAddress.port : port };
+      return { udpPort, tcpPort: typeof tcpAddress === 'object' && tcpAddress ? tcpAddress.port : udpPort };
     },
     close: async () => {
       await Promise.all([

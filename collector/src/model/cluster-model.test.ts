@@ -33,6 +33,17 @@ describe('cluster model', () => {
     expect(peers[0]).toMatchObject({ nodeName: 'node-2', network: Network.POD, nodeIp: nodeIpOf('node-2'), probeAddress: '198.18.2.5', vtepMac: '' });
   });
 
+  it('gives a host agent the host peers and then the pod peers of other nodes, and a pod agent joining bumps the generation', () => {
+    const { model } = createTestCluster({ nodes: 3 });
+    const before = model.membershipGeneration;
+    model.agentConnected(podHello('node-1'), { connectionId: 'p1', peerAddress: 'x' });
+    model.agentConnected(podHello('node-3'), { connectionId: 'p3', peerAddress: 'x' });
+    expect(model.membershipGeneration).toBe(before + 2n);
+    const peers = model.peerSetFor({ node: 'node-1', network: 'host' }).peers;
+    expect(peers.map((p) => `${p.nodeName}/${p.network === Network.POD ? 'pod' : 'host'}`)).toEqual(['node-2/host', 'node-3/host', 'node-3/pod']);
+    expect(model.peerSetFor({ node: 'node-1', network: 'pod' }).peers.map((p) => p.nodeName)).toEqual(['node-3']);
+  });
+
   it('bumps the membership generation only when peer-relevant data changes', () => {
     const { model } = createTestCluster({ nodes: 2 });
     const listener = vi.fn();

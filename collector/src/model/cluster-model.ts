@@ -20,7 +20,10 @@ export interface ClusterModel {
   agentDisconnected(key: AgentKey, connectionId: string): void;
   agentReport(key: AgentKey, report: NodeReport): void;
   agentHeartbeat(key: AgentKey): void;
-  /** Every other known agent on the key's network; generation = membershipGeneration. */
+  /**
+   * Every other node's agents the key's agent probes; generation = membershipGeneration.
+   * Host agents get host peers (underlay) and pod peers (over the overlay); pod agents get pod peers.
+   */
   peerSetFor(key: AgentKey): PeerSet;
   /** Bumps when the set of nodes or any node's peer-relevant data changes. */
   readonly membershipGeneration: bigint;
@@ -132,7 +135,8 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
     peerSetFor(key) {
       let cached = peerCache.get(key.network);
       if (!cached || cached.generation !== generation) {
-        cached = { generation, peers: buildPeers(sortedNodes(), key.network) };
+        const peers = key.network === 'host' ? [...buildPeers(sortedNodes(), 'host'), ...buildPeers(sortedNodes(), 'pod')] : buildPeers(sortedNodes(), 'pod');
+        cached = { generation, peers };
         peerCache.set(key.network, cached);
       }
       return create(PeerSetSchema, { generation, peers: cached.peers.filter((peer) => peer.nodeName !== key.node) });

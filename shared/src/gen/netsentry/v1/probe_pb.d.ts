@@ -12,7 +12,7 @@ import type { Network } from "./node_pb.js";
 export declare const file_netsentry_v1_probe: GenFile;
 
 /**
- * ProbeBatch carries results of mesh probes from one agent.
+ * ProbeBatch carries one agent's probe results and responder receipts since its last batch.
  *
  * @generated from message netsentry.v1.ProbeBatch
  */
@@ -23,12 +23,27 @@ export declare type ProbeBatch = Message<"netsentry.v1.ProbeBatch"> & {
   results: ProbeResult[];
 
   /**
-   * The agent's event-loop delay while the batch was measured, so stalls are not
-   * mistaken for the network.
+   * The agent's main event-loop delay (p99) while the batch was measured, so stalls are
+   * not mistaken for the network.
    *
    * @generated from field: double event_loop_delay_p99_seconds = 2;
    */
   eventLoopDelayP99Seconds: number;
+
+  /**
+   * What this agent's responder received, per source: lets the collector tell a lost
+   * request from a lost reply.
+   *
+   * @generated from field: repeated netsentry.v1.ProbeReceipt receipts = 3;
+   */
+  receipts: ProbeReceipt[];
+
+  /**
+   * The probe interval the agent runs with.
+   *
+   * @generated from field: uint32 interval_seconds = 4;
+   */
+  intervalSeconds: number;
 };
 
 /**
@@ -44,6 +59,8 @@ export declare const ProbeBatchSchema: GenMessage<ProbeBatch>;
  */
 export declare type ProbeResult = Message<"netsentry.v1.ProbeResult"> & {
   /**
+   * The peer node probed; empty for DNS probes.
+   *
    * @generated from field: string target_node = 1;
    */
   targetNode: string;
@@ -64,12 +81,14 @@ export declare type ProbeResult = Message<"netsentry.v1.ProbeResult"> & {
   rttSeconds: number;
 
   /**
+   * Probe size on the wire above IP (UDP payload + 8, or the TCP echo frame).
+   *
    * @generated from field: uint32 size_bytes = 5;
    */
   sizeBytes: number;
 
   /**
-   * A short closed-set reason when ok is false: "timeout", "refused", "unreachable", ...
+   * A closed-set reason when ok is false: timeout, refused, unreachable, reset, servfail, nxdomain, error.
    *
    * @generated from field: string error = 6;
    */
@@ -86,6 +105,27 @@ export declare type ProbeResult = Message<"netsentry.v1.ProbeResult"> & {
    * @generated from field: netsentry.v1.Network target_network = 8;
    */
   targetNetwork: Network;
+
+  /**
+   * For DNS probes: the resolver address, HOST:PORT.
+   *
+   * @generated from field: string target = 9;
+   */
+  target: string;
+
+  /**
+   * True for the large end of the size ladder (near the path MTU).
+   *
+   * @generated from field: bool large = 10;
+   */
+  large: boolean;
+
+  /**
+   * The worker thread's own scheduling delay for this probe.
+   *
+   * @generated from field: double send_delay_seconds = 11;
+   */
+  sendDelaySeconds: number;
 };
 
 /**
@@ -93,6 +133,46 @@ export declare type ProbeResult = Message<"netsentry.v1.ProbeResult"> & {
  * Use `create(ProbeResultSchema)` to create a new message.
  */
 export declare const ProbeResultSchema: GenMessage<ProbeResult>;
+
+/**
+ * ProbeReceipt counts well-formed probe requests a responder received from one source.
+ *
+ * @generated from message netsentry.v1.ProbeReceipt
+ */
+export declare type ProbeReceipt = Message<"netsentry.v1.ProbeReceipt"> & {
+  /**
+   * @generated from field: string source_node = 1;
+   */
+  sourceNode: string;
+
+  /**
+   * @generated from field: netsentry.v1.Network source_network = 2;
+   */
+  sourceNetwork: Network;
+
+  /**
+   * @generated from field: netsentry.v1.ProbeProtocol protocol = 3;
+   */
+  protocol: ProbeProtocol;
+
+  /**
+   * @generated from field: uint32 requests = 4;
+   */
+  requests: number;
+
+  /**
+   * Of those, requests at the large end of the size ladder.
+   *
+   * @generated from field: uint32 large_requests = 5;
+   */
+  largeRequests: number;
+};
+
+/**
+ * Describes the message netsentry.v1.ProbeReceipt.
+ * Use `create(ProbeReceiptSchema)` to create a new message.
+ */
+export declare const ProbeReceiptSchema: GenMessage<ProbeReceipt>;
 
 /**
  * ProbeProtocol is how a probe travelled.
@@ -106,21 +186,29 @@ export enum ProbeProtocol {
   UNSPECIFIED = 0,
 
   /**
+   * UDP echo to the peer's probe responder.
+   *
    * @generated from enum value: PROBE_PROTOCOL_UDP = 1;
    */
   UDP = 1,
 
   /**
+   * TCP connect plus one echo to the peer's probe responder.
+   *
    * @generated from enum value: PROBE_PROTOCOL_TCP = 2;
    */
   TCP = 2,
 
   /**
+   * A DNS query over UDP to the configured resolver.
+   *
    * @generated from enum value: PROBE_PROTOCOL_DNS_UDP = 3;
    */
   DNS_UDP = 3,
 
   /**
+   * A DNS query over TCP to the configured resolver.
+   *
    * @generated from enum value: PROBE_PROTOCOL_DNS_TCP = 4;
    */
   DNS_TCP = 4,

@@ -1,0 +1,39 @@
+import { create } from '@bufbuild/protobuf';
+import { describe, expect, it } from 'vitest';
+import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import { ProbeBatchSchema, ProbeProtocol, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
+import { validateProbeBatch } from './validate-probe-batch.ts';
+
+const good = () =>
+  create(ProbeBatchSchema, {
+    intervalSeconds: 5,
+    eventLoopDelayP99Seconds: 0.002,
+    results: [
+      { targetNode: 'node-2', protocol: ProbeProtocol.UDP, ok: true, rttSeconds: 0.0004, sizeBytes: 72, sentAtUnixMs: 1n, targetNetwork: Network.POD },
+      { protocol: ProbeProtocol.DNS_UDP, ok: false, error: 'timeout', target: '10.96.0.10:53', sentAtUnixMs: 1n },
+    ],
+    receipts: [{ sourceNode: 'node-2', sourceNetwork: Network.HOST, protocol: ProbeProtocol.UDP, requests: 5, largeRequests: 2 }],
+  });
+
+describe('validateProbeBatch', () => {
+  it('accepts a well-formed batch', () => {
+    expect(validateProbeBatch(good())).toBeUndefined();
+  });
+  it.each([
+    ['too many results', (b: ProbeBatch) => (b.results = Array.from({ length: 50_001 }, () => b.results[0]!)), /more than 50000/],
+    ['too many receipts', (b: ProbeBatch) => (b.receipts = Array.from({ length: 10_001 }, () => b.receipts[0]!)), /more than 10000/],
+    ['unknown protocol', (b: ProbeBatch) => (b.results[0]!.protocol = 9 as ProbeProtocol), /not a known protocol/],
+    ['NaN RTT', (b: ProbeBatch) => (b.results[0]!.rttSeconds = Number.NaN), /rtt_seconds/],
+    ['negative RTT', (b: ProbeBatch) => (b.results[0]!.rttSeconds = -1), /rtt_seconds/],
+    ['long node name', (b: ProbeBatch) => (b.results[0]!.targetNode = 'n'.repeat(254)), /target_node/],
+    ['peer probe without a network', (b: ProbeBatch) => (b.results[0]!.targetNetwork = Network.UNSPECIFIED), /target_network/],
+    ['DNS probe without a resolver', (b: ProbeBatch) => (b.results[1]!.target = ''), /DNS probe/],
+    ['infinite event-loop delay', (b: ProbeBatch) => (b.eventLoopDelayP99Seconds = Infinity), /event_loop_delay/],
+    ['receipt for DNS', (b: ProbeBatch) => (b.receipts[0]!.protocol = ProbeProtocol.DNS_UDP), /UDP or TCP/],
+    ['more large than total requests', (b: ProbeBatch) => (b.receipts[0]!.largeRequests = 6), /large_requests/],
+  ])('refuses %s', (_name, mutate, message) => {
+    const batch = good();
+    mutate(batch);
+    expect(validateProbeBatch(batch)).toMatch(message);
+  });
+});

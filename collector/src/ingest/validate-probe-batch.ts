@@ -1,0 +1,41 @@
+// Bounds on a ProbeBatch before it touches the probe store: a 5,000-node cluster sends at
+// most a few results per peer and round, so anything far larger is refused.
+import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import { ProbeProtocol, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
+
+export const maxProbeResults = 50_000;
+export const maxProbeReceipts = 10_000;
+const maxName = 253;
+const maxIntervalSeconds = 3_600;
+const protocols = new Set<number>([ProbeProtocol.UDP, ProbeProtocol.TCP, ProbeProtocol.DNS_UDP, ProbeProtocol.DNS_TCP]);
+const networks = new Set<number>([Network.HOST, Network.POD]);
+const finiteNonNegative = (value: number): boolean => Number.isFinite(value) && value >= 0;
+const isDns = (protocol: ProbeProtocol): boolean => protocol === ProbeProtocol.DNS_UDP || protocol === ProbeProtocol.DNS_TCP;
+
+export function validateProbeBatch(batch: ProbeBatch): string | undefined {
+  if (batch.results.length > maxProbeResults) return `probe_batch.results has more than ${maxProbeResults} entries`;
+  if (batch.receipts.length > maxProbeReceipts) return `probe_batch.receipts has more than ${maxProbeReceipts} entries`;
+  if (!finiteNonNegative(batch.eventLoopDelayP99Seconds)) return 'probe_batch.event_loop_delay_p99_seconds is not a finite non-negative number';
+  if (batch.intervalSeconds > maxIntervalSeconds) return `probe_batch.interval_seconds exceeds ${maxIntervalSeconds}`;
+  for (const result of batch.results) {
+    if (!protocols.has(result.protocol)) return `probe_batch.results[].protocol ${result.protocol} is not a known protocol`;
+    if (isDns(result.protocol)) {
+      if (result.target.length === 0 || result.target.length > maxName) return 'probe_batch.results[].target of a DNS probe is empty or too long';
+    } else {
+      if (result.targetNode.length === 0 || result.targetNode.length > maxName) return 'probe_batch.results[].target_node is empty or too long';
+      if (!networks.has(result.targetNetwork)) return 'probe_batch.results[].target_network must be NETWORK_HOST or NETWORK_POD';
+      if (result.target.length > maxName) return 'probe_batch.results[].target is too long';
+    }
+    if (!finiteNonNegative(result.rttSeconds)) return 'probe_batch.results[].rtt_seconds is not a finite non-negative number';
+    if (!finiteNonNegative(result.sendDelaySeconds)) return 'probe_batch.results[].send_delay_seconds is not a finite non-negative number';
+    if (result.error.length > 32) return 'probe_batch.results[].error is too long';
+    if (result.sentAtUnixMs < 0n) return 'probe_batch.results[].sent_at_unix_ms is negative';
+  }
+  for (const receipt of batch.receipts) {
+    if (receipt.sourceNode.length === 0 || receipt.sourceNode.length > maxName) return 'probe_batch.receipts[].source_node is empty or too long';
+    if (!networks.has(receipt.sourceNetwork)) return 'probe_batch.receipts[].source_network must be NETWORK_HOST or NETWORK_POD';
+    if (receipt.protocol !== ProbeProtocol.UDP && receipt.protocol !== ProbeProtocol.TCP) return 'probe_batch.receipts[].protocol must be UDP or TCP';
+    if (receipt.largeRequests > receipt.requests) return 'probe_batch.receipts[].large_requests exceeds requests';
+  }
+  return undefined;
+}
