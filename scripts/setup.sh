@@ -15,6 +15,7 @@ declare -A wanted=(
   [setpriv]=util-linux
   [ping]=iputils-ping
   [nft]=nftables
+  [dnsmasq]=dnsmasq-base
 )
 missing=()
 for cmd in "${!wanted[@]}"; do

@@ -12,7 +12,7 @@ import { Network, NodeReportSchema, type NodeReport } from '../../shared/src/gen
 import type { Logger } from '../../shared/src/logger.ts';
 import { version } from '../../shared/src/version.ts';
 import type { KernelReader } from './kernel/types.ts';
-import { describeSelf, type SelfOverrides } from './overlay/self-description.ts';
+import { describeSelf, type SelfDescription, type SelfOverrides } from './overlay/self-description.ts';
 import { getOverlayBackend } from './overlay/registry.ts';
 import { toOverlayDevice } from './overlay/overlay-device.ts';
 import { createNodeReportCollector } from './node-state/collect-node-report.ts';
@@ -31,6 +31,10 @@ export interface HostAgentOptions {
 
 export interface HostAgent {
   readonly hello: () => Hello;
+  /** What the agent found about its node (overlay and underlay MTUs for the prober). */
+  readonly self: SelfDescription;
+  /** The current peers, host and pod agents of other nodes. */
+  peers(): readonly Peer[];
   onPeerSet(peerSet: PeerSet): void;
   onConnected(heartbeatIntervalSeconds: number, reportIntervalSeconds: number): void;
   onNetlinkChange(): void;
@@ -126,6 +130,8 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
 
   return {
     hello,
+    self,
+    peers: () => peers,
     attach: (u) => {
       uplink = u;
     },

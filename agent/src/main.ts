@@ -1,46 +1,44 @@
 #!/usr/bin/env node
 // netsentry-agent: runs on every node. Only this file calls process.exit.
 import { NetsentryError } from '../../shared/src/errors.ts';
-import { parseFlags, splitHostPort } from '../../shared/src/flags.ts';
-import { createLogger } from '../../shared/src/logger.ts';
+import { readFile } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
+import { parseFlags, splitHostPort, type ParsedFlags } from '../../shared/src/flags.ts';
+import type { Hello, PeerSet, Welcome } from '../../shared/src/gen/netsentry/v1/collector_pb.js';
+import { createLogger, type Logger } from '../../shared/src/logger.ts';
 import { agentFlags } from './agent-flags.ts';
 import { createHostAgent } from './host-agent.ts';
 import { checkBinaries, createCommandRunner } from './kernel/command-runner.ts';
 import { createKernelReader } from './kernel/kernel-reader.ts';
 import { createNetlinkWatcher } from './kernel/netlink-watcher.ts';
+import { createPodAgent } from './pod-agent.ts';
+import { detectPodNetwork, firstNameserver } from './pod-network.ts';
+import { startProbing } from './probe/probing.ts';
 import { createProbeResponder } from './probe/probe-responder.ts';
-import { createUplink } from './uplink/uplink.ts';
+import { toProbeTargets } from './probe/probe-targets.ts';
+import type { DnsTarget, PeerTarget } from './probe/probe-types.ts';
+import { probeNetwork } from './probe/probe-wire.ts';
+import { createUplink, type Uplink } from './uplink/uplink.ts';
 import { parseOverlayName } from './overlay/registry.ts';
 
-async function main(): Promise<number> {
-  const parsed = parseFlags('netsentry-agent', agentFlags, process.argv.slice(2));
-  if (parsed.kind === 'help') {
-    process.stdout.write(`${parsed.text}\n`);
-    return 0;
-  }
-  const flags = parsed.flags;
-  const logger = createLogger({ name: 'netsentry-agent', level: flags.logLevel as 'info' });
-  const log = logger.child({ component: 'main', node: flags.nodeName, network: flags.network });
+type AgentFlags = ParsedFlags<typeof agentFlags>;
 
-  if (flags.network === 'pod') {
-    log.error('--network pod is not available in this version; run with --network host');
-    return 2;
-  }
+/** What main needs from either mode. */
+interface Mode {
+  hello: () => Hello;
+  onWelcome: (welcome: Welcome) => void;
+  onPeerSet: (peerSet: PeerSet) => void;
+  targets: () => PeerTarget[];
+  attach: (uplink: Uplink) => void;
+  stop: () => Promise<void>;
+}
 
+const defaultUnderlayMtu = 1500;
+
+async function startHostMode(flags: AgentFlags, logger: Logger, probeHost: string, probePort: number): Promise<Mode> {
   const runner = createCommandRunner({ timeoutMs: 10_000 });
   await checkBinaries(runner, ['ip', 'bridge']);
   const reader = createKernelReader({ runner, procRoot: flags.procRoot });
-
-  const probe = splitHostPort(flags.probeListen);
-  const responder = createProbeResponder({ logger });
-  let probePort = probe.port;
-  try {
-    probePort = (await responder.listen(probe.host, probe.port)).udpPort;
-  } catch (err) {
-    // Verification is worth running even when the probe port is taken: log and go on.
-    log.error({ err, probeListen: flags.probeListen }, 'probe responder could not start; continuing without it');
-  }
-
   const agent = await createHostAgent({
     nodeName: flags.nodeName,
     reader,
@@ -52,34 +50,111 @@ async function main(): Promise<number> {
       underlayIp: flags.underlayIp,
       podBridge: flags.podBridge,
     },
-    probeAddress: probe.host,
+    probeAddress: probeHost,
     probePort,
     verifyIntervalMs: flags.verifyInterval,
     netlinkDebounceMs: flags.netlinkDebounce,
   });
-
-  const uplink = createUplink({
-    target: flags.collector,
-    logger,
+  // Host peers over the underlay; pod peers over the overlay (host-gw: the underlay again).
+  const underlay = agent.self.overlay.underlayMtu || defaultUnderlayMtu;
+  const mtus = { host: underlay, pod: agent.self.overlay.mtu || underlay };
+  const watcher = createNetlinkWatcher({ logger, onChange: () => agent.onNetlinkChange() });
+  watcher.start();
+  return {
     hello: agent.hello,
     onWelcome: (welcome) => agent.onConnected(welcome.heartbeatIntervalSeconds, welcome.reportIntervalSeconds),
     onPeerSet: (peerSet) => agent.onPeerSet(peerSet),
+    targets: () => toProbeTargets(agent.peers(), flags.nodeName, mtus),
+    attach: (uplink) => agent.attach(uplink),
+    stop: async () => {
+      agent.stop();
+      await watcher.stop();
+    },
+  };
+}
+
+async function startPodMode(flags: AgentFlags, logger: Logger, probePort: number): Promise<Mode> {
+  const pod = await detectPodNetwork({ podIp: flags.podIp, interfaces: networkInterfaces(), readFile: (path) => readFile(path, 'utf8') });
+  const agent = createPodAgent({ nodeName: flags.nodeName, pod, podCidrs: flags.podCidr ?? [], probePort, logger });
+  return {
+    hello: agent.hello,
+    onWelcome: (welcome) => agent.onConnected(welcome.heartbeatIntervalSeconds),
+    onPeerSet: (peerSet) => agent.onPeerSet(peerSet),
+    targets: () => toProbeTargets(agent.peers(), flags.nodeName, { host: pod.mtu, pod: pod.mtu }),
+    attach: (uplink) => agent.attach(uplink),
+    stop: async () => agent.stop(),
+  };
+}
+
+/** --dns-server, else in pod mode the first resolv.conf nameserver on port 53; host mode: off. */
+async function dnsTarget(flags: AgentFlags, log: Logger): Promise<DnsTarget | undefined> {
+  if (flags.dnsServer) return { ...splitHostPort(flags.dnsServer), name: flags.dnsName };
+  if (flags.network !== 'pod') return undefined;
+  const server = await readFile('/etc/resolv.conf', 'utf8').then(firstNameserver, () => undefined);
+  if (!server) {
+    log.warn('no nameserver in /etc/resolv.conf and no --dns-server: DNS probes are off');
+    return undefined;
+  }
+  return { host: server, port: 53, name: flags.dnsName };
+}
+
+async function main(): Promise<number> {
+  const parsed = parseFlags('netsentry-agent', agentFlags, process.argv.slice(2));
+  if (parsed.kind === 'help') {
+    process.stdout.write(`${parsed.text}\n`);
+    return 0;
+  }
+  const flags = parsed.flags;
+  const logger = createLogger({ name: 'netsentry-agent', level: flags.logLevel as 'info' });
+  const log = logger.child({ component: 'main', node: flags.nodeName, network: flags.network });
+
+  // Both modes answer probes. Verification and probing are worth running even when the
+  // probe port is taken: log and go on.
+  const probe = splitHostPort(flags.probeListen);
+  const responder = createProbeResponder({ logger });
+  let probePort = probe.port;
+  try {
+    probePort = (await responder.listen(probe.host, probe.port)).udpPort;
+  } catch (err) {
+    log.error({ err, probeListen: flags.probeListen }, 'probe responder could not start; continuing without it');
+  }
+
+  const mode = flags.network === 'pod' ? await startPodMode(flags, logger, probePort) : await startHostMode(flags, logger, probe.host, probePort);
+  const uplink = createUplink({
+    target: flags.collector,
+    logger,
+    hello: mode.hello,
+    onWelcome: mode.onWelcome,
+    onPeerSet: mode.onPeerSet,
     maxBackoffMs: flags.reconnectMaxBackoff,
   });
-  agent.attach(uplink);
+  mode.attach(uplink);
 
-  const watcher = createNetlinkWatcher({ logger, onChange: () => agent.onNetlinkChange() });
-  watcher.start();
+  const dns = await dnsTarget(flags, log);
+  const probing =
+    flags.probeInterval > 0
+      ? startProbing({
+          identity: { nodeName: flags.nodeName, network: flags.network === 'pod' ? probeNetwork.pod : probeNetwork.host },
+          targets: mode.targets,
+          dns,
+          intervalMs: flags.probeInterval,
+          timeoutMs: flags.probeTimeout,
+          concurrency: Math.max(1, flags.probeConcurrency),
+          responder,
+          uplink,
+          logger,
+        })
+      : undefined;
   uplink.start();
-  log.info({ collector: flags.collector, probeListen: flags.probeListen }, 'agent started');
+  log.info({ collector: flags.collector, probeListen: flags.probeListen, probing: probing !== undefined }, 'agent started');
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   log.info({ signal }, 'shutting down');
-  agent.stop();
-  await Promise.allSettled([watcher.stop(), uplink.stop(), responder.close()]);
+  await probing?.stop();
+  await Promise.allSettled([mode.stop(), uplink.stop(), responder.close()]);
   logger.flush();
   return 0;
 }

@@ -134,6 +134,144 @@ describe.skipIf(!isRoot)('netns lab (3 nodes)', () => {
   }, 30_000);
 });
 
+describe.skipIf(!isRoot)('netns lab: mesh-probe helpers (4 nodes)', () => {
+  let lab: Lab;
+
+  beforeAll(async () => {
+    lab = await createLab({ nodes: 4, podsPerNode: 1 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await lab?.teardown();
+  }, 60_000);
+
+  /** One DF ping of `size` payload bytes (28 more on the wire). */
+  async function dfPing(ns: string, ip: string, size: number): Promise<boolean> {
+    try {
+      await lab.exec(ns, ['ping', '-n', '-q', '-c', '1', '-W', '1', '-M', 'do', '-s', String(size), ip]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  it('startDns serves only its records, over UDP and TCP across the overlay, and never forwards', async () => {
+    const t0 = performance.now();
+    const dns = await lab.startDns('node-1-pod-1', {
+      'kubernetes.default.svc.cluster.local': '198.18.2.11',
+      'probe.netsentry.test': '198.18.3.11',
+    });
+    const startMs = performance.now() - t0;
+    expect(startMs).toBeLessThan(5_000);
+    expect(dns.address).toBe('198.18.1.11');
+    expect(dns.port).toBe(53);
+    expect(await lab.exec(null, ['ip', 'netns', 'identify', String(dns.process.pid)])).toContain(`${lab.prefix}node-1-pod-1`);
+    const client = lab.node('node-2').pods[0]!.ns;
+    const udp = await lab.dnsQuery(client, dns.address, 'kubernetes.default.svc.cluster.local');
+    expect(udp).toMatchObject({ rcode: 0, addresses: ['198.18.2.11'] });
+    const tcp = await lab.dnsQuery('node-3-pod-1', dns.address, 'probe.netsentry.test', { tcp: true });
+    expect(tcp).toMatchObject({ rcode: 0, addresses: ['198.18.3.11'] });
+    // Anything else: NXDOMAIN from dnsmasq itself, nothing forwarded.
+    expect(await lab.dnsQuery(client, dns.address, 'example.com')).toMatchObject({ rcode: 3, addresses: [] });
+    const args = (await lab.exec(null, ['cat', `/proc/${dns.process.pid}/cmdline`])).split('\0');
+    expect(args).toContain('--no-resolv');
+    expect(args.some((a) => a.startsWith('--server'))).toBe(false);
+    await dns.process.stop();
+    await expect(lab.dnsQuery(client, dns.address, 'probe.netsentry.test', { timeoutMs: 300 })).rejects.toThrow(/no UDP answer/);
+    console.log(`startDns ready in ${startMs.toFixed(0)} ms; UDP query ${udp.ms.toFixed(1)} ms, TCP ${tcp.ms.toFixed(1)} ms`);
+  }, 30_000);
+
+  it('dropUdp drops the node\'s own UDP (not VXLAN, not TCP); removeNftTable undoes it', async () => {
+    const dns = await lab.startDns('node-3', { 'node-3.netsentry.test': '192.0.2.13' });
+    expect(dns.address).toBe('192.0.2.13');
+    const podDns = await lab.startDns('node-1-pod-1', { 'pod.netsentry.test': '198.18.1.11' });
+    const n2 = lab.node('node-2');
+    expect(await lab.dnsQuery('node-2', dns.address, 'node-3.netsentry.test')).toMatchObject({ addresses: ['192.0.2.13'] });
+
+    await lab.dropUdp('node-2');
+    await lab.dropUdp('node-2'); // replaces, no error
+    expect(await lab.exec(n2.ns, ['nft', 'list', 'table', 'inet', 'netsentry_lab'])).toMatch(/udp dport 8472 accept/);
+    await expect(lab.dnsQuery('node-2', dns.address, 'node-3.netsentry.test', { timeoutMs: 500 })).rejects.toThrow(/no UDP answer/);
+    expect(await lab.dnsQuery('node-2', dns.address, 'node-3.netsentry.test', { tcp: true })).toMatchObject({ addresses: ['192.0.2.13'] });
+    // VXLAN still carries pod traffic, including pod UDP (forwarded, not the node's own).
+    expect(await lab.ping(n2.pods[0]!.ns, lab.node('node-3').pods[0]!.ip)).toBe(true);
+    expect(await lab.dnsQuery(n2.pods[0]!.ns, podDns.address, 'pod.netsentry.test')).toMatchObject({ addresses: ['198.18.1.11'] });
+
+    await lab.dropUdp('node-2', { exceptPorts: [8472, 53] });
+    expect(await lab.dnsQuery('node-2', dns.address, 'node-3.netsentry.test')).toMatchObject({ addresses: ['192.0.2.13'] });
+
+    await lab.dropUdp('node-2', { exceptPorts: [] }); // VXLAN too: the overlay from node-2 breaks
+    expect(await lab.ping(n2.pods[0]!.ns, lab.node('node-3').pods[0]!.ip)).toBe(false);
+
+    await lab.removeNftTable('node-2');
+    await lab.removeNftTable('node-2'); // idempotent
+    expect(await lab.exec(n2.ns, ['nft', 'list', 'tables'])).not.toContain('netsentry_lab');
+    expect(await lab.dnsQuery('node-2', dns.address, 'node-3.netsentry.test')).toMatchObject({ addresses: ['192.0.2.13'] });
+    expect(await lab.ping(n2.pods[0]!.ns, lab.node('node-3').pods[0]!.ip)).toBe(true);
+    await Promise.all([dns.process.stop(), podDns.process.stop()]);
+  }, 30_000);
+
+  it('setUnderlayPortMtu makes a black hole mid-path; 1500 repairs it', async () => {
+    const n1 = lab.node('node-1');
+    const n4 = lab.node('node-4');
+    expect(lab.underlayPort('node-4')).toBe('n4');
+    await lab.setUnderlayPortMtu('node-4', 1400);
+    expect(await lab.exec(lab.underlayNs, ['ip', 'link', 'show', 'n4'])).toMatch(/mtu 1400/);
+    expect(await lab.exec(n4.ns, ['ip', 'link', 'show', 'eth0'])).toMatch(/mtu 1500/);
+    expect(await dfPing(n1.ns, n4.underlayIp, 1472)).toBe(false);
+    expect(await dfPing(n1.ns, n4.underlayIp, 56)).toBe(true);
+    expect(await dfPing(n1.pods[0]!.ns, n4.pods[0]!.ip, 1422)).toBe(false);
+    expect(await dfPing(n1.pods[0]!.ns, n4.pods[0]!.ip, 56)).toBe(true);
+    await lab.setUnderlayPortMtu('node-4', 1500);
+    expect(await dfPing(n1.ns, n4.underlayIp, 1472)).toBe(true);
+    expect(await dfPing(n1.pods[0]!.ns, n4.pods[0]!.ip, 1422)).toBe(true);
+  }, 30_000);
+
+  it('pingRtt measures per-reply RTTs, bounded, and counts losses', async () => {
+    const from = lab.node('node-1').pods[0]!.ns;
+    const t0 = performance.now();
+    const r = await lab.pingRtt(from, lab.node('node-3').pods[0]!.ip, 10, 0.05);
+    const ms = performance.now() - t0;
+    expect(r.sent).toBe(10);
+    expect(r.received).toBe(10);
+    expect(r.rttSeconds).toHaveLength(10);
+    expect(r.p50Seconds).toBeGreaterThan(0);
+    expect(r.p50Seconds).toBeLessThan(0.05);
+    expect(ms).toBeLessThan(3_000);
+    const lost = await lab.pingRtt(from, '198.18.3.99', 3, 0.1); // nobody has this address
+    expect(lost).toMatchObject({ received: 0, rttSeconds: [] });
+    expect(lost.sent).toBeGreaterThanOrEqual(3);
+    expect(lost.p50Seconds).toBeNaN();
+    await expect(lab.pingRtt(from, '10.0.0.1')).rejects.toThrow(/not a lab address/);
+    console.log(`pingRtt 10 × 0.05 s in ${ms.toFixed(0)} ms, p50 ${(r.p50Seconds * 1e6).toFixed(0)} µs`);
+  }, 30_000);
+
+  it('clearFaults puts a node back as built', async () => {
+    const n4 = lab.node('node-4');
+    const pod4 = n4.pods[0]!;
+    const pod1 = lab.node('node-1').pods[0]!;
+    await lab.dropUdp('node-4', { exceptPorts: [] });
+    await lab.setUnderlayPortMtu('node-4', 1400);
+    await lab.deleteOverlayRoutes('node-4');
+    await lab.setMtu('node-4', 'flannel.1', 1300);
+    await lab.setLinkState(pod4.ns, 'eth0', false);
+    expect(await lab.ping(pod1.ns, pod4.ip)).toBe(false);
+    await lab.clearFaults('node-4');
+    expect(await lab.exec(n4.ns, ['nft', 'list', 'tables'])).not.toContain('netsentry_lab');
+    expect(await lab.exec(lab.underlayNs, ['ip', 'link', 'show', 'n4'])).toMatch(/mtu 1500/);
+    expect(await dfPing(pod1.ns, pod4.ip, 1422)).toBe(true);
+    expect(await dfPing(pod4.ns, pod1.ip, 1422)).toBe(true);
+  }, 30_000);
+
+  it('teardown stops dnsmasq too', async () => {
+    const dns = await lab.startDns(lab.node('node-2').pods[0]!.ns, {});
+    await lab.teardown();
+    await dns.process.exited;
+    expect(() => process.kill(dns.process.pid, 0)).toThrow();
+    expect(await netnsWithPrefix(lab.prefix)).toEqual([]);
+  }, 30_000);
+});
+
 describe.skipIf(!isRoot)('stale lab cleanup', () => {
   it('removes a lab whose owner pid is dead, with its processes and namespaces', async () => {
     const id = createLabId();

@@ -2,19 +2,34 @@
 // createLab builds it, the Lab breaks and repairs it with real kernel changes, and
 // teardown removes every trace. Only 192.0.2.0/24 and 198.18.0.0/15 are used, only
 // inside namespaces the lab created, plus one root veth (192.0.2.1/24).
+import { fileURLToPath } from 'node:url';
 import { cleanupStaleLabs, deleteLabLinks, killLeftovers, listNetns } from './cleanup.ts';
 import {
+  POD_BRIDGE,
   UNDERLAY_GATEWAY_IP,
   VXLAN_DEVICE,
+  VXLAN_PORT,
   createLabId,
   createLabNames,
   type LabNames,
   type LabNode,
+  type LabPod,
 } from './naming.ts';
 import { rootUnderlayConflict } from './gateway.ts';
-import { createBuildPlan, peerFdbLine, peerIpLines } from './plan.ts';
+import { DNS_PORT, checkDnsName, dnsmasqArgv, isLabAddress, type DnsAnswer, type DnsmasqOptions } from './dns.ts';
+import {
+  createBuildPlan,
+  nftDropUdpScript,
+  nftRemoveScript,
+  overlayMtu,
+  peerFdbLine,
+  peerIpLines,
+  underlayPort,
+  type NftHook,
+} from './plan.ts';
+import { parsePingOutput, type PingRtt } from './ping.ts';
 import { createProcessRegistry, type LabProcess, type StartOptions } from './processes.ts';
-import { bridgeBatch, ipBatch, isAlreadyGone, run } from './run.ts';
+import { CommandError, bridgeBatch, ipBatch, isAlreadyGone, run } from './run.ts';
 import {
   acquireLabLock,
   processRef,
@@ -27,6 +42,9 @@ import {
 
 export type { LabNode, LabPod } from './naming.ts';
 export type { LabProcess, StartOptions } from './processes.ts';
+export type { DnsAnswer, DnsmasqOptions } from './dns.ts';
+export type { NftHook } from './plan.ts';
+export type { PingRtt } from './ping.ts';
 export { cleanupStaleLabs } from './cleanup.ts';
 
 export interface Lab {
@@ -58,7 +76,67 @@ export interface Lab {
   setNeighborMac(node: string, peer: string, mac: string): Promise<void>;
   setLinkState(node: string, device: string, up: boolean): Promise<void>;
   setMtu(ns: string, device: string, mtu: number): Promise<void>;
+  /** The underlay bridge's namespace (`<prefix>underlay`). */
+  underlayNs: string;
+  /** By pod name (`node-1-pod-1`) or its namespace. */
+  pod(name: string): LabPod;
+  /**
+   * dnsmasq in the foreground inside a pod namespace (pod name or ns; a node name/ns puts it
+   * on the node's underlay IP), answering only `records` (name → 192.0.2.x / 198.18.x.y),
+   * NXDOMAIN for everything else, never forwarding. Resolves once it answers (≤ 5 s).
+   */
+  startDns(pod: string, records: Record<string, string>, opts?: DnsmasqOptions): Promise<LabDns>;
+  /** One hand-built A query from inside `ns` to server:53 over UDP (default) or TCP; rejects on timeout. */
+  dnsQuery(ns: string, server: string, name: string, opts?: DnsQueryOptions): Promise<DnsQueryResult>;
+  /**
+   * nftables table `inet netsentry_lab` in a node's (or pod's) namespace whose input and
+   * output chains drop UDP unless the destination or source port is in exceptPorts
+   * (default [8472], the VXLAN port, so the overlay keeps working). Replaces an earlier one.
+   */
+  dropUdp(node: string, options?: DropUdpOptions): Promise<void>;
+  /** Deletes the `netsentry_lab` table (no error if absent). */
+  removeNftTable(node: string): Promise<void>;
+  /**
+   * Puts a node back as built: nft table gone (node and its pods), every link up with its
+   * built MTU (underlay port, eth0, flannel.1, cni0, pod veths, pods' eth0 + default
+   * route), overlay route/neigh/FDB per peer restored.
+   */
+  clearFaults(node: string): Promise<void>;
+  /** Name of the node's port on the underlay bridge (in `underlayNs`), e.g. `n4`. */
+  underlayPort(node: string): string;
+  /** MTU of the node's underlay bridge port: a black hole mid-path (no ICMP), node eth0 unchanged. */
+  setUnderlayPortMtu(node: string, mtu: number): Promise<void>;
+  /** Bounded `ping -n -c count -i interval -W 1 -w deadline` from ns; per-reply RTTs. */
+  pingRtt(ns: string, ip: string, count?: number, intervalSeconds?: number): Promise<PingRtt>;
   teardown(): Promise<void>;
+}
+
+export interface LabDns {
+  process: LabProcess;
+  /** The address dnsmasq listens on (the pod's IP). */
+  address: string;
+  port: 53;
+}
+
+export interface DnsQueryOptions {
+  tcp?: boolean;
+  /** Per try. Default 2000 ms. */
+  timeoutMs?: number;
+  /** Keep retrying every 100 ms until an answer or this many ms. Default 0 (one try). */
+  retryMs?: number;
+}
+
+export interface DnsQueryResult extends DnsAnswer {
+  /** Round trip of the answered try, ms (inside the namespace, excludes process start). */
+  ms: number;
+  tries: number;
+}
+
+export interface DropUdpOptions {
+  /** UDP ports (destination or source) still allowed. Default [8472]. */
+  exceptPorts?: number[];
+  /** Hooks to filter. Default ['input', 'output'] (the node's own UDP; forwarded pod traffic passes). */
+  hooks?: NftHook[];
 }
 
 export interface LabHttpInit {
@@ -91,6 +169,9 @@ export interface CreateLabOptions {
    */
   gateway?: 'auto' | 'root' | 'netns';
 }
+
+const DNS_SCRIPT = fileURLToPath(new URL('./dns.ts', import.meta.url));
+const DNS_READY_TIMEOUT_MS = 5_000;
 
 const MAC_PATTERN = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 const DEVICE_PATTERN = /^[A-Za-z0-9_.@-]{1,15}$/;
@@ -188,7 +269,7 @@ export async function createLab(options: CreateLabOptions = {}): Promise<Lab> {
     await releaseLabLock(id);
     throw err;
   }
-  const lab = createLabHandle(names, state, log);
+  const lab = createLabHandle(names, state, log, underlayMtu);
   const t0 = performance.now();
   try {
     await build(names, underlayMtu);
@@ -201,7 +282,7 @@ export async function createLab(options: CreateLabOptions = {}): Promise<Lab> {
   return lab;
 }
 
-function createLabHandle(names: LabNames, state: LabState, log: LabLogger | undefined): Lab {
+function createLabHandle(names: LabNames, state: LabState, log: LabLogger | undefined, underlayMtu: number): Lab {
   const labNs = new Set(names.allNs);
   let stateWrites: Promise<void> = Promise.resolve();
   let tornDown: Promise<void> | null = null;
@@ -226,9 +307,41 @@ function createLabHandle(names: LabNames, state: LabState, log: LabLogger | unde
     return ns;
   }
 
-  function resolveNs(nsOrNode: string): string {
-    if (labNs.has(nsOrNode)) return nsOrNode;
-    return node(nsOrNode).ns;
+  function pod(name: string): LabPod {
+    for (const n of names.nodes) {
+      const found = n.pods.find((p) => p.name === name || p.ns === name);
+      if (found) return found;
+    }
+    throw new Error(`lab ${names.id} has no pod ${JSON.stringify(name)}`);
+  }
+
+  /** A lab namespace, a node name or a pod name → namespace. */
+  function resolveNs(nsOrName: string): string {
+    if (labNs.has(nsOrName)) return nsOrName;
+    if (/-pod-\d+$/.test(nsOrName)) return pod(nsOrName).ns;
+    return node(nsOrName).ns;
+  }
+
+  /** The address a server in this namespace listens on: pod IP, node underlay IP, or 192.0.2.1. */
+  function addressOf(ns: string): string {
+    for (const n of names.nodes) {
+      if (n.ns === ns) return n.underlayIp;
+      const p = n.pods.find((x) => x.ns === ns);
+      if (p) return p.ip;
+    }
+    if (ns === names.gatewayNs) return UNDERLAY_GATEWAY_IP;
+    throw new Error(`${ns} has no address to serve on`);
+  }
+
+  async function dnsQuery(ns: string, server: string, name: string, opts: DnsQueryOptions = {}): Promise<DnsQueryResult> {
+    if (!isLabAddress(server)) throw new Error(`DNS server ${server} is not a lab address`);
+    checkDnsName(name);
+    const timeoutMs = opts.timeoutMs ?? 2_000;
+    const retryMs = opts.retryMs ?? 0;
+    if (!(timeoutMs > 0 && timeoutMs <= 60_000) || !(retryMs >= 0 && retryMs <= 60_000)) throw new Error('dnsQuery: timeoutMs/retryMs out of range');
+    const argv = ['ip', 'netns', 'exec', resolveNs(ns), process.execPath, DNS_SCRIPT, 'query', server, name, opts.tcp ? 'tcp' : 'udp', String(timeoutMs), String(retryMs)];
+    const out = await run(argv, undefined, timeoutMs + retryMs + 15_000);
+    return JSON.parse(out) as DnsQueryResult;
   }
 
   function checkDevice(device: string): string {
@@ -330,6 +443,72 @@ function createLabHandle(names: LabNames, state: LabState, log: LabLogger | unde
     async setMtu(ns, device, mtu) {
       if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw new Error(`bad MTU ${mtu}`);
       await ipBatch(resolveNs(ns), [`link set dev ${checkDevice(device)} mtu ${mtu}`]);
+    },
+    underlayNs: names.underlayNs,
+    pod,
+    async startDns(where, records, opts) {
+      const ns = resolveNs(where);
+      const address = addressOf(ns);
+      const argv = dnsmasqArgv(address, records, opts);
+      const proc = lab.start(ns, argv, { name: `dnsmasq@${ns}` });
+      const exited = proc.exited.then((code) => {
+        throw new Error(`dnsmasq in ${ns} exited (${code}) before answering: ${proc.output().trim()}`);
+      });
+      exited.catch(() => {}); // only meaningful in the race below
+      try {
+        await Promise.race([dnsQuery(ns, address, 'ready.netsentry-lab', { timeoutMs: 500, retryMs: DNS_READY_TIMEOUT_MS }), exited]);
+      } catch (err) {
+        await proc.stop('SIGTERM', 2_000);
+        throw err;
+      }
+      return { process: proc, address, port: DNS_PORT };
+    },
+    dnsQuery,
+    async dropUdp(where, options = {}) {
+      const script = nftDropUdpScript(options.exceptPorts ?? [VXLAN_PORT], options.hooks);
+      await run(['ip', 'netns', 'exec', resolveNs(where), 'nft', '-f', '-'], script);
+    },
+    async removeNftTable(where) {
+      await run(['ip', 'netns', 'exec', resolveNs(where), 'nft', '-f', '-'], nftRemoveScript());
+    },
+    async clearFaults(name) {
+      const n = node(name);
+      const inner = overlayMtu(underlayMtu);
+      await Promise.all([n.ns, ...n.pods.map((p) => p.ns)].map((ns) => lab.removeNftTable(ns)));
+      await ipBatch(names.underlayNs, [`link set dev ${underlayPort(n)} mtu ${underlayMtu} up`]);
+      await ipBatch(n.ns, [
+        `link set dev eth0 mtu ${underlayMtu} up`,
+        `link set dev ${VXLAN_DEVICE} mtu ${inner} up`,
+        `link set dev ${POD_BRIDGE} mtu ${inner} up`,
+        ...n.pods.map((_, i) => `link set dev veth${i + 1} mtu ${inner} up`),
+      ]);
+      await Promise.all(
+        n.pods.map((p) => ipBatch(p.ns, [`link set dev eth0 mtu ${inner} up`, `route replace default via ${n.podGateway} dev eth0`])),
+      );
+      await lab.restoreOverlay(n.name);
+    },
+    underlayPort(name) {
+      return underlayPort(node(name));
+    },
+    async setUnderlayPortMtu(name, mtu) {
+      if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw new Error(`bad MTU ${mtu}`);
+      await ipBatch(names.underlayNs, [`link set dev ${underlayPort(node(name))} mtu ${mtu}`]);
+    },
+    async pingRtt(ns, ip, count = 20, intervalSeconds = 0.2) {
+      if (!isLabAddress(ip)) throw new Error(`${ip} is not a lab address`);
+      if (!Number.isInteger(count) || count < 1 || count > 10_000) throw new Error(`bad count ${count}`);
+      if (!(intervalSeconds >= 0.002 && intervalSeconds <= 10)) throw new Error(`bad interval ${intervalSeconds}`);
+      const deadline = Math.ceil(count * intervalSeconds) + 2;
+      const argv = ['ip', 'netns', 'exec', resolveNs(ns), 'ping', '-n', '-c', String(count), '-i', String(intervalSeconds), '-W', '1', '-w', String(deadline), ip];
+      let out: string;
+      try {
+        out = await run(argv, undefined, (deadline + 10) * 1000);
+      } catch (err) {
+        // Exit 1: fewer replies than requests (still a measurement); anything else is an error.
+        if (!(err instanceof CommandError) || err.exitCode !== 1) throw err;
+        out = err.stdout;
+      }
+      return parsePingOutput(out);
     },
     teardown() {
       tornDown ??= (async () => {

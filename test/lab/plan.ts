@@ -30,7 +30,7 @@ export interface BuildPlan {
 const UNDERLAY_PORT_INDEX = 10;
 
 /** Inside the underlay namespace the port towards node i is `n<i>`, towards root `gw`. */
-function underlayPort(node: LabNode): string {
+export function underlayPort(node: LabNode): string {
   return `n${node.index}`;
 }
 
@@ -123,4 +123,37 @@ export function createBuildPlan(names: LabNames, underlayMtu: number): BuildPlan
   underlay.push('link set gw master br0 up');
   ip.set(names.underlayNs, underlay);
   return { root, ip, bridge, forwarding: names.nodes.map((n) => n.ns) };
+}
+
+/** The nftables table the lab's packet-filter faults live in (one per node namespace). */
+export const NFT_TABLE = 'netsentry_lab';
+
+export type NftHook = 'input' | 'output' | 'forward';
+
+/**
+ * `nft -f -` script that (re)creates `inet netsentry_lab` with one chain per hook, each
+ * dropping UDP unless its destination or source port is in exceptPorts. The leading
+ * add + delete makes it an atomic replace whether or not the table exists.
+ */
+export function nftDropUdpScript(exceptPorts: readonly number[], hooks: readonly NftHook[] = ['input', 'output']): string {
+  for (const p of exceptPorts) {
+    if (!Number.isInteger(p) || p < 1 || p > 65535) throw new Error(`bad UDP port ${p}`);
+  }
+  if (hooks.length === 0) throw new Error('nft: no hooks');
+  const ports = [...new Set(exceptPorts)].sort((a, b) => a - b).join(', ');
+  const chains = [...new Set(hooks)].map((hook) =>
+    [
+      `  chain ${hook} {`,
+      `    type filter hook ${hook} priority filter; policy accept;`,
+      ...(ports === '' ? [] : [`    udp dport { ${ports} } accept`, `    udp sport { ${ports} } accept`]),
+      '    meta l4proto udp counter drop',
+      '  }',
+    ].join('\n'),
+  );
+  return [`table inet ${NFT_TABLE} {}`, `delete table inet ${NFT_TABLE}`, `table inet ${NFT_TABLE} {`, ...chains, '}', ''].join('\n');
+}
+
+/** Deletes the table if it exists (no error when it does not). */
+export function nftRemoveScript(): string {
+  return `table inet ${NFT_TABLE} {}\ndelete table inet ${NFT_TABLE}\n`;
 }

@@ -7,13 +7,16 @@ export class CommandError extends Error {
   readonly argv: readonly string[];
   readonly stderr: string;
   readonly exitCode: number | null;
-  constructor(argv: readonly string[], stderr: string, exitCode: number | null, cause?: unknown) {
+  /** Whatever the command wrote to stdout before failing. */
+  readonly stdout: string;
+  constructor(argv: readonly string[], stderr: string, exitCode: number | null, cause?: unknown, stdout = '') {
     const text = stderr.trim() || (cause instanceof Error ? cause.message : 'failed');
     super(`${argv.join(' ')}: ${text}`, { cause });
     this.name = 'CommandError';
     this.argv = argv;
     this.stderr = stderr;
     this.exitCode = exitCode;
+    this.stdout = stdout;
   }
 }
 
@@ -29,7 +32,7 @@ export function run(argv: readonly string[], input?: string, timeoutMs = COMMAND
       (err, stdout, stderr) => {
         if (err) {
           const code = typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null;
-          reject(new CommandError(argv, stderr, code, err));
+          reject(new CommandError(argv, stderr, code, err, stdout));
         } else {
           resolve(stdout);
         }

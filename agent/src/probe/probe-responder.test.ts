@@ -1,15 +1,20 @@
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import { ProbeProtocol } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import { createSilentLogger } from '../../../shared/src/logger.ts';
 import { createProbeResponder, type ProbeResponder } from './probe-responder.ts';
-import { decodeProbe, encodeProbe, probeKind } from './probe-wire.ts';
+import { decodeProbe, encodeProbe, probeKind, probeNetwork, type ProbeIdentity } from './probe-wire.ts';
 
 let responder: ProbeResponder | undefined;
 afterEach(async () => {
   await responder?.close();
   responder = undefined;
 });
+
+const from: ProbeIdentity = { nodeName: 'node-2', network: probeNetwork.host };
+const request = (sequence: number, size = 0, who = from): Buffer => encodeProbe({ kind: probeKind.request, sequence, sentAtMicros: 1, ...who }, size);
 
 function udpExchange(port: number, payload: Buffer, waitMs = 300): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
@@ -27,45 +32,76 @@ function udpExchange(port: number, payload: Buffer, waitMs = 300): Promise<Buffe
   });
 }
 
+function tcpExchange(port: number, frames: Buffer[]): Promise<Buffer> {
+  const expected = frames.reduce((n, f) => n + f.length, 0);
+  return new Promise((resolve, reject) => {
+    let received = Buffer.alloc(0);
+    const socket = connect(port, '127.0.0.1', () => socket.write(Buffer.concat(frames)));
+    socket.on('data', (data) => {
+      received = Buffer.concat([received, data]);
+      if (received.length >= expected) {
+        socket.destroy();
+        resolve(received);
+      }
+    });
+    socket.once('error', reject);
+  });
+}
+
 describe('probe responder', () => {
   it('echoes a well-formed UDP probe as a reply of the same size', async () => {
     responder = createProbeResponder({ logger: createSilentLogger() });
-    const { udpPort } = await responder.listen('127.0.0.1', 0);
-    const reply = await udpExchange(udpPort, encodeProbe({ kind: probeKind.request, sequence: 7, sentAtMicros: 1 }, 1200));
+    const { udpPort, tcpPort } = await responder.listen('127.0.0.1', 0);
+    expect(tcpPort).toBe(udpPort);
+    const reply = await udpExchange(udpPort, request(7, 1200));
     expect(reply?.length).toBe(1200);
-    expect(decodeProbe(reply!)).toEqual({ kind: probeKind.reply, sequence: 7, sentAtMicros: 1 });
+    expect(decodeProbe(reply!)).toMatchObject({ kind: probeKind.reply, sequence: 7, nodeName: 'node-2' });
   });
 
   it('ignores garbage and replies, so it cannot be turned into a reflector', async () => {
     responder = createProbeResponder({ logger: createSilentLogger() });
     const { udpPort } = await responder.listen('127.0.0.1', 0);
     expect(await udpExchange(udpPort, Buffer.from('GET / HTTP/1.1\r\n\r\n'))).toBeUndefined();
-    expect(await udpExchange(udpPort, encodeProbe({ kind: probeKind.reply, sequence: 1, sentAtMicros: 1 }))).toBeUndefined();
+    expect(await udpExchange(udpPort, encodeProbe({ kind: probeKind.reply, sequence: 1, sentAtMicros: 1, ...from }))).toBeUndefined();
     expect(responder.stats.ignored).toBe(2);
     expect(responder.stats.answered).toBe(0);
+    expect(responder.drainReceipts()).toEqual([]);
   });
 
-  it('rate-limits answers', async () => {
+  it('rate-limits answers but still counts what arrived', async () => {
     responder = createProbeResponder({ logger: createSilentLogger(), ratePerSecond: 2 });
     const { udpPort } = await responder.listen('127.0.0.1', 0);
-    const probe = encodeProbe({ kind: probeKind.request, sequence: 1, sentAtMicros: 1 });
     const replies = [];
-    for (let i = 0; i < 4; i++) replies.push(await udpExchange(udpPort, probe, 100));
+    for (let i = 0; i < 4; i++) replies.push(await udpExchange(udpPort, request(i), 100));
     expect(replies.filter(Boolean)).toHaveLength(2);
     expect(responder.stats.rateLimited).toBe(2);
+    expect(responder.drainReceipts()[0]?.requests).toBe(4);
   });
 
-  it('echoes framed TCP probes', async () => {
+  it('echoes framed TCP probes, several per connection', async () => {
     responder = createProbeResponder({ logger: createSilentLogger() });
     const { tcpPort } = await responder.listen('127.0.0.1', 0);
-    const reply = await new Promise<Buffer>((resolve, reject) => {
-      const socket = connect(tcpPort, '127.0.0.1', () => socket.write(encodeProbe({ kind: probeKind.request, sequence: 3, sentAtMicros: 9 }, 64)));
-      socket.once('data', (data) => {
-        socket.destroy();
-        resolve(data);
-      });
-      socket.once('error', reject);
-    });
-    expect(decodeProbe(reply)).toEqual({ kind: probeKind.reply, sequence: 3, sentAtMicros: 9 });
+    const reply = await tcpExchange(tcpPort, [request(3, 64), request(4)]);
+    expect(decodeProbe(reply.subarray(0, 64))).toMatchObject({ kind: probeKind.reply, sequence: 3 });
+    expect(decodeProbe(reply.subarray(64))).toMatchObject({ kind: probeKind.reply, sequence: 4 });
+  });
+
+  it('counts receipts per source node, network and protocol, large = at least 1000 bytes, and drains them', async () => {
+    responder = createProbeResponder({ logger: createSilentLogger() });
+    const { udpPort, tcpPort } = await responder.listen('127.0.0.1', 0);
+    const pod3 = { nodeName: 'node-3', network: probeNetwork.pod };
+    for (const [seq, size] of [[1, 0], [2, 999], [3, 1000], [4, 1472]] as const) await udpExchange(udpPort, request(seq, size));
+    await udpExchange(udpPort, request(5, 0, pod3));
+    await tcpExchange(tcpPort, [request(6)]);
+    const receipts = responder.drainReceipts().map((r) => ({ sourceNode: r.sourceNode, sourceNetwork: r.sourceNetwork, protocol: r.protocol, requests: r.requests, largeRequests: r.largeRequests }));
+    expect(receipts).toEqual(
+      expect.arrayContaining([
+        { sourceNode: 'node-2', sourceNetwork: Network.HOST, protocol: ProbeProtocol.UDP, requests: 4, largeRequests: 2 },
+        { sourceNode: 'node-3', sourceNetwork: Network.POD, protocol: ProbeProtocol.UDP, requests: 1, largeRequests: 0 },
+        { sourceNode: 'node-2', sourceNetwork: Network.HOST, protocol: ProbeProtocol.TCP, requests: 1, largeRequests: 0 },
+      ]),
+    );
+    expect(receipts).toHaveLength(3);
+    expect(responder.drainReceipts()).toEqual([]);
   });
 });

@@ -4,6 +4,13 @@ import { agentMissingKind, detectAgentMissing } from './agent-missing.ts';
 import { defaultDetectorConfig, type Detector, type DetectorConfig, type FindingCandidate } from './finding-candidate.ts';
 import { detectLinkDown, linkDownKind } from './link-down.ts';
 import { detectOverlayRouteMissing, overlayRouteMissingKind } from './overlay-route-missing.ts';
+import { asymmetricReachabilityKind, detectAsymmetricReachability } from './asymmetric-reachability.ts';
+import { conntrackPressureKind, detectConntrackPressure } from './conntrack-pressure.ts';
+import { detectDnsFailure, dnsFailureKind } from './dns-failure.ts';
+import { detectMtuBlackhole, mtuBlackholeKind } from './mtu-blackhole.ts';
+import { detectMtuMismatch, mtuMismatchKind } from './mtu-mismatch.ts';
+import { detectNodeIsolated, nodeIsolatedKind } from './node-isolated.ts';
+import { detectProtocolBlocked, protocolBlockedKind } from './protocol-blocked.ts';
 
 export type { Detector, DetectorConfig, FindingCandidate, Severity } from './finding-candidate.ts';
 export { findingId } from './finding-candidate.ts';
@@ -19,5 +26,12 @@ export function defaultDetectors(config: Partial<DetectorConfig> = {}): Detector
     bind(linkDownKind, detectLinkDown, bound),
     bind(overlayRouteMissingKind, detectOverlayRouteMissing, bound),
     bind(agentMissingKind, detectAgentMissing, bound),
+    bind(nodeIsolatedKind, detectNodeIsolated, bound),
+    bind(protocolBlockedKind, detectProtocolBlocked, bound),
+    bind(asymmetricReachabilityKind, detectAsymmetricReachability, bound),
+    bind(mtuBlackholeKind, detectMtuBlackhole, bound),
+    bind(mtuMismatchKind, detectMtuMismatch, bound),
+    bind(dnsFailureKind, detectDnsFailure, bound),
+    bind(conntrackPressureKind, detectConntrackPressure, bound),
   ];
 }

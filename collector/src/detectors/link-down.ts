@@ -50,7 +50,8 @@ function detectNode(node: NodeState): FindingCandidate | undefined {
     summary: `${node.name}: ${broken.map(describeLink).join('; ')}`,
     evidence: broken.map((link) => `${link.name}: present=${link.present} up=${link.up} operState=${link.operState || 'unknown'}${link.mtu ? ` mtu=${link.mtu}` : ''}`),
     remediation: remediation(node.name, broken),
-    explains: overlayBroken && overlayProblems > 0 ? [findingId(overlayRouteMissingKind, node.name)] : [],
+    // A missing or downed overlay device or pod bridge cuts the node's pods off: probes and DNS from it fail.
+    explains: [...(overlayBroken && overlayProblems > 0 ? [findingId(overlayRouteMissingKind, node.name)] : []), findingId('NodeIsolated', node.name), findingId('DnsFailure', node.name)],
   };
 }
 

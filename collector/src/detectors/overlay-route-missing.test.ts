@@ -17,7 +17,7 @@ describe('OverlayRouteMissing', () => {
     const findings = detectOverlayRouteMissing(cluster.model.snapshot(), config);
     expect(findings).toHaveLength(1);
     const [finding] = findings;
-    expect(finding).toMatchObject({ id: 'OverlayRouteMissing:node-2', kind: 'OverlayRouteMissing', severity: 'critical', nodes: ['node-2'], explains: [] });
+    expect(finding).toMatchObject({ id: 'OverlayRouteMissing:node-2', kind: 'OverlayRouteMissing', severity: 'critical', nodes: ['node-2'], explains: ['NodeIsolated:node-2', 'DnsFailure:node-2'] });
     expect(finding!.peer).toBeUndefined();
     expect(finding!.summary).toBe('node-2 is missing overlay routes to 3 of 3 peers (route, neighbor, FDB)');
     expect(finding!.evidence).toHaveLength(3);

@@ -64,7 +64,8 @@ function detectNode(node: NodeState): FindingCandidate | undefined {
     summary,
     evidence,
     remediation: remediation(node.name, kind, agent.hello.overlay?.name || 'flannel.1'),
-    explains: [],
+    // Without its overlay chain the node's pods are cut off: probes and DNS from it fail.
+    explains: [findingId('NodeIsolated', node.name), findingId('DnsFailure', node.name)],
   };
 }
 

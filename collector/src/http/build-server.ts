@@ -7,6 +7,7 @@ import type { FindingsEngine } from '../findings/findings-engine.ts';
 import type { CollectorMetrics } from '../metrics/collector-metrics.ts';
 import type { ClusterModel } from '../model/cluster-model.ts';
 import { renderFindingsPage } from './findings-page.ts';
+import { matrixNetworks, matrixProtocols, matrixView, nodeProbeView } from './matrix-view.ts';
 import { nodeView } from './node-view.ts';
 
 export interface ServerDeps {
@@ -49,7 +50,24 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     return { findings: findings.list({ state }) };
   });
 
-  app.get('/api/v1/nodes', async () => ({ nodes: model.snapshot().nodes.map(nodeView) }));
+  app.get('/api/v1/nodes', async () => {
+    const snapshot = model.snapshot();
+    return {
+      nodes: snapshot.nodes.map((node) => {
+        const probes = nodeProbeView(snapshot, node.name);
+        return { ...nodeView(node), ...(probes ? { probes } : {}) };
+      }),
+    };
+  });
+
+  app.get('/api/v1/matrix', async (request, reply) => {
+    const query = request.query as Record<string, unknown>;
+    const network = matrixNetworks.find((n) => n === query.network);
+    const protocol = matrixProtocols.find((p) => p === query.protocol);
+    if (query.network !== undefined && !network) return reply.code(400).send({ error: 'invalid_argument', message: `network must be one of ${matrixNetworks.join(', ')}, got '${String(query.network).slice(0, 32)}'` });
+    if (query.protocol !== undefined && !protocol) return reply.code(400).send({ error: 'invalid_argument', message: `protocol must be one of ${matrixProtocols.join(', ')}, got '${String(query.protocol).slice(0, 32)}'` });
+    return matrixView(model.snapshot(), { ...(network ? { network } : {}), ...(protocol ? { protocol } : {}) });
+  });
 
   app.get('/', async (_request, reply) => {
     const html = renderFindingsPage(findings.list({ state: 'open' }), { nodesKnown: model.snapshot().nodes.length, version });

@@ -14,6 +14,7 @@ import { version } from '../../../shared/src/version.ts';
 import { collectorServiceDefinition, maxMessageBytes } from '../../../shared/src/wire.ts';
 import type { AgentKey, ClusterModel } from '../model/cluster-model.ts';
 import { validateHello } from './validate-hello.ts';
+import { validateProbeBatch } from './validate-probe-batch.ts';
 import { validateNodeReport } from './validate-report.ts';
 
 export interface IngestMetrics {
@@ -144,10 +145,12 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
         case 'heartbeat':
           model.agentHeartbeat(stream.key);
           return;
-        case 'probeBatch':
-          // Probe results are folded in by the mesh-probe detectors; until then they count as liveness.
-          model.agentHeartbeat(stream.key);
+        case 'probeBatch': {
+          const problem = validateProbeBatch(message.payload.value);
+          if (problem) return refuse(call, grpc.status.INVALID_ARGUMENT, 'invalid_probe_batch', problem);
+          model.agentProbeBatch(stream.key, message.payload.value);
           return;
+        }
         default:
           return refuse(call, grpc.status.INVALID_ARGUMENT, 'empty_message', 'message has no payload');
       }

@@ -5,9 +5,10 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { version } from '../../../shared/src/version.ts';
 import type { FindingsEngine } from '../findings/findings-engine.ts';
 import type { ClusterModel } from '../model/cluster-model.ts';
+import { registerProbeMetrics } from './probe-metrics.ts';
 
 /** Closed sets, initialised to 0 so rate() and absent() work from the first scrape. */
-export const streamErrorReasons = ['hello_timeout', 'invalid_hello', 'duplicate_hello', 'no_hello', 'invalid_report', 'empty_message', 'stream_error'] as const;
+export const streamErrorReasons = ['hello_timeout', 'invalid_hello', 'duplicate_hello', 'no_hello', 'invalid_report', 'invalid_probe_batch', 'empty_message', 'stream_error'] as const;
 export const messageTypes = ['hello', 'nodeReport', 'heartbeat', 'probeBatch', 'empty'] as const;
 const networks = ['host', 'pod'] as const;
 
@@ -105,6 +106,7 @@ export function createCollectorMetrics(deps: {
       this.set(model.snapshot().nodes.length);
     },
   });
+  registerProbeMetrics(model, registry);
   new Gauge({ name: 'netsentry_build_info', help: 'Build metadata; always 1.', labelNames: ['version'], registers }).set({ version }, 1);
 
   const streamErrors = new Counter({ name: 'netsentry_stream_errors_total', help: 'Agent streams refused or failed, by reason.', labelNames: ['reason'], registers });

@@ -3,6 +3,9 @@
 import { create } from '@bufbuild/protobuf';
 import { PeerSetSchema, type Hello, type Peer, type PeerSet } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
 import { Network, type NodeReport } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import type { ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
+import { createProbeStore } from '../probes/probe-store.ts';
+import { buildProbeView, type ProbeView } from '../probes/probe-view.ts';
 import type { AgentNetwork, AgentState, ClusterSnapshot, NodeState } from './cluster-snapshot.ts';
 import { buildPeers, peerFingerprint } from './peer-set.ts';
 
@@ -20,6 +23,11 @@ export interface ClusterModel {
   agentDisconnected(key: AgentKey, connectionId: string): void;
   agentReport(key: AgentKey, report: NodeReport): void;
   agentHeartbeat(key: AgentKey): void;
+  /**
+   * Folds a validated probe batch into the probe store; counts as liveness. Does not notify
+   * state listeners (batches are frequent): the findings engine's tick picks them up.
+   */
+  agentProbeBatch(key: AgentKey, batch: ProbeBatch): void;
   /**
    * Every other node's agents the key's agent probes; generation = membershipGeneration.
    * Host agents get host peers (underlay) and pod peers (over the overlay); pod agents get pod peers.
@@ -52,6 +60,12 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
   let version = 0;
   let cachedNodes: { version: number; nodes: readonly NodeState[] } | undefined;
   const peerCache = new Map<AgentNetwork, { generation: bigint; peers: Peer[] }>();
+  const probes = createProbeStore({ isKnownNode: (name) => nodes.has(name) });
+  let cachedProbes: { version: number; nowMs: number; view: ProbeView } | undefined;
+  const probeView = (at: number): ProbeView => {
+    if (cachedProbes?.version !== probes.version || cachedProbes.nowMs !== at) cachedProbes = { version: probes.version, nowMs: at, view: buildProbeView(probes, at) };
+    return cachedProbes.view;
+  };
 
   const freezeNode = (node: MutableNode): NodeState =>
     Object.freeze({ name: node.name, ...(node.host ? { hostAgent: node.host } : {}), ...(node.pod ? { podAgent: node.pod } : {}) });
@@ -124,12 +138,23 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
 
     agentReport(key, report) {
       const at = now();
-      if (update(key, () => ({ report, lastReportMs: at, lastSeenMs: at }))) notify(stateListeners);
+      const patch = (agent: AgentState): Partial<AgentState> => ({
+        report,
+        lastReportMs: at,
+        lastSeenMs: at,
+        ...(agent.report?.conntrack ? { previousConntrack: agent.report.conntrack } : {}),
+      });
+      if (update(key, patch)) notify(stateListeners);
     },
 
     agentHeartbeat(key) {
       const at = now();
       update(key, () => ({ lastSeenMs: at }));
+    },
+
+    agentProbeBatch(key, batch) {
+      const at = now();
+      if (update(key, () => ({ lastSeenMs: at }))) probes.ingest(key, batch, at);
     },
 
     peerSetFor(key) {
@@ -157,7 +182,8 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
     },
 
     snapshot() {
-      return Object.freeze({ nowMs: now(), nodes: sortedNodes() });
+      const at = now();
+      return Object.freeze({ nowMs: at, nodes: sortedNodes(), probes: probeView(at) });
     },
 
     expire() {
@@ -166,8 +192,14 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
       let changed = false;
       for (const node of [...nodes.values()]) {
         if (!stale(node.host) && !stale(node.pod)) continue;
-        if (stale(node.host)) delete node.host;
-        if (stale(node.pod)) delete node.pod;
+        if (stale(node.host)) {
+          delete node.host;
+          probes.forget(node.name, 'host');
+        }
+        if (stale(node.pod)) {
+          delete node.pod;
+          probes.forget(node.name, 'pod');
+        }
         if (!node.host && !node.pod) nodes.delete(node.name);
         changed = true;
       }

@@ -1,7 +1,8 @@
 // The immutable view of the cluster that detectors, metrics and the HTTP API read.
 // Messages (hello, report) are shared by reference and never mutated by the model.
 import type { Hello } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
-import type { NodeReport } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import type { Conntrack, NodeReport } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import type { ProbeView } from '../probes/probe-view.ts';
 
 export type AgentNetwork = 'host' | 'pod';
 
@@ -20,6 +21,8 @@ export interface AgentState {
   readonly disconnectedAtMs?: number;
   readonly hello: Hello;
   readonly report?: NodeReport;
+  /** Conntrack counters of the report before `report`, to tell rising counters. */
+  readonly previousConntrack?: Conntrack;
 }
 
 export interface NodeState {
@@ -32,4 +35,6 @@ export interface ClusterSnapshot {
   readonly nowMs: number;
   /** Every known node, sorted by name. */
   readonly nodes: readonly NodeState[];
+  /** Mesh probe state at nowMs. */
+  readonly probes: ProbeView;
 }

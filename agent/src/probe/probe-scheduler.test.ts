@@ -1,0 +1,102 @@
+import { create } from '@bufbuild/protobuf';
+import { describe, expect, it } from 'vitest';
+import { ProbeProtocol, ProbeReceiptSchema, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
+import { createSilentLogger } from '../../../shared/src/logger.ts';
+import { createProbeScheduler, type ProbeSchedulerOptions } from './probe-scheduler.ts';
+import type { RawResult, RoundRequest } from './probe-types.ts';
+
+const raw: RawResult = {
+  targetNode: 'node-2', protocol: ProbeProtocol.UDP, ok: true, rttSeconds: 0.001, sizeBytes: 32, error: '',
+  sentAtUnixMs: 1_700_000_000_000, targetNetwork: 1, target: '', large: false, sendDelaySeconds: 0,
+};
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function setup(overrides: Partial<ProbeSchedulerOptions> & { roundMs?: number } = {}) {
+  const batches: ProbeBatch[] = [];
+  const requests: RoundRequest[] = [];
+  let receiptCount = 0;
+  const options: ProbeSchedulerOptions = {
+    runner: {
+      run: async (request, signal) => {
+        requests.push(request);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, overrides.roundMs ?? 1);
+          signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        });
+        return [raw];
+      },
+    },
+    identity: { nodeName: 'node-1', network: 1 },
+    targets: () => [{ nodeName: 'node-2', network: 1, address: '192.0.2.12', port: 7946, mtu: 1500 }],
+    intervalMs: 40,
+    timeoutMs: 1000,
+    concurrency: 4,
+    drainReceipts: () => [create(ProbeReceiptSchema, { sourceNode: 'node-3', requests: ++receiptCount })],
+    eventLoopDelayP99Seconds: () => 0.002,
+    send: (batch) => (batches.push(batch), true),
+    logger: createSilentLogger(),
+    random: () => 0.5,
+    ...overrides,
+  };
+  return { scheduler: createProbeScheduler(options), batches, requests };
+}
+
+describe('probe scheduler', () => {
+  it('sends one batch per round with results, drained receipts, loop delay and interval', async () => {
+    const { scheduler, batches, requests } = setup({ intervalMs: 30 });
+    scheduler.start();
+    await sleep(120);
+    await scheduler.stop();
+    expect(batches.length).toBeGreaterThanOrEqual(2);
+    const first = batches[0]!;
+    expect(first.results[0]).toMatchObject({ targetNode: 'node-2', ok: true, sentAtUnixMs: 1_700_000_000_000n });
+    expect(first.receipts.map((r) => r.requests)).toEqual([1]);
+    expect(batches[1]!.receipts.map((r) => r.requests)).toEqual([2]);
+    expect(first.eventLoopDelayP99Seconds).toBe(0.002);
+    expect(first.intervalSeconds).toBe(1);
+    expect(requests[0]).toMatchObject({ identity: { nodeName: 'node-1' }, timeoutMs: 1000, concurrency: 4, spacingMs: 50 });
+    expect(requests[0]!.peers).toHaveLength(1);
+  });
+
+  it('never overlaps rounds: ticks during a running round are skipped', async () => {
+    const { scheduler, requests } = setup({ intervalMs: 20, roundMs: 90 });
+    scheduler.start();
+    await sleep(200);
+    await scheduler.stop();
+    expect(scheduler.stats.skipped).toBeGreaterThan(0);
+    expect(requests.length).toBeLessThanOrEqual(3);
+  });
+
+  it('stops promptly, aborting a running round, and sends nothing after stop', async () => {
+    const { scheduler, batches } = setup({ intervalMs: 10, roundMs: 10_000, random: () => 0 });
+    scheduler.start();
+    await sleep(30);
+    const started = Date.now();
+    await scheduler.stop();
+    expect(Date.now() - started).toBeLessThan(100);
+    expect(batches).toHaveLength(0);
+  });
+
+  it('counts a batch that could not be sent as dropped', async () => {
+    const { scheduler } = setup({ intervalMs: 20, send: () => false });
+    scheduler.start();
+    await sleep(70);
+    await scheduler.stop();
+    expect(scheduler.stats.dropped).toBeGreaterThan(0);
+    expect(scheduler.stats.sent).toBe(0);
+  });
+
+  it('jitters the interval by ±10 %', async () => {
+    const starts: number[] = [];
+    const { scheduler } = setup({
+      intervalMs: 50,
+      random: () => 1,
+      runner: { run: async () => (starts.push(Date.now()), []) },
+    });
+    scheduler.start();
+    await sleep(250);
+    await scheduler.stop();
+    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(54);
+  });
+});

@@ -1,0 +1,70 @@
+// The probe mesh as detectors see it: per network, one record per directed pair of live
+// nodes with its UDP (small and large) and TCP path states. A pair whose target agent is
+// disconnected or missing is left out: a dead responder is AgentMissing, not a network
+// fault. Memoized per snapshot, so every mesh detector shares one pass.
+import type { AgentNetwork, AgentState, ClusterSnapshot, NodeState } from '../model/cluster-snapshot.ts';
+import type { PathState } from '../probes/probe-view.ts';
+import { isMissing } from './agent-missing.ts';
+import type { DetectorConfig } from './finding-candidate.ts';
+
+export interface Pair {
+  readonly source: string;
+  readonly destination: string;
+  readonly network: AgentNetwork;
+  udp?: PathState;
+  tcp?: PathState;
+  large?: PathState;
+}
+
+export const meshNetworks: readonly AgentNetwork[] = ['host', 'pod'];
+
+export const isAlive = (agent: AgentState | undefined, nowMs: number, config: DetectorConfig): boolean =>
+  agent !== undefined && agent.connected && !isMissing(agent, nowMs, config);
+
+const agentOf = (node: NodeState, network: AgentNetwork): AgentState | undefined => (network === 'host' ? node.hostAgent : node.podAgent);
+
+/** Reachability of a pair: failing when a protocol fails and none is healthy. */
+export function pairStatus(pair: Pair): 'failing' | 'ok' | 'unknown' {
+  const states = [pair.udp, pair.tcp].filter((s): s is PathState => s !== undefined);
+  if (states.length === 0) return 'unknown';
+  return states.some((s) => s.failing) && !states.some((s) => s.healthy) ? 'failing' : 'ok';
+}
+
+/** The failing path of a pair that says most about direction (UDP first). */
+export const failingPath = (pair: Pair): PathState | undefined => [pair.udp, pair.tcp, pair.large].find((s) => s?.failing);
+
+export interface Mesh {
+  /** Per network, pairs sorted by source then destination. */
+  readonly pairs: ReadonlyMap<AgentNetwork, readonly Pair[]>;
+}
+
+const cache = new WeakMap<ClusterSnapshot, WeakMap<DetectorConfig, Mesh>>();
+
+export function meshOf(snapshot: ClusterSnapshot, config: DetectorConfig): Mesh {
+  let byConfig = cache.get(snapshot);
+  if (!byConfig) cache.set(snapshot, (byConfig = new WeakMap()));
+  const cached = byConfig.get(config);
+  if (cached) return cached;
+  const nodes = new Map(snapshot.nodes.map((n) => [n.name, n]));
+  const live = (name: string, network: AgentNetwork): boolean => {
+    const node = nodes.get(name);
+    return node !== undefined && isAlive(agentOf(node, network), snapshot.nowMs, config);
+  };
+  // A source counts when any of its agents is alive (host and pod agents both probe pod peers).
+  const liveSource = (name: string, network: AgentNetwork): boolean => live(name, 'host') || (network === 'pod' && live(name, 'pod'));
+  const maps = new Map<AgentNetwork, Map<string, Pair>>(meshNetworks.map((n) => [n, new Map()]));
+  for (const path of snapshot.probes.paths) {
+    if (!live(path.destination, path.network) || !liveSource(path.source, path.network)) continue;
+    const byPair = maps.get(path.network)!;
+    const key = `${path.source}\u0000${path.destination}`;
+    let pair = byPair.get(key);
+    if (!pair) byPair.set(key, (pair = { source: path.source, destination: path.destination, network: path.network }));
+    if (path.protocol === 'tcp') pair.tcp = path;
+    else if (path.size === 'large') pair.large = path;
+    else pair.udp = path;
+  }
+  const order = (a: Pair, b: Pair): number => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0);
+  const mesh: Mesh = { pairs: new Map([...maps].map(([network, byPair]) => [network, [...byPair.values()].sort(order)])) };
+  byConfig.set(config, mesh);
+  return mesh;
+}

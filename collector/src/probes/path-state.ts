@@ -1,0 +1,73 @@
+// The state of one probe path (or a resolver) over its recent window, from the attempts the
+// store kept. Window ≈ 2 probe intervals, widened to the latest 3 attempts for slow
+// probes (TCP and DNS go once per round). Failing: the latest 3 attempts all failed, or
+// loss ≥ 0.5 over ≥ 3 attempts unless its newest batch all passed; healthy: the latest 3 succeeded (healthy wins, so a
+// repaired path recovers at once). A path not probed for 3 intervals has no state.
+import type { Attempt } from './probe-store.ts';
+
+export type Direction = 'request-lost' | 'reply-lost';
+
+export interface WindowSummary {
+  attempts: number;
+  failures: number;
+  lossRatio: number;
+  rttP50Seconds?: number;
+  rttP95Seconds?: number;
+  failing: boolean;
+  healthy: boolean;
+  /** Largest probe size that got through / that failed in the window, bytes (0 when none). */
+  okSizeBytes: number;
+  failedSizeBytes: number;
+}
+
+export const windowIntervals = 2;
+export const staleIntervals = 3;
+export const latestCount = 3;
+
+export function percentile(sorted: readonly number[], p: number): number | undefined {
+  if (sorted.length === 0) return undefined;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+}
+
+/** `attempts` oldest first. Undefined when there is nothing recent enough to judge. */
+export function summarize(attempts: readonly Attempt[], nowMs: number, intervalMs: number): WindowSummary | undefined {
+  const newest = attempts.at(-1);
+  if (!newest || newest.atMs < nowMs - staleIntervals * intervalMs) return undefined;
+  const windowStart = nowMs - windowIntervals * intervalMs;
+  let first = attempts.length;
+  while (first > 0 && attempts[first - 1]!.atMs > windowStart) first -= 1;
+  const recent = attempts.slice(Math.min(first, Math.max(0, attempts.length - latestCount)));
+  const latest = attempts.slice(-latestCount);
+  const failures = recent.filter((a) => !a.ok).length;
+  const lossRatio = failures / recent.length;
+  const healthy = latest.length === latestCount && latest.every((a) => a.ok);
+  const latestFailed = latest.length === latestCount && latest.every((a) => !a.ok);
+  const newestBatchOk = attempts.filter((a) => a.atMs === newest.atMs).every((a) => a.ok);
+  const rtts = recent.filter((a) => a.ok).map((a) => a.rttSeconds).sort((a, b) => a - b);
+  const p50 = percentile(rtts, 0.5);
+  const p95 = percentile(rtts, 0.95);
+  return {
+    attempts: recent.length,
+    failures,
+    lossRatio,
+    ...(p50 !== undefined ? { rttP50Seconds: p50 } : {}),
+    ...(p95 !== undefined ? { rttP95Seconds: p95 } : {}),
+    // A path whose newest batch all passed is recovering, not failing (large probes go 2 per round).
+    failing: !healthy && recent.length >= latestCount && (latestFailed || (lossRatio >= 0.5 && !newestBatchOk)),
+    healthy,
+    okSizeBytes: Math.max(0, ...recent.filter((a) => a.ok).map((a) => a.sizeBytes)),
+    failedSizeBytes: Math.max(0, ...recent.filter((a) => !a.ok).map((a) => a.sizeBytes)),
+  };
+}
+
+/**
+ * Where a failing path loses its probes, from what the target's responder says it
+ * received over the same window: nothing (≤ 10 %) → the requests never arrive; most
+ * (≥ 50 %) → requests arrive, the replies are lost. Anything between stays unsaid.
+ */
+export function directionOf(sent: number, received: number | undefined): Direction | undefined {
+  if (received === undefined || sent === 0) return undefined;
+  if (received <= 0.1 * sent) return 'request-lost';
+  if (received >= 0.5 * sent) return 'reply-lost';
+  return undefined;
+}

@@ -1,0 +1,40 @@
+import { create } from '@bufbuild/protobuf';
+import { describe, expect, it } from 'vitest';
+import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import { ProbeBatchSchema, ProbeProtocol } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
+import { createProbeStore, maxAttemptsPerPath } from './probe-store.ts';
+import { buildProbeView } from './probe-view.ts';
+
+const udp = (targetNode: string, ok: boolean) => ({ targetNode, protocol: ProbeProtocol.UDP, ok, rttSeconds: ok ? 0.001 : 0, sizeBytes: 72, targetNetwork: Network.HOST });
+const batch = (results: ReturnType<typeof udp>[]) => create(ProbeBatchSchema, { results, intervalSeconds: 5 });
+
+describe('probe store', () => {
+  it('keeps a bounded ring per path, only toward known nodes, and forgets agents', () => {
+    const store = createProbeStore({ isKnownNode: (n) => n === 'node-2' });
+    const key = { node: 'node-1', network: 'host' as const };
+    store.ingest(key, batch(Array.from({ length: 100 }, () => udp('node-2', true)).concat([udp('ghost', false), udp('node-1', false)])), 1_000);
+    const [agent] = [...store.agents()];
+    expect([...agent!.paths.values()].map((p) => [p.destination, p.attempts.length])).toEqual([['node-2', maxAttemptsPerPath]]);
+    store.forget('node-1');
+    expect([...store.agents()]).toEqual([]);
+  });
+
+  it('drops attempts and paths older than the retention on the next batch', () => {
+    const store = createProbeStore({ isKnownNode: () => true, retentionMs: 60_000 });
+    const key = { node: 'node-1', network: 'host' as const };
+    store.ingest(key, batch([udp('node-2', true), udp('node-3', true)]), 0);
+    store.ingest(key, batch([udp('node-2', false)]), 61_000);
+    const paths = [...[...store.agents()][0]!.paths.values()];
+    expect(paths.map((p) => [p.destination, p.attempts.map((a) => a.ok)])).toEqual([['node-2', [false]]]);
+  });
+
+  it('views a path as failing after 3 straight failures, healthy after 3 successes, and unknown once stale', () => {
+    const store = createProbeStore({ isKnownNode: () => true });
+    const key = { node: 'node-1', network: 'host' as const };
+    store.ingest(key, batch([udp('node-2', true), udp('node-2', true), udp('node-2', true)]), 0);
+    expect(buildProbeView(store, 0).paths[0]).toMatchObject({ healthy: true, failing: false, attempts: 3, rttP50Seconds: 0.001 });
+    store.ingest(key, batch([udp('node-2', false), udp('node-2', false), udp('node-2', false)]), 5_000);
+    expect(buildProbeView(store, 5_000).paths[0]).toMatchObject({ healthy: false, failing: true, attempts: 6, failures: 3, lossRatio: 0.5 });
+    expect(buildProbeView(store, 20_001).paths).toEqual([]);
+  });
+});

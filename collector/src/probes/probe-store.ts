@@ -1,0 +1,157 @@
+// Soft state of the probe mesh: for every agent, the recent attempts per path (destination
+// node × destination network × protocol × size class), what its responder received per
+// source, its DNS probes and its event-loop delay. Bounded: attempts per path are a short
+// ring pruned to the retention, paths only toward known nodes, and an agent's stale paths
+// are dropped when it sends its next batch. Ingest is O(batch size).
+import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import { ProbeProtocol, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
+import type { AgentNetwork } from '../model/cluster-snapshot.ts';
+
+export type PathProtocol = 'udp' | 'tcp';
+export type SizeClass = 'small' | 'large';
+
+export interface Attempt {
+  /** Collector time the result arrived (agents' clocks may be skewed). */
+  readonly atMs: number;
+  readonly ok: boolean;
+  readonly rttSeconds: number;
+  readonly sizeBytes: number;
+}
+
+export interface PathRecord {
+  readonly source: string;
+  readonly sourceNetwork: AgentNetwork;
+  readonly destination: string;
+  readonly network: AgentNetwork;
+  readonly protocol: PathProtocol;
+  readonly size: SizeClass;
+  /** Oldest first; at most maxAttemptsPerPath. */
+  readonly attempts: Attempt[];
+}
+
+export interface ReceiptEntry {
+  readonly atMs: number;
+  readonly requests: number;
+  readonly largeRequests: number;
+}
+
+/** What `destination`'s agent on `network` received from `source`'s agent on `sourceNetwork`. */
+export interface ReceiptRecord {
+  readonly destination: string;
+  readonly network: AgentNetwork;
+  readonly source: string;
+  readonly sourceNetwork: AgentNetwork;
+  readonly protocol: PathProtocol;
+  readonly entries: ReceiptEntry[];
+}
+
+export interface DnsRecord {
+  readonly source: string;
+  readonly sourceNetwork: AgentNetwork;
+  readonly protocol: PathProtocol;
+  resolver: string;
+  readonly attempts: Attempt[];
+}
+
+export interface AgentProbeRecord {
+  readonly node: string;
+  readonly network: AgentNetwork;
+  lastBatchMs: number;
+  intervalSeconds: number;
+  eventLoopDelayP99Seconds: number;
+  readonly paths: Map<string, PathRecord>;
+  readonly receipts: Map<string, ReceiptRecord>;
+  readonly dns: Map<PathProtocol, DnsRecord>;
+}
+
+export interface ProbeStore {
+  ingest(key: { node: string; network: AgentNetwork }, batch: ProbeBatch, atMs: number): void;
+  /** Drops everything an agent (or a whole node, without `network`) sent. */
+  forget(node: string, network?: AgentNetwork): void;
+  agents(): Iterable<AgentProbeRecord>;
+  /** Bumps on every ingest or forget, so views can be cached. */
+  readonly version: number;
+  readonly retentionMs: number;
+}
+
+export const maxAttemptsPerPath = 32;
+const maxReceiptEntries = 24;
+export const defaultIntervalSeconds = 5;
+
+const networkName = (network: Network): AgentNetwork | undefined => (network === Network.HOST ? 'host' : network === Network.POD ? 'pod' : undefined);
+const agentKey = (node: string, network: AgentNetwork): string => `${node}\u0000${network}`;
+
+function pushBounded<T extends { atMs: number }>(list: T[], item: T, max: number, cutoffMs: number): void {
+  list.push(item);
+  let drop = Math.max(0, list.length - max);
+  while (drop < list.length && list[drop]!.atMs < cutoffMs) drop += 1;
+  if (drop > 0) list.splice(0, drop);
+}
+
+export function createProbeStore(deps: { isKnownNode: (node: string) => boolean; retentionMs?: number }): ProbeStore {
+  const retentionMs = deps.retentionMs ?? 60_000;
+  const agents = new Map<string, AgentProbeRecord>();
+  let version = 0;
+
+  const prune = (agent: AgentProbeRecord, cutoffMs: number): void => {
+    for (const [key, path] of agent.paths) if ((path.attempts.at(-1)?.atMs ?? 0) < cutoffMs) agent.paths.delete(key);
+    for (const [key, receipt] of agent.receipts) if ((receipt.entries.at(-1)?.atMs ?? 0) < cutoffMs) agent.receipts.delete(key);
+    for (const [key, dns] of agent.dns) if ((dns.attempts.at(-1)?.atMs ?? 0) < cutoffMs) agent.dns.delete(key);
+  };
+
+  return {
+    ingest(key, batch, atMs) {
+      const id = agentKey(key.node, key.network);
+      let agent = agents.get(id);
+      if (!agent) {
+        agent = { node: key.node, network: key.network, lastBatchMs: atMs, intervalSeconds: defaultIntervalSeconds, eventLoopDelayP99Seconds: 0, paths: new Map(), receipts: new Map(), dns: new Map() };
+        agents.set(id, agent);
+      }
+      const cutoffMs = atMs - retentionMs;
+      prune(agent, cutoffMs);
+      agent.lastBatchMs = atMs;
+      agent.intervalSeconds = batch.intervalSeconds > 0 ? batch.intervalSeconds : defaultIntervalSeconds;
+      agent.eventLoopDelayP99Seconds = batch.eventLoopDelayP99Seconds;
+      const results = [...batch.results].sort((a, b) => (a.sentAtUnixMs < b.sentAtUnixMs ? -1 : a.sentAtUnixMs > b.sentAtUnixMs ? 1 : 0));
+      for (const result of results) {
+        const attempt: Attempt = { atMs, ok: result.ok, rttSeconds: result.ok ? result.rttSeconds : 0, sizeBytes: result.sizeBytes };
+        if (result.protocol === ProbeProtocol.DNS_UDP || result.protocol === ProbeProtocol.DNS_TCP) {
+          const protocol: PathProtocol = result.protocol === ProbeProtocol.DNS_UDP ? 'udp' : 'tcp';
+          let dns = agent.dns.get(protocol);
+          if (!dns) agent.dns.set(protocol, (dns = { source: key.node, sourceNetwork: key.network, protocol, resolver: result.target, attempts: [] }));
+          dns.resolver = result.target;
+          pushBounded(dns.attempts, attempt, maxAttemptsPerPath, cutoffMs);
+          continue;
+        }
+        const network = networkName(result.targetNetwork);
+        if (!network || result.targetNode === key.node || !deps.isKnownNode(result.targetNode)) continue;
+        const protocol: PathProtocol = result.protocol === ProbeProtocol.TCP ? 'tcp' : 'udp';
+        const size: SizeClass = result.large ? 'large' : 'small';
+        const pathKey = `${result.targetNode}\u0000${network}\u0000${protocol}\u0000${size}`;
+        let path = agent.paths.get(pathKey);
+        if (!path) agent.paths.set(pathKey, (path = { source: key.node, sourceNetwork: key.network, destination: result.targetNode, network, protocol, size, attempts: [] }));
+        pushBounded(path.attempts, attempt, maxAttemptsPerPath, cutoffMs);
+      }
+      for (const receipt of batch.receipts) {
+        const sourceNetwork = networkName(receipt.sourceNetwork);
+        if (!sourceNetwork || receipt.sourceNode === key.node || !deps.isKnownNode(receipt.sourceNode)) continue;
+        const protocol: PathProtocol = receipt.protocol === ProbeProtocol.TCP ? 'tcp' : 'udp';
+        const receiptKey = `${receipt.sourceNode}\u0000${sourceNetwork}\u0000${protocol}`;
+        let record = agent.receipts.get(receiptKey);
+        if (!record) agent.receipts.set(receiptKey, (record = { destination: key.node, network: key.network, source: receipt.sourceNode, sourceNetwork, protocol, entries: [] }));
+        pushBounded(record.entries, { atMs, requests: receipt.requests, largeRequests: receipt.largeRequests }, maxReceiptEntries, cutoffMs);
+      }
+      version += 1;
+    },
+
+    forget(node, network) {
+      for (const n of network ? [network] : (['host', 'pod'] as const)) if (agents.delete(agentKey(node, n))) version += 1;
+    },
+
+    agents: () => agents.values(),
+    get version() {
+      return version;
+    },
+    retentionMs,
+  };
+}
