@@ -118,7 +118,7 @@ describe('overlay verification in a 4-node lab', () => {
   }, 20_000);
 
   it('fails at start-up with a clear error when the ip binary is missing', async () => {
-    const result = await execFileAsync(process.execPath, [agentEntry, '--collector', '192.0.2.1:9', '--node-name', 'node-1'], {
+    const result = await execFileAsync(process.execPath, [agentEntry, '--collector', '127.0.0.1:9', '--node-name', 'node-1'], {
       env: { PATH: '/nonexistent' },
     }).then(
       () => ({ code: 0, stderr: '' }),

@@ -151,7 +151,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         '--node-name', node,
         '--network', 'pod',
         '--probe-listen', `${pod.ip}:7946`,
-        ...(dnsServer ? ['--dns-server', dnsServer] : []),
+        // Never the machine's own resolver: lab traffic stays inside the lab's address ranges.
+        '--dns-server', dnsServer ?? 'off',
         ...(options.podAgentArgs ?? []),
         ...extraArgs,
       ], { name: `pod-agent-${node}`, uid: 65534 });
