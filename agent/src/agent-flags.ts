@@ -19,7 +19,7 @@ export const agentFlags = {
   'probe-interval': { type: 'duration', default: '5s', description: 'mesh probe round interval (±10% jitter); 0 turns probing off' },
   'probe-timeout': { type: 'duration', default: '1s', description: 'timeout of each probe (UDP echo, TCP connect + echo, DNS query)' },
   'probe-concurrency': { type: 'integer', default: '32', description: 'peers probed at the same time within a round' },
-  'dns-server': { type: 'string', description: 'resolver for DNS probes HOST:PORT (default: pod mode the first nameserver in /etc/resolv.conf, port 53; host mode off)', validate: validateHostPort },
+  'dns-server': { type: 'string', description: 'resolver for DNS probes HOST:PORT, or off (default: pod mode the first nameserver in /etc/resolv.conf, port 53; host mode off)', validate: (v) => (v === 'off' ? undefined : validateHostPort(v)) },
   'dns-name': { type: 'string', default: 'kubernetes.default.svc.cluster.local', description: 'name the DNS probes ask for (type A)' },
   'pod-ip': { type: 'string', description: 'pod mode: this pod\'s IP (default: first non-internal IPv4 address)', validate: (v) => (isValidIp(v) ? undefined : 'must be an IP address') },
   'log-level': { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], description: 'log level' },

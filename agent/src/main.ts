@@ -88,6 +88,7 @@ async function startPodMode(flags: AgentFlags, logger: Logger, probePort: number
 
 /** --dns-server, else in pod mode the first resolv.conf nameserver on port 53; host mode: off. */
 async function dnsTarget(flags: AgentFlags, log: Logger): Promise<DnsTarget | undefined> {
+  if (flags.dnsServer === 'off') return undefined;
   if (flags.dnsServer) return { ...splitHostPort(flags.dnsServer), name: flags.dnsName };
   if (flags.network !== 'pod') return undefined;
   const server = await readFile('/etc/resolv.conf', 'utf8').then(firstNameserver, () => undefined);
