@@ -135,4 +135,12 @@ describe('overlay verification in a 4-node lab', () => {
     expect(finding.nodes).toEqual(['node-4']);
     expect((await stack.findings()).flatMap((f) => f.nodes)).toEqual(['node-4']);
   }, 20_000);
+
+  it('drains and exits cleanly on SIGTERM, agents and collector alike', async () => {
+    const agent = stack.agents.get('node-1')!;
+    expect(await agent.stop('SIGTERM')).toBe(0);
+    expect(agent.output()).toContain('shutting down');
+    expect(await stack.collector.stop('SIGTERM')).toBe(0);
+    expect(stack.collector.output()).toContain('collector stopped');
+  }, 20_000);
 });
