@@ -9,6 +9,7 @@ import {
   type ConnectResponse,
 } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
 import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import type { ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import type { Logger } from '../../../shared/src/logger.ts';
 import { version } from '../../../shared/src/version.ts';
 import { collectorServiceDefinition, maxMessageBytes } from '../../../shared/src/wire.ts';
@@ -21,6 +22,7 @@ export interface IngestMetrics {
   streamError(reason: string): void;
   agentConnected(network: 'host' | 'pod'): void;
   messageReceived(type: string): void;
+  observeProbeBatch(batch: ProbeBatch, sourceNetwork: 'host' | 'pod'): void;
 }
 
 export interface IngestServerOptions {
@@ -149,6 +151,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
           const problem = validateProbeBatch(message.payload.value);
           if (problem) return refuse(call, grpc.status.INVALID_ARGUMENT, 'invalid_probe_batch', problem);
           model.agentProbeBatch(stream.key, message.payload.value);
+          metrics.observeProbeBatch(message.payload.value, stream.key.network);
           return;
         }
         default:

@@ -4,6 +4,8 @@ import { version } from '../../../shared/src/version.ts';
 import { defaultDetectors } from '../detectors/index.ts';
 import { createFindingsEngine } from '../findings/findings-engine.ts';
 import { createTestCluster, podHello } from '../model/test-fixtures.ts';
+import { create } from '@bufbuild/protobuf';
+import { ProbeBatchSchema, ProbeProtocol } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import { createCollectorMetrics } from './collector-metrics.ts';
 
 function setup() {
@@ -68,5 +70,26 @@ describe('collector metrics', () => {
     a.streamError('no_hello');
     expect(a.registry).not.toBe(b.registry);
     expect(await b.metrics()).toContain('netsentry_stream_errors_total{reason="no_hello"} 0');
+  });
+
+  it('puts successful small probes into the sub-millisecond RTT histogram, and nothing else', async () => {
+    const { metrics } = setup();
+    const batch = create(ProbeBatchSchema, {
+      results: [
+        { targetNode: 'node-2', protocol: ProbeProtocol.UDP, ok: true, rttSeconds: 0.0003 },
+        { targetNode: 'node-3', protocol: ProbeProtocol.UDP, ok: true, rttSeconds: 0.002 },
+        { targetNode: 'node-3', protocol: ProbeProtocol.UDP, ok: false, rttSeconds: 1, error: 'timeout' },
+        { targetNode: 'node-3', protocol: ProbeProtocol.UDP, ok: true, rttSeconds: 0.0004, large: true },
+        { targetNode: 'node-4', protocol: ProbeProtocol.TCP, ok: true, rttSeconds: 0.0009 },
+        { protocol: ProbeProtocol.DNS_UDP, ok: true, rttSeconds: 0.001, target: '198.18.1.10:53' },
+      ],
+    });
+    metrics.observeProbeBatch(batch, 'pod');
+    const text = await metrics.metrics();
+    expect(text).toContain('netsentry_probe_round_trip_seconds_bucket{le="0.0005",network="pod",protocol="udp"} 1');
+    expect(text).toContain('netsentry_probe_round_trip_seconds_bucket{le="0.0025",network="pod",protocol="udp"} 2');
+    expect(text).toContain('netsentry_probe_round_trip_seconds_count{network="pod",protocol="udp"} 2');
+    expect(text).toContain('netsentry_probe_round_trip_seconds_count{network="pod",protocol="tcp"} 1');
+    expect(text).toContain('netsentry_probe_round_trip_seconds_count{network="host",protocol="udp"} 0');
   });
 });

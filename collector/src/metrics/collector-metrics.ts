@@ -6,6 +6,7 @@ import { version } from '../../../shared/src/version.ts';
 import type { FindingsEngine } from '../findings/findings-engine.ts';
 import type { ClusterModel } from '../model/cluster-model.ts';
 import { registerProbeMetrics } from './probe-metrics.ts';
+import { ProbeProtocol, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 
 /** Closed sets, initialised to 0 so rate() and absent() work from the first scrape. */
 export const streamErrorReasons = ['hello_timeout', 'invalid_hello', 'duplicate_hello', 'no_hello', 'invalid_report', 'invalid_probe_batch', 'empty_message', 'stream_error'] as const;
@@ -21,6 +22,8 @@ export interface CollectorMetrics {
   agentConnected(network: 'host' | 'pod'): void;
   messageReceived(type: string): void;
   observeDetectorRun(seconds: number): void;
+  /** Feeds the cluster-wide RTT histogram with a batch's successful mesh probes. */
+  observeProbeBatch(batch: ProbeBatch, sourceNetwork: 'host' | 'pod'): void;
 }
 
 export function createCollectorMetrics(deps: {
@@ -118,6 +121,16 @@ export function createCollectorMetrics(deps: {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers,
   });
+  // Cluster-wide, per network and protocol only: O(1) series, with sub-millisecond buckets
+  // because healthy east-west RTTs live there. Per-node medians are netsentry_probe_rtt_seconds.
+  const probeRtt = new Histogram({
+    name: 'netsentry_probe_round_trip_seconds',
+    help: 'Round-trip time of successful small UDP/TCP mesh probes, all nodes, by source network and protocol.',
+    labelNames: ['network', 'protocol'],
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers,
+  });
+  for (const network of networks) for (const protocol of ['udp', 'tcp']) probeRtt.zero({ network, protocol });
   for (const reason of streamErrorReasons) streamErrors.inc({ reason }, 0);
   for (const network of networks) connections.inc({ network }, 0);
   for (const type of messageTypes) messages.inc({ type }, 0);
@@ -132,5 +145,12 @@ export function createCollectorMetrics(deps: {
     agentConnected: (network) => connections.inc({ network }),
     messageReceived: (type) => messages.inc({ type }),
     observeDetectorRun: (seconds) => detectorRuns.observe(seconds),
+    observeProbeBatch: (batch, network) => {
+      for (const result of batch.results) {
+        if (!result.ok || result.large) continue;
+        const protocol = result.protocol === ProbeProtocol.UDP ? 'udp' : result.protocol === ProbeProtocol.TCP ? 'tcp' : undefined;
+        if (protocol) probeRtt.observe({ network, protocol }, result.rttSeconds);
+      }
+    },
   };
 }
