@@ -16,6 +16,9 @@ declare -A wanted=(
   [ping]=iputils-ping
   [nft]=nftables
   [dnsmasq]=dnsmasq-base
+  [prometheus]=prometheus
+  [promtool]=prometheus
+  [chromium]=chromium
 )
 missing=()
 for cmd in "${!wanted[@]}"; do
@@ -24,7 +27,15 @@ done
 if ((${#missing[@]})); then
   echo "setup: installing Debian packages: ${missing[*]}"
   apt-get update -qq
+  # The tests start Prometheus themselves, by pid; keep the package's own service from
+  # starting during the install (policy-rc.d exit 101 = action forbidden).
+  policy=/usr/sbin/policy-rc.d
+  placed_policy=false
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && placed_policy=true
+  fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${missing[@]}" | sort -u) >/dev/null
+  if $placed_policy; then rm -f "$policy"; fi
 fi
 
 # npm dependencies, including Node 24 itself (the `node` package puts it in node_modules/.bin).
