@@ -67,11 +67,11 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s:%d" (include "netsentry.collectorHost" .) (int .Values.collector.service.grpcPort) }}
 {{- end }}
 
-{{/* DNS names of the server certificate (auto and certManager modes). */}}
+{{/* DNS names of the server certificate (auto and certManager modes), space-separated: use with splitList " ". */}}
 {{- define "netsentry.collectorDnsNames" -}}
 {{- $svc := include "netsentry.collectorName" . }}
 {{- $ns := .Release.Namespace }}
-{{- list $svc (printf "%s.%s" $svc $ns) (printf "%s.%s.svc" $svc $ns) (include "netsentry.collectorHost" .) | toJson }}
+{{- list $svc (printf "%s.%s" $svc $ns) (printf "%s.%s.svc" $svc $ns) (include "netsentry.collectorHost" .) | join " " }}
 {{- end }}
 
 {{- define "netsentry.agentImage" -}}
