@@ -281,6 +281,18 @@ describe('embedded alert rules and dashboard', () => {
     expect(templates.get('grafana-dashboard-configmap.yaml')).toContain('{{ .Values.grafanaDashboard.labelKey }}: {{ .Values.grafanaDashboard.labelValue | quote }}');
     expect(values.grafanaDashboard).toMatchObject({ enabled: false, labelKey: 'grafana_dashboard', labelValue: '1' });
   });
+  // Helm's nindent: a newline, then every line indented (sprig: pad + replace "\n" with "\n"+pad).
+  const nindent = (n: number, text: string): string => `\n${' '.repeat(n)}${text.replaceAll('\n', `\n${' '.repeat(n)}`)}`;
+  it('embedding keeps the rule file as it is: spec parses back to the file', () => {
+    const file = read('files/netsentry-alerts.yaml');
+    const rendered = YAML.parse(`spec:${nindent(2, file)}\n`) as { spec: unknown };
+    expect(rendered.spec).toEqual(YAML.parse(file));
+  });
+  it('embedding keeps the dashboard as it is: the ConfigMap value is the JSON file', () => {
+    const file = read('files/netsentry-dashboard.json');
+    const rendered = YAML.parse(`data:\n  netsentry-dashboard.json: |-${nindent(4, file)}\n`) as { data: Record<string, string> };
+    expect(JSON.parse(rendered.data['netsentry-dashboard.json']!)).toEqual(JSON.parse(file));
+  });
   it('the rules sit under spec: as the rule file is (spec.groups)', () => {
     expect(templates.get('prometheusrule.yaml')).toMatch(/^spec:\n {2}\{\{- \.Files\.Get "files\/netsentry-alerts\.yaml" \| nindent 2 \}\}$/m);
   });
