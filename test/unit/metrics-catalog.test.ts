@@ -13,7 +13,7 @@ const catalogPath = new URL('../../docs/metrics.md', import.meta.url);
 interface CatalogRow { name: string; type: string; labels: string[] }
 
 /** Table rows of the form | `name` | type | `a`, `b` | meaning |. */
-export function parseCatalog(markdown: string): CatalogRow[] {
+function parseCatalog(markdown: string): CatalogRow[] {
   const rows: CatalogRow[] = [];
   for (const line of markdown.split('\n')) {
     const m = /^\|\s*`(netsentry_[a-z0-9_]+)`\s*\|\s*([a-z]+)\s*\|([^|]*)\|/.exec(line);
