@@ -31,7 +31,7 @@ async function registered(): Promise<CatalogRow[]> {
   return (await registry.getMetricsAsJSON()).map((m) => {
     // labelNames is set on every prom-client metric but not part of its public typing.
     const labels = (registry.getSingleMetric(m.name) as unknown as { labelNames?: string[] }).labelNames ?? [];
-    return { name: m.name, type: m.type, labels: [...labels] };
+    return { name: m.name, type: String(m.type), labels: [...labels] };
   });
 }
 
