@@ -59,13 +59,15 @@ describe('alert rules', () => {
     expect(rule.for, '`for:` set').toMatch(/^\d+[smh]$/);
   });
 
-  it.each(alerts.map((a) => [a.alert] as const))('%s has a runbook with Meaning, Impact, Diagnosis, Mitigation, listed in docs/alerts.md', (name) => {
+  it.each(alerts.map((a) => [a.alert, a] as const))('%s has a runbook with Meaning, Impact, Diagnosis, Mitigation, listed in docs/alerts.md', (name, rule) => {
     const path = join(root, 'docs/runbooks', `${name}.md`);
     expect(existsSync(path), path).toBe(true);
     const text = readFileSync(path, 'utf8');
     expect(text.startsWith(`# ${name}`)).toBe(true);
     const headings = [...text.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
     expect(headings).toEqual(expect.arrayContaining(['Meaning', 'Impact', 'Diagnosis', 'Mitigation']));
+    // The runbook quotes the rule as shipped, so the two cannot drift apart.
+    expect(text, 'runbook quotes the expression and for').toContain(`\`${rule.expr}\` for ${rule.for}`);
     expect(readFileSync(join(root, 'docs/alerts.md'), 'utf8')).toContain(`(runbooks/${name}.md)`);
   });
 
