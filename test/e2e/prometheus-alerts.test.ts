@@ -78,6 +78,9 @@ describe('real Prometheus on the lab collector', () => {
       expect(alerts, describeAlerts(alerts)).toEqual([]);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
+    // Healthy: no per-pair series at all, and the per-kind summary is 0 for all 10 kinds.
+    expect((await p.query('netsentry_probe_pair_failing')).result).toEqual([]);
+    expect((await p.query('count(netsentry_open_findings == 0) == 10')).result).toHaveLength(1);
     const health = await p.ruleHealth();
     expect(health.length).toBe(readRules(shippedRulesPath).length);
     for (const rule of health) expect(rule.health, `${rule.name}: ${rule.lastError ?? ''}`).toBe('ok');
