@@ -115,12 +115,13 @@ describe('real Prometheus on the lab collector', () => {
     const p = prometheus!;
     await stack!.lab.dropUdp('node-3');
     const dashboard = JSON.parse(readFileSync(shippedDashboardPath, 'utf8')) as { panels: { type: string; title: string; targets?: { refId: string; expr: string }[] }[] };
-    const queries = dashboard.panels.filter((panel) => panel.type !== 'row').flatMap((panel) => (panel.targets ?? []).map((t) => ({
-      panel: `${panel.title} [${t.refId}]`,
-      // Grafana's variables as Grafana would expand them: All nodes, a rate window of a few scrapes.
-      expr: t.expr.replaceAll('$node', '.*').replaceAll('$__rate_interval', '10s').replaceAll('$__interval', '5s'),
-    })));
-    expect(queries.length).toBeGreaterThanOrEqual(20);
+    // Grafana's variables as Grafana would expand them: $node as "All" (.*) and as one node
+    // (node-3, which has open findings and failing pairs); a rate window of a few scrapes.
+    const queries = ['.*', 'node-3'].flatMap((nodeValue) => dashboard.panels.filter((panel) => panel.type !== 'row').flatMap((panel) => (panel.targets ?? []).map((t) => ({
+      panel: `${panel.title} [${t.refId}] (node=${nodeValue})`,
+      expr: t.expr.replaceAll('$node', nodeValue).replaceAll('$__rate_interval', '10s').replaceAll('$__interval', '5s'),
+    }))));
+    expect(queries.length).toBeGreaterThanOrEqual(40);
     for (const q of queries) expect(q.expr, q.panel).not.toMatch(/\$/);
 
     let failures: string[] = [];
@@ -134,7 +135,7 @@ describe('real Prometheus on the lab collector', () => {
       return failures.length === 0;
     }, 40_000, 2_000).catch(() => undefined);
     expect(failures).toEqual([]);
-    log(`dashboard: ${queries.length} panel queries, all returned data`);
+    log(`dashboard: ${queries.length / 2} panel queries × 2 node selections, all returned data`);
 
     // The failing-pairs panel shows only pairs that fail: every one involves node-3 (UDP).
     const pairs = await p.query('netsentry_probe_pair_failing');
