@@ -117,7 +117,8 @@ function panelJson(spec: PanelSpec, id: number, gridPos: { x: number; y: number;
     gridPos,
     fieldConfig: { defaults, overrides: [] },
     options,
-    ...(spec.type === 'table' ? { transformations: [{ id: 'labelsToFields', options: {} }, { id: 'organize', options: { excludeByName: { Time: true, __name__: true, job: true, instance: true } } }] } : {}),
+    // Instant table queries come back one column per label: hide the ones that add nothing.
+    ...(spec.type === 'table' ? { transformations: [{ id: 'organize', options: { excludeByName: { Time: true, __name__: true, job: true, instance: true } } }] } : {}),
     targets: spec.targets.map((t, i) => ({
       refId: String.fromCharCode(65 + i),
       datasource,
@@ -173,7 +174,8 @@ export function buildDashboard(): Record<string, unknown> {
           label: 'Node',
           type: 'query',
           datasource,
-          query: { query: 'label_values(netsentry_overlay_routes_missing, node)', refId: 'node' },
+          // The string form: every Grafana from 8 on reads it (10+ migrates it to its object form).
+          query: 'label_values(netsentry_overlay_routes_missing, node)',
           definition: 'label_values(netsentry_overlay_routes_missing, node)',
           refresh: 2,
           multi: true,
