@@ -1,7 +1,8 @@
 // The real Prometheus (Debian package) scrapes the lab collector every second and evaluates
 // the shipped alert rules with only `for:` shortened. A healthy 4-node lab fires nothing;
 // node-2's overlay routes deleted fire NetsentryOverlayRouteMissing for node-2 and no other
-// node; and every Grafana dashboard panel query returns data from this Prometheus.
+// node; and, with UDP also dropped on node-3, every Grafana dashboard panel query returns
+// data from this Prometheus and NetsentryProtocolBlocked fires for node-3.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrometheus, readRules, shippedDashboardPath, shippedRulesPath, type LabPrometheus, type PrometheusAlert } from '../harness/prometheus.ts';
@@ -141,5 +142,14 @@ describe('real Prometheus on the lab collector', () => {
     const pairs = await p.query('netsentry_probe_pair_failing');
     expect(pairs.result.length).toBeGreaterThan(0);
     for (const s of pairs.result) expect([s.metric.source, s.metric.destination]).toContain('node-3');
+
+    // A finding-backed alert through the same Prometheus: UDP dropped on node-3 →
+    // NetsentryProtocolBlocked{node="node-3"}; every firing alert names node-2 or node-3 only.
+    const blocked = await waitFor('NetsentryProtocolBlocked firing for node-3', async () => alertsNamed(await p.alerts(), 'NetsentryProtocolBlocked').find((a) => a.state === 'firing' && a.labels.node === 'node-3'), 30_000, 500);
+    expect(blocked.labels.kind).toBe('ProtocolBlocked');
+    expect(blocked.labels.severity).toBe('critical');
+    const firingNow = (await p.alerts()).filter((a) => a.state === 'firing');
+    log(`firing with node-2 routes gone and UDP dropped on node-3: ${describeAlerts(firingNow)}`);
+    expect([...new Set(firingNow.map((a) => a.labels.node))].sort()).toEqual(['node-2', 'node-3']);
   }, 90_000);
 });
