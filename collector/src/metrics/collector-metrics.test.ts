@@ -7,6 +7,7 @@ import { createTestCluster, podHello } from '../model/test-fixtures.ts';
 import { create } from '@bufbuild/protobuf';
 import { ProbeBatchSchema, ProbeProtocol } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import { createCollectorMetrics } from './collector-metrics.ts';
+import { findingKinds } from './finding-metrics.ts';
 
 function setup() {
   const cluster = createTestCluster();
@@ -27,7 +28,8 @@ describe('collector metrics', () => {
     expect(text).toContain('netsentry_nodes_known 4');
     expect(text).toContain('netsentry_agents_connected{network="host"} 4');
     expect(text).toContain('netsentry_agents_connected{network="pod"} 0');
-    expect(text).toContain(`netsentry_build_info{version="${version}"} 1`);
+    expect(text).toContain(`netsentry_build_info{version="${version}",node_version="${process.version}"} 1`);
+    for (const kind of findingKinds) expect(text).toContain(`netsentry_open_findings{kind="${kind}"} 0`);
     expect(text).toContain('netsentry_agent_last_report_timestamp_seconds{node="node-1",network="host"} 1760392800');
     expect(text).toContain('netsentry_stream_errors_total{reason="invalid_hello"} 0');
     expect(text).toContain('netsentry_collector_process_cpu_user_seconds_total');
@@ -43,6 +45,8 @@ describe('collector metrics', () => {
     expect(text).toContain('netsentry_overlay_routes_missing{node="node-1"} 0');
     expect(text).toContain('netsentry_findings{kind="OverlayRouteMissing",severity="critical",node="node-2"} 1');
     expect(text.match(/^netsentry_findings\{/gm)).toHaveLength(1);
+    expect(text).toContain('netsentry_open_findings{kind="OverlayRouteMissing"} 1');
+    expect(text).toContain('netsentry_open_findings{kind="NodeIsolated"} 0');
     cluster.reportHealthy('node-2');
     findings.evaluate();
     expect(await metrics.metrics()).not.toMatch(/^netsentry_findings\{/m);

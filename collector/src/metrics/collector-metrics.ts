@@ -5,6 +5,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { version } from '../../../shared/src/version.ts';
 import type { FindingsEngine } from '../findings/findings-engine.ts';
 import type { ClusterModel } from '../model/cluster-model.ts';
+import { registerFindingMetrics } from './finding-metrics.ts';
 import { registerProbeMetrics } from './probe-metrics.ts';
 import { ProbeProtocol, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 
@@ -110,7 +111,8 @@ export function createCollectorMetrics(deps: {
     },
   });
   registerProbeMetrics(model, registry);
-  new Gauge({ name: 'netsentry_build_info', help: 'Build metadata; always 1.', labelNames: ['version'], registers }).set({ version }, 1);
+  registerFindingMetrics(findings, registry);
+  new Gauge({ name: 'netsentry_build_info', help: 'Build metadata; always 1.', labelNames: ['version', 'node_version'], registers }).set({ version, node_version: process.version }, 1);
 
   const streamErrors = new Counter({ name: 'netsentry_stream_errors_total', help: 'Agent streams refused or failed, by reason.', labelNames: ['reason'], registers });
   const connections = new Counter({ name: 'netsentry_agent_connections_total', help: 'Agent hellos accepted.', labelNames: ['network'], registers });
