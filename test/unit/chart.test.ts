@@ -30,8 +30,8 @@ const defines = extractDefines(templates.get('_helpers.tpl')!);
 
 type Doc = Record<string, any>;
 /** Documents of a template rendered as a skeleton with the default values. */
-function renderDefaults(file: string): Doc[] {
-  const { text, errors } = renderSkeleton(templates.get(file)!, { values, defines });
+function renderDefaults(file: string, overrides: Record<string, unknown> = {}): Doc[] {
+  const { text, errors } = renderSkeleton(templates.get(file)!, { values: { ...values, ...overrides }, defines });
   expect(errors, file).toEqual([]);
   const docs = YAML.parseAllDocuments(text, { uniqueKeys: false });
   for (const d of docs) expect(d.errors.map(String), file).toEqual([]);
@@ -222,7 +222,9 @@ describe('collector as the default values render it', () => {
   it('is non-root with a read-only root, no capability, health and readiness probes', () => {
     const spec = deployment!.spec.template.spec;
     const c = spec.containers[0];
-    expect(spec.hostNetwork).toBeUndefined();
+    // Host agents reach it over the underlay, not through the overlay they verify.
+    expect(spec.hostNetwork).toBe(true);
+    expect(spec.dnsPolicy).toBe('ClusterFirstWithHostNet');
     expect(c.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
@@ -250,7 +252,9 @@ describe('collector as the default values render it', () => {
     expect(text).toContain('{{- with .Values.networkPolicy.grpcFromCidrs }}');
     expect(text).toContain('"component" "agent-pod"');
     expect(text).toContain('{{- range .Values.networkPolicy.httpFromNamespaces }}');
-    const [policy] = renderDefaults('collector-networkpolicy.yaml');
+    // A NetworkPolicy cannot select a host-network pod: none by default, one on the pod network.
+    expect(renderDefaults('collector-networkpolicy.yaml')).toEqual([]);
+    const [policy] = renderDefaults('collector-networkpolicy.yaml', { collector: { ...(values.collector as object), hostNetwork: false } });
     expect(policy!.spec.policyTypes).toEqual(['Ingress']);
     expect(policy!.spec.ingress).toHaveLength(2);
   });

@@ -106,6 +106,14 @@ function evaluateCondition(expr: string, values: unknown): boolean | undefined {
   if (m) return !truthy(lookupPath(values, m[1]!).value);
   m = /^(eq|ne) \.Values\.([\w.]+) "([^"]*)"$/.exec(expr);
   if (m) return (lookupPath(values, m[2]!).value === m[3]) === (m[1] === 'eq');
+  // `and`/`or` over operands of the forms above, each either bare `.Values.x` or parenthesised.
+  m = /^(and|or) (.+)$/.exec(expr);
+  if (m) {
+    const operands = m[2]!.match(/\([^()]+\)|[^\s()]+/g) ?? [];
+    const results = operands.map((o) => evaluateCondition(o.replace(/^\((.*)\)$/, '$1'), values));
+    if (results.length < 2 || results.some((r) => r === undefined)) return undefined;
+    return m[1] === 'and' ? results.every(Boolean) : results.some(Boolean);
+  }
   return undefined;
 }
 
