@@ -49,13 +49,15 @@ export function createIngestTransport(options: IngestTransportOptions): IngestTr
       },
     });
     closeTokens = tokens.close;
-    const limiter = createLogOncePerKey({ windowMs: options.refusalLogWindowMs ?? 10 * 60_000, maxKeys: 4096 });
+    const refusalLogWindowMs = options.refusalLogWindowMs ?? 10 * 60_000;
+    const limiter = createLogOncePerKey({ windowMs: refusalLogWindowMs, maxKeys: 4096 });
     interceptors.push(createAuthInterceptor({
       verifier: tokens.current,
       onRefused: ({ peer, why }) => {
         options.streamError('unauthenticated');
         const logged = limiter.shouldLog(peerHost(peer));
-        if (logged) log.warn({ peer, why, refusedSinceLastLine: logged.suppressed }, 'refused agent stream: missing or invalid bearer token (UNAUTHENTICATED); further refusals from this address are counted, not logged, for 10 min');
+        // Further refusals from this address are counted in the metric, not logged, for the window.
+        if (logged) log.warn({ peer, why, code: 'UNAUTHENTICATED', refusedSinceLastLine: logged.suppressed, quietForSeconds: Math.round(refusalLogWindowMs / 1000) }, 'refused agent stream: missing or invalid bearer token');
       },
     }));
     log.info({ authTokenFile: options.authTokenFile, tokens: tokens.current().count }, 'agents must present a bearer token');
