@@ -21,6 +21,8 @@ export interface CertificateFiles {
   certFile?: string;
   keyFile?: string;
   caFile?: string;
+  /** Flag names for messages, e.g. { cert: '--tls-cert-file', … }. */
+  flags?: { cert: string; key: string; ca: string };
 }
 
 interface Loaded {
@@ -31,6 +33,7 @@ interface Loaded {
 /** Throws NetsentryError('INVALID_CONFIG') at start when a file is missing or wrong. */
 export function createCertificateProvider(options: { files: CertificateFiles; what: string; intervalMs: number; logger: Logger }): ReloadingCertificateProvider {
   const { certFile, keyFile, caFile } = options.files;
+  const flags = options.files.flags ?? { cert: 'certificate file', key: 'key file', ca: 'CA file' };
   const paths = [certFile, keyFile, caFile].filter((p): p is string => p !== undefined);
   const caListeners = new Set<CaListener>();
   const identityListeners = new Set<IdentityListener>();
@@ -45,11 +48,11 @@ export function createCertificateProvider(options: { files: CertificateFiles; wh
       if (certFile && keyFile) {
         const certificate = contents[i++]!;
         const privateKey = contents[i++]!;
-        loaded.identity = { certificate, privateKey, summary: checkKeyPair(certificate, privateKey) };
+        loaded.identity = { certificate, privateKey, summary: checkKeyPair(certificate, privateKey, { cert: `${flags.cert} ${certFile}`, key: `${flags.key} ${keyFile}` }) };
       }
       if (caFile) {
         const caCertificate = contents[i++]!;
-        loaded.ca = { caCertificate, summary: checkCaBundle(caCertificate) };
+        loaded.ca = { caCertificate, summary: checkCaBundle(caCertificate, `${flags.ca} ${caFile}`) };
       }
       return loaded;
     },

@@ -54,9 +54,9 @@ describe('createServerCredentials', () => {
 
   it('refuses files that are not PEM', async () => {
     const junk = await pki.write('junk.pem', 'not a certificate\n');
-    expect(configError(() => createServerCredentials({ certFile: junk, keyFile: pki.serverKey }, logger)).message).toMatch(/holds no PEM certificate/);
-    expect(configError(() => createServerCredentials({ certFile: pki.serverCert, keyFile: junk }, logger)).message).toMatch(/no usable PEM private key/);
-    expect(configError(() => createServerCredentials({ certFile: pki.serverCert, keyFile: pki.serverKey, clientCaFile: junk }, logger)).message).toMatch(/CA file holds no PEM certificate/);
+    expect(configError(() => createServerCredentials({ certFile: junk, keyFile: pki.serverKey }, logger)).message).toMatch(/--tls-cert-file .*junk\.pem holds no PEM certificate/);
+    expect(configError(() => createServerCredentials({ certFile: pki.serverCert, keyFile: junk }, logger)).message).toMatch(/--tls-key-file .*junk\.pem holds no usable PEM private key/);
+    expect(configError(() => createServerCredentials({ certFile: pki.serverCert, keyFile: pki.serverKey, clientCaFile: junk }, logger)).message).toMatch(/--tls-client-ca-file .*junk\.pem holds no PEM certificate/);
   });
 });
 

@@ -34,7 +34,7 @@ export function createServerCredentials(tls: ServerTlsOptions, logger: Logger, i
   if (tls.clientCaFile !== undefined && tls.certFile === undefined) invalid('--tls-client-ca-file needs --tls-cert-file and --tls-key-file (mutual TLS runs over TLS)');
   if (tls.certFile === undefined) return { credentials: grpc.ServerCredentials.createInsecure(), secure: false, summary: undefined, close: () => {} };
   const provider = createCertificateProvider({
-    files: { certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.clientCaFile },
+    files: { certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.clientCaFile, flags: { cert: '--tls-cert-file', key: '--tls-key-file', ca: '--tls-client-ca-file' } },
     what: 'collector TLS files',
     intervalMs,
     logger: logger.child({ component: 'tls' }),
@@ -65,7 +65,7 @@ export function createChannelCredentials(
     return { credentials: grpc.credentials.createInsecure(), channelOptions: {}, secure: false, summary: undefined, close: () => {} };
   }
   const provider = createCertificateProvider({
-    files: { caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile },
+    files: { caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile, flags: { cert: '--tls-cert-file', key: '--tls-key-file', ca: '--tls-ca-file' } },
     what: 'agent TLS files',
     intervalMs,
     logger: logger.child({ component: 'tls' }),

@@ -41,14 +41,14 @@ export const summarize = (cert: X509Certificate): CertificateSummary => ({
 });
 
 /** A certificate chain and its key: both parse and the key belongs to the first certificate. */
-export function checkKeyPair(certPem: Buffer, keyPem: Buffer): CertificateSummary {
-  const [leaf] = parseCertificates(certPem, 'certificate file');
-  const key = parseKey(keyPem, 'key file');
+export function checkKeyPair(certPem: Buffer, keyPem: Buffer, names = { cert: 'certificate file', key: 'key file' }): CertificateSummary {
+  const [leaf] = parseCertificates(certPem, names.cert);
+  const key = parseKey(keyPem, names.key);
   if (!leaf!.checkPrivateKey(key)) throw new Error(`the key does not belong to the certificate (${leaf!.subject.replaceAll('\n', ', ')})`);
   return summarize(leaf!);
 }
 
 /** A CA bundle: at least one certificate, and all of them parse. */
-export function checkCaBundle(caPem: Buffer): CertificateSummary[] {
-  return parseCertificates(caPem, 'CA file').map(summarize);
+export function checkCaBundle(caPem: Buffer, name = 'CA file'): CertificateSummary[] {
+  return parseCertificates(caPem, name).map(summarize);
 }
