@@ -29,7 +29,7 @@ describe('uplink welcome deadline', () => {
     const port = await new Promise<number>((resolve, reject) => server!.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
     const reasons: string[] = [];
     const logger = createSilentLogger();
-    logger.child = () => logger;
+    logger.child = (() => logger) as unknown as typeof logger.child;
     logger.warn = ((obj: { reason?: string }) => void reasons.push(obj.reason ?? '')) as typeof logger.warn;
     uplink = createUplink({
       target: `127.0.0.1:${port}`,
