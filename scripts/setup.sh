@@ -19,6 +19,7 @@ declare -A wanted=(
   [prometheus]=prometheus
   [promtool]=prometheus
   [chromium]=chromium
+  [openssl]=openssl
 )
 missing=()
 for cmd in "${!wanted[@]}"; do

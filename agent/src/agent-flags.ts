@@ -22,5 +22,10 @@ export const agentFlags = {
   'dns-server': { type: 'string', description: 'resolver for DNS probes HOST:PORT, or off (default: pod mode the first nameserver in /etc/resolv.conf, port 53; host mode off)', validate: (v) => (v === 'off' ? undefined : validateHostPort(v)) },
   'dns-name': { type: 'string', default: 'kubernetes.default.svc.cluster.local', description: 'name the DNS probes ask for (type A)' },
   'pod-ip': { type: 'string', description: 'pod mode: this pod\'s IP (default: first non-internal IPv4 address)', validate: (v) => (isValidIp(v) ? undefined : 'must be an IP address') },
+  'tls-ca-file': { type: 'string', description: 'PEM CA bundle to verify the collector with; turns TLS on (absent = plaintext); re-read when it changes' },
+  'tls-server-name': { type: 'string', description: 'name (or IP) to verify the collector\'s certificate against and send as SNI (default: the --collector host)' },
+  'tls-cert-file': { type: 'string', description: 'PEM client certificate for mutual TLS (with --tls-key-file); re-read when it changes' },
+  'tls-key-file': { type: 'string', description: 'PEM private key of --tls-cert-file' },
+  'auth-token-file': { type: 'string', description: 'file whose first token is sent as authorization: Bearer <token>; re-read when it changes' },
   'log-level': { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], description: 'log level' },
 } as const satisfies FlagSpecs;

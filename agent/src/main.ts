@@ -19,6 +19,7 @@ import { toProbeTargets } from './probe/probe-targets.ts';
 import type { DnsTarget, PeerTarget } from './probe/probe-types.ts';
 import { probeNetwork } from './probe/probe-wire.ts';
 import { createUplink, type Uplink } from './uplink/uplink.ts';
+import { createUplinkTransport } from './uplink/uplink-transport.ts';
 import { parseOverlayName } from './overlay/registry.ts';
 
 type AgentFlags = ParsedFlags<typeof agentFlags>;
@@ -109,6 +110,16 @@ async function main(): Promise<number> {
   const logger = createLogger({ name: 'netsentry-agent', level: flags.logLevel as 'info' });
   const log = logger.child({ component: 'main', node: flags.nodeName, network: flags.network });
 
+  // Credential files are checked before anything starts: a wrong file is a start-up error.
+  const transport = createUplinkTransport({
+    tlsCaFile: flags.tlsCaFile,
+    tlsServerName: flags.tlsServerName,
+    tlsCertFile: flags.tlsCertFile,
+    tlsKeyFile: flags.tlsKeyFile,
+    authTokenFile: flags.authTokenFile,
+    logger,
+  });
+
   // Both modes answer probes. Verification and probing are worth running even when the
   // probe port is taken: log and go on.
   const probe = splitHostPort(flags.probeListen);
@@ -128,6 +139,7 @@ async function main(): Promise<number> {
     onWelcome: mode.onWelcome,
     onPeerSet: mode.onPeerSet,
     maxBackoffMs: flags.reconnectMaxBackoff,
+    transport,
   });
   mode.attach(uplink);
 
@@ -156,6 +168,7 @@ async function main(): Promise<number> {
   log.info({ signal }, 'shutting down');
   await probing?.stop();
   await Promise.allSettled([mode.stop(), uplink.stop(), responder.close()]);
+  transport.close();
   logger.flush();
   return 0;
 }

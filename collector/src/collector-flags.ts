@@ -11,5 +11,11 @@ export const collectorFlags = {
   'peer-set-debounce': { type: 'duration', default: '200ms', description: 'coalesce membership changes into one peer-set push' },
   'resolved-retention': { type: 'duration', default: '15m', description: 'how long resolved findings stay visible in ?state=all' },
   'shutdown-grace': { type: 'duration', default: '5s', description: 'how long SIGTERM waits for streams to drain' },
+  'tls-cert-file': { type: 'string', description: 'PEM certificate (chain) for the gRPC port; with --tls-key-file turns TLS on; re-read when it changes' },
+  'tls-key-file': { type: 'string', description: 'PEM private key of --tls-cert-file; re-read when it changes' },
+  'tls-client-ca-file': { type: 'string', description: 'PEM CA bundle: require agents to present a client certificate signed by it (mutual TLS)' },
+  'auth-token-file': { type: 'string', description: 'file with the bearer token(s) agents must present, one per line; re-read when it changes (absent = no authentication)' },
+  'max-connection-age': { type: 'duration', default: '30m', description: 'GOAWAY to an agent connection after this age (±10%) so agents rebalance across replicas; 0 = never' },
+  'max-connection-age-grace': { type: 'duration', default: '10s', description: 'how long a connection past its age may stay open before it is closed' },
   'log-level': { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], description: 'log level' },
 } as const satisfies FlagSpecs;

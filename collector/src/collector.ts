@@ -8,6 +8,7 @@ import { defaultDetectors } from './detectors/index.ts';
 import { createCollectorMetrics } from './metrics/collector-metrics.ts';
 import { buildServer } from './http/build-server.ts';
 import { createIngestServer } from './ingest/ingest-server.ts';
+import { createIngestTransport } from './ingest/ingest-transport.ts';
 
 export interface Collector {
   listen(grpc: { host: string; port: number }, http: { host: string; port: number }): Promise<{ grpcPort: number; httpPort: number }>;
@@ -28,6 +29,16 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
   const metrics = createCollectorMetrics({ model, findings });
   findings.onEvaluated?.((seconds: number) => metrics.observeDetectorRun(seconds));
   let ready = false;
+  const transport = createIngestTransport({
+    tlsCertFile: flags.tlsCertFile,
+    tlsKeyFile: flags.tlsKeyFile,
+    tlsClientCaFile: flags.tlsClientCaFile,
+    authTokenFile: flags.authTokenFile,
+    maxConnectionAgeMs: flags.maxConnectionAge,
+    maxConnectionAgeGraceMs: flags.maxConnectionAgeGrace,
+    logger,
+    streamError: (reason) => metrics.streamError(reason),
+  });
   const ingest = createIngestServer({
     model,
     metrics,
@@ -36,6 +47,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     reportIntervalSeconds: Math.max(1, Math.round(flags.reportInterval / 1000)),
     peerSetDebounceMs: flags.peerSetDebounce,
     helloTimeoutMs: 10_000,
+    transport,
   });
   const app = buildServer({ model, findings, metrics, logger, isReady: () => ready });
   const expiryTimer = setInterval(() => model.expire(), 10_000);
@@ -54,6 +66,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
       ready = false;
       clearInterval(expiryTimer);
       await ingest.shutdown(graceMs);
+      transport.close();
       findings.stop();
       await app.close();
     },

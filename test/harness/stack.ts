@@ -48,6 +48,8 @@ export interface StackOptions {
   nodes?: number;
   collectorArgs?: string[];
   agentArgs?: string[];
+  /** Start host agents only on these nodes (default: every node). */
+  agentNodes?: string[];
   /** Start a pod-network agent in each node's first pod namespace too. */
   podAgents?: boolean;
   podAgentArgs?: string[];
@@ -161,7 +163,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return proc;
     };
 
-    await Promise.all(lab.nodes.map((n) => startAgent(n.name)));
+    await Promise.all(lab.nodes.filter((n) => !options.agentNodes || options.agentNodes.includes(n.name)).map((n) => startAgent(n.name)));
     if (options.podAgents) await Promise.all(lab.nodes.map((n) => startPodAgent(n.name)));
 
     return {

@@ -13,6 +13,8 @@ import {
 import type { Logger } from '../../../shared/src/logger.ts';
 import { connectPath, decodeResponse, encodeRequest, maxMessageBytes } from '../../../shared/src/wire.ts';
 import { createBackoff } from './backoff.ts';
+import { createStreamFailureReporter } from './stream-failure.ts';
+import type { UplinkTransport } from './uplink-transport.ts';
 
 export interface UplinkOptions {
   target: string;
@@ -24,6 +26,10 @@ export interface UplinkOptions {
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   random?: () => number;
+  /** TLS, bearer token, keepalive (uplink-transport.ts); absent = plaintext, no token. */
+  transport?: UplinkTransport;
+  /** A stream not welcomed by then is abandoned and retried (the Connect stream has no per-call deadline: it is meant to live). */
+  welcomeTimeoutMs?: number;
 }
 
 export interface Uplink {
@@ -40,10 +46,9 @@ const stableAfterMs = 10_000;
 export function createUplink(options: UplinkOptions): Uplink {
   const log = options.logger.child({ component: 'uplink' });
   const backoff = createBackoff({ initialMs: options.initialBackoffMs ?? 500, maxMs: options.maxBackoffMs ?? 30_000, random: options.random });
-  const client = new grpc.Client(options.target, grpc.credentials.createInsecure(), {
-    'grpc.keepalive_time_ms': 30_000,
-    'grpc.keepalive_timeout_ms': 10_000,
-    'grpc.keepalive_permit_without_calls': 1,
+  const failures = createStreamFailureReporter(log);
+  const client = new grpc.Client(options.target, options.transport?.credentials ?? grpc.credentials.createInsecure(), {
+    ...options.transport?.channelOptions,
     'grpc.max_receive_message_length': 16 * maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
     'grpc.initial_reconnect_backoff_ms': 500,
@@ -61,10 +66,13 @@ export function createUplink(options: UplinkOptions): Uplink {
     const up = connectedAt > 0 && Date.now() - connectedAt > stableAfterMs;
     if (up) backoff.reset();
     connectedAt = 0;
-    failuresSinceConnected++;
+    // A stream that lived is not a failure: the collector rotated the connection (GOAWAY at
+    // its max connection age) or restarted. Reconnect at once; only failed retries count.
+    if (!up) failuresSinceConnected++;
     const delay = backoff.next();
+    if (up) log.info({ target: options.target, reason: why, retryInMs: delay }, 'collector closed the stream; reconnecting');
     // No spam while the collector is away: the first failure, then every power of two.
-    if ((failuresSinceConnected & (failuresSinceConnected - 1)) === 0) {
+    else if ((failuresSinceConnected & (failuresSinceConnected - 1)) === 0) {
       log.warn({ target: options.target, reason: why, failures: failuresSinceConnected, retryInMs: delay }, 'collector stream down; retrying');
     }
     retryTimer = setTimeout(() => {
@@ -76,10 +84,16 @@ export function createUplink(options: UplinkOptions): Uplink {
   const connect = (): void => {
     if (stopped) return;
     welcomed = false;
-    const stream = client.makeBidiStreamRequest(connectPath, encodeRequest, decodeResponse);
+    const stream = client.makeBidiStreamRequest(connectPath, encodeRequest, decodeResponse, options.transport?.metadata() ?? new grpc.Metadata());
     call = stream;
     let ended = false;
+    const welcomeTimeoutMs = options.welcomeTimeoutMs ?? 15_000;
+    const welcomeTimer = setTimeout(() => {
+      end(`no welcome from the collector within ${welcomeTimeoutMs} ms`);
+      stream.cancel();
+    }, welcomeTimeoutMs);
     const end = (why: string): void => {
+      clearTimeout(welcomeTimer);
       if (ended) return;
       ended = true;
       if (call === stream) {
@@ -91,8 +105,10 @@ export function createUplink(options: UplinkOptions): Uplink {
     stream.on('data', (message: ConnectResponse) => {
       switch (message.payload.case) {
         case 'welcome':
+          clearTimeout(welcomeTimer);
           welcomed = true;
           connectedAt = Date.now();
+          failures.reset();
           if (failuresSinceConnected > 0) log.info({ target: options.target, failures: failuresSinceConnected }, 'collector stream restored');
           else log.info({ target: options.target }, 'connected to collector');
           failuresSinceConnected = 0;
@@ -107,9 +123,7 @@ export function createUplink(options: UplinkOptions): Uplink {
       }
     });
     stream.on('status', (status: grpc.StatusObject) => {
-      if (status.code === grpc.status.INVALID_ARGUMENT || status.code === grpc.status.FAILED_PRECONDITION) {
-        log.error({ code: grpc.status[status.code], details: status.details }, 'collector refused this agent');
-      }
+      if (status.code !== grpc.status.OK) failures.report(status.code, status.details);
       end(`${grpc.status[status.code] ?? status.code}: ${status.details}`);
     });
     stream.on('error', (err: grpc.ServiceError) => end(`${grpc.status[err.code] ?? err.code}: ${err.details ?? err.message}`));

@@ -14,6 +14,7 @@ import type { Logger } from '../../../shared/src/logger.ts';
 import { version } from '../../../shared/src/version.ts';
 import { collectorServiceDefinition, maxMessageBytes } from '../../../shared/src/wire.ts';
 import type { AgentKey, ClusterModel } from '../model/cluster-model.ts';
+import type { IngestTransport } from './ingest-transport.ts';
 import { validateHello } from './validate-hello.ts';
 import { validateProbeBatch } from './validate-probe-batch.ts';
 import { validateNodeReport } from './validate-report.ts';
@@ -35,6 +36,8 @@ export interface IngestServerOptions {
   peerSetDebounceMs: number;
   /** A stream that has not said hello by then is closed. */
   helloTimeoutMs: number;
+  /** TLS, token check, keepalive, connection age (ingest-transport.ts); absent = plaintext, no auth. */
+  transport?: IngestTransport;
 }
 
 export interface IngestServer {
@@ -63,11 +66,9 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': 16 * maxMessageBytes,
-    // Agents ping every 30 s; accept that, refuse anything chattier.
-    'grpc.keepalive_time_ms': 60_000,
-    'grpc.keepalive_timeout_ms': 20_000,
-    'grpc.http2.min_ping_interval_without_data_ms': 20_000,
-    'grpc.keepalive_permit_without_calls': 1,
+    // Keepalive and connection age: shared/src/keepalive.ts.
+    ...options.transport?.serverOptions,
+    interceptors: options.transport?.interceptors ?? [],
   });
 
   const send = (stream: AgentStream, message: ConnectResponse): void => {
@@ -185,7 +186,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
     listen: (host, port) =>
       new Promise((resolve, reject) => {
         const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-        server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+        server.bindAsync(target, options.transport?.credentials ?? grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
       }),
     shutdown: async (graceMs) => {
       unsubscribe();
