@@ -61,6 +61,7 @@ describe('values.schema.json', () => {
   it('accepts the default values.yaml', () => {
     const validate = validator();
     expect(validate(values), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...values, auth: { ...(values.auth as object), token: 'x'.repeat(16) } })).toBe(true);
   });
   it('rejects bad values: unknown keys, wrong types, an added capability, root', () => {
     const validate = validator();
@@ -76,6 +77,7 @@ describe('values.schema.json', () => {
       ['uid 0', (v) => (v.agent.securityContext.runAsUser = 0)],
       ['bad duration', (v) => (v.agent.probeInterval = '5 seconds')],
       ['bad CIDR', (v) => (v.networkPolicy.grpcFromCidrs = ['10.0.0.0'])],
+      ['token shorter than the binaries accept', (v) => (v.auth.token = 'short-token')],
     ];
     for (const [what, mutate] of bad) {
       const copy = structuredClone(values);
