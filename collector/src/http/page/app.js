@@ -133,35 +133,63 @@ function markAttrs(node, marks) {
   return { cls: ` broken mark-${m.level}`, prefix: `${m.level === 'critical' ? '✕' : '!'} `, title: `${node}: ${m.reasons.join('; ')}` };
 }
 
-export function renderMatrix(matrix, marks, sort) {
-  if (!matrix) return '<p class="empty">No agents on this network yet.</p>';
-  const names = new Set(matrix.nodes);
-  for (const c of matrix.cells) names.add(c.source).add(c.destination);
-  if (names.size === 0) return '<p class="empty">No agents on this network yet.</p>';
+/**
+ * What the matrix shows: node order and the header marks. While this key stays the same, a
+ * poll only patches cell classes in place (10,000 cells at 100 nodes), never rebuilds the table.
+ */
+export function matrixLayout(matrix, marks, sort) {
+  const names = new Set(matrix?.nodes ?? []);
+  for (const c of matrix?.cells ?? []) names.add(c.source).add(c.destination);
   const order = sortNodes(names, marks, sort);
-  const cells = new Map(matrix.cells.map((c) => [`${c.source}\u0000${c.destination}`, c]));
+  const key = [matrix?.network, matrix?.protocol, ...order.map((n) => `${n}\u0000${markAttrs(n, marks).title}`)].join('\u0001');
+  const cells = new Map((matrix?.cells ?? []).map((c) => [`${c.source}\u0000${c.destination}`, c]));
+  return { order, key, cells };
+}
+
+/** Class and symbol of each non-self cell, row by row: the same order as the table's td[data-src]. */
+export function matrixCells(layout) {
+  const out = [];
+  for (const s of layout.order) {
+    for (const d of layout.order) {
+      if (s === d) continue;
+      const cell = layout.cells.get(`${s}\u0000${d}`);
+      const state = cellState(cell);
+      const rtt = state === 'ok' || state === 'deg' ? ` ${rttClass(cell.rttP50Seconds)}` : '';
+      out.push({ cls: `cell c-${state}${rtt}`, symbol: cellSymbol[state], state });
+    }
+  }
+  return out;
+}
+
+export function matrixSummary(matrix, layout, cells) {
+  const counts = { ok: 0, deg: 0, fail: 0, unk: 0 };
+  for (const c of cells) counts[c.state]++;
+  return `${matrix.network}/${matrix.protocol}: ${layout.order.length} nodes · ${counts.fail} failing · ${counts.deg} degraded · ${counts.ok} ok · ${counts.unk} no data · hover a cell for loss and RTT`;
+}
+
+export function renderMatrix(matrix, marks, sort) {
+  const layout = matrixLayout(matrix, marks, sort);
+  const { order } = layout;
+  if (!matrix || order.length === 0) return '<p class="empty">No agents on this network yet.</p>';
+  const cells = matrixCells(layout);
   const head = order
     .map((d) => {
       const m = markAttrs(d, marks);
       return `<th scope="col" class="col-head${m.cls}" data-node="${esc(d)}" title="${esc(m.title)}"><span>${esc(m.prefix)}${esc(d)}</span></th>`;
     })
     .join('');
+  let i = 0;
   const rows = order.map((s) => {
     const m = markAttrs(s, marks);
+    // Cell titles are set on hover (see start()): 10,000 long attributes made every render slow.
     const tds = order.map((d) => {
-      if (s === d) return `<td class="cell c-self" title="${esc(s)} → itself (not probed)"></td>`;
-      const cell = cells.get(`${s}\u0000${d}`);
-      const state = cellState(cell);
-      const rtt = state === 'ok' || state === 'deg' ? ` ${rttClass(cell.rttP50Seconds)}` : '';
-      const marked = marks.has(s) || marks.has(d) ? ' in-broken' : '';
-      return `<td class="cell c-${state}${rtt}${marked}" data-src="${esc(s)}" data-dst="${esc(d)}" title="${esc(cellTitle(s, d, matrix, cell))}">${cellSymbol[state]}</td>`;
+      if (s === d) return '<td class="cell c-self"></td>';
+      const c = cells[i++];
+      return `<td class="${c.cls}" data-src="${esc(s)}" data-dst="${esc(d)}">${c.symbol}</td>`;
     });
     return `<tr class="${m.cls.trim()}"><th scope="row" class="row-head${m.cls}" data-node="${esc(s)}" title="${esc(m.title)}">${esc(m.prefix)}${esc(s)}</th>${tds.join('')}</tr>`;
   });
-  const counts = { ok: 0, deg: 0, fail: 0, unk: 0 };
-  for (const s of order) for (const d of order) if (s !== d) counts[cellState(cells.get(`${s}\u0000${d}`))]++;
-  const caption = `${esc(matrix.network)}/${esc(matrix.protocol)}: ${order.length} nodes · ${counts.fail} failing · ${counts.deg} degraded · ${counts.ok} ok · ${counts.unk} no data`;
-  return `<table class="matrix" data-network="${esc(matrix.network)}" data-protocol="${esc(matrix.protocol)}"><caption>${caption}</caption><thead><tr><th class="corner" scope="col">source ↓ / destination →</th>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<p class="matrix-summary">${esc(matrixSummary(matrix, layout, cells))}</p><table class="matrix" data-network="${esc(matrix.network)}" data-protocol="${esc(matrix.protocol)}"><thead><tr><th class="corner" scope="col">from ↓ to →</th>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 const list = (items, tag = 'ul') => `<${tag}>${items.map((i) => `<li>${esc(i)}</li>`).join('')}</${tag}>`;
@@ -246,7 +274,7 @@ function start() {
   const $ = (id) => document.getElementById(id);
   const form = $('matrix-controls');
   const view = { network: 'pod', protocol: 'udp', sort: 'problems' };
-  const last = { findings: [], nodes: [], matrix: undefined, html: {} };
+  const last = { findings: [], nodes: [], matrix: undefined, html: {}, matrixKey: '' };
   let timer;
   let inFlight = false;
 
@@ -260,7 +288,29 @@ function start() {
     for (const d of el.querySelectorAll('details[data-key]')) if (open.has(d.dataset.key)) d.open = open.get(d.dataset.key);
   };
 
+  // Same layout as last time: patch classes and symbols of the cells that changed.
+  const updateMatrix = (matrix, marks) => {
+    const layout = matrixLayout(matrix, marks, view.sort);
+    const el = $('matrix');
+    const table = el.querySelector('table.matrix');
+    if (!table || layout.key !== last.matrixKey) {
+      last.matrixKey = layout.key;
+      last.html.matrix = undefined;
+      setHtml('matrix', renderMatrix(matrix, marks, view.sort));
+      return;
+    }
+    const cells = matrixCells(layout);
+    const tds = table.querySelectorAll('td[data-src]');
+    for (let i = 0; i < cells.length && i < tds.length; i++) {
+      const td = tds[i];
+      if (td.className !== cells[i].cls) td.className = cells[i].cls;
+      if (td.textContent !== cells[i].symbol) td.textContent = cells[i].symbol;
+    }
+    el.querySelector('.matrix-summary').textContent = matrixSummary(matrix, layout, cells);
+  };
+
   const render = () => {
+    const started = performance.now();
     const now = Date.now();
     const matrix = last.matrix?.matrices?.find((m) => m.network === view.network && m.protocol === view.protocol);
     const marks = nodeMarks(last.findings, matrix);
@@ -268,9 +318,11 @@ function start() {
     $('status').className = `status ${status.cls}`;
     $('status').textContent = status.text;
     setHtml('findings', renderFindings(last.findings, now));
-    setHtml('matrix', renderMatrix(matrix, marks, view.sort));
+    updateMatrix(matrix, marks);
     setHtml('nodes', renderNodes(last.nodes, marks, view.sort, now));
     document.title = `netsentry — ${status.text.slice(2)}`;
+    // Exposed for bench/page-100-nodes.ts and for anyone wondering why the page feels slow.
+    document.body.dataset.renderMs = String(Math.round(performance.now() - started));
   };
 
   const getJson = async (path) => {
@@ -311,6 +363,14 @@ function start() {
     view.sort = String(data.get('sort'));
     render();
     void refresh();
+  });
+  // Loss and RTT of a cell, computed when the pointer reaches it (from the latest data).
+  $('matrix').addEventListener('mouseover', (event) => {
+    const td = event.target.closest?.('td[data-src]');
+    if (!td) return;
+    const matrix = last.matrix?.matrices?.find((m) => m.network === view.network && m.protocol === view.protocol);
+    const cell = matrix?.cells.find((c) => c.source === td.dataset.src && c.destination === td.dataset.dst);
+    if (matrix) td.title = cellTitle(td.dataset.src, td.dataset.dst, matrix, cell);
   });
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden) void refresh();
