@@ -92,5 +92,8 @@ export function formatGrid(grid: NetworkGrid, findings: readonly ApiFinding[], p
 export function formatMatrix(answer: ApiMatrixAnswer, findings: readonly ApiFinding[], palette: Palette): string {
   const grids = networkGrids(answer);
   if (grids.length === 0) return 'Reachability: no probe data yet.';
-  return grids.map((g) => formatGrid(g, findings, palette)).join('\n\n');
+  const text = grids.map((g) => formatGrid(g, findings, palette)).join('\n\n');
+  const named = new Set(findings.filter((f) => (f.state ?? 'open') === 'open').flatMap((f) => f.nodes ?? []));
+  const anyMarked = grids.some((g) => g.brokenNodes.size > 0 || g.nodes.some((n) => named.has(n)));
+  return anyMarked ? `${text}\n${palette.red('✕')} before a node: named by an open finding, or failing on at least half of its pairs` : text;
 }

@@ -47,6 +47,7 @@ describe('terminal formatting', () => {
       '✕ 2 node-2  ✕ - ✕ ✕',
       '  3 node-3  · ✕ - ·',
       '  4 node-4  · ✕ · -',
+      '✕ before a node: named by an open finding, or failing on at least half of its pairs',
     ].join('\n'));
     expect(formatMatrix({ matrices: [] }, [], plainPalette)).toBe('Reachability: no probe data yet.');
     // Marked from findings too, e.g. before the first probes fail.

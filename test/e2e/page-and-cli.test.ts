@@ -142,6 +142,21 @@ describe('page and CLI against the lab', () => {
     expect(await page.locator('#nodes tbody tr').first().innerText()).toMatch(/✕ 0\/3 peers ok/);
     await page.screenshot({ path: `${resultsDir}/page-broken.png`, fullPage: true });
 
+    // Loss and RTT of a cell on hover.
+    const failingCell = page.locator('#matrix td[data-src="node-1"][data-dst="node-2"]');
+    await failingCell.hover();
+    expect(await failingCell.getAttribute('title')).toMatch(/^node-1 → node-2 \(pod\/udp\): failing\nloss \d+% \(\d+\/\d+ failed\)/);
+    const okCell = page.locator('#matrix td[data-src="node-1"][data-dst="node-3"]');
+    await okCell.hover();
+    expect(await okCell.getAttribute('title')).toMatch(/: ok\nloss 0% \(0\/\d+ failed\)\nRTT p50 [\d.]+ (µs|ms), p95/);
+
+    // The host network is fine (the underlay is intact): its cells pass, but node-2 stays marked by its finding.
+    await page.locator('input[name="network"][value="host"]').check();
+    await page.locator('#matrix table.matrix[data-network="host"]').waitFor({ timeout: 15_000 });
+    await waitFor('host/udp cells all ok', async () => (await page.locator('#matrix td.c-ok').count()) === 12, 20_000, 250);
+    expect(await rowHead('node-2').getAttribute('class')).toContain('broken');
+    await page.locator('input[name="network"][value="pod"]').check();
+
     const status = await netsentry(['status', '--collector', stack.httpUrl]);
     writeFileSync(`${resultsDir}/netsentry-status-broken.txt`, status.stdout);
     expect(status.stderr).toBe('');

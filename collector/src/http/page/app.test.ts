@@ -105,4 +105,16 @@ describe('page rendering', () => {
     expect(html).toContain('✕ 2/3 peers ok');
     expect(html).toContain('✕ node-1: route missing');
   });
+
+  it('keeps the matrix layout key while only cell states change, so polls patch cells in place', () => {
+    const healthy = { network: 'pod', protocol: 'udp', nodes: names, cells: names.flatMap((s) => names.filter((d) => d !== s).map((d) => cell(s, d))) };
+    const degraded = { ...healthy, cells: healthy.cells.map((c, i) => (i === 0 ? { ...c, failures: 1, lossRatio: 0.17 } : c)) };
+    const a = page.matrixLayout(healthy, new Map(), 'problems');
+    const b = page.matrixLayout(degraded, new Map(), 'problems');
+    expect(b.key).toBe(a.key);
+    expect(page.matrixCells(b)[0]).toEqual({ cls: 'cell c-deg r0', symbol: '!', state: 'deg' });
+    expect(page.matrixCells(b)).toHaveLength(12);
+    const broken = meshWithBroken('node-2');
+    expect(page.matrixLayout(broken, page.nodeMarks([], broken), 'problems').key).not.toBe(a.key);
+  });
 });
