@@ -68,7 +68,8 @@ beforeAll(async () => {
   page.on('console', (message) => {
     if (message.type() === 'error') pageProblems.push(`console: ${message.text()}`);
   });
-}, 120_000);
+  // Up to 120 s of it may be waiting for the lab lock while another suite's lab runs.
+}, 300_000);
 
 afterAll(async () => {
   await browser?.close();

@@ -277,6 +277,8 @@ function start() {
   const last = { findings: [], nodes: [], matrix: undefined, html: {}, matrixKey: '' };
   let timer;
   let inFlight = false;
+  // The selection changed while a poll was in flight: poll again as soon as it lands.
+  let again = false;
 
   // Re-render only what changed, and keep the operator's open/closed <details>.
   const setHtml = (id, html) => {
@@ -293,6 +295,12 @@ function start() {
     const layout = matrixLayout(matrix, marks, view.sort);
     const el = $('matrix');
     const table = el.querySelector('table.matrix');
+    if (!matrix && last.matrix) {
+      // The answer on hand is for the previous network/protocol; the new one is on its way.
+      last.matrixKey = '';
+      setHtml('matrix', '<p class="empty">Loading…</p>');
+      return;
+    }
     if (!table || layout.key !== last.matrixKey) {
       last.matrixKey = layout.key;
       last.html.matrix = undefined;
@@ -333,8 +341,12 @@ function start() {
 
   const refresh = async () => {
     clearTimeout(timer);
-    if (inFlight) return;
+    if (inFlight) {
+      again = true;
+      return;
+    }
     inFlight = true;
+    again = false;
     try {
       const [findings, nodes, matrix] = await Promise.all([
         getJson('/api/v1/findings'),
@@ -352,7 +364,8 @@ function start() {
       $('meta').textContent = `⚠ cannot reach the collector (${err?.message ?? err}); showing data from the last successful update, retrying every ${pollIntervalMs / 1000} s`;
     } finally {
       inFlight = false;
-      if (!document.hidden) timer = setTimeout(refresh, pollIntervalMs);
+      if (again) void refresh();
+      else if (!document.hidden) timer = setTimeout(refresh, pollIntervalMs);
     }
   };
 
