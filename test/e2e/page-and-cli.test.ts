@@ -157,6 +157,13 @@ describe('page and CLI against the lab', () => {
     await waitFor('host/udp cells all ok', async () => (await page.locator('#matrix td.c-ok').count()) === 12, 20_000, 250);
     expect(await rowHead('node-2').getAttribute('class')).toContain('broken');
     await page.locator('input[name="network"][value="pod"]').check();
+    await page.locator('#matrix table.matrix[data-network="pod"]').waitFor({ timeout: 15_000 });
+    // At 100 nodes: only the marked node's row (all columns) and node-table row.
+    await page.locator('input[name="only"]').check();
+    expect(await page.locator('#matrix th.row-head').evaluateAll((ths) => ths.map((th) => th.getAttribute('data-node')))).toEqual(['node-2']);
+    expect(await page.locator('#matrix th.col-head').count()).toBe(4);
+    expect(await page.locator('#nodes tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-node')))).toEqual(['node-2']);
+    await page.locator('input[name="only"]').uncheck();
 
     const status = await netsentry(['status', '--collector', stack.httpUrl]);
     writeFileSync(`${resultsDir}/netsentry-status-broken.txt`, status.stdout);

@@ -137,19 +137,21 @@ function markAttrs(node, marks) {
  * What the matrix shows: node order and the header marks. While this key stays the same, a
  * poll only patches cell classes in place (10,000 cells at 100 nodes), never rebuilds the table.
  */
-export function matrixLayout(matrix, marks, sort) {
+export function matrixLayout(matrix, marks, sort, onlyMarked = false) {
   const names = new Set(matrix?.nodes ?? []);
   for (const c of matrix?.cells ?? []) names.add(c.source).add(c.destination);
   const order = sortNodes(names, marks, sort);
-  const key = [matrix?.network, matrix?.protocol, ...order.map((n) => `${n}\u0000${markAttrs(n, marks).title}`)].join('\u0001');
+  // "Marked nodes only" keeps every column (a broken node's row needs all its peers) and drops healthy rows.
+  const rows = onlyMarked ? order.filter((n) => marks.has(n)) : order;
+  const key = [matrix?.network, matrix?.protocol, onlyMarked, ...order.map((n) => `${n}\u0000${markAttrs(n, marks).title}`)].join('\u0001');
   const cells = new Map((matrix?.cells ?? []).map((c) => [`${c.source}\u0000${c.destination}`, c]));
-  return { order, key, cells };
+  return { order, rows, key, cells };
 }
 
 /** Class and symbol of each non-self cell, row by row: the same order as the table's td[data-src]. */
 export function matrixCells(layout) {
   const out = [];
-  for (const s of layout.order) {
+  for (const s of layout.rows) {
     for (const d of layout.order) {
       if (s === d) continue;
       const cell = layout.cells.get(`${s}\u0000${d}`);
@@ -164,11 +166,12 @@ export function matrixCells(layout) {
 export function matrixSummary(matrix, layout, cells) {
   const counts = { ok: 0, deg: 0, fail: 0, unk: 0 };
   for (const c of cells) counts[c.state]++;
-  return `${matrix.network}/${matrix.protocol}: ${layout.order.length} nodes · ${counts.fail} failing · ${counts.deg} degraded · ${counts.ok} ok · ${counts.unk} no data · hover a cell for loss and RTT`;
+  const shown = layout.rows.length === layout.order.length ? '' : ` (rows of ${layout.rows.length} marked)`;
+  return `${matrix.network}/${matrix.protocol}: ${layout.order.length} nodes${shown} · ${counts.fail} failing · ${counts.deg} degraded · ${counts.ok} ok · ${counts.unk} no data · hover a cell for loss and RTT`;
 }
 
-export function renderMatrix(matrix, marks, sort) {
-  const layout = matrixLayout(matrix, marks, sort);
+export function renderMatrix(matrix, marks, sort, onlyMarked = false) {
+  const layout = matrixLayout(matrix, marks, sort, onlyMarked);
   const { order } = layout;
   if (!matrix || order.length === 0) return '<p class="empty">No agents on this network yet.</p>';
   const cells = matrixCells(layout);
@@ -179,7 +182,7 @@ export function renderMatrix(matrix, marks, sort) {
     })
     .join('');
   let i = 0;
-  const rows = order.map((s) => {
+  const rows = layout.rows.map((s) => {
     const m = markAttrs(s, marks);
     // Cell titles are set on hover (see start()): 10,000 long attributes made every render slow.
     const tds = order.map((d) => {
@@ -253,10 +256,12 @@ function nodeRow(node, marks, nowMs) {
   return `<tr class="${m.cls.trim()}" data-node="${esc(node.name)}"><th scope="row" class="row-head${m.cls}" title="${esc(m.title)}">${esc(m.prefix)}${esc(node.name)}</th>${agentCell(host, nowMs)}${agentCell(node.podAgent, nowMs)}<td>${esc(device)}</td><td>${esc(mtu)}</td>${conntrack}${checkCell}</tr>`;
 }
 
-export function renderNodes(nodes, marks, sort, nowMs) {
+export function renderNodes(nodes, marks, sort, nowMs, onlyMarked = false) {
   if (nodes.length === 0) return '<p class="empty">No agents have connected yet.</p>';
   const byName = new Map(nodes.map((n) => [n.name, n]));
-  const rows = sortNodes(byName.keys(), marks, sort).map((name) => nodeRow(byName.get(name), marks, nowMs));
+  const names = sortNodes(byName.keys(), marks, sort).filter((n) => !onlyMarked || marks.has(n));
+  if (names.length === 0) return `<p class="empty">No marked node among ${nodes.length}.</p>`;
+  const rows = names.map((name) => nodeRow(byName.get(name), marks, nowMs));
   return `<table class="nodes"><thead><tr><th scope="col">node</th><th scope="col">host agent</th><th scope="col">pod agent</th><th scope="col">overlay device</th><th scope="col">MTU overlay / underlay</th><th scope="col">conntrack fill</th><th scope="col">overlay check</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
@@ -273,7 +278,7 @@ export function renderStatus(findings) {
 function start() {
   const $ = (id) => document.getElementById(id);
   const form = $('matrix-controls');
-  const view = { network: 'pod', protocol: 'udp', sort: 'problems' };
+  const view = { network: 'pod', protocol: 'udp', sort: 'problems', onlyMarked: false };
   const last = { findings: [], nodes: [], matrix: undefined, html: {}, matrixKey: '' };
   let timer;
   let inFlight = false;
@@ -292,7 +297,7 @@ function start() {
 
   // Same layout as last time: patch classes and symbols of the cells that changed.
   const updateMatrix = (matrix, marks) => {
-    const layout = matrixLayout(matrix, marks, view.sort);
+    const layout = matrixLayout(matrix, marks, view.sort, view.onlyMarked);
     const el = $('matrix');
     const table = el.querySelector('table.matrix');
     if (!matrix && last.matrix) {
@@ -304,7 +309,7 @@ function start() {
     if (!table || layout.key !== last.matrixKey) {
       last.matrixKey = layout.key;
       last.html.matrix = undefined;
-      setHtml('matrix', renderMatrix(matrix, marks, view.sort));
+      setHtml('matrix', renderMatrix(matrix, marks, view.sort, view.onlyMarked));
       return;
     }
     const cells = matrixCells(layout);
@@ -327,7 +332,7 @@ function start() {
     $('status').textContent = status.text;
     setHtml('findings', renderFindings(last.findings, now));
     updateMatrix(matrix, marks);
-    setHtml('nodes', renderNodes(last.nodes, marks, view.sort, now));
+    setHtml('nodes', renderNodes(last.nodes, marks, view.sort, now, view.onlyMarked));
     document.title = `netsentry — ${status.text.slice(2)}`;
     // Exposed for bench/page-100-nodes.ts and for anyone wondering why the page feels slow.
     document.body.dataset.renderMs = String(Math.round(performance.now() - started));
@@ -374,6 +379,7 @@ function start() {
     view.network = String(data.get('network'));
     view.protocol = String(data.get('protocol'));
     view.sort = String(data.get('sort'));
+    view.onlyMarked = data.get('only') === 'marked';
     render();
     void refresh();
   });

@@ -117,4 +117,17 @@ describe('page rendering', () => {
     const broken = meshWithBroken('node-2');
     expect(page.matrixLayout(broken, page.nodeMarks([], broken), 'problems').key).not.toBe(a.key);
   });
+
+  it('shows only the marked nodes\' rows (all columns) and node-table rows when asked', () => {
+    const matrix = meshWithBroken('node-3');
+    const marks = page.nodeMarks([], matrix);
+    const html = page.renderMatrix(matrix, marks, 'name', true);
+    expect(html.match(/<th scope="row"/g)).toHaveLength(1);
+    expect(html.match(/<th scope="col" class="col-head/g)).toHaveLength(4);
+    expect(html.match(/<td class="cell c-fail"/g)).toHaveLength(3);
+    expect(html).toContain('4 nodes (rows of 1 marked)');
+    const nodes = names.map((name) => ({ name }));
+    expect(page.renderNodes(nodes, marks, 'name', now, true).match(/<tr class=/g)).toHaveLength(1);
+    expect(page.renderNodes(nodes, new Map(), 'name', now, true)).toContain('No marked node among 4.');
+  });
 });
