@@ -86,16 +86,32 @@ describe('HTTP API', () => {
     expect(nodes[0].podAgent).toMatchObject({ connected: true, network: 'pod', addresses: ['198.18.1.5'] });
   });
 
-  it('renders open findings on the page, escaped', async () => {
-    const { cluster, findings, app } = setup();
-    cluster.reportMissing('node-2', ['<script>alert(1)</script>']);
-    findings.evaluate();
+  it('serves the page shell, its module and stylesheet with a strict CSP', async () => {
+    const { app } = setup();
     const response = await app.inject({ method: 'GET', url: '/' });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/html/);
-    expect(response.body).toContain('OverlayRouteMissing — node-2');
-    expect(response.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
-    expect(response.body).not.toContain('<script>');
+    expect(response.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(response.headers['content-security-policy']).not.toContain('unsafe-inline');
+    expect(response.body).toContain('<script type="module" src="/page/app.js"></script>');
+    expect(response.body).not.toMatch(/https?:\/\//); // no external resources
+    const js = await app.inject({ method: 'GET', url: '/page/app.js' });
+    expect(js.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(js.body).toContain('export function renderMatrix');
+    expect((await app.inject({ method: 'GET', url: '/page/style.css' })).headers['content-type']).toMatch(/^text\/css/);
+  });
+
+  it('keeps serving the API when the page files are missing, and says why at /', async () => {
+    const cluster = createTestCluster();
+    const logger = createSilentLogger();
+    const findings = createFindingsEngine({ model: cluster.model, detectors: defaultDetectors(), now: cluster.clock.now, logger });
+    const metrics = createCollectorMetrics({ model: cluster.model, findings });
+    const app = buildServer({ model: cluster.model, findings, metrics, logger, isReady: () => true, pageDir: new URL('file:///nonexistent/') });
+    apps.push(app);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/findings' })).statusCode).toBe(200);
+    const page = await app.inject({ method: 'GET', url: '/' });
+    expect(page.statusCode).toBe(503);
+    expect(page.json().message).toMatch(/^page asset \/nonexistent\/index.html cannot be read .*the build must copy collector\/src\/http\/page\//);
   });
 
   it('answers unknown routes with 404 JSON', async () => {

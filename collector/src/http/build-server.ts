@@ -2,13 +2,12 @@
 // the app without listening; main.ts listens, tests use app.inject().
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../../../shared/src/logger.ts';
-import { version } from '../../../shared/src/version.ts';
 import type { FindingsEngine } from '../findings/findings-engine.ts';
 import type { CollectorMetrics } from '../metrics/collector-metrics.ts';
 import type { ClusterModel } from '../model/cluster-model.ts';
-import { renderFindingsPage } from './findings-page.ts';
 import { matrixNetworks, matrixProtocols, matrixView, nodeProbeView } from './matrix-view.ts';
 import { nodeView } from './node-view.ts';
+import { registerPageRoutes } from './page-routes.ts';
 
 export interface ServerDeps {
   model: Pick<ClusterModel, 'snapshot'>;
@@ -16,6 +15,8 @@ export interface ServerDeps {
   metrics: Pick<CollectorMetrics, 'metrics' | 'contentType'>;
   logger: Logger;
   isReady: () => boolean;
+  /** Where the page's files are (default ./page/ beside page-routes); read once here. */
+  pageDir?: URL;
 }
 
 const findingStates = ['open', 'all'] as const;
@@ -69,10 +70,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     return matrixView(model.snapshot(), { ...(network ? { network } : {}), ...(protocol ? { protocol } : {}) });
   });
 
-  app.get('/', async (_request, reply) => {
-    const html = renderFindingsPage(findings.list({ state: 'open' }), { nodesKnown: model.snapshot().nodes.length, version });
-    return reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'").send(html);
-  });
+  registerPageRoutes(app, { dir: deps.pageDir, logger: deps.logger });
 
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` }));
 

@@ -1,0 +1,47 @@
+// The parts of the collector's JSON API the CLI reads (collector/README.md documents them).
+// Fields are optional where an older or newer collector might leave them out: the formatters
+// print what is there.
+export interface ApiFinding {
+  id: string;
+  kind: string;
+  severity: string;
+  nodes?: string[];
+  peer?: string;
+  summary?: string;
+  evidence?: string[];
+  remediation?: string[];
+  since?: string;
+  explains?: string[];
+  state?: string;
+  resolvedAt?: string;
+}
+
+export interface ApiAgent {
+  connected?: boolean;
+  lastSeen?: string;
+  overlay?: { kind?: string; name?: string; vni?: number; mtu?: number; underlayMtu?: number };
+  overlayCheck?: { peersChecked?: number; peersOk?: number; problems?: { peer: string; parts?: { part: string; problem: string }[] }[] };
+  links?: { role?: string; present?: boolean; mtu?: number }[];
+  conntrack?: { available?: boolean; entries?: number; maxEntries?: number };
+}
+
+export interface ApiNode {
+  name: string;
+  hostAgent?: ApiAgent;
+  podAgent?: ApiAgent;
+}
+
+export interface ApiCell {
+  source: string;
+  destination: string;
+  attempts: number;
+  failures?: number;
+  lossRatio?: number | null;
+  rttP50Seconds?: number | null;
+  failing?: boolean;
+  large?: { failing?: boolean };
+}
+
+export interface ApiMatrixAnswer {
+  matrices: { network: string; protocol: string; nodes?: string[]; cells?: ApiCell[] }[];
+}

@@ -1,0 +1,53 @@
+// Reads the collector's JSON API with a deadline per request. Failures are NetsentryErrors
+// with a message that says what to check (collector-error.ts).
+import { badAnswerError, unreachableError } from './collector-error.ts';
+import type { ApiFinding, ApiMatrixAnswer, ApiNode } from './api-types.ts';
+
+export interface CollectorClient {
+  findings(state: 'open' | 'all'): Promise<ApiFinding[]>;
+  nodes(): Promise<ApiNode[]>;
+  matrix(): Promise<ApiMatrixAnswer>;
+  /** The raw JSON answer of a path, for --json. */
+  getJson(path: string): Promise<unknown>;
+}
+
+export function createCollectorClient(deps: { baseUrl: string; timeoutMs: number; fetch?: typeof fetch }): CollectorClient {
+  const doFetch = deps.fetch ?? fetch;
+  const getJson = async (path: string): Promise<unknown> => {
+    const url = `${deps.baseUrl}${path}`;
+    let response: Response;
+    let text: string;
+    try {
+      response = await doFetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(deps.timeoutMs) });
+      text = await response.text();
+    } catch (err) {
+      throw unreachableError(err, url, deps.timeoutMs);
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw badAnswerError(url, `HTTP ${response.status}, not JSON (${JSON.stringify(text.slice(0, 80))}); is --collector the collector's HTTP address?`);
+    }
+    if (!response.ok) {
+      const message = (body as { message?: unknown })?.message;
+      throw badAnswerError(url, `HTTP ${response.status}${typeof message === 'string' ? `: ${message}` : ''}`);
+    }
+    return body;
+  };
+  const listOf = async <T>(path: string, key: string): Promise<T[]> => {
+    const body = (await getJson(path)) as Record<string, unknown> | null;
+    const list = body?.[key];
+    if (!Array.isArray(list) || !list.every((item) => item && typeof item === 'object')) throw badAnswerError(`${deps.baseUrl}${path}`, `no "${key}" list; is --collector a netsentry collector?`);
+    return list as T[];
+  };
+  return {
+    findings: (state) => listOf<ApiFinding>(`/api/v1/findings?state=${state}`, 'findings'),
+    nodes: () => listOf<ApiNode>('/api/v1/nodes', 'nodes'),
+    matrix: async () => {
+      const matrices = await listOf<ApiMatrixAnswer['matrices'][number]>('/api/v1/matrix', 'matrices');
+      return { matrices };
+    },
+    getJson,
+  };
+}

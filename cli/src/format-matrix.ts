@@ -1,0 +1,99 @@
+// The reachability matrix in a terminal: one character per directed pair, one block per
+// network, UDP and TCP folded together (the worst of the two). Rows are sources, columns
+// destinations, numbered so 100 nodes still fit in ~110 columns.
+import type { ApiCell, ApiFinding, ApiMatrixAnswer } from './api-types.ts';
+import { clean, type Palette } from './palette.ts';
+
+export type CellState = 'ok' | 'degraded' | 'failing' | 'unknown';
+
+const rank: Record<CellState, number> = { unknown: 0, ok: 1, degraded: 2, failing: 3 };
+
+export function cellState(cell: ApiCell | undefined): CellState {
+  if (!cell || !cell.attempts) return 'unknown';
+  if (cell.failing) return 'failing';
+  if ((cell.lossRatio ?? 0) > 0 || cell.large?.failing) return 'degraded';
+  return 'ok';
+}
+
+export const naturalCompare = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
+
+export interface NetworkGrid {
+  network: string;
+  protocols: string[];
+  nodes: string[];
+  state(source: string, destination: string): CellState;
+  /** Nodes failing on at least half the pairs they take part in. */
+  brokenNodes: Set<string>;
+}
+
+export function networkGrids(answer: ApiMatrixAnswer): NetworkGrid[] {
+  const grids: NetworkGrid[] = [];
+  for (const network of [...new Set(answer.matrices.map((m) => m.network))]) {
+    const matrices = answer.matrices.filter((m) => m.network === network);
+    const states = new Map<string, CellState>();
+    const names = new Set<string>();
+    for (const m of matrices) {
+      for (const n of m.nodes ?? []) names.add(n);
+      for (const c of m.cells ?? []) {
+        names.add(c.source).add(c.destination);
+        const key = `${c.source}\u0000${c.destination}`;
+        const s = cellState(c);
+        if (rank[s] > rank[states.get(key) ?? 'unknown']) states.set(key, s);
+      }
+    }
+    if (names.size === 0) continue;
+    const nodes = [...names].sort(naturalCompare);
+    const state = (s: string, d: string): CellState => states.get(`${s}\u0000${d}`) ?? 'unknown';
+    const brokenNodes = new Set<string>();
+    for (const n of nodes) {
+      let measured = 0;
+      let failing = 0;
+      for (const o of nodes) {
+        if (o === n) continue;
+        for (const st of [state(n, o), state(o, n)]) {
+          if (st === 'unknown') continue;
+          measured++;
+          if (st === 'failing') failing++;
+        }
+      }
+      if (measured >= 2 && failing / measured >= 0.5) brokenNodes.add(n);
+    }
+    grids.push({ network, protocols: matrices.map((m) => m.protocol), nodes, state, brokenNodes });
+  }
+  return grids;
+}
+
+const symbols: Record<CellState, string> = { ok: '·', degraded: '!', failing: '✕', unknown: ' ' };
+
+export function formatGrid(grid: NetworkGrid, findings: readonly ApiFinding[], palette: Palette): string {
+  const named = new Set(findings.filter((f) => (f.state ?? 'open') === 'open').flatMap((f) => f.nodes ?? []));
+  const colour = (s: CellState, text: string) => (s === 'failing' ? palette.red(text) : s === 'degraded' ? palette.yellow(text) : s === 'ok' ? palette.green(text) : text);
+  const n = grid.nodes.length;
+  const gap = n > 40 ? '' : ' ';
+  const indexWidth = String(n).length;
+  const nameWidth = Math.max(...grid.nodes.map((x) => clean(x).length));
+  const lead = 2 + indexWidth + 1 + nameWidth + 2;
+  const lines = [`${palette.bold(`${grid.network} network`)} (${grid.protocols.join('+')}, worst of; rows → columns): ✕ failing  ! degraded  · ok  blank no data`];
+  // Column numbers, one digit per line (tens above units) so each column stays one character wide.
+  for (let digit = 0; digit < indexWidth; digit++) {
+    const heads = grid.nodes.map((_, i) => String(i + 1).padStart(indexWidth, ' ')[digit]);
+    lines.push(' '.repeat(lead) + heads.join(gap));
+  }
+  grid.nodes.forEach((source, i) => {
+    const marked = grid.brokenNodes.has(source) || named.has(source);
+    const mark = marked ? palette.red('✕') : ' ';
+    const label = `${mark} ${String(i + 1).padStart(indexWidth)} ${clean(source).padEnd(nameWidth)}  `;
+    const cells = grid.nodes.map((destination) => (destination === source ? palette.dim('-') : colour(grid.state(source, destination), symbols[grid.state(source, destination)])));
+    lines.push(label + cells.join(gap));
+  });
+  return lines.join('\n');
+}
+
+export function formatMatrix(answer: ApiMatrixAnswer, findings: readonly ApiFinding[], palette: Palette): string {
+  const grids = networkGrids(answer);
+  if (grids.length === 0) return 'Reachability: no probe data yet.';
+  const text = grids.map((g) => formatGrid(g, findings, palette)).join('\n\n');
+  const named = new Set(findings.filter((f) => (f.state ?? 'open') === 'open').flatMap((f) => f.nodes ?? []));
+  const anyMarked = grids.some((g) => g.brokenNodes.size > 0 || g.nodes.some((n) => named.has(n)));
+  return anyMarked ? `${text}\n${palette.red('✕')} before a node: named by an open finding, or failing on at least half of its pairs` : text;
+}

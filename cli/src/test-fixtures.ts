@@ -1,0 +1,54 @@
+// API answers as the collector gives them for seed 002 (node-2 lost its overlay routes), for unit tests.
+import type { ApiCell, ApiFinding, ApiMatrixAnswer, ApiNode } from './api-types.ts';
+
+export const nowMs = Date.parse('2026-01-01T00:02:00Z');
+export const names = ['node-1', 'node-2', 'node-3', 'node-4'];
+
+export const rootFinding: ApiFinding = {
+  id: 'OverlayRouteMissing:node-2', kind: 'OverlayRouteMissing', severity: 'critical', nodes: ['node-2'],
+  summary: 'node-2 is missing overlay routes to 3 of 3 peers (route)',
+  evidence: ['node-1: route missing (expected 198.18.1.0/24 via 198.18.1.0 dev flannel.1 onlink)'],
+  remediation: ['Check the flannel pod on node-2', 'Restart the flannel pod on node-2'],
+  since: '2026-01-01T00:00:00Z', explains: ['NodeIsolated:node-2'], state: 'open',
+};
+export const symptomFinding: ApiFinding = {
+  id: 'NodeIsolated:node-2', kind: 'NodeIsolated', severity: 'critical', nodes: ['node-2'],
+  summary: 'node-2 cannot reach or be reached on the pod network', evidence: ['node-2 → node-1: 6/6 lost'], remediation: ['See the root cause'],
+  since: '2026-01-01T00:01:00Z', explains: [], state: 'open',
+};
+
+const cell = (source: string, destination: string, failing: boolean): ApiCell => ({ source, destination, attempts: 6, failures: failing ? 6 : 0, lossRatio: failing ? 1 : 0, rttP50Seconds: failing ? null : 0.0002, failing });
+
+export const brokenMatrix = (broken: string | undefined): ApiMatrixAnswer => ({
+  matrices: ['udp', 'tcp'].map((protocol) => ({
+    network: 'pod',
+    protocol,
+    nodes: names,
+    cells: names.flatMap((s) => names.filter((d) => d !== s).map((d) => cell(s, d, s === broken || d === broken))),
+  })),
+});
+
+export const nodes: ApiNode[] = names.map((name) => ({
+  name,
+  hostAgent: {
+    connected: true, lastSeen: '2026-01-01T00:01:59Z',
+    overlay: { kind: 'flannel-vxlan', name: 'flannel.1', vni: 1, mtu: 1450, underlayMtu: 1500 },
+    conntrack: { available: true, entries: 120, maxEntries: 262144 },
+    overlayCheck: name === 'node-2'
+      ? { peersChecked: 3, peersOk: 0, problems: ['node-1', 'node-3', 'node-4'].map((peer) => ({ peer, parts: [{ part: 'route', problem: 'missing' }] })) }
+      : { peersChecked: 3, peersOk: 3, problems: [] },
+  },
+  podAgent: { connected: true, lastSeen: '2026-01-01T00:01:58Z' },
+}));
+
+/** A fetch that answers the collector's API from fixtures. */
+export function fakeFetch(answers: { findings: ApiFinding[]; matrix?: ApiMatrixAnswer; status?: number }): typeof fetch {
+  return (async (input: string | URL | Request) => {
+    const url = new URL(String(input));
+    const json = (body: unknown) => new Response(JSON.stringify(body), { status: answers.status ?? 200, headers: { 'content-type': 'application/json' } });
+    if (url.pathname === '/api/v1/findings') return json({ findings: answers.findings });
+    if (url.pathname === '/api/v1/nodes') return json({ nodes });
+    if (url.pathname === '/api/v1/matrix') return json(answers.matrix ?? brokenMatrix(undefined));
+    return new Response('<html>not here</html>', { status: 404 });
+  }) as typeof fetch;
+}

@@ -1,0 +1,401 @@
+// The netsentry page: polls the collector's JSON API and renders findings (root causes
+// first, symptoms nested), the reachability matrix and the node view. Plain browser ESM, no
+// build. Every value that came from agents goes through esc() before it touches HTML.
+// Rendering functions are pure (data in, HTML string out) and exported, so unit tests
+// import this file under Node; start() only runs in a browser.
+
+/** Polling, not SSE: probes arrive every ~5 s anyway, and polling keeps the collector stateless per viewer. */
+export const pollIntervalMs = 5000;
+
+const escapes = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+/** Escapes text for HTML content and quoted attribute values. */
+export const esc = (value) => String(value ?? '').replace(/[&<>"'`]/g, (c) => escapes[c]);
+
+const severityRank = { critical: 0, warning: 1, info: 2 };
+const severityClass = (severity) => (severity in severityRank ? severity : 'info');
+const severitySymbol = { critical: '✕', warning: '!', info: 'i' };
+
+/** node-2 before node-10. */
+export const naturalCompare = (a, b) => String(a).localeCompare(String(b), 'en', { numeric: true });
+
+export function formatSeconds(seconds) {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '–';
+  if (seconds < 1e-3) return `${(seconds * 1e6).toFixed(0)} µs`;
+  if (seconds < 1) return `${(seconds * 1e3).toFixed(seconds < 0.01 ? 2 : 1)} ms`;
+  return `${seconds.toFixed(2)} s`;
+}
+
+export function formatAge(iso, nowMs) {
+  const ms = nowMs - Date.parse(iso);
+  if (!Number.isFinite(ms)) return '?';
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m ago`;
+}
+
+const percent = (ratio) => `${(ratio * 100).toFixed(ratio > 0 && ratio < 0.01 ? 1 : 0)}%`;
+
+/**
+ * Root causes first: a finding explained by another open finding is nested beneath the first
+ * one that explains it. Keeps the collector's order otherwise.
+ */
+export function findingTree(findings) {
+  const byId = new Map(findings.map((f) => [f.id, f]));
+  const parentOf = new Map();
+  for (const f of findings) {
+    for (const id of f.explains ?? []) if (byId.has(id) && id !== f.id && !parentOf.has(id)) parentOf.set(id, f.id);
+  }
+  // A cycle would hide both: only nest under a parent that is itself reachable from a root.
+  const rooted = (id, seen = new Set()) => !parentOf.has(id) || (!seen.has(id) && (seen.add(id), rooted(parentOf.get(id), seen)));
+  const node = (f, seen) => ({
+    finding: f,
+    children: findings.filter((c) => parentOf.get(c.id) === f.id && rooted(c.id) && !seen.has(c.id)).map((c) => node(c, new Set([...seen, c.id]))),
+  });
+  return findings.filter((f) => !parentOf.has(f.id) || !rooted(f.id)).map((f) => node(f, new Set([f.id])));
+}
+
+/** State of one matrix cell: ok, degraded, failing or unknown (no attempts). */
+export function cellState(cell) {
+  if (!cell || !cell.attempts) return 'unk';
+  if (cell.failing) return 'fail';
+  if ((cell.lossRatio ?? 0) > 0 || cell.large?.failing) return 'deg';
+  return 'ok';
+}
+
+const cellSymbol = { ok: '·', deg: '!', fail: '✕', unk: '', self: '' };
+const cellWord = { ok: 'ok', deg: 'degraded', fail: 'failing', unk: 'no data' };
+
+function rttClass(seconds) {
+  if (seconds === null || seconds === undefined) return 'r0';
+  return seconds < 1e-3 ? 'r0' : seconds < 1e-2 ? 'r1' : seconds < 0.1 ? 'r2' : 'r3';
+}
+
+export function cellTitle(source, destination, matrix, cell) {
+  const state = cellState(cell);
+  const lines = [`${source} → ${destination} (${matrix.network}/${matrix.protocol}): ${cellWord[state]}`];
+  if (cell && cell.attempts) {
+    lines.push(`loss ${percent(cell.lossRatio ?? 0)} (${cell.failures}/${cell.attempts} failed)`);
+    lines.push(`RTT p50 ${formatSeconds(cell.rttP50Seconds)}, p95 ${formatSeconds(cell.rttP95Seconds)}`);
+    if (cell.direction) lines.push(cell.direction === 'request-lost' ? 'requests never arrive' : 'replies are lost');
+    if (cell.large) lines.push(`large probes (${cell.large.sizeBytes} B): ${cell.large.failures}/${cell.large.attempts} failed${cell.large.failing ? ' — failing' : ''}`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Nodes to mark: named by an open finding (its worst severity), or failing on at least half
+ * of the pairs it takes part in on the shown matrix (so its peers, which fail only towards
+ * it, stay unmarked).
+ */
+export function nodeMarks(findings, matrix) {
+  const marks = new Map();
+  const mark = (node, level, reason) => {
+    const current = marks.get(node) ?? { level: 'warning', reasons: [], failing: 0 };
+    if (level === 'critical') current.level = 'critical';
+    current.reasons.push(reason);
+    marks.set(node, current);
+  };
+  for (const f of findings) {
+    if (f.state && f.state !== 'open') continue;
+    for (const n of f.nodes ?? []) mark(n, f.severity === 'critical' ? 'critical' : 'warning', `${f.kind} (${f.severity})`);
+  }
+  const failing = new Map();
+  const measured = new Map();
+  for (const c of matrix?.cells ?? []) {
+    if (!c.attempts || c.source === c.destination) continue;
+    for (const n of [c.source, c.destination]) {
+      measured.set(n, (measured.get(n) ?? 0) + 1);
+      if (c.failing) failing.set(n, (failing.get(n) ?? 0) + 1);
+    }
+  }
+  for (const [n, count] of failing) {
+    const total = measured.get(n) ?? 0;
+    if (total >= 2 && count / total >= 0.5) mark(n, 'critical', `fails ${count} of ${total} pairs on ${matrix.network}/${matrix.protocol}`);
+  }
+  for (const [n, count] of failing) if (marks.has(n)) marks.get(n).failing = count;
+  return marks;
+}
+
+/** Sorted node names: by name, or problems first (critical mark, warning mark, failing pairs), then by name. */
+export function sortNodes(names, marks, sort) {
+  const score = (n) => {
+    const m = marks.get(n);
+    if (!m) return 0;
+    return (m.level === 'critical' ? 2e6 : 1e6) + m.failing;
+  };
+  return [...names].sort((a, b) => (sort === 'problems' ? score(b) - score(a) : 0) || naturalCompare(a, b));
+}
+
+function markAttrs(node, marks) {
+  const m = marks.get(node);
+  if (!m) return { cls: '', prefix: '', title: node };
+  return { cls: ` broken mark-${m.level}`, prefix: `${m.level === 'critical' ? '✕' : '!'} `, title: `${node}: ${m.reasons.join('; ')}` };
+}
+
+/**
+ * What the matrix shows: node order and the header marks. While this key stays the same, a
+ * poll only patches cell classes in place (10,000 cells at 100 nodes), never rebuilds the table.
+ */
+export function matrixLayout(matrix, marks, sort, onlyMarked = false) {
+  const names = new Set(matrix?.nodes ?? []);
+  for (const c of matrix?.cells ?? []) names.add(c.source).add(c.destination);
+  const order = sortNodes(names, marks, sort);
+  // "Marked nodes only" keeps every column (a broken node's row needs all its peers) and drops healthy rows.
+  const rows = onlyMarked ? order.filter((n) => marks.has(n)) : order;
+  const key = [matrix?.network, matrix?.protocol, onlyMarked, ...order.map((n) => `${n}\u0000${markAttrs(n, marks).title}`)].join('\u0001');
+  const cells = new Map((matrix?.cells ?? []).map((c) => [`${c.source}\u0000${c.destination}`, c]));
+  return { order, rows, key, cells };
+}
+
+/** Class and symbol of each non-self cell, row by row: the same order as the table's td[data-src]. */
+export function matrixCells(layout) {
+  const out = [];
+  for (const s of layout.rows) {
+    for (const d of layout.order) {
+      if (s === d) continue;
+      const cell = layout.cells.get(`${s}\u0000${d}`);
+      const state = cellState(cell);
+      const rtt = state === 'ok' || state === 'deg' ? ` ${rttClass(cell.rttP50Seconds)}` : '';
+      out.push({ cls: `cell c-${state}${rtt}`, symbol: cellSymbol[state], state });
+    }
+  }
+  return out;
+}
+
+export function matrixSummary(matrix, layout, cells) {
+  const counts = { ok: 0, deg: 0, fail: 0, unk: 0 };
+  for (const c of cells) counts[c.state]++;
+  const shown = layout.rows.length === layout.order.length ? '' : ` (rows of ${layout.rows.length} marked)`;
+  return `${matrix.network}/${matrix.protocol}: ${layout.order.length} nodes${shown} · ${counts.fail} failing · ${counts.deg} degraded · ${counts.ok} ok · ${counts.unk} no data · hover a cell for loss and RTT`;
+}
+
+export function renderMatrix(matrix, marks, sort, onlyMarked = false) {
+  const layout = matrixLayout(matrix, marks, sort, onlyMarked);
+  const { order } = layout;
+  if (!matrix || order.length === 0) return '<p class="empty">No agents on this network yet.</p>';
+  const cells = matrixCells(layout);
+  const head = order
+    .map((d) => {
+      const m = markAttrs(d, marks);
+      return `<th scope="col" class="col-head${m.cls}" data-node="${esc(d)}" title="${esc(m.title)}"><span>${esc(m.prefix)}${esc(d)}</span></th>`;
+    })
+    .join('');
+  let i = 0;
+  const rows = layout.rows.map((s) => {
+    const m = markAttrs(s, marks);
+    // Cell titles are set on hover (see start()): 10,000 long attributes made every render slow.
+    const tds = order.map((d) => {
+      if (s === d) return '<td class="cell c-self"></td>';
+      const c = cells[i++];
+      return `<td class="${c.cls}" data-src="${esc(s)}" data-dst="${esc(d)}">${c.symbol}</td>`;
+    });
+    return `<tr class="${m.cls.trim()}"><th scope="row" class="row-head${m.cls}" data-node="${esc(s)}" title="${esc(m.title)}">${esc(m.prefix)}${esc(s)}</th>${tds.join('')}</tr>`;
+  });
+  return `<p class="matrix-summary">${esc(matrixSummary(matrix, layout, cells))}</p><table class="matrix" data-network="${esc(matrix.network)}" data-protocol="${esc(matrix.protocol)}"><thead><tr><th class="corner" scope="col">from ↓ to →</th>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+const list = (items, tag = 'ul') => `<${tag}>${items.map((i) => `<li>${esc(i)}</li>`).join('')}</${tag}>`;
+
+function renderFindingNode(tree, nowMs, depth) {
+  const f = tree.finding;
+  const sev = severityClass(f.severity);
+  const role = depth === 0 ? (tree.children.length ? 'root cause' : '') : 'symptom';
+  const resolved = f.state === 'resolved';
+  const parts = [
+    `<li class="finding sev-${sev}${depth ? ' symptom' : ''}${resolved ? ' resolved' : ''}" data-id="${esc(f.id)}" data-kind="${esc(f.kind)}">`,
+    `<div class="finding-head"><span class="sev sev-${sev}">${severitySymbol[sev]} ${esc(sev.toUpperCase())}</span> `,
+    `<strong class="kind">${esc(f.kind)}</strong> <span class="nodes">${esc((f.nodes ?? []).join(', '))}</span>`,
+    role ? ` <span class="role">${esc(role)}</span>` : '',
+    resolved ? ` <span class="role">resolved ${esc(formatAge(f.resolvedAt, nowMs))}</span>` : '',
+    ` <span class="since" title="${esc(f.since)}">since ${esc(formatAge(f.since, nowMs))}</span></div>`,
+    `<p class="summary">${esc(f.summary)}</p>`,
+    `<details class="evidence" data-key="${esc(f.id)}:evidence"${depth === 0 ? ' open' : ''}><summary>Evidence (${(f.evidence ?? []).length})</summary>${list(f.evidence ?? [])}</details>`,
+    `<details class="remediation" data-key="${esc(f.id)}:remediation"${depth === 0 ? ' open' : ''}><summary>What to do</summary>${list(f.remediation ?? [], 'ol')}</details>`,
+    tree.children.length ? `<p class="explains-label">Explains ${tree.children.length} symptom${tree.children.length === 1 ? '' : 's'}:</p><ul class="findings explains">${tree.children.map((c) => renderFindingNode(c, nowMs, depth + 1)).join('')}</ul>` : '',
+    '</li>',
+  ];
+  return parts.join('');
+}
+
+export function renderFindings(findings, nowMs) {
+  if (findings.length === 0) return '<p class="empty no-findings">· No open findings. Every check passes.</p>';
+  return `<ul class="findings">${findingTree(findings).map((t) => renderFindingNode(t, nowMs, 0)).join('')}</ul>`;
+}
+
+function agentCell(agent, nowMs) {
+  if (!agent) return '<td class="agent none">— none</td>';
+  const state = agent.connected ? '● connected' : '○ disconnected';
+  return `<td class="agent ${agent.connected ? 'ok' : 'bad'}" title="${esc(`version ${agent.agentVersion ?? '?'}, ${(agent.addresses ?? []).join(', ')}`)}">${esc(state)}<br><small>seen ${esc(formatAge(agent.lastSeen, nowMs))}</small></td>`;
+}
+
+const linkMtu = (agent, role) => agent?.links?.find((l) => l.role === role && l.present)?.mtu;
+
+function nodeRow(node, marks, nowMs) {
+  const host = node.hostAgent;
+  const m = markAttrs(node.name, marks);
+  const overlay = host?.overlay;
+  const device = overlay && overlay.kind !== 'none' ? `${overlay.name || '?'} (${overlay.kind}${overlay.vni ? `, VNI ${overlay.vni}` : ''})` : host ? 'none found' : '–';
+  const overlayMtu = linkMtu(host, 'overlay') ?? overlay?.mtu;
+  const underlayMtu = linkMtu(host, 'underlay') ?? overlay?.underlayMtu;
+  const mtu = host ? `${overlayMtu || '–'} / ${underlayMtu || '–'}` : '–';
+  const ct = host?.conntrack;
+  const fill = ct?.available && ct.maxEntries > 0 ? ct.entries / ct.maxEntries : undefined;
+  const conntrack = fill === undefined ? '<td class="conntrack">n/a</td>' : `<td class="conntrack${fill >= 0.9 ? ' bad' : ''}"><meter min="0" max="1" low="0.7" high="0.9" optimum="0" value="${fill.toFixed(3)}"></meter> ${esc(percent(fill))}<br><small>${esc(ct.entries)}/${esc(ct.maxEntries)}</small></td>`;
+  const check = host?.overlayCheck;
+  let checkCell = '<td class="check">–</td>';
+  if (check) {
+    const ok = check.problems.length === 0;
+    const problems = check.problems.map((p) => {
+      const parts = p.parts.map((part) => `${part.part} ${part.problem}`).join(', ');
+      const detail = p.parts.map((part) => `${part.part}: expected ${part.expected}, actual ${part.actual}`).join('\n');
+      return `<li title="${esc(detail)}">✕ ${esc(p.peer)}: ${esc(parts)}</li>`;
+    });
+    checkCell = `<td class="check ${ok ? 'ok' : 'bad'}">${ok ? '·' : '✕'} ${esc(check.peersOk)}/${esc(check.peersChecked)} peers ok${problems.length ? `<ul class="problems">${problems.join('')}</ul>` : ''}</td>`;
+  }
+  return `<tr class="${m.cls.trim()}" data-node="${esc(node.name)}"><th scope="row" class="row-head${m.cls}" title="${esc(m.title)}">${esc(m.prefix)}${esc(node.name)}</th>${agentCell(host, nowMs)}${agentCell(node.podAgent, nowMs)}<td>${esc(device)}</td><td>${esc(mtu)}</td>${conntrack}${checkCell}</tr>`;
+}
+
+export function renderNodes(nodes, marks, sort, nowMs, onlyMarked = false) {
+  if (nodes.length === 0) return '<p class="empty">No agents have connected yet.</p>';
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const names = sortNodes(byName.keys(), marks, sort).filter((n) => !onlyMarked || marks.has(n));
+  if (names.length === 0) return `<p class="empty">No marked node among ${nodes.length}.</p>`;
+  const rows = names.map((name) => nodeRow(byName.get(name), marks, nowMs));
+  return `<table class="nodes"><thead><tr><th scope="col">node</th><th scope="col">host agent</th><th scope="col">pod agent</th><th scope="col">overlay device</th><th scope="col">MTU overlay / underlay</th><th scope="col">conntrack fill</th><th scope="col">overlay check</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+export function renderStatus(findings) {
+  if (findings.length === 0) return { cls: 'ok', text: '· Healthy: no open findings.' };
+  const critical = findings.filter((f) => f.severity === 'critical').length;
+  const roots = findingTree(findings).length;
+  const text = `${critical ? '✕' : '!'} ${findings.length} open finding${findings.length === 1 ? '' : 's'} (${critical} critical, ${roots} root cause${roots === 1 ? '' : 's'} shown first)`;
+  return { cls: critical ? 'critical' : 'warning', text };
+}
+
+// ---- browser side ----
+
+function start() {
+  const $ = (id) => document.getElementById(id);
+  const form = $('matrix-controls');
+  const view = { network: 'pod', protocol: 'udp', sort: 'problems', onlyMarked: false };
+  const last = { findings: [], nodes: [], matrix: undefined, html: {}, matrixKey: '' };
+  let timer;
+  let inFlight = false;
+  // The selection changed while a poll was in flight: poll again as soon as it lands.
+  let again = false;
+
+  // Re-render only what changed, and keep the operator's open/closed <details>.
+  const setHtml = (id, html) => {
+    if (last.html[id] === html) return;
+    last.html[id] = html;
+    const el = $(id);
+    const open = new Map([...el.querySelectorAll('details[data-key]')].map((d) => [d.dataset.key, d.open]));
+    el.innerHTML = html;
+    for (const d of el.querySelectorAll('details[data-key]')) if (open.has(d.dataset.key)) d.open = open.get(d.dataset.key);
+  };
+
+  // Same layout as last time: patch classes and symbols of the cells that changed.
+  const updateMatrix = (matrix, marks) => {
+    const layout = matrixLayout(matrix, marks, view.sort, view.onlyMarked);
+    const el = $('matrix');
+    const table = el.querySelector('table.matrix');
+    if (!matrix && last.matrix) {
+      // The answer on hand is for the previous network/protocol; the new one is on its way.
+      last.matrixKey = '';
+      setHtml('matrix', '<p class="empty">Loading…</p>');
+      return;
+    }
+    if (!table || layout.key !== last.matrixKey) {
+      last.matrixKey = layout.key;
+      last.html.matrix = undefined;
+      setHtml('matrix', renderMatrix(matrix, marks, view.sort, view.onlyMarked));
+      return;
+    }
+    const cells = matrixCells(layout);
+    const tds = table.querySelectorAll('td[data-src]');
+    for (let i = 0; i < cells.length && i < tds.length; i++) {
+      const td = tds[i];
+      if (td.className !== cells[i].cls) td.className = cells[i].cls;
+      if (td.textContent !== cells[i].symbol) td.textContent = cells[i].symbol;
+    }
+    el.querySelector('.matrix-summary').textContent = matrixSummary(matrix, layout, cells);
+  };
+
+  const render = () => {
+    const started = performance.now();
+    const now = Date.now();
+    const matrix = last.matrix?.matrices?.find((m) => m.network === view.network && m.protocol === view.protocol);
+    const marks = nodeMarks(last.findings, matrix);
+    const status = renderStatus(last.findings);
+    $('status').className = `status ${status.cls}`;
+    $('status').textContent = status.text;
+    setHtml('findings', renderFindings(last.findings, now));
+    updateMatrix(matrix, marks);
+    setHtml('nodes', renderNodes(last.nodes, marks, view.sort, now, view.onlyMarked));
+    document.title = `netsentry — ${status.text.slice(2)}`;
+    // Exposed for bench/page-100-nodes.ts and for anyone wondering why the page feels slow.
+    document.body.dataset.renderMs = String(Math.round(performance.now() - started));
+  };
+
+  const getJson = async (path) => {
+    const response = await fetch(path, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(10_000) });
+    if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+    return response.json();
+  };
+
+  const refresh = async () => {
+    clearTimeout(timer);
+    if (inFlight) {
+      again = true;
+      return;
+    }
+    inFlight = true;
+    again = false;
+    try {
+      const [findings, nodes, matrix] = await Promise.all([
+        getJson('/api/v1/findings'),
+        getJson('/api/v1/nodes'),
+        getJson(`/api/v1/matrix?network=${encodeURIComponent(view.network)}&protocol=${encodeURIComponent(view.protocol)}`),
+      ]);
+      last.findings = findings.findings ?? [];
+      last.nodes = nodes.nodes ?? [];
+      last.matrix = matrix;
+      render();
+      $('meta').className = 'meta';
+      $('meta').textContent = `${last.nodes.length} node${last.nodes.length === 1 ? '' : 's'} · updated ${new Date().toLocaleTimeString()} · every ${pollIntervalMs / 1000} s`;
+    } catch (err) {
+      $('meta').className = 'meta stale';
+      $('meta').textContent = `⚠ cannot reach the collector (${err?.message ?? err}); showing data from the last successful update, retrying every ${pollIntervalMs / 1000} s`;
+    } finally {
+      inFlight = false;
+      if (again) void refresh();
+      else if (!document.hidden) timer = setTimeout(refresh, pollIntervalMs);
+    }
+  };
+
+  form.addEventListener('change', () => {
+    const data = new FormData(form);
+    view.network = String(data.get('network'));
+    view.protocol = String(data.get('protocol'));
+    view.sort = String(data.get('sort'));
+    view.onlyMarked = data.get('only') === 'marked';
+    render();
+    void refresh();
+  });
+  // Loss and RTT of a cell, computed when the pointer reaches it (from the latest data).
+  $('matrix').addEventListener('mouseover', (event) => {
+    const td = event.target.closest?.('td[data-src]');
+    if (!td) return;
+    const matrix = last.matrix?.matrices?.find((m) => m.network === view.network && m.protocol === view.protocol);
+    const cell = matrix?.cells.find((c) => c.source === td.dataset.src && c.destination === td.dataset.dst);
+    if (matrix) td.title = cellTitle(td.dataset.src, td.dataset.dst, matrix, cell);
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden) void refresh();
+    else clearTimeout(timer);
+  });
+  void refresh();
+}
+
+if (typeof document !== 'undefined') start();

@@ -1,0 +1,133 @@
+// The page's pure rendering functions, imported under Node (start() only runs in a browser).
+import { describe, expect, it } from 'vitest';
+import * as pageModule from './app.js';
+
+// Plain browser JS (allowJs, unchecked): its inferred types are loose, so the tests treat it as any.
+const page: any = pageModule;
+
+const now = Date.parse('2026-01-01T00:01:00Z');
+const finding = (over: Record<string, unknown>) => ({ id: 'X:node-2', kind: 'X', severity: 'critical', nodes: ['node-2'], summary: 's', evidence: [], remediation: [], since: '2026-01-01T00:00:00Z', explains: [], state: 'open', ...over });
+const cell = (source: string, destination: string, over: Record<string, unknown> = {}) => ({ source, destination, attempts: 6, failures: 0, lossRatio: 0, rttP50Seconds: 0.0002, rttP95Seconds: 0.0004, failing: false, ...over });
+const names = ['node-1', 'node-2', 'node-3', 'node-4'];
+const meshWithBroken = (broken: string) => ({
+  network: 'pod',
+  protocol: 'udp',
+  nodes: names,
+  cells: names.flatMap((s) => names.filter((d) => d !== s).map((d) => (s === broken || d === broken ? cell(s, d, { failures: 6, lossRatio: 1, failing: true, rttP50Seconds: null }) : cell(s, d)))),
+});
+
+describe('page rendering', () => {
+  it('escapes everything that came from agents, in text and in attributes', () => {
+    const evil = '<img src=x onerror=alert(1)>"\'`';
+    const html = page.renderFindings([finding({ kind: evil, nodes: [evil], summary: evil, evidence: [evil], remediation: [evil], id: evil })], now);
+    expect(html).not.toContain('<img');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&#96;');
+    const matrix = { network: 'pod', protocol: 'udp', nodes: [evil, 'node-1'], cells: [cell(evil, 'node-1', { direction: evil })] };
+    const marks = page.nodeMarks([finding({ nodes: [evil] })], matrix);
+    const m = page.renderMatrix(matrix, marks, 'name');
+    expect(m).not.toContain('<img');
+    expect(m).not.toMatch(/"[^"]*"'/); // no raw quote breaks out of an attribute
+    const n = page.renderNodes([{ name: evil, hostAgent: { connected: true, lastSeen: '2026-01-01T00:00:59Z', agentVersion: evil, addresses: [evil], overlay: { kind: 'flannel-vxlan', name: evil, vni: 1 }, overlayCheck: { peersOk: 0, peersChecked: 1, problems: [{ peer: evil, parts: [{ part: 'route', problem: 'missing', expected: evil, actual: evil }] }] } } }], marks, 'name', now);
+    expect(n).not.toContain('<img');
+  });
+
+  it('says so when there are no findings', () => {
+    expect(page.renderFindings([], now)).toContain('No open findings');
+    expect(page.renderStatus([])).toEqual({ cls: 'ok', text: '· Healthy: no open findings.' });
+  });
+
+  it('nests symptoms beneath the root cause that explains them, with evidence and remediation', () => {
+    const root = finding({ id: 'OverlayRouteMissing:node-2', kind: 'OverlayRouteMissing', explains: ['NodeIsolated:node-2', 'DnsFailure:node-2'], evidence: ['node-1: route missing'], remediation: ['Restart the flannel pod on node-2'] });
+    const isolated = finding({ id: 'NodeIsolated:node-2', kind: 'NodeIsolated', explains: ['DnsFailure:node-2'] });
+    const dns = finding({ id: 'DnsFailure:node-2', kind: 'DnsFailure' });
+    const other = finding({ id: 'ConntrackPressure:node-3', kind: 'ConntrackPressure', severity: 'warning', nodes: ['node-3'] });
+    const tree = page.findingTree([root, isolated, dns, other]);
+    expect(tree.map((t: any) => t.finding.id)).toEqual(['OverlayRouteMissing:node-2', 'ConntrackPressure:node-3']);
+    expect(tree[0].children.map((t: any) => t.finding.id)).toEqual(['NodeIsolated:node-2', 'DnsFailure:node-2']);
+    const html = page.renderFindings([root, isolated, dns, other], now);
+    expect(html.indexOf('OverlayRouteMissing')).toBeLessThan(html.indexOf('NodeIsolated'));
+    expect(html).toContain('root cause');
+    expect(html).toContain('Restart the flannel pod on node-2');
+    expect(html).toContain('✕ CRITICAL');
+    expect(html).toContain('! WARNING');
+    expect(html).toContain('since 1m ago');
+  });
+
+  it('survives a cycle in explains without hiding either finding', () => {
+    const a = finding({ id: 'A:n', explains: ['B:n'] });
+    const b = finding({ id: 'B:n', explains: ['A:n'] });
+    expect(page.findingTree([a, b]).map((t: any) => t.finding.id)).toEqual(['A:n', 'B:n']);
+  });
+
+  it('gives every cell a symbol as well as a colour, and numbers in its title', () => {
+    expect(page.cellState(undefined)).toBe('unk');
+    expect(page.cellState(cell('a', 'b'))).toBe('ok');
+    expect(page.cellState(cell('a', 'b', { failures: 1, lossRatio: 0.17 }))).toBe('deg');
+    expect(page.cellState(cell('a', 'b', { large: { attempts: 2, failures: 2, failing: true, sizeBytes: 1422 } }))).toBe('deg');
+    expect(page.cellState(cell('a', 'b', { failing: true }))).toBe('fail');
+    const title = page.cellTitle('node-1', 'node-2', { network: 'pod', protocol: 'udp' }, cell('node-1', 'node-2', { failures: 6, lossRatio: 1, failing: true, direction: 'request-lost' }));
+    expect(title).toBe('node-1 → node-2 (pod/udp): failing\nloss 100% (6/6 failed)\nRTT p50 200 µs, p95 400 µs\nrequests never arrive');
+    const html = page.renderMatrix(meshWithBroken('node-2'), new Map(), 'name');
+    expect(html.match(/>✕</g)).toHaveLength(6);
+    expect(html.match(/>·</g)).toHaveLength(6);
+  });
+
+  it('marks the broken node (from the matrix and from findings), not its peers, and sorts it first', () => {
+    const matrix = meshWithBroken('node-3');
+    const marks = page.nodeMarks([], matrix);
+    expect([...marks.keys()]).toEqual(['node-3']);
+    expect(page.sortNodes(names, marks, 'problems')).toEqual(['node-3', 'node-1', 'node-2', 'node-4']);
+    expect(page.sortNodes(['node-10', 'node-9', 'node-1'], marks, 'name')).toEqual(['node-1', 'node-9', 'node-10']);
+    const html = page.renderMatrix(matrix, marks, 'problems');
+    expect(html).toContain('<th scope="col" class="col-head broken mark-critical" data-node="node-3"');
+    expect(html).toContain('<th scope="row" class="row-head broken mark-critical" data-node="node-3"');
+    expect(html).not.toContain('broken mark-critical" data-node="node-1"');
+    const byFinding = page.nodeMarks([finding({ nodes: ['node-4'], severity: 'warning' })], undefined);
+    expect(byFinding.get('node-4')).toMatchObject({ level: 'warning' });
+    expect(page.renderMatrix({ network: 'host', protocol: 'tcp', nodes: names, cells: [] }, byFinding, 'name')).toContain('class="row-head broken mark-warning" data-node="node-4" title="node-4: X (warning)">! node-4');
+  });
+
+  it('renders the node view: agents, overlay device, MTU, conntrack fill, overlay check per peer', () => {
+    const host = {
+      connected: true, lastSeen: '2026-01-01T00:00:58Z', agentVersion: '0.1.0', addresses: ['192.0.2.12'],
+      overlay: { kind: 'flannel-vxlan', name: 'flannel.1', vni: 1, mtu: 1450, underlayMtu: 1500 },
+      links: [{ name: 'flannel.1', role: 'overlay', present: true, mtu: 1400 }],
+      conntrack: { available: true, entries: 950, maxEntries: 1000 },
+      overlayCheck: { peersOk: 2, peersChecked: 3, problems: [{ peer: 'node-1', parts: [{ part: 'route', problem: 'missing', expected: 'e', actual: 'absent' }] }] },
+    };
+    const html = page.renderNodes([{ name: 'node-2', hostAgent: host }, { name: 'node-1' }], new Map(), 'name', now);
+    expect(html.indexOf('node-1')).toBeLessThan(html.indexOf('node-2'));
+    expect(html).toContain('● connected<br><small>seen 2s ago');
+    expect(html).toContain('flannel.1 (flannel-vxlan, VNI 1)');
+    expect(html).toContain('1400 / 1500');
+    expect(html).toContain('95%');
+    expect(html).toContain('class="conntrack bad"');
+    expect(html).toContain('✕ 2/3 peers ok');
+    expect(html).toContain('✕ node-1: route missing');
+  });
+
+  it('keeps the matrix layout key while only cell states change, so polls patch cells in place', () => {
+    const healthy = { network: 'pod', protocol: 'udp', nodes: names, cells: names.flatMap((s) => names.filter((d) => d !== s).map((d) => cell(s, d))) };
+    const degraded = { ...healthy, cells: healthy.cells.map((c, i) => (i === 0 ? { ...c, failures: 1, lossRatio: 0.17 } : c)) };
+    const a = page.matrixLayout(healthy, new Map(), 'problems');
+    const b = page.matrixLayout(degraded, new Map(), 'problems');
+    expect(b.key).toBe(a.key);
+    expect(page.matrixCells(b)[0]).toEqual({ cls: 'cell c-deg r0', symbol: '!', state: 'deg' });
+    expect(page.matrixCells(b)).toHaveLength(12);
+    const broken = meshWithBroken('node-2');
+    expect(page.matrixLayout(broken, page.nodeMarks([], broken), 'problems').key).not.toBe(a.key);
+  });
+
+  it('shows only the marked nodes\' rows (all columns) and node-table rows when asked', () => {
+    const matrix = meshWithBroken('node-3');
+    const marks = page.nodeMarks([], matrix);
+    const html = page.renderMatrix(matrix, marks, 'name', true);
+    expect(html.match(/<th scope="row"/g)).toHaveLength(1);
+    expect(html.match(/<th scope="col" class="col-head/g)).toHaveLength(4);
+    expect(html.match(/<td class="cell c-fail"/g)).toHaveLength(3);
+    expect(html).toContain('4 nodes (rows of 1 marked)');
+    const nodes = names.map((name) => ({ name }));
+    expect(page.renderNodes(nodes, marks, 'name', now, true).match(/<tr class=/g)).toHaveLength(1);
+    expect(page.renderNodes(nodes, new Map(), 'name', now, true)).toContain('No marked node among 4.');
+  });
+});
