@@ -55,10 +55,24 @@ function reportFingerprint(report: NodeReport): NodeReport {
 export async function createHostAgent(options: HostAgentOptions): Promise<HostAgent> {
   const log = options.logger.child({ component: 'host-agent' });
   const [links, routes] = await Promise.all([options.reader.links(), options.reader.routes()]);
-  const self = describeSelf(links, routes, options.overrides);
+  let self = describeSelf(links, routes, options.overrides);
   for (const note of self.notes) log.info({ note }, 'node self-description');
-  const backend = getOverlayBackend(self.overlay.kind);
-  const collector = createNodeReportCollector({ reader: options.reader, backend, self, logger: options.logger, now: Date.now });
+  const collectorFor = (description: SelfDescription) =>
+    createNodeReportCollector({ reader: options.reader, backend: getOverlayBackend(description.overlay.kind), self: description, logger: options.logger, now: Date.now });
+  let collector = collectorFor(self);
+  // With --overlay auto the agent may start before the CNI creates its device (a node
+  // booting, seed 000): keep looking, and re-announce the node once the device appears.
+  const detecting = (options.overrides.overlay ?? 'auto') === 'auto';
+  const redetect = async (): Promise<void> => {
+    if (!detecting || self.overlay.kind !== 'none') return;
+    const [nowLinks, nowRoutes] = await Promise.all([options.reader.links(), options.reader.routes()]);
+    const found = describeSelf(nowLinks, nowRoutes, options.overrides);
+    if (found.overlay.kind === 'none') return;
+    self = found;
+    collector = collectorFor(found);
+    log.info({ overlay: found.overlay.kind, device: found.overlay.name, vtepMac: found.overlay.vtepMac }, 'overlay device appeared; re-announcing this node');
+    uplink?.reconnect('overlay device appeared');
+  };
   log.info(
     { overlay: self.overlay.kind, device: self.overlay.name, vtepMac: self.overlay.vtepMac, podCidrs: self.podCidrs, underlayIp: self.underlayIp },
     'host agent started',
@@ -85,6 +99,7 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
     }
     running = true;
     try {
+      await redetect();
       const report = await collector.collect(peers, generation, trigger, abort.signal);
       const fingerprint = reportFingerprint(report);
       const changed = !lastSent || !equals(NodeReportSchema, fingerprint, lastSent);
@@ -130,7 +145,9 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
 
   return {
     hello,
-    self,
+    get self() {
+      return self;
+    },
     peers: () => peers,
     attach: (u) => {
       uplink = u;

@@ -56,15 +56,18 @@ async function startHostMode(flags: AgentFlags, logger: Logger, probeHost: strin
     netlinkDebounceMs: flags.netlinkDebounce,
   });
   // Host peers over the underlay; pod peers over the overlay (host-gw: the underlay again).
-  const underlay = agent.self.overlay.underlayMtu || defaultUnderlayMtu;
-  const mtus = { host: underlay, pod: agent.self.overlay.mtu || underlay };
+  // Read per round: the overlay device may appear after start-up.
+  const mtus = () => {
+    const underlay = agent.self.overlay.underlayMtu || defaultUnderlayMtu;
+    return { host: underlay, pod: agent.self.overlay.mtu || underlay };
+  };
   const watcher = createNetlinkWatcher({ logger, onChange: () => agent.onNetlinkChange() });
   watcher.start();
   return {
     hello: agent.hello,
     onWelcome: (welcome) => agent.onConnected(welcome.heartbeatIntervalSeconds, welcome.reportIntervalSeconds),
     onPeerSet: (peerSet) => agent.onPeerSet(peerSet),
-    targets: () => toProbeTargets(agent.peers(), flags.nodeName, mtus),
+    targets: () => toProbeTargets(agent.peers(), flags.nodeName, mtus()),
     attach: (uplink) => agent.attach(uplink),
     stop: async () => {
       agent.stop();
