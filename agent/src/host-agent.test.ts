@@ -14,9 +14,10 @@ import type { Uplink } from './uplink/uplink.ts';
 // races the CNI at boot), and appears later.
 function bootingNode() {
   const allLinks = parseLinks(loadTestdata('ip-addr-flannel-vxlan.json'));
-  const state = { flannelUp: false };
+  const state = { flannelUp: false, mac: '' };
   const reader: KernelReader = {
-    links: async () => allLinks.filter((l) => state.flannelUp || !l.name.startsWith('flannel.')),
+    links: async () =>
+      allLinks.filter((l) => state.flannelUp || !l.name.startsWith('flannel.')).map((l) => (state.mac && l.name.startsWith('flannel.') ? { ...l, mac: state.mac } : l)),
     routes: async () => (state.flannelUp ? parseRoutes(loadTestdata('ip-route-flannel-vxlan.json')) : []),
     neighbors: async () => parseNeighbors(loadTestdata('ip-neigh-flannel-vxlan.json')),
     fdb: async () => parseFdb(loadTestdata('bridge-fdb-flannel-vxlan.json'), 'flannel.1'),
@@ -53,6 +54,23 @@ describe('host agent overlay detection', () => {
     expect(agent.hello().overlay?.kind).toBe(OverlayKind.FLANNEL_VXLAN);
     expect(agent.hello().overlay?.name).toBe('flannel.1');
     expect(agent.self.overlay.mtu).toBeGreaterThan(0);
+    agent.stop();
+  });
+
+  it('re-announces the node when the device it found changes its MAC (configured after creation, or recreated)', async () => {
+    const { reader, state } = bootingNode();
+    state.flannelUp = true;
+    const agent = await createHostAgent({ ...options, reader, overrides: { overlay: 'auto' } });
+    const { uplink, reasons } = fakeUplink();
+    agent.attach(uplink);
+    agent.onNetlinkChange();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(reasons).toEqual([]);
+    state.mac = '0a:58:c6:12:77:00';
+    agent.onNetlinkChange();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(reasons).toEqual(['overlay device changed']);
+    expect(agent.hello().overlay?.vtepMac).toBe('0a:58:c6:12:77:00');
     agent.stop();
   });
 

@@ -63,15 +63,23 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
   // With --overlay auto the agent may start before the CNI creates its device (a node
   // booting, seed 000): keep looking, and re-announce the node once the device appears.
   const detecting = (options.overrides.overlay ?? 'auto') === 'auto';
+  // A device just created may still get its MAC and MTU set (flannel creates, then
+  // configures it; a recreated device gets a new MAC): peers must learn the real ones.
   const redetect = async (): Promise<void> => {
-    if (!detecting || self.overlay.kind !== 'none') return;
+    if (!detecting) return;
+    if (self.overlay.kind === 'flannel-vxlan') {
+      const device = (await options.reader.links()).find((l) => l.name === self.overlay.name);
+      if (!device || (device.mac === self.overlay.vtepMac && device.mtu === self.overlay.mtu)) return;
+    } else if (self.overlay.kind !== 'none') return;
     const [nowLinks, nowRoutes] = await Promise.all([options.reader.links(), options.reader.routes()]);
     const found = describeSelf(nowLinks, nowRoutes, options.overrides);
     if (found.overlay.kind === 'none') return;
+    const appeared = self.overlay.kind === 'none';
     self = found;
     collector = collectorFor(found);
-    log.info({ overlay: found.overlay.kind, device: found.overlay.name, vtepMac: found.overlay.vtepMac }, 'overlay device appeared; re-announcing this node');
-    uplink?.reconnect('overlay device appeared');
+    const reason = appeared ? 'overlay device appeared' : 'overlay device changed';
+    log.info({ overlay: found.overlay.kind, device: found.overlay.name, vtepMac: found.overlay.vtepMac, mtu: found.overlay.mtu }, `${reason}; re-announcing this node`);
+    uplink?.reconnect(reason);
   };
   log.info(
     { overlay: self.overlay.kind, device: self.overlay.name, vtepMac: self.overlay.vtepMac, podCidrs: self.podCidrs, underlayIp: self.underlayIp },

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // netsentry-agent: runs on every node. Only this file calls process.exit.
 import { NetsentryError } from '../../shared/src/errors.ts';
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { parseFlags, splitHostPort, type ParsedFlags } from '../../shared/src/flags.ts';
@@ -124,10 +125,12 @@ async function main(): Promise<number> {
   }
 
   const mode = flags.network === 'pod' ? await startPodMode(flags, logger, probePort) : await startHostMode(flags, logger, probe.host, probePort);
+  // One identity per process: the collector tells a restart from a stream reconnect by it.
+  const instance = { instanceId: randomUUID(), startedAtUnixMs: BigInt(Date.now()) };
   const uplink = createUplink({
     target: flags.collector,
     logger,
-    hello: mode.hello,
+    hello: () => Object.assign(mode.hello(), instance),
     onWelcome: mode.onWelcome,
     onPeerSet: mode.onPeerSet,
     maxBackoffMs: flags.reconnectMaxBackoff,

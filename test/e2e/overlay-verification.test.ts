@@ -15,7 +15,7 @@ let stack: Stack;
 
 beforeAll(async () => {
   stack = await startStack({ nodes: 4, collectorArgs: ['--agent-missing-after', '3s'] });
-}, 60_000);
+}, 200_000); // the lab lock may be held by another run for a while
 
 afterAll(async () => {
   await stack?.teardown();
@@ -159,6 +159,11 @@ describe('overlay verification in a 4-node lab', () => {
     });
     expect(agent.output()).toContain('overlay device appeared');
     expect((await stack.findings()).filter((f) => f.nodes.includes('node-2'))).toEqual([]);
+    // The collector noticed the restart (a new agent process) and says so.
+    expect(stack.collector.output()).toMatch(/"node":"node-2".*"msg":"agent restarted"|"msg":"agent restarted".*"node":"node-2"/);
+    const { nodes } = await stack.getJson<{ nodes: { name: string; hostAgent?: { restarts: number; restartedAt?: string } }[] }>('/api/v1/nodes');
+    expect(nodes.find((n) => n.name === 'node-2')?.hostAgent).toMatchObject({ restarts: 1, restartedAt: expect.any(String) });
+    expect(metricValue(await stack.metrics(), 'netsentry_agent_restarts_total', { network: 'host' })).toBe(1);
   }, 30_000);
 
   it('drains and exits cleanly on SIGTERM, agents and collector alike', async () => {

@@ -21,6 +21,7 @@ import { validateNodeReport } from './validate-report.ts';
 export interface IngestMetrics {
   streamError(reason: string): void;
   agentConnected(network: 'host' | 'pod'): void;
+  agentRestarted(network: 'host' | 'pod'): void;
   messageReceived(type: string): void;
   observeProbeBatch(batch: ProbeBatch, sourceNetwork: 'host' | 'pod'): void;
 }
@@ -118,9 +119,14 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
       }
       stream = { id, key, call, sentGeneration: -1n };
       streams.set(id, stream);
-      model.agentConnected(hello, { connectionId: id, peerAddress: call.getPeer() });
+      const { restarted } = model.agentConnected(hello, { connectionId: id, peerAddress: call.getPeer() });
       metrics.agentConnected(key.network);
-      log.info({ node: key.node, network: key.network, peer: call.getPeer(), agentVersion: hello.agentVersion }, 'agent connected');
+      const startedAt = hello.startedAtUnixMs > 0n ? new Date(Number(hello.startedAtUnixMs)).toISOString() : undefined;
+      if (restarted) {
+        metrics.agentRestarted(key.network);
+        log.warn({ node: key.node, network: key.network, peer: call.getPeer(), instanceId: hello.instanceId, startedAt }, 'agent restarted');
+      }
+      log.info({ node: key.node, network: key.network, peer: call.getPeer(), agentVersion: hello.agentVersion, instanceId: hello.instanceId }, 'agent connected');
       send(stream, create(ConnectResponseSchema, {
         payload: {
           case: 'welcome',

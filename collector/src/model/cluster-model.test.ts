@@ -66,14 +66,14 @@ describe('cluster model', () => {
 
   it('replaces a second agent for the same key and ignores the late disconnect of the first', () => {
     const { model } = createTestCluster({ nodes: 2 });
-    expect(model.agentConnected(hostHello('node-1'), { connectionId: 'second', peerAddress: 'x' })).toEqual({ replaced: true });
+    expect(model.agentConnected(hostHello('node-1'), { connectionId: 'second', peerAddress: 'x' })).toEqual({ replaced: true, restarted: false });
     model.agentDisconnected({ node: 'node-1', network: 'host' }, 'conn-node-1');
     expect(model.snapshot().nodes[0]!.hostAgent).toMatchObject({ connected: true, connectionId: 'second' });
     // The old report survives the reconnect until a fresh one arrives.
     expect(model.snapshot().nodes[0]!.hostAgent?.report).toBeDefined();
     model.agentDisconnected({ node: 'node-1', network: 'host' }, 'second');
     expect(model.snapshot().nodes[0]!.hostAgent?.connected).toBe(false);
-    expect(model.agentConnected(hostHello('node-1'), { connectionId: 'third', peerAddress: 'x' })).toEqual({ replaced: false });
+    expect(model.agentConnected(hostHello('node-1'), { connectionId: 'third', peerAddress: 'x' })).toEqual({ replaced: false, restarted: false });
   });
 
   it('tracks last seen and last report times from the clock', () => {
@@ -120,5 +120,20 @@ describe('cluster model', () => {
     expect(model.snapshot().nodes.map((n) => n.name)).toEqual(['node-1', 'node-2']);
     expect(model.membershipGeneration).toBe(generation + 1n);
     expect(model.peerSetFor(key('node-1')).peers.map((p) => p.nodeName)).toEqual(['node-2']);
+  });
+
+  it('tells an agent restart (a new instance id) from a stream reconnect, and counts restarts', () => {
+    const { model, clock } = createTestCluster({ nodes: 2 });
+    const first = hostHello('node-1', { instanceId: 'a', startedAtUnixMs: 1n });
+    expect(model.agentConnected(first, { connectionId: 'a1', peerAddress: 'x' })).toEqual({ replaced: true, restarted: false });
+    // Same process, new stream (e.g. re-announcing an overlay device): not a restart.
+    expect(model.agentConnected(first, { connectionId: 'a2', peerAddress: 'x' })).toEqual({ replaced: true, restarted: false });
+    model.agentDisconnected({ node: 'node-1', network: 'host' }, 'a2');
+    clock.advance(3_000);
+    const second = hostHello('node-1', { instanceId: 'b', startedAtUnixMs: 2n });
+    expect(model.agentConnected(second, { connectionId: 'b1', peerAddress: 'x' })).toEqual({ replaced: false, restarted: true });
+    const agent = model.snapshot().nodes[0]!.hostAgent!;
+    expect(agent).toMatchObject({ restarts: 1, restartedAtMs: clock.now() });
+    expect(model.snapshot().nodes[1]!.hostAgent!.restarts).toBe(0);
   });
 });
