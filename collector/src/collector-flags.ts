@@ -10,6 +10,10 @@ export const collectorFlags = {
   'node-expiry': { type: 'duration', default: '10m', description: 'a node silent this long is forgotten and leaves every peer set' },
   'peer-set-debounce': { type: 'duration', default: '200ms', description: 'coalesce membership changes into one peer-set push' },
   'resolved-retention': { type: 'duration', default: '15m', description: 'how long resolved findings stay visible in ?state=all' },
+  'grpc-max-receive-bytes': { type: 'integer', default: '1048576', description: 'largest gRPC message accepted from an agent, bytes (gRPC default is 4 MiB; a 5,000-node report fits in 1 MiB)', validate: (v) => (Number(v) >= 4096 && Number(v) <= 4 * 1024 * 1024 ? undefined : 'must be 4096..4194304') },
+  'max-streams': { type: 'integer', default: '12000', description: 'open agent streams in total (two agents per node, 5,000 nodes, with room); 0 = no cap' },
+  'max-streams-per-peer': { type: 'integer', default: '8', description: 'open agent streams from one peer IP address; 0 = no cap' },
+  'agent-message-rate': { type: 'integer', default: '20', description: 'messages per second one agent stream may send, sustained (bursts of 10 s worth pass); beyond it the stream is closed with RESOURCE_EXHAUSTED; 0 = no limit' },
   'shutdown-grace': { type: 'duration', default: '5s', description: 'how long SIGTERM waits for streams to drain' },
   'log-level': { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], description: 'log level' },
 } as const satisfies FlagSpecs;

@@ -36,6 +36,10 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     reportIntervalSeconds: Math.max(1, Math.round(flags.reportInterval / 1000)),
     peerSetDebounceMs: flags.peerSetDebounce,
     helloTimeoutMs: 10_000,
+    maxReceiveBytes: flags.grpcMaxReceiveBytes,
+    maxStreams: flags.maxStreams,
+    maxStreamsPerPeer: flags.maxStreamsPerPeer,
+    messagesPerSecond: flags.agentMessageRate,
   });
   const app = buildServer({ model, findings, metrics, logger, isReady: () => ready });
   const expiryTimer = setInterval(() => model.expire(), 10_000);

@@ -14,6 +14,8 @@ import type { Logger } from '../../../shared/src/logger.ts';
 import { version } from '../../../shared/src/version.ts';
 import { collectorServiceDefinition, maxMessageBytes } from '../../../shared/src/wire.ts';
 import type { AgentKey, ClusterModel } from '../model/cluster-model.ts';
+import { createStreamLimits } from './stream-limits.ts';
+import { transportErrorInterceptor } from './transport-errors.ts';
 import { validateHello } from './validate-hello.ts';
 import { validateProbeBatch } from './validate-probe-batch.ts';
 import { validateNodeReport } from './validate-report.ts';
@@ -36,6 +38,12 @@ export interface IngestServerOptions {
   peerSetDebounceMs: number;
   /** A stream that has not said hello by then is closed. */
   helloTimeoutMs: number;
+  /** gRPC receive-size limit per message, bytes (default maxMessageBytes, 1 MiB). */
+  maxReceiveBytes?: number;
+  /** Open streams in total / per peer address, and messages per second per stream (0 = off). */
+  maxStreams?: number;
+  maxStreamsPerPeer?: number;
+  messagesPerSecond?: number;
 }
 
 export interface IngestServer {
@@ -61,14 +69,25 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
   const { model, metrics, logger } = options;
   const log = logger.child({ component: 'ingest' });
   const streams = new Map<string, AgentStream>();
+  const limits = createStreamLimits({
+    maxStreams: options.maxStreams ?? 0,
+    maxStreamsPerPeer: options.maxStreamsPerPeer ?? 0,
+    messagesPerSecond: options.messagesPerSecond ?? 0,
+  });
   const server = new grpc.Server({
-    'grpc.max_receive_message_length': maxMessageBytes,
+    'grpc.max_receive_message_length': options.maxReceiveBytes ?? maxMessageBytes,
     'grpc.max_send_message_length': 16 * maxMessageBytes,
     // Agents ping every 30 s; accept that, refuse anything chattier.
     'grpc.keepalive_time_ms': 60_000,
     'grpc.keepalive_timeout_ms': 20_000,
     'grpc.http2.min_ping_interval_without_data_ms': 20_000,
     'grpc.keepalive_permit_without_calls': 1,
+    interceptors: [
+      transportErrorInterceptor((reason, peer, details) => {
+        metrics.streamError(reason);
+        log.warn({ peer, reason, details: details.slice(0, 200) }, 'refused agent stream');
+      }),
+    ],
   });
 
   const send = (stream: AgentStream, message: ConnectResponse): void => {
@@ -91,7 +110,11 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
     }, options.peerSetDebounceMs);
   });
 
+  // Calls this server ended itself: their 'error' event is not a stream failure.
+  const refusedCalls = new WeakSet<Call>();
   const refuse = (call: Call, code: grpc.status, reason: string, details: string): void => {
+    if (refusedCalls.has(call)) return;
+    refusedCalls.add(call);
     metrics.streamError(reason);
     log.warn({ peer: call.getPeer(), reason, details }, 'refused agent stream');
     call.emit('error', { code, details });
@@ -100,6 +123,11 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
   const handleConnect = (call: Call): void => {
     const id = randomUUID();
     let stream: AgentStream | undefined;
+    const ticket = limits.admit(call.getPeer());
+    if ('refused' in ticket) {
+      refuse(call, grpc.status.RESOURCE_EXHAUSTED, 'too_many_streams', ticket.refused);
+      return;
+    }
     const helloTimer = setTimeout(() => {
       if (!stream) refuse(call, grpc.status.DEADLINE_EXCEEDED, 'hello_timeout', `no hello within ${options.helloTimeoutMs} ms`);
     }, options.helloTimeoutMs);
@@ -114,6 +142,8 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
         if (other.key.node === key.node && other.key.network === key.network) {
           log.warn({ node: key.node, network: key.network, previousPeer: other.call.getPeer(), peer: call.getPeer() }, 'a second agent claimed this node; replacing the first');
           streams.delete(other.id);
+          refusedCalls.add(other.call);
+          metrics.streamError('replaced');
           other.call.emit('error', { code: grpc.status.ABORTED, details: 'replaced by a newer connection for the same node and network' });
         }
       }
@@ -137,7 +167,11 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
     };
 
     call.on('data', (message: ConnectRequest) => {
+      if (refusedCalls.has(call)) return;
       metrics.messageReceived(message.payload.case ?? 'empty');
+      if (!ticket.takeMessage()) {
+        return refuse(call, grpc.status.RESOURCE_EXHAUSTED, 'rate_limited', `more than ${options.messagesPerSecond} messages per second (sustained) on one agent stream`);
+      }
       if (message.payload.case === 'hello') {
         if (stream) return refuse(call, grpc.status.FAILED_PRECONDITION, 'duplicate_hello', 'hello was already sent on this stream');
         return onHello(message as ConnectRequest & { payload: { case: 'hello' } });
@@ -167,6 +201,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
 
     const closed = (): void => {
       clearTimeout(helloTimer);
+      ticket.release();
       if (!stream || !streams.has(stream.id)) return;
       streams.delete(stream.id);
       model.agentDisconnected(stream.key, stream.id);
@@ -179,8 +214,10 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
     call.on('cancelled', closed);
     call.on('close', closed);
     call.on('error', (err: Error) => {
-      metrics.streamError('stream_error');
-      log.debug({ err }, 'agent stream error');
+      if (!refusedCalls.has(call)) {
+        metrics.streamError('stream_error');
+        log.debug({ err }, 'agent stream error');
+      }
       closed();
     });
   };
