@@ -149,6 +149,7 @@ async function main(): Promise<number> {
           concurrency: Math.max(1, flags.probeConcurrency),
           responder,
           uplink,
+          bufferBatches: flags.probeBufferBatches,
           logger,
         })
       : undefined;

@@ -8,6 +8,7 @@ export const maxProbeReceipts = 10_000;
 const maxName = 253;
 const maxIntervalSeconds = 3_600;
 const maxSizeBytes = 65_535;
+const maxHeldMs = 86_400_000;
 // RTTs beyond a minute are not measurements (probes time out after seconds).
 const maxRttSeconds = 60;
 // The agents' closed set of failure reasons (agent/src/probe/probe-types.ts), '' on success.
@@ -22,6 +23,7 @@ export function validateProbeBatch(batch: ProbeBatch): string | undefined {
   if (batch.receipts.length > maxProbeReceipts) return `probe_batch.receipts has more than ${maxProbeReceipts} entries`;
   if (!finiteNonNegative(batch.eventLoopDelayP99Seconds)) return 'probe_batch.event_loop_delay_p99_seconds is not a finite non-negative number';
   if (batch.intervalSeconds > maxIntervalSeconds) return `probe_batch.interval_seconds exceeds ${maxIntervalSeconds}`;
+  if (batch.heldMs > maxHeldMs) return 'probe_batch.held_ms exceeds a day';
   for (const result of batch.results) {
     if (!protocols.has(result.protocol)) return `probe_batch.results[].protocol ${result.protocol} is not a known protocol`;
     if (isDns(result.protocol)) {

@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
+import { create } from '@bufbuild/protobuf';
 import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import { ProbeBatchSchema, ProbeProtocol } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import { createClusterModel } from './cluster-model.ts';
 import { createTestCluster, hostHello, nodeIpOf, nodeReport, podCidrOf, podHello, vtepMacOf } from './test-fixtures.ts';
 
@@ -135,5 +137,16 @@ describe('cluster model', () => {
     const agent = model.snapshot().nodes[0]!.hostAgent!;
     expect(agent).toMatchObject({ restarts: 1, restartedAtMs: clock.now() });
     expect(model.snapshot().nodes[1]!.hostAgent!.restarts).toBe(0);
+  });
+
+  it('dates a probe batch the agent held while the collector was unreachable back by held_ms', () => {
+    const { model, key } = createTestCluster({ nodes: 2 });
+    const result = { targetNode: 'node-2', protocol: ProbeProtocol.UDP, ok: false, sizeBytes: 32, targetNetwork: Network.HOST };
+    const held = create(ProbeBatchSchema, { results: [result, result, result], intervalSeconds: 5, heldMs: 30_000 });
+    model.agentProbeBatch(key('node-1'), held);
+    // 30 s old failures are history (no state after 3 intervals), not a failing path now.
+    expect(model.snapshot().probes.paths).toEqual([]);
+    model.agentProbeBatch(key('node-1'), create(ProbeBatchSchema, { results: [result, result, result], intervalSeconds: 5 }));
+    expect(model.snapshot().probes.paths[0]).toMatchObject({ failing: true, attempts: 3 });
   });
 });

@@ -168,7 +168,9 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
 
     agentProbeBatch(key, batch) {
       const at = now();
-      if (update(key, () => ({ lastSeenMs: at }))) probes.ingest(key, batch, at);
+      // A batch the agent held while the collector was unreachable is dated back (bounded by
+      // the retention), so old results never pass for fresh ones.
+      if (update(key, () => ({ lastSeenMs: at }))) probes.ingest(key, batch, at - Math.min(batch.heldMs, probes.retentionMs));
     },
 
     peerSetFor(key) {
