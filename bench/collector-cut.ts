@@ -5,7 +5,7 @@
 // Usage (root): node bench/collector-cut.ts [--seconds 60]
 import { cpus, release } from 'node:os';
 import { cutFor, mib } from '../test/harness/outages.ts';
-import { startStack, waitFor } from '../test/harness/stack.ts';
+import { metricValue, startStack, waitFor } from '../test/harness/stack.ts';
 
 const i = process.argv.indexOf('--seconds');
 const seconds = i > 0 ? Number(process.argv[i + 1]) : 60;
@@ -34,7 +34,17 @@ async function main(): Promise<number> {
       return nodes.every((n) => n.hostAgent?.connected && Date.parse(n.hostAgent.lastSeen) > cutEnded) && (await stack.findings()).length === 0 ? Date.now() : undefined;
     }, 120_000, 250);
     console.log(`state back (all connected, zero findings) ${((back - cutEnded) / 1000).toFixed(1)} s after the cut ended`);
+    // Held batches go out with the first batch after the reconnect (≤ one probe interval).
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    const discarded = metricValue(await stack.metrics(), 'netsentry_probe_results_discarded_total');
+    console.log(`collector: probe results discarded as older than a reconnected destination's return: ${discarded}`);
     const logs = [...stack.agents.values()].map((p) => p.output());
+    // node-1's uplink and buffer lines, timed relative to the end of the cut.
+    for (const line of stack.agents.get('node-1')!.output().split('\n')) {
+      if (!/"component":"(uplink|batch-buffer)"/.test(line)) continue;
+      const entry = JSON.parse(line) as { time: string; msg: string; reason?: string; sent?: number; dropped?: number };
+      console.log(`node-1 ${((Date.parse(entry.time) - cutEnded) / 1000).toFixed(1)} s: ${entry.msg}${entry.reason ? ` (${entry.reason})` : ''}${entry.sent !== undefined ? ` sent=${entry.sent} dropped=${entry.dropped}` : ''}`);
+    }
     console.log(`agent log lines 'collector stream down': ${logs.reduce((n, l) => n + l.split('collector stream down').length - 1, 0)}, 'buffer full': ${logs.reduce((n, l) => n + l.split('buffer full').length - 1, 0)}, 'sent probe batches held': ${logs.reduce((n, l) => n + l.split('sent probe batches held').length - 1, 0)}`);
     return 0;
   } finally {

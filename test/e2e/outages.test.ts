@@ -11,7 +11,7 @@ const agentMissingAfterSeconds = 5;
 const cutSeconds = Number(process.env.NETSENTRY_CUT_SECONDS ?? 20);
 // The agents' memory bound while cut off: their baseline (~150 MiB here: Node 24, a probe
 // worker thread) grows by at most this much, and never passes the absolute bound.
-const memoryGrowthBoundBytes = 32 * 1024 * 1024;
+const memoryGrowthBoundBytes = 48 * 1024 * 1024;
 const memoryBoundBytes = 256 * 1024 * 1024;
 let stack: Stack;
 
