@@ -6,6 +6,9 @@ describe('stream limits', () => {
     expect(peerAddress('ipv4:192.0.2.11:53422')).toBe('192.0.2.11');
     expect(peerAddress('ipv6:[fd00::1]:5')).toBe('fd00::1');
     expect(peerAddress('192.0.2.11:1')).toBe('192.0.2.11');
+    expect(peerAddress('::1:5000')).toBe('::1');
+    expect(peerAddress('fd00::12:40000')).toBe('fd00::12');
+    expect(peerAddress('192.0.2.11')).toBe('192.0.2.11');
     expect(peerAddress('unix:/tmp/x')).toBe('unix:/tmp/x');
   });
 

@@ -2,6 +2,7 @@
 // and a token bucket per stream on messages. A legitimate agent opens one stream and sends
 // a heartbeat, a probe batch and the odd report per few seconds, so the defaults leave
 // ample room; anything beyond is refused with RESOURCE_EXHAUSTED, counted by reason.
+import { isIP } from 'node:net';
 import { createTokenBucket, type TokenBucket } from '../../../shared/src/token-bucket.ts';
 
 export interface StreamLimitsOptions {
@@ -26,14 +27,15 @@ export interface StreamLimits {
   readonly open: number;
 }
 
-/** "ipv4:192.0.2.11:53422" / "ipv6:[fd00::1]:5" / "192.0.2.11:53422" → the address part. */
+/** gRPC peer strings ("192.0.2.11:53422", "::1:5000", "ipv6:[fd00::1]:5", "ipv4:…") → the address part. */
 export function peerAddress(peer: string): string {
   if (peer.startsWith('unix:')) return peer;
   const bare = peer.replace(/^ipv[46]:/, '');
-  const v6 = /^\[([^\]]+)\]/.exec(bare);
-  if (v6) return v6[1]!;
-  const colon = bare.lastIndexOf(':');
-  return colon > 0 && bare.indexOf(':') === colon ? bare.slice(0, colon) : bare;
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(bare);
+  if (bracketed) return bracketed[1]!;
+  // grpc-js appends ":port" without brackets, even to IPv6 addresses: strip it first.
+  const withPort = /^(.*):\d+$/.exec(bare);
+  return withPort && isIP(withPort[1]!) ? withPort[1]! : bare;
 }
 
 export function createStreamLimits(options: StreamLimitsOptions): StreamLimits {
