@@ -19,7 +19,7 @@ beforeAll(async () => {
     agentArgs: ['--probe-interval', `${probeIntervalSeconds}s`],
     podAgentArgs: ['--probe-interval', `${probeIntervalSeconds}s`],
   });
-}, 90_000);
+}, 200_000); // the lab lock may be held by another run for a while
 
 afterAll(async () => {
   await stack?.teardown();
