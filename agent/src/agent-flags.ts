@@ -19,6 +19,7 @@ export const agentFlags = {
   'probe-interval': { type: 'duration', default: '5s', description: 'mesh probe round interval (±10% jitter); 0 turns probing off' },
   'probe-timeout': { type: 'duration', default: '1s', description: 'timeout of each probe (UDP echo, TCP connect + echo, DNS query)' },
   'probe-concurrency': { type: 'integer', default: '32', description: 'peers probed at the same time within a round' },
+  'probe-buffer-batches': { type: 'integer', default: '60', description: 'probe batches kept while the collector is unreachable (oldest dropped first; also capped at 50,000 results), sent dated after the reconnect' },
   'dns-server': { type: 'string', description: 'resolver for DNS probes HOST:PORT, or off (default: pod mode the first nameserver in /etc/resolv.conf, port 53; host mode off)', validate: (v) => (v === 'off' ? undefined : validateHostPort(v)) },
   'dns-name': { type: 'string', default: 'kubernetes.default.svc.cluster.local', description: 'name the DNS probes ask for (type A)' },
   'pod-ip': { type: 'string', description: 'pod mode: this pod\'s IP (default: first non-internal IPv4 address)', validate: (v) => (isValidIp(v) ? undefined : 'must be an IP address') },

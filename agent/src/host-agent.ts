@@ -55,10 +55,32 @@ function reportFingerprint(report: NodeReport): NodeReport {
 export async function createHostAgent(options: HostAgentOptions): Promise<HostAgent> {
   const log = options.logger.child({ component: 'host-agent' });
   const [links, routes] = await Promise.all([options.reader.links(), options.reader.routes()]);
-  const self = describeSelf(links, routes, options.overrides);
+  let self = describeSelf(links, routes, options.overrides);
   for (const note of self.notes) log.info({ note }, 'node self-description');
-  const backend = getOverlayBackend(self.overlay.kind);
-  const collector = createNodeReportCollector({ reader: options.reader, backend, self, logger: options.logger, now: Date.now });
+  const collectorFor = (description: SelfDescription) =>
+    createNodeReportCollector({ reader: options.reader, backend: getOverlayBackend(description.overlay.kind), self: description, logger: options.logger, now: Date.now });
+  let collector = collectorFor(self);
+  // With --overlay auto the agent may start before the CNI creates its device (a node
+  // booting, seed 000): keep looking, and re-announce the node once the device appears.
+  const detecting = (options.overrides.overlay ?? 'auto') === 'auto';
+  // A device just created may still get its MAC and MTU set (flannel creates, then
+  // configures it; a recreated device gets a new MAC): peers must learn the real ones.
+  const redetect = async (): Promise<void> => {
+    if (!detecting) return;
+    if (self.overlay.kind === 'flannel-vxlan') {
+      const device = (await options.reader.links()).find((l) => l.name === self.overlay.name);
+      if (!device || (device.mac === self.overlay.vtepMac && device.mtu === self.overlay.mtu)) return;
+    } else if (self.overlay.kind !== 'none') return;
+    const [nowLinks, nowRoutes] = await Promise.all([options.reader.links(), options.reader.routes()]);
+    const found = describeSelf(nowLinks, nowRoutes, options.overrides);
+    if (found.overlay.kind === 'none') return;
+    const appeared = self.overlay.kind === 'none';
+    self = found;
+    collector = collectorFor(found);
+    const reason = appeared ? 'overlay device appeared' : 'overlay device changed';
+    log.info({ overlay: found.overlay.kind, device: found.overlay.name, vtepMac: found.overlay.vtepMac, mtu: found.overlay.mtu }, `${reason}; re-announcing this node`);
+    uplink?.reconnect(reason);
+  };
   log.info(
     { overlay: self.overlay.kind, device: self.overlay.name, vtepMac: self.overlay.vtepMac, podCidrs: self.podCidrs, underlayIp: self.underlayIp },
     'host agent started',
@@ -85,6 +107,7 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
     }
     running = true;
     try {
+      await redetect();
       const report = await collector.collect(peers, generation, trigger, abort.signal);
       const fingerprint = reportFingerprint(report);
       const changed = !lastSent || !equals(NodeReportSchema, fingerprint, lastSent);
@@ -130,7 +153,9 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
 
   return {
     hello,
-    self,
+    get self() {
+      return self;
+    },
     peers: () => peers,
     attach: (u) => {
       uplink = u;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // netsentry-agent: runs on every node. Only this file calls process.exit.
 import { NetsentryError } from '../../shared/src/errors.ts';
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { parseFlags, splitHostPort, type ParsedFlags } from '../../shared/src/flags.ts';
@@ -57,15 +58,18 @@ async function startHostMode(flags: AgentFlags, logger: Logger, probeHost: strin
     netlinkDebounceMs: flags.netlinkDebounce,
   });
   // Host peers over the underlay; pod peers over the overlay (host-gw: the underlay again).
-  const underlay = agent.self.overlay.underlayMtu || defaultUnderlayMtu;
-  const mtus = { host: underlay, pod: agent.self.overlay.mtu || underlay };
+  // Read per round: the overlay device may appear after start-up.
+  const mtus = () => {
+    const underlay = agent.self.overlay.underlayMtu || defaultUnderlayMtu;
+    return { host: underlay, pod: agent.self.overlay.mtu || underlay };
+  };
   const watcher = createNetlinkWatcher({ logger, onChange: () => agent.onNetlinkChange() });
   watcher.start();
   return {
     hello: agent.hello,
     onWelcome: (welcome) => agent.onConnected(welcome.heartbeatIntervalSeconds, welcome.reportIntervalSeconds),
     onPeerSet: (peerSet) => agent.onPeerSet(peerSet),
-    targets: () => toProbeTargets(agent.peers(), flags.nodeName, mtus),
+    targets: () => toProbeTargets(agent.peers(), flags.nodeName, mtus()),
     attach: (uplink) => agent.attach(uplink),
     stop: async () => {
       agent.stop();
@@ -132,10 +136,12 @@ async function main(): Promise<number> {
   }
 
   const mode = flags.network === 'pod' ? await startPodMode(flags, logger, probePort) : await startHostMode(flags, logger, probe.host, probePort);
+  // One identity per process: the collector tells a restart from a stream reconnect by it.
+  const instance = { instanceId: randomUUID(), startedAtUnixMs: BigInt(Date.now()) };
   const uplink = createUplink({
     target: flags.collector,
     logger,
-    hello: mode.hello,
+    hello: () => Object.assign(mode.hello(), instance),
     onWelcome: mode.onWelcome,
     onPeerSet: mode.onPeerSet,
     maxBackoffMs: flags.reconnectMaxBackoff,
@@ -155,6 +161,7 @@ async function main(): Promise<number> {
           concurrency: Math.max(1, flags.probeConcurrency),
           responder,
           uplink,
+          bufferBatches: flags.probeBufferBatches,
           logger,
         })
       : undefined;

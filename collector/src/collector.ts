@@ -48,6 +48,10 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     peerSetDebounceMs: flags.peerSetDebounce,
     helloTimeoutMs: 10_000,
     transport,
+    maxReceiveBytes: flags.grpcMaxReceiveBytes,
+    maxStreams: flags.maxStreams,
+    maxStreamsPerPeer: flags.maxStreamsPerPeer,
+    messagesPerSecond: flags.agentMessageRate,
   });
   const app = buildServer({ model, findings, metrics, logger, isReady: () => ready });
   const expiryTimer = setInterval(() => model.expire(), 10_000);

@@ -15,7 +15,7 @@ let stack: Stack;
 
 beforeAll(async () => {
   stack = await startStack({ nodes: 4, collectorArgs: ['--agent-missing-after', '3s'] });
-}, 60_000);
+}, 200_000); // the lab lock may be held by another run for a while
 
 afterAll(async () => {
   await stack?.teardown();
@@ -135,6 +135,36 @@ describe('overlay verification in a 4-node lab', () => {
     expect(finding.nodes).toEqual(['node-4']);
     expect((await stack.findings()).flatMap((f) => f.nodes)).toEqual(['node-4']);
   }, 20_000);
+
+  it('picks up flannel.1 created after the agent started (seed 000 race) and re-announces node-2', async () => {
+    const node = stack.lab.node('node-2');
+    await stack.stopAgent('node-2');
+    await stack.lab.exec(node.ns, ['ip', 'link', 'del', 'flannel.1']);
+    const agent = await stack.startAgent('node-2');
+    expect(agent.output()).toMatch(/"overlay":"none"/);
+    // Without its overlay device the node is still announced (underlay IP from eth0).
+    await waitFor('node-2 connected without an overlay', async () => {
+      const { nodes } = await stack.getJson<{ nodes: { name: string; hostAgent?: { connected: boolean; overlay?: { kind: string } } }[] }>('/api/v1/nodes');
+      const n2 = nodes.find((n) => n.name === 'node-2')?.hostAgent;
+      return n2?.connected && n2.overlay?.kind === 'none';
+    });
+    await stack.lab.exec(node.ns, ['ip', 'link', 'add', 'flannel.1', 'type', 'vxlan', 'id', '1', 'dstport', '8472', 'local', node.underlayIp, 'dev', 'eth0', 'nolearning']);
+    await stack.lab.exec(node.ns, ['ip', 'link', 'set', 'flannel.1', 'address', node.vtepMac, 'mtu', '1450', 'up']);
+    await stack.lab.exec(node.ns, ['ip', 'addr', 'add', `${node.podCidr.split('/')[0]}/32`, 'dev', 'flannel.1']);
+    await stack.lab.restoreOverlay('node-2');
+    await waitFor('node-2 re-announced with its VXLAN device and verified', async () => {
+      const { nodes } = await stack.getJson<{ nodes: { name: string; hostAgent?: { connected: boolean; overlay?: { kind: string; vtepMac: string }; overlayCheck?: { peersChecked: number; peersOk: number } } }[] }>('/api/v1/nodes');
+      const n2 = nodes.find((n) => n.name === 'node-2')?.hostAgent;
+      return n2?.connected && n2.overlay?.kind === 'flannel-vxlan' && n2.overlay.vtepMac === node.vtepMac && n2.overlayCheck?.peersChecked === 3 && n2.overlayCheck.peersOk === 3;
+    });
+    expect(agent.output()).toContain('overlay device appeared');
+    expect((await stack.findings()).filter((f) => f.nodes.includes('node-2'))).toEqual([]);
+    // The collector noticed the restart (a new agent process) and says so.
+    expect(stack.collector.output()).toMatch(/"node":"node-2".*"msg":"agent restarted"|"msg":"agent restarted".*"node":"node-2"/);
+    const { nodes } = await stack.getJson<{ nodes: { name: string; hostAgent?: { restarts: number; restartedAt?: string } }[] }>('/api/v1/nodes');
+    expect(nodes.find((n) => n.name === 'node-2')?.hostAgent).toMatchObject({ restarts: 1, restartedAt: expect.any(String) });
+    expect(metricValue(await stack.metrics(), 'netsentry_agent_restarts_total', { network: 'host' })).toBe(1);
+  }, 30_000);
 
   it('drains and exits cleanly on SIGTERM, agents and collector alike', async () => {
     const agent = stack.agents.get('node-1')!;

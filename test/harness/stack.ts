@@ -38,6 +38,11 @@ export interface Stack {
   startPodAgent(node: string, extraArgs?: string[]): Promise<LabProcess>;
   startAgent(node: string, extraArgs?: string[]): Promise<LabProcess>;
   stopAgent(node: string, signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * Stops the collector with `signal` (SIGKILL = kill -9) and starts a new one on the same
+   * gRPC and HTTP ports; resolves once it logged 'collector started'. `collector` is the new one.
+   */
+  restartCollector(signal?: NodeJS.Signals): Promise<{ stoppedAtMs: number; startedAtMs: number }>;
   findings(state?: 'open' | 'all'): Promise<Finding[]>;
   metrics(): Promise<string>;
   getJson<T>(path: string): Promise<T>;
@@ -96,13 +101,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const forwards: ForwardedPort[] = [];
   try {
     // The collector lives where 192.0.2.1 lives: the root namespace or the lab's gateway namespace.
-    const collector = lab.start(lab.gatewayNs, [
-      nodeBinary, collectorEntry,
-      '--grpc-listen', `${lab.underlayGatewayIp}:0`,
-      '--http-listen', `${lab.underlayGatewayIp}:0`,
-      '--peer-set-debounce', '50ms',
-      ...(options.collectorArgs ?? []),
-    ], { name: 'collector' });
+    const startCollector = (grpcPort: number, httpPort: number): LabProcess =>
+      lab.start(lab.gatewayNs, [
+        nodeBinary, collectorEntry,
+        '--grpc-listen', `${lab.underlayGatewayIp}:${grpcPort}`,
+        '--http-listen', `${lab.underlayGatewayIp}:${httpPort}`,
+        '--peer-set-debounce', '50ms',
+        ...(options.collectorArgs ?? []),
+      ], { name: 'collector' });
+    let collector = startCollector(0, 0);
     const started = await waitForLogLine(collector, 'collector started');
     const grpcTarget = `${lab.underlayGatewayIp}:${String(started.grpcPort)}`;
     // The test process (root namespace) reaches both ports through 127.0.0.1 relays.
@@ -168,7 +175,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     return {
       lab,
-      collector,
+      get collector() {
+        return collector;
+      },
+      restartCollector: async (signal = 'SIGKILL') => {
+        await collector.stop(signal);
+        const stoppedAtMs = Date.now();
+        // The kernel may hold the port briefly after a kill; retry the bind for a few seconds.
+        for (let attempt = 1; ; attempt++) {
+          collector = startCollector(Number(started.grpcPort), Number(started.httpPort));
+          const outcome = await Promise.race([
+            waitForLogLine(collector, 'collector started', 30_000).then(() => 'started' as const),
+            collector.exited.then(() => 'exited' as const),
+          ]);
+          if (outcome === 'started') return { stoppedAtMs, startedAtMs: Date.now() };
+          if (attempt >= 10) throw new Error(`collector did not restart: ${collector.output().slice(-500)}`);
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      },
       httpUrl,
       grpcTarget,
       grpcFromTest,

@@ -65,8 +65,10 @@ function underlayFor(links: LinkInfo[], routes: RouteEntry[], vtepIp: string | u
   const defDev = byName(def?.dev);
   const defIp = def?.prefsrc ?? globalV4(defDev);
   if (defIp) return { ip: defIp, device: owning(defIp) ?? defDev };
-  const skip = new Set(['vxlan', 'bridge', 'veth']);
-  const plain = links.find((l) => !skip.has(l.kind) && l.name !== 'lo' && globalV4(l) !== undefined);
+  const usable = (l: LinkInfo) => l.kind !== 'vxlan' && l.kind !== 'bridge' && l.name !== 'lo' && globalV4(l) !== undefined;
+  // A physical NIC first; then a veth that carries an address (a node that is itself a
+  // namespace or container, like the lab's) — pods' host-side veths have no IPv4.
+  const plain = links.find((l) => usable(l) && l.kind !== 'veth') ?? links.find(usable);
   return plain ? { ip: globalV4(plain), device: plain } : {};
 }
 

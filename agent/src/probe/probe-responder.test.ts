@@ -104,4 +104,48 @@ describe('probe responder', () => {
     expect(receipts).toHaveLength(3);
     expect(responder.drainReceipts()).toEqual([]);
   });
+
+  it('rate-limits per source address too', async () => {
+    responder = createProbeResponder({ logger: createSilentLogger(), perSourceRatePerSecond: 3 });
+    const { udpPort } = await responder.listen('127.0.0.1', 0);
+    const replies = [];
+    for (let i = 0; i < 5; i++) replies.push(await udpExchange(udpPort, request(i), 100));
+    expect(replies.filter(Boolean)).toHaveLength(3);
+    expect(responder.stats.rateLimited).toBe(2);
+  });
+
+  it('is never an amplifier: every UDP and TCP reply is at most as large as its request', async () => {
+    responder = createProbeResponder({ logger: createSilentLogger() });
+    const { udpPort, tcpPort } = await responder.listen('127.0.0.1', 0);
+    for (const size of [0, 25, 100, 999, 1000, 1472, 4000]) {
+      const req = request(size, size);
+      const udpReply = await udpExchange(udpPort, req);
+      expect(udpReply).toBeDefined();
+      expect(udpReply!.length).toBeLessThanOrEqual(req.length);
+      const tcpReply = await tcpExchange(tcpPort, [req]);
+      expect(tcpReply.length).toBeLessThanOrEqual(req.length);
+    }
+    // A header that claims a larger frame than it carries, or more than the maximum, gets nothing.
+    const lying = request(1, 64);
+    lying.writeUInt16BE(9001, 6);
+    expect(await udpExchange(udpPort, lying)).toBeUndefined();
+    const closed = await new Promise<number>((resolve) => {
+      let got = 0;
+      const socket = connect(tcpPort, '127.0.0.1', () => socket.write(lying));
+      socket.on('data', (d) => (got += d.length));
+      socket.on('close', () => resolve(got));
+      socket.on('error', () => undefined);
+    });
+    expect(closed).toBe(0);
+  });
+
+  it('caps open TCP connections per source', async () => {
+    responder = createProbeResponder({ logger: createSilentLogger(), maxConnectionsPerSource: 2 });
+    const { tcpPort } = await responder.listen('127.0.0.1', 0);
+    const sockets = Array.from({ length: 4 }, () => connect(tcpPort, '127.0.0.1'));
+    for (const s of sockets) s.on('error', () => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(responder.stats.connectionsRefused).toBe(2);
+    for (const s of sockets) s.destroy();
+  });
 });

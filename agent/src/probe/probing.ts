@@ -1,7 +1,9 @@
 // Wires the probe pieces for either agent mode: worker runner, event-loop delay, scheduler.
 import { create } from '@bufbuild/protobuf';
 import { ConnectRequestSchema } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
+import type { ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import type { Logger } from '../../../shared/src/logger.ts';
+import { createBatchBuffer } from '../uplink/batch-buffer.ts';
 import type { Uplink } from '../uplink/uplink.ts';
 import { createEventLoopDelay } from './event-loop-delay.ts';
 import { createProbeRunner } from './probe-runner.ts';
@@ -18,7 +20,10 @@ export interface ProbingOptions {
   timeoutMs: number;
   concurrency: number;
   responder: Pick<ProbeResponder, 'drainReceipts'>;
-  uplink: Pick<Uplink, 'send'>;
+  uplink: Pick<Uplink, 'send' | 'connected'>;
+  /** Bounds of the buffer for batches made while the collector is unreachable. */
+  bufferBatches?: number;
+  bufferResults?: number;
   logger: Logger;
 }
 
@@ -26,9 +31,12 @@ export interface Probing {
   stop(): Promise<void>;
 }
 
+const probeBatchMessage = (batch: ProbeBatch) => create(ConnectRequestSchema, { payload: { case: 'probeBatch', value: batch } });
+
 export function startProbing(options: ProbingOptions): Probing {
   const runner = createProbeRunner({ logger: options.logger });
   const loop = createEventLoopDelay();
+  const buffer = createBatchBuffer({ logger: options.logger, maxBatches: options.bufferBatches, maxResults: options.bufferResults });
   const scheduler = createProbeScheduler({
     runner,
     identity: options.identity,
@@ -39,8 +47,15 @@ export function startProbing(options: ProbingOptions): Probing {
     concurrency: options.concurrency,
     drainReceipts: () => options.responder.drainReceipts(),
     eventLoopDelayP99Seconds: () => loop.takeP99Seconds(),
-    // Disconnected: the batch is dropped (the collector rebuilds from the next ones).
-    send: (batch) => options.uplink.send(create(ConnectRequestSchema, { payload: { case: 'probeBatch', value: batch } })),
+    // Disconnected: the batch is held (bounded) and sent, dated, with the first batch after
+    // the reconnect — a round later, so the collector has heard from the other agents by then.
+    send: (batch) => {
+      const send = (b: ProbeBatch): boolean => options.uplink.send(probeBatchMessage(b));
+      if (buffer.stats.held > 0 && options.uplink.connected) buffer.flush(send);
+      if (buffer.stats.held === 0 && send(batch)) return true;
+      buffer.hold(batch);
+      return false;
+    },
     logger: options.logger,
   });
   scheduler.start();

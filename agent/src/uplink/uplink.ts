@@ -37,6 +37,8 @@ export interface Uplink {
   /** Sends when connected and welcomed; returns false otherwise (the caller re-sends full state on reconnect). */
   send(message: ConnectRequest): boolean;
   readonly connected: boolean;
+  /** Ends the current stream and connects again at once, so a new hello is sent. */
+  reconnect(reason: string): void;
   stop(): Promise<void>;
 }
 
@@ -140,6 +142,22 @@ export function createUplink(options: UplinkOptions): Uplink {
     },
     get connected() {
       return welcomed;
+    },
+    reconnect: (reason) => {
+      if (stopped) return;
+      log.info({ reason }, 'reconnecting to re-announce this agent');
+      const current = call;
+      call = undefined;
+      welcomed = false;
+      if (retryTimer) {
+        clearTimeout(retryTimer);
+        retryTimer = undefined;
+      }
+      // Detach first: the old stream's end must not schedule a second, delayed connect.
+      current?.removeAllListeners();
+      current?.on('error', () => undefined);
+      current?.cancel();
+      connect();
     },
     stop: async () => {
       stopped = true;

@@ -15,6 +15,8 @@ import { version } from '../../../shared/src/version.ts';
 import { collectorServiceDefinition, maxMessageBytes } from '../../../shared/src/wire.ts';
 import type { AgentKey, ClusterModel } from '../model/cluster-model.ts';
 import type { IngestTransport } from './ingest-transport.ts';
+import { createStreamLimits } from './stream-limits.ts';
+import { transportErrorInterceptor } from './transport-errors.ts';
 import { validateHello } from './validate-hello.ts';
 import { validateProbeBatch } from './validate-probe-batch.ts';
 import { validateNodeReport } from './validate-report.ts';
@@ -22,6 +24,7 @@ import { validateNodeReport } from './validate-report.ts';
 export interface IngestMetrics {
   streamError(reason: string): void;
   agentConnected(network: 'host' | 'pod'): void;
+  agentRestarted(network: 'host' | 'pod'): void;
   messageReceived(type: string): void;
   observeProbeBatch(batch: ProbeBatch, sourceNetwork: 'host' | 'pod'): void;
 }
@@ -38,6 +41,12 @@ export interface IngestServerOptions {
   helloTimeoutMs: number;
   /** TLS, token check, keepalive, connection age (ingest-transport.ts); absent = plaintext, no auth. */
   transport?: IngestTransport;
+  /** gRPC receive-size limit per message, bytes (default maxMessageBytes, 1 MiB). */
+  maxReceiveBytes?: number;
+  /** Open streams in total / per peer address, and messages per second per stream (0 = off). */
+  maxStreams?: number;
+  maxStreamsPerPeer?: number;
+  messagesPerSecond?: number;
 }
 
 export interface IngestServer {
@@ -63,12 +72,24 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
   const { model, metrics, logger } = options;
   const log = logger.child({ component: 'ingest' });
   const streams = new Map<string, AgentStream>();
+  const limits = createStreamLimits({
+    maxStreams: options.maxStreams ?? 0,
+    maxStreamsPerPeer: options.maxStreamsPerPeer ?? 0,
+    messagesPerSecond: options.messagesPerSecond ?? 0,
+  });
   const server = new grpc.Server({
-    'grpc.max_receive_message_length': maxMessageBytes,
+    'grpc.max_receive_message_length': options.maxReceiveBytes ?? maxMessageBytes,
     'grpc.max_send_message_length': 16 * maxMessageBytes,
     // Keepalive and connection age: shared/src/keepalive.ts.
     ...options.transport?.serverOptions,
-    interceptors: options.transport?.interceptors ?? [],
+    interceptors: [
+      // The token check first: an unauthenticated stream is refused before anything else is read.
+      ...(options.transport?.interceptors ?? []),
+      transportErrorInterceptor((reason, peer, details) => {
+        metrics.streamError(reason);
+        log.warn({ peer, reason, details: details.slice(0, 200) }, 'refused agent stream');
+      }),
+    ],
   });
 
   const send = (stream: AgentStream, message: ConnectResponse): void => {
@@ -91,7 +112,11 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
     }, options.peerSetDebounceMs);
   });
 
+  // Calls this server ended itself: their 'error' event is not a stream failure.
+  const refusedCalls = new WeakSet<Call>();
   const refuse = (call: Call, code: grpc.status, reason: string, details: string): void => {
+    if (refusedCalls.has(call)) return;
+    refusedCalls.add(call);
     metrics.streamError(reason);
     log.warn({ peer: call.getPeer(), reason, details }, 'refused agent stream');
     call.emit('error', { code, details });
@@ -100,6 +125,11 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
   const handleConnect = (call: Call): void => {
     const id = randomUUID();
     let stream: AgentStream | undefined;
+    const ticket = limits.admit(call.getPeer());
+    if ('refused' in ticket) {
+      refuse(call, grpc.status.RESOURCE_EXHAUSTED, 'too_many_streams', ticket.refused);
+      return;
+    }
     const helloTimer = setTimeout(() => {
       if (!stream) refuse(call, grpc.status.DEADLINE_EXCEEDED, 'hello_timeout', `no hello within ${options.helloTimeoutMs} ms`);
     }, options.helloTimeoutMs);
@@ -114,14 +144,21 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
         if (other.key.node === key.node && other.key.network === key.network) {
           log.warn({ node: key.node, network: key.network, previousPeer: other.call.getPeer(), peer: call.getPeer() }, 'a second agent claimed this node; replacing the first');
           streams.delete(other.id);
+          refusedCalls.add(other.call);
+          metrics.streamError('replaced');
           other.call.emit('error', { code: grpc.status.ABORTED, details: 'replaced by a newer connection for the same node and network' });
         }
       }
       stream = { id, key, call, sentGeneration: -1n };
       streams.set(id, stream);
-      model.agentConnected(hello, { connectionId: id, peerAddress: call.getPeer() });
+      const { restarted } = model.agentConnected(hello, { connectionId: id, peerAddress: call.getPeer() });
       metrics.agentConnected(key.network);
-      log.info({ node: key.node, network: key.network, peer: call.getPeer(), agentVersion: hello.agentVersion }, 'agent connected');
+      const startedAt = hello.startedAtUnixMs > 0n ? new Date(Number(hello.startedAtUnixMs)).toISOString() : undefined;
+      if (restarted) {
+        metrics.agentRestarted(key.network);
+        log.warn({ node: key.node, network: key.network, peer: call.getPeer(), instanceId: hello.instanceId, startedAt }, 'agent restarted');
+      }
+      log.info({ node: key.node, network: key.network, peer: call.getPeer(), agentVersion: hello.agentVersion, instanceId: hello.instanceId }, 'agent connected');
       send(stream, create(ConnectResponseSchema, {
         payload: {
           case: 'welcome',
@@ -132,7 +169,11 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
     };
 
     call.on('data', (message: ConnectRequest) => {
+      if (refusedCalls.has(call)) return;
       metrics.messageReceived(message.payload.case ?? 'empty');
+      if (!ticket.takeMessage()) {
+        return refuse(call, grpc.status.RESOURCE_EXHAUSTED, 'rate_limited', `more than ${options.messagesPerSecond} messages per second (sustained) on one agent stream`);
+      }
       if (message.payload.case === 'hello') {
         if (stream) return refuse(call, grpc.status.FAILED_PRECONDITION, 'duplicate_hello', 'hello was already sent on this stream');
         return onHello(message as ConnectRequest & { payload: { case: 'hello' } });
@@ -162,6 +203,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
 
     const closed = (): void => {
       clearTimeout(helloTimer);
+      ticket.release();
       if (!stream || !streams.has(stream.id)) return;
       streams.delete(stream.id);
       model.agentDisconnected(stream.key, stream.id);
@@ -174,8 +216,10 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
     call.on('cancelled', closed);
     call.on('close', closed);
     call.on('error', (err: Error) => {
-      metrics.streamError('stream_error');
-      log.debug({ err }, 'agent stream error');
+      if (!refusedCalls.has(call)) {
+        metrics.streamError('stream_error');
+        log.debug({ err }, 'agent stream error');
+      }
       closed();
     });
   };

@@ -14,8 +14,9 @@ const good = () =>
   });
 
 describe('validateHello', () => {
-  it('accepts a well-formed hello', () => {
+  it('accepts a well-formed hello, with or without an instance identity', () => {
     expect(validateHello(good())).toBeUndefined();
+    expect(validateHello(Object.assign(good(), { instanceId: '3f2c6a9e-0b7d-4d0c-9a51-2f1e8c7b6a50', startedAtUnixMs: 1_795_000_000_000n }))).toBeUndefined();
   });
   it.each([
     ['empty node name', (h: ReturnType<typeof good>) => (h.nodeName = ''), /node_name is empty/],
@@ -24,6 +25,21 @@ describe('validateHello', () => {
     ['unspecified network', (h: ReturnType<typeof good>) => (h.network = Network.UNSPECIFIED), /network must be/],
     ['bad address', (h: ReturnType<typeof good>) => (h.addresses = ['not-an-ip']), /not an IP address/],
     ['bad VTEP MAC', (h: ReturnType<typeof good>) => (h.overlay!.vtepMac = 'zz'), /not a MAC address/],
+    ['too many addresses', (h: ReturnType<typeof good>) => (h.addresses = Array.from({ length: 17 }, () => '192.0.2.1')), /more than 16/],
+    ['too many pod CIDRs', (h: ReturnType<typeof good>) => (h.podCidrs = Array.from({ length: 9 }, () => '198.18.0.0/24')), /more than 8/],
+    ['CIDR that is an address', (h: ReturnType<typeof good>) => (h.podCidrs = ['198.18.2.1']), /not a valid CIDR/],
+    ['overlong node name', (h: ReturnType<typeof good>) => (h.nodeName = 'a'.repeat(254)), /not a valid Kubernetes node name/],
+    ['bad probe address', (h: ReturnType<typeof good>) => (h.probeAddress = '999.1.1.1'), /probe_address/],
+    ['probe port out of range', (h: ReturnType<typeof good>) => (h.probePort = 70_000), /probe_port/],
+    ['long agent version', (h: ReturnType<typeof good>) => (h.agentVersion = 'v'.repeat(65)), /agent_version/],
+    ['instance id with odd characters', (h: ReturnType<typeof good>) => (h.instanceId = 'a b\u0000'), /instance_id/],
+    ['long instance id', (h: ReturnType<typeof good>) => (h.instanceId = 'a'.repeat(65)), /instance_id/],
+    ['negative start time', (h: ReturnType<typeof good>) => (h.startedAtUnixMs = -1n), /started_at/],
+    ['unknown overlay kind', (h: ReturnType<typeof good>) => (h.overlay!.kind = 42 as OverlayKind), /overlay kind/],
+    ['VNI out of range', (h: ReturnType<typeof good>) => (h.overlay!.vni = 0x1000000), /vni/],
+    ['overlay MTU out of range', (h: ReturnType<typeof good>) => (h.overlay!.mtu = 70_000), /mtu/],
+    ['long overlay device name', (h: ReturnType<typeof good>) => (h.overlay!.name = 'flannel.1234567890'), /interface name/],
+    ['bad VTEP IP', (h: ReturnType<typeof good>) => (h.overlay!.vtepIp = '192.0.2'), /vtep_ip/],
   ])('refuses %s', (_name, mutate, message) => {
     const hello = good();
     mutate(hello);

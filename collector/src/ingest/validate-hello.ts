@@ -7,6 +7,10 @@ import { isValidCidr, isValidIp, isValidMac } from '../../../shared/src/cidr.ts'
 const nodeNamePattern = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const maxAddresses = 16;
 const maxPodCidrs = 8;
+// Empty for agents that predate it; a UUID from ours.
+const instanceIdPattern = /^[A-Za-z0-9_-]{0,64}$/;
+const overlayKinds = new Set<number>([OverlayKind.UNSPECIFIED, OverlayKind.NONE, OverlayKind.FLANNEL_VXLAN, OverlayKind.FLANNEL_HOST_GW]);
+const maxUnixMs = 253_402_300_799_000n; // 9999-12-31
 
 export function validateHello(hello: Hello): string | undefined {
   if (hello.nodeName === '') return 'hello.node_name is empty';
@@ -20,9 +24,14 @@ export function validateHello(hello: Hello): string | undefined {
   if (hello.probeAddress !== '' && !isValidIp(hello.probeAddress)) return `hello.probe_address '${hello.probeAddress.slice(0, 64)}' is not an IP address`;
   if (hello.probePort > 65535) return 'hello.probe_port is out of range';
   if (hello.agentVersion.length > 64) return 'hello.agent_version is longer than 64 characters';
+  if (!instanceIdPattern.test(hello.instanceId)) return 'hello.instance_id is longer than 64 characters or not [A-Za-z0-9_-]';
+  if (hello.startedAtUnixMs < 0n || hello.startedAtUnixMs > maxUnixMs) return 'hello.started_at_unix_ms is out of range';
   const overlay = hello.overlay;
   if (overlay) {
+    if (!overlayKinds.has(overlay.kind)) return `hello.overlay.kind ${overlay.kind} is not a known overlay kind`;
     if (overlay.name.length > 15) return `hello.overlay.name '${overlay.name.slice(0, 64)}' is longer than a Linux interface name`;
+    if (overlay.underlayDevice.length > 15) return `hello.overlay.underlay_device '${overlay.underlayDevice.slice(0, 64)}' is longer than a Linux interface name`;
+    if (overlay.mtu > 65_535 || overlay.underlayMtu > 65_535) return 'hello.overlay.mtu or underlay_mtu is out of range';
     if (overlay.kind === OverlayKind.FLANNEL_VXLAN) {
       if (!isValidMac(overlay.vtepMac)) return `hello.overlay.vtep_mac '${overlay.vtepMac.slice(0, 64)}' is not a MAC address`;
       if (overlay.vtepIp !== '' && !isValidIp(overlay.vtepIp)) return `hello.overlay.vtep_ip '${overlay.vtepIp.slice(0, 64)}' is not an IP address`;

@@ -7,6 +7,12 @@ export const maxProbeResults = 50_000;
 export const maxProbeReceipts = 10_000;
 const maxName = 253;
 const maxIntervalSeconds = 3_600;
+const maxSizeBytes = 65_535;
+const maxHeldMs = 86_400_000;
+// RTTs beyond a minute are not measurements (probes time out after seconds).
+const maxRttSeconds = 60;
+// The agents' closed set of failure reasons (agent/src/probe/probe-types.ts), '' on success.
+const errors = new Set(['', 'timeout', 'refused', 'unreachable', 'reset', 'servfail', 'nxdomain', 'error']);
 const protocols = new Set<number>([ProbeProtocol.UDP, ProbeProtocol.TCP, ProbeProtocol.DNS_UDP, ProbeProtocol.DNS_TCP]);
 const networks = new Set<number>([Network.HOST, Network.POD]);
 const finiteNonNegative = (value: number): boolean => Number.isFinite(value) && value >= 0;
@@ -17,6 +23,7 @@ export function validateProbeBatch(batch: ProbeBatch): string | undefined {
   if (batch.receipts.length > maxProbeReceipts) return `probe_batch.receipts has more than ${maxProbeReceipts} entries`;
   if (!finiteNonNegative(batch.eventLoopDelayP99Seconds)) return 'probe_batch.event_loop_delay_p99_seconds is not a finite non-negative number';
   if (batch.intervalSeconds > maxIntervalSeconds) return `probe_batch.interval_seconds exceeds ${maxIntervalSeconds}`;
+  if (batch.heldMs > maxHeldMs) return 'probe_batch.held_ms exceeds a day';
   for (const result of batch.results) {
     if (!protocols.has(result.protocol)) return `probe_batch.results[].protocol ${result.protocol} is not a known protocol`;
     if (isDns(result.protocol)) {
@@ -26,9 +33,11 @@ export function validateProbeBatch(batch: ProbeBatch): string | undefined {
       if (!networks.has(result.targetNetwork)) return 'probe_batch.results[].target_network must be NETWORK_HOST or NETWORK_POD';
       if (result.target.length > maxName) return 'probe_batch.results[].target is too long';
     }
-    if (!finiteNonNegative(result.rttSeconds)) return 'probe_batch.results[].rtt_seconds is not a finite non-negative number';
-    if (!finiteNonNegative(result.sendDelaySeconds)) return 'probe_batch.results[].send_delay_seconds is not a finite non-negative number';
-    if (result.error.length > 32) return 'probe_batch.results[].error is too long';
+    if (!finiteNonNegative(result.rttSeconds) || result.rttSeconds > maxRttSeconds) return `probe_batch.results[].rtt_seconds is not a number in 0..${maxRttSeconds}`;
+    if (result.sizeBytes > maxSizeBytes) return 'probe_batch.results[].size_bytes is out of range';
+    if (result.ok && result.error !== '') return 'probe_batch.results[] is ok but carries an error';
+    if (!finiteNonNegative(result.sendDelaySeconds) || result.sendDelaySeconds > maxRttSeconds) return 'probe_batch.results[].send_delay_seconds is not a finite non-negative number';
+    if (!errors.has(result.error)) return `probe_batch.results[].error '${result.error.slice(0, 32)}' is not a known reason`;
     if (result.sentAtUnixMs < 0n) return 'probe_batch.results[].sent_at_unix_ms is negative';
   }
   for (const receipt of batch.receipts) {

@@ -10,7 +10,7 @@ import { registerProbeMetrics } from './probe-metrics.ts';
 import { ProbeProtocol, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 
 /** Closed sets, initialised to 0 so rate() and absent() work from the first scrape. */
-export const streamErrorReasons = ['hello_timeout', 'invalid_hello', 'duplicate_hello', 'no_hello', 'invalid_report', 'invalid_probe_batch', 'empty_message', 'stream_error', 'unauthenticated'] as const;
+export const streamErrorReasons = ['hello_timeout', 'invalid_hello', 'duplicate_hello', 'no_hello', 'invalid_report', 'invalid_probe_batch', 'empty_message', 'stream_error', 'unauthenticated', 'message_too_large', 'undecodable_message', 'too_many_streams', 'rate_limited', 'replaced'] as const;
 export const messageTypes = ['hello', 'nodeReport', 'heartbeat', 'probeBatch', 'empty'] as const;
 const networks = ['host', 'pod'] as const;
 
@@ -21,6 +21,7 @@ export interface CollectorMetrics {
   readonly contentType: string;
   streamError(reason: string): void;
   agentConnected(network: 'host' | 'pod'): void;
+  agentRestarted(network: 'host' | 'pod'): void;
   messageReceived(type: string): void;
   observeDetectorRun(seconds: number): void;
   /** Feeds the cluster-wide RTT histogram with a batch's successful mesh probes. */
@@ -28,7 +29,7 @@ export interface CollectorMetrics {
 }
 
 export function createCollectorMetrics(deps: {
-  model: Pick<ClusterModel, 'snapshot'>;
+  model: Pick<ClusterModel, 'snapshot'> & Partial<Pick<ClusterModel, 'discardedProbeResults'>>;
   findings: Pick<FindingsEngine, 'list'>;
   registry?: Registry;
 }): CollectorMetrics {
@@ -116,6 +117,16 @@ export function createCollectorMetrics(deps: {
 
   const streamErrors = new Counter({ name: 'netsentry_stream_errors_total', help: 'Agent streams refused or failed, by reason.', labelNames: ['reason'], registers });
   const connections = new Counter({ name: 'netsentry_agent_connections_total', help: 'Agent hellos accepted.', labelNames: ['network'], registers });
+  const restarts = new Counter({ name: 'netsentry_agent_restarts_total', help: 'Agents that came back as a new process (a new instance id for the same node and network).', labelNames: ['network'], registers });
+  new Counter({
+    name: 'netsentry_probe_results_discarded_total',
+    help: 'Probe results toward an agent that restarted or reconnected, made before it was back (plus one probe interval); not counted as loss.',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(model.discardedProbeResults ?? 0);
+    },
+  });
   const messages = new Counter({ name: 'netsentry_messages_received_total', help: 'Messages received from agents, by payload type.', labelNames: ['type'], registers });
   const detectorRuns = new Histogram({
     name: 'netsentry_detector_run_duration_seconds',
@@ -135,6 +146,7 @@ export function createCollectorMetrics(deps: {
   for (const network of networks) for (const protocol of ['udp', 'tcp']) probeRtt.zero({ network, protocol });
   for (const reason of streamErrorReasons) streamErrors.inc({ reason }, 0);
   for (const network of networks) connections.inc({ network }, 0);
+  for (const network of networks) restarts.inc({ network }, 0);
   for (const type of messageTypes) messages.inc({ type }, 0);
 
   return {
@@ -145,6 +157,7 @@ export function createCollectorMetrics(deps: {
     },
     streamError: (reason) => streamErrors.inc({ reason }),
     agentConnected: (network) => connections.inc({ network }),
+    agentRestarted: (network) => restarts.inc({ network }),
     messageReceived: (type) => messages.inc({ type }),
     observeDetectorRun: (seconds) => detectorRuns.observe(seconds),
     observeProbeBatch: (batch, network) => {

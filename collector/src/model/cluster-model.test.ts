@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
+import { create } from '@bufbuild/protobuf';
 import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import { ProbeBatchSchema, ProbeProtocol } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import { createClusterModel } from './cluster-model.ts';
 import { createTestCluster, hostHello, nodeIpOf, nodeReport, podCidrOf, podHello, vtepMacOf } from './test-fixtures.ts';
 
@@ -66,14 +68,14 @@ describe('cluster model', () => {
 
   it('replaces a second agent for the same key and ignores the late disconnect of the first', () => {
     const { model } = createTestCluster({ nodes: 2 });
-    expect(model.agentConnected(hostHello('node-1'), { connectionId: 'second', peerAddress: 'x' })).toEqual({ replaced: true });
+    expect(model.agentConnected(hostHello('node-1'), { connectionId: 'second', peerAddress: 'x' })).toEqual({ replaced: true, restarted: false });
     model.agentDisconnected({ node: 'node-1', network: 'host' }, 'conn-node-1');
     expect(model.snapshot().nodes[0]!.hostAgent).toMatchObject({ connected: true, connectionId: 'second' });
     // The old report survives the reconnect until a fresh one arrives.
     expect(model.snapshot().nodes[0]!.hostAgent?.report).toBeDefined();
     model.agentDisconnected({ node: 'node-1', network: 'host' }, 'second');
     expect(model.snapshot().nodes[0]!.hostAgent?.connected).toBe(false);
-    expect(model.agentConnected(hostHello('node-1'), { connectionId: 'third', peerAddress: 'x' })).toEqual({ replaced: false });
+    expect(model.agentConnected(hostHello('node-1'), { connectionId: 'third', peerAddress: 'x' })).toEqual({ replaced: false, restarted: false });
   });
 
   it('tracks last seen and last report times from the clock', () => {
@@ -120,5 +122,31 @@ describe('cluster model', () => {
     expect(model.snapshot().nodes.map((n) => n.name)).toEqual(['node-1', 'node-2']);
     expect(model.membershipGeneration).toBe(generation + 1n);
     expect(model.peerSetFor(key('node-1')).peers.map((p) => p.nodeName)).toEqual(['node-2']);
+  });
+
+  it('tells an agent restart (a new instance id) from a stream reconnect, and counts restarts', () => {
+    const { model, clock } = createTestCluster({ nodes: 2 });
+    const first = hostHello('node-1', { instanceId: 'a', startedAtUnixMs: 1n });
+    expect(model.agentConnected(first, { connectionId: 'a1', peerAddress: 'x' })).toEqual({ replaced: true, restarted: false });
+    // Same process, new stream (e.g. re-announcing an overlay device): not a restart.
+    expect(model.agentConnected(first, { connectionId: 'a2', peerAddress: 'x' })).toEqual({ replaced: true, restarted: false });
+    model.agentDisconnected({ node: 'node-1', network: 'host' }, 'a2');
+    clock.advance(3_000);
+    const second = hostHello('node-1', { instanceId: 'b', startedAtUnixMs: 2n });
+    expect(model.agentConnected(second, { connectionId: 'b1', peerAddress: 'x' })).toEqual({ replaced: false, restarted: true });
+    const agent = model.snapshot().nodes[0]!.hostAgent!;
+    expect(agent).toMatchObject({ restarts: 1, restartedAtMs: clock.now() });
+    expect(model.snapshot().nodes[1]!.hostAgent!.restarts).toBe(0);
+  });
+
+  it('dates a probe batch the agent held while the collector was unreachable back by held_ms', () => {
+    const { model, key } = createTestCluster({ nodes: 2 });
+    const result = { targetNode: 'node-2', protocol: ProbeProtocol.UDP, ok: false, sizeBytes: 32, targetNetwork: Network.HOST };
+    const held = create(ProbeBatchSchema, { results: [result, result, result], intervalSeconds: 5, heldMs: 30_000 });
+    model.agentProbeBatch(key('node-1'), held);
+    // 30 s old failures are history (no state after 3 intervals), not a failing path now.
+    expect(model.snapshot().probes.paths).toEqual([]);
+    model.agentProbeBatch(key('node-1'), create(ProbeBatchSchema, { results: [result, result, result], intervalSeconds: 5 }));
+    expect(model.snapshot().probes.paths[0]).toMatchObject({ failing: true, attempts: 3 });
   });
 });

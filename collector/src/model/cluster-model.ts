@@ -17,8 +17,13 @@ export interface AgentKey {
 }
 
 export interface ClusterModel {
-  /** Called after the ingest validated the hello; a second agent for the same key replaces the first. */
-  agentConnected(hello: Hello, info: { connectionId: string; peerAddress: string }): { replaced: boolean };
+  /**
+   * Called after the ingest validated the hello; a second agent for the same key replaces
+   * the first. `restarted`: a new agent process (another instance id than the last hello).
+   * On a restart, or a return after a disconnect, probe attempts toward the agent from
+   * before are discarded (its responder may have been down).
+   */
+  agentConnected(hello: Hello, info: { connectionId: string; peerAddress: string }): { replaced: boolean; restarted: boolean };
   /** Ignored when connectionId is not the key's current connection (a replaced stream closing late). */
   agentDisconnected(key: AgentKey, connectionId: string): void;
   agentReport(key: AgentKey, report: NodeReport): void;
@@ -39,6 +44,8 @@ export interface ClusterModel {
   /** Any report, connect, disconnect or expiry (not heartbeats). */
   onStateChange(listener: () => void): () => void;
   snapshot(): ClusterSnapshot;
+  /** Probe results discarded because their destination agent had restarted. */
+  readonly discardedProbeResults: number;
   /** Forgets agents that are disconnected and silent longer than nodeExpiryMs, and nodes left without agents. */
   expire(): void;
 }
@@ -111,6 +118,11 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
       const node: MutableNode = existing ?? { name: hello.nodeName };
       const previous = network === 'host' ? node.host : node.pod;
       const replaced = previous !== undefined && previous.connected && previous.connectionId !== info.connectionId;
+      // A new process (instance ids differ; empty = an agent too old to say), or the same
+      // one back after a gap: either way its responder may have been down meanwhile.
+      const newInstance = previous !== undefined && hello.instanceId !== '' && previous.hello.instanceId !== '' && hello.instanceId !== previous.hello.instanceId;
+      const restarted = previous !== undefined && (newInstance || !previous.connected);
+      if (restarted) probes.destinationReset(hello.nodeName, network, at);
       const agent: AgentState = Object.freeze({
         network,
         connected: true,
@@ -119,6 +131,8 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
         connectedSinceMs: at,
         lastSeenMs: at,
         hello,
+        restarts: (previous?.restarts ?? 0) + (newInstance ? 1 : 0),
+        ...(newInstance ? { restartedAtMs: at } : previous?.restartedAtMs !== undefined ? { restartedAtMs: previous.restartedAtMs } : {}),
         // The last report stays until the agent sends a fresh one, so findings do not flap on reconnect.
         ...(previous?.report ? { report: previous.report, lastReportMs: previous.lastReportMs } : {}),
       });
@@ -128,7 +142,7 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
       version += 1;
       if (fingerprints(node) !== before) membershipChanged();
       notify(stateListeners);
-      return { replaced };
+      return { replaced, restarted: newInstance };
     },
 
     agentDisconnected(key, connectionId) {
@@ -154,7 +168,9 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
 
     agentProbeBatch(key, batch) {
       const at = now();
-      if (update(key, () => ({ lastSeenMs: at }))) probes.ingest(key, batch, at);
+      // A batch the agent held while the collector was unreachable is dated back (bounded by
+      // the retention), so old results never pass for fresh ones.
+      if (update(key, () => ({ lastSeenMs: at }))) probes.ingest(key, batch, at - Math.min(batch.heldMs, probes.retentionMs));
     },
 
     peerSetFor(key) {
@@ -165,6 +181,10 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
         peerCache.set(key.network, cached);
       }
       return create(PeerSetSchema, { generation, peers: cached.peers.filter((peer) => peer.nodeName !== key.node) });
+    },
+
+    get discardedProbeResults() {
+      return probes.discardedResults;
     },
 
     get membershipGeneration() {

@@ -20,6 +20,10 @@ export interface AgentState {
   /** When the stream closed; absent while connected. */
   readonly disconnectedAtMs?: number;
   readonly hello: Hello;
+  /** How often the collector saw this agent restart (a new instance id, or a gap) since it learnt of it. */
+  readonly restarts: number;
+  /** When the collector last saw it restart, ms since the epoch. */
+  readonly restartedAtMs?: number;
   readonly report?: NodeReport;
   /** Conntrack counters of the report before `report`, to tell rising counters. */
   readonly previousConntrack?: Conntrack;

@@ -37,4 +37,28 @@ describe('probe store', () => {
     expect(buildProbeView(store, 5_000).paths[0]).toMatchObject({ healthy: false, failing: true, attempts: 6, failures: 3, lossRatio: 0.5 });
     expect(buildProbeView(store, 20_001).paths).toEqual([]);
   });
+
+  it('discards attempts toward a restarted destination made before it was back plus one interval, and counts them', () => {
+    const store = createProbeStore({ isKnownNode: () => true });
+    const key = { node: 'node-3', network: 'host' as const };
+    // node-2's agent was down: its responder did not answer.
+    store.ingest(key, batch([udp('node-2', false), udp('node-2', false), udp('node-2', false)]), 0);
+    store.ingest(key, batch([udp('node-4', true), udp('node-4', true), udp('node-4', true)]), 0);
+    store.ingest({ node: 'node-2', network: 'host' }, batch([udp('node-3', true)]), 0);
+    expect(buildProbeView(store, 1_000).paths.find((p) => p.destination === 'node-2')).toMatchObject({ failing: true });
+    store.destinationReset('node-2', 'host', 2_000);
+    // Its previous process's own record is gone; old attempts toward it no longer count.
+    expect([...store.agents()].map((a) => a.node)).toEqual(['node-3']);
+    expect(buildProbeView(store, 2_000).paths.map((p) => p.destination)).toEqual(['node-4']);
+    // A batch in flight (probed while it was still down) arrives within the grace: dropped.
+    store.ingest(key, batch([udp('node-2', false), udp('node-2', false), udp('node-4', true)]), 6_000);
+    expect(store.discardedResults).toBe(2);
+    expect(buildProbeView(store, 6_000).paths.map((p) => p.destination)).toEqual(['node-4']);
+    // After the grace, fresh attempts count again.
+    store.ingest(key, batch([udp('node-2', true), udp('node-2', true), udp('node-2', true)]), 7_500);
+    expect(buildProbeView(store, 7_500).paths.find((p) => p.destination === 'node-2')).toMatchObject({ healthy: true, failing: false, attempts: 3 });
+    // Only that destination and network: the pod network toward node-2 is untouched.
+    expect(store.notBefore('node-2', 'pod')).toBe(0);
+    expect(store.notBefore('node-2', 'host')).toBe(7_000);
+  });
 });

@@ -3,6 +3,10 @@
 // source, its DNS probes and its event-loop delay. Bounded: attempts per path are a short
 // ring pruned to the retention, paths only toward known nodes, and an agent's stale paths
 // are dropped when it sends its next batch. Ingest is O(batch size).
+// When a destination's agent restarts (or comes back after a disconnect), the attempts
+// toward it made while its responder was down must not count against the path: the store
+// records a per-destination cut-off (O(1)); older attempts are skipped on ingest and by
+// the view, and age out with the retention.
 import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { ProbeProtocol, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import type { AgentNetwork } from '../model/cluster-snapshot.ts';
@@ -69,6 +73,16 @@ export interface ProbeStore {
   /** Drops everything an agent (or a whole node, without `network`) sent. */
   forget(node: string, network?: AgentNetwork): void;
   agents(): Iterable<AgentProbeRecord>;
+  /**
+   * The agent of `node` on `network` started afresh at `atMs` (restart, or back after a
+   * disconnect): attempts toward it that arrive before atMs + one probe interval (results
+   * in flight) are discarded, and its own probe record (a previous process's) is dropped.
+   */
+  destinationReset(node: string, network: AgentNetwork, atMs: number): void;
+  /** Attempts toward this destination that arrived earlier than this are not counted (0 = all count). */
+  notBefore(node: string, network: AgentNetwork): number;
+  /** Probe results discarded because their destination agent had restarted, since start. */
+  readonly discardedResults: number;
   /** Bumps on every ingest or forget, so views can be cached. */
   readonly version: number;
   readonly retentionMs: number;
@@ -91,6 +105,9 @@ function pushBounded<T extends { atMs: number }>(list: T[], item: T, max: number
 export function createProbeStore(deps: { isKnownNode: (node: string) => boolean; retentionMs?: number }): ProbeStore {
   const retentionMs = deps.retentionMs ?? 60_000;
   const agents = new Map<string, AgentProbeRecord>();
+  const cutoffs = new Map<string, number>();
+  let maxIntervalSeconds = defaultIntervalSeconds;
+  let discardedResults = 0;
   let version = 0;
 
   const prune = (agent: AgentProbeRecord, cutoffMs: number): void => {
@@ -111,6 +128,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       prune(agent, cutoffMs);
       agent.lastBatchMs = atMs;
       agent.intervalSeconds = batch.intervalSeconds > 0 ? batch.intervalSeconds : defaultIntervalSeconds;
+      maxIntervalSeconds = Math.max(maxIntervalSeconds, agent.intervalSeconds);
       agent.eventLoopDelayP99Seconds = batch.eventLoopDelayP99Seconds;
       const results = [...batch.results].sort((a, b) => (a.sentAtUnixMs < b.sentAtUnixMs ? -1 : a.sentAtUnixMs > b.sentAtUnixMs ? 1 : 0));
       for (const result of results) {
@@ -125,6 +143,10 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         }
         const network = networkName(result.targetNetwork);
         if (!network || result.targetNode === key.node || !deps.isKnownNode(result.targetNode)) continue;
+        if (atMs < (cutoffs.get(agentKey(result.targetNode, network)) ?? 0)) {
+          discardedResults += 1;
+          continue;
+        }
         const protocol: PathProtocol = result.protocol === ProbeProtocol.TCP ? 'tcp' : 'udp';
         const size: SizeClass = result.large ? 'large' : 'small';
         const pathKey = `${result.targetNode}\u0000${network}\u0000${protocol}\u0000${size}`;
@@ -145,7 +167,22 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
     },
 
     forget(node, network) {
-      for (const n of network ? [network] : (['host', 'pod'] as const)) if (agents.delete(agentKey(node, n))) version += 1;
+      for (const n of network ? [network] : (['host', 'pod'] as const)) {
+        cutoffs.delete(agentKey(node, n));
+        if (agents.delete(agentKey(node, n))) version += 1;
+      }
+    },
+
+    destinationReset(node, network, atMs) {
+      const key = agentKey(node, network);
+      agents.delete(key);
+      cutoffs.set(key, atMs + maxIntervalSeconds * 1000);
+      version += 1;
+    },
+
+    notBefore: (node, network) => cutoffs.get(agentKey(node, network)) ?? 0,
+    get discardedResults() {
+      return discardedResults;
     },
 
     agents: () => agents.values(),

@@ -46,7 +46,7 @@ export const emptyProbeView: ProbeView = Object.freeze({ intervalSeconds: 5, win
 const byTime = (a: Attempt, b: Attempt): number => a.atMs - b.atMs;
 const merge = (lists: Attempt[][]): Attempt[] => (lists.length === 1 ? lists[0]! : lists.flat().sort(byTime));
 
-export function buildProbeView(store: Pick<ProbeStore, 'agents'>, nowMs: number): ProbeView {
+export function buildProbeView(store: Pick<ProbeStore, 'agents'> & Partial<Pick<ProbeStore, 'notBefore'>>, nowMs: number): ProbeView {
   const groups = new Map<string, { records: PathRecord[]; intervalMs: number }>();
   const dnsGroups = new Map<string, { source: string; protocol: PathProtocol; resolver: string; lists: Attempt[][]; intervalMs: number }>();
   const receipts = new Map<string, number>(); // `${dst}|${net}|${src}|${srcNet}|${proto}|${size}` → requests in window
@@ -90,15 +90,19 @@ export function buildProbeView(store: Pick<ProbeStore, 'agents'>, nowMs: number)
   const paths: PathState[] = [];
   for (const { records, intervalMs } of groups.values()) {
     const first = records[0]!;
-    const summary = summarize(merge(records.map((r) => r.attempts)), nowMs, intervalMs);
+    // Attempts made while the destination's agent was away (restarted) do not count.
+    const notBefore = store.notBefore?.(first.destination, first.network) ?? 0;
+    const current = (list: Attempt[]): Attempt[] => (notBefore > 0 && (list[0]?.atMs ?? notBefore) < notBefore ? list.filter((a) => a.atMs >= notBefore) : list);
+    const lists = records.map((r) => current(r.attempts));
+    const summary = summarize(merge(lists), nowMs, intervalMs);
     if (!summary) continue;
     let direction: Direction | undefined;
     if (summary.failing && receivers.has(`${first.destination}|${first.network}`)) {
       const windowStart = nowMs - windowIntervals * intervalMs;
       let sent = 0;
       let received = 0;
-      for (const r of records) {
-        sent += r.attempts.filter((a) => a.atMs > windowStart).length;
+      for (const [i, r] of records.entries()) {
+        sent += lists[i]!.filter((a) => a.atMs > windowStart).length;
         received += receipts.get(`${r.destination}|${r.network}|${r.source}|${r.sourceNetwork}|${r.protocol}|${r.size}`) ?? 0;
       }
       direction = directionOf(sent, received);

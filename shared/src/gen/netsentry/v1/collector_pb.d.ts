@@ -137,6 +137,21 @@ export declare type Hello = Message<"netsentry.v1.Hello"> & {
    * @generated from field: uint32 probe_port = 8;
    */
   probePort: number;
+
+  /**
+   * A random id chosen once per agent process: a new id from the same node and network
+   * means the agent restarted, the same id a mere stream reconnect.
+   *
+   * @generated from field: string instance_id = 9;
+   */
+  instanceId: string;
+
+  /**
+   * When this agent process started, ms since the epoch (agent clock).
+   *
+   * @generated from field: int64 started_at_unix_ms = 10;
+   */
+  startedAtUnixMs: bigint;
 };
 
 /**

@@ -44,6 +44,15 @@ export declare type ProbeBatch = Message<"netsentry.v1.ProbeBatch"> & {
    * @generated from field: uint32 interval_seconds = 4;
    */
   intervalSeconds: number;
+
+  /**
+   * How long the agent held this batch before sending it (buffered while the collector was
+   * unreachable), measured on the agent's monotonic clock: the collector dates the batch's
+   * results that much earlier, so old results never pass for fresh ones.
+   *
+   * @generated from field: uint32 held_ms = 5;
+   */
+  heldMs: number;
 };
 
 /**

@@ -1,6 +1,8 @@
-// Bounds how many probes a responder answers per second, so it cannot be used to flood.
+// A token bucket: `burst` tokens, refilled at `ratePerSecond`. Bounds how often something
+// may happen (probe replies, messages per agent stream) without timers.
 export interface TokenBucket {
-  take(): boolean;
+  /** Takes `n` tokens (default 1) if there are enough; false otherwise. */
+  take(n?: number): boolean;
 }
 
 export function createTokenBucket(options: { ratePerSecond: number; burst: number; now?: () => number }): TokenBucket {
@@ -8,12 +10,12 @@ export function createTokenBucket(options: { ratePerSecond: number; burst: numbe
   let tokens = options.burst;
   let last = now();
   return {
-    take: () => {
+    take: (n = 1) => {
       const t = now();
       tokens = Math.min(options.burst, tokens + ((t - last) / 1000) * options.ratePerSecond);
       last = t;
-      if (tokens < 1) return false;
-      tokens -= 1;
+      if (tokens < n) return false;
+      tokens -= n;
       return true;
     },
   };

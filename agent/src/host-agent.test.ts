@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { OverlayKind } from '../../shared/src/gen/netsentry/v1/node_pb.js';
+import { createSilentLogger } from '../../shared/src/logger.ts';
+import { createHostAgent } from './host-agent.ts';
+import { parseFdb } from './kernel/parse-fdb.ts';
+import { parseLinks } from './kernel/parse-links.ts';
+import { parseNeighbors } from './kernel/parse-neighbors.ts';
+import { parseRoutes } from './kernel/parse-routes.ts';
+import { loadTestdata } from './kernel/testdata/load.ts';
+import type { KernelReader } from './kernel/types.ts';
+import type { Uplink } from './uplink/uplink.ts';
+
+// A node whose flannel.1 does not exist yet when the agent starts (seed 000: the agent
+// races the CNI at boot), and appears later.
+function bootingNode() {
+  const allLinks = parseLinks(loadTestdata('ip-addr-flannel-vxlan.json'));
+  const state = { flannelUp: false, mac: '' };
+  const reader: KernelReader = {
+    links: async () =>
+      allLinks.filter((l) => state.flannelUp || !l.name.startsWith('flannel.')).map((l) => (state.mac && l.name.startsWith('flannel.') ? { ...l, mac: state.mac } : l)),
+    routes: async () => (state.flannelUp ? parseRoutes(loadTestdata('ip-route-flannel-vxlan.json')) : []),
+    neighbors: async () => parseNeighbors(loadTestdata('ip-neigh-flannel-vxlan.json')),
+    fdb: async () => parseFdb(loadTestdata('bridge-fdb-flannel-vxlan.json'), 'flannel.1'),
+    conntrack: async () => ({ available: false, entries: 0, maxEntries: 0, insertFailedTotal: 0, dropTotal: 0, earlyDropTotal: 0, reason: 'test' }),
+    sysctls: async () => ({ rpFilter: {}, unavailable: [] }),
+  };
+  return { reader, state };
+}
+
+function fakeUplink() {
+  const reasons: string[] = [];
+  const uplink: Uplink = { start: () => undefined, send: () => true, connected: true, reconnect: (reason) => reasons.push(reason), stop: async () => undefined };
+  return { uplink, reasons };
+}
+
+const options = { nodeName: 'node-1', logger: createSilentLogger(), probeAddress: '0.0.0.0', probePort: 7946, verifyIntervalMs: 60_000, netlinkDebounceMs: 1 };
+
+describe('host agent overlay detection', () => {
+  it('re-announces the node once the overlay device appears after start-up (--overlay auto)', async () => {
+    const { reader, state } = bootingNode();
+    const agent = await createHostAgent({ ...options, reader, overrides: { overlay: 'auto' } });
+    const { uplink, reasons } = fakeUplink();
+    agent.attach(uplink);
+    expect(agent.hello().overlay?.kind).toBe(OverlayKind.NONE);
+
+    agent.onNetlinkChange();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(reasons).toEqual([]);
+
+    state.flannelUp = true;
+    agent.onNetlinkChange();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(reasons).toEqual(['overlay device appeared']);
+    expect(agent.hello().overlay?.kind).toBe(OverlayKind.FLANNEL_VXLAN);
+    expect(agent.hello().overlay?.name).toBe('flannel.1');
+    expect(agent.self.overlay.mtu).toBeGreaterThan(0);
+    agent.stop();
+  });
+
+  it('re-announces the node when the device it found changes its MAC (configured after creation, or recreated)', async () => {
+    const { reader, state } = bootingNode();
+    state.flannelUp = true;
+    const agent = await createHostAgent({ ...options, reader, overrides: { overlay: 'auto' } });
+    const { uplink, reasons } = fakeUplink();
+    agent.attach(uplink);
+    agent.onNetlinkChange();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(reasons).toEqual([]);
+    state.mac = '0a:58:c6:12:77:00';
+    agent.onNetlinkChange();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(reasons).toEqual(['overlay device changed']);
+    expect(agent.hello().overlay?.vtepMac).toBe('0a:58:c6:12:77:00');
+    agent.stop();
+  });
+
+  it('keeps an explicit --overlay none as it is', async () => {
+    const { reader, state } = bootingNode();
+    state.flannelUp = true;
+    const agent = await createHostAgent({ ...options, reader, overrides: { overlay: 'none' } });
+    const { uplink, reasons } = fakeUplink();
+    agent.attach(uplink);
+    agent.onNetlinkChange();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(reasons).toEqual([]);
+    expect(agent.hello().overlay?.kind).toBe(OverlayKind.NONE);
+    agent.stop();
+  });
+});

@@ -1,0 +1,130 @@
+// The ingest against a real gRPC client on loopback: limits, refusals and replacement.
+import { create } from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConnectRequestSchema, type ConnectRequest, type ConnectResponse } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
+import { createSilentLogger } from '../../../shared/src/logger.ts';
+import { connectPath, decodeResponse, encodeRequest } from '../../../shared/src/wire.ts';
+import { createClusterModel } from '../model/cluster-model.ts';
+import { hostHello } from '../model/test-fixtures.ts';
+import { createIngestServer, type IngestServer, type IngestServerOptions } from './ingest-server.ts';
+
+let server: IngestServer | undefined;
+let clients: grpc.Client[] = [];
+afterEach(async () => {
+  for (const c of clients) c.close();
+  clients = [];
+  await server?.shutdown(200);
+  server = undefined;
+});
+
+async function start(overrides: Partial<IngestServerOptions> = {}) {
+  const reasons: string[] = [];
+  const model = createClusterModel({ now: Date.now, nodeExpiryMs: 600_000 });
+  server = createIngestServer({
+    model,
+    metrics: { streamError: (r) => reasons.push(r), agentConnected: () => undefined, agentRestarted: () => undefined, messageReceived: () => undefined, observeProbeBatch: () => undefined },
+    logger: createSilentLogger(),
+    heartbeatIntervalSeconds: 5,
+    reportIntervalSeconds: 30,
+    peerSetDebounceMs: 10,
+    helloTimeoutMs: 2_000,
+    ...overrides,
+  });
+  const port = await server.listen('127.0.0.1', 0);
+  return { port, reasons, model };
+}
+
+interface Opened {
+  call: grpc.ClientDuplexStream<unknown, ConnectResponse>;
+  status: Promise<grpc.StatusObject>;
+  welcomed: Promise<boolean>;
+}
+
+function open(port: number, serialize: (m: never) => Buffer = encodeRequest as never): Opened {
+  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  clients.push(client);
+  const call = client.makeBidiStreamRequest(connectPath, serialize, decodeResponse);
+  const welcomed = new Promise<boolean>((resolve) => {
+    call.on('data', (m: ConnectResponse) => m.payload.case === 'welcome' && resolve(true));
+    call.on('status', () => resolve(false));
+  });
+  const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+  call.on('error', () => undefined);
+  return { call: call as never, status, welcomed };
+}
+
+const hello = (node: string, extra: Partial<Parameters<typeof hostHello>[1]> = {}): ConnectRequest =>
+  create(ConnectRequestSchema, { payload: { case: 'hello', value: hostHello(node, extra) } });
+const heartbeat = (): ConnectRequest => create(ConnectRequestSchema, { payload: { case: 'heartbeat', value: { sentAtUnixMs: 1n } } });
+
+describe('ingest server', () => {
+  it('refuses a message above the receive limit with RESOURCE_EXHAUSTED and keeps serving', async () => {
+    const { port, reasons } = await start({ maxReceiveBytes: 64 * 1024 });
+    const big = open(port);
+    big.call.write(hello('node-1', { agentVersion: 'x'.repeat(128 * 1024) }));
+    expect((await big.status).code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(reasons).toContain('message_too_large');
+    const good = open(port);
+    good.call.write(hello('node-2'));
+    expect(await good.welcomed).toBe(true);
+  });
+
+  it('caps open streams per peer address with RESOURCE_EXHAUSTED', async () => {
+    const { port, reasons } = await start({ maxStreamsPerPeer: 2 });
+    const a = open(port);
+    const b = open(port);
+    a.call.write(hello('node-1'));
+    b.call.write(hello('node-2'));
+    expect(await a.welcomed).toBe(true);
+    expect(await b.welcomed).toBe(true);
+    const c = open(port);
+    c.call.write(hello('node-3'));
+    const status = await c.status;
+    expect(status.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(status.details).toMatch(/more than 2 open agent streams from 127\.0\.0\.1/);
+    expect(reasons).toEqual(['too_many_streams']);
+  });
+
+  it('closes a stream that exceeds its message rate with RESOURCE_EXHAUSTED', async () => {
+    const { port, reasons } = await start({ messagesPerSecond: 1 });
+    const a = open(port);
+    a.call.write(hello('node-1'));
+    expect(await a.welcomed).toBe(true);
+    for (let i = 0; i < 30; i++) a.call.write(heartbeat());
+    const status = await a.status;
+    expect(status.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(reasons).toEqual(['rate_limited']);
+  });
+
+  it('lets a second agent for the same node and network replace the first', async () => {
+    const { port, reasons, model } = await start();
+    const first = open(port);
+    first.call.write(hello('node-1', { instanceId: 'a' }));
+    expect(await first.welcomed).toBe(true);
+    const second = open(port);
+    second.call.write(hello('node-1', { instanceId: 'b' }));
+    expect(await second.welcomed).toBe(true);
+    expect((await first.status).code).toBe(grpc.status.ABORTED);
+    expect(reasons).toEqual(['replaced']);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const agent = model.snapshot().nodes[0]!.hostAgent!;
+    expect(agent).toMatchObject({ connected: true, restarts: 1 });
+    expect(agent.hello.instanceId).toBe('b');
+  });
+
+  it('survives bytes that are not a ConnectRequest and a hello that fails validation', async () => {
+    const { port, reasons } = await start();
+    const garbage = open(port, ((b: Buffer) => b) as never);
+    garbage.call.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x12, 0x00]) as never);
+    expect((await garbage.status).code).toBe(grpc.status.INTERNAL);
+    expect(reasons).toEqual(['undecodable_message']);
+    const bad = open(port);
+    bad.call.write(hello('Node_1!'));
+    expect((await bad.status).code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(reasons).toContain('invalid_hello');
+    const good = open(port);
+    good.call.write(hello('node-2'));
+    expect(await good.welcomed).toBe(true);
+  });
+});
