@@ -4,6 +4,7 @@ import { ConnectRequestSchema } from '../../../shared/src/gen/netsentry/v1/colle
 import type { Logger } from '../../../shared/src/logger.ts';
 import type { Uplink } from '../uplink/uplink.ts';
 import { createEventLoopDelay } from './event-loop-delay.ts';
+import { createPeerSample } from './peer-sample.ts';
 import { createProbeRunner } from './probe-runner.ts';
 import { createProbeScheduler } from './probe-scheduler.ts';
 import type { DnsTarget, PeerTarget } from './probe-types.ts';
@@ -17,6 +18,9 @@ export interface ProbingOptions {
   intervalMs: number;
   timeoutMs: number;
   concurrency: number;
+  /** Full mesh up to this many peer nodes; above, a rotating sample of sampleSize per round. */
+  fullMeshMaxPeers: number;
+  sampleSize: number;
   responder: Pick<ProbeResponder, 'drainReceipts'>;
   uplink: Pick<Uplink, 'send'>;
   logger: Logger;
@@ -33,6 +37,7 @@ export function startProbing(options: ProbingOptions): Probing {
     runner,
     identity: options.identity,
     targets: options.targets,
+    sample: createPeerSample({ selfNode: options.identity.nodeName, fullMeshMaxPeers: options.fullMeshMaxPeers, sampleSize: options.sampleSize }),
     dns: options.dns,
     intervalMs: options.intervalMs,
     timeoutMs: options.timeoutMs,

@@ -44,6 +44,14 @@ export declare type ProbeBatch = Message<"netsentry.v1.ProbeBatch"> & {
    * @generated from field: uint32 interval_seconds = 4;
    */
   intervalSeconds: number;
+
+  /**
+   * 0 or 1: full mesh, every peer every round. Above: the agent probes a rotating sample of
+   * peers (plus the ones it suspects) and reaches every peer at least once in this many rounds.
+   *
+   * @generated from field: uint32 sample_rounds = 5;
+   */
+  sampleRounds: number;
 };
 
 /**
