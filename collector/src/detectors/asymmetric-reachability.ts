@@ -30,6 +30,9 @@ export function detectAsymmetricReachability(snapshot: ClusterSnapshot, config: 
         const forward = pair[protocol];
         const back = reverse?.[protocol];
         if (!forward?.failing || !back?.healthy) continue;
+        // Sampled pairs are visited at different times: the way back only counts when it
+        // was probed after the failing way (else it may predate the fault).
+        if ((forward.sampled || back.sampled) && back.newestMs < forward.newestMs) continue;
         const key = `${pair.source}\u0000${pair.destination}`;
         let entry = byPair.get(key);
         if (!entry) byPair.set(key, (entry = { a: pair.source, b: pair.destination, lines: [], protocols: new Set() }));

@@ -4,7 +4,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { version } from '../../../shared/src/version.ts';
 import type { FindingsEngine } from '../findings/findings-engine.ts';
-import type { ClusterModel } from '../model/cluster-model.ts';
+import type { ClusterModel, ClusterSnapshot } from '../model/cluster-model.ts';
 import { registerProbeMetrics } from './probe-metrics.ts';
 import { ProbeProtocol, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 
@@ -31,7 +31,10 @@ export function createCollectorMetrics(deps: {
   findings: Pick<FindingsEngine, 'list'>;
   registry?: Registry;
 }): CollectorMetrics {
-  const { model, findings } = deps;
+  const { findings } = deps;
+  // One snapshot per scrape, shared by every gauge: building the probe view is O(paths).
+  let scrape: ClusterSnapshot | undefined;
+  const model = { snapshot: (): ClusterSnapshot => scrape ?? deps.model.snapshot() };
   const registry = deps.registry ?? new Registry();
   const registers = [registry];
   collectDefaultMetrics({ register: registry, prefix: 'netsentry_collector_' });
@@ -137,7 +140,14 @@ export function createCollectorMetrics(deps: {
 
   return {
     registry,
-    metrics: () => registry.metrics(),
+    metrics: async () => {
+      scrape = deps.model.snapshot();
+      try {
+        return await registry.metrics();
+      } finally {
+        scrape = undefined;
+      }
+    },
     get contentType() {
       return registry.contentType;
     },

@@ -183,7 +183,16 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
 
     snapshot() {
       const at = now();
-      return Object.freeze({ nowMs: at, nodes: sortedNodes(), probes: probeView(at) });
+      const nodeList = sortedNodes();
+      // The probe view is O(fresh paths) to build: only when a reader asks (once per snapshot).
+      let view: ProbeView | undefined;
+      return Object.freeze({
+        nowMs: at,
+        nodes: nodeList,
+        get probes() {
+          return (view ??= probeView(at));
+        },
+      });
     },
 
     expire() {

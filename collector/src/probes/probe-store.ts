@@ -6,6 +6,7 @@
 import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { ProbeProtocol, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import type { AgentNetwork } from '../model/cluster-snapshot.ts';
+import { sampledStaleIntervals } from './path-state.ts';
 
 export type PathProtocol = 'udp' | 'tcp';
 export type SizeClass = 'small' | 'large';
@@ -58,6 +59,8 @@ export interface AgentProbeRecord {
   readonly network: AgentNetwork;
   lastBatchMs: number;
   intervalSeconds: number;
+  /** > 1: the agent probes a rotating sample; every peer within this many rounds. */
+  sampleRounds: number;
   eventLoopDelayP99Seconds: number;
   readonly paths: Map<string, PathRecord>;
   readonly receipts: Map<string, ReceiptRecord>;
@@ -104,13 +107,16 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       const id = agentKey(key.node, key.network);
       let agent = agents.get(id);
       if (!agent) {
-        agent = { node: key.node, network: key.network, lastBatchMs: atMs, intervalSeconds: defaultIntervalSeconds, eventLoopDelayP99Seconds: 0, paths: new Map(), receipts: new Map(), dns: new Map() };
+        agent = { node: key.node, network: key.network, lastBatchMs: atMs, intervalSeconds: defaultIntervalSeconds, sampleRounds: 1, eventLoopDelayP99Seconds: 0, paths: new Map(), receipts: new Map(), dns: new Map() };
         agents.set(id, agent);
       }
-      const cutoffMs = atMs - retentionMs;
+      agent.intervalSeconds = batch.intervalSeconds > 0 ? batch.intervalSeconds : defaultIntervalSeconds;
+      agent.sampleRounds = Math.max(1, batch.sampleRounds);
+      // A sampled agent's paths are judged only while fresh (path-state.ts): keeping them
+      // longer would only cost memory (~k new paths per round, O(N) per agent over a sweep).
+      const cutoffMs = atMs - (agent.sampleRounds > 1 ? Math.min(retentionMs, (sampledStaleIntervals + 1) * agent.intervalSeconds * 1000) : retentionMs);
       prune(agent, cutoffMs);
       agent.lastBatchMs = atMs;
-      agent.intervalSeconds = batch.intervalSeconds > 0 ? batch.intervalSeconds : defaultIntervalSeconds;
       agent.eventLoopDelayP99Seconds = batch.eventLoopDelayP99Seconds;
       const results = [...batch.results].sort((a, b) => (a.sentAtUnixMs < b.sentAtUnixMs ? -1 : a.sentAtUnixMs > b.sentAtUnixMs ? 1 : 0));
       for (const result of results) {

@@ -4,7 +4,7 @@
 // Built once per snapshot; O(paths).
 import type { AgentNetwork } from '../model/cluster-snapshot.ts';
 import { directionOf, summarize, windowIntervals, type Direction, type WindowSummary } from './path-state.ts';
-import type { Attempt, PathProtocol, PathRecord, ProbeStore, SizeClass } from './probe-store.ts';
+import type { AgentProbeRecord, Attempt, PathProtocol, PathRecord, ProbeStore, SizeClass } from './probe-store.ts';
 
 export interface PathState extends WindowSummary {
   readonly source: string;
@@ -28,6 +28,7 @@ export interface AgentProbeStats {
   readonly network: AgentNetwork;
   readonly lastBatchMs: number;
   readonly intervalSeconds: number;
+  readonly sampleRounds: number;
   readonly eventLoopDelayP99Seconds: number;
 }
 
@@ -47,23 +48,31 @@ const byTime = (a: Attempt, b: Attempt): number => a.atMs - b.atMs;
 const merge = (lists: Attempt[][]): Attempt[] => (lists.length === 1 ? lists[0]! : lists.flat().sort(byTime));
 
 export function buildProbeView(store: Pick<ProbeStore, 'agents'>, nowMs: number): ProbeView {
-  const groups = new Map<string, { records: PathRecord[]; intervalMs: number }>();
+  // Grouped per source node, then by the store's own path key (destination, network,
+  // protocol, size): reusing the store's key strings keeps the lookups cheap at 10⁵–10⁶ paths.
+  type Group = { records: PathRecord[]; intervalMs: number; sampled: boolean };
+  const bySource = new Map<string, Map<string, Group>>();
   const dnsGroups = new Map<string, { source: string; protocol: PathProtocol; resolver: string; lists: Attempt[][]; intervalMs: number }>();
-  const receipts = new Map<string, number>(); // `${dst}|${net}|${src}|${srcNet}|${proto}|${size}` → requests in window
-  const receivers = new Set<string>(); // agents that sent receipts and a batch recently
+  const byAgent = new Map<string, Map<AgentNetwork, AgentProbeRecord>>(); // receipts are looked up only for failing paths
   const agents: AgentProbeStats[] = [];
   let intervalSeconds = 0;
   for (const agent of store.agents()) {
     const intervalMs = agent.intervalSeconds * 1000;
+    const sampled = agent.sampleRounds > 1;
     intervalSeconds = Math.max(intervalSeconds, agent.intervalSeconds);
-    agents.push({ node: agent.node, network: agent.network, lastBatchMs: agent.lastBatchMs, intervalSeconds: agent.intervalSeconds, eventLoopDelayP99Seconds: agent.eventLoopDelayP99Seconds });
-    for (const path of agent.paths.values()) {
-      const key = `${path.source}|${path.destination}|${path.network}|${path.protocol}|${path.size}`;
+    agents.push({ node: agent.node, network: agent.network, lastBatchMs: agent.lastBatchMs, intervalSeconds: agent.intervalSeconds, sampleRounds: agent.sampleRounds, eventLoopDelayP99Seconds: agent.eventLoopDelayP99Seconds });
+    let networks = byAgent.get(agent.node);
+    if (!networks) byAgent.set(agent.node, (networks = new Map()));
+    networks.set(agent.network, agent);
+    let groups = bySource.get(agent.node);
+    if (!groups) bySource.set(agent.node, (groups = new Map()));
+    for (const [key, path] of agent.paths) {
       const group = groups.get(key);
       if (group) {
         group.records.push(path);
         group.intervalMs = Math.max(group.intervalMs, intervalMs);
-      } else groups.set(key, { records: [path], intervalMs });
+        group.sampled ||= sampled;
+      } else groups.set(key, { records: [path], intervalMs, sampled });
     }
     for (const dns of agent.dns.values()) {
       const key = `${dns.source}|${dns.protocol}`;
@@ -71,39 +80,43 @@ export function buildProbeView(store: Pick<ProbeStore, 'agents'>, nowMs: number)
       if (group) group.lists.push(dns.attempts);
       else dnsGroups.set(key, { source: dns.source, protocol: dns.protocol, resolver: dns.resolver, lists: [dns.attempts], intervalMs });
     }
-    const windowStart = nowMs - windowIntervals * intervalMs;
-    if (agent.receipts.size > 0 && agent.lastBatchMs >= windowStart) receivers.add(`${agent.node}|${agent.network}`);
-    for (const r of agent.receipts.values()) {
-      let small = 0;
-      let large = 0;
-      for (const entry of r.entries) {
-        if (entry.atMs <= windowStart) continue;
-        small += entry.requests - entry.largeRequests;
-        large += entry.largeRequests;
-      }
-      const base = `${r.destination}|${r.network}|${r.source}|${r.sourceNetwork}|${r.protocol}`;
-      receipts.set(`${base}|small`, small);
-      receipts.set(`${base}|large`, large);
-    }
   }
 
-  const paths: PathState[] = [];
-  for (const { records, intervalMs } of groups.values()) {
-    const first = records[0]!;
-    const summary = summarize(merge(records.map((r) => r.attempts)), nowMs, intervalMs);
-    if (!summary) continue;
-    let direction: Direction | undefined;
-    if (summary.failing && receivers.has(`${first.destination}|${first.network}`)) {
-      const windowStart = nowMs - windowIntervals * intervalMs;
-      let sent = 0;
-      let received = 0;
-      for (const r of records) {
-        sent += r.attempts.filter((a) => a.atMs > windowStart).length;
-        received += receipts.get(`${r.destination}|${r.network}|${r.source}|${r.sourceNetwork}|${r.protocol}|${r.size}`) ?? 0;
-      }
-      direction = directionOf(sent, received);
+  /** Requests of this size class the path's target agent says it received from the path's source agent within its window; undefined when it sent no receipts recently. */
+  const received = (r: PathRecord): number | undefined => {
+    const target = byAgent.get(r.destination)?.get(r.network);
+    if (!target || target.receipts.size === 0) return undefined;
+    const windowStart = nowMs - windowIntervals * target.intervalSeconds * 1000;
+    if (target.lastBatchMs < windowStart) return undefined;
+    const record = target.receipts.get(`${r.source}\u0000${r.sourceNetwork}\u0000${r.protocol}`);
+    let count = 0;
+    for (const entry of record?.entries ?? []) {
+      if (entry.atMs <= windowStart) continue;
+      count += r.size === 'large' ? entry.largeRequests : entry.requests - entry.largeRequests;
     }
-    paths.push({ source: first.source, destination: first.destination, network: first.network, protocol: first.protocol, size: first.size, ...summary, ...(direction ? { direction } : {}) });
+    return count;
+  };
+
+  const paths: PathState[] = [];
+  for (const groups of bySource.values()) {
+    for (const { records, intervalMs, sampled } of groups.values()) {
+      const first = records[0]!;
+      const summary = summarize(merge(records.map((r) => r.attempts)), nowMs, intervalMs, sampled);
+      if (!summary) continue;
+      let direction: Direction | undefined;
+      if (summary.failing) {
+        const windowStart = nowMs - windowIntervals * intervalMs;
+        let sent = 0;
+        let got: number | undefined;
+        for (const r of records) {
+          sent += r.attempts.filter((a) => a.atMs > windowStart).length;
+          const n = received(r);
+          if (n !== undefined) got = (got ?? 0) + n;
+        }
+        direction = directionOf(sent, got);
+      }
+      paths.push({ source: first.source, destination: first.destination, network: first.network, protocol: first.protocol, size: first.size, ...summary, ...(direction ? { direction } : {}) });
+    }
   }
   const dns: DnsState[] = [];
   for (const group of dnsGroups.values()) {
