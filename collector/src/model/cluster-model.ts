@@ -5,7 +5,7 @@ import { PeerSetSchema, type Hello, type Peer, type PeerSet } from '../../../sha
 import { Network, type NodeReport } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import type { ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import { createProbeStore } from '../probes/probe-store.ts';
-import { buildProbeView, type ProbeView } from '../probes/probe-view.ts';
+import { createProbeViewBuilder, type ProbeView } from '../probes/probe-view.ts';
 import type { AgentNetwork, AgentState, ClusterSnapshot, NodeState } from './cluster-snapshot.ts';
 import { buildPeers, peerFingerprint } from './peer-set.ts';
 
@@ -61,9 +61,10 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
   let cachedNodes: { version: number; nodes: readonly NodeState[] } | undefined;
   const peerCache = new Map<AgentNetwork, { generation: bigint; peers: Peer[] }>();
   const probes = createProbeStore({ isKnownNode: (name) => nodes.has(name) });
+  const viewBuilder = createProbeViewBuilder();
   let cachedProbes: { version: number; nowMs: number; view: ProbeView } | undefined;
   const probeView = (at: number): ProbeView => {
-    if (cachedProbes?.version !== probes.version || cachedProbes.nowMs !== at) cachedProbes = { version: probes.version, nowMs: at, view: buildProbeView(probes, at) };
+    if (cachedProbes?.version !== probes.version || cachedProbes.nowMs !== at) cachedProbes = { version: probes.version, nowMs: at, view: viewBuilder.build(probes, at) };
     return cachedProbes.view;
   };
 

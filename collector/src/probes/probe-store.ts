@@ -58,6 +58,8 @@ export interface AgentProbeRecord {
   readonly node: string;
   readonly network: AgentNetwork;
   lastBatchMs: number;
+  /** Bumps on every batch from this agent, so views can cache per agent. */
+  version: number;
   intervalSeconds: number;
   /** > 1: the agent probes a rotating sample; every peer within this many rounds. */
   sampleRounds: number;
@@ -107,7 +109,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       const id = agentKey(key.node, key.network);
       let agent = agents.get(id);
       if (!agent) {
-        agent = { node: key.node, network: key.network, lastBatchMs: atMs, intervalSeconds: defaultIntervalSeconds, sampleRounds: 1, eventLoopDelayP99Seconds: 0, paths: new Map(), receipts: new Map(), dns: new Map() };
+        agent = { node: key.node, network: key.network, lastBatchMs: atMs, version: 0, intervalSeconds: defaultIntervalSeconds, sampleRounds: 1, eventLoopDelayP99Seconds: 0, paths: new Map(), receipts: new Map(), dns: new Map() };
         agents.set(id, agent);
       }
       agent.intervalSeconds = batch.intervalSeconds > 0 ? batch.intervalSeconds : defaultIntervalSeconds;
@@ -117,6 +119,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       const cutoffMs = atMs - (agent.sampleRounds > 1 ? Math.min(retentionMs, (sampledStaleIntervals + 1) * agent.intervalSeconds * 1000) : retentionMs);
       prune(agent, cutoffMs);
       agent.lastBatchMs = atMs;
+      agent.version += 1;
       agent.eventLoopDelayP99Seconds = batch.eventLoopDelayP99Seconds;
       const results = [...batch.results].sort((a, b) => (a.sentAtUnixMs < b.sentAtUnixMs ? -1 : a.sentAtUnixMs > b.sentAtUnixMs ? 1 : 0));
       for (const result of results) {
