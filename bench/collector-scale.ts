@@ -5,7 +5,7 @@
 // core), detector pass time (netsentry_detector_run_duration_seconds), collector RSS,
 // /metrics series and render time; then breaks one node (every probe to and from it fails)
 // and times the NodeIsolated finding.
-// Usage: node bench/collector-scale.ts --nodes 500 [--procs 2] [--window 30] [--sample-size 32] [--cpu-prof]
+// Usage: node bench/collector-scale.ts --nodes 500 [--procs 2] [--window 30] [--sample-size 32] [--cpu-prof] [--collector-heap-mib 384]
 // Bounded: every wait has a deadline; child processes are stopped by pid on exit and on signals.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -52,7 +52,9 @@ watchdog.unref();
 
 async function startCollector(): Promise<{ grpc: number; http: number }> {
   const prof = process.argv.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', '/tmp/collector-prof'] : [];
-  collector = spawn(node, [...prof, 'collector/src/main.ts', '--grpc-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const heapFlag = arg('collector-heap-mib', 0);
+  const heap = heapFlag > 0 ? [`--max-old-space-size=${heapFlag}`] : [];
+  collector = spawn(node, [...prof, ...heap, 'collector/src/main.ts', '--grpc-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(() => reject(new Error('collector did not start')), 20_000);
@@ -167,6 +169,7 @@ async function main(): Promise<void> {
     resultsPerCollectorCpuSecond: Math.round(results / collectorCpu),
     detectorPasses: passes, detectorPassMeanMs: passes ? Number(((passSeconds / passes) * 1000).toFixed(1)) : null,
     collectorRssMiB: Math.round(mem.rss), collectorPeakRssMiB: Math.round(mem.hwm),
+    collectorHeapUsedMiB: Math.round(metricValue(scrapeAfter, 'netsentry_collector_nodejs_heap_size_used_bytes') / 2 ** 20),
     metricsSeries: series, metricsSeriesPerNode: Number((series / nodes).toFixed(1)), seriesWithNodeLabel: seriesNode(scrapeAfter),
     metricsRenderMs: { p50: Math.round(renders.sort((a, b) => a - b)[Math.floor(renders.length / 2)] ?? 0), max: Math.round(renders.at(-1) ?? 0) },
     simulatorCpuCores: Number(((after.cpu - before.cpu) / wall).toFixed(2)),

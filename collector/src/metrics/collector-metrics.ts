@@ -156,10 +156,13 @@ export function createCollectorMetrics(deps: {
     messageReceived: (type) => messages.inc({ type }),
     observeDetectorRun: (seconds) => detectorRuns.observe(seconds),
     observeProbeBatch: (batch, network) => {
+      // Labelled children resolved once per batch: observe() with a label object hashes the labels every time.
+      const udp = probeRtt.labels({ network, protocol: 'udp' });
+      const tcp = probeRtt.labels({ network, protocol: 'tcp' });
       for (const result of batch.results) {
         if (!result.ok || result.large) continue;
-        const protocol = result.protocol === ProbeProtocol.UDP ? 'udp' : result.protocol === ProbeProtocol.TCP ? 'tcp' : undefined;
-        if (protocol) probeRtt.observe({ network, protocol }, result.rttSeconds);
+        if (result.protocol === ProbeProtocol.UDP) udp.observe(result.rttSeconds);
+        else if (result.protocol === ProbeProtocol.TCP) tcp.observe(result.rttSeconds);
       }
     },
   };

@@ -121,7 +121,16 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       agent.lastBatchMs = atMs;
       agent.version += 1;
       agent.eventLoopDelayP99Seconds = batch.eventLoopDelayP99Seconds;
-      const results = [...batch.results].sort((a, b) => (a.sentAtUnixMs < b.sentAtUnixMs ? -1 : a.sentAtUnixMs > b.sentAtUnixMs ? 1 : 0));
+      // Results arrive nearly in order; sort only when they are not (ingest is the hot path).
+      let results = batch.results;
+      for (let i = 1; i < results.length; i++) {
+        if (results[i - 1]!.sentAtUnixMs > results[i]!.sentAtUnixMs) {
+          results = [...results].sort((a, b) => (a.sentAtUnixMs < b.sentAtUnixMs ? -1 : a.sentAtUnixMs > b.sentAtUnixMs ? 1 : 0));
+          break;
+        }
+      }
+      // Per batch: the target's 8 path slots (network × protocol × size), found once per target.
+      const slotsByTarget = new Map<string, (PathRecord | undefined)[] | null>();
       for (const result of results) {
         const attempt: Attempt = { atMs, ok: result.ok, rttSeconds: result.ok ? result.rttSeconds : 0, sizeBytes: result.sizeBytes };
         if (result.protocol === ProbeProtocol.DNS_UDP || result.protocol === ProbeProtocol.DNS_TCP) {
@@ -133,12 +142,23 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
           continue;
         }
         const network = networkName(result.targetNetwork);
-        if (!network || result.targetNode === key.node || !deps.isKnownNode(result.targetNode)) continue;
+        if (!network) continue;
+        let slots = slotsByTarget.get(result.targetNode);
+        if (slots === undefined) {
+          slots = result.targetNode === key.node || !deps.isKnownNode(result.targetNode) ? null : [];
+          slotsByTarget.set(result.targetNode, slots);
+        }
+        if (slots === null) continue;
         const protocol: PathProtocol = result.protocol === ProbeProtocol.TCP ? 'tcp' : 'udp';
         const size: SizeClass = result.large ? 'large' : 'small';
-        const pathKey = `${result.targetNode}\u0000${network}\u0000${protocol}\u0000${size}`;
-        let path = agent.paths.get(pathKey);
-        if (!path) agent.paths.set(pathKey, (path = { source: key.node, sourceNetwork: key.network, destination: result.targetNode, network, protocol, size, attempts: [] }));
+        const slot = (network === 'host' ? 0 : 4) + (protocol === 'tcp' ? 2 : 0) + (result.large ? 1 : 0);
+        let path = slots[slot];
+        if (!path) {
+          const pathKey = `${result.targetNode}\u0000${network}\u0000${protocol}\u0000${size}`;
+          path = agent.paths.get(pathKey);
+          if (!path) agent.paths.set(pathKey, (path = { source: key.node, sourceNetwork: key.network, destination: result.targetNode, network, protocol, size, attempts: [] }));
+          slots[slot] = path;
+        }
         pushBounded(path.attempts, attempt, maxAttemptsPerPath, cutoffMs);
       }
       for (const receipt of batch.receipts) {
