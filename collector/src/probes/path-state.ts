@@ -54,31 +54,51 @@ export function summarize(attempts: readonly Attempt[], nowMs: number, intervalM
     judged = Math.min(latestCount, visit);
   }
   const windowStart = nowMs - windowIntervals * intervalMs;
-  let first = attempts.length;
+  const n = attempts.length;
+  let first = n;
   while (first > 0 && attempts[first - 1]!.atMs > windowStart) first -= 1;
-  const recent = attempts.slice(Math.min(first, Math.max(0, attempts.length - judged)));
-  const latest = attempts.slice(-judged);
-  const failures = recent.filter((a) => !a.ok).length;
-  const lossRatio = failures / recent.length;
-  const healthy = latest.length === judged && latest.every((a) => a.ok);
-  const latestFailed = latest.length === judged && latest.every((a) => !a.ok);
-  const newestBatchOk = attempts.filter((a) => a.atMs === newest.atMs).every((a) => a.ok);
-  const rtts = recent.filter((a) => a.ok).map((a) => a.rttSeconds).sort((a, b) => a - b);
+  // One pass, no intermediate arrays: this runs for every fresh path on every pass.
+  const from = Math.min(first, Math.max(0, n - judged));
+  const latestFrom = Math.max(0, n - judged);
+  let failures = 0;
+  let latestOk = 0;
+  let okSizeBytes = 0;
+  let failedSizeBytes = 0;
+  const rtts: number[] = [];
+  for (let i = from; i < n; i++) {
+    const a = attempts[i]!;
+    if (a.ok) {
+      rtts.push(a.rttSeconds);
+      if (a.sizeBytes > okSizeBytes) okSizeBytes = a.sizeBytes;
+      if (i >= latestFrom) latestOk += 1;
+    } else {
+      failures += 1;
+      if (a.sizeBytes > failedSizeBytes) failedSizeBytes = a.sizeBytes;
+    }
+  }
+  const recentCount = n - from;
+  const latestCountSeen = n - latestFrom;
+  const lossRatio = failures / recentCount;
+  const healthy = latestCountSeen === judged && latestOk === judged;
+  const latestFailed = latestCountSeen === judged && latestOk === 0;
+  let newestBatchOk = true;
+  for (let i = n - 1; i >= 0 && attempts[i]!.atMs === newest.atMs; i--) if (!attempts[i]!.ok) newestBatchOk = false;
+  rtts.sort((a, b) => a - b);
   const p50 = percentile(rtts, 0.5);
   const p95 = percentile(rtts, 0.95);
   return {
-    attempts: recent.length,
+    attempts: recentCount,
     failures,
     lossRatio,
     ...(p50 !== undefined ? { rttP50Seconds: p50 } : {}),
     ...(p95 !== undefined ? { rttP95Seconds: p95 } : {}),
     // A path whose newest batch all passed is recovering, not failing (large probes go 2 per round).
-    failing: !healthy && recent.length >= judged && (latestFailed || (lossRatio >= 0.5 && !newestBatchOk)),
+    failing: !healthy && recentCount >= judged && (latestFailed || (lossRatio >= 0.5 && !newestBatchOk)),
     healthy,
     newestMs: newest.atMs,
     sampled,
-    okSizeBytes: Math.max(0, ...recent.filter((a) => a.ok).map((a) => a.sizeBytes)),
-    failedSizeBytes: Math.max(0, ...recent.filter((a) => !a.ok).map((a) => a.sizeBytes)),
+    okSizeBytes,
+    failedSizeBytes,
   };
 }
 
