@@ -159,6 +159,8 @@ async function main(): Promise<number> {
           intervalMs: flags.probeInterval,
           timeoutMs: flags.probeTimeout,
           concurrency: Math.max(1, flags.probeConcurrency),
+          fullMeshMaxPeers: Math.max(0, flags.fullMeshMaxPeers),
+          sampleSize: Math.max(1, flags.sampleSize),
           responder,
           uplink,
           bufferBatches: flags.probeBufferBatches,

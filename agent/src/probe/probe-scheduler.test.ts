@@ -2,7 +2,8 @@ import { create } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import { ProbeProtocol, ProbeReceiptSchema, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import { createSilentLogger } from '../../../shared/src/logger.ts';
-import { createProbeScheduler, type ProbeSchedulerOptions } from './probe-scheduler.ts';
+import { createPeerSample } from './peer-sample.ts';
+import { createProbeScheduler, outcomeByPeer, type ProbeSchedulerOptions } from './probe-scheduler.ts';
 import type { RawResult, RoundRequest } from './probe-types.ts';
 
 const raw: RawResult = {
@@ -98,5 +99,32 @@ describe('probe scheduler', () => {
     await scheduler.stop();
     const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(54);
+  });
+
+  it('above the threshold probes the sample plus suspects and reports the coverage bound', async () => {
+    const targets = Array.from({ length: 10 }, (_, i) => ({ nodeName: `peer-${i}`, network: 1, address: `192.0.2.${i + 10}`, port: 7946, mtu: 1500 }));
+    const requests: RoundRequest[] = [];
+    const { scheduler, batches } = setup({
+      intervalMs: 20,
+      targets: () => targets,
+      sample: createPeerSample({ selfNode: 'node-1', fullMeshMaxPeers: 4, sampleSize: 3 }),
+      // peer-0 never answers: once seen failing it is probed every round.
+      runner: { run: async (request) => (requests.push(request), request.peers).map((p) => ({ ...raw, targetNode: p.nodeName, ok: p.nodeName !== 'peer-0' })) },
+    });
+    scheduler.start();
+    await sleep(250);
+    await scheduler.stop();
+    expect(batches.length).toBeGreaterThanOrEqual(5);
+    expect(batches[0]!.sampleRounds).toBe(4);
+    const firstWith = requests.findIndex((r) => r.peers.some((p) => p.nodeName === 'peer-0'));
+    expect(firstWith).toBeGreaterThanOrEqual(0);
+    expect(firstWith).toBeLessThan(4);
+    for (const r of requests.slice(firstWith)) expect(r.peers.map((p) => p.nodeName)).toContain('peer-0');
+    for (const r of requests) expect(r.peers.length).toBeLessThanOrEqual(4);
+  });
+
+  it('judges a peer by all its probes in the round', () => {
+    const outcome = outcomeByPeer([{ ...raw, targetNode: 'a' }, { ...raw, targetNode: 'a', ok: false }, { ...raw, targetNode: 'b' }, { ...raw, targetNode: '' }]);
+    expect([...outcome]).toEqual([['a', false], ['b', true]]);
   });
 });

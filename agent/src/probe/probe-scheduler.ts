@@ -1,9 +1,11 @@
-// Runs a probe round every interval (±10 % jitter) against all current peers (full mesh),
+// Runs a probe round every interval (±10 % jitter) against the current peers (all of them,
+// or above the full-mesh threshold the rotating sample plus suspects from peer-sample.ts),
 // never two rounds at once (a tick that finds the last round still running is skipped),
 // and turns each round's results plus the responder's receipts into one ProbeBatch.
 import { create } from '@bufbuild/protobuf';
 import { ProbeBatchSchema, ProbeResultSchema, type ProbeBatch, type ProbeReceipt } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import type { Logger } from '../../../shared/src/logger.ts';
+import type { PeerSample } from './peer-sample.ts';
 import type { ProbeRunner } from './probe-runner.ts';
 import type { DnsTarget, PeerTarget, RawResult } from './probe-types.ts';
 import type { ProbeIdentity } from './probe-wire.ts';
@@ -13,6 +15,8 @@ export interface ProbeSchedulerOptions {
   identity: ProbeIdentity;
   /** Called at the start of every round: the current peers to probe. */
   targets: () => PeerTarget[];
+  /** Chooses each round's peers from the targets; absent = full mesh. */
+  sample?: PeerSample;
   dns?: DnsTarget;
   intervalMs: number;
   timeoutMs: number;
@@ -37,6 +41,13 @@ export function toProbeResult(raw: RawResult) {
   return create(ProbeResultSchema, { ...raw, sentAtUnixMs: BigInt(Math.round(raw.sentAtUnixMs)) });
 }
 
+/** Per peer node: true when every probe to it passed this round. */
+export function outcomeByPeer(results: readonly RawResult[]): Map<string, boolean> {
+  const outcome = new Map<string, boolean>();
+  for (const r of results) if (r.targetNode) outcome.set(r.targetNode, (outcome.get(r.targetNode) ?? true) && r.ok);
+  return outcome;
+}
+
 export function createProbeScheduler(options: ProbeSchedulerOptions): ProbeScheduler {
   const log = options.logger.child({ component: 'probe-scheduler' });
   const random = options.random ?? Math.random;
@@ -48,7 +59,8 @@ export function createProbeScheduler(options: ProbeSchedulerOptions): ProbeSched
   let current: Promise<void> | undefined;
 
   const round = async (): Promise<void> => {
-    const peers = options.targets();
+    const all = options.targets();
+    const peers = options.sample ? options.sample.next(all) : all;
     const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(roundDeadlineMs)]);
     const results = await options.runner.run(
       { identity: options.identity, peers, dns: options.dns, timeoutMs: options.timeoutMs, concurrency: options.concurrency, spacingMs: options.spacingMs ?? 50 },
@@ -56,11 +68,13 @@ export function createProbeScheduler(options: ProbeSchedulerOptions): ProbeSched
     );
     if (controller.signal.aborted) return;
     stats.rounds++;
+    if (options.sample) options.sample.observe(outcomeByPeer(results));
     const batch = create(ProbeBatchSchema, {
       results: results.map(toProbeResult),
       receipts: options.drainReceipts(),
       eventLoopDelayP99Seconds: options.eventLoopDelayP99Seconds(),
       intervalSeconds: Math.max(1, Math.round(options.intervalMs / 1000)),
+      sampleRounds: options.sample ? options.sample.boundRounds(new Set(all.map((t) => t.nodeName)).size) : 1,
     });
     if (options.send(batch)) stats.sent++;
     else stats.dropped++;

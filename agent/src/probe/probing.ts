@@ -6,6 +6,7 @@ import type { Logger } from '../../../shared/src/logger.ts';
 import { createBatchBuffer } from '../uplink/batch-buffer.ts';
 import type { Uplink } from '../uplink/uplink.ts';
 import { createEventLoopDelay } from './event-loop-delay.ts';
+import { createPeerSample } from './peer-sample.ts';
 import { createProbeRunner } from './probe-runner.ts';
 import { createProbeScheduler } from './probe-scheduler.ts';
 import type { DnsTarget, PeerTarget } from './probe-types.ts';
@@ -19,6 +20,9 @@ export interface ProbingOptions {
   intervalMs: number;
   timeoutMs: number;
   concurrency: number;
+  /** Full mesh up to this many peer nodes; above, a rotating sample of sampleSize per round. */
+  fullMeshMaxPeers: number;
+  sampleSize: number;
   responder: Pick<ProbeResponder, 'drainReceipts'>;
   uplink: Pick<Uplink, 'send' | 'connected'>;
   /** Bounds of the buffer for batches made while the collector is unreachable. */
@@ -41,6 +45,7 @@ export function startProbing(options: ProbingOptions): Probing {
     runner,
     identity: options.identity,
     targets: options.targets,
+    sample: createPeerSample({ selfNode: options.identity.nodeName, fullMeshMaxPeers: options.fullMeshMaxPeers, sampleSize: options.sampleSize }),
     dns: options.dns,
     intervalMs: options.intervalMs,
     timeoutMs: options.timeoutMs,

@@ -21,15 +21,17 @@ export function detectAsymmetricReachability(snapshot: ClusterSnapshot, config: 
       ...[...(analysis.blocked.get(network)?.values() ?? [])].flat().map((l) => l.node),
       ...(network === 'pod' ? udpBlockedOnHost(analysis) : []),
     ]);
-    const pairs = mesh.pairs.get(network) ?? [];
-    const index = new Map(pairs.map((p) => [`${p.source}\u0000${p.destination}`, p]));
-    for (const pair of pairs) {
+    for (const pair of mesh.pairs.get(network) ?? []) {
+      if (!pair.udp?.failing && !pair.tcp?.failing) continue;
       if (explained.has(pair.source) || explained.has(pair.destination)) continue;
-      const reverse = index.get(`${pair.destination}\u0000${pair.source}`);
+      const reverse = mesh.pair(network, pair.destination, pair.source);
       for (const protocol of ['udp', 'tcp'] as const) {
         const forward = pair[protocol];
         const back = reverse?.[protocol];
         if (!forward?.failing || !back?.healthy) continue;
+        // Sampled pairs are visited at different times: the way back only counts when it
+        // was probed after the failing way (else it may predate the fault).
+        if ((forward.sampled || back.sampled) && back.newestMs < forward.newestMs) continue;
         const key = `${pair.source}\u0000${pair.destination}`;
         let entry = byPair.get(key);
         if (!entry) byPair.set(key, (entry = { a: pair.source, b: pair.destination, lines: [], protocols: new Set() }));

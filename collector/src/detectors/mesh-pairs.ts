@@ -36,6 +36,8 @@ export const failingPath = (pair: Pair): PathState | undefined => [pair.udp, pai
 export interface Mesh {
   /** Per network, pairs sorted by source then destination. */
   readonly pairs: ReadonlyMap<AgentNetwork, readonly Pair[]>;
+  /** The pair source → destination on `network`, if known. */
+  pair(network: AgentNetwork, source: string, destination: string): Pair | undefined;
 }
 
 const cache = new WeakMap<ClusterSnapshot, WeakMap<DetectorConfig, Mesh>>();
@@ -52,19 +54,35 @@ export function meshOf(snapshot: ClusterSnapshot, config: DetectorConfig): Mesh 
   };
   // A source counts when any of its agents is alive (host and pod agents both probe pod peers).
   const liveSource = (name: string, network: AgentNetwork): boolean => live(name, 'host') || (network === 'pod' && live(name, 'pod'));
-  const maps = new Map<AgentNetwork, Map<string, Pair>>(meshNetworks.map((n) => [n, new Map()]));
+  // Nested maps keyed by the paths' own strings: no key building per path.
+  const maps = new Map<AgentNetwork, Map<string, Map<string, Pair>>>(meshNetworks.map((n) => [n, new Map()]));
+  const liveCache = new Map<string, boolean>();
+  const liveMemo = (name: string, network: AgentNetwork, source: boolean): boolean => {
+    const key = `${source ? 's' : 'd'}${network}\u0000${name}`;
+    let v = liveCache.get(key);
+    if (v === undefined) liveCache.set(key, (v = source ? liveSource(name, network) : live(name, network)));
+    return v;
+  };
+  const all = new Map<AgentNetwork, Pair[]>(meshNetworks.map((n) => [n, []]));
   for (const path of snapshot.probes.paths) {
-    if (!live(path.destination, path.network) || !liveSource(path.source, path.network)) continue;
-    const byPair = maps.get(path.network)!;
-    const key = `${path.source}\u0000${path.destination}`;
-    let pair = byPair.get(key);
-    if (!pair) byPair.set(key, (pair = { source: path.source, destination: path.destination, network: path.network }));
+    if (!liveMemo(path.destination, path.network, false) || !liveMemo(path.source, path.network, true)) continue;
+    const bySource = maps.get(path.network)!;
+    let byDestination = bySource.get(path.source);
+    if (!byDestination) bySource.set(path.source, (byDestination = new Map()));
+    let pair = byDestination.get(path.destination);
+    if (!pair) {
+      byDestination.set(path.destination, (pair = { source: path.source, destination: path.destination, network: path.network }));
+      all.get(path.network)!.push(pair);
+    }
     if (path.protocol === 'tcp') pair.tcp = path;
     else if (path.size === 'large') pair.large = path;
     else pair.udp = path;
   }
   const order = (a: Pair, b: Pair): number => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0);
-  const mesh: Mesh = { pairs: new Map([...maps].map(([network, byPair]) => [network, [...byPair.values()].sort(order)])) };
+  const mesh: Mesh = {
+    pairs: new Map([...all].map(([network, pairs]) => [network, pairs.sort(order)])),
+    pair: (network, source, destination) => maps.get(network)?.get(source)?.get(destination),
+  };
   byConfig.set(config, mesh);
   return mesh;
 }

@@ -2,6 +2,8 @@
 // candidate opens (since = now), an open finding no detector produces any more resolves and
 // stays visible for resolvedRetentionMs, evidence updates in place while open.
 // Re-evaluates on model changes (debounced) and on a tick, for time-based kinds (AgentMissing).
+// A pass blocks the event loop, so both waits stretch to a multiple of the last pass's
+// duration: detectors never take more than about a quarter of the loop from the ingest.
 import type { Logger } from '../../../shared/src/logger.ts';
 import type { Detector, FindingCandidate } from '../detectors/finding-candidate.ts';
 import type { ClusterModel } from '../model/cluster-model.ts';
@@ -45,6 +47,7 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
   let debounceTimer: NodeJS.Timeout | undefined;
   let tickTimer: NodeJS.Timeout | undefined;
   let unsubscribe: (() => void) | undefined;
+  let lastMs = 0;
 
   const runDetectors = (): { candidates: FindingCandidate[]; failedKinds: Set<string> } => {
     const snapshot = model.snapshot();
@@ -95,6 +98,7 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
       }
     }
     const seconds = (performance.now() - started) / 1000;
+    lastMs = seconds * 1000;
     for (const listener of [...evaluatedListeners]) listener(seconds);
     if (changed) for (const listener of [...changeListeners]) listener();
     return seconds;
@@ -105,16 +109,21 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
     debounceTimer = setTimeout(() => {
       debounceTimer = undefined;
       evaluate();
-    }, debounceMs);
+    }, Math.max(debounceMs, 3 * lastMs));
+  };
+  const tick = (): void => {
+    evaluate();
+    tickTimer = setTimeout(tick, Math.max(tickMs, 3 * lastMs));
+    tickTimer.unref();
   };
 
   return {
     start() {
       if (unsubscribe) return;
       unsubscribe = model.onStateChange(schedule);
-      tickTimer = setInterval(evaluate, tickMs);
-      tickTimer.unref();
       evaluate();
+      tickTimer = setTimeout(tick, Math.max(tickMs, 3 * lastMs));
+      tickTimer.unref();
       log.info({ detectors: detectors.map((d) => d.kind), tickMs, debounceMs, resolvedRetentionMs: retentionMs }, 'findings engine started');
     },
     stop() {
@@ -122,7 +131,7 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
       unsubscribe = undefined;
       clearTimeout(debounceTimer);
       debounceTimer = undefined;
-      clearInterval(tickTimer);
+      clearTimeout(tickTimer);
       tickTimer = undefined;
     },
     evaluate,

@@ -104,12 +104,18 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
   };
 
   let pushTimer: NodeJS.Timeout | undefined;
+  // A push wave is O(streams × peers) bytes: during a connect storm at thousands of nodes the
+  // next wave waits at least 3× the last one's duration, so waves cannot starve the ingest
+  // (each new stream still gets its peer set at once, with its welcome).
+  let lastWaveMs = 0;
   const unsubscribe = model.onMembershipChange(() => {
     if (pushTimer) return;
     pushTimer = setTimeout(() => {
       pushTimer = undefined;
+      const started = performance.now();
       for (const stream of streams.values()) if (stream.sentGeneration !== model.membershipGeneration) pushPeerSet(stream);
-    }, options.peerSetDebounceMs);
+      lastWaveMs = performance.now() - started;
+    }, Math.max(options.peerSetDebounceMs, 3 * lastWaveMs));
   });
 
   // Calls this server ended itself: their 'error' event is not a stream failure.

@@ -30,6 +30,7 @@ describe('validateProbeBatch', () => {
     ['unknown error reason', (b: ProbeBatch) => (b.results[1]!.error = 'EVIL'), /not a known reason/],
     ['ok with an error', (b: ProbeBatch) => (b.results[0]!.error = 'timeout'), /ok but carries an error/],
     ['held for two days', (b: ProbeBatch) => (b.heldMs = 172_800_000), /held_ms/],
+    ['a sweep longer than any cluster', (b: ProbeBatch) => (b.sampleRounds = 1_000_000), /sample_rounds/],
     ['interval of a day', (b: ProbeBatch) => (b.intervalSeconds = 86_400), /interval_seconds/],
     ['negative send time', (b: ProbeBatch) => (b.results[0]!.sentAtUnixMs = -1n), /sent_at/],
     ['receipt without a source', (b: ProbeBatch) => (b.receipts[0]!.sourceNode = ''), /source_node/],

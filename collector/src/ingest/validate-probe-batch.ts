@@ -9,6 +9,8 @@ const maxName = 253;
 const maxIntervalSeconds = 3_600;
 const maxSizeBytes = 65_535;
 const maxHeldMs = 86_400_000;
+// A sweep of 5,000 peers one at a time; more would keep a sampled path "fresh" forever.
+const maxSampleRounds = 5_000;
 // RTTs beyond a minute are not measurements (probes time out after seconds).
 const maxRttSeconds = 60;
 // The agents' closed set of failure reasons (agent/src/probe/probe-types.ts), '' on success.
@@ -24,6 +26,7 @@ export function validateProbeBatch(batch: ProbeBatch): string | undefined {
   if (!finiteNonNegative(batch.eventLoopDelayP99Seconds)) return 'probe_batch.event_loop_delay_p99_seconds is not a finite non-negative number';
   if (batch.intervalSeconds > maxIntervalSeconds) return `probe_batch.interval_seconds exceeds ${maxIntervalSeconds}`;
   if (batch.heldMs > maxHeldMs) return 'probe_batch.held_ms exceeds a day';
+  if (batch.sampleRounds > maxSampleRounds) return `probe_batch.sample_rounds exceeds ${maxSampleRounds}`;
   for (const result of batch.results) {
     if (!protocols.has(result.protocol)) return `probe_batch.results[].protocol ${result.protocol} is not a known protocol`;
     if (isDns(result.protocol)) {

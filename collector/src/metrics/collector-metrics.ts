@@ -4,7 +4,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { version } from '../../../shared/src/version.ts';
 import type { FindingsEngine } from '../findings/findings-engine.ts';
-import type { ClusterModel } from '../model/cluster-model.ts';
+import type { ClusterModel, ClusterSnapshot } from '../model/cluster-model.ts';
 import { registerFindingMetrics } from './finding-metrics.ts';
 import { registerProbeMetrics } from './probe-metrics.ts';
 import { ProbeProtocol, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
@@ -33,7 +33,10 @@ export function createCollectorMetrics(deps: {
   findings: Pick<FindingsEngine, 'list'>;
   registry?: Registry;
 }): CollectorMetrics {
-  const { model, findings } = deps;
+  const { findings } = deps;
+  // One snapshot per scrape, shared by every gauge: building the probe view is O(paths).
+  let scrape: ClusterSnapshot | undefined;
+  const model = { snapshot: (): ClusterSnapshot => scrape ?? deps.model.snapshot() };
   const registry = deps.registry ?? new Registry();
   const registers = [registry];
   collectDefaultMetrics({ register: registry, prefix: 'netsentry_collector_' });
@@ -124,7 +127,7 @@ export function createCollectorMetrics(deps: {
     registers,
     collect() {
       this.reset();
-      this.inc(model.discardedProbeResults ?? 0);
+      this.inc(deps.model.discardedProbeResults ?? 0);
     },
   });
   const messages = new Counter({ name: 'netsentry_messages_received_total', help: 'Messages received from agents, by payload type.', labelNames: ['type'], registers });
@@ -151,7 +154,14 @@ export function createCollectorMetrics(deps: {
 
   return {
     registry,
-    metrics: () => registry.metrics(),
+    metrics: async () => {
+      scrape = deps.model.snapshot();
+      try {
+        return await registry.metrics();
+      } finally {
+        scrape = undefined;
+      }
+    },
     get contentType() {
       return registry.contentType;
     },
@@ -161,10 +171,13 @@ export function createCollectorMetrics(deps: {
     messageReceived: (type) => messages.inc({ type }),
     observeDetectorRun: (seconds) => detectorRuns.observe(seconds),
     observeProbeBatch: (batch, network) => {
+      // Labelled children resolved once per batch: observe() with a label object hashes the labels every time.
+      const udp = probeRtt.labels({ network, protocol: 'udp' });
+      const tcp = probeRtt.labels({ network, protocol: 'tcp' });
       for (const result of batch.results) {
         if (!result.ok || result.large) continue;
-        const protocol = result.protocol === ProbeProtocol.UDP ? 'udp' : result.protocol === ProbeProtocol.TCP ? 'tcp' : undefined;
-        if (protocol) probeRtt.observe({ network, protocol }, result.rttSeconds);
+        if (result.protocol === ProbeProtocol.UDP) udp.observe(result.rttSeconds);
+        else if (result.protocol === ProbeProtocol.TCP) tcp.observe(result.rttSeconds);
       }
     },
   };

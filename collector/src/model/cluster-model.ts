@@ -1,11 +1,12 @@
 // The collector's soft state: one record per node and agent, rebuilt from agents after a
 // restart. The ingest writes to it; detectors, metrics and HTTP read immutable snapshots.
-import { create } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { preEncodedPeerSets } from '../../../shared/src/wire.ts';
 import { PeerSetSchema, type Hello, type Peer, type PeerSet } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
 import { Network, type NodeReport } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import type { ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import { createProbeStore } from '../probes/probe-store.ts';
-import { buildProbeView, type ProbeView } from '../probes/probe-view.ts';
+import { createProbeViewBuilder, type ProbeView } from '../probes/probe-view.ts';
 import type { AgentNetwork, AgentState, ClusterSnapshot, NodeState } from './cluster-snapshot.ts';
 import { buildPeers, peerFingerprint } from './peer-set.ts';
 
@@ -66,11 +67,12 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
   let generation = 0n;
   let version = 0;
   let cachedNodes: { version: number; nodes: readonly NodeState[] } | undefined;
-  const peerCache = new Map<AgentNetwork, { generation: bigint; peers: Peer[] }>();
+  const peerCache = new Map<AgentNetwork, { generation: bigint; peers: Peer[]; chunks: Uint8Array[]; offsets: number[]; all: Buffer; head: Uint8Array }>();
   const probes = createProbeStore({ isKnownNode: (name) => nodes.has(name) });
+  const viewBuilder = createProbeViewBuilder();
   let cachedProbes: { version: number; nowMs: number; view: ProbeView } | undefined;
   const probeView = (at: number): ProbeView => {
-    if (cachedProbes?.version !== probes.version || cachedProbes.nowMs !== at) cachedProbes = { version: probes.version, nowMs: at, view: buildProbeView(probes, at) };
+    if (cachedProbes?.version !== probes.version || cachedProbes.nowMs !== at) cachedProbes = { version: probes.version, nowMs: at, view: viewBuilder.build(probes, at) };
     return cachedProbes.view;
   };
 
@@ -177,10 +179,33 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
       let cached = peerCache.get(key.network);
       if (!cached || cached.generation !== generation) {
         const peers = key.network === 'host' ? [...buildPeers(sortedNodes(), 'host'), ...buildPeers(sortedNodes(), 'pod')] : buildPeers(sortedNodes(), 'pod');
-        cached = { generation, peers };
+        // Each peer encoded once per generation; a stream's set is the whole minus its own node.
+        const chunks = peers.map((peer) => toBinary(PeerSetSchema, create(PeerSetSchema, { peers: [peer] })));
+        const offsets: number[] = [];
+        let at = 0;
+        for (const chunk of chunks) {
+          offsets.push(at);
+          at += chunk.length;
+        }
+        cached = { generation, peers, chunks, offsets, all: Buffer.concat(chunks), head: toBinary(PeerSetSchema, create(PeerSetSchema, { generation })) };
         peerCache.set(key.network, cached);
       }
-      return create(PeerSetSchema, { generation, peers: cached.peers.filter((peer) => peer.nodeName !== key.node) });
+      const { peers, chunks, offsets, all, head } = cached;
+      const parts: Uint8Array[] = [head];
+      let from = 0;
+      const kept: Peer[] = [];
+      for (let i = 0; i < peers.length; i++) {
+        if (peers[i]!.nodeName !== key.node) {
+          kept.push(peers[i]!);
+          continue;
+        }
+        parts.push(all.subarray(from, offsets[i]));
+        from = offsets[i]! + chunks[i]!.length;
+      }
+      parts.push(all.subarray(from));
+      const peerSet = create(PeerSetSchema, { generation, peers: kept });
+      preEncodedPeerSets.set(peerSet, Buffer.concat(parts));
+      return peerSet;
     },
 
     get discardedProbeResults() {
@@ -203,7 +228,16 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
 
     snapshot() {
       const at = now();
-      return Object.freeze({ nowMs: at, nodes: sortedNodes(), probes: probeView(at) });
+      const nodeList = sortedNodes();
+      // The probe view is O(fresh paths) to build: only when a reader asks (once per snapshot).
+      let view: ProbeView | undefined;
+      return Object.freeze({
+        nowMs: at,
+        nodes: nodeList,
+        get probes() {
+          return (view ??= probeView(at));
+        },
+      });
     },
 
     expire() {

@@ -3,6 +3,14 @@
 // probes (TCP and DNS go once per round). Failing: the latest 3 attempts all failed, or
 // loss ≥ 0.5 over ≥ 3 attempts unless its newest batch all passed; healthy: the latest 3 succeeded (healthy wins, so a
 // repaired path recovers at once). A path not probed for 3 intervals has no state.
+// Sampled paths (the agent probes a rotating sample, so a pair is visited once every
+// sample_rounds rounds): judged by their newest visit — "the latest 3" becomes "the newest
+// visit's attempts" (3 small UDP, 2 large, 1 TCP), because older visits are sample_rounds
+// intervals old — and they go stale after 1.5 real intervals, not sample_rounds × 3, on
+// purpose: the detectors then see, per node, only the ~2·k pairs probed in its last one or
+// two rounds — a fresh random sample of the whole mesh — so after a fault at least half of a
+// broken node's fresh pairs are bad within one interval and all of them within two, instead
+// of the fault being diluted by healthy states up to a whole sweep (R rounds) old.
 import type { Attempt } from './probe-store.ts';
 
 export type Direction = 'request-lost' | 'reply-lost';
@@ -15,6 +23,10 @@ export interface WindowSummary {
   rttP95Seconds?: number;
   failing: boolean;
   healthy: boolean;
+  /** When the newest attempt arrived, ms (collector clock). */
+  newestMs: number;
+  /** Judged as a sampled path (newest visit only). */
+  sampled: boolean;
   /** Largest probe size that got through / that failed in the window, bytes (0 when none). */
   okSizeBytes: number;
   failedSizeBytes: number;
@@ -23,6 +35,8 @@ export interface WindowSummary {
 export const windowIntervals = 2;
 export const staleIntervals = 3;
 export const latestCount = 3;
+/** Sampled paths: stale after this many intervals (see above). */
+export const sampledStaleIntervals = 1.5;
 
 export function percentile(sorted: readonly number[], p: number): number | undefined {
   if (sorted.length === 0) return undefined;
@@ -30,33 +44,61 @@ export function percentile(sorted: readonly number[], p: number): number | undef
 }
 
 /** `attempts` oldest first. Undefined when there is nothing recent enough to judge. */
-export function summarize(attempts: readonly Attempt[], nowMs: number, intervalMs: number): WindowSummary | undefined {
+export function summarize(attempts: readonly Attempt[], nowMs: number, intervalMs: number, sampled = false): WindowSummary | undefined {
   const newest = attempts.at(-1);
-  if (!newest || newest.atMs < nowMs - staleIntervals * intervalMs) return undefined;
+  if (!newest || newest.atMs < nowMs - (sampled ? sampledStaleIntervals : staleIntervals) * intervalMs) return undefined;
+  let judged = latestCount;
+  if (sampled) {
+    let visit = 0;
+    while (visit < attempts.length && attempts[attempts.length - 1 - visit]!.atMs === newest.atMs) visit += 1;
+    judged = Math.min(latestCount, visit);
+  }
   const windowStart = nowMs - windowIntervals * intervalMs;
-  let first = attempts.length;
+  const n = attempts.length;
+  let first = n;
   while (first > 0 && attempts[first - 1]!.atMs > windowStart) first -= 1;
-  const recent = attempts.slice(Math.min(first, Math.max(0, attempts.length - latestCount)));
-  const latest = attempts.slice(-latestCount);
-  const failures = recent.filter((a) => !a.ok).length;
-  const lossRatio = failures / recent.length;
-  const healthy = latest.length === latestCount && latest.every((a) => a.ok);
-  const latestFailed = latest.length === latestCount && latest.every((a) => !a.ok);
-  const newestBatchOk = attempts.filter((a) => a.atMs === newest.atMs).every((a) => a.ok);
-  const rtts = recent.filter((a) => a.ok).map((a) => a.rttSeconds).sort((a, b) => a - b);
+  // One pass, no intermediate arrays: this runs for every fresh path on every pass.
+  const from = Math.min(first, Math.max(0, n - judged));
+  const latestFrom = Math.max(0, n - judged);
+  let failures = 0;
+  let latestOk = 0;
+  let okSizeBytes = 0;
+  let failedSizeBytes = 0;
+  const rtts: number[] = [];
+  for (let i = from; i < n; i++) {
+    const a = attempts[i]!;
+    if (a.ok) {
+      rtts.push(a.rttSeconds);
+      if (a.sizeBytes > okSizeBytes) okSizeBytes = a.sizeBytes;
+      if (i >= latestFrom) latestOk += 1;
+    } else {
+      failures += 1;
+      if (a.sizeBytes > failedSizeBytes) failedSizeBytes = a.sizeBytes;
+    }
+  }
+  const recentCount = n - from;
+  const latestCountSeen = n - latestFrom;
+  const lossRatio = failures / recentCount;
+  const healthy = latestCountSeen === judged && latestOk === judged;
+  const latestFailed = latestCountSeen === judged && latestOk === 0;
+  let newestBatchOk = true;
+  for (let i = n - 1; i >= 0 && attempts[i]!.atMs === newest.atMs; i--) if (!attempts[i]!.ok) newestBatchOk = false;
+  rtts.sort((a, b) => a - b);
   const p50 = percentile(rtts, 0.5);
   const p95 = percentile(rtts, 0.95);
   return {
-    attempts: recent.length,
+    attempts: recentCount,
     failures,
     lossRatio,
     ...(p50 !== undefined ? { rttP50Seconds: p50 } : {}),
     ...(p95 !== undefined ? { rttP95Seconds: p95 } : {}),
     // A path whose newest batch all passed is recovering, not failing (large probes go 2 per round).
-    failing: !healthy && recent.length >= latestCount && (latestFailed || (lossRatio >= 0.5 && !newestBatchOk)),
+    failing: !healthy && recentCount >= judged && (latestFailed || (lossRatio >= 0.5 && !newestBatchOk)),
     healthy,
-    okSizeBytes: Math.max(0, ...recent.filter((a) => a.ok).map((a) => a.sizeBytes)),
-    failedSizeBytes: Math.max(0, ...recent.filter((a) => !a.ok).map((a) => a.sizeBytes)),
+    newestMs: newest.atMs,
+    sampled,
+    okSizeBytes,
+    failedSizeBytes,
   };
 }
 

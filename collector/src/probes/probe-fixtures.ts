@@ -6,6 +6,7 @@ import { create } from '@bufbuild/protobuf';
 import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { ProbeBatchSchema, ProbeProtocol, ProbeReceiptSchema, ProbeResultSchema, type ProbeReceipt, type ProbeResult } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import type { AgentNetwork } from '../model/cluster-snapshot.ts';
+import { createPeerSample, type PeerSample } from '../../../agent/src/probe/peer-sample.ts';
 import { podHello, type TestCluster } from '../model/test-fixtures.ts';
 import type { PathProtocol, SizeClass } from './probe-store.ts';
 
@@ -36,8 +37,16 @@ export function addPodAgents(cluster: TestCluster): void {
   for (const name of cluster.names) cluster.model.agentConnected(podHello(name), { connectionId: `pod-${name}`, peerAddress: 'x' });
 }
 
+/** The agents' real peer sampler (agent/src/probe/peer-sample.ts), one per agent, kept across runRounds calls. */
+export interface MeshSampling {
+  readonly sampleSize: number;
+  readonly fullMeshMaxPeers: number;
+  readonly samplers: Map<string, PeerSample>;
+}
+export const createMeshSampling = (sampleSize: number, fullMeshMaxPeers = 0): MeshSampling => ({ sampleSize, fullMeshMaxPeers, samplers: new Map() });
+
 /** Runs `rounds` probe rounds of `intervalSeconds`, advancing the clock; returns nothing, the model has it all. */
-export function runRounds(cluster: TestCluster, rounds: number, faults: MeshFaults = {}, intervalSeconds = 5): void {
+export function runRounds(cluster: TestCluster, rounds: number, faults: MeshFaults = {}, intervalSeconds = 5, sampling?: MeshSampling): void {
   for (let round = 0; round < rounds; round++) {
     cluster.clock.advance(intervalSeconds * 1000);
     const snapshot = cluster.model.snapshot();
@@ -45,17 +54,31 @@ export function runRounds(cluster: TestCluster, rounds: number, faults: MeshFaul
     const results = new Map<string, ProbeResult[]>();
     const received = new Map<string, Map<string, { requests: number; large: number; protocol: PathProtocol; source: string; sourceNetwork: AgentNetwork }>>();
     const sentAt = BigInt(cluster.clock.now());
+    const alive = new Set(agents.map((a) => `${a.node}/${a.network}`));
+    const sampleRounds = new Map<string, number>();
     for (const agent of agents) {
       if (faults.silent?.(agent.node, agent.network)) continue;
       const list: ProbeResult[] = [];
-      results.set(`${agent.node}/${agent.network}`, list);
-      const peers = cluster.model.peerSetFor({ node: agent.node, network: agent.network }).peers;
+      const id = `${agent.node}/${agent.network}`;
+      results.set(id, list);
+      let peers = cluster.model.peerSetFor({ node: agent.node, network: agent.network }).peers;
+      let sampler: PeerSample | undefined;
+      if (sampling) {
+        sampler = sampling.samplers.get(id);
+        if (!sampler) sampling.samplers.set(id, (sampler = createPeerSample({ selfNode: agent.node, fullMeshMaxPeers: sampling.fullMeshMaxPeers, sampleSize: sampling.sampleSize })));
+        const targets = peers.map((p) => ({ nodeName: p.nodeName, network: p.network, address: p.probeAddress, port: p.probePort, mtu: 1500 }));
+        const chosen = new Set(sampler.next(targets).map((t) => `${t.nodeName}/${t.network}`));
+        peers = peers.filter((p) => chosen.has(`${p.nodeName}/${p.network}`));
+        sampleRounds.set(id, sampler.boundRounds(new Set(targets.map((t) => t.nodeName)).size));
+      }
+      const outcome = new Map<string, boolean>();
       for (const peer of peers) {
         const network: AgentNetwork = peer.network === Network.POD ? 'pod' : 'host';
-        const targetAlive = agents.some((a) => a.node === peer.nodeName && a.network === network) && !faults.silent?.(peer.nodeName, network);
+        const targetAlive = alive.has(`${peer.nodeName}/${network}`) && !faults.silent?.(peer.nodeName, network);
         for (const s of shape) {
           const leg: ProbeLeg = { source: agent.node, sourceNetwork: agent.network, destination: peer.nodeName, network, protocol: s.protocol, size: s.size };
           const fate: Fate = targetAlive ? (faults.path?.(leg) ?? 'ok') : 'request-lost';
+          outcome.set(peer.nodeName, (outcome.get(peer.nodeName) ?? true) && fate === 'ok');
           for (let i = 0; i < s.count; i++) {
             list.push(create(ProbeResultSchema, { targetNode: peer.nodeName, protocol: s.protocol === 'udp' ? ProbeProtocol.UDP : ProbeProtocol.TCP, ok: fate === 'ok', rttSeconds: fate === 'ok' ? 0.0004 + i * 0.0001 : 0, sizeBytes: s.bytes, error: fate === 'ok' ? '' : 'timeout', sentAtUnixMs: sentAt, targetNetwork: wire(network), large: s.size === 'large' }));
           }
@@ -70,6 +93,7 @@ export function runRounds(cluster: TestCluster, rounds: number, faults: MeshFaul
           byKey.set(key, entry);
         }
       }
+      sampler?.observe(outcome);
       if (agent.network === 'pod') {
         for (const protocol of ['udp', 'tcp'] as const) {
           const failed = faults.dns?.(agent.node, protocol) ?? false;
@@ -82,7 +106,7 @@ export function runRounds(cluster: TestCluster, rounds: number, faults: MeshFaul
       const receipts: ProbeReceipt[] = [...(received.get(id)?.values() ?? [])].map((r) =>
         create(ProbeReceiptSchema, { sourceNode: r.source, sourceNetwork: wire(r.sourceNetwork), protocol: r.protocol === 'udp' ? ProbeProtocol.UDP : ProbeProtocol.TCP, requests: r.requests, largeRequests: r.large }),
       );
-      cluster.model.agentProbeBatch({ node, network }, create(ProbeBatchSchema, { results: list, receipts, intervalSeconds, eventLoopDelayP99Seconds: 0.003 }));
+      cluster.model.agentProbeBatch({ node, network }, create(ProbeBatchSchema, { results: list, receipts, intervalSeconds, sampleRounds: sampleRounds.get(id) ?? 1, eventLoopDelayP99Seconds: 0.003 }));
     }
   }
 }

@@ -10,6 +10,7 @@
 import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { ProbeProtocol, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import type { AgentNetwork } from '../model/cluster-snapshot.ts';
+import { sampledStaleIntervals } from './path-state.ts';
 
 export type PathProtocol = 'udp' | 'tcp';
 export type SizeClass = 'small' | 'large';
@@ -61,7 +62,11 @@ export interface AgentProbeRecord {
   readonly node: string;
   readonly network: AgentNetwork;
   lastBatchMs: number;
+  /** Bumps on every batch from this agent, so views can cache per agent. */
+  version: number;
   intervalSeconds: number;
+  /** > 1: the agent probes a rotating sample; every peer within this many rounds. */
+  sampleRounds: number;
   eventLoopDelayP99Seconds: number;
   readonly paths: Map<string, PathRecord>;
   readonly receipts: Map<string, ReceiptRecord>;
@@ -79,7 +84,7 @@ export interface ProbeStore {
    * in flight) are discarded, and its own probe record (a previous process's) is dropped.
    */
   destinationReset(node: string, network: AgentNetwork, atMs: number): void;
-  /** Attempts toward this destination that arrived earlier than this are not counted (0 = all count). */
+  /** Results toward this destination that arrive earlier than this are discarded (0 = none are). */
   notBefore(node: string, network: AgentNetwork): number;
   /** Probe results discarded because their destination agent had restarted, since start. */
   readonly discardedResults: number;
@@ -121,16 +126,29 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       const id = agentKey(key.node, key.network);
       let agent = agents.get(id);
       if (!agent) {
-        agent = { node: key.node, network: key.network, lastBatchMs: atMs, intervalSeconds: defaultIntervalSeconds, eventLoopDelayP99Seconds: 0, paths: new Map(), receipts: new Map(), dns: new Map() };
+        agent = { node: key.node, network: key.network, lastBatchMs: atMs, version: 0, intervalSeconds: defaultIntervalSeconds, sampleRounds: 1, eventLoopDelayP99Seconds: 0, paths: new Map(), receipts: new Map(), dns: new Map() };
         agents.set(id, agent);
       }
-      const cutoffMs = atMs - retentionMs;
+      agent.intervalSeconds = batch.intervalSeconds > 0 ? batch.intervalSeconds : defaultIntervalSeconds;
+      agent.sampleRounds = Math.max(1, batch.sampleRounds);
+      // A sampled agent's paths are judged only while fresh (path-state.ts): keeping them
+      // longer would only cost memory (~k new paths per round, O(N) per agent over a sweep).
+      const cutoffMs = atMs - (agent.sampleRounds > 1 ? Math.min(retentionMs, (sampledStaleIntervals + 1) * agent.intervalSeconds * 1000) : retentionMs);
       prune(agent, cutoffMs);
       agent.lastBatchMs = atMs;
-      agent.intervalSeconds = batch.intervalSeconds > 0 ? batch.intervalSeconds : defaultIntervalSeconds;
       maxIntervalSeconds = Math.max(maxIntervalSeconds, agent.intervalSeconds);
+      agent.version += 1;
       agent.eventLoopDelayP99Seconds = batch.eventLoopDelayP99Seconds;
-      const results = [...batch.results].sort((a, b) => (a.sentAtUnixMs < b.sentAtUnixMs ? -1 : a.sentAtUnixMs > b.sentAtUnixMs ? 1 : 0));
+      // Results arrive nearly in order; sort only when they are not (ingest is the hot path).
+      let results = batch.results;
+      for (let i = 1; i < results.length; i++) {
+        if (results[i - 1]!.sentAtUnixMs > results[i]!.sentAtUnixMs) {
+          results = [...results].sort((a, b) => (a.sentAtUnixMs < b.sentAtUnixMs ? -1 : a.sentAtUnixMs > b.sentAtUnixMs ? 1 : 0));
+          break;
+        }
+      }
+      // Per batch: the target's 8 path slots (network × protocol × size), found once per target.
+      const slotsByTarget = new Map<string, (PathRecord | undefined)[] | null>();
       for (const result of results) {
         const attempt: Attempt = { atMs, ok: result.ok, rttSeconds: result.ok ? result.rttSeconds : 0, sizeBytes: result.sizeBytes };
         if (result.protocol === ProbeProtocol.DNS_UDP || result.protocol === ProbeProtocol.DNS_TCP) {
@@ -142,16 +160,28 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
           continue;
         }
         const network = networkName(result.targetNetwork);
-        if (!network || result.targetNode === key.node || !deps.isKnownNode(result.targetNode)) continue;
+        if (!network) continue;
+        let slots = slotsByTarget.get(result.targetNode);
+        if (slots === undefined) {
+          slots = result.targetNode === key.node || !deps.isKnownNode(result.targetNode) ? null : [];
+          slotsByTarget.set(result.targetNode, slots);
+        }
+        if (slots === null) continue;
+        // Results toward an agent that restarted or came back, from before it was back: its responder was down.
         if (atMs < (cutoffs.get(agentKey(result.targetNode, network)) ?? 0)) {
           discardedResults += 1;
           continue;
         }
         const protocol: PathProtocol = result.protocol === ProbeProtocol.TCP ? 'tcp' : 'udp';
         const size: SizeClass = result.large ? 'large' : 'small';
-        const pathKey = `${result.targetNode}\u0000${network}\u0000${protocol}\u0000${size}`;
-        let path = agent.paths.get(pathKey);
-        if (!path) agent.paths.set(pathKey, (path = { source: key.node, sourceNetwork: key.network, destination: result.targetNode, network, protocol, size, attempts: [] }));
+        const slot = (network === 'host' ? 0 : 4) + (protocol === 'tcp' ? 2 : 0) + (result.large ? 1 : 0);
+        let path = slots[slot];
+        if (!path) {
+          const pathKey = `${result.targetNode}\u0000${network}\u0000${protocol}\u0000${size}`;
+          path = agent.paths.get(pathKey);
+          if (!path) agent.paths.set(pathKey, (path = { source: key.node, sourceNetwork: key.network, destination: result.targetNode, network, protocol, size, attempts: [] }));
+          slots[slot] = path;
+        }
         pushBounded(path.attempts, attempt, maxAttemptsPerPath, cutoffMs);
       }
       for (const receipt of batch.receipts) {
@@ -177,6 +207,17 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       const key = agentKey(node, network);
       agents.delete(key);
       cutoffs.set(key, atMs + maxIntervalSeconds * 1000);
+      // What the others stored toward it predates its return: drop it now (O(agents), and
+      // restarts are rare), bumping their versions so cached views recompute those sources.
+      for (const agent of agents.values()) {
+        let touched = false;
+        for (const protocol of ['udp', 'tcp'] as const) {
+          for (const size of ['small', 'large'] as const) {
+            if (agent.paths.delete(`${node}\u0000${network}\u0000${protocol}\u0000${size}`)) touched = true;
+          }
+        }
+        if (touched) agent.version += 1;
+      }
       version += 1;
     },
 

@@ -3,8 +3,8 @@
 // a pod peer over the overlay), DNS per source node and protocol, and per-agent stats.
 // Built once per snapshot; O(paths).
 import type { AgentNetwork } from '../model/cluster-snapshot.ts';
-import { directionOf, summarize, windowIntervals, type Direction, type WindowSummary } from './path-state.ts';
-import type { Attempt, PathProtocol, PathRecord, ProbeStore, SizeClass } from './probe-store.ts';
+import { directionOf, sampledStaleIntervals, staleIntervals, summarize, windowIntervals, type Direction, type WindowSummary } from './path-state.ts';
+import type { AgentProbeRecord, Attempt, PathProtocol, PathRecord, ProbeStore, SizeClass } from './probe-store.ts';
 
 export interface PathState extends WindowSummary {
   readonly source: string;
@@ -28,6 +28,7 @@ export interface AgentProbeStats {
   readonly network: AgentNetwork;
   readonly lastBatchMs: number;
   readonly intervalSeconds: number;
+  readonly sampleRounds: number;
   readonly eventLoopDelayP99Seconds: number;
 }
 
@@ -46,74 +47,131 @@ export const emptyProbeView: ProbeView = Object.freeze({ intervalSeconds: 5, win
 const byTime = (a: Attempt, b: Attempt): number => a.atMs - b.atMs;
 const merge = (lists: Attempt[][]): Attempt[] => (lists.length === 1 ? lists[0]! : lists.flat().sort(byTime));
 
-export function buildProbeView(store: Pick<ProbeStore, 'agents'> & Partial<Pick<ProbeStore, 'notBefore'>>, nowMs: number): ProbeView {
-  const groups = new Map<string, { records: PathRecord[]; intervalMs: number }>();
-  const dnsGroups = new Map<string, { source: string; protocol: PathProtocol; resolver: string; lists: Attempt[][]; intervalMs: number }>();
-  const receipts = new Map<string, number>(); // `${dst}|${net}|${src}|${srcNet}|${proto}|${size}` → requests in window
-  const receivers = new Set<string>(); // agents that sent receipts and a batch recently
-  const agents: AgentProbeStats[] = [];
-  let intervalSeconds = 0;
-  for (const agent of store.agents()) {
-    const intervalMs = agent.intervalSeconds * 1000;
-    intervalSeconds = Math.max(intervalSeconds, agent.intervalSeconds);
-    agents.push({ node: agent.node, network: agent.network, lastBatchMs: agent.lastBatchMs, intervalSeconds: agent.intervalSeconds, eventLoopDelayP99Seconds: agent.eventLoopDelayP99Seconds });
-    for (const path of agent.paths.values()) {
-      const key = `${path.source}|${path.destination}|${path.network}|${path.protocol}|${path.size}`;
-      const group = groups.get(key);
-      if (group) {
-        group.records.push(path);
-        group.intervalMs = Math.max(group.intervalMs, intervalMs);
-      } else groups.set(key, { records: [path], intervalMs });
-    }
-    for (const dns of agent.dns.values()) {
-      const key = `${dns.source}|${dns.protocol}`;
-      const group = dnsGroups.get(key);
-      if (group) group.lists.push(dns.attempts);
-      else dnsGroups.set(key, { source: dns.source, protocol: dns.protocol, resolver: dns.resolver, lists: [dns.attempts], intervalMs });
-    }
-    const windowStart = nowMs - windowIntervals * intervalMs;
-    if (agent.receipts.size > 0 && agent.lastBatchMs >= windowStart) receivers.add(`${agent.node}|${agent.network}`);
-    for (const r of agent.receipts.values()) {
-      let small = 0;
-      let large = 0;
-      for (const entry of r.entries) {
-        if (entry.atMs <= windowStart) continue;
-        small += entry.requests - entry.largeRequests;
-        large += entry.largeRequests;
-      }
-      const base = `${r.destination}|${r.network}|${r.source}|${r.sourceNetwork}|${r.protocol}`;
-      receipts.set(`${base}|small`, small);
-      receipts.set(`${base}|large`, large);
-    }
-  }
+/** Builds a view from scratch (no cache). */
+export function buildProbeView(store: Pick<ProbeStore, 'agents'>, nowMs: number): ProbeView {
+  return createProbeViewBuilder().build(store, nowMs);
+}
 
-  const paths: PathState[] = [];
-  for (const { records, intervalMs } of groups.values()) {
-    const first = records[0]!;
-    // Attempts made while the destination's agent was away (restarted) do not count.
-    const notBefore = store.notBefore?.(first.destination, first.network) ?? 0;
-    const current = (list: Attempt[]): Attempt[] => (notBefore > 0 && (list[0]?.atMs ?? notBefore) < notBefore ? list.filter((a) => a.atMs >= notBefore) : list);
-    const lists = records.map((r) => current(r.attempts));
-    const summary = summarize(merge(lists), nowMs, intervalMs);
-    if (!summary) continue;
-    let direction: Direction | undefined;
-    if (summary.failing && receivers.has(`${first.destination}|${first.network}`)) {
-      const windowStart = nowMs - windowIntervals * intervalMs;
-      let sent = 0;
-      let received = 0;
-      for (const [i, r] of records.entries()) {
-        sent += lists[i]!.filter((a) => a.atMs > windowStart).length;
-        received += receipts.get(`${r.destination}|${r.network}|${r.source}|${r.sourceNetwork}|${r.protocol}|${r.size}`) ?? 0;
+export interface ProbeViewBuilder {
+  build(store: Pick<ProbeStore, 'agents'>, nowMs: number): ProbeView;
+}
+
+interface SourceEntry {
+  host?: AgentProbeRecord;
+  hostVersion: number;
+  pod?: AgentProbeRecord;
+  podVersion: number;
+  /** The states stay valid until then unless one of the source's agents sends a batch. */
+  validUntilMs: number;
+  paths: PathState[];
+}
+
+/**
+ * Keeps the path states per source node between builds and recomputes a source only when
+ * one of its agents sent a batch, a state may go stale, or a state is failing (its direction
+ * depends on the target's receipts). With agents reporting every interval and passes every
+ * second, a pass re-summarizes about tick / interval of the paths instead of all of them.
+ */
+export function createProbeViewBuilder(): ProbeViewBuilder {
+  const cache = new Map<string, SourceEntry>();
+  return {
+    build(store, nowMs) {
+      const dnsGroups = new Map<string, { source: string; protocol: PathProtocol; resolver: string; lists: Attempt[][]; intervalMs: number }>();
+      const byAgent = new Map<string, { host?: AgentProbeRecord; pod?: AgentProbeRecord }>();
+      const agents: AgentProbeStats[] = [];
+      let intervalSeconds = 0;
+      for (const agent of store.agents()) {
+        intervalSeconds = Math.max(intervalSeconds, agent.intervalSeconds);
+        agents.push({ node: agent.node, network: agent.network, lastBatchMs: agent.lastBatchMs, intervalSeconds: agent.intervalSeconds, sampleRounds: agent.sampleRounds, eventLoopDelayP99Seconds: agent.eventLoopDelayP99Seconds });
+        let both = byAgent.get(agent.node);
+        if (!both) byAgent.set(agent.node, (both = {}));
+        both[agent.network] = agent;
+        for (const dns of agent.dns.values()) {
+          const key = `${dns.source}|${dns.protocol}`;
+          const group = dnsGroups.get(key);
+          if (group) group.lists.push(dns.attempts);
+          else dnsGroups.set(key, { source: dns.source, protocol: dns.protocol, resolver: dns.resolver, lists: [dns.attempts], intervalMs: agent.intervalSeconds * 1000 });
+        }
       }
-      direction = directionOf(sent, received);
-    }
-    paths.push({ source: first.source, destination: first.destination, network: first.network, protocol: first.protocol, size: first.size, ...summary, ...(direction ? { direction } : {}) });
-  }
-  const dns: DnsState[] = [];
-  for (const group of dnsGroups.values()) {
-    const summary = summarize(merge(group.lists), nowMs, group.intervalMs);
-    if (summary) dns.push({ source: group.source, protocol: group.protocol, resolver: group.resolver, ...summary });
-  }
-  const interval = intervalSeconds || 5;
-  return Object.freeze({ intervalSeconds: interval, windowSeconds: windowIntervals * interval, paths, dns, agents });
+      for (const node of cache.keys()) if (!byAgent.has(node)) cache.delete(node);
+
+      /** Requests of this size class the path's target agent says it received from the path's source agent within its window; undefined when it sent no receipts recently. */
+      const received = (r: PathRecord): number | undefined => {
+        const target = byAgent.get(r.destination)?.[r.network];
+        if (!target || target.receipts.size === 0) return undefined;
+        const windowStart = nowMs - windowIntervals * target.intervalSeconds * 1000;
+        if (target.lastBatchMs < windowStart) return undefined;
+        const record = target.receipts.get(`${r.source}\u0000${r.sourceNetwork}\u0000${r.protocol}`);
+        let count = 0;
+        for (const entry of record?.entries ?? []) {
+          if (entry.atMs <= windowStart) continue;
+          count += r.size === 'large' ? entry.largeRequests : entry.requests - entry.largeRequests;
+        }
+        return count;
+      };
+
+      const computeSource = (both: { host?: AgentProbeRecord; pod?: AgentProbeRecord }): SourceEntry => {
+        // Grouped by the store's own path key (destination, network, protocol, size): the
+        // source's host and pod agents both reach pod peers, and their attempts merge.
+        type Group = { records: PathRecord[]; intervalMs: number; sampled: boolean };
+        const groups = new Map<string, Group>();
+        let minIntervalMs = Infinity;
+        for (const agent of [both.host, both.pod]) {
+          if (!agent) continue;
+          const intervalMs = agent.intervalSeconds * 1000;
+          minIntervalMs = Math.min(minIntervalMs, intervalMs);
+          const sampled = agent.sampleRounds > 1;
+          for (const [key, path] of agent.paths) {
+            const group = groups.get(key);
+            if (group) {
+              group.records.push(path);
+              group.intervalMs = Math.max(group.intervalMs, intervalMs);
+              group.sampled ||= sampled;
+            } else groups.set(key, { records: [path], intervalMs, sampled });
+          }
+        }
+        const paths: PathState[] = [];
+        // Windows slide with time: recompute at least once per interval even without batches.
+        let validUntilMs = nowMs + (Number.isFinite(minIntervalMs) ? minIntervalMs : 5000);
+        for (const { records, intervalMs, sampled } of groups.values()) {
+          const first = records[0]!;
+          const summary = summarize(merge(records.map((r) => r.attempts)), nowMs, intervalMs, sampled);
+          if (!summary) continue;
+          validUntilMs = Math.min(validUntilMs, summary.newestMs + (sampled ? sampledStaleIntervals : staleIntervals) * intervalMs);
+          let direction: Direction | undefined;
+          if (summary.failing) {
+            validUntilMs = nowMs;
+            const windowStart = nowMs - windowIntervals * intervalMs;
+            let sent = 0;
+            let got: number | undefined;
+            for (const r of records) {
+              sent += r.attempts.filter((a) => a.atMs > windowStart).length;
+              const n = received(r);
+              if (n !== undefined) got = (got ?? 0) + n;
+            }
+            direction = directionOf(sent, got);
+          }
+          paths.push({ source: first.source, destination: first.destination, network: first.network, protocol: first.protocol, size: first.size, ...summary, ...(direction ? { direction } : {}) });
+        }
+        return { ...both, hostVersion: both.host?.version ?? -1, podVersion: both.pod?.version ?? -1, validUntilMs, paths };
+      };
+
+      const paths: PathState[] = [];
+      for (const [node, both] of byAgent) {
+        let entry = cache.get(node);
+        const fresh =
+          entry !== undefined && nowMs < entry.validUntilMs && entry.host === both.host && entry.pod === both.pod &&
+          entry.hostVersion === (both.host?.version ?? -1) && entry.podVersion === (both.pod?.version ?? -1);
+        if (!fresh) cache.set(node, (entry = computeSource(both)));
+        for (const state of entry!.paths) paths.push(state);
+      }
+      const dns: DnsState[] = [];
+      for (const group of dnsGroups.values()) {
+        const summary = summarize(merge(group.lists), nowMs, group.intervalMs);
+        if (summary) dns.push({ source: group.source, protocol: group.protocol, resolver: group.resolver, ...summary });
+      }
+      const interval = intervalSeconds || 5;
+      return Object.freeze({ intervalSeconds: interval, windowSeconds: windowIntervals * interval, paths, dns, agents });
+    },
+  };
 }

@@ -53,6 +53,14 @@ export declare type ProbeBatch = Message<"netsentry.v1.ProbeBatch"> & {
    * @generated from field: uint32 held_ms = 5;
    */
   heldMs: number;
+
+  /**
+   * 0 or 1: full mesh, every peer every round. Above: the agent probes a rotating sample of
+   * peers (plus the ones it suspects) and reaches every peer at least once in this many rounds.
+   *
+   * @generated from field: uint32 sample_rounds = 6;
+   */
+  sampleRounds: number;
 };
 
 /**

@@ -1,0 +1,134 @@
+// The agent's own cost at 100 peers: one throwaway namespace laid out as flannel node 1
+// (eth0 192.0.2.11/24, MTU 1500; flannel.1; cni0) with --peers peer nodes' routes, neighbors
+// and FDB entries programmed, the real collector, a simulator process that registers each
+// peer node's host and pod agent with the collector (hello + peer address) and answers their
+// probes with the agent's real probe responder (real UDP/TCP sockets on 192.0.2.x addresses
+// inside the namespace), and one real host agent at its defaults (5 s probe interval,
+// 30 s verification): it probes 2 × peers targets (full mesh up to 100 peer nodes) and
+// verifies the overlay toward the peers. Measures the agent's RSS and CPU over --minutes.
+// Usage (root): node bench/agent-peers.ts [--peers 100] [--minutes 3]
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, release } from 'node:os';
+import { create, toBinary } from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
+import { ConnectRequestSchema } from '../shared/src/gen/netsentry/v1/collector_pb.js';
+import { Network, OverlayKind } from '../shared/src/gen/netsentry/v1/node_pb.js';
+import { createSilentLogger } from '../shared/src/logger.ts';
+import { connectPath } from '../shared/src/wire.ts';
+import { buildFlannelNode, createCaptureNetns } from '../agent/src/kernel/capture-netns.ts';
+import { createProbeResponder } from '../agent/src/probe/probe-responder.ts';
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const peerCount = arg('peers', 100);
+const minutes = arg('minutes', 3);
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const podCidr = (j: number): string => `198.18.${64 + Math.floor(j / 16)}.${(j % 16) * 16}/28`;
+const vtepMac = (j: number): string => `0a:58:00:00:${(j >> 8).toString(16).padStart(2, '0')}:${(j & 255).toString(16).padStart(2, '0')}`;
+// Peer j: host agent on 192.0.2.(100 + j % 100) port 20000 + j, pod agent the same address, port 30000 + j.
+const peerIp = (j: number): string => `192.0.2.${100 + (j % 100)}`;
+
+/** Inside the namespace: the peers' agents (streams + responders). */
+async function simulate(collector: string): Promise<void> {
+  const client = new grpc.Client(collector, grpc.credentials.createInsecure());
+  const identity = (b: Buffer): Buffer => b;
+  const calls: grpc.ClientDuplexStream<Buffer, Buffer>[] = [];
+  for (let j = 0; j < peerCount; j++) {
+    for (const network of [Network.HOST, Network.POD]) {
+      const port = (network === Network.HOST ? 20000 : 30000) + j;
+      await createProbeResponder({ logger: createSilentLogger() }).listen(peerIp(j), port);
+      const call = client.makeBidiStreamRequest(connectPath, identity, identity, new grpc.Metadata());
+      call.on('data', () => undefined);
+      call.on('error', () => undefined);
+      call.write(Buffer.from(toBinary(ConnectRequestSchema, create(ConnectRequestSchema, {
+        payload: {
+          case: 'hello',
+          value: {
+            nodeName: `peer-${j}`, network, addresses: [peerIp(j)], podCidrs: [podCidr(j)], agentVersion: 'sim', probeAddress: peerIp(j), probePort: port,
+            overlay: network === Network.HOST ? { kind: OverlayKind.FLANNEL_VXLAN, name: 'flannel.1', vni: 1, port: 8472, vtepIp: peerIp(j), vtepMac: vtepMac(j), mtu: 1450, underlayMtu: 1500 } : { kind: OverlayKind.NONE },
+          },
+        },
+      }))));
+      calls.push(call);
+      // Heartbeats keep the simulated peers alive in the collector.
+      setInterval(() => call.write(Buffer.from(toBinary(ConnectRequestSchema, create(ConnectRequestSchema, { payload: { case: 'heartbeat', value: { sentAtUnixMs: BigInt(Date.now()) } } })))), 5000);
+    }
+  }
+  process.send?.('ready');
+}
+
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+const rssMiB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+async function main(): Promise<void> {
+  const ns = createCaptureNetns();
+  const children: ChildProcess[] = [];
+  const stop = () => {
+    for (const child of children) if (child.pid && child.exitCode === null) child.kill('SIGTERM');
+    ns.destroy();
+  };
+  process.once('SIGINT', () => (stop(), process.exit(130)));
+  process.once('SIGTERM', () => (stop(), process.exit(143)));
+  const watchdog = setTimeout(() => (console.error('deadline reached'), stop(), process.exit(3)), (minutes * 60 + 180) * 1000);
+  watchdog.unref();
+  try {
+    buildFlannelNode(ns, 0);
+    const lines: string[] = [];
+    for (let j = 0; j < 100; j++) lines.push(`address add 192.0.2.${100 + j}/32 dev eth0`);
+    for (let j = 0; j < peerCount; j++) {
+      const gateway = podCidr(j).split('/')[0]!;
+      lines.push(`route add ${podCidr(j)} via ${gateway} dev flannel.1 onlink`, `neigh add ${gateway} lladdr ${vtepMac(j)} dev flannel.1 nud permanent`);
+    }
+    execFileSync('ip', ['netns', 'exec', ns.name, 'ip', '-batch', '-'], { input: `${lines.join('\n')}\n`, stdio: ['pipe', 'pipe', 'pipe'] });
+    const fdb = Array.from({ length: peerCount }, (_, j) => `fdb append ${vtepMac(j)} dev flannel.1 dst ${peerIp(j)} self permanent`);
+    execFileSync('ip', ['netns', 'exec', ns.name, 'bridge', '-batch', '-'], { input: `${fdb.join('\n')}\n`, stdio: ['pipe', 'pipe', 'pipe'] });
+
+    const node = process.execPath;
+    const run = (argv: string[], ipc = false): ChildProcess => {
+      const child = spawn('ip', ['netns', 'exec', ns.name, node, ...argv], { stdio: ['ignore', 'ignore', 'inherit', ...(ipc ? ['ipc' as const] : [])] });
+      children.push(child);
+      return child;
+    };
+    run(['collector/src/main.ts', '--grpc-listen', '192.0.2.11:7443', '--http-listen', '192.0.2.11:8080', '--log-level', 'warn']);
+    await sleep(2000);
+    const sim = run(['bench/agent-peers.ts', '--simulate', '192.0.2.11:7443', '--peers', String(peerCount)], true);
+    await new Promise<void>((resolve, reject) => {
+      sim.once('message', () => resolve());
+      setTimeout(() => reject(new Error('simulated peers not ready within 60 s')), 60_000).unref();
+    });
+    const agent = run(['agent/src/main.ts', '--collector', '192.0.2.11:7443', '--node-name', 'node-1', '--network', 'host', '--probe-listen', '192.0.2.11:7946', '--log-level', 'warn']);
+    await sleep(30_000); // start-up, first verification, first rounds
+    const pid = agent.pid!;
+    const cpu0 = cpuSeconds(pid);
+    const t0 = performance.now();
+    const rss: number[] = [];
+    while (performance.now() - t0 < minutes * 60_000) {
+      await sleep(10_000);
+      rss.push(rssMiB(pid));
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const millicores = ((cpuSeconds(pid) - cpu0) / seconds) * 1000;
+    const nodes = execFileSync('ip', ['netns', 'exec', ns.name, node, '-e', "fetch('http://192.0.2.11:8080/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))"], { encoding: 'utf8' });
+    const batches = /netsentry_messages_received_total\{type="probeBatch"\} (\d+)/.exec(nodes)?.[1];
+    console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, Linux ${release()}, Node ${process.version}`);
+    console.log(`agent (host mode, defaults) with ${peerCount} peer nodes (${2 * peerCount} probe targets, full mesh), ${seconds.toFixed(0)} s after a 30 s warm-up; probe batches received by the collector: ${batches}`);
+    console.log(`agent CPU ${millicores.toFixed(1)} millicores; RSS mean ${(rss.reduce((a, b) => a + b, 0) / rss.length).toFixed(1)} MiB, max ${Math.max(...rss).toFixed(1)} MiB`);
+  } finally {
+    stop();
+    await sleep(1000);
+  }
+}
+
+const simulateAt = process.argv.indexOf('--simulate');
+if (simulateAt > 0) void simulate(process.argv[simulateAt + 1]!);
+else
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });

@@ -1,0 +1,103 @@
+// Overlay verification at scale: a throwaway namespace laid out as flannel node 1, plus
+// --peers peers' route, PERMANENT neighbor and FDB entries programmed with `ip -batch` /
+// `bridge -batch`; then the agent's real node-report collector (four iproute2 dumps in
+// parallel, parsing, verification against the peer set) runs --runs times.
+// Addresses: peer j gets pod CIDR 198.18.64.0/28 + 16·j (all inside 198.18.0.0/15) and its
+// FDB dst reuses 192.0.2.0/24 modulo 200 (192.0.2.20–219): nothing is ever sent to them.
+// Usage (root): node bench/overlay-verify-scale.ts [--peers 5000] [--runs 20]
+import { execFileSync } from 'node:child_process';
+import { writeFileSync, rmSync, mkdtempSync } from 'node:fs';
+import { cpus, release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { create } from '@bufbuild/protobuf';
+import { PeerSchema, type Peer } from '../shared/src/gen/netsentry/v1/collector_pb.js';
+import { Network } from '../shared/src/gen/netsentry/v1/node_pb.js';
+import { createSilentLogger } from '../shared/src/logger.ts';
+import { buildFlannelNode, createCaptureNetns } from '../agent/src/kernel/capture-netns.ts';
+import { createCommandRunner } from '../agent/src/kernel/command-runner.ts';
+import { createKernelReader } from '../agent/src/kernel/kernel-reader.ts';
+import { getOverlayBackend } from '../agent/src/overlay/registry.ts';
+import { describeSelf } from '../agent/src/overlay/self-description.ts';
+import { createNodeReportCollector } from '../agent/src/node-state/collect-node-report.ts';
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const peerCount = arg('peers', 5000);
+const runs = arg('runs', 20);
+
+const base = (198 << 24) + (18 << 16) + (64 << 8); // 198.18.64.0
+const ip = (n: number): string => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+const peers: Peer[] = Array.from({ length: peerCount }, (_, j) => {
+  const net = base + 16 * j;
+  return create(PeerSchema, {
+    nodeName: `peer-${j}`,
+    network: Network.HOST,
+    nodeIp: `192.0.2.${20 + (j % 200)}`,
+    podCidrs: [`${ip(net)}/28`],
+    vtepMac: `0a:58:${[(j >> 16) & 255, (j >> 8) & 255, j & 255, 0xaa].map((b) => b.toString(16).padStart(2, '0')).join(':')}`,
+  });
+});
+
+const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+
+async function main(): Promise<void> {
+  const ns = createCaptureNetns();
+  const dir = mkdtempSync(join(tmpdir(), 'netsentry-bench-'));
+  const stop = () => {
+    ns.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => (stop(), process.exit(130)));
+  process.once('SIGTERM', () => (stop(), process.exit(143)));
+  try {
+    buildFlannelNode(ns, 0);
+    const ipLines: string[] = [];
+    const fdbLines: string[] = [];
+    for (const p of peers) {
+      const cidr = p.podCidrs[0]!;
+      const gateway = cidr.split('/')[0]!;
+      ipLines.push(`route add ${cidr} via ${gateway} dev flannel.1 onlink`, `neigh add ${gateway} lladdr ${p.vtepMac} dev flannel.1 nud permanent`);
+      fdbLines.push(`fdb append ${p.vtepMac} dev flannel.1 dst ${p.nodeIp} self permanent`);
+    }
+    writeFileSync(join(dir, 'ip.batch'), `${ipLines.join('\n')}\n`);
+    writeFileSync(join(dir, 'fdb.batch'), `${fdbLines.join('\n')}\n`);
+    let t = performance.now();
+    execFileSync('ip', ['netns', 'exec', ns.name, 'ip', '-batch', join(dir, 'ip.batch')], { stdio: 'pipe' });
+    execFileSync('ip', ['netns', 'exec', ns.name, 'bridge', '-batch', join(dir, 'fdb.batch')], { stdio: 'pipe' });
+    const programMs = performance.now() - t;
+
+    const reader = createKernelReader({ runner: createCommandRunner({ timeoutMs: 10_000, prefix: ns.prefix }) });
+    const self = describeSelf(await reader.links(), await reader.routes());
+    const backend = getOverlayBackend(self.overlay.kind);
+    const collector = createNodeReportCollector({ reader, backend, self, logger: createSilentLogger() });
+    // Verification alone (pure), on one set of dumps.
+    const [routes, neighbors, fdb] = await Promise.all([reader.routes(), reader.neighbors(), reader.fdb('flannel.1')]);
+    const total: number[] = [];
+    const verifyOnly: number[] = [];
+    let last;
+    for (let i = 0; i < runs; i++) {
+      t = performance.now();
+      last = await collector.collect(peers, 1n, 'periodic');
+      total.push(performance.now() - t);
+      t = performance.now();
+      backend.verify({ self, routes, neighbors, fdb, peers });
+      verifyOnly.push(performance.now() - t);
+    }
+    total.sort((a, b) => a - b);
+    verifyOnly.sort((a, b) => a - b);
+    console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, Linux ${release()}, Node ${process.version}`);
+    console.log(`peers ${peerCount}: programmed ${routes.length} routes, ${neighbors.length} neighbors, ${fdb.length} FDB entries with ip/bridge -batch in ${programMs.toFixed(0)} ms`);
+    console.log(`report: peersChecked=${last?.overlay?.peersChecked} peersOk=${last?.overlay?.peersOk} problems=${last?.overlay?.problems.length}`);
+    console.log(`collect (4 dumps + parse + verify), n=${runs}: p50 ${quantile(total, 0.5).toFixed(1)} ms, p95 ${quantile(total, 0.95).toFixed(1)} ms, max ${total.at(-1)!.toFixed(1)} ms`);
+    console.log(`verify only (pure), n=${runs}: p50 ${quantile(verifyOnly, 0.5).toFixed(1)} ms, p95 ${quantile(verifyOnly, 0.95).toFixed(1)} ms`);
+  } finally {
+    stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,243 @@
+// One process of simulated agents for bench/collector-scale.ts: for nodes [from, to) of an
+// N-node cluster it opens, per node, a host agent and a pod agent stream to the collector
+// over real gRPC (loopback), says hello, sends one node report (host), then every interval
+// (±10 % jitter) a probe batch shaped like a real agent's: a rotating sample of k peer nodes
+// plus suspects, per peer UDP ×3 small, ×2 large and TCP ×1, on both networks for host agents.
+// Batches are concatenations of pre-encoded per-target result chunks (protobuf messages
+// concatenate), so the simulator's own CPU stays small; the collector decodes them fully.
+// The sample here is an affine permutation of node indices (O(1) memory per agent) instead of
+// the agent's hashed ring (O(N) per agent × 10,000 agents would not fit): same k per round and
+// the same coverage bound. Controlled over IPC: {type:'break', node} / {type:'stats'} / {type:'stop'}.
+import { create, toBinary } from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
+import { ConnectRequestSchema } from '../shared/src/gen/netsentry/v1/collector_pb.js';
+import { LinkRole, Network, OverlayKind } from '../shared/src/gen/netsentry/v1/node_pb.js';
+import { ProbeBatchSchema, ProbeProtocol, ProbeResultSchema } from '../shared/src/gen/netsentry/v1/probe_pb.js';
+import { connectPath } from '../shared/src/wire.ts';
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const target = process.argv[process.argv.indexOf('--target') + 1]!;
+const nodes = arg('nodes', 500);
+const from = arg('from', 0);
+const to = arg('to', nodes);
+const intervalMs = arg('interval', 5) * 1000;
+const k = arg('sample-size', 32);
+const streamsPerChannel = 250;
+
+const nodeName = (i: number): string => `sim-${String(i).padStart(5, '0')}`;
+const underlayIp = (i: number): string => `192.0.2.${(i % 254) + 1}`; // reused modulo 254: never contacted
+const podBase = (i: number): [number, number, number] => {
+  const offset = i * 16; // one /28 per node inside 198.18.0.0/15
+  return [18 + Math.floor(offset / 65536), Math.floor(offset / 256) % 256, offset % 256];
+};
+const podCidr = (i: number): string => {
+  const [b, c, d] = podBase(i);
+  return `198.${b}.${c}.${d}/28`;
+};
+const podIp = (i: number): string => {
+  const [b, c, d] = podBase(i);
+  return `198.${b}.${c}.${d + 2}`;
+};
+
+// Pre-encoded result chunks per target node and network, ok and failed.
+const shape = [
+  { protocol: ProbeProtocol.UDP, large: false, count: 3, size: 72 },
+  { protocol: ProbeProtocol.UDP, large: true, count: 2, size: 1450 },
+  { protocol: ProbeProtocol.TCP, large: false, count: 1, size: 64 },
+];
+const chunk = (i: number, network: Network, ok: boolean): Buffer =>
+  Buffer.from(
+    toBinary(ProbeBatchSchema, create(ProbeBatchSchema, {
+      results: shape.flatMap((s) =>
+        Array.from({ length: s.count }, (_, n) =>
+          create(ProbeResultSchema, {
+            targetNode: nodeName(i), protocol: s.protocol, ok, rttSeconds: ok ? 0.0004 + n * 0.00005 : 0, sizeBytes: s.size,
+            error: ok ? '' : 'timeout', sentAtUnixMs: 1_700_000_000_000n, targetNetwork: network, large: s.large,
+          }),
+        ),
+      ),
+    })),
+  );
+const chunks = { host: { ok: [] as Buffer[], bad: [] as Buffer[] }, pod: { ok: [] as Buffer[], bad: [] as Buffer[] } };
+for (let i = 0; i < nodes; i++) {
+  chunks.host.ok.push(chunk(i, Network.HOST, true));
+  chunks.host.bad.push(chunk(i, Network.HOST, false));
+  chunks.pod.ok.push(chunk(i, Network.POD, true));
+  chunks.pod.bad.push(chunk(i, Network.POD, false));
+}
+const resultsPerTarget = shape.reduce((sum, s) => sum + s.count, 0);
+const sampleRounds = nodes - 1 > 100 ? Math.ceil((nodes - 1) / k) : 1;
+
+const varint = (n: number): Buffer => {
+  const bytes: number[] = [];
+  while (n > 127) {
+    bytes.push((n & 127) | 128);
+    n = Math.floor(n / 128);
+  }
+  bytes.push(n);
+  return Buffer.from(bytes);
+};
+/** ConnectRequest{probe_batch (field 4) = batch bytes}. */
+const wrapBatch = (batch: Buffer): Buffer => Buffer.concat([Buffer.from([(4 << 3) | 2]), varint(batch.length), batch]);
+const batchTail = Buffer.from(toBinary(ProbeBatchSchema, create(ProbeBatchSchema, { intervalSeconds: intervalMs / 1000, sampleRounds, eventLoopDelayP99Seconds: 0.002 })));
+
+const broken = new Set<number>();
+const stats = { agents: 0, connected: 0, welcomed: 0, batches: 0, results: 0, errors: 0, peerSetBytes: 0 };
+
+interface SimAgent {
+  index: number;
+  network: 'host' | 'pod';
+  call?: grpc.ClientDuplexStream<Buffer, Buffer>;
+  cursor: number;
+  step: number;
+  suspects: Set<number>;
+  timer?: NodeJS.Timeout;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+function round(agent: SimAgent): void {
+  if (!agent.call?.writable) return;
+  const peers = nodes - 1;
+  const chosen = new Set<number>();
+  if (peers <= 100) for (let j = 0; j < nodes; j++) chosen.add(j);
+  else {
+    for (let n = 0; n < k; n++) {
+      chosen.add((agent.index + 1 + ((agent.cursor * agent.step) % peers)) % nodes); // never self: offset 1..peers
+      agent.cursor = (agent.cursor + 1) % peers;
+    }
+    for (const s of agent.suspects) chosen.add(s);
+  }
+  chosen.delete(agent.index);
+  const parts: Buffer[] = [];
+  let results = 0;
+  const selfBroken = broken.has(agent.index);
+  for (const j of chosen) {
+    const bad = selfBroken || broken.has(j);
+    if (bad) agent.suspects.add(j);
+    else agent.suspects.delete(j);
+    const networks = agent.network === 'host' ? [chunks.host, chunks.pod] : [chunks.pod];
+    for (const c of networks) {
+      parts.push(bad ? c.bad[j]! : c.ok[j]!);
+      results += resultsPerTarget;
+    }
+  }
+  while (agent.suspects.size > k) agent.suspects.delete(agent.suspects.values().next().value!);
+  parts.push(batchTail);
+  agent.call.write(wrapBatch(Buffer.concat(parts)));
+  stats.batches += 1;
+  stats.results += results;
+}
+
+function hello(agent: SimAgent): Buffer {
+  const i = agent.index;
+  const host = agent.network === 'host';
+  return Buffer.from(toBinary(ConnectRequestSchema, create(ConnectRequestSchema, {
+    payload: {
+      case: 'hello',
+      value: {
+        nodeName: nodeName(i), network: host ? Network.HOST : Network.POD, addresses: [host ? underlayIp(i) : podIp(i)], podCidrs: [podCidr(i)],
+        agentVersion: 'sim', probeAddress: host ? underlayIp(i) : podIp(i), probePort: 7946,
+        overlay: host
+          ? { kind: OverlayKind.FLANNEL_VXLAN, name: 'flannel.1', vni: 1, port: 8472, vtepIp: underlayIp(i), vtepMac: `0a:58:${[(i >> 16) & 255, (i >> 8) & 255, i & 255, 1].map((b) => b.toString(16).padStart(2, '0')).join(':')}`, mtu: 1450, underlayMtu: 1500 }
+          : { kind: OverlayKind.NONE },
+      },
+    },
+  })));
+}
+
+function report(i: number): Buffer {
+  return Buffer.from(toBinary(ConnectRequestSchema, create(ConnectRequestSchema, {
+    payload: {
+      case: 'nodeReport',
+      value: {
+        observedAtUnixMs: BigInt(Date.now()), peerSetGeneration: 1n,
+        overlay: { kind: OverlayKind.FLANNEL_VXLAN, peersChecked: nodes - 1, peersOk: nodes - 1, problems: [], healthyDigest: 'sim', durationSeconds: 0.02 },
+        links: [
+          { name: 'flannel.1', role: LinkRole.OVERLAY, present: true, up: true, operState: 'UNKNOWN', mtu: 1450, kind: 'vxlan' },
+          { name: 'cni0', role: LinkRole.POD_BRIDGE, present: true, up: true, operState: 'UP', mtu: 1450, kind: 'bridge' },
+          { name: 'eth0', role: LinkRole.UNDERLAY, present: true, up: true, operState: 'UP', mtu: 1500, kind: 'veth' },
+        ],
+        conntrack: { available: true, entries: 120n, maxEntries: 262144n },
+        trigger: 'periodic',
+      },
+    },
+  })));
+}
+
+const channels: grpc.Client[] = [];
+const agents: SimAgent[] = [];
+const identity = (b: Buffer): Buffer => b;
+let stopping = false;
+
+function connect(agent: SimAgent, client: grpc.Client): void {
+  const call = client.makeBidiStreamRequest(connectPath, identity, identity, new grpc.Metadata());
+  agent.call = call;
+  call.on('data', (bytes: Buffer) => {
+    // welcome (field 1) or peer set (field 2): only counted, not decoded.
+    if (bytes[0] === ((1 << 3) | 2)) {
+      stats.welcomed += 1;
+      if (agent.network === 'host') call.write(report(agent.index));
+      const first = intervalMs * Math.random();
+      const tick = (): void => {
+        round(agent);
+        agent.timer = setTimeout(tick, intervalMs * (0.9 + 0.2 * Math.random()));
+      };
+      agent.timer = setTimeout(tick, first);
+    } else stats.peerSetBytes += bytes.length;
+  });
+  call.on('error', () => {
+    if (!stopping) stats.errors += 1;
+  });
+  call.on('end', () => undefined);
+  call.write(hello(agent));
+  stats.connected += 1;
+}
+
+function start(): void {
+  let i = 0;
+  for (let node = from; node < to; node++) {
+    for (const network of ['host', 'pod'] as const) {
+      const channelIndex = Math.floor(i / streamsPerChannel);
+      if (!channels[channelIndex]) {
+        channels[channelIndex] = new grpc.Client(target, grpc.credentials.createInsecure(), {
+          'grpc.max_receive_message_length': 64 * 1024 * 1024,
+          // A distinct option per channel: its own subchannel, i.e. its own HTTP/2 connection.
+          'netsentry.sim_channel': `${from}-${channelIndex}`,
+        });
+      }
+      const peers = nodes - 1;
+      let step = 1 + ((node * 7919 + (network === 'pod' ? 104729 : 0)) % Math.max(1, peers - 1));
+      while (gcd(step, peers) !== 1) step += 1;
+      const agent: SimAgent = { index: node, network, cursor: (node * 31) % Math.max(1, peers), step, suspects: new Set() };
+      agents.push(agent);
+      stats.agents += 1;
+      connect(agent, channels[channelIndex]!);
+      i++;
+    }
+  }
+}
+
+process.on('message', (message: { type: string; node?: number; fix?: boolean }) => {
+  if (message.type === 'break' && message.node !== undefined) {
+    if (message.fix) broken.delete(message.node);
+    else broken.add(message.node);
+  } else if (message.type === 'stats') process.send?.({ type: 'stats', stats, cpu: process.cpuUsage(), rss: process.memoryUsage().rss });
+  else if (message.type === 'stop') {
+    stopping = true;
+    for (const agent of agents) {
+      clearTimeout(agent.timer);
+      agent.call?.end();
+    }
+    for (const channel of channels) channel.close();
+    setTimeout(() => process.exit(0), 500).unref();
+  }
+});
+process.on('disconnect', () => process.exit(0));
+start();
+process.send?.({ type: 'started', agents: stats.agents });
