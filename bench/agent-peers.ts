@@ -21,6 +21,7 @@ import { createSilentLogger } from '../shared/src/logger.ts';
 import { connectPath } from '../shared/src/wire.ts';
 import { buildFlannelNode, createCaptureNetns } from '../agent/src/kernel/capture-netns.ts';
 import { createProbeResponder } from '../agent/src/probe/probe-responder.ts';
+import { agentNodeFlags as shippedNodeFlags } from '../agent/src/node-flags.ts';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,10 +29,11 @@ const arg = (name: string, fallback: number): number => {
 };
 const peerCount = arg('peers', 100);
 const fromSource = process.argv.includes('--source');
-// Extra node flags for the agent only (to compare V8 settings), e.g. --agent-node-flags "--max-semi-space-size=1".
+// The agent's node flags: as shipped (agent/src/node-flags.ts) unless --agent-node-flags "..."
+// replaces them (to compare V8 settings; "" = none).
 const agentNodeFlags = (() => {
   const i = process.argv.indexOf('--agent-node-flags');
-  return i > 0 ? process.argv[i + 1]!.split(' ').filter(Boolean) : [];
+  return i > 0 ? process.argv[i + 1]!.split(' ').filter(Boolean) : [...shippedNodeFlags];
 })();
 const minutes = arg('minutes', 3);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -127,7 +129,7 @@ async function main(): Promise<void> {
     const nodes = execFileSync('ip', ['netns', 'exec', ns.name, node, '-e', "fetch('http://192.0.2.11:8080/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))"], { encoding: 'utf8' });
     const batches = /netsentry_messages_received_total\{type="probeBatch"\} (\d+)/.exec(nodes)?.[1];
     console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, Linux ${release()}, Node ${process.version}`);
-    console.log(`agent (${fromSource ? 'agent/src/main.ts' : 'dist/agent/src/main.js'}, host mode, defaults${agentNodeFlags.length ? `, node ${agentNodeFlags.join(' ')}` : ''}) with ${peerCount} peer nodes (${2 * peerCount} probe targets, full mesh), ${seconds.toFixed(0)} s after a 30 s warm-up; probe batches received by the collector: ${batches}`);
+    console.log(`agent (${fromSource ? 'agent/src/main.ts' : 'dist/agent/src/main.js'}, host mode, defaults, node flags: ${agentNodeFlags.join(' ') || 'none'}) with ${peerCount} peer nodes (${2 * peerCount} probe targets, full mesh), ${seconds.toFixed(0)} s after a 30 s warm-up; probe batches received by the collector: ${batches}`);
     console.log(`agent CPU ${millicores.toFixed(1)} millicores; RSS mean ${(rss.reduce((a, b) => a + b, 0) / rss.length).toFixed(1)} MiB, max ${Math.max(...rss).toFixed(1)} MiB`);
   } finally {
     stop();
