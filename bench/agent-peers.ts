@@ -6,7 +6,10 @@
 // inside the namespace), and one real host agent at its defaults (5 s probe interval,
 // 30 s verification): it probes 2 × peers targets (full mesh up to 100 peer nodes) and
 // verifies the overlay toward the peers. Measures the agent's RSS and CPU over --minutes.
-// Usage (root): node bench/agent-peers.ts [--peers 100] [--minutes 3]
+// The agent runs as shipped: the `npm run build` output (dist/agent/src/main.js, built here
+// first); --source runs agent/src/main.ts instead, which adds Node's type stripping (~20 MiB
+// per thread: the main thread and the prober worker each load it).
+// Usage (root): node bench/agent-peers.ts [--peers 100] [--minutes 3] [--source] [--agent-node-flags "..."]
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
@@ -18,12 +21,20 @@ import { createSilentLogger } from '../shared/src/logger.ts';
 import { connectPath } from '../shared/src/wire.ts';
 import { buildFlannelNode, createCaptureNetns } from '../agent/src/kernel/capture-netns.ts';
 import { createProbeResponder } from '../agent/src/probe/probe-responder.ts';
+import { agentNodeFlags as shippedNodeFlags } from '../agent/src/node-flags.ts';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const peerCount = arg('peers', 100);
+const fromSource = process.argv.includes('--source');
+// The agent's node flags: as shipped (agent/src/node-flags.ts) unless --agent-node-flags "..."
+// replaces them (to compare V8 settings; "" = none).
+const agentNodeFlags = (() => {
+  const i = process.argv.indexOf('--agent-node-flags');
+  return i > 0 ? process.argv[i + 1]!.split(' ').filter(Boolean) : [...shippedNodeFlags];
+})();
 const minutes = arg('minutes', 3);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const podCidr = (j: number): string => `198.18.${64 + Math.floor(j / 16)}.${(j % 16) * 16}/28`;
@@ -89,20 +100,21 @@ async function main(): Promise<void> {
     const fdb = Array.from({ length: peerCount }, (_, j) => `fdb append ${vtepMac(j)} dev flannel.1 dst ${peerIp(j)} self permanent`);
     execFileSync('ip', ['netns', 'exec', ns.name, 'bridge', '-batch', '-'], { input: `${fdb.join('\n')}\n`, stdio: ['pipe', 'pipe', 'pipe'] });
 
+    if (!fromSource) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
     const node = process.execPath;
-    const run = (argv: string[], ipc = false): ChildProcess => {
-      const child = spawn('ip', ['netns', 'exec', ns.name, node, ...argv], { stdio: ['ignore', 'ignore', 'inherit', ...(ipc ? ['ipc' as const] : [])] });
+    const run = (argv: string[], ipc = false, flags: string[] = []): ChildProcess => {
+      const child = spawn('ip', ['netns', 'exec', ns.name, node, ...flags, ...argv], { stdio: ['ignore', 'ignore', 'inherit', ...(ipc ? ['ipc' as const] : [])] });
       children.push(child);
       return child;
     };
-    run(['collector/src/main.ts', '--grpc-listen', '192.0.2.11:7443', '--http-listen', '192.0.2.11:8080', '--log-level', 'warn']);
+    run(['collector/src/main.ts', '--grpc-listen', '192.0.2.11:7443', '--http-listen', '192.0.2.11:8080', '--max-streams-per-peer', '0', '--log-level', 'warn']);
     await sleep(2000);
     const sim = run(['bench/agent-peers.ts', '--simulate', '192.0.2.11:7443', '--peers', String(peerCount)], true);
     await new Promise<void>((resolve, reject) => {
       sim.once('message', () => resolve());
       setTimeout(() => reject(new Error('simulated peers not ready within 60 s')), 60_000).unref();
     });
-    const agent = run(['agent/src/main.ts', '--collector', '192.0.2.11:7443', '--node-name', 'node-1', '--network', 'host', '--probe-listen', '192.0.2.11:7946', '--log-level', 'warn']);
+    const agent = run([fromSource ? 'agent/src/main.ts' : 'dist/agent/src/main.js', '--collector', '192.0.2.11:7443', '--node-name', 'node-1', '--network', 'host', '--probe-listen', '192.0.2.11:7946', '--log-level', 'warn'], false, agentNodeFlags);
     await sleep(30_000); // start-up, first verification, first rounds
     const pid = agent.pid!;
     const cpu0 = cpuSeconds(pid);
@@ -117,7 +129,7 @@ async function main(): Promise<void> {
     const nodes = execFileSync('ip', ['netns', 'exec', ns.name, node, '-e', "fetch('http://192.0.2.11:8080/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))"], { encoding: 'utf8' });
     const batches = /netsentry_messages_received_total\{type="probeBatch"\} (\d+)/.exec(nodes)?.[1];
     console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, Linux ${release()}, Node ${process.version}`);
-    console.log(`agent (host mode, defaults) with ${peerCount} peer nodes (${2 * peerCount} probe targets, full mesh), ${seconds.toFixed(0)} s after a 30 s warm-up; probe batches received by the collector: ${batches}`);
+    console.log(`agent (${fromSource ? 'agent/src/main.ts' : 'dist/agent/src/main.js'}, host mode, defaults, node flags: ${agentNodeFlags.join(' ') || 'none'}) with ${peerCount} peer nodes (${2 * peerCount} probe targets, full mesh), ${seconds.toFixed(0)} s after a 30 s warm-up; probe batches received by the collector: ${batches}`);
     console.log(`agent CPU ${millicores.toFixed(1)} millicores; RSS mean ${(rss.reduce((a, b) => a + b, 0) / rss.length).toFixed(1)} MiB, max ${Math.max(...rss).toFixed(1)} MiB`);
   } finally {
     stop();

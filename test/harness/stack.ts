@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { createLab, type Lab, type LabProcess } from '../lab/lab.ts';
 import { forwardNamespacePort, type ForwardedPort } from './namespace-port.ts';
+import { agentNodeFlags } from '../../agent/src/node-flags.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const nodeBinary = process.execPath;
@@ -126,7 +127,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const startAgent = async (node: string, extraArgs: string[] = []): Promise<LabProcess> => {
       const labNode = lab.node(node);
       const proc = lab.start(labNode.ns, [
-        nodeBinary, agentEntry,
+        nodeBinary, ...agentNodeFlags, agentEntry,
         '--collector', grpcTarget,
         '--node-name', node,
         '--network', 'host',
@@ -155,7 +156,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const pod = lab.node(node).pods[0];
       if (!pod) throw new Error(`${node} has no pod`);
       const proc = lab.start(pod.ns, [
-        nodeBinary, agentEntry,
+        nodeBinary, ...agentNodeFlags, agentEntry,
         '--collector', grpcTarget,
         '--node-name', node,
         '--network', 'pod',

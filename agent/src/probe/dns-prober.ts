@@ -4,9 +4,8 @@ import { randomInt } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { decode, encode, RECURSION_DESIRED } from 'dns-packet';
-import { ProbeProtocol } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import { dnsRcodeReason, probeErrorReason } from './probe-errors.ts';
-import { hostPort, secondsSince, type DnsTarget, type ProbeErrorReason, type RawResult } from './probe-types.ts';
+import { probeProtocol, hostPort, secondsSince, type DnsTarget, type ProbeErrorReason, type RawResult } from './probe-types.ts';
 
 interface DnsProbeOptions {
   timeoutMs: number;
@@ -35,7 +34,7 @@ export function judgeDnsReply(reply: Buffer, id: number): ProbeErrorReason | '' 
 type Finish = (error: ProbeErrorReason | '', rttSeconds?: number) => void;
 
 /** Runs one exchange with a deadline and abort; `start` wires the transport and calls finish. */
-function exchange(protocol: ProbeProtocol, dns: DnsTarget, sizeBytes: number, options: DnsProbeOptions, start: (finish: Finish) => () => void): Promise<RawResult> {
+function exchange(protocol: (typeof probeProtocol)[keyof typeof probeProtocol], dns: DnsTarget, sizeBytes: number, options: DnsProbeOptions, start: (finish: Finish) => () => void): Promise<RawResult> {
   const base: RawResult = {
     targetNode: '', protocol, ok: false, rttSeconds: 0, sizeBytes, error: 'timeout', sentAtUnixMs: Date.now(),
     targetNetwork: 0, target: hostPort(dns.host, dns.port), large: false, sendDelaySeconds: 0,
@@ -61,7 +60,7 @@ function exchange(protocol: ProbeProtocol, dns: DnsTarget, sizeBytes: number, op
 
 export function probeDnsUdp(dns: DnsTarget, options: DnsProbeOptions): Promise<RawResult> {
   const { id, bytes } = query(dns.name);
-  return exchange(ProbeProtocol.DNS_UDP, dns, bytes.length + 8, options, (finish) => {
+  return exchange(probeProtocol.dnsUdp, dns, bytes.length + 8, options, (finish) => {
     const socket = createSocket(dns.host.includes(':') ? 'udp6' : 'udp4');
     let sentAt = 0n;
     socket.on('message', (msg) => {
@@ -80,7 +79,7 @@ export function probeDnsUdp(dns: DnsTarget, options: DnsProbeOptions): Promise<R
 export function probeDnsTcp(dns: DnsTarget, options: DnsProbeOptions): Promise<RawResult> {
   const { id, bytes } = query(dns.name);
   const framed = Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes]);
-  return exchange(ProbeProtocol.DNS_TCP, dns, framed.length, options, (finish) => {
+  return exchange(probeProtocol.dnsTcp, dns, framed.length, options, (finish) => {
     const socket = connect({ host: dns.host, port: dns.port, noDelay: true });
     let sentAt = 0n;
     let received = Buffer.alloc(0);

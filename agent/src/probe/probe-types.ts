@@ -1,6 +1,13 @@
 // Plain data passed between the main thread and the prober worker (structured-clone safe).
 import type { ProbeIdentity } from './probe-wire.ts';
 
+/**
+ * proto ProbeProtocol's values, as plain numbers: the prober worker imports only plain
+ * modules, because loading protobuf-es there for four enum values costs ~13 MiB of the
+ * worker's RSS. probe-types.test.ts checks them against the generated enum.
+ */
+export const probeProtocol = { udp: 1, tcp: 2, dnsUdp: 3, dnsTcp: 4 } as const;
+
 /** The closed set of reasons a probe failed (ProbeResult.error). */
 export type ProbeErrorReason = 'timeout' | 'refused' | 'unreachable' | 'reset' | 'servfail' | 'nxdomain' | 'error';
 

@@ -2,16 +2,15 @@
 // rtt is the echo time on the open connection; a failed connect is a result with its reason.
 import { connect } from 'node:net';
 import { randomInt } from 'node:crypto';
-import { ProbeProtocol } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import { probeErrorReason } from './probe-errors.ts';
-import { secondsSince, type PeerTarget, type ProbeErrorReason, type RawResult } from './probe-types.ts';
+import { probeProtocol, secondsSince, type PeerTarget, type ProbeErrorReason, type RawResult } from './probe-types.ts';
 import { decodeProbe, encodeProbe, minProbeBytes, probeKind, type ProbeIdentity } from './probe-wire.ts';
 
 export function probeTcp(target: PeerTarget, identity: ProbeIdentity, options: { timeoutMs: number; signal: AbortSignal }): Promise<RawResult> {
   const sequence = randomInt(0, 2 ** 31);
   const frameBytes = minProbeBytes(identity);
   const result: RawResult = {
-    targetNode: target.nodeName, protocol: ProbeProtocol.TCP, ok: false, rttSeconds: 0, sizeBytes: frameBytes,
+    targetNode: target.nodeName, protocol: probeProtocol.tcp, ok: false, rttSeconds: 0, sizeBytes: frameBytes,
     error: 'timeout', sentAtUnixMs: Date.now(), targetNetwork: target.network, target: '', large: false, sendDelaySeconds: 0,
   };
   return new Promise((resolve) => {

@@ -2,9 +2,8 @@
 // sender's MTU), spaced apart, on one connected socket so ICMP errors come back as errno.
 import { createSocket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
-import { ProbeProtocol } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import { probeErrorReason } from './probe-errors.ts';
-import { secondsSince, type PeerTarget, type ProbeErrorReason, type RawResult } from './probe-types.ts';
+import { probeProtocol, secondsSince, type PeerTarget, type ProbeErrorReason, type RawResult } from './probe-types.ts';
 import { decodeProbe, encodeProbe, maxProbeBytes, minProbeBytes, probeKind, type ProbeIdentity } from './probe-wire.ts';
 
 export const smallUdpProbes = 3;
@@ -64,7 +63,7 @@ export function probeUdp(target: PeerTarget, identity: ProbeIdentity, options: U
       const sequence = (firstSequence + index) >>> 0;
       const plannedMs = index * options.spacingMs;
       const result: RawResult = {
-        targetNode: target.nodeName, protocol: ProbeProtocol.UDP, ok: false, rttSeconds: 0, sizeBytes: bytes + 8,
+        targetNode: target.nodeName, protocol: probeProtocol.udp, ok: false, rttSeconds: 0, sizeBytes: bytes + 8,
         error: 'timeout', sentAtUnixMs: 0, targetNetwork: target.network, target: '', large, sendDelaySeconds: 0,
       };
       let timer: NodeJS.Timeout | undefined;
