@@ -111,7 +111,10 @@ describe.each(images)('$file', ({ file, bin, sources, apt }) => {
     const users = final.instructions.filter((i) => i.op === 'USER').map((i) => i.args);
     expect(users).toEqual(['65534:65534']);
     const entry = final.instructions.find((i) => i.op === 'ENTRYPOINT')!;
-    expect(JSON.parse(entry.args)).toEqual(['node', `/app/${pkg.bin[bin]}`]);
+    // Node's own flags may sit between node and the script (the agent's: agent/src/node-flags.ts).
+    const argv = JSON.parse(entry.args) as string[];
+    expect([argv[0], argv.at(-1)]).toEqual(['node', `/app/${pkg.bin[bin]}`]);
+    expect(argv.slice(1, -1).every((a) => a.startsWith('--'))).toBe(true);
     // The entry point's directory is copied from the build stage, and package.json for the version.
     expect(copies(final)).toContain(`--from=build /src/${pkg.bin[bin]!.split('/').slice(0, 2).join('/')} ./${pkg.bin[bin]!.split('/').slice(0, 2).join('/')}`);
     expect(copies(final)).toContain('--from=build /src/package.json ./');
