@@ -116,9 +116,11 @@ describe('real Prometheus on the lab collector', () => {
     const p = prometheus!;
     await stack!.lab.dropUdp('node-3');
     const dashboard = JSON.parse(readFileSync(shippedDashboardPath, 'utf8')) as { panels: { type: string; title: string; targets?: { refId: string; expr: string }[] }[] };
-    // Grafana's variables as Grafana would expand them: $node as "All" (.*) and as one node
-    // (node-3, which has open findings and failing pairs); a rate window of a few scrapes.
-    const queries = ['.*', 'node-3'].flatMap((nodeValue) => dashboard.panels.filter((panel) => panel.type !== 'row').flatMap((panel) => (panel.targets ?? []).map((t) => ({
+    // Grafana's variables as Grafana would expand them: $node as "All" (.*) and as a
+    // multi-value selection of two nodes, (node-1|node-3): node-3 has open findings and
+    // failing pairs, and node-1 an RTT (node-3's UDP probes all fail, so it has none — a panel
+    // may rightly be empty for one node); a rate window of a few scrapes.
+    const queries = ['.*', '(node-1|node-3)'].flatMap((nodeValue) => dashboard.panels.filter((panel) => panel.type !== 'row').flatMap((panel) => (panel.targets ?? []).map((t) => ({
       panel: `${panel.title} [${t.refId}] (node=${nodeValue})`,
       expr: t.expr.replaceAll('$node', nodeValue).replaceAll('$__rate_interval', '10s').replaceAll('$__interval', '5s'),
     }))));
