@@ -86,4 +86,18 @@ describe('host agent overlay detection', () => {
     expect(agent.hello().overlay?.kind).toBe(OverlayKind.NONE);
     agent.stop();
   });
+
+  it('reads the link table once per verification pass (re-detection and the report share it)', async () => {
+    const { reader, state } = bootingNode();
+    state.flannelUp = true;
+    let linkReads = 0;
+    const counting = { ...reader, links: async () => ((linkReads += 1), reader.links()) };
+    const agent = await createHostAgent({ ...options, reader: counting, overrides: { overlay: 'auto' } });
+    agent.attach(fakeUplink().uplink);
+    linkReads = 0;
+    agent.onNetlinkChange();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(linkReads).toBe(1);
+    agent.stop();
+  });
 });

@@ -11,7 +11,7 @@ import {
 import { Network, NodeReportSchema, type NodeReport } from '../../shared/src/gen/netsentry/v1/node_pb.js';
 import type { Logger } from '../../shared/src/logger.ts';
 import { version } from '../../shared/src/version.ts';
-import type { KernelReader } from './kernel/types.ts';
+import type { KernelReader, LinkInfo } from './kernel/types.ts';
 import { describeSelf, type SelfDescription, type SelfOverrides } from './overlay/self-description.ts';
 import { getOverlayBackend } from './overlay/registry.ts';
 import { toOverlayDevice } from './overlay/overlay-device.ts';
@@ -57,8 +57,12 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
   const [links, routes] = await Promise.all([options.reader.links(), options.reader.routes()]);
   let self = describeSelf(links, routes, options.overrides);
   for (const note of self.notes) log.info({ note }, 'node self-description');
+  // Within one verification pass, re-detection and the report share one read of the link
+  // table: one `ip` spawn per pass instead of two.
+  let passLinks: Promise<LinkInfo[]> | undefined;
+  const reader: KernelReader = { ...options.reader, links: (signal) => passLinks ?? options.reader.links(signal) };
   const collectorFor = (description: SelfDescription) =>
-    createNodeReportCollector({ reader: options.reader, backend: getOverlayBackend(description.overlay.kind), self: description, logger: options.logger, now: Date.now });
+    createNodeReportCollector({ reader, backend: getOverlayBackend(description.overlay.kind), self: description, logger: options.logger, now: Date.now });
   let collector = collectorFor(self);
   // With --overlay auto the agent may start before the CNI creates its device (a node
   // booting, seed 000): keep looking, and re-announce the node once the device appears.
@@ -68,10 +72,10 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
   const redetect = async (): Promise<void> => {
     if (!detecting) return;
     if (self.overlay.kind === 'flannel-vxlan') {
-      const device = (await options.reader.links()).find((l) => l.name === self.overlay.name);
+      const device = (await reader.links()).find((l) => l.name === self.overlay.name);
       if (!device || (device.mac === self.overlay.vtepMac && device.mtu === self.overlay.mtu)) return;
     } else if (self.overlay.kind !== 'none') return;
-    const [nowLinks, nowRoutes] = await Promise.all([options.reader.links(), options.reader.routes()]);
+    const [nowLinks, nowRoutes] = await Promise.all([reader.links(), options.reader.routes()]);
     const found = describeSelf(nowLinks, nowRoutes, options.overrides);
     if (found.overlay.kind === 'none') return;
     const appeared = self.overlay.kind === 'none';
@@ -106,6 +110,8 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
       return;
     }
     running = true;
+    passLinks = options.reader.links(abort.signal);
+    passLinks.catch(() => undefined); // the report records a failed read; nothing else awaits it
     try {
       await redetect();
       const report = await collector.collect(peers, generation, trigger, abort.signal);
@@ -127,6 +133,7 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
       if (!abort.signal.aborted) log.error({ err }, 'node report failed');
     } finally {
       running = false;
+      passLinks = undefined;
       const next = pendingTrigger;
       pendingTrigger = undefined;
       if (next !== undefined && !abort.signal.aborted) void verify(next);
