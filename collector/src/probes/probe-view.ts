@@ -32,17 +32,67 @@ export interface AgentProbeStats {
   readonly eventLoopDelayP99Seconds: number;
 }
 
+/** Small-probe attempts and failures over the recent window. */
+export interface ProbeCounts {
+  readonly attempts: number;
+  readonly failures: number;
+}
+
+/**
+ * Per node, network and protocol: the node's small probes as source (outbound) and as
+ * destination (inbound) summed over its paths, and for UDP the median of its outbound
+ * paths' median RTTs. What /metrics exports per node, without walking every path.
+ */
+export interface NodeProbeTotals {
+  readonly node: string;
+  readonly network: AgentNetwork;
+  readonly protocol: PathProtocol;
+  readonly outbound: ProbeCounts;
+  readonly inbound: ProbeCounts;
+  readonly rttP50Seconds?: number;
+}
+
 export interface ProbeView {
   /** The longest probe interval any agent reports, seconds. */
   readonly intervalSeconds: number;
   /** The recent window path states are computed over (2 intervals), seconds. */
   readonly windowSeconds: number;
   readonly paths: readonly PathState[];
+  /** The paths failing now (a small subset of `paths`). */
+  readonly failingPaths: readonly PathState[];
+  readonly nodeTotals: readonly NodeProbeTotals[];
   readonly dns: readonly DnsState[];
   readonly agents: readonly AgentProbeStats[];
 }
 
-export const emptyProbeView: ProbeView = Object.freeze({ intervalSeconds: 5, windowSeconds: 10, paths: [], dns: [], agents: [] });
+export const emptyProbeView: ProbeView = Object.freeze({ intervalSeconds: 5, windowSeconds: 10, paths: [], failingPaths: [], nodeTotals: [], dns: [], agents: [] });
+
+/** Sums small paths per node, network and protocol (both directions) and the median of outbound UDP medians. O(paths). */
+export function nodeTotalsOf(paths: Iterable<PathState>): NodeProbeTotals[] {
+  type Entry = { node: string; network: AgentNetwork; protocol: PathProtocol; outbound: { attempts: number; failures: number }; inbound: { attempts: number; failures: number }; rtts: number[] };
+  const entries = new Map<string, Entry>();
+  const entry = (node: string, network: AgentNetwork, protocol: PathProtocol): Entry => {
+    const key = `${node}\u0000${network}\u0000${protocol}`;
+    let e = entries.get(key);
+    if (!e) entries.set(key, (e = { node, network, protocol, outbound: { attempts: 0, failures: 0 }, inbound: { attempts: 0, failures: 0 }, rtts: [] }));
+    return e;
+  };
+  for (const p of paths) {
+    if (p.size !== 'small') continue;
+    const out = entry(p.source, p.network, p.protocol);
+    out.outbound.attempts += p.attempts;
+    out.outbound.failures += p.failures;
+    if (p.protocol === 'udp' && p.rttP50Seconds !== undefined) out.rtts.push(p.rttP50Seconds);
+    const inb = entry(p.destination, p.network, p.protocol);
+    inb.inbound.attempts += p.attempts;
+    inb.inbound.failures += p.failures;
+  }
+  return [...entries.values()].map(({ rtts, ...rest }) => {
+    // The median of the per-path medians: robust to one slow peer.
+    rtts.sort((a, b) => a - b);
+    return rtts.length ? { ...rest, rttP50Seconds: rtts[Math.floor((rtts.length - 1) / 2)]! } : rest;
+  });
+}
 
 const byTime = (a: Attempt, b: Attempt): number => a.atMs - b.atMs;
 const merge = (lists: Attempt[][]): Attempt[] => (lists.length === 1 ? lists[0]! : lists.flat().sort(byTime));
@@ -171,7 +221,21 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
         if (summary) dns.push({ source: group.source, protocol: group.protocol, resolver: group.resolver, ...summary });
       }
       const interval = intervalSeconds || 5;
-      return Object.freeze({ intervalSeconds: interval, windowSeconds: windowIntervals * interval, paths, dns, agents });
+      let failingPaths: PathState[] | undefined;
+      let nodeTotals: NodeProbeTotals[] | undefined;
+      return Object.freeze({
+        intervalSeconds: interval,
+        windowSeconds: windowIntervals * interval,
+        paths,
+        get failingPaths() {
+          return (failingPaths ??= paths.filter((p) => p.failing));
+        },
+        get nodeTotals() {
+          return (nodeTotals ??= nodeTotalsOf(paths));
+        },
+        dns,
+        agents,
+      });
     },
   };
 }
