@@ -26,6 +26,8 @@ export interface Attempt {
 export interface PathRecord {
   readonly source: string;
   readonly sourceNetwork: AgentNetwork;
+  /** destination, network, protocol and size class: the path's key within its agent. */
+  readonly key: string;
   readonly destination: string;
   readonly network: AgentNetwork;
   readonly protocol: PathProtocol;
@@ -74,10 +76,14 @@ export interface AgentProbeRecord {
 }
 
 export interface ProbeStore {
-  ingest(key: { node: string; network: AgentNetwork }, batch: ProbeBatch, atMs: number): void;
+  /** Returns the path records the batch added attempts to (each once). */
+  ingest(key: { node: string; network: AgentNetwork }, batch: ProbeBatch, atMs: number): readonly PathRecord[];
   /** Drops everything an agent (or a whole node, without `network`) sent. */
   forget(node: string, network?: AgentNetwork): void;
   agents(): Iterable<AgentProbeRecord>;
+  agent(node: string, network: AgentNetwork): AgentProbeRecord | undefined;
+  /** The longest probe interval any agent has reported, seconds. */
+  readonly maxIntervalSeconds: number;
   /**
    * The agent of `node` on `network` started afresh at `atMs` (restart, or back after a
    * disconnect): attempts toward it that arrive before atMs + one probe interval (results
@@ -94,6 +100,7 @@ export interface ProbeStore {
 }
 
 export const maxAttemptsPerPath = 32;
+export const pathKeyOf = (destination: string, network: AgentNetwork, protocol: PathProtocol, size: SizeClass): string => `${destination}\u0000${network}\u0000${protocol}\u0000${size}`;
 const maxReceiptEntries = 24;
 export const defaultIntervalSeconds = 5;
 
@@ -149,6 +156,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       }
       // Per batch: the target's 8 path slots (network × protocol × size), found once per target.
       const slotsByTarget = new Map<string, (PathRecord | undefined)[] | null>();
+      const touched: PathRecord[] = [];
       for (const result of results) {
         const attempt: Attempt = { atMs, ok: result.ok, rttSeconds: result.ok ? result.rttSeconds : 0, sizeBytes: result.sizeBytes };
         if (result.protocol === ProbeProtocol.DNS_UDP || result.protocol === ProbeProtocol.DNS_TCP) {
@@ -177,10 +185,11 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         const slot = (network === 'host' ? 0 : 4) + (protocol === 'tcp' ? 2 : 0) + (result.large ? 1 : 0);
         let path = slots[slot];
         if (!path) {
-          const pathKey = `${result.targetNode}\u0000${network}\u0000${protocol}\u0000${size}`;
+          const pathKey = pathKeyOf(result.targetNode, network, protocol, size);
           path = agent.paths.get(pathKey);
-          if (!path) agent.paths.set(pathKey, (path = { source: key.node, sourceNetwork: key.network, destination: result.targetNode, network, protocol, size, attempts: [] }));
+          if (!path) agent.paths.set(pathKey, (path = { source: key.node, sourceNetwork: key.network, key: pathKey, destination: result.targetNode, network, protocol, size, attempts: [] }));
           slots[slot] = path;
+          touched.push(path);
         }
         pushBounded(path.attempts, attempt, maxAttemptsPerPath, cutoffMs);
       }
@@ -194,6 +203,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         pushBounded(record.entries, { atMs, requests: receipt.requests, largeRequests: receipt.largeRequests }, maxReceiptEntries, cutoffMs);
       }
       version += 1;
+      return touched;
     },
 
     forget(node, network) {
@@ -213,7 +223,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         let touched = false;
         for (const protocol of ['udp', 'tcp'] as const) {
           for (const size of ['small', 'large'] as const) {
-            if (agent.paths.delete(`${node}\u0000${network}\u0000${protocol}\u0000${size}`)) touched = true;
+            if (agent.paths.delete(pathKeyOf(node, network, protocol, size))) touched = true;
           }
         }
         if (touched) agent.version += 1;
@@ -227,6 +237,10 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
     },
 
     agents: () => agents.values(),
+    agent: (node, network) => agents.get(agentKey(node, network)),
+    get maxIntervalSeconds() {
+      return maxIntervalSeconds;
+    },
     get version() {
       return version;
     },
