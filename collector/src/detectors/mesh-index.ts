@@ -135,6 +135,13 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
       link(bySource.get(network)!, s.source, s.destination, pair);
       link(byDestination.get(network)!, s.destination, s.source, pair);
     }
+    // Most changes keep the verdicts (a healthy path stays healthy): swap the state only.
+    if (previous && next && previous.failing === next.failing && previous.healthy === next.healthy) {
+      if (s.protocol === 'tcp') pair.tcp = next;
+      else if (s.size === 'large') pair.large = next;
+      else pair.udp = next;
+      return;
+    }
     uncount(pair);
     if (s.protocol === 'tcp') pair.tcp = next;
     else if (s.size === 'large') pair.large = next;

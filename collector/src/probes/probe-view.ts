@@ -2,9 +2,10 @@
 // protocol × size class (merged over the source's host and pod agents, which both reach
 // a pod peer over the overlay), DNS per source node and protocol, and per-agent stats.
 // Incremental, so a detector pass does not cost O(paths) at 5,000 nodes: a path is
-// re-summarized when a batch adds to it (at ingest), when its state may go stale or its
-// window slides (a timer wheel), or on every pass while it is failing (its direction comes
-// from the target's receipts). Readers that keep their own per-path structures (the mesh
+// re-summarized when a batch adds to it (at ingest); rechecked when its state may go stale
+// or its window slides, from a per-source queue worked off when that source's next batch
+// arrives (or by a pass, once a source has been silent for an interval); and re-summarized
+// on every pass while failing (its direction comes from the target's receipts). Readers that keep their own per-path structures (the mesh
 // index) subscribe to the changes instead of rescanning.
 import type { AgentNetwork } from '../model/cluster-snapshot.ts';
 import { directionOf, sampledStaleIntervals, staleIntervals, summarize, windowIntervals, type Direction, type WindowSummary } from './path-state.ts';
@@ -135,43 +136,49 @@ interface Group {
   readonly key: string;
   records: PathRecord[];
   state: PathState | undefined;
-  /** Bumps on every summary, so wheel entries for older summaries are skipped. */
+  /** Bumps on every summary, so rechecks queued for older summaries are skipped. */
   seq: number;
 }
 
-const wheelBucketMs = 250;
+/** A queued recheck: at atMs the state goes stale (expires) or its window has slid. */
+interface Recheck {
+  readonly group: Group;
+  readonly seq: number;
+  readonly atMs: number;
+  readonly expires: boolean;
+}
+
+/** Per source, roughly in time order (one source's rechecks are scheduled at similar offsets). */
+interface RecheckQueue {
+  items: Recheck[];
+  head: number;
+}
 
 export function createProbeViewBuilder(): ProbeViewBuilder {
   const sources = new Map<string, Map<string, Group>>();
   const failing = new Set<Group>();
-  const wheel = new Map<number, { group: Group; seq: number; atMs: number }[]>();
-  let wheelDoneBucket: number | undefined;
+  const queues = new Map<string, RecheckQueue>();
   const listeners = new Set<PathStateListener>();
-  type Totals = { node: string; network: AgentNetwork; protocol: PathProtocol; outbound: { attempts: number; failures: number }; inbound: { attempts: number; failures: number } };
-  const totals = new Map<string, Totals>();
-
-  const totalsOf = (node: string, network: AgentNetwork, protocol: PathProtocol): Totals => {
-    const key = `${node}\u0000${network}\u0000${protocol}`;
-    let t = totals.get(key);
-    if (!t) totals.set(key, (t = { node, network, protocol, outbound: { attempts: 0, failures: 0 }, inbound: { attempts: 0, failures: 0 } }));
-    return t;
-  };
+  // Per node: small-probe sums per network × protocol (4 slots) × outbound/inbound attempts/failures.
+  const totals = new Map<string, Float64Array>();
+  const totalsSlot = (network: AgentNetwork, protocol: PathProtocol): number => ((network === 'host' ? 0 : 2) + (protocol === 'udp' ? 0 : 1)) * 4;
   const addTotals = (state: PathState, sign: 1 | -1): void => {
     if (state.size !== 'small') return;
-    const out = totalsOf(state.source, state.network, state.protocol).outbound;
-    out.attempts += sign * state.attempts;
-    out.failures += sign * state.failures;
-    const inb = totalsOf(state.destination, state.network, state.protocol).inbound;
-    inb.attempts += sign * state.attempts;
-    inb.failures += sign * state.failures;
+    const slot = totalsSlot(state.network, state.protocol);
+    let out = totals.get(state.source);
+    if (!out) totals.set(state.source, (out = new Float64Array(16)));
+    out[slot] = out[slot]! + sign * state.attempts;
+    out[slot + 1] = out[slot + 1]! + sign * state.failures;
+    let inb = totals.get(state.destination);
+    if (!inb) totals.set(state.destination, (inb = new Float64Array(16)));
+    inb[slot + 2] = inb[slot + 2]! + sign * state.attempts;
+    inb[slot + 3] = inb[slot + 3]! + sign * state.failures;
   };
 
-  const schedule = (group: Group, atMs: number): void => {
-    const bucket = Math.floor(atMs / wheelBucketMs);
-    const list = wheel.get(bucket);
-    const entry = { group, seq: group.seq, atMs };
-    if (list) list.push(entry);
-    else wheel.set(bucket, [entry]);
+  const schedule = (group: Group, atMs: number, expires: boolean): void => {
+    let queue = queues.get(group.source);
+    if (!queue) queues.set(group.source, (queue = { items: [], head: 0 }));
+    queue.items.push({ group, seq: group.seq, atMs, expires });
   };
 
   /** Requests of this size class the path's target agent says it received from the path's source agent within its window; undefined when it sent no receipts recently. */
@@ -209,7 +216,7 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
         intervalMs = Math.max(intervalMs, agent.intervalSeconds * 1000);
         sampled ||= agent.sampleRounds > 1;
       }
-      const summary = summarize(merge(records.map((r) => r.attempts)), nowMs, intervalMs, sampled);
+      const summary = summarize(records.length === 1 ? records[0]!.attempts : merge(records.map((r) => r.attempts)), nowMs, intervalMs, sampled);
       if (summary) {
         let direction: Direction | undefined;
         if (summary.failing) {
@@ -224,12 +231,21 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
           direction = directionOf(sent, got);
         }
         const first = records[0]!;
-        next = { source: first.source, destination: first.destination, network: first.network, protocol: first.protocol, size: first.size, ...summary, ...(direction ? { direction } : {}) };
+        // The summary is fresh: extend it in place rather than copy it.
+        next = Object.assign(summary, { source: first.source, destination: first.destination, network: first.network, protocol: first.protocol, size: first.size }, direction ? { direction } : undefined);
         // Failing states are redone every pass; the others when they may go stale or, for
         // full-mesh paths (judged over a window of 2 intervals), after one interval.
-        if (!summary.failing) schedule(group, Math.min(summary.newestMs + (sampled ? sampledStaleIntervals : staleIntervals) * intervalMs, sampled ? Infinity : nowMs + intervalMs));
+        if (!summary.failing) {
+          const staleAtMs = summary.newestMs + (sampled ? sampledStaleIntervals : staleIntervals) * intervalMs;
+          if (sampled || staleAtMs <= nowMs + intervalMs) schedule(group, staleAtMs, true);
+          else schedule(group, nowMs + intervalMs, false);
+        }
       }
     }
+    setState(group, next);
+  };
+
+  const setState = (group: Group, next: PathState | undefined): void => {
     const previous = group.state;
     group.state = next;
     if (next?.failing) failing.add(group);
@@ -258,25 +274,25 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
     return group;
   };
 
-  const runWheel = (store: ProbeStore, nowMs: number): void => {
-    const nowBucket = Math.floor(nowMs / wheelBucketMs);
-    const from = wheelDoneBucket === undefined ? undefined : wheelDoneBucket + 1;
-    // Walk the buckets in order, or the existing ones when the clock jumped far.
-    const due = from !== undefined && nowBucket - from <= wheel.size + 64 ? Array.from({ length: Math.max(0, nowBucket - from + 1) }, (_, i) => from + i) : [...wheel.keys()].filter((b) => b <= nowBucket).sort((a, b) => a - b);
-    wheelDoneBucket = nowBucket - 1;
-    for (const bucket of due) {
-      const list = wheel.get(bucket);
-      if (!list) continue;
-      wheel.delete(bucket);
-      for (const entry of list) {
-        if (entry.group.seq !== entry.seq) continue;
-        if (entry.atMs > nowMs) {
-          // Same bucket, later than now: keep it for the next pass.
-          schedule(entry.group, entry.atMs);
-          continue;
-        }
-        summarizeGroup(store, entry.group, nowMs);
-      }
+  /** Works off a source's rechecks due by untilMs. */
+  const runQueue = (store: ProbeStore, source: string, untilMs: number, nowMs: number): void => {
+    const queue = queues.get(source);
+    if (!queue) return;
+    const { items } = queue;
+    while (queue.head < items.length && items[queue.head]!.atMs <= untilMs) {
+      const { group, seq, expires } = items[queue.head]!;
+      queue.head += 1;
+      if (group.seq !== seq) continue;
+      // Nothing new since the summary that scheduled it: an expiring state is simply gone.
+      if (expires) {
+        group.seq += 1;
+        setState(group, undefined);
+      } else summarizeGroup(store, group, nowMs);
+    }
+    if (queue.head === items.length) queues.delete(source);
+    else if (queue.head > 1024 && queue.head * 2 > items.length) {
+      queue.items = items.slice(queue.head);
+      queue.head = 0;
     }
   };
 
@@ -330,6 +346,7 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
 
   return {
     touched(store, records, nowMs) {
+      if (records.length > 0) runQueue(store, records[0]!.source, nowMs, nowMs);
       for (const record of records) summarizeGroup(store, groupFor(record), nowMs);
     },
 
@@ -347,7 +364,12 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
     },
 
     build(store, nowMs) {
-      runWheel(store, nowMs);
+      // Sources that keep sending work off their own rechecks at ingest; here only those that
+      // fell behind by an interval (a silent agent, or a quiet test clock).
+      const lateMs = (store.maxIntervalSeconds || 5) * 1000;
+      for (const [source, queue] of [...queues]) {
+        if (queue.items[queue.head]!.atMs <= nowMs - lateMs) runQueue(store, source, nowMs, nowMs);
+      }
       for (const group of [...failing]) summarizeGroup(store, group, nowMs);
       const interval = store.maxIntervalSeconds || 5;
       let paths: PathState[] | undefined;
@@ -387,13 +409,18 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
             }
           }
           nodeTotals = [];
-          for (const [key, t] of totals) {
-            if (t.outbound.attempts === 0 && t.inbound.attempts === 0) {
-              totals.delete(key);
-              continue;
+          for (const [node, t] of totals) {
+            let any = false;
+            for (const network of ['host', 'pod'] as const) {
+              for (const protocol of ['udp', 'tcp'] as const) {
+                const slot = totalsSlot(network, protocol);
+                if (t[slot] === 0 && t[slot + 2] === 0) continue;
+                any = true;
+                const list = protocol === 'udp' ? rtts.get(`${node}\u0000${network}\u0000udp`)?.sort((a, b) => a - b) : undefined;
+                nodeTotals.push({ node, network, protocol, outbound: { attempts: t[slot]!, failures: t[slot + 1]! }, inbound: { attempts: t[slot + 2]!, failures: t[slot + 3]! }, ...(list?.length ? { rttP50Seconds: list[Math.floor((list.length - 1) / 2)]! } : {}) });
+              }
             }
-            const list = rtts.get(key)?.sort((a, b) => a - b);
-            nodeTotals.push({ node: t.node, network: t.network, protocol: t.protocol, outbound: { ...t.outbound }, inbound: { ...t.inbound }, ...(list?.length ? { rttP50Seconds: list[Math.floor((list.length - 1) / 2)]! } : {}) });
+            if (!any) totals.delete(node);
           }
           return nodeTotals;
         },
