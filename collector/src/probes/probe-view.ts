@@ -150,7 +150,8 @@ interface Recheck {
 
 /** Per source, roughly in time order (one source's rechecks are scheduled at similar offsets). */
 interface RecheckQueue {
-  items: Recheck[];
+  /** Worked-off slots are cleared, so they do not keep dead groups (and their records) alive. */
+  items: (Recheck | undefined)[];
   head: number;
 }
 
@@ -281,6 +282,7 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
     const { items } = queue;
     while (queue.head < items.length && items[queue.head]!.atMs <= untilMs) {
       const { group, seq, expires } = items[queue.head]!;
+      items[queue.head] = undefined;
       queue.head += 1;
       if (group.seq !== seq) continue;
       // Nothing new since the summary that scheduled it: an expiring state is simply gone.
@@ -290,7 +292,7 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
       } else summarizeGroup(store, group, nowMs);
     }
     if (queue.head === items.length) queues.delete(source);
-    else if (queue.head > 1024 && queue.head * 2 > items.length) {
+    else if (queue.head > 64 && queue.head * 2 > items.length) {
       queue.items = items.slice(queue.head);
       queue.head = 0;
     }
