@@ -10,18 +10,12 @@
 import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { ProbeProtocol, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import type { AgentNetwork } from '../model/cluster-snapshot.ts';
+import { appendAttempt, newestAtMs, type AttemptLog } from './attempt-log.ts';
 import { sampledStaleIntervals } from './path-state.ts';
 
 export type PathProtocol = 'udp' | 'tcp';
 export type SizeClass = 'small' | 'large';
 
-export interface Attempt {
-  /** Collector time the result arrived (agents' clocks may be skewed). */
-  readonly atMs: number;
-  readonly ok: boolean;
-  readonly rttSeconds: number;
-  readonly sizeBytes: number;
-}
 
 export interface PathRecord {
   readonly source: string;
@@ -32,8 +26,8 @@ export interface PathRecord {
   readonly network: AgentNetwork;
   readonly protocol: PathProtocol;
   readonly size: SizeClass;
-  /** Oldest first; at most maxAttemptsPerPath. */
-  readonly attempts: Attempt[];
+  /** Oldest first, dated by the collector's clock when the batch arrived (agents' clocks may be skewed); at most maxAttemptsPerPath. */
+  readonly attempts: AttemptLog;
 }
 
 export interface ReceiptEntry {
@@ -57,7 +51,7 @@ export interface DnsRecord {
   readonly sourceNetwork: AgentNetwork;
   readonly protocol: PathProtocol;
   resolver: string;
-  readonly attempts: Attempt[];
+  readonly attempts: AttemptLog;
 }
 
 export interface AgentProbeRecord {
@@ -123,9 +117,9 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
   let version = 0;
 
   const prune = (agent: AgentProbeRecord, cutoffMs: number): void => {
-    for (const [key, path] of agent.paths) if ((path.attempts.at(-1)?.atMs ?? 0) < cutoffMs) agent.paths.delete(key);
+    for (const [key, path] of agent.paths) if (newestAtMs(path.attempts) < cutoffMs) agent.paths.delete(key);
     for (const [key, receipt] of agent.receipts) if ((receipt.entries.at(-1)?.atMs ?? 0) < cutoffMs) agent.receipts.delete(key);
-    for (const [key, dns] of agent.dns) if ((dns.attempts.at(-1)?.atMs ?? 0) < cutoffMs) agent.dns.delete(key);
+    for (const [key, dns] of agent.dns) if (newestAtMs(dns.attempts) < cutoffMs) agent.dns.delete(key);
   };
 
   return {
@@ -158,13 +152,12 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       const slotsByTarget = new Map<string, (PathRecord | undefined)[] | null>();
       const touched: PathRecord[] = [];
       for (const result of results) {
-        const attempt: Attempt = { atMs, ok: result.ok, rttSeconds: result.ok ? result.rttSeconds : 0, sizeBytes: result.sizeBytes };
         if (result.protocol === ProbeProtocol.DNS_UDP || result.protocol === ProbeProtocol.DNS_TCP) {
           const protocol: PathProtocol = result.protocol === ProbeProtocol.DNS_UDP ? 'udp' : 'tcp';
           let dns = agent.dns.get(protocol);
           if (!dns) agent.dns.set(protocol, (dns = { source: key.node, sourceNetwork: key.network, protocol, resolver: result.target, attempts: [] }));
           dns.resolver = result.target;
-          pushBounded(dns.attempts, attempt, maxAttemptsPerPath, cutoffMs);
+          appendAttempt(dns.attempts, atMs, result.ok, result.rttSeconds, result.sizeBytes, maxAttemptsPerPath, cutoffMs);
           continue;
         }
         const network = networkName(result.targetNetwork);
@@ -191,7 +184,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
           slots[slot] = path;
           touched.push(path);
         }
-        pushBounded(path.attempts, attempt, maxAttemptsPerPath, cutoffMs);
+        appendAttempt(path.attempts, atMs, result.ok, result.rttSeconds, result.sizeBytes, maxAttemptsPerPath, cutoffMs);
       }
       for (const receipt of batch.receipts) {
         const sourceNetwork = networkName(receipt.sourceNetwork);

@@ -9,7 +9,8 @@
 // index) subscribe to the changes instead of rescanning.
 import type { AgentNetwork } from '../model/cluster-snapshot.ts';
 import { directionOf, sampledStaleIntervals, staleIntervals, summarize, windowIntervals, type Direction, type WindowSummary } from './path-state.ts';
-import { pathKeyOf, type AgentProbeRecord, type Attempt, type PathProtocol, type PathRecord, type ProbeStore, type SizeClass } from './probe-store.ts';
+import { attemptAtMs, attemptCount, mergeLogs, type AttemptLog } from './attempt-log.ts';
+import { pathKeyOf, type AgentProbeRecord, type PathProtocol, type PathRecord, type ProbeStore, type SizeClass } from './probe-store.ts';
 
 export interface PathState extends WindowSummary {
   readonly source: string;
@@ -111,8 +112,6 @@ export function nodeTotalsOf(paths: Iterable<PathState>): NodeProbeTotals[] {
 }
 
 
-const byTime = (a: Attempt, b: Attempt): number => a.atMs - b.atMs;
-const merge = (lists: Attempt[][]): Attempt[] => (lists.length === 1 ? lists[0]! : lists.flat().sort(byTime));
 
 /** Builds a view from scratch: every path of every agent summarized at nowMs. */
 export function buildProbeView(store: ProbeStore, nowMs: number): ProbeView {
@@ -217,7 +216,7 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
         intervalMs = Math.max(intervalMs, agent.intervalSeconds * 1000);
         sampled ||= agent.sampleRounds > 1;
       }
-      const summary = summarize(records.length === 1 ? records[0]!.attempts : merge(records.map((r) => r.attempts)), nowMs, intervalMs, sampled);
+      const summary = summarize(records.length === 1 ? records[0]!.attempts : mergeLogs(records.map((r) => r.attempts)), nowMs, intervalMs, sampled);
       if (summary) {
         let direction: Direction | undefined;
         if (summary.failing) {
@@ -225,7 +224,7 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
           let sent = 0;
           let got: number | undefined;
           for (const r of records) {
-            for (const a of r.attempts) if (a.atMs > windowStart) sent += 1;
+            for (let i = 0; i < attemptCount(r.attempts); i++) if (attemptAtMs(r.attempts, i) > windowStart) sent += 1;
             const n = received(store, r, nowMs);
             if (n !== undefined) got = (got ?? 0) + n;
           }
@@ -314,7 +313,7 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
       const versions = agents.map((a) => `${a.network}:${a.version}`).join(',');
       let cached = dnsCache.get(node);
       if (!cached || cached.versions !== versions || nowMs >= cached.validUntilMs || nowMs < cached.validUntilMs - 60_000) {
-        const groups = new Map<PathProtocol, { resolver: string; lists: Attempt[][]; intervalMs: number }>();
+        const groups = new Map<PathProtocol, { resolver: string; lists: AttemptLog[]; intervalMs: number }>();
         let minIntervalMs = Infinity;
         for (const agent of agents) {
           minIntervalMs = Math.min(minIntervalMs, agent.intervalSeconds * 1000);
@@ -326,7 +325,7 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
         }
         const states: DnsState[] = [];
         for (const [protocol, group] of groups) {
-          const summary = summarize(merge(group.lists), nowMs, group.intervalMs);
+          const summary = summarize(mergeLogs(group.lists), nowMs, group.intervalMs);
           if (summary) states.push({ source: node, protocol, resolver: group.resolver, ...summary });
         }
         dnsCache.set(node, (cached = { versions, validUntilMs: nowMs + minIntervalMs, states }));
