@@ -98,6 +98,12 @@ export const pathKeyOf = (destination: string, network: AgentNetwork, protocol: 
 const maxReceiptEntries = 24;
 export const defaultIntervalSeconds = 5;
 
+/** A node's name and its 8 path keys, by slot: (host 0 | pod 4) + (tcp 2) + (large 1). */
+interface TargetNames {
+  readonly node: string;
+  readonly keys: readonly string[];
+}
+
 const networkName = (network: Network): AgentNetwork | undefined => (network === Network.HOST ? 'host' : network === Network.POD ? 'pod' : undefined);
 const agentKey = (node: string, network: AgentNetwork): string => `${node}\u0000${network}`;
 
@@ -114,6 +120,18 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
   const cutoffs = new Map<string, number>();
   let maxIntervalSeconds = defaultIntervalSeconds;
   let discardedResults = 0;
+  // One copy of each node name and path key, shared by every record toward that node (the
+  // decoder makes a fresh string per result; 5,000 nodes × ~900 records would keep them all).
+  const names = new Map<string, TargetNames>();
+  const namesOf = (node: string): TargetNames => {
+    let entry = names.get(node);
+    if (!entry) {
+      const keys: string[] = [];
+      for (const network of ['host', 'pod'] as const) for (const protocol of ['udp', 'tcp'] as const) for (const size of ['small', 'large'] as const) keys.push(pathKeyOf(node, network, protocol, size));
+      names.set(node, (entry = { node, keys }));
+    }
+    return entry;
+  };
   let version = 0;
 
   const prune = (agent: AgentProbeRecord, cutoffMs: number): void => {
@@ -149,7 +167,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         }
       }
       // Per batch: the target's 8 path slots (network × protocol × size), found once per target.
-      const slotsByTarget = new Map<string, (PathRecord | undefined)[] | null>();
+      const slotsByTarget = new Map<string, { names: TargetNames; records: (PathRecord | undefined)[] } | null>();
       const touched: PathRecord[] = [];
       for (const result of results) {
         if (result.protocol === ProbeProtocol.DNS_UDP || result.protocol === ProbeProtocol.DNS_TCP) {
@@ -164,7 +182,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         if (!network) continue;
         let slots = slotsByTarget.get(result.targetNode);
         if (slots === undefined) {
-          slots = result.targetNode === key.node || !deps.isKnownNode(result.targetNode) ? null : [];
+          slots = result.targetNode === key.node || !deps.isKnownNode(result.targetNode) ? null : { names: namesOf(result.targetNode), records: [] };
           slotsByTarget.set(result.targetNode, slots);
         }
         if (slots === null) continue;
@@ -176,12 +194,12 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         const protocol: PathProtocol = result.protocol === ProbeProtocol.TCP ? 'tcp' : 'udp';
         const size: SizeClass = result.large ? 'large' : 'small';
         const slot = (network === 'host' ? 0 : 4) + (protocol === 'tcp' ? 2 : 0) + (result.large ? 1 : 0);
-        let path = slots[slot];
+        let path = slots.records[slot];
         if (!path) {
-          const pathKey = pathKeyOf(result.targetNode, network, protocol, size);
+          const pathKey = slots.names.keys[slot]!;
           path = agent.paths.get(pathKey);
-          if (!path) agent.paths.set(pathKey, (path = { source: key.node, sourceNetwork: key.network, key: pathKey, destination: result.targetNode, network, protocol, size, attempts: [] }));
-          slots[slot] = path;
+          if (!path) agent.paths.set(pathKey, (path = { source: key.node, sourceNetwork: key.network, key: pathKey, destination: slots.names.node, network, protocol, size, attempts: [] }));
+          slots.records[slot] = path;
           touched.push(path);
         }
         appendAttempt(path.attempts, atMs, result.ok, result.rttSeconds, result.sizeBytes, maxAttemptsPerPath, cutoffMs);
@@ -204,6 +222,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         cutoffs.delete(agentKey(node, n));
         if (agents.delete(agentKey(node, n))) version += 1;
       }
+      if (!agents.has(agentKey(node, 'host')) && !agents.has(agentKey(node, 'pod'))) names.delete(node);
     },
 
     destinationReset(node, network, atMs) {
