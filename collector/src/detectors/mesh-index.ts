@@ -63,38 +63,46 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
   const bySource = new Map<AgentNetwork, Side>(meshNetworks.map((n) => [n, new Map()]));
   const byDestination = new Map<AgentNetwork, Side>(meshNetworks.map((n) => [n, new Map()]));
   const failing = new Map<AgentNetwork, Set<IndexedPair>>(meshNetworks.map((n) => [n, new Set()]));
-  // counts[network][verdict]: per node, and the whole network's under the empty name.
-  const counts = new Map<AgentNetwork, Map<string, Count>[]>(meshNetworks.map((n) => [n, verdictNames.map(() => new Map())]));
+  // Per node (and the whole mesh under ''): known and bad pair counts per network × verdict,
+  // at [(networkIndex × verdicts + verdict) × 2 + (0 known | 1 bad)]. One lookup per node.
+  const counts = new Map<string, Int32Array>();
+  const slotOf = (network: AgentNetwork, v: number): number => ((network === 'host' ? 0 : 1) * verdictFns.length + v) * 2;
   const badNodes = new Map<AgentNetwork, Set<string>[]>(meshNetworks.map((n) => [n, verdictNames.map(() => new Set())]));
   const liveness = new Map<string, number>();
-
   const liveSource = (node: string, network: AgentNetwork): boolean => {
     const l = liveness.get(node) ?? 0;
     return (l & hostLive) !== 0 || (network === 'pod' && (l & podLive) !== 0);
   };
   const liveDestination = (node: string, network: AgentNetwork): boolean => ((liveness.get(node) ?? 0) & (network === 'host' ? hostLive : podLive)) !== 0;
 
-  const add = (network: AgentNetwork, v: number, node: string, known: number, bad: number): void => {
-    const map = counts.get(network)![v]!;
-    let c = map.get(node);
-    if (!c) map.set(node, (c = { known: 0, bad: 0 }));
-    c.known += known;
-    c.bad += bad;
-    if (node !== '') {
-      if (c.bad > 0) badNodes.get(network)![v]!.add(node);
-      else badNodes.get(network)![v]!.delete(node);
+  const countsOf = (node: string): Int32Array => {
+    let c = counts.get(node);
+    if (!c) counts.set(node, (c = new Int32Array(2 * meshNetworks.length * verdictFns.length)));
+    return c;
+  };
+
+  /** Adds sign × the pair's counted verdicts (pair.mask) to its two nodes and the total. */
+  const apply = (pair: IndexedPair, sign: 1 | -1): void => {
+    if (pair.mask === 0) return;
+    const sets = badNodes.get(pair.network)!;
+    for (const node of [pair.source, pair.destination, '']) {
+      const c = countsOf(node);
+      for (let v = 0; v < verdictFns.length; v++) {
+        if ((pair.mask & (1 << v)) === 0) continue;
+        const slot = slotOf(pair.network, v);
+        c[slot] = c[slot]! + sign;
+        if ((pair.mask & (1 << (v + 8))) === 0) continue;
+        c[slot + 1] = c[slot + 1]! + sign;
+        if (node === '') continue;
+        if (c[slot + 1]! > 0) sets[v]!.add(node);
+        else sets[v]!.delete(node);
+      }
+      if (sign < 0 && c.every((x) => x === 0)) counts.delete(node);
     }
-    if (c.known === 0) map.delete(node);
   };
 
   const uncount = (pair: IndexedPair): void => {
-    for (let v = 0; v < verdictFns.length; v++) {
-      if ((pair.mask & (1 << v)) === 0) continue;
-      const bad = pair.mask & (1 << (v + 8)) ? 1 : 0;
-      add(pair.network, v, pair.source, -1, -bad);
-      add(pair.network, v, pair.destination, -1, -bad);
-      add(pair.network, v, '', -1, -bad);
-    }
+    apply(pair, -1);
     pair.mask = 0;
     failing.get(pair.network)!.delete(pair);
   };
@@ -104,13 +112,9 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
     if (!pair.live) return;
     for (let v = 0; v < verdictFns.length; v++) {
       const verdict = verdictFns[v]!(pair);
-      if (verdict === undefined) continue;
-      pair.mask |= (1 << v) | (verdict ? 1 << (v + 8) : 0);
-      const bad = verdict ? 1 : 0;
-      add(pair.network, v, pair.source, 1, bad);
-      add(pair.network, v, pair.destination, 1, bad);
-      add(pair.network, v, '', 1, bad);
+      if (verdict !== undefined) pair.mask |= (1 << v) | (verdict ? 1 << (v + 8) : 0);
     }
+    apply(pair, 1);
     if (pair.udp?.failing || pair.tcp?.failing) failing.get(pair.network)!.add(pair);
   };
 
@@ -126,7 +130,8 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
   };
 
   const onChange = (previous: PathState | undefined, next: PathState | undefined): void => {
-    const s = (next ?? previous)!;
+    const s = next ?? previous;
+    if (!s) return;
     const network = s.network;
     let pair = bySource.get(network)!.get(s.source)?.get(s.destination);
     if (!pair) {
@@ -201,7 +206,7 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
 
     localize(network, verdict) {
       const v = verdictNames.indexOf(verdict);
-      const base = counts.get(network)![v]!;
+      const slot = slotOf(network, v);
       const knownBit = 1 << v;
       const badBit = 1 << (v + 8);
       // Accepting a node sets its pairs aside: the adjustments live here, not in the counts.
@@ -209,8 +214,8 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
       const countOf = (node: string): Count => {
         const a = adjusted.get(node);
         if (a) return a;
-        const c = base.get(node);
-        return c ?? { known: 0, bad: 0 };
+        const c = counts.get(node);
+        return c ? { known: c[slot]!, bad: c[slot + 1]! } : { known: 0, bad: 0 };
       };
       const adjust = (node: string): Count => {
         let a = adjusted.get(node);
