@@ -162,7 +162,32 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
   // Per node: small-probe sums per network × protocol (4 slots) × outbound/inbound attempts/failures.
   const totals = new Map<string, Float64Array>();
   const totalsSlot = (network: AgentNetwork, protocol: PathProtocol): number => ((network === 'host' ? 0 : 2) + (protocol === 'udp' ? 0 : 1)) * 4;
+  // Per source node and network: its small UDP paths' median RTTs, kept sorted, so the
+  // median of medians is a lookup.
+  const rtts = new Map<string, number[]>();
+  const rttKey = (state: PathState): string => `${state.source}\u0000${state.network}`;
+  const lowerBound = (list: number[], value: number): number => {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]! < value) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const addRtt = (state: PathState, sign: 1 | -1): void => {
+    if (state.protocol !== 'udp' || state.size !== 'small' || state.rttP50Seconds === undefined) return;
+    const key = rttKey(state);
+    let list = rtts.get(key);
+    if (!list) rtts.set(key, (list = []));
+    const at = lowerBound(list, state.rttP50Seconds);
+    if (sign > 0) list.splice(at, 0, state.rttP50Seconds);
+    else if (list[at] === state.rttP50Seconds) list.splice(at, 1);
+    if (list.length === 0) rtts.delete(key);
+  };
   const addTotals = (state: PathState, sign: 1 | -1): void => {
+    addRtt(state, sign);
     if (state.size !== 'small') return;
     const slot = totalsSlot(state.network, state.protocol);
     let out = totals.get(state.source);
@@ -397,18 +422,6 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
         },
         get nodeTotals() {
           if (nodeTotals) return nodeTotals;
-          // RTT medians need the states themselves: one pass over the small UDP ones.
-          const rtts = new Map<string, number[]>();
-          for (const groups of sources.values()) {
-            for (const group of groups.values()) {
-              const s = group.state;
-              if (!s || s.protocol !== 'udp' || s.size !== 'small' || s.rttP50Seconds === undefined) continue;
-              const key = `${s.source}\u0000${s.network}\u0000udp`;
-              const list = rtts.get(key);
-              if (list) list.push(s.rttP50Seconds);
-              else rtts.set(key, [s.rttP50Seconds]);
-            }
-          }
           nodeTotals = [];
           for (const [node, t] of totals) {
             let any = false;
@@ -417,7 +430,7 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
                 const slot = totalsSlot(network, protocol);
                 if (t[slot] === 0 && t[slot + 2] === 0) continue;
                 any = true;
-                const list = protocol === 'udp' ? rtts.get(`${node}\u0000${network}\u0000udp`)?.sort((a, b) => a - b) : undefined;
+                const list = protocol === 'udp' ? rtts.get(`${node}\u0000${network}`) : undefined;
                 nodeTotals.push({ node, network, protocol, outbound: { attempts: t[slot]!, failures: t[slot + 1]! }, inbound: { attempts: t[slot + 2]!, failures: t[slot + 3]! }, ...(list?.length ? { rttP50Seconds: list[Math.floor((list.length - 1) / 2)]! } : {}) });
               }
             }
