@@ -27,7 +27,7 @@ export interface PathRecord {
   readonly protocol: PathProtocol;
   readonly size: SizeClass;
   /** Oldest first, dated by the collector's clock when the batch arrived (agents' clocks may be skewed); at most maxAttemptsPerPath. */
-  readonly attempts: AttemptLog;
+  attempts: AttemptLog;
 }
 
 export interface ReceiptEntry {
@@ -204,6 +204,9 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         }
         appendAttempt(path.attempts, atMs, result.ok, result.rttSeconds, result.sizeBytes, maxAttemptsPerPath, cutoffMs);
       }
+      // Arrays grow by half plus 16 slots; a sampled path holds 3–18 numbers. Exact copies
+      // keep ~100 KB per node of spare capacity out of the heap at scale.
+      for (const path of touched) path.attempts = path.attempts.slice();
       for (const receipt of batch.receipts) {
         const sourceNetwork = networkName(receipt.sourceNetwork);
         if (!sourceNetwork || receipt.sourceNode === key.node || !deps.isKnownNode(receipt.sourceNode)) continue;
