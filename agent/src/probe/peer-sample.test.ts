@@ -54,7 +54,8 @@ describe('peer sample', () => {
       expect(gap).toBeLessThanOrEqual(bound);
       expect(perRound).toBe(Math.min(k, n - 1));
     }
-  });
+    // N = 5,000 walks ~470 rounds of 5,000 peers: seconds of CPU, more on a loaded machine.
+  }, 120_000);
 
   it('uses a different rotation per agent (spreads inbound load)', () => {
     const peers = names(1000);

@@ -21,8 +21,7 @@ export function detectAsymmetricReachability(snapshot: ClusterSnapshot, config: 
       ...[...(analysis.blocked.get(network)?.values() ?? [])].flat().map((l) => l.node),
       ...(network === 'pod' ? udpBlockedOnHost(analysis) : []),
     ]);
-    for (const pair of mesh.pairs.get(network) ?? []) {
-      if (!pair.udp?.failing && !pair.tcp?.failing) continue;
+    for (const pair of mesh.failingPairs(network)) {
       if (explained.has(pair.source) || explained.has(pair.destination)) continue;
       const reverse = mesh.pair(network, pair.destination, pair.source);
       for (const protocol of ['udp', 'tcp'] as const) {

@@ -3,29 +3,14 @@
 import type { AgentNetwork, ClusterSnapshot } from '../model/cluster-snapshot.ts';
 import type { PathProtocol } from '../probes/probe-store.ts';
 import type { DetectorConfig } from './finding-candidate.ts';
-import { localize, type Localized } from './localize.ts';
-import { meshNetworks, meshOf, pairStatus, type Pair } from './mesh-pairs.ts';
+import type { Localized } from './localize.ts';
+import { meshNetworks, meshOf, type Pair } from './mesh-pairs.ts';
 
 export interface MeshAnalysis {
   readonly isolated: ReadonlyMap<AgentNetwork, Localized[]>;
   readonly blocked: ReadonlyMap<AgentNetwork, ReadonlyMap<PathProtocol, Localized[]>>;
   readonly mtu: ReadonlyMap<AgentNetwork, Localized[]>;
 }
-
-const isolatedVerdict = (pair: Pair): boolean | undefined => {
-  const status = pairStatus(pair);
-  return status === 'unknown' ? undefined : status === 'failing';
-};
-
-/** `protocol` fails while the other protocol is healthy on the same pair. */
-export const blockedVerdict = (protocol: PathProtocol) => (pair: Pair): boolean | undefined => {
-  const [mine, other] = protocol === 'udp' ? [pair.udp, pair.tcp] : [pair.tcp, pair.udp];
-  if (!mine || !other) return undefined;
-  return mine.failing && other.healthy;
-};
-
-/** Large UDP probes fail while small ones on the same pair do not. */
-export const mtuVerdict = (pair: Pair): boolean | undefined => (pair.large && pair.udp ? pair.large.failing && !pair.udp.failing : undefined);
 
 const cache = new WeakMap<ClusterSnapshot, WeakMap<DetectorConfig, MeshAnalysis>>();
 
@@ -34,12 +19,11 @@ export function analyzeMesh(snapshot: ClusterSnapshot, config: DetectorConfig): 
   if (!byConfig) cache.set(snapshot, (byConfig = new WeakMap()));
   const cached = byConfig.get(config);
   if (cached) return cached;
-  const mesh = meshOf(snapshot, config);
-  const pairsOf = (network: AgentNetwork) => mesh.pairs.get(network) ?? [];
+  const { index } = meshOf(snapshot, config);
   const analysis: MeshAnalysis = {
-    isolated: new Map(meshNetworks.map((n) => [n, localize(pairsOf(n), isolatedVerdict)])),
-    blocked: new Map(meshNetworks.map((n) => [n, new Map((['udp', 'tcp'] as const).map((p) => [p, localize(pairsOf(n), blockedVerdict(p))]))])),
-    mtu: new Map(meshNetworks.map((n) => [n, localize(pairsOf(n), mtuVerdict)])),
+    isolated: new Map(meshNetworks.map((n) => [n, index.localize(n, 'isolated')])),
+    blocked: new Map(meshNetworks.map((n) => [n, new Map([['udp', index.localize(n, 'udpBlocked')], ['tcp', index.localize(n, 'tcpBlocked')]] as const)])),
+    mtu: new Map(meshNetworks.map((n) => [n, index.localize(n, 'mtu')])),
   };
   byConfig.set(config, analysis);
   return analysis;

@@ -124,7 +124,10 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
       // one back after a gap: either way its responder may have been down meanwhile.
       const newInstance = previous !== undefined && hello.instanceId !== '' && previous.hello.instanceId !== '' && hello.instanceId !== previous.hello.instanceId;
       const restarted = previous !== undefined && (newInstance || !previous.connected);
-      if (restarted) probes.destinationReset(hello.nodeName, network, at);
+      if (restarted) {
+        probes.destinationReset(hello.nodeName, network, at);
+        viewBuilder.agentGone(probes, hello.nodeName, network, at);
+      }
       const agent: AgentState = Object.freeze({
         network,
         connected: true,
@@ -172,7 +175,7 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
       const at = now();
       // A batch the agent held while the collector was unreachable is dated back (bounded by
       // the retention), so old results never pass for fresh ones.
-      if (update(key, () => ({ lastSeenMs: at }))) probes.ingest(key, batch, at - Math.min(batch.heldMs, probes.retentionMs));
+      if (update(key, () => ({ lastSeenMs: at }))) viewBuilder.touched(probes, probes.ingest(key, batch, at - Math.min(batch.heldMs, probes.retentionMs)), at);
     },
 
     peerSetFor(key) {
@@ -249,10 +252,12 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
         if (stale(node.host)) {
           delete node.host;
           probes.forget(node.name, 'host');
+          viewBuilder.agentGone(probes, node.name, 'host', cutoff + nodeExpiryMs);
         }
         if (stale(node.pod)) {
           delete node.pod;
           probes.forget(node.name, 'pod');
+          viewBuilder.agentGone(probes, node.name, 'pod', cutoff + nodeExpiryMs);
         }
         if (!node.host && !node.pod) nodes.delete(node.name);
         changed = true;

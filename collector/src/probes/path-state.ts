@@ -11,7 +11,7 @@
 // two rounds — a fresh random sample of the whole mesh — so after a fault at least half of a
 // broken node's fresh pairs are bad within one interval and all of them within two, instead
 // of the fault being diluted by healthy states up to a whole sweep (R rounds) old.
-import type { Attempt } from './probe-store.ts';
+import { attemptAtMs, attemptCount, attemptOk, attemptRtt, attemptSizeBytes, type AttemptLog } from './attempt-log.ts';
 
 export type Direction = 'request-lost' | 'reply-lost';
 
@@ -44,19 +44,20 @@ export function percentile(sorted: readonly number[], p: number): number | undef
 }
 
 /** `attempts` oldest first. Undefined when there is nothing recent enough to judge. */
-export function summarize(attempts: readonly Attempt[], nowMs: number, intervalMs: number, sampled = false): WindowSummary | undefined {
-  const newest = attempts.at(-1);
-  if (!newest || newest.atMs < nowMs - (sampled ? sampledStaleIntervals : staleIntervals) * intervalMs) return undefined;
+export function summarize(attempts: AttemptLog, nowMs: number, intervalMs: number, sampled = false): WindowSummary | undefined {
+  const n = attemptCount(attempts);
+  if (n === 0) return undefined;
+  const newestMs = attemptAtMs(attempts, n - 1);
+  if (newestMs < nowMs - (sampled ? sampledStaleIntervals : staleIntervals) * intervalMs) return undefined;
   let judged = latestCount;
   if (sampled) {
     let visit = 0;
-    while (visit < attempts.length && attempts[attempts.length - 1 - visit]!.atMs === newest.atMs) visit += 1;
+    while (visit < n && attemptAtMs(attempts, n - 1 - visit) === newestMs) visit += 1;
     judged = Math.min(latestCount, visit);
   }
   const windowStart = nowMs - windowIntervals * intervalMs;
-  const n = attempts.length;
   let first = n;
-  while (first > 0 && attempts[first - 1]!.atMs > windowStart) first -= 1;
+  while (first > 0 && attemptAtMs(attempts, first - 1) > windowStart) first -= 1;
   // One pass, no intermediate arrays: this runs for every fresh path on every pass.
   const from = Math.min(first, Math.max(0, n - judged));
   const latestFrom = Math.max(0, n - judged);
@@ -66,14 +67,14 @@ export function summarize(attempts: readonly Attempt[], nowMs: number, intervalM
   let failedSizeBytes = 0;
   const rtts: number[] = [];
   for (let i = from; i < n; i++) {
-    const a = attempts[i]!;
-    if (a.ok) {
-      rtts.push(a.rttSeconds);
-      if (a.sizeBytes > okSizeBytes) okSizeBytes = a.sizeBytes;
+    const size = attemptSizeBytes(attempts, i);
+    if (attemptOk(attempts, i)) {
+      rtts.push(attemptRtt(attempts, i));
+      if (size > okSizeBytes) okSizeBytes = size;
       if (i >= latestFrom) latestOk += 1;
     } else {
       failures += 1;
-      if (a.sizeBytes > failedSizeBytes) failedSizeBytes = a.sizeBytes;
+      if (size > failedSizeBytes) failedSizeBytes = size;
     }
   }
   const recentCount = n - from;
@@ -82,7 +83,7 @@ export function summarize(attempts: readonly Attempt[], nowMs: number, intervalM
   const healthy = latestCountSeen === judged && latestOk === judged;
   const latestFailed = latestCountSeen === judged && latestOk === 0;
   let newestBatchOk = true;
-  for (let i = n - 1; i >= 0 && attempts[i]!.atMs === newest.atMs; i--) if (!attempts[i]!.ok) newestBatchOk = false;
+  for (let i = n - 1; i >= 0 && attemptAtMs(attempts, i) === newestMs; i--) if (!attemptOk(attempts, i)) newestBatchOk = false;
   rtts.sort((a, b) => a - b);
   const p50 = percentile(rtts, 0.5);
   const p95 = percentile(rtts, 0.95);
@@ -95,7 +96,7 @@ export function summarize(attempts: readonly Attempt[], nowMs: number, intervalM
     // A path whose newest batch all passed is recovering, not failing (large probes go 2 per round).
     failing: !healthy && recentCount >= judged && (latestFailed || (lossRatio >= 0.5 && !newestBatchOk)),
     healthy,
-    newestMs: newest.atMs,
+    newestMs,
     sampled,
     okSizeBytes,
     failedSizeBytes,

@@ -2,6 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { ProbeBatchSchema, ProbeProtocol } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
+import { attemptCount, attemptsOf } from './attempt-log.ts';
 import { createProbeStore, maxAttemptsPerPath } from './probe-store.ts';
 import { buildProbeView } from './probe-view.ts';
 
@@ -14,7 +15,7 @@ describe('probe store', () => {
     const key = { node: 'node-1', network: 'host' as const };
     store.ingest(key, batch(Array.from({ length: 100 }, () => udp('node-2', true)).concat([udp('ghost', false), udp('node-1', false)])), 1_000);
     const [agent] = [...store.agents()];
-    expect([...agent!.paths.values()].map((p) => [p.destination, p.attempts.length])).toEqual([['node-2', maxAttemptsPerPath]]);
+    expect([...agent!.paths.values()].map((p) => [p.destination, attemptCount(p.attempts)])).toEqual([['node-2', maxAttemptsPerPath]]);
     store.forget('node-1');
     expect([...store.agents()]).toEqual([]);
   });
@@ -25,7 +26,7 @@ describe('probe store', () => {
     store.ingest(key, batch([udp('node-2', true), udp('node-3', true)]), 0);
     store.ingest(key, batch([udp('node-2', false)]), 61_000);
     const paths = [...[...store.agents()][0]!.paths.values()];
-    expect(paths.map((p) => [p.destination, p.attempts.map((a) => a.ok)])).toEqual([['node-2', [false]]]);
+    expect(paths.map((p) => [p.destination, attemptsOf(p.attempts).map((a) => a.ok)])).toEqual([['node-2', [false]]]);
   });
 
   it('views a path as failing after 3 straight failures, healthy after 3 successes, and unknown once stale', () => {

@@ -10,28 +10,24 @@
 import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { ProbeProtocol, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import type { AgentNetwork } from '../model/cluster-snapshot.ts';
+import { appendAttempt, newestAtMs, type AttemptLog } from './attempt-log.ts';
 import { sampledStaleIntervals } from './path-state.ts';
 
 export type PathProtocol = 'udp' | 'tcp';
 export type SizeClass = 'small' | 'large';
 
-export interface Attempt {
-  /** Collector time the result arrived (agents' clocks may be skewed). */
-  readonly atMs: number;
-  readonly ok: boolean;
-  readonly rttSeconds: number;
-  readonly sizeBytes: number;
-}
 
 export interface PathRecord {
   readonly source: string;
   readonly sourceNetwork: AgentNetwork;
+  /** destination, network, protocol and size class: the path's key within its agent. */
+  readonly key: string;
   readonly destination: string;
   readonly network: AgentNetwork;
   readonly protocol: PathProtocol;
   readonly size: SizeClass;
-  /** Oldest first; at most maxAttemptsPerPath. */
-  readonly attempts: Attempt[];
+  /** Oldest first, dated by the collector's clock when the batch arrived (agents' clocks may be skewed); at most maxAttemptsPerPath. */
+  attempts: AttemptLog;
 }
 
 export interface ReceiptEntry {
@@ -55,7 +51,7 @@ export interface DnsRecord {
   readonly sourceNetwork: AgentNetwork;
   readonly protocol: PathProtocol;
   resolver: string;
-  readonly attempts: Attempt[];
+  readonly attempts: AttemptLog;
 }
 
 export interface AgentProbeRecord {
@@ -74,10 +70,14 @@ export interface AgentProbeRecord {
 }
 
 export interface ProbeStore {
-  ingest(key: { node: string; network: AgentNetwork }, batch: ProbeBatch, atMs: number): void;
+  /** Returns the path records the batch added attempts to (each once). */
+  ingest(key: { node: string; network: AgentNetwork }, batch: ProbeBatch, atMs: number): readonly PathRecord[];
   /** Drops everything an agent (or a whole node, without `network`) sent. */
   forget(node: string, network?: AgentNetwork): void;
   agents(): Iterable<AgentProbeRecord>;
+  agent(node: string, network: AgentNetwork): AgentProbeRecord | undefined;
+  /** The longest probe interval any agent has reported, seconds. */
+  readonly maxIntervalSeconds: number;
   /**
    * The agent of `node` on `network` started afresh at `atMs` (restart, or back after a
    * disconnect): attempts toward it that arrive before atMs + one probe interval (results
@@ -94,8 +94,15 @@ export interface ProbeStore {
 }
 
 export const maxAttemptsPerPath = 32;
+export const pathKeyOf = (destination: string, network: AgentNetwork, protocol: PathProtocol, size: SizeClass): string => `${destination}\u0000${network}\u0000${protocol}\u0000${size}`;
 const maxReceiptEntries = 24;
 export const defaultIntervalSeconds = 5;
+
+/** A node's name and its 8 path keys, by slot: (host 0 | pod 4) + (tcp 2) + (large 1). */
+interface TargetNames {
+  readonly node: string;
+  readonly keys: readonly string[];
+}
 
 const networkName = (network: Network): AgentNetwork | undefined => (network === Network.HOST ? 'host' : network === Network.POD ? 'pod' : undefined);
 const agentKey = (node: string, network: AgentNetwork): string => `${node}\u0000${network}`;
@@ -113,12 +120,24 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
   const cutoffs = new Map<string, number>();
   let maxIntervalSeconds = defaultIntervalSeconds;
   let discardedResults = 0;
+  // One copy of each node name and path key, shared by every record toward that node (the
+  // decoder makes a fresh string per result; 5,000 nodes × ~900 records would keep them all).
+  const names = new Map<string, TargetNames>();
+  const namesOf = (node: string): TargetNames => {
+    let entry = names.get(node);
+    if (!entry) {
+      const keys: string[] = [];
+      for (const network of ['host', 'pod'] as const) for (const protocol of ['udp', 'tcp'] as const) for (const size of ['small', 'large'] as const) keys.push(pathKeyOf(node, network, protocol, size));
+      names.set(node, (entry = { node, keys }));
+    }
+    return entry;
+  };
   let version = 0;
 
   const prune = (agent: AgentProbeRecord, cutoffMs: number): void => {
-    for (const [key, path] of agent.paths) if ((path.attempts.at(-1)?.atMs ?? 0) < cutoffMs) agent.paths.delete(key);
+    for (const [key, path] of agent.paths) if (newestAtMs(path.attempts) < cutoffMs) agent.paths.delete(key);
     for (const [key, receipt] of agent.receipts) if ((receipt.entries.at(-1)?.atMs ?? 0) < cutoffMs) agent.receipts.delete(key);
-    for (const [key, dns] of agent.dns) if ((dns.attempts.at(-1)?.atMs ?? 0) < cutoffMs) agent.dns.delete(key);
+    for (const [key, dns] of agent.dns) if (newestAtMs(dns.attempts) < cutoffMs) agent.dns.delete(key);
   };
 
   return {
@@ -148,22 +167,22 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         }
       }
       // Per batch: the target's 8 path slots (network × protocol × size), found once per target.
-      const slotsByTarget = new Map<string, (PathRecord | undefined)[] | null>();
+      const slotsByTarget = new Map<string, { names: TargetNames; records: (PathRecord | undefined)[] } | null>();
+      const touched: PathRecord[] = [];
       for (const result of results) {
-        const attempt: Attempt = { atMs, ok: result.ok, rttSeconds: result.ok ? result.rttSeconds : 0, sizeBytes: result.sizeBytes };
         if (result.protocol === ProbeProtocol.DNS_UDP || result.protocol === ProbeProtocol.DNS_TCP) {
           const protocol: PathProtocol = result.protocol === ProbeProtocol.DNS_UDP ? 'udp' : 'tcp';
           let dns = agent.dns.get(protocol);
           if (!dns) agent.dns.set(protocol, (dns = { source: key.node, sourceNetwork: key.network, protocol, resolver: result.target, attempts: [] }));
           dns.resolver = result.target;
-          pushBounded(dns.attempts, attempt, maxAttemptsPerPath, cutoffMs);
+          appendAttempt(dns.attempts, atMs, result.ok, result.rttSeconds, result.sizeBytes, maxAttemptsPerPath, cutoffMs);
           continue;
         }
         const network = networkName(result.targetNetwork);
         if (!network) continue;
         let slots = slotsByTarget.get(result.targetNode);
         if (slots === undefined) {
-          slots = result.targetNode === key.node || !deps.isKnownNode(result.targetNode) ? null : [];
+          slots = result.targetNode === key.node || !deps.isKnownNode(result.targetNode) ? null : { names: namesOf(result.targetNode), records: [] };
           slotsByTarget.set(result.targetNode, slots);
         }
         if (slots === null) continue;
@@ -175,15 +194,19 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         const protocol: PathProtocol = result.protocol === ProbeProtocol.TCP ? 'tcp' : 'udp';
         const size: SizeClass = result.large ? 'large' : 'small';
         const slot = (network === 'host' ? 0 : 4) + (protocol === 'tcp' ? 2 : 0) + (result.large ? 1 : 0);
-        let path = slots[slot];
+        let path = slots.records[slot];
         if (!path) {
-          const pathKey = `${result.targetNode}\u0000${network}\u0000${protocol}\u0000${size}`;
+          const pathKey = slots.names.keys[slot]!;
           path = agent.paths.get(pathKey);
-          if (!path) agent.paths.set(pathKey, (path = { source: key.node, sourceNetwork: key.network, destination: result.targetNode, network, protocol, size, attempts: [] }));
-          slots[slot] = path;
+          if (!path) agent.paths.set(pathKey, (path = { source: key.node, sourceNetwork: key.network, key: pathKey, destination: slots.names.node, network, protocol, size, attempts: [] }));
+          slots.records[slot] = path;
+          touched.push(path);
         }
-        pushBounded(path.attempts, attempt, maxAttemptsPerPath, cutoffMs);
+        appendAttempt(path.attempts, atMs, result.ok, result.rttSeconds, result.sizeBytes, maxAttemptsPerPath, cutoffMs);
       }
+      // Arrays grow by half plus 16 slots; a sampled path holds 3–18 numbers. Exact copies
+      // keep ~100 KB per node of spare capacity out of the heap at scale.
+      for (const path of touched) path.attempts = path.attempts.slice();
       for (const receipt of batch.receipts) {
         const sourceNetwork = networkName(receipt.sourceNetwork);
         if (!sourceNetwork || receipt.sourceNode === key.node || !deps.isKnownNode(receipt.sourceNode)) continue;
@@ -194,6 +217,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         pushBounded(record.entries, { atMs, requests: receipt.requests, largeRequests: receipt.largeRequests }, maxReceiptEntries, cutoffMs);
       }
       version += 1;
+      return touched;
     },
 
     forget(node, network) {
@@ -201,6 +225,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         cutoffs.delete(agentKey(node, n));
         if (agents.delete(agentKey(node, n))) version += 1;
       }
+      if (!agents.has(agentKey(node, 'host')) && !agents.has(agentKey(node, 'pod'))) names.delete(node);
     },
 
     destinationReset(node, network, atMs) {
@@ -213,7 +238,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         let touched = false;
         for (const protocol of ['udp', 'tcp'] as const) {
           for (const size of ['small', 'large'] as const) {
-            if (agent.paths.delete(`${node}\u0000${network}\u0000${protocol}\u0000${size}`)) touched = true;
+            if (agent.paths.delete(pathKeyOf(node, network, protocol, size))) touched = true;
           }
         }
         if (touched) agent.version += 1;
@@ -227,6 +252,10 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
     },
 
     agents: () => agents.values(),
+    agent: (node, network) => agents.get(agentKey(node, network)),
+    get maxIntervalSeconds() {
+      return maxIntervalSeconds;
+    },
     get version() {
       return version;
     },

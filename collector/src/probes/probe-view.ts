@@ -1,10 +1,16 @@
 // The read side of the probe store: one PathState per source × destination × network ×
 // protocol × size class (merged over the source's host and pod agents, which both reach
 // a pod peer over the overlay), DNS per source node and protocol, and per-agent stats.
-// Built once per snapshot; O(paths).
+// Incremental, so a detector pass does not cost O(paths) at 5,000 nodes: a path is
+// re-summarized when a batch adds to it (at ingest); rechecked when its state may go stale
+// or its window slides, from a per-source queue worked off when that source's next batch
+// arrives (or by a pass, once a source has been silent for an interval); and re-summarized
+// on every pass while failing (its direction comes from the target's receipts). Readers that keep their own per-path structures (the mesh
+// index) subscribe to the changes instead of rescanning.
 import type { AgentNetwork } from '../model/cluster-snapshot.ts';
 import { directionOf, sampledStaleIntervals, staleIntervals, summarize, windowIntervals, type Direction, type WindowSummary } from './path-state.ts';
-import type { AgentProbeRecord, Attempt, PathProtocol, PathRecord, ProbeStore, SizeClass } from './probe-store.ts';
+import { attemptAtMs, attemptCount, mergeLogs, type AttemptLog } from './attempt-log.ts';
+import { pathKeyOf, type AgentProbeRecord, type PathProtocol, type PathRecord, type ProbeStore, type SizeClass } from './probe-store.ts';
 
 export interface PathState extends WindowSummary {
   readonly source: string;
@@ -63,11 +69,22 @@ export interface ProbeView {
   readonly nodeTotals: readonly NodeProbeTotals[];
   readonly dns: readonly DnsState[];
   readonly agents: readonly AgentProbeStats[];
+  /** Where the states come from, for readers that follow changes instead of rescanning. */
+  readonly feed: PathStateFeed;
 }
 
-export const emptyProbeView: ProbeView = Object.freeze({ intervalSeconds: 5, windowSeconds: 10, paths: [], failingPaths: [], nodeTotals: [], dns: [], agents: [] });
+/** Called with a path's state before and after a change (undefined: no state). */
+export type PathStateListener = (previous: PathState | undefined, next: PathState | undefined) => void;
 
-/** Sums small paths per node, network and protocol (both directions) and the median of outbound UDP medians. O(paths). */
+export interface PathStateFeed {
+  /** Every state now; then `listener` hears every change until unsubscribed. */
+  subscribe(listener: PathStateListener): { current: Iterable<PathState>; unsubscribe(): void };
+}
+
+const emptyFeed: PathStateFeed = { subscribe: () => ({ current: [], unsubscribe: () => undefined }) };
+export const emptyProbeView: ProbeView = Object.freeze({ intervalSeconds: 5, windowSeconds: 10, paths: [], failingPaths: [], nodeTotals: [], dns: [], agents: [], feed: emptyFeed });
+
+/** Sums small paths per node, network and protocol (both directions) and the median of outbound UDP medians. O(paths); the builder keeps the sums incrementally. */
 export function nodeTotalsOf(paths: Iterable<PathState>): NodeProbeTotals[] {
   type Entry = { node: string; network: AgentNetwork; protocol: PathProtocol; outbound: { attempts: number; failures: number }; inbound: { attempts: number; failures: number }; rtts: number[] };
   const entries = new Map<string, Entry>();
@@ -94,147 +111,340 @@ export function nodeTotalsOf(paths: Iterable<PathState>): NodeProbeTotals[] {
   });
 }
 
-const byTime = (a: Attempt, b: Attempt): number => a.atMs - b.atMs;
-const merge = (lists: Attempt[][]): Attempt[] => (lists.length === 1 ? lists[0]! : lists.flat().sort(byTime));
 
-/** Builds a view from scratch (no cache). */
-export function buildProbeView(store: Pick<ProbeStore, 'agents'>, nowMs: number): ProbeView {
-  return createProbeViewBuilder().build(store, nowMs);
+
+/** Builds a view from scratch: every path of every agent summarized at nowMs. */
+export function buildProbeView(store: ProbeStore, nowMs: number): ProbeView {
+  const builder = createProbeViewBuilder();
+  for (const agent of store.agents()) builder.touched(store, [...agent.paths.values()], nowMs);
+  return builder.build(store, nowMs);
 }
 
 export interface ProbeViewBuilder {
-  build(store: Pick<ProbeStore, 'agents'>, nowMs: number): ProbeView;
+  /** After store.ingest: re-summarizes the paths the batch added to. */
+  touched(store: ProbeStore, records: readonly PathRecord[], nowMs: number): void;
+  /** After store.destinationReset or store.forget for this agent: drops what lost its records. */
+  agentGone(store: ProbeStore, node: string, network: AgentNetwork, nowMs: number): void;
+  /** Brings time-driven states up to nowMs (staleness, sliding windows, failing paths) and returns the view. */
+  build(store: ProbeStore, nowMs: number): ProbeView;
 }
 
-interface SourceEntry {
-  host?: AgentProbeRecord;
-  hostVersion: number;
-  pod?: AgentProbeRecord;
-  podVersion: number;
-  /** The states stay valid until then unless one of the source's agents sends a batch. */
-  validUntilMs: number;
-  paths: PathState[];
+/** One path state's inputs: the source's host and/or pod agent records for the same path key. */
+interface Group {
+  readonly source: string;
+  readonly key: string;
+  records: PathRecord[];
+  state: PathState | undefined;
+  /** Bumps on every summary, so rechecks queued for older summaries are skipped. */
+  seq: number;
 }
 
-/**
- * Keeps the path states per source node between builds and recomputes a source only when
- * one of its agents sent a batch, a state may go stale, or a state is failing (its direction
- * depends on the target's receipts). With agents reporting every interval and passes every
- * second, a pass re-summarizes about tick / interval of the paths instead of all of them.
- */
+/** A queued recheck: at atMs the state goes stale (expires) or its window has slid. */
+interface Recheck {
+  readonly group: Group;
+  readonly seq: number;
+  readonly atMs: number;
+  readonly expires: boolean;
+}
+
+/** Per source, roughly in time order (one source's rechecks are scheduled at similar offsets). */
+interface RecheckQueue {
+  /** Worked-off slots are cleared, so they do not keep dead groups (and their records) alive. */
+  items: (Recheck | undefined)[];
+  head: number;
+}
+
 export function createProbeViewBuilder(): ProbeViewBuilder {
-  const cache = new Map<string, SourceEntry>();
-  return {
-    build(store, nowMs) {
-      const dnsGroups = new Map<string, { source: string; protocol: PathProtocol; resolver: string; lists: Attempt[][]; intervalMs: number }>();
-      const byAgent = new Map<string, { host?: AgentProbeRecord; pod?: AgentProbeRecord }>();
-      const agents: AgentProbeStats[] = [];
-      let intervalSeconds = 0;
-      for (const agent of store.agents()) {
-        intervalSeconds = Math.max(intervalSeconds, agent.intervalSeconds);
-        agents.push({ node: agent.node, network: agent.network, lastBatchMs: agent.lastBatchMs, intervalSeconds: agent.intervalSeconds, sampleRounds: agent.sampleRounds, eventLoopDelayP99Seconds: agent.eventLoopDelayP99Seconds });
-        let both = byAgent.get(agent.node);
-        if (!both) byAgent.set(agent.node, (both = {}));
-        both[agent.network] = agent;
-        for (const dns of agent.dns.values()) {
-          const key = `${dns.source}|${dns.protocol}`;
-          const group = dnsGroups.get(key);
-          if (group) group.lists.push(dns.attempts);
-          else dnsGroups.set(key, { source: dns.source, protocol: dns.protocol, resolver: dns.resolver, lists: [dns.attempts], intervalMs: agent.intervalSeconds * 1000 });
+  const sources = new Map<string, Map<string, Group>>();
+  const failing = new Set<Group>();
+  const queues = new Map<string, RecheckQueue>();
+  const listeners = new Set<PathStateListener>();
+  // Per node: small-probe sums per network × protocol (4 slots) × outbound/inbound attempts/failures.
+  const totals = new Map<string, Float64Array>();
+  const totalsSlot = (network: AgentNetwork, protocol: PathProtocol): number => ((network === 'host' ? 0 : 2) + (protocol === 'udp' ? 0 : 1)) * 4;
+  // Per source node and network: its small UDP paths' median RTTs, kept sorted, so the
+  // median of medians is a lookup.
+  const rtts = new Map<string, number[]>();
+  const rttKey = (state: PathState): string => `${state.source}\u0000${state.network}`;
+  const lowerBound = (list: number[], value: number): number => {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]! < value) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const addRtt = (state: PathState, sign: 1 | -1): void => {
+    if (state.protocol !== 'udp' || state.size !== 'small' || state.rttP50Seconds === undefined) return;
+    const key = rttKey(state);
+    let list = rtts.get(key);
+    if (!list) rtts.set(key, (list = []));
+    const at = lowerBound(list, state.rttP50Seconds);
+    if (sign > 0) list.splice(at, 0, state.rttP50Seconds);
+    else if (list[at] === state.rttP50Seconds) list.splice(at, 1);
+    if (list.length === 0) rtts.delete(key);
+  };
+  const addTotals = (state: PathState, sign: 1 | -1): void => {
+    addRtt(state, sign);
+    if (state.size !== 'small') return;
+    const slot = totalsSlot(state.network, state.protocol);
+    let out = totals.get(state.source);
+    if (!out) totals.set(state.source, (out = new Float64Array(16)));
+    out[slot] = out[slot]! + sign * state.attempts;
+    out[slot + 1] = out[slot + 1]! + sign * state.failures;
+    let inb = totals.get(state.destination);
+    if (!inb) totals.set(state.destination, (inb = new Float64Array(16)));
+    inb[slot + 2] = inb[slot + 2]! + sign * state.attempts;
+    inb[slot + 3] = inb[slot + 3]! + sign * state.failures;
+  };
+
+  const schedule = (group: Group, atMs: number, expires: boolean): void => {
+    let queue = queues.get(group.source);
+    if (!queue) queues.set(group.source, (queue = { items: [], head: 0 }));
+    queue.items.push({ group, seq: group.seq, atMs, expires });
+  };
+
+  /** Requests of this size class the path's target agent says it received from the path's source agent within its window; undefined when it sent no receipts recently. */
+  const received = (store: ProbeStore, r: PathRecord, nowMs: number): number | undefined => {
+    const target = store.agent(r.destination, r.network);
+    if (!target || target.receipts.size === 0) return undefined;
+    const windowStart = nowMs - windowIntervals * target.intervalSeconds * 1000;
+    if (target.lastBatchMs < windowStart) return undefined;
+    const record = target.receipts.get(`${r.source}\u0000${r.sourceNetwork}\u0000${r.protocol}`);
+    let count = 0;
+    for (const entry of record?.entries ?? []) {
+      if (entry.atMs <= windowStart) continue;
+      count += r.size === 'large' ? entry.largeRequests : entry.requests - entry.largeRequests;
+    }
+    return count;
+  };
+
+  const summarizeGroup = (store: ProbeStore, group: Group, nowMs: number): void => {
+    // A record is current while its agent still holds it (not forgotten, reset or pruned).
+    const agents: AgentProbeRecord[] = [];
+    const records: PathRecord[] = [];
+    for (const r of group.records) {
+      const agent = store.agent(r.source, r.sourceNetwork);
+      if (agent?.paths.get(r.key) !== r) continue;
+      agents.push(agent);
+      records.push(r);
+    }
+    group.records = records;
+    group.seq += 1;
+    let next: PathState | undefined;
+    if (records.length > 0) {
+      let intervalMs = 0;
+      let sampled = false;
+      for (const agent of agents) {
+        intervalMs = Math.max(intervalMs, agent.intervalSeconds * 1000);
+        sampled ||= agent.sampleRounds > 1;
+      }
+      const summary = summarize(records.length === 1 ? records[0]!.attempts : mergeLogs(records.map((r) => r.attempts)), nowMs, intervalMs, sampled);
+      if (summary) {
+        let direction: Direction | undefined;
+        if (summary.failing) {
+          const windowStart = nowMs - windowIntervals * intervalMs;
+          let sent = 0;
+          let got: number | undefined;
+          for (const r of records) {
+            for (let i = 0; i < attemptCount(r.attempts); i++) if (attemptAtMs(r.attempts, i) > windowStart) sent += 1;
+            const n = received(store, r, nowMs);
+            if (n !== undefined) got = (got ?? 0) + n;
+          }
+          direction = directionOf(sent, got);
+        }
+        const first = records[0]!;
+        // The summary is fresh: extend it in place rather than copy it.
+        next = Object.assign(summary, { source: first.source, destination: first.destination, network: first.network, protocol: first.protocol, size: first.size }, direction ? { direction } : undefined);
+        // Failing states are redone every pass; the others when they may go stale or, for
+        // full-mesh paths (judged over a window of 2 intervals), after one interval.
+        if (!summary.failing) {
+          const staleAtMs = summary.newestMs + (sampled ? sampledStaleIntervals : staleIntervals) * intervalMs;
+          if (sampled || staleAtMs <= nowMs + intervalMs) schedule(group, staleAtMs, true);
+          else schedule(group, nowMs + intervalMs, false);
         }
       }
-      for (const node of cache.keys()) if (!byAgent.has(node)) cache.delete(node);
+    }
+    setState(group, next);
+  };
 
-      /** Requests of this size class the path's target agent says it received from the path's source agent within its window; undefined when it sent no receipts recently. */
-      const received = (r: PathRecord): number | undefined => {
-        const target = byAgent.get(r.destination)?.[r.network];
-        if (!target || target.receipts.size === 0) return undefined;
-        const windowStart = nowMs - windowIntervals * target.intervalSeconds * 1000;
-        if (target.lastBatchMs < windowStart) return undefined;
-        const record = target.receipts.get(`${r.source}\u0000${r.sourceNetwork}\u0000${r.protocol}`);
-        let count = 0;
-        for (const entry of record?.entries ?? []) {
-          if (entry.atMs <= windowStart) continue;
-          count += r.size === 'large' ? entry.largeRequests : entry.requests - entry.largeRequests;
-        }
-        return count;
-      };
+  const setState = (group: Group, next: PathState | undefined): void => {
+    const previous = group.state;
+    group.state = next;
+    if (next?.failing) failing.add(group);
+    else failing.delete(group);
+    if (!next) {
+      const groups = sources.get(group.source);
+      if (groups?.get(group.key) === group) {
+        groups.delete(group.key);
+        if (groups.size === 0) sources.delete(group.source);
+      }
+    }
+    if (previous === next) return;
+    if (previous) addTotals(previous, -1);
+    if (next) addTotals(next, 1);
+    for (const listener of listeners) listener(previous, next);
+  };
 
-      const computeSource = (both: { host?: AgentProbeRecord; pod?: AgentProbeRecord }): SourceEntry => {
-        // Grouped by the store's own path key (destination, network, protocol, size): the
-        // source's host and pod agents both reach pod peers, and their attempts merge.
-        type Group = { records: PathRecord[]; intervalMs: number; sampled: boolean };
-        const groups = new Map<string, Group>();
+  const groupFor = (record: PathRecord): Group => {
+    let groups = sources.get(record.source);
+    if (!groups) sources.set(record.source, (groups = new Map()));
+    let group = groups.get(record.key);
+    if (!group) groups.set(record.key, (group = { source: record.source, key: record.key, records: [], state: undefined, seq: 0 }));
+    const i = group.records.findIndex((r) => r.sourceNetwork === record.sourceNetwork);
+    if (i < 0) group.records.push(record);
+    else group.records[i] = record;
+    return group;
+  };
+
+  /** Works off a source's rechecks due by untilMs. */
+  const runQueue = (store: ProbeStore, source: string, untilMs: number, nowMs: number): void => {
+    const queue = queues.get(source);
+    if (!queue) return;
+    const { items } = queue;
+    while (queue.head < items.length && items[queue.head]!.atMs <= untilMs) {
+      const { group, seq, expires } = items[queue.head]!;
+      items[queue.head] = undefined;
+      queue.head += 1;
+      if (group.seq !== seq) continue;
+      // Nothing new since the summary that scheduled it: an expiring state is simply gone.
+      if (expires) {
+        group.seq += 1;
+        setState(group, undefined);
+      } else summarizeGroup(store, group, nowMs);
+    }
+    if (queue.head === items.length) queues.delete(source);
+    else if (queue.head > 64 && queue.head * 2 > items.length) {
+      queue.items = items.slice(queue.head);
+      queue.head = 0;
+    }
+  };
+
+  // DNS: per source node, recomputed when one of its agents sent a batch or after an interval.
+  const dnsCache = new Map<string, { versions: string; validUntilMs: number; states: DnsState[] }>();
+  const dnsOf = (store: ProbeStore, nowMs: number): DnsState[] => {
+    const byNode = new Map<string, AgentProbeRecord[]>();
+    for (const agent of store.agents()) {
+      if (agent.dns.size === 0) continue;
+      const list = byNode.get(agent.node);
+      if (list) list.push(agent);
+      else byNode.set(agent.node, [agent]);
+    }
+    for (const node of dnsCache.keys()) if (!byNode.has(node)) dnsCache.delete(node);
+    const out: DnsState[] = [];
+    for (const [node, agents] of byNode) {
+      const versions = agents.map((a) => `${a.network}:${a.version}`).join(',');
+      let cached = dnsCache.get(node);
+      if (!cached || cached.versions !== versions || nowMs >= cached.validUntilMs || nowMs < cached.validUntilMs - 60_000) {
+        const groups = new Map<PathProtocol, { resolver: string; lists: AttemptLog[]; intervalMs: number }>();
         let minIntervalMs = Infinity;
-        for (const agent of [both.host, both.pod]) {
-          if (!agent) continue;
-          const intervalMs = agent.intervalSeconds * 1000;
-          minIntervalMs = Math.min(minIntervalMs, intervalMs);
-          const sampled = agent.sampleRounds > 1;
-          for (const [key, path] of agent.paths) {
-            const group = groups.get(key);
-            if (group) {
-              group.records.push(path);
-              group.intervalMs = Math.max(group.intervalMs, intervalMs);
-              group.sampled ||= sampled;
-            } else groups.set(key, { records: [path], intervalMs, sampled });
+        for (const agent of agents) {
+          minIntervalMs = Math.min(minIntervalMs, agent.intervalSeconds * 1000);
+          for (const dns of agent.dns.values()) {
+            const group = groups.get(dns.protocol);
+            if (group) group.lists.push(dns.attempts);
+            else groups.set(dns.protocol, { resolver: dns.resolver, lists: [dns.attempts], intervalMs: agent.intervalSeconds * 1000 });
           }
         }
-        const paths: PathState[] = [];
-        // Windows slide with time: recompute at least once per interval even without batches.
-        let validUntilMs = nowMs + (Number.isFinite(minIntervalMs) ? minIntervalMs : 5000);
-        for (const { records, intervalMs, sampled } of groups.values()) {
-          const first = records[0]!;
-          const summary = summarize(merge(records.map((r) => r.attempts)), nowMs, intervalMs, sampled);
-          if (!summary) continue;
-          validUntilMs = Math.min(validUntilMs, summary.newestMs + (sampled ? sampledStaleIntervals : staleIntervals) * intervalMs);
-          let direction: Direction | undefined;
-          if (summary.failing) {
-            validUntilMs = nowMs;
-            const windowStart = nowMs - windowIntervals * intervalMs;
-            let sent = 0;
-            let got: number | undefined;
-            for (const r of records) {
-              sent += r.attempts.filter((a) => a.atMs > windowStart).length;
-              const n = received(r);
-              if (n !== undefined) got = (got ?? 0) + n;
-            }
-            direction = directionOf(sent, got);
-          }
-          paths.push({ source: first.source, destination: first.destination, network: first.network, protocol: first.protocol, size: first.size, ...summary, ...(direction ? { direction } : {}) });
+        const states: DnsState[] = [];
+        for (const [protocol, group] of groups) {
+          const summary = summarize(mergeLogs(group.lists), nowMs, group.intervalMs);
+          if (summary) states.push({ source: node, protocol, resolver: group.resolver, ...summary });
         }
-        return { ...both, hostVersion: both.host?.version ?? -1, podVersion: both.pod?.version ?? -1, validUntilMs, paths };
-      };
+        dnsCache.set(node, (cached = { versions, validUntilMs: nowMs + minIntervalMs, states }));
+      }
+      out.push(...cached.states);
+    }
+    return out;
+  };
 
-      const paths: PathState[] = [];
-      for (const [node, both] of byAgent) {
-        let entry = cache.get(node);
-        const fresh =
-          entry !== undefined && nowMs < entry.validUntilMs && entry.host === both.host && entry.pod === both.pod &&
-          entry.hostVersion === (both.host?.version ?? -1) && entry.podVersion === (both.pod?.version ?? -1);
-        if (!fresh) cache.set(node, (entry = computeSource(both)));
-        for (const state of entry!.paths) paths.push(state);
+  const feed: PathStateFeed = {
+    subscribe(listener) {
+      listeners.add(listener);
+      const current = function* (): Iterable<PathState> {
+        for (const groups of sources.values()) for (const group of groups.values()) if (group.state) yield group.state;
+      };
+      return { current: current(), unsubscribe: () => void listeners.delete(listener) };
+    },
+  };
+
+  return {
+    touched(store, records, nowMs) {
+      if (records.length > 0) runQueue(store, records[0]!.source, nowMs, nowMs);
+      for (const record of records) summarizeGroup(store, groupFor(record), nowMs);
+    },
+
+    agentGone(store, node, network, nowMs) {
+      // Its own paths (as a source), and every source's paths toward it.
+      for (const group of [...(sources.get(node)?.values() ?? [])]) summarizeGroup(store, group, nowMs);
+      for (const groups of sources.values()) {
+        for (const protocol of ['udp', 'tcp'] as const) {
+          for (const size of ['small', 'large'] as const) {
+            const group = groups.get(pathKeyOf(node, network, protocol, size));
+            if (group) summarizeGroup(store, group, nowMs);
+          }
+        }
       }
-      const dns: DnsState[] = [];
-      for (const group of dnsGroups.values()) {
-        const summary = summarize(merge(group.lists), nowMs, group.intervalMs);
-        if (summary) dns.push({ source: group.source, protocol: group.protocol, resolver: group.resolver, ...summary });
+    },
+
+    build(store, nowMs) {
+      // Sources that keep sending work off their own rechecks at ingest; here only those that
+      // fell behind by an interval (a silent agent, or a quiet test clock).
+      const lateMs = (store.maxIntervalSeconds || 5) * 1000;
+      for (const [source, queue] of [...queues]) {
+        if (queue.items[queue.head]!.atMs <= nowMs - lateMs) runQueue(store, source, nowMs, nowMs);
       }
-      const interval = intervalSeconds || 5;
+      for (const group of [...failing]) summarizeGroup(store, group, nowMs);
+      const interval = store.maxIntervalSeconds || 5;
+      let paths: PathState[] | undefined;
       let failingPaths: PathState[] | undefined;
       let nodeTotals: NodeProbeTotals[] | undefined;
+      let dns: DnsState[] | undefined;
+      let agents: AgentProbeStats[] | undefined;
+      const allPaths = (): PathState[] => {
+        if (paths) return paths;
+        paths = [];
+        for (const groups of sources.values()) for (const group of groups.values()) if (group.state) paths.push(group.state);
+        return paths;
+      };
+      // Everything O(paths) or O(agents) is computed on first read: a detector pass reads only
+      // what it needs, and the states it reads are already current.
       return Object.freeze({
         intervalSeconds: interval,
         windowSeconds: windowIntervals * interval,
-        paths,
+        get paths() {
+          return allPaths();
+        },
         get failingPaths() {
-          return (failingPaths ??= paths.filter((p) => p.failing));
+          return (failingPaths ??= [...failing].map((g) => g.state!).filter(Boolean));
         },
         get nodeTotals() {
-          return (nodeTotals ??= nodeTotalsOf(paths));
+          if (nodeTotals) return nodeTotals;
+          nodeTotals = [];
+          for (const [node, t] of totals) {
+            let any = false;
+            for (const network of ['host', 'pod'] as const) {
+              for (const protocol of ['udp', 'tcp'] as const) {
+                const slot = totalsSlot(network, protocol);
+                if (t[slot] === 0 && t[slot + 2] === 0) continue;
+                any = true;
+                const list = protocol === 'udp' ? rtts.get(`${node}\u0000${network}`) : undefined;
+                nodeTotals.push({ node, network, protocol, outbound: { attempts: t[slot]!, failures: t[slot + 1]! }, inbound: { attempts: t[slot + 2]!, failures: t[slot + 3]! }, ...(list?.length ? { rttP50Seconds: list[Math.floor((list.length - 1) / 2)]! } : {}) });
+              }
+            }
+            if (!any) totals.delete(node);
+          }
+          return nodeTotals;
         },
-        dns,
-        agents,
+        get dns() {
+          return (dns ??= dnsOf(store, nowMs));
+        },
+        get agents() {
+          return (agents ??= [...store.agents()].map((a) => ({ node: a.node, network: a.network, lastBatchMs: a.lastBatchMs, intervalSeconds: a.intervalSeconds, sampleRounds: a.sampleRounds, eventLoopDelayP99Seconds: a.eventLoopDelayP99Seconds })));
+        },
+        feed,
       });
     },
   };

@@ -1,0 +1,279 @@
+// The probe mesh as detectors see it, kept up to date from the probe view's change feed
+// instead of rebuilt every pass: per network, one pair per directed (source, destination)
+// with its UDP (small, large) and TCP states, and per node the counts localization needs
+// (known and bad pairs, per verdict). A path state change re-counts its one pair (O(1));
+// a node whose agents come or go re-counts its own pairs (O(degree)); localization reads
+// counts (O(nodes with a bad pair + accepted × degree)). A pass is then O(nodes), not
+// O(paths). Pairs whose target agent is disconnected or missing are not counted: a dead
+// responder is AgentMissing, not a network fault. Same rules as localize.ts, which stays as
+// the plain-list reference the index is tested against.
+import type { AgentNetwork, ClusterSnapshot } from '../model/cluster-snapshot.ts';
+import type { PathState, PathStateFeed } from '../probes/probe-view.ts';
+import type { DetectorConfig } from './finding-candidate.ts';
+import { nodeBadRatio, othersGoodRatio, type Localized } from './localize.ts';
+import { isAlive, meshNetworks, pairStatus, type Pair } from './mesh-pairs.ts';
+
+/** What localization is asked about a pair: reachability, one protocol blocked, large packets lost. */
+export const meshVerdicts = {
+  isolated: (pair: Pair): boolean | undefined => {
+    const status = pairStatus(pair);
+    return status === 'unknown' ? undefined : status === 'failing';
+  },
+  /** UDP fails while TCP is healthy on the same pair. */
+  udpBlocked: (pair: Pair): boolean | undefined => (pair.udp && pair.tcp ? pair.udp.failing && pair.tcp.healthy : undefined),
+  tcpBlocked: (pair: Pair): boolean | undefined => (pair.udp && pair.tcp ? pair.tcp.failing && pair.udp.healthy : undefined),
+  /** Large UDP probes fail while small ones on the same pair do not. */
+  mtu: (pair: Pair): boolean | undefined => (pair.large && pair.udp ? pair.large.failing && !pair.udp.failing : undefined),
+} as const;
+export type MeshVerdict = keyof typeof meshVerdicts;
+const verdictNames = Object.keys(meshVerdicts) as MeshVerdict[];
+const verdictFns = verdictNames.map((name) => meshVerdicts[name]);
+
+interface IndexedPair extends Pair {
+  /** Bit v: counted as known for verdict v; bit v + 8: counted as bad. */
+  mask: number;
+  live: boolean;
+}
+
+interface Count {
+  known: number;
+  bad: number;
+}
+
+export interface MeshIndex {
+  /** Brings liveness to the snapshot's time (agents connected and not missing). */
+  sync(snapshot: ClusterSnapshot): void;
+  /** The live pair source → destination on `network`, if known. */
+  pair(network: AgentNetwork, source: string, destination: string): Pair | undefined;
+  /** Live pairs with a failing UDP or TCP path, sorted by source then destination. */
+  failingPairs(network: AgentNetwork): Pair[];
+  /** Every live pair, sorted by source then destination. O(pairs). */
+  pairs(network: AgentNetwork): Pair[];
+  localize(network: AgentNetwork, verdict: MeshVerdict): Localized[];
+  /** Stops following the feed. */
+  close(): void;
+}
+
+const byEnds = (a: Pair, b: Pair): number => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0);
+const hostLive = 1;
+const podLive = 2;
+
+export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): MeshIndex {
+  type Side = Map<string, Map<string, IndexedPair>>;
+  const bySource = new Map<AgentNetwork, Side>(meshNetworks.map((n) => [n, new Map()]));
+  const byDestination = new Map<AgentNetwork, Side>(meshNetworks.map((n) => [n, new Map()]));
+  const failing = new Map<AgentNetwork, Set<IndexedPair>>(meshNetworks.map((n) => [n, new Set()]));
+  // Per node (and the whole mesh under ''): known and bad pair counts per network × verdict,
+  // at [(networkIndex × verdicts + verdict) × 2 + (0 known | 1 bad)]. One lookup per node.
+  const counts = new Map<string, Int32Array>();
+  const slotOf = (network: AgentNetwork, v: number): number => ((network === 'host' ? 0 : 1) * verdictFns.length + v) * 2;
+  const badNodes = new Map<AgentNetwork, Set<string>[]>(meshNetworks.map((n) => [n, verdictNames.map(() => new Set())]));
+  const liveness = new Map<string, number>();
+  const liveSource = (node: string, network: AgentNetwork): boolean => {
+    const l = liveness.get(node) ?? 0;
+    return (l & hostLive) !== 0 || (network === 'pod' && (l & podLive) !== 0);
+  };
+  const liveDestination = (node: string, network: AgentNetwork): boolean => ((liveness.get(node) ?? 0) & (network === 'host' ? hostLive : podLive)) !== 0;
+
+  const countsOf = (node: string): Int32Array => {
+    let c = counts.get(node);
+    if (!c) counts.set(node, (c = new Int32Array(2 * meshNetworks.length * verdictFns.length)));
+    return c;
+  };
+
+  /** Adds sign × the pair's counted verdicts (pair.mask) to its two nodes and the total. */
+  const apply = (pair: IndexedPair, sign: 1 | -1): void => {
+    if (pair.mask === 0) return;
+    const sets = badNodes.get(pair.network)!;
+    for (const node of [pair.source, pair.destination, '']) {
+      const c = countsOf(node);
+      for (let v = 0; v < verdictFns.length; v++) {
+        if ((pair.mask & (1 << v)) === 0) continue;
+        const slot = slotOf(pair.network, v);
+        c[slot] = c[slot]! + sign;
+        if ((pair.mask & (1 << (v + 8))) === 0) continue;
+        c[slot + 1] = c[slot + 1]! + sign;
+        if (node === '') continue;
+        if (c[slot + 1]! > 0) sets[v]!.add(node);
+        else sets[v]!.delete(node);
+      }
+      if (sign < 0 && c.every((x) => x === 0)) counts.delete(node);
+    }
+  };
+
+  const uncount = (pair: IndexedPair): void => {
+    apply(pair, -1);
+    pair.mask = 0;
+    failing.get(pair.network)!.delete(pair);
+  };
+
+  const count = (pair: IndexedPair): void => {
+    pair.live = liveSource(pair.source, pair.network) && liveDestination(pair.destination, pair.network);
+    if (!pair.live) return;
+    for (let v = 0; v < verdictFns.length; v++) {
+      const verdict = verdictFns[v]!(pair);
+      if (verdict !== undefined) pair.mask |= (1 << v) | (verdict ? 1 << (v + 8) : 0);
+    }
+    apply(pair, 1);
+    if (pair.udp?.failing || pair.tcp?.failing) failing.get(pair.network)!.add(pair);
+  };
+
+  const link = (side: Side, a: string, b: string, pair: IndexedPair | undefined): void => {
+    let inner = side.get(a);
+    if (pair) {
+      if (!inner) side.set(a, (inner = new Map()));
+      inner.set(b, pair);
+    } else if (inner) {
+      inner.delete(b);
+      if (inner.size === 0) side.delete(a);
+    }
+  };
+
+  const onChange = (previous: PathState | undefined, next: PathState | undefined): void => {
+    const s = next ?? previous;
+    if (!s) return;
+    const network = s.network;
+    let pair = bySource.get(network)!.get(s.source)?.get(s.destination);
+    if (!pair) {
+      if (!next) return;
+      pair = { source: s.source, destination: s.destination, network, mask: 0, live: false };
+      link(bySource.get(network)!, s.source, s.destination, pair);
+      link(byDestination.get(network)!, s.destination, s.source, pair);
+    }
+    // Most changes keep the verdicts (a healthy path stays healthy): swap the state only.
+    if (previous && next && previous.failing === next.failing && previous.healthy === next.healthy) {
+      if (s.protocol === 'tcp') pair.tcp = next;
+      else if (s.size === 'large') pair.large = next;
+      else pair.udp = next;
+      return;
+    }
+    uncount(pair);
+    if (s.protocol === 'tcp') pair.tcp = next;
+    else if (s.size === 'large') pair.large = next;
+    else pair.udp = next;
+    if (!pair.udp && !pair.tcp && !pair.large) {
+      link(bySource.get(network)!, s.source, s.destination, undefined);
+      link(byDestination.get(network)!, s.destination, s.source, undefined);
+      return;
+    }
+    count(pair);
+  };
+
+  const recountNode = (node: string): void => {
+    for (const network of meshNetworks) {
+      for (const side of [bySource, byDestination]) {
+        for (const pair of side.get(network)!.get(node)?.values() ?? []) {
+          uncount(pair);
+          count(pair);
+        }
+      }
+    }
+  };
+
+  const subscription = feed.subscribe(onChange);
+
+  const index: MeshIndex = {
+    sync(snapshot) {
+      const seen = new Set<string>();
+      const changed: string[] = [];
+      for (const node of snapshot.nodes) {
+        seen.add(node.name);
+        const l = (isAlive(node.hostAgent, snapshot.nowMs, config) ? hostLive : 0) | (isAlive(node.podAgent, snapshot.nowMs, config) ? podLive : 0);
+        if ((liveness.get(node.name) ?? 0) !== l) changed.push(node.name);
+        if (l) liveness.set(node.name, l);
+        else liveness.delete(node.name);
+      }
+      for (const node of liveness.keys()) {
+        if (seen.has(node)) continue;
+        liveness.delete(node);
+        changed.push(node);
+      }
+      for (const node of changed) recountNode(node);
+    },
+
+    pair(network, source, destination) {
+      const pair = bySource.get(network)!.get(source)?.get(destination);
+      return pair?.live ? pair : undefined;
+    },
+
+    failingPairs: (network) => [...failing.get(network)!].sort(byEnds),
+
+    pairs(network) {
+      const out: Pair[] = [];
+      for (const inner of bySource.get(network)!.values()) for (const pair of inner.values()) if (pair.live) out.push(pair);
+      return out.sort(byEnds);
+    },
+
+    localize(network, verdict) {
+      const v = verdictNames.indexOf(verdict);
+      const slot = slotOf(network, v);
+      const knownBit = 1 << v;
+      const badBit = 1 << (v + 8);
+      // Accepting a node sets its pairs aside: the adjustments live here, not in the counts.
+      const adjusted = new Map<string, Count>();
+      const countOf = (node: string): Count => {
+        const a = adjusted.get(node);
+        if (a) return a;
+        const c = counts.get(node);
+        return c ? { known: c[slot]!, bad: c[slot + 1]! } : { known: 0, bad: 0 };
+      };
+      const adjust = (node: string): Count => {
+        let a = adjusted.get(node);
+        if (!a) adjusted.set(node, (a = { ...countOf(node) }));
+        return a;
+      };
+      const candidates = [...badNodes.get(network)![v]!];
+      const accepted = new Set<string>();
+      const out: Localized[] = [];
+      for (;;) {
+        let best: string | undefined;
+        let bestRatio = 0;
+        for (const node of candidates) {
+          if (accepted.has(node)) continue;
+          const c = countOf(node);
+          if (c.known === 0 || c.bad === 0) continue;
+          const ratio = c.bad / c.known;
+          if (ratio > bestRatio || (ratio === bestRatio && best !== undefined && node < best)) [best, bestRatio] = [node, ratio];
+        }
+        if (best === undefined || bestRatio < nodeBadRatio) break;
+        const c = countOf(best);
+        const total = countOf('');
+        const othersKnown = total.known - c.known;
+        const othersGood = othersKnown - (total.bad - c.bad);
+        if (othersKnown === 0 || othersGood / othersKnown < othersGoodRatio) break;
+        const side = (map: Map<string, IndexedPair> | undefined, outbound: boolean) => {
+          const known: Pair[] = [];
+          for (const pair of map?.values() ?? []) {
+            if ((pair.mask & knownBit) === 0 || accepted.has(outbound ? pair.destination : pair.source)) continue;
+            known.push(pair);
+          }
+          known.sort(byEnds);
+          return { known, bad: known.filter((p) => ((p as IndexedPair).mask & badBit) !== 0) };
+        };
+        const outbound = side(bySource.get(network)!.get(best), true);
+        const inbound = side(byDestination.get(network)!.get(best), false);
+        out.push({ node: best, outbound, inbound, others: { known: othersKnown, good: othersGood } });
+        accepted.add(best);
+        const t = adjust('');
+        for (const [list, outward] of [[outbound, true], [inbound, false]] as const) {
+          for (const pair of list.known) {
+            const bad = ((pair as IndexedPair).mask & badBit) !== 0 ? 1 : 0;
+            const other = adjust(outward ? pair.destination : pair.source);
+            other.known -= 1;
+            other.bad -= bad;
+            t.known -= 1;
+            t.bad -= bad;
+          }
+        }
+        const mine = adjust(best);
+        mine.known = 0;
+        mine.bad = 0;
+      }
+      return out.sort((a, b) => (a.node < b.node ? -1 : 1));
+    },
+
+    close: () => subscription.unsubscribe(),
+  };
+  for (const state of subscription.current) onChange(undefined, state);
+  return index;
+}
