@@ -76,7 +76,7 @@ function buildSnapshot(): ClusterSnapshot {
             source: name(i), destination, network, protocol, size, attempts, failures, lossRatio: failures / attempts,
             ...(failures < attempts ? { rttP50Seconds: rtt, rttP95Seconds: rtt * 2 } : {}),
             failing, healthy: failures === 0, newestMs: nowMs - 1000, sampled: true, okSizeBytes: failing ? 0 : 64, failedSizeBytes: failures ? 64 : 0,
-            ...(failing ? { direction: 'inbound' as const } : {}),
+            ...(failing ? { direction: 'reply-lost' as const } : {}),
           });
         }
       }
