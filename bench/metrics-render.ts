@@ -6,6 +6,7 @@
 // findings), and `--paths-per-node` path states (what the scrape walked before it read
 // nodeTotals). Renders --renders times and reports render p50/max, the longest event-loop
 // block during a render, series, series per node and bytes.
+// Renders what GET /metrics sends (CollectorMetrics.exposition(), bytes).
 // Usage: node bench/metrics-render.ts [--nodes 5000] [--renders 20] [--paths-per-node 700] [--promtool]
 // The snapshot is built once, as the collector's model does it per scrape (the probe view
 // is built before the render), so this measures the render alone.
@@ -18,6 +19,7 @@ import { HelloSchema } from '../shared/src/gen/netsentry/v1/collector_pb.js';
 import { Network, NodeReportSchema } from '../shared/src/gen/netsentry/v1/node_pb.js';
 import type { Finding } from '../collector/src/findings/finding.ts';
 import { createCollectorMetrics } from '../collector/src/metrics/collector-metrics.ts';
+import { asTextFamily, createTextSink } from '../collector/src/metrics/text-family.ts';
 import type { AgentState, ClusterSnapshot, NodeState } from '../collector/src/model/cluster-snapshot.ts';
 import { healthyLinks, hostHello } from '../collector/src/model/test-fixtures.ts';
 import { nodeTotalsOf, type AgentProbeStats, type DnsState, type PathState, type ProbeView } from '../collector/src/probes/probe-view.ts';
@@ -131,15 +133,30 @@ async function main(): Promise<void> {
   const findings = brokenFindings();
   const metrics = createCollectorMetrics({ model: { snapshot: () => snapshot, discardedProbeResults: 0 }, findings: { list: () => findings } });
   const times: number[] = [];
+  const cpu: number[] = [];
   const blocks: number[] = [];
-  let text = '';
+  let body = Buffer.alloc(0);
   for (let r = 0; r < renders; r += 1) {
     const start = performance.now();
-    const { result, blockMs } = await withLongestBlock(() => metrics.metrics());
+    const cpuStart = process.cpuUsage();
+    const { result, blockMs } = await withLongestBlock(() => metrics.exposition());
     times.push(performance.now() - start);
+    const used = process.cpuUsage(cpuStart);
+    cpu.push((used.user + used.system) / 1000);
     blocks.push(blockMs);
-    text = result;
+    body = result as Buffer<ArrayBuffer>;
   }
+  // Where a render's time goes: each family alone, same snapshot.
+  const byFamily: [string, number][] = [];
+  const scrape = { snapshot, openFindings: findings };
+  for (const metric of metrics.registry.getMetricsAsArray()) {
+    const family = asTextFamily(metric);
+    const start = performance.now();
+    for (let r = 0; r < 5; r += 1) family ? family.render(scrape, createTextSink()) : await metrics.registry.getSingleMetricAsString(metric.name);
+    byFamily.push([metric.name, (performance.now() - start) / 5]);
+  }
+  byFamily.sort((a, b) => b[1] - a[1]);
+  const text = body.toString('utf8');
   const series = text.split('\n').filter((l) => l && !l.startsWith('#'));
   const perNode = new Map<string, number>();
   for (const line of series) {
@@ -154,9 +171,10 @@ async function main(): Promise<void> {
   }
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}`);
   console.log(`nodes ${nodeCount}, path states ${snapshot.probes.paths.length} (${pathsPerNode}/node), failing ${snapshot.probes.failingPaths.length}, nodeTotals ${snapshot.probes.nodeTotals.length}; synthetic snapshot built in ${buildMs.toFixed(0)} ms; nodeTotalsOf(paths) from scratch ${totalsMs.toFixed(0)} ms`);
-  console.log(`render over ${renders}: p50 ${quantile(times, 0.5).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms (first ${times[0]!.toFixed(1)} ms); longest event-loop block p50 ${quantile(blocks, 0.5).toFixed(1)} ms, max ${Math.max(...blocks).toFixed(1)} ms`);
+  console.log(`render over ${renders}: p50 ${quantile(times, 0.5).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms (first ${times[0]!.toFixed(1)} ms); CPU p50 ${quantile(cpu, 0.5).toFixed(1)} ms; longest event-loop block p50 ${quantile(blocks, 0.5).toFixed(1)} ms, max ${Math.max(...blocks).toFixed(1)} ms`);
   console.log(`series ${series.length} (${(series.length / nodeCount).toFixed(2)} per node overall; with a node label: max ${Math.max(...nodeSeries)}, median ${quantile(nodeSeries, 0.5)}); ${(Buffer.byteLength(text) / 2 ** 20).toFixed(2)} MiB`);
   console.log(`series by family: ${[...families].filter(([, n]) => n > 10).map(([f, n]) => `${f} ${n}`).join(', ')}`);
+  console.log(`slowest families (mean of 5): ${byFamily.slice(0, 6).map(([f, ms]) => `${f} ${ms.toFixed(1)} ms`).join(', ')}`);
   if (process.argv.includes('--promtool')) {
     const file = `/tmp/metrics-render-${process.pid}.prom`;
     writeFileSync(file, text);

@@ -12,7 +12,7 @@ import { registerPageRoutes } from './page-routes.ts';
 export interface ServerDeps {
   model: Pick<ClusterModel, 'snapshot'>;
   findings: Pick<FindingsEngine, 'list'>;
-  metrics: Pick<CollectorMetrics, 'metrics' | 'contentType'>;
+  metrics: Pick<CollectorMetrics, 'exposition' | 'contentType'>;
   logger: Logger;
   isReady: () => boolean;
   /** Where the page's files are (default ./page/ beside page-routes); read once here. */
@@ -39,8 +39,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
 
   app.get('/metrics', async (_request, reply) => {
-    const text = await metrics.metrics();
-    return reply.type(metrics.contentType).send(text);
+    const body = await metrics.exposition();
+    return reply.type(metrics.contentType).send(body);
   });
 
   app.get('/api/v1/findings', async (request, reply) => {
