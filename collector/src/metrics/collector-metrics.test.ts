@@ -6,7 +6,10 @@ import { createFindingsEngine } from '../findings/findings-engine.ts';
 import { createTestCluster, podHello } from '../model/test-fixtures.ts';
 import { create } from '@bufbuild/protobuf';
 import { ProbeBatchSchema, ProbeProtocol } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
-import { createCollectorMetrics } from './collector-metrics.ts';
+import { Registry } from 'prom-client';
+import { createCollectorMetrics, renderMetrics } from './collector-metrics.ts';
+import type { MetricsScrape } from './metrics-scrape.ts';
+import { registerTextFamily } from './text-family.ts';
 import { findingKinds } from './finding-metrics.ts';
 
 function setup() {
@@ -95,5 +98,38 @@ describe('collector metrics', () => {
     expect(text).toContain('netsentry_probe_round_trip_seconds_count{network="pod",protocol="udp"} 2');
     expect(text).toContain('netsentry_probe_round_trip_seconds_count{network="pod",protocol="tcp"} 1');
     expect(text).toContain('netsentry_probe_round_trip_seconds_count{network="host",protocol="udp"} 0');
+  });
+
+  it('lets the event loop run between families once a family took a slice (10 ms), all from one scrape', async () => {
+    const registry = new Registry();
+    const order: string[] = [];
+    const busy = (ms: number): void => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    for (const name of ['netsentry_slow_a', 'netsentry_slow_b', 'netsentry_fast_c', 'netsentry_fast_d']) {
+      registerTextFamily<MetricsScrape>(
+        registry,
+        {
+          name,
+          help: name,
+          type: 'gauge',
+          labelNames: ['node'],
+          collect({ snapshot }, emit) {
+            order.push(name);
+            if (name.includes('slow')) busy(15);
+            for (const node of snapshot.nodes) emit(1, node.name);
+          },
+        },
+        () => { throw new Error('not used'); },
+      );
+    }
+    const { cluster } = setup();
+    setImmediate(() => order.push('ingest'));
+    const text = (await renderMetrics(registry, { snapshot: cluster.model.snapshot(), openFindings: [] })).toString();
+    // The other task ran right after the first slow family, not after the whole render.
+    expect(order).toEqual(['netsentry_slow_a', 'ingest', 'netsentry_slow_b', 'netsentry_fast_c', 'netsentry_fast_d']);
+    expect(text.match(/^netsentry_(slow|fast)_[a-d]\{node="node-\d"\} 1$/gm)).toHaveLength(16);
+    expect(text.endsWith('netsentry_fast_d{node="node-4"} 1\n')).toBe(true);
   });
 });
