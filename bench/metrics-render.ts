@@ -7,7 +7,7 @@
 // nodeTotals). Renders --renders times and reports render p50/max, the longest event-loop
 // block during a render, series, series per node and bytes.
 // Renders what GET /metrics sends (CollectorMetrics.exposition(), bytes).
-// Usage: node --expose-gc bench/metrics-render.ts [--nodes 5000] [--renders 20] [--paths-per-node 700] [--promtool]
+// Usage: node --expose-gc bench/metrics-render.ts [--nodes 5000] [--renders 20] [--paths-per-node 700] [--promtool] [--module path/to/collector-metrics.ts]
 // The snapshot is built once, as the collector's model does it per scrape (the probe view
 // is built before the render), so this measures the render alone.
 import { create } from '@bufbuild/protobuf';
@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { HelloSchema } from '../shared/src/gen/netsentry/v1/collector_pb.js';
 import { Network, NodeReportSchema } from '../shared/src/gen/netsentry/v1/node_pb.js';
 import type { Finding } from '../collector/src/findings/finding.ts';
-import { createCollectorMetrics } from '../collector/src/metrics/collector-metrics.ts';
+import type { createCollectorMetrics as CreateCollectorMetrics } from '../collector/src/metrics/collector-metrics.ts';
 import { asTextFamily, createTextSink } from '../collector/src/metrics/text-family.ts';
 import type { AgentState, ClusterSnapshot, NodeState } from '../collector/src/model/cluster-snapshot.ts';
 import { healthyLinks, hostHello } from '../collector/src/model/test-fixtures.ts';
@@ -31,6 +31,10 @@ const arg = (name: string, fallback: number): number => {
 const nodeCount = arg('nodes', 5000);
 const renders = arg('renders', 20);
 const pathsPerNode = arg('paths-per-node', 700);
+// Another implementation of createCollectorMetrics to compare with (e.g. an older commit's
+// collector-metrics.ts copied beside the current one); it may lack exposition().
+const moduleIndex = process.argv.indexOf('--module');
+const metricsModule = moduleIndex > 0 ? new URL(process.argv[moduleIndex + 1]!, `file://${process.cwd()}/`).href : '../collector/src/metrics/collector-metrics.ts';
 const nowMs = Date.parse('2026-11-25T03:00:00Z');
 const name = (i: number): string => `node-${String(i).padStart(5, '0')}`;
 const broken = name(7);
@@ -135,6 +139,7 @@ async function main(): Promise<void> {
   if (gc) gc();
   else console.log('(run with node --expose-gc so the snapshot build\'s garbage is collected before the renders)');
   const findings = brokenFindings();
+  const { createCollectorMetrics } = (await import(metricsModule)) as { createCollectorMetrics: typeof CreateCollectorMetrics };
   const metrics = createCollectorMetrics({ model: { snapshot: () => snapshot, discardedProbeResults: 0 }, findings: { list: () => findings } });
   const times: number[] = [];
   const cpu: number[] = [];
@@ -143,7 +148,7 @@ async function main(): Promise<void> {
   for (let r = 0; r < renders; r += 1) {
     const start = performance.now();
     const cpuStart = process.cpuUsage();
-    const { result, blockMs } = await withLongestBlock(() => metrics.exposition());
+    const { result, blockMs } = await withLongestBlock(async () => (metrics.exposition ? metrics.exposition() : Buffer.from(await metrics.metrics())));
     times.push(performance.now() - start);
     const used = process.cpuUsage(cpuStart);
     cpu.push((used.user + used.system) / 1000);
@@ -153,7 +158,7 @@ async function main(): Promise<void> {
   // Where a render's time goes: each family alone, same snapshot.
   const byFamily: [string, number][] = [];
   const scrape = { snapshot, openFindings: findings };
-  for (const metric of metrics.registry.getMetricsAsArray()) {
+  for (const metric of moduleIndex > 0 ? [] : metrics.registry.getMetricsAsArray()) {
     const family = asTextFamily(metric);
     const start = performance.now();
     for (let r = 0; r < 5; r += 1) family ? family.render(scrape, createTextSink()) : await metrics.registry.getSingleMetricAsString(metric.name);
