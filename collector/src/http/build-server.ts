@@ -39,7 +39,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
 
   app.get('/metrics', async (_request, reply) => {
-    const body = await metrics.exposition();
+    const { body, release } = await metrics.exposition();
+    // The buffer goes back to the metrics for the next scrape once the response is done with it.
+    reply.raw.once('close', release);
     return reply.type(metrics.contentType).send(body);
   });
 

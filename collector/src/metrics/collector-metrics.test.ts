@@ -132,4 +132,25 @@ describe('collector metrics', () => {
     expect(text.match(/^netsentry_(slow|fast)_[a-d]\{node="node-\d"\} 1$/gm)).toHaveLength(16);
     expect(text.endsWith('netsentry_fast_d{node="node-4"} 1\n')).toBe(true);
   });
+
+  it('reuses the output buffer only after release(), and never overwrites bytes still held', async () => {
+    const { cluster, metrics } = setup();
+    const first = await metrics.exposition();
+    const held = Buffer.from(first.body);
+    const second = await metrics.exposition(); // first not released: a new buffer
+    expect(second.body.buffer).not.toBe(first.body.buffer);
+    cluster.reportMissing('node-2', ['node-1']);
+    second.release();
+    expect(first.body.equals(held)).toBe(true);
+    const third = await metrics.exposition(); // second's buffer, reused
+    expect(third.body.buffer).toBe(second.body.buffer);
+    expect(first.body.equals(held)).toBe(true);
+    expect(third.body.toString()).toContain('netsentry_overlay_routes_missing{node="node-2"} 1');
+    third.release();
+    third.release(); // twice is harmless
+    const [a, b] = await Promise.all([metrics.exposition(), metrics.exposition()]); // concurrent scrapes never share
+    expect(a.body.buffer).not.toBe(b.body.buffer);
+    const stable = (body: Buffer): string => body.toString().split('\n').filter((l) => !l.includes('netsentry_collector_')).join('\n');
+    expect(stable(a.body)).toBe(stable(b.body));
+  });
 });

@@ -128,7 +128,9 @@ describe('probe, node and finding metrics from a snapshot', () => {
     const text = await metrics.metrics();
     // The process's own metrics move between two renders; everything else must match.
     const stable = (t: string): string => t.split('\n').filter((l) => !l.includes('netsentry_collector_')).join('\n');
-    expect(stable((await metrics.exposition()).toString('utf8'))).toBe(stable(text));
+    const { body, release } = await metrics.exposition();
+    expect(stable(body.toString('utf8'))).toBe(stable(text));
+    release();
     // The fast path writes what prom-client writes from the families' get() (its slow path).
     expect(stable(text)).toBe(stable(await metrics.registry.metrics()));
     expect(text.endsWith('\n')).toBe(true);

@@ -83,7 +83,7 @@ describe('text family', () => {
     // ~100 bytes a line × 15,000 lines: past the 1 MiB first buffer.
     const many: Sample[] = Array.from({ length: 15_000 }, (_, i) => ({ value: i / 7, labels: [`node-${i}-with-a-longer-name-for-more-bytes`, i % 2 ? 'pod' : 'host'] }));
     expect(renderText(many)).toBe(await promClientText(many));
-    const sink = createTextSink(10);
+    const sink = createTextSink(Buffer.alloc(10)); // too small: it must grow
     sink.text('x'.repeat(3 << 20));
     sink.ascii('y');
     expect(sink.toBuffer().toString()).toBe(`${'x'.repeat(3 << 20)}y`);

@@ -32,7 +32,7 @@ export interface TextFamily<S> {
 }
 
 /**
- * Writes exposition text straight into byte buffers (1 MiB, or as large as the hint). Building a string per line (or
+ * Writes exposition text straight into byte buffers. Building a string per line (or
  * one long rope) and encoding it costs ~1 µs per line here; copying characters into bytes
  * costs a third of that, and the HTTP reply sends the bytes as they are.
  */
@@ -101,10 +101,13 @@ const isSmallInteger = (value: number): boolean => Number.isInteger(value) && va
 
 const chunkBytes = 1 << 20;
 
-/** sizeHint: the bytes expected (the last scrape's size): one buffer, no concatenation at the end. */
-export function createTextSink(sizeHint = 0): TextSink {
+/**
+ * Writes into `into` (e.g. a buffer kept from an earlier scrape), else into a new buffer of
+ * at least 1 MiB; past its end into further buffers, concatenated by toBuffer().
+ */
+export function createTextSink(into?: Buffer): TextSink {
   const chunks: Buffer[] = [];
-  let buffer = Buffer.allocUnsafe(Math.max(chunkBytes, Math.ceil(sizeHint * 1.1)));
+  let buffer = into ?? Buffer.allocUnsafe(chunkBytes);
   let used = 0;
   const room = (bytes: number): void => {
     if (used + bytes <= buffer.length) return;
