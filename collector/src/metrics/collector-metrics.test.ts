@@ -3,7 +3,7 @@ import { createSilentLogger } from '../../../shared/src/logger.ts';
 import { version } from '../../../shared/src/version.ts';
 import { defaultDetectors } from '../detectors/index.ts';
 import { createFindingsEngine } from '../findings/findings-engine.ts';
-import { createTestCluster, podHello } from '../model/test-fixtures.ts';
+import { createTestCluster, healthyLinks, nodeReport, podHello } from '../model/test-fixtures.ts';
 import { create } from '@bufbuild/protobuf';
 import { ProbeBatchSchema, ProbeProtocol } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import { Registry } from 'prom-client';
@@ -152,5 +152,15 @@ describe('collector metrics', () => {
     expect(a.body.buffer).not.toBe(b.body.buffer);
     const stable = (body: Buffer): string => body.toString().split('\n').filter((l) => !l.includes('netsentry_collector_')).join('\n');
     expect(stable(a.body)).toBe(stable(b.body));
+  });
+
+  it('follows a node MTU to its latest report (the per-report cache is not stale)', async () => {
+    const { cluster, metrics } = setup();
+    expect(await metrics.metrics()).toContain('netsentry_node_mtu_bytes{node="node-2",device_role="overlay"} 1450');
+    const links = healthyLinks().map((l) => (l.name === 'flannel.1' ? { ...l, mtu: 1400 } : l));
+    cluster.model.agentReport(cluster.key('node-2'), nodeReport({ peersChecked: 3, links }));
+    const text = await metrics.metrics();
+    expect(text).toContain('netsentry_node_mtu_bytes{node="node-2",device_role="overlay"} 1400');
+    expect(text).toContain('netsentry_node_mtu_bytes{node="node-1",device_role="overlay"} 1450');
   });
 });
