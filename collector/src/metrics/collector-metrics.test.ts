@@ -9,7 +9,7 @@ import { ProbeBatchSchema, ProbeProtocol } from '../../../shared/src/gen/netsent
 import { Registry } from 'prom-client';
 import { createCollectorMetrics, renderMetrics } from './collector-metrics.ts';
 import type { MetricsScrape } from './metrics-scrape.ts';
-import { registerTextFamily } from './text-family.ts';
+import { eachInSteps, registerTextFamily, stepItems } from './text-family.ts';
 import { findingKinds } from './finding-metrics.ts';
 
 function setup() {
@@ -162,5 +162,37 @@ describe('collector metrics', () => {
     const text = await metrics.metrics();
     expect(text).toContain('netsentry_node_mtu_bytes{node="node-2",device_role="overlay"} 1400');
     expect(text).toContain('netsentry_node_mtu_bytes{node="node-1",device_role="overlay"} 1450');
+  });
+
+  it('lets the event loop run inside a large family that collects in steps', async () => {
+    const registry = new Registry();
+    const { cluster } = setup();
+    const items = Array.from({ length: 3 * stepItems }, (_, i) => `node-${i}`);
+    let emitted = 0;
+    let emittedWhenIngestRan = -1;
+    registerTextFamily<MetricsScrape>(
+      registry,
+      {
+        name: 'netsentry_large',
+        help: 'large',
+        type: 'gauge',
+        labelNames: ['node'],
+        collect(_scrape, emit) {
+          return eachInSteps(items, (node) => {
+            const until = performance.now() + 0.012; // 1,024 items ≈ 12 ms: more than a slice
+            while (performance.now() < until);
+            emit(1, node);
+            emitted += 1;
+          });
+        },
+      },
+      () => ({ snapshot: cluster.model.snapshot(), openFindings: [] }),
+    );
+    setImmediate(() => (emittedWhenIngestRan = emitted));
+    const text = (await renderMetrics(registry, { snapshot: cluster.model.snapshot(), openFindings: [] })).toString();
+    expect(emittedWhenIngestRan).toBe(stepItems); // after the first step, not after the family
+    expect(text.match(/^netsentry_large\{node="node-\d+"\} 1$/gm)).toHaveLength(3 * stepItems);
+    // The same family rendered in one go, and through prom-client's get(), has every sample too.
+    expect((await registry.getMetricsAsJSON())[0]!.values).toHaveLength(3 * stepItems);
   });
 });

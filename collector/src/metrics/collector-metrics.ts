@@ -152,7 +152,8 @@ const sliceMs = 10;
 
 /**
  * registry.metrics(), with text families written straight into bytes and a yield
- * (setImmediate) after every ~sliceMs of work, so ingest runs between families. Every
+ * (setImmediate) after every ~sliceMs of work, between families and inside large ones
+ * (where their collect yields), so ingest runs during a long scrape. Every
  * family reads `scrape`, taken before the first yield: the text describes one moment.
  */
 export async function renderMetrics(registry: Registry, scrape: MetricsScrape, into?: Buffer): Promise<Buffer> {
@@ -164,8 +165,17 @@ export async function renderMetrics(registry: Registry, scrape: MetricsScrape, i
     if (!first) sink.ascii('\n\n');
     first = false;
     const family = asTextFamily(metric);
-    if (family) family.render(scrape, sink);
-    else sink.text(await registry.getSingleMetricAsString(metric.name));
+    if (!family) sink.text(await registry.getSingleMetricAsString(metric.name));
+    else {
+      // Large families yield every ~1,000 nodes; the event loop gets a turn once a slice is used.
+      const steps = family.renderSteps(scrape, sink);
+      while (!steps.next().done) {
+        if (performance.now() - since >= sliceMs) {
+          await new Promise((resolve) => setImmediate(resolve));
+          since = performance.now();
+        }
+      }
+    }
     if (performance.now() - since >= sliceMs) {
       await new Promise((resolve) => setImmediate(resolve));
       since = performance.now();

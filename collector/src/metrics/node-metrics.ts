@@ -2,7 +2,7 @@
 // written as text at scrape time: O(nodes), no per-label-set hashing.
 import type { Registry } from 'prom-client';
 import type { MetricsScrape } from './metrics-scrape.ts';
-import { registerTextFamily } from './text-family.ts';
+import { eachInSteps, registerTextFamily } from './text-family.ts';
 
 export function registerNodeMetrics(registry: Registry, current: () => MetricsScrape): void {
   registerTextFamily<MetricsScrape>(
@@ -13,10 +13,10 @@ export function registerNodeMetrics(registry: Registry, current: () => MetricsSc
       type: 'gauge',
       labelNames: ['node'],
       collect({ snapshot }, emit) {
-        for (const node of snapshot.nodes) {
+        return eachInSteps(snapshot.nodes, (node) => {
           const report = node.hostAgent?.report;
           if (report) emit(report.overlay?.problems.length ?? 0, node.name);
-        }
+        });
       },
     },
     current,
@@ -29,10 +29,10 @@ export function registerNodeMetrics(registry: Registry, current: () => MetricsSc
       type: 'gauge',
       labelNames: ['node'],
       collect({ snapshot }, emit) {
-        for (const node of snapshot.nodes) {
+        return eachInSteps(snapshot.nodes, (node) => {
           const report = node.hostAgent?.report;
           if (report) emit(report.overlay?.peersChecked ?? 0, node.name);
-        }
+        });
       },
     },
     current,
@@ -65,11 +65,10 @@ export function registerNodeMetrics(registry: Registry, current: () => MetricsSc
       type: 'gauge',
       labelNames: ['node', 'network'],
       collect({ snapshot }, emit) {
-        for (const node of snapshot.nodes) {
-          for (const agent of [node.hostAgent, node.podAgent]) {
-            if (agent?.lastReportMs !== undefined) emit(agent.lastReportMs / 1000, node.name, agent.network);
-          }
-        }
+        return eachInSteps(snapshot.nodes, (node) => {
+          if (node.hostAgent?.lastReportMs !== undefined) emit(node.hostAgent.lastReportMs / 1000, node.name, node.hostAgent.network);
+          if (node.podAgent?.lastReportMs !== undefined) emit(node.podAgent.lastReportMs / 1000, node.name, node.podAgent.network);
+        });
       },
     },
     current,

@@ -6,7 +6,7 @@ import type { Registry } from 'prom-client';
 import { nodeMtus } from '../detectors/mtu-mismatch.ts';
 import type { NodeState } from '../model/cluster-snapshot.ts';
 import type { MetricsScrape } from './metrics-scrape.ts';
-import { registerTextFamily } from './text-family.ts';
+import { eachInSteps, registerTextFamily } from './text-family.ts';
 
 type Mtus = ReturnType<typeof nodeMtus>;
 
@@ -31,10 +31,10 @@ export function registerProbeMetrics(registry: Registry, current: () => MetricsS
       type: 'gauge',
       labelNames: ['node', 'direction', 'network', 'protocol'],
       collect({ snapshot }, emit) {
-        for (const t of snapshot.probes.nodeTotals) {
+        return eachInSteps(snapshot.probes.nodeTotals, (t) => {
           if (t.outbound.attempts > 0) emit(t.outbound.failures / t.outbound.attempts, t.node, 'outbound', t.network, t.protocol);
           if (t.inbound.attempts > 0) emit(t.inbound.failures / t.inbound.attempts, t.node, 'inbound', t.network, t.protocol);
-        }
+        });
       },
     },
     current,
@@ -48,7 +48,9 @@ export function registerProbeMetrics(registry: Registry, current: () => MetricsS
       labelNames: ['node', 'network'],
       collect({ snapshot }, emit) {
         // nodeTotals carries the median of the node's per-path medians (UDP entries only).
-        for (const t of snapshot.probes.nodeTotals) if (t.protocol === 'udp' && t.rttP50Seconds !== undefined) emit(t.rttP50Seconds, t.node, t.network);
+        return eachInSteps(snapshot.probes.nodeTotals, (t) => {
+          if (t.protocol === 'udp' && t.rttP50Seconds !== undefined) emit(t.rttP50Seconds, t.node, t.network);
+        });
       },
     },
     current,
@@ -74,7 +76,7 @@ export function registerProbeMetrics(registry: Registry, current: () => MetricsS
       type: 'gauge',
       labelNames: ['node', 'protocol'],
       collect({ snapshot }, emit) {
-        for (const d of snapshot.probes.dns) emit(1 - d.lossRatio, d.source, d.protocol);
+        return eachInSteps(snapshot.probes.dns, (d) => emit(1 - d.lossRatio, d.source, d.protocol));
       },
     },
     current,
@@ -87,7 +89,7 @@ export function registerProbeMetrics(registry: Registry, current: () => MetricsS
       type: 'gauge',
       labelNames: ['node', 'network'],
       collect({ snapshot }, emit) {
-        for (const a of snapshot.probes.agents) emit(a.eventLoopDelayP99Seconds, a.node, a.network);
+        return eachInSteps(snapshot.probes.agents, (a) => emit(a.eventLoopDelayP99Seconds, a.node, a.network));
       },
     },
     current,
@@ -100,12 +102,12 @@ export function registerProbeMetrics(registry: Registry, current: () => MetricsS
       type: 'gauge',
       labelNames: ['node', 'device_role'],
       collect({ snapshot }, emit) {
-        for (const node of snapshot.nodes) {
-          if (!node.hostAgent) continue;
+        return eachInSteps(snapshot.nodes, (node) => {
+          if (!node.hostAgent) return;
           const m = mtusOf(node);
           if (m.overlay) emit(m.overlay, node.name, 'overlay');
           if (m.underlay) emit(m.underlay, node.name, 'underlay');
-        }
+        });
       },
     },
     current,
@@ -118,10 +120,10 @@ export function registerProbeMetrics(registry: Registry, current: () => MetricsS
       type: 'gauge',
       labelNames: ['node'],
       collect({ snapshot }, emit) {
-        for (const node of snapshot.nodes) {
+        return eachInSteps(snapshot.nodes, (node) => {
           const ct = node.hostAgent?.report?.conntrack;
           if (ct?.available && ct.maxEntries > 0n) emit(Number(ct.entries) / Number(ct.maxEntries), node.name);
-        }
+        });
       },
     },
     current,
