@@ -41,6 +41,23 @@ describe('HTTP API', () => {
     expect(response.body).toContain('netsentry_overlay_routes_missing{node="node-2"} 3');
   });
 
+  it('gives the /metrics buffer back once the response is done', async () => {
+    const cluster = createTestCluster();
+    const logger = createSilentLogger();
+    const findings = createFindingsEngine({ model: cluster.model, detectors: defaultDetectors(), now: cluster.clock.now, logger });
+    const released: string[] = [];
+    const metrics = {
+      contentType: 'text/plain; version=0.0.4; charset=utf-8',
+      exposition: async () => ({ body: Buffer.from('netsentry_nodes_known 4\n'), release: () => void released.push('released') }),
+    };
+    const app = buildServer({ model: cluster.model, findings, metrics, logger, isReady: () => true });
+    apps.push(app);
+    const response = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(response.body).toBe('netsentry_nodes_known 4\n');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(released).toEqual(['released']);
+  });
+
   it('lists open findings by default and resolved ones with state=all', async () => {
     const { cluster, findings, app } = setup();
     expect((await app.inject({ method: 'GET', url: '/api/v1/findings' })).json()).toEqual({ findings: [] });

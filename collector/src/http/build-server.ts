@@ -12,7 +12,7 @@ import { registerPageRoutes } from './page-routes.ts';
 export interface ServerDeps {
   model: Pick<ClusterModel, 'snapshot'>;
   findings: Pick<FindingsEngine, 'list'>;
-  metrics: Pick<CollectorMetrics, 'metrics' | 'contentType'>;
+  metrics: Pick<CollectorMetrics, 'exposition' | 'contentType'>;
   logger: Logger;
   isReady: () => boolean;
   /** Where the page's files are (default ./page/ beside page-routes); read once here. */
@@ -39,8 +39,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
 
   app.get('/metrics', async (_request, reply) => {
-    const text = await metrics.metrics();
-    return reply.type(metrics.contentType).send(text);
+    const { body, release } = await metrics.exposition();
+    // The buffer goes back to the metrics for the next scrape once the response is done with it.
+    reply.raw.once('close', release);
+    return reply.type(metrics.contentType).send(body);
   });
 
   app.get('/api/v1/findings', async (request, reply) => {

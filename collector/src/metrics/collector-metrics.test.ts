@@ -3,10 +3,13 @@ import { createSilentLogger } from '../../../shared/src/logger.ts';
 import { version } from '../../../shared/src/version.ts';
 import { defaultDetectors } from '../detectors/index.ts';
 import { createFindingsEngine } from '../findings/findings-engine.ts';
-import { createTestCluster, podHello } from '../model/test-fixtures.ts';
+import { createTestCluster, healthyLinks, nodeReport, podHello } from '../model/test-fixtures.ts';
 import { create } from '@bufbuild/protobuf';
 import { ProbeBatchSchema, ProbeProtocol } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
-import { createCollectorMetrics } from './collector-metrics.ts';
+import { Registry } from 'prom-client';
+import { createCollectorMetrics, renderMetrics } from './collector-metrics.ts';
+import type { MetricsScrape } from './metrics-scrape.ts';
+import { eachInSteps, registerTextFamily, stepItems } from './text-family.ts';
 import { findingKinds } from './finding-metrics.ts';
 
 function setup() {
@@ -95,5 +98,101 @@ describe('collector metrics', () => {
     expect(text).toContain('netsentry_probe_round_trip_seconds_count{network="pod",protocol="udp"} 2');
     expect(text).toContain('netsentry_probe_round_trip_seconds_count{network="pod",protocol="tcp"} 1');
     expect(text).toContain('netsentry_probe_round_trip_seconds_count{network="host",protocol="udp"} 0');
+  });
+
+  it('lets the event loop run between families once a family took a slice (10 ms), all from one scrape', async () => {
+    const registry = new Registry();
+    const order: string[] = [];
+    const busy = (ms: number): void => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    for (const name of ['netsentry_slow_a', 'netsentry_slow_b', 'netsentry_fast_c', 'netsentry_fast_d']) {
+      registerTextFamily<MetricsScrape>(
+        registry,
+        {
+          name,
+          help: name,
+          type: 'gauge',
+          labelNames: ['node'],
+          collect({ snapshot }, emit) {
+            order.push(name);
+            if (name.includes('slow')) busy(15);
+            for (const node of snapshot.nodes) emit(1, node.name);
+          },
+        },
+        () => { throw new Error('not used'); },
+      );
+    }
+    const { cluster } = setup();
+    setImmediate(() => order.push('ingest'));
+    const text = (await renderMetrics(registry, { snapshot: cluster.model.snapshot(), openFindings: [] })).toString();
+    // The other task ran right after the first slow family, not after the whole render.
+    expect(order).toEqual(['netsentry_slow_a', 'ingest', 'netsentry_slow_b', 'netsentry_fast_c', 'netsentry_fast_d']);
+    expect(text.match(/^netsentry_(slow|fast)_[a-d]\{node="node-\d"\} 1$/gm)).toHaveLength(16);
+    expect(text.endsWith('netsentry_fast_d{node="node-4"} 1\n')).toBe(true);
+  });
+
+  it('reuses the output buffer only after release(), and never overwrites bytes still held', async () => {
+    const { cluster, metrics } = setup();
+    const first = await metrics.exposition();
+    const held = Buffer.from(first.body);
+    const second = await metrics.exposition(); // first not released: a new buffer
+    expect(second.body.buffer).not.toBe(first.body.buffer);
+    cluster.reportMissing('node-2', ['node-1']);
+    second.release();
+    expect(first.body.equals(held)).toBe(true);
+    const third = await metrics.exposition(); // second's buffer, reused
+    expect(third.body.buffer).toBe(second.body.buffer);
+    expect(first.body.equals(held)).toBe(true);
+    expect(third.body.toString()).toContain('netsentry_overlay_routes_missing{node="node-2"} 1');
+    third.release();
+    third.release(); // twice is harmless
+    const [a, b] = await Promise.all([metrics.exposition(), metrics.exposition()]); // concurrent scrapes never share
+    expect(a.body.buffer).not.toBe(b.body.buffer);
+    const stable = (body: Buffer): string => body.toString().split('\n').filter((l) => !l.includes('netsentry_collector_')).join('\n');
+    expect(stable(a.body)).toBe(stable(b.body));
+  });
+
+  it('follows a node MTU to its latest report (the per-report cache is not stale)', async () => {
+    const { cluster, metrics } = setup();
+    expect(await metrics.metrics()).toContain('netsentry_node_mtu_bytes{node="node-2",device_role="overlay"} 1450');
+    const links = healthyLinks().map((l) => (l.name === 'flannel.1' ? { ...l, mtu: 1400 } : l));
+    cluster.model.agentReport(cluster.key('node-2'), nodeReport({ peersChecked: 3, links }));
+    const text = await metrics.metrics();
+    expect(text).toContain('netsentry_node_mtu_bytes{node="node-2",device_role="overlay"} 1400');
+    expect(text).toContain('netsentry_node_mtu_bytes{node="node-1",device_role="overlay"} 1450');
+  });
+
+  it('lets the event loop run inside a large family that collects in steps', async () => {
+    const registry = new Registry();
+    const { cluster } = setup();
+    const items = Array.from({ length: 3 * stepItems }, (_, i) => `node-${i}`);
+    let emitted = 0;
+    let emittedWhenIngestRan = -1;
+    registerTextFamily<MetricsScrape>(
+      registry,
+      {
+        name: 'netsentry_large',
+        help: 'large',
+        type: 'gauge',
+        labelNames: ['node'],
+        collect(_scrape, emit) {
+          return eachInSteps(items, (node) => {
+            const until = performance.now() + 0.012; // 1,024 items ≈ 12 ms: more than a slice
+            while (performance.now() < until);
+            emit(1, node);
+            emitted += 1;
+          });
+        },
+      },
+      () => ({ snapshot: cluster.model.snapshot(), openFindings: [] }),
+    );
+    setImmediate(() => (emittedWhenIngestRan = emitted));
+    const text = (await renderMetrics(registry, { snapshot: cluster.model.snapshot(), openFindings: [] })).toString();
+    expect(emittedWhenIngestRan).toBe(stepItems); // after the first step, not after the family
+    expect(text.match(/^netsentry_large\{node="node-\d+"\} 1$/gm)).toHaveLength(3 * stepItems);
+    // The same family rendered in one go, and through prom-client's get(), has every sample too.
+    expect((await registry.getMetricsAsJSON())[0]!.values).toHaveLength(3 * stepItems);
   });
 });

@@ -1,12 +1,17 @@
 // The collector's Prometheus metrics, on its own Registry (no global state). Gauges are
-// computed from the model and the open findings at scrape time; counters and the detector
-// histogram are fed by the ingest and the findings engine. All series are O(nodes).
+// written as text from one snapshot and the open findings at scrape time (text-family.ts);
+// counters and the histograms are prom-client's, fed by the ingest and the findings engine.
+// All series are O(nodes).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { performance } from 'node:perf_hooks';
 import { version } from '../../../shared/src/version.ts';
 import type { FindingsEngine } from '../findings/findings-engine.ts';
-import type { ClusterModel, ClusterSnapshot } from '../model/cluster-model.ts';
+import type { ClusterModel } from '../model/cluster-model.ts';
 import { registerFindingMetrics } from './finding-metrics.ts';
+import type { MetricsScrape } from './metrics-scrape.ts';
+import { registerNodeMetrics } from './node-metrics.ts';
 import { registerProbeMetrics } from './probe-metrics.ts';
+import { asTextFamily, createTextSink } from './text-family.ts';
 import { ProbeProtocol, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 
 /** Closed sets, initialised to 0 so rate() and absent() work from the first scrape. */
@@ -14,10 +19,22 @@ export const streamErrorReasons = ['hello_timeout', 'invalid_hello', 'duplicate_
 export const messageTypes = ['hello', 'nodeReport', 'heartbeat', 'probeBatch', 'empty'] as const;
 const networks = ['host', 'pod'] as const;
 
+export interface Exposition {
+  readonly body: Buffer;
+  release(): void;
+}
+
 export interface CollectorMetrics {
   readonly registry: Registry;
   /** The exposition text for GET /metrics. */
   metrics(): Promise<string>;
+  /**
+   * The same text as UTF-8 bytes, as GET /metrics sends it (no string of ~10 MB to build at
+   * 5,000 nodes). The bytes sit in a buffer the next scrape reuses once release() is
+   * called: call it when they are sent, and do not read them after. Without release() the
+   * next scrape allocates a new buffer.
+   */
+  exposition(): Promise<Exposition>;
   readonly contentType: string;
   streamError(reason: string): void;
   agentConnected(network: 'host' | 'pod'): void;
@@ -34,88 +51,14 @@ export function createCollectorMetrics(deps: {
   registry?: Registry;
 }): CollectorMetrics {
   const { findings } = deps;
-  // One snapshot per scrape, shared by every gauge: building the probe view is O(paths).
-  let scrape: ClusterSnapshot | undefined;
-  const model = { snapshot: (): ClusterSnapshot => scrape ?? deps.model.snapshot() };
   const registry = deps.registry ?? new Registry();
   const registers = [registry];
   collectDefaultMetrics({ register: registry, prefix: 'netsentry_collector_' });
-
-  new Gauge({
-    name: 'netsentry_overlay_routes_missing',
-    help: 'Peers whose overlay chain (route, neighbor, FDB) is incomplete or wrong on this node, from the latest host agent report.',
-    labelNames: ['node'],
-    registers,
-    collect() {
-      this.reset();
-      for (const node of model.snapshot().nodes) {
-        const overlay = node.hostAgent?.report?.overlay;
-        if (node.hostAgent?.report) this.set({ node: node.name }, overlay?.problems.length ?? 0);
-      }
-    },
-  });
-  new Gauge({
-    name: 'netsentry_overlay_peers_checked',
-    help: 'Peers the host agent verified the overlay chain toward in its latest report.',
-    labelNames: ['node'],
-    registers,
-    collect() {
-      this.reset();
-      for (const node of model.snapshot().nodes) {
-        if (node.hostAgent?.report) this.set({ node: node.name }, node.hostAgent.report.overlay?.peersChecked ?? 0);
-      }
-    },
-  });
-  new Gauge({
-    name: 'netsentry_findings',
-    help: 'Open findings, 1 per finding and node it concerns.',
-    labelNames: ['kind', 'severity', 'node'],
-    registers,
-    collect() {
-      this.reset();
-      for (const finding of findings.list({ state: 'open' })) {
-        for (const node of finding.nodes) this.inc({ kind: finding.kind, severity: finding.severity, node });
-      }
-    },
-  });
-  new Gauge({
-    name: 'netsentry_agents_connected',
-    help: 'Agents with an open stream to this collector.',
-    labelNames: ['network'],
-    registers,
-    collect() {
-      const counts = { host: 0, pod: 0 };
-      for (const node of model.snapshot().nodes) {
-        if (node.hostAgent?.connected) counts.host += 1;
-        if (node.podAgent?.connected) counts.pod += 1;
-      }
-      for (const network of networks) this.set({ network }, counts[network]);
-    },
-  });
-  new Gauge({
-    name: 'netsentry_agent_last_report_timestamp_seconds',
-    help: 'Unix time of the latest node report from each agent.',
-    labelNames: ['node', 'network'],
-    registers,
-    collect() {
-      this.reset();
-      for (const node of model.snapshot().nodes) {
-        for (const agent of [node.hostAgent, node.podAgent]) {
-          if (agent?.lastReportMs !== undefined) this.set({ node: node.name, network: agent.network }, agent.lastReportMs / 1000);
-        }
-      }
-    },
-  });
-  new Gauge({
-    name: 'netsentry_nodes_known',
-    help: 'Nodes the collector knows (said hello and not expired).',
-    registers,
-    collect() {
-      this.set(model.snapshot().nodes.length);
-    },
-  });
-  registerProbeMetrics(model, registry);
-  registerFindingMetrics(findings, registry);
+  // One snapshot and one findings list per scrape, shared by every family.
+  const current = (): MetricsScrape => ({ snapshot: deps.model.snapshot(), openFindings: findings.list({ state: 'open' }) });
+  registerNodeMetrics(registry, current);
+  registerProbeMetrics(registry, current);
+  registerFindingMetrics(registry, current);
   new Gauge({ name: 'netsentry_build_info', help: 'Build metadata; always 1.', labelNames: ['version', 'node_version'], registers }).set({ version, node_version: process.version }, 1);
 
   const streamErrors = new Counter({ name: 'netsentry_stream_errors_total', help: 'Agent streams refused or failed, by reason.', labelNames: ['reason'], registers });
@@ -152,16 +95,37 @@ export function createCollectorMetrics(deps: {
   for (const network of networks) restarts.inc({ network }, 0);
   for (const type of messageTypes) messages.inc({ type }, 0);
 
+  // One output buffer kept between scrapes, sized like the last scrape plus 10 %: a new
+  // ~10 MB buffer per scrape (at 5,000 nodes) is external memory that makes V8 run a full
+  // mark-compact of the whole heap every few scrapes.
+  let spare: Buffer | undefined;
+  let lastBytes = 0;
+  const exposition = async (): Promise<Exposition> => {
+    const wanted = Math.ceil(lastBytes * 1.1);
+    const into = spare && spare.length >= wanted ? spare : Buffer.allocUnsafe(Math.max(1 << 20, wanted));
+    if (into === spare) spare = undefined;
+    const body = await renderMetrics(registry, current(), into);
+    lastBytes = body.length;
+    let released = false;
+    return {
+      body,
+      release: () => {
+        if (released) return;
+        released = true;
+        if (!spare || into.length > spare.length) spare = into;
+      },
+    };
+  };
+
   return {
     registry,
     metrics: async () => {
-      scrape = deps.model.snapshot();
-      try {
-        return await registry.metrics();
-      } finally {
-        scrape = undefined;
-      }
+      const { body, release } = await exposition();
+      const text = body.toString('utf8');
+      release();
+      return text;
     },
+    exposition,
     get contentType() {
       return registry.contentType;
     },
@@ -181,4 +145,42 @@ export function createCollectorMetrics(deps: {
       }
     },
   };
+}
+
+/** Scrape work between two yields to the event loop, so a scrape never holds the ingest up for long. */
+const sliceMs = 10;
+
+/**
+ * registry.metrics(), with text families written straight into bytes and a yield
+ * (setImmediate) after every ~sliceMs of work, between families and inside large ones
+ * (where their collect yields), so ingest runs during a long scrape. Every
+ * family reads `scrape`, taken before the first yield: the text describes one moment.
+ */
+export async function renderMetrics(registry: Registry, scrape: MetricsScrape, into?: Buffer): Promise<Buffer> {
+  const sink = createTextSink(into);
+  let since = performance.now();
+  let first = true;
+  for (const metric of registry.getMetricsAsArray()) {
+    // Families separated by a blank line, as prom-client's registry.metrics() writes them.
+    if (!first) sink.ascii('\n\n');
+    first = false;
+    const family = asTextFamily(metric);
+    if (!family) sink.text(await registry.getSingleMetricAsString(metric.name));
+    else {
+      // Large families yield every ~1,000 nodes; the event loop gets a turn once a slice is used.
+      const steps = family.renderSteps(scrape, sink);
+      while (!steps.next().done) {
+        if (performance.now() - since >= sliceMs) {
+          await new Promise((resolve) => setImmediate(resolve));
+          since = performance.now();
+        }
+      }
+    }
+    if (performance.now() - since >= sliceMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      since = performance.now();
+    }
+  }
+  sink.ascii('\n');
+  return sink.toBuffer();
 }

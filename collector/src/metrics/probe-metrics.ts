@@ -1,109 +1,131 @@
-// Probe-mesh gauges, computed from the snapshot at scrape time. Node-level only, except
-// netsentry_probe_pair_failing, which has a series only for pairs failing now.
-import { Gauge, type Registry } from 'prom-client';
+// Probe-mesh gauges, written from the snapshot's probe view at scrape time. O(nodes): they
+// read the view's per-node totals, failing paths, DNS and agent stats, never every path.
+// Node-level only, except netsentry_probe_pair_failing, which has a series only for pairs
+// failing now.
+import type { Registry } from 'prom-client';
 import { nodeMtus } from '../detectors/mtu-mismatch.ts';
-import type { ClusterModel } from '../model/cluster-model.ts';
+import type { NodeState } from '../model/cluster-snapshot.ts';
+import type { MetricsScrape } from './metrics-scrape.ts';
+import { eachInSteps, registerTextFamily } from './text-family.ts';
 
-export function registerProbeMetrics(model: Pick<ClusterModel, 'snapshot'>, registry: Registry): void {
-  const registers = [registry];
-  new Gauge({
-    name: 'netsentry_probe_loss_ratio',
-    help: 'Share of small probes lost over the recent window, per node, direction, network and protocol.',
-    labelNames: ['node', 'direction', 'network', 'protocol'],
-    registers,
-    collect() {
-      this.reset();
-      const sums = new Map<string, { labels: Record<string, string>; attempts: number; failures: number }>();
-      const add = (node: string, direction: string, network: string, protocol: string, attempts: number, failures: number) => {
-        const key = `${node}|${direction}|${network}|${protocol}`;
-        const entry = sums.get(key) ?? { labels: { node, direction, network, protocol }, attempts: 0, failures: 0 };
-        entry.attempts += attempts;
-        entry.failures += failures;
-        sums.set(key, entry);
-      };
-      for (const p of model.snapshot().probes.paths) {
-        if (p.size !== 'small') continue;
-        add(p.source, 'outbound', p.network, p.protocol, p.attempts, p.failures);
-        add(p.destination, 'inbound', p.network, p.protocol, p.attempts, p.failures);
-      }
-      for (const { labels, attempts, failures } of sums.values()) if (attempts > 0) this.set(labels, failures / attempts);
+type Mtus = ReturnType<typeof nodeMtus>;
+
+export function registerProbeMetrics(registry: Registry, current: () => MetricsScrape): void {
+  // nodeMtus searches the report's links; reports and hellos are replaced on change, never
+  // mutated, so its answer is kept per report (or hello) until they change.
+  const mtuCache = new WeakMap<object, { hello: object; mtus: Mtus }>();
+  const mtusOf = (node: NodeState): Mtus => {
+    const agent = node.hostAgent!;
+    const key = agent.report ?? agent.hello;
+    const hit = mtuCache.get(key);
+    if (hit?.hello === agent.hello) return hit.mtus;
+    const mtus = nodeMtus(node);
+    mtuCache.set(key, { hello: agent.hello, mtus });
+    return mtus;
+  };
+  registerTextFamily<MetricsScrape>(
+    registry,
+    {
+      name: 'netsentry_probe_loss_ratio',
+      help: 'Share of small probes lost over the recent window, per node, direction, network and protocol.',
+      type: 'gauge',
+      labelNames: ['node', 'direction', 'network', 'protocol'],
+      collect({ snapshot }, emit) {
+        return eachInSteps(snapshot.probes.nodeTotals, (t) => {
+          if (t.outbound.attempts > 0) emit(t.outbound.failures / t.outbound.attempts, t.node, 'outbound', t.network, t.protocol);
+          if (t.inbound.attempts > 0) emit(t.inbound.failures / t.inbound.attempts, t.node, 'inbound', t.network, t.protocol);
+        });
+      },
     },
-  });
-  new Gauge({
-    name: 'netsentry_probe_rtt_seconds',
-    help: 'Median round-trip time of a node\'s outbound small UDP probes over the recent window.',
-    labelNames: ['node', 'network'],
-    registers,
-    collect() {
-      this.reset();
-      const medians = new Map<string, { node: string; network: string; values: number[] }>();
-      for (const p of model.snapshot().probes.paths) {
-        if (p.protocol !== 'udp' || p.size !== 'small' || p.rttP50Seconds === undefined) continue;
-        const key = `${p.source}|${p.network}`;
-        const entry = medians.get(key) ?? { node: p.source, network: p.network, values: [] };
-        entry.values.push(p.rttP50Seconds);
-        medians.set(key, entry);
-      }
-      // The median of the per-path medians: O(paths), robust to one slow peer.
-      for (const { node, network, values } of medians.values()) this.set({ node, network }, values.sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!);
+    current,
+  );
+  registerTextFamily<MetricsScrape>(
+    registry,
+    {
+      name: 'netsentry_probe_rtt_seconds',
+      help: 'Median round-trip time of a node\'s outbound small UDP probes over the recent window.',
+      type: 'gauge',
+      labelNames: ['node', 'network'],
+      collect({ snapshot }, emit) {
+        // nodeTotals carries the median of the node's per-path medians (UDP entries only).
+        return eachInSteps(snapshot.probes.nodeTotals, (t) => {
+          if (t.protocol === 'udp' && t.rttP50Seconds !== undefined) emit(t.rttP50Seconds, t.node, t.network);
+        });
+      },
     },
-  });
-  new Gauge({
-    name: 'netsentry_probe_pair_failing',
-    help: '1 for each directed pair failing now (small probes); pairs that are fine have no series.',
-    labelNames: ['source', 'destination', 'network', 'protocol'],
-    registers,
-    collect() {
-      this.reset();
-      for (const p of model.snapshot().probes.paths) if (p.failing && p.size === 'small') this.set({ source: p.source, destination: p.destination, network: p.network, protocol: p.protocol }, 1);
+    current,
+  );
+  registerTextFamily<MetricsScrape>(
+    registry,
+    {
+      name: 'netsentry_probe_pair_failing',
+      help: '1 for each directed pair failing now (small probes); pairs that are fine have no series.',
+      type: 'gauge',
+      labelNames: ['source', 'destination', 'network', 'protocol'],
+      collect({ snapshot }, emit) {
+        for (const p of snapshot.probes.failingPaths) if (p.failing && p.size === 'small') emit(1, p.source, p.destination, p.network, p.protocol);
+      },
     },
-  });
-  new Gauge({
-    name: 'netsentry_dns_probe_success_ratio',
-    help: 'Share of DNS probes from a node that succeeded over the recent window, per protocol.',
-    labelNames: ['node', 'protocol'],
-    registers,
-    collect() {
-      this.reset();
-      for (const d of model.snapshot().probes.dns) this.set({ node: d.source, protocol: d.protocol }, 1 - d.lossRatio);
+    current,
+  );
+  registerTextFamily<MetricsScrape>(
+    registry,
+    {
+      name: 'netsentry_dns_probe_success_ratio',
+      help: 'Share of DNS probes from a node that succeeded over the recent window, per protocol.',
+      type: 'gauge',
+      labelNames: ['node', 'protocol'],
+      collect({ snapshot }, emit) {
+        return eachInSteps(snapshot.probes.dns, (d) => emit(1 - d.lossRatio, d.source, d.protocol));
+      },
     },
-  });
-  new Gauge({
-    name: 'netsentry_agent_event_loop_delay_seconds',
-    help: 'p99 event-loop delay each agent reported with its latest probe batch.',
-    labelNames: ['node', 'network'],
-    registers,
-    collect() {
-      this.reset();
-      for (const a of model.snapshot().probes.agents) this.set({ node: a.node, network: a.network }, a.eventLoopDelayP99Seconds);
+    current,
+  );
+  registerTextFamily<MetricsScrape>(
+    registry,
+    {
+      name: 'netsentry_agent_event_loop_delay_seconds',
+      help: 'p99 event-loop delay each agent reported with its latest probe batch.',
+      type: 'gauge',
+      labelNames: ['node', 'network'],
+      collect({ snapshot }, emit) {
+        return eachInSteps(snapshot.probes.agents, (a) => emit(a.eventLoopDelayP99Seconds, a.node, a.network));
+      },
     },
-  });
-  new Gauge({
-    name: 'netsentry_node_mtu_bytes',
-    help: 'MTU of the overlay and underlay devices of each node, from its latest report (or hello).',
-    labelNames: ['node', 'device_role'],
-    registers,
-    collect() {
-      this.reset();
-      for (const node of model.snapshot().nodes) {
-        if (!node.hostAgent) continue;
-        const m = nodeMtus(node);
-        if (m.overlay) this.set({ node: node.name, device_role: 'overlay' }, m.overlay);
-        if (m.underlay) this.set({ node: node.name, device_role: 'underlay' }, m.underlay);
-      }
+    current,
+  );
+  registerTextFamily<MetricsScrape>(
+    registry,
+    {
+      name: 'netsentry_node_mtu_bytes',
+      help: 'MTU of the overlay and underlay devices of each node, from its latest report (or hello).',
+      type: 'gauge',
+      labelNames: ['node', 'device_role'],
+      collect({ snapshot }, emit) {
+        return eachInSteps(snapshot.nodes, (node) => {
+          if (!node.hostAgent) return;
+          const m = mtusOf(node);
+          if (m.overlay) emit(m.overlay, node.name, 'overlay');
+          if (m.underlay) emit(m.underlay, node.name, 'underlay');
+        });
+      },
     },
-  });
-  new Gauge({
-    name: 'netsentry_conntrack_fill_ratio',
-    help: 'Conntrack entries / max entries on each node, from its latest report.',
-    labelNames: ['node'],
-    registers,
-    collect() {
-      this.reset();
-      for (const node of model.snapshot().nodes) {
-        const ct = node.hostAgent?.report?.conntrack;
-        if (ct?.available && ct.maxEntries > 0n) this.set({ node: node.name }, Number(ct.entries) / Number(ct.maxEntries));
-      }
+    current,
+  );
+  registerTextFamily<MetricsScrape>(
+    registry,
+    {
+      name: 'netsentry_conntrack_fill_ratio',
+      help: 'Conntrack entries / max entries on each node, from its latest report.',
+      type: 'gauge',
+      labelNames: ['node'],
+      collect({ snapshot }, emit) {
+        return eachInSteps(snapshot.nodes, (node) => {
+          const ct = node.hostAgent?.report?.conntrack;
+          if (ct?.available && ct.maxEntries > 0n) emit(Number(ct.entries) / Number(ct.maxEntries), node.name);
+        });
+      },
     },
-  });
+    current,
+  );
 }
