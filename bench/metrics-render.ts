@@ -22,7 +22,7 @@ import type { createCollectorMetrics as CreateCollectorMetrics } from '../collec
 import { asTextFamily, createTextSink } from '../collector/src/metrics/text-family.ts';
 import type { AgentState, ClusterSnapshot, NodeState } from '../collector/src/model/cluster-snapshot.ts';
 import { healthyLinks, hostHello } from '../collector/src/model/test-fixtures.ts';
-import { nodeTotalsOf, type AgentProbeStats, type DnsState, type PathState, type ProbeView } from '../collector/src/probes/probe-view.ts';
+import { emptyProbeView, nodeTotalsOf, type AgentProbeStats, type DnsState, type PathState, type ProbeView } from '../collector/src/probes/probe-view.ts';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -98,7 +98,7 @@ function buildSnapshot(): ClusterSnapshot {
     for (const network of ['host', 'pod'] as const) agents.push({ node: name(i), network, lastBatchMs: nowMs - 2000, intervalSeconds: 5, sampleRounds: 157, eventLoopDelayP99Seconds: 0.001 + (i % 10) / 10_000 });
   }
   // Built eagerly, as the incremental probe view will keep them; the render reads them only.
-  const probes: ProbeView = { intervalSeconds: 5, windowSeconds: 10, paths, failingPaths: paths.filter((p) => p.failing), nodeTotals: nodeTotalsOf(paths), dns, agents };
+  const probes: ProbeView = { intervalSeconds: 5, windowSeconds: 10, paths, failingPaths: paths.filter((p) => p.failing), nodeTotals: nodeTotalsOf(paths), dns, agents, feed: emptyProbeView.feed };
   return Object.freeze({ nowMs, nodes, probes });
 }
 

@@ -9,7 +9,7 @@ import { createFindingsEngine } from '../findings/findings-engine.ts';
 import type { AgentState, ClusterSnapshot, NodeState } from '../model/cluster-snapshot.ts';
 import { createTestCluster, hostHello, nodeReport, podHello, startMs } from '../model/test-fixtures.ts';
 import { addPodAgents, runRounds } from '../probes/probe-fixtures.ts';
-import type { PathState, ProbeView } from '../probes/probe-view.ts';
+import { emptyProbeView, type PathState, type ProbeView } from '../probes/probe-view.ts';
 import { createSilentLogger } from '../../../shared/src/logger.ts';
 import { createCollectorMetrics } from './collector-metrics.ts';
 
@@ -54,6 +54,7 @@ function handBuiltSnapshot(): ClusterSnapshot {
   const probes: ProbeView = {
     intervalSeconds: 5,
     windowSeconds: 10,
+    feed: emptyProbeView.feed,
     get paths(): readonly PathState[] {
       throw new Error('the render walked every path');
     },
