@@ -323,7 +323,7 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
   };
 
   // DNS: per source node, recomputed when one of its agents sent a batch or after an interval.
-  const dnsCache = new Map<string, { versions: string; validUntilMs: number; states: DnsState[] }>();
+  const dnsCache = new Map<string, { agents: AgentProbeRecord[]; versions: number[]; validUntilMs: number; states: DnsState[] }>();
   const dnsOf = (store: ProbeStore, nowMs: number): DnsState[] => {
     const byNode = new Map<string, AgentProbeRecord[]>();
     for (const agent of store.agents()) {
@@ -335,9 +335,9 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
     for (const node of dnsCache.keys()) if (!byNode.has(node)) dnsCache.delete(node);
     const out: DnsState[] = [];
     for (const [node, agents] of byNode) {
-      const versions = agents.map((a) => `${a.network}:${a.version}`).join(',');
       let cached = dnsCache.get(node);
-      if (!cached || cached.versions !== versions || nowMs >= cached.validUntilMs || nowMs < cached.validUntilMs - 60_000) {
+      const same = cached !== undefined && cached.agents.length === agents.length && agents.every((a, i) => cached!.agents[i] === a && cached!.versions[i] === a.version);
+      if (!cached || !same || nowMs >= cached.validUntilMs || nowMs < cached.validUntilMs - 60_000) {
         const groups = new Map<PathProtocol, { resolver: string; lists: AttemptLog[]; intervalMs: number }>();
         let minIntervalMs = Infinity;
         for (const agent of agents) {
@@ -353,7 +353,7 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
           const summary = summarize(mergeLogs(group.lists), nowMs, group.intervalMs);
           if (summary) states.push({ source: node, protocol, resolver: group.resolver, ...summary });
         }
-        dnsCache.set(node, (cached = { versions, validUntilMs: nowMs + minIntervalMs, states }));
+        dnsCache.set(node, (cached = { agents, versions: agents.map((a) => a.version), validUntilMs: nowMs + minIntervalMs, states }));
       }
       out.push(...cached.states);
     }
