@@ -10,14 +10,14 @@ const identity = { nodeName: 'node-1', network: probeNetwork.host };
 type Answer = (msg: Buffer, rinfo: RemoteInfo, socket: Socket) => void;
 const servers: Socket[] = [];
 
-async function echoServer(answer: Answer): Promise<{ port: number; sources: string[] }> {
-  const socket = createSocket('udp4');
+async function echoServer(answer: Answer, host = '127.0.0.1'): Promise<{ port: number; sources: string[] }> {
+  const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
   const sources: string[] = [];
   socket.on('message', (msg, rinfo) => {
     sources.push(`${rinfo.address}:${rinfo.port}`);
     answer(msg, rinfo, socket);
   });
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => socket.bind(0, host, resolve));
   servers.push(socket);
   return { port: socket.address().port, sources };
 }
@@ -77,6 +77,14 @@ describe('UDP prober (one socket per round)', () => {
       const expected = name === 'shorter' ? ['', '', '', 'timeout', 'timeout'] : Array(5).fill('timeout');
       expect([name, results[i]!.map((r) => r.error)]).toEqual([name, expected]);
     }
+  });
+
+  it('IPv6: a peer address written longhand still matches the replies (compared in canonical form)', async () => {
+    const server = await echoServer(echo, '::1');
+    const prober = createUdpProber({ identity, timeoutMs: 1000, spacingMs: 5, signal: new AbortController().signal });
+    const results = await prober.probe({ ...target(server.port), address: '0:0:0:0:0:0:0:1' });
+    prober.close();
+    expect(results.map((r) => r.error)).toEqual(Array(5).fill(''));
   });
 
   it('a reply later than the timeout counts as lost', async () => {

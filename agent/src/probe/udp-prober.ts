@@ -9,7 +9,6 @@
 // after sending shows as 'timeout'; errors at send time (no route) keep their reason.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
-import { isIPv6 } from 'node:net';
 import { probeErrorReason } from './probe-errors.ts';
 import { probeProtocol, type PeerTarget, type ProbeErrorReason, type RawResult } from './probe-types.ts';
 import { encodeProbe, maxProbeBytes, minProbeBytes, probeHeaderBytes, probeKind, probeMagic, type ProbeIdentity } from './probe-wire.ts';
@@ -65,7 +64,8 @@ interface PeerProbes {
 
 /** What the kernel puts in a reply's rinfo.address for this target. */
 function replyAddressOf(address: string): string {
-  if (!isIPv6(address)) return address;
+  // A colon means IPv6 (cheaper than net.isIPv6's regex, which showed in the profile).
+  if (!address.includes(':')) return address;
   // Canonical text (RFC 5952), as inet_ntop writes it; a zone (%eth0) stays as given.
   const zone = address.indexOf('%');
   const bare = zone < 0 ? address : address.slice(0, zone);
@@ -176,7 +176,7 @@ export function createUdpProber(options: UdpProberOptions): UdpProber {
         );
         if (signal.aborted) return resolve(results);
         const peer: PeerProbes = {
-          target, replyAddress: replyAddressOf(target.address), socket: socketFor(isIPv6(target.address) ? 'udp6' : 'udp4'),
+          target, replyAddress: replyAddressOf(target.address), socket: socketFor(target.address.includes(':') ? 'udp6' : 'udp4'),
           results, sequences: sizes.map(() => 0), sentAtMs: sizes.map(() => 0), open: sizes.length, next: 0,
           startMs: performance.now(), timer: undefined, resolve,
         };
