@@ -9,6 +9,10 @@ describe('createCommandRunner', () => {
     expect(await runner.run(['ip', '-V'])).toMatch(/iproute2/);
   });
 
+  it('writes input to stdin', async () => {
+    expect(await runner.run(['cat'], undefined, 'addr show\n')).toBe('addr show\n');
+  });
+
   it('turns a missing binary into DEPENDENCY_MISSING with the package to install', async () => {
     await expect(runner.run(['netsentry-no-such-binary'])).rejects.toMatchObject({ code: 'DEPENDENCY_MISSING', message: "'netsentry-no-such-binary' not found on PATH" });
     expect(missingBinaryMessage('ip')).toBe("'ip' (iproute2) not found on PATH; install iproute2");

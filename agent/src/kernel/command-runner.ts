@@ -3,8 +3,8 @@ import { execFile } from 'node:child_process';
 import { NetsentryError, codeFromErrno } from '../../../shared/src/errors.ts';
 
 export interface CommandRunner {
-  /** Runs argv (no shell) and resolves with stdout; rejects with a NetsentryError. */
-  run(argv: string[], signal?: AbortSignal): Promise<string>;
+  /** Runs argv (no shell) and resolves with stdout; rejects with a NetsentryError. `input` is written to stdin. */
+  run(argv: string[], signal?: AbortSignal, input?: string): Promise<string>;
 }
 
 export interface CommandRunnerOptions {
@@ -27,13 +27,13 @@ export function createCommandRunner(options: CommandRunnerOptions): CommandRunne
   const prefix = options.prefix ?? [];
   const maxBuffer = options.maxBufferBytes ?? 64 * 1024 * 1024;
   return {
-    run(argv, signal) {
+    run(argv, signal, input) {
       const full = [...prefix, ...argv];
       const [file, ...args] = full;
       if (file === undefined) return Promise.reject(new NetsentryError('INVALID_ARGUMENT', 'empty command'));
       const text = argv.join(' ');
       return new Promise((resolve, reject) => {
-        execFile(file, args, { timeout: options.timeoutMs, maxBuffer, signal, encoding: 'utf8' }, (err, stdout, stderr) => {
+        const child = execFile(file, args, { timeout: options.timeoutMs, maxBuffer, signal, encoding: 'utf8' }, (err, stdout, stderr) => {
           if (!err) return resolve(stdout);
           const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: unknown };
           if (e.code === 'ENOENT') {
@@ -55,6 +55,9 @@ export function createCommandRunner(options: CommandRunnerOptions): CommandRunne
           }
           reject(new NetsentryError(codeFromErrno(err), `'${text}' failed: ${e.message}`, { cause: err }));
         });
+        // A child that exits before reading all of stdin (EPIPE) fails through its exit status.
+        child.stdin?.on('error', () => undefined);
+        child.stdin?.end(input);
       });
     },
   };
