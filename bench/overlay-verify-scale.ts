@@ -9,7 +9,7 @@
 // Addresses: peer j gets pod CIDR 198.18.64.0/28 + 16·j (all inside 198.18.0.0/15) and its
 // FDB dst reuses 192.0.2.0/24 modulo 200 (192.0.2.20–219): nothing is ever sent to them.
 // Usage (root): node bench/overlay-verify-scale.ts [--peers 5000] [--runs 20]
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,8 +55,7 @@ const p50 = (xs: number[]): number => quantile([...xs].sort((a, b) => a - b), 0.
 
 /** Inside the namespace: the measurements. */
 async function measure(programMs: number): Promise<void> {
-  const runner = createCommandRunner({ timeoutMs: 10_000 });
-  const reader = createKernelReader({ runner });
+  const reader = createKernelReader({ runner: createCommandRunner({ timeoutMs: 10_000 }) });
   const self = describeSelf(await reader.links(), await reader.routes());
   const backend = getOverlayBackend(self.overlay.kind);
   const pass = createPassReader(reader);
@@ -67,16 +66,22 @@ async function measure(programMs: number): Promise<void> {
   const total: number[] = [];
   const previous: number[] = [];
   const verifyOnly: number[] = [];
+  let passCpu = 0;
+  let previousCpu = 0;
   let last;
   for (let i = 0; i < runs; i++) {
     let t = performance.now();
+    let cpu = process.cpuUsage();
     pass.begin();
     last = await collector.collect(peers, 1n, 'periodic');
     pass.end();
     total.push(performance.now() - t);
+    passCpu += process.cpuUsage(cpu).user + process.cpuUsage(cpu).system;
     t = performance.now();
+    cpu = process.cpuUsage();
     await legacy.collect(peers, 1n, 'periodic');
     previous.push(performance.now() - t);
+    previousCpu += process.cpuUsage(cpu).user + process.cpuUsage(cpu).system;
     t = performance.now();
     backend.verify({ self, routes, neighbors, fdb, peers });
     verifyOnly.push(performance.now() - t);
@@ -87,20 +92,20 @@ async function measure(programMs: number): Promise<void> {
   console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, Linux ${release()}, Node ${process.version}`);
   console.log(`peers ${peerCount}: programmed ${routes.length} routes, ${neighbors.length} neighbors, ${fdb.length} FDB entries with ip/bridge -batch in ${programMs.toFixed(0)} ms`);
   console.log(`report: peersChecked=${last?.overlay?.peersChecked} peersOk=${last?.overlay?.peersOk} problems=${last?.overlay?.problems.length}`);
-  console.log(`pass (ip -batch + bridge fdb, parse, verify), n=${runs}: p50 ${quantile(total, 0.5).toFixed(1)} ms, p95 ${quantile(total, 0.95).toFixed(1)} ms, max ${total.at(-1)!.toFixed(1)} ms`);
-  console.log(`previous pass (4 dumps in parallel, parse, verify), n=${runs}: p50 ${quantile(previous, 0.5).toFixed(1)} ms, p95 ${quantile(previous, 0.95).toFixed(1)} ms`);
+  console.log(`pass (ip -batch + bridge fdb, parse, verify), n=${runs}: p50 ${quantile(total, 0.5).toFixed(1)} ms, p95 ${quantile(total, 0.95).toFixed(1)} ms, max ${total.at(-1)!.toFixed(1)} ms; this process's CPU ${(passCpu / 1000 / runs).toFixed(1)} ms per pass`);
+  console.log(`previous pass (4 dumps in parallel, parse, verify), n=${runs}: p50 ${quantile(previous, 0.5).toFixed(1)} ms, p95 ${quantile(previous, 0.95).toFixed(1)} ms; this process's CPU ${(previousCpu / 1000 / runs).toFixed(1)} ms per pass`);
   console.log(`verify only (pure), n=${runs}: p50 ${quantile(verifyOnly, 0.5).toFixed(1)} ms, p95 ${quantile(verifyOnly, 0.95).toFixed(1)} ms`);
 
-  // Each dump alone: spawn + read (wall), bytes, parse; and starting `ip` with no dump at all.
-  const run = (argv: string[], input?: string): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const child = execFile(argv[0]!, argv.slice(1), { maxBuffer: 64 << 20, encoding: 'utf8' }, (err, out) => (err ? reject(err) : resolve(out)));
-      child.stdin?.end(input);
-    });
-  const dumps: [string, string[], ((text: string) => unknown), string?][] = [
+  // Each dump alone through the agent's command runner (output via an unlinked temp file),
+  // and the route dump once more through a pipe: wall time, output size, parse time, and this
+  // process's CPU per run (spawn + read + parse).
+  const viaFile = createCommandRunner({ timeoutMs: 10_000 });
+  const viaPipe = createCommandRunner({ timeoutMs: 10_000, outputDir: '' });
+  const dumps: [string, string[], ((text: string) => unknown), string?, typeof viaFile?][] = [
     ['ip -V (start-up only)', ['ip', '-V'], () => undefined],
     [`ip ${kernelCommands.links.join(' ')}`, ['ip', ...kernelCommands.links], parseLinks],
     [`ip ${kernelCommands.routes.join(' ')}`, ['ip', ...kernelCommands.routes], parseRoutes],
+    [`ip ${kernelCommands.routes.join(' ')} (through a pipe)`, ['ip', ...kernelCommands.routes], parseRoutes, undefined, viaPipe],
     [`ip ${kernelCommands.neighbors.join(' ')}`, ['ip', ...kernelCommands.neighbors], parseNeighbors],
     [`bridge ${kernelCommands.fdb('flannel.1').join(' ')}`, ['bridge', ...kernelCommands.fdb('flannel.1')], (t) => parseFdb(t, 'flannel.1')],
     [`ip ${kernelCommands.tables.argv.join(' ')} (addr, route, neigh)`, ['ip', ...kernelCommands.tables.argv], (t) => {
@@ -108,14 +113,14 @@ async function measure(programMs: number): Promise<void> {
       return [parseLinks(l!), parseRoutes(r!), parseNeighbors(n!)];
     }, kernelCommands.tables.input],
   ];
-  for (const [name, argv, parse, input] of dumps) {
+  for (const [name, argv, parse, input, runner = viaFile] of dumps) {
     const walls: number[] = [];
     const parses: number[] = [];
     let bytes = 0;
     const cpu0 = process.cpuUsage();
     for (let i = 0; i < runs; i++) {
       let t = performance.now();
-      const out = await run(argv, input);
+      const out = await runner.run(argv, undefined, input);
       walls.push(performance.now() - t);
       bytes = out.length;
       t = performance.now();
