@@ -11,7 +11,7 @@
 // per thread: the main thread and the prober worker each load it).
 // Usage (root): node bench/agent-peers.ts [--peers 100] [--minutes 3] [--source] [--agent-node-flags "..."]
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { create, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
@@ -75,6 +75,21 @@ function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+/** CPU seconds per thread name (MainThread, WorkerThread = the prober, V8Worker = GC helpers, libuv-worker, ...). */
+function cpuByThread(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // the thread exited meanwhile
+    }
+  }
+  return out;
+}
 const rssMiB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 async function main(): Promise<void> {
@@ -118,6 +133,7 @@ async function main(): Promise<void> {
     await sleep(30_000); // start-up, first verification, first rounds
     const pid = agent.pid!;
     const cpu0 = cpuSeconds(pid);
+    const threads0 = cpuByThread(pid);
     const t0 = performance.now();
     const rss: number[] = [];
     while (performance.now() - t0 < minutes * 60_000) {
@@ -126,10 +142,17 @@ async function main(): Promise<void> {
     }
     const seconds = (performance.now() - t0) / 1000;
     const millicores = ((cpuSeconds(pid) - cpu0) / seconds) * 1000;
+    const byThread = [...cpuByThread(pid)]
+      .map(([name, s]) => [name, ((s - (threads0.get(name) ?? 0)) / seconds) * 1000] as const)
+      .filter(([, m]) => m >= 0.05)
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, m]) => `${name} ${m.toFixed(1)}`)
+      .join(', ');
     const nodes = execFileSync('ip', ['netns', 'exec', ns.name, node, '-e', "fetch('http://192.0.2.11:8080/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))"], { encoding: 'utf8' });
     const batches = /netsentry_messages_received_total\{type="probeBatch"\} (\d+)/.exec(nodes)?.[1];
     console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, Linux ${release()}, Node ${process.version}`);
     console.log(`agent (${fromSource ? 'agent/src/main.ts' : 'dist/agent/src/main.js'}, host mode, defaults, node flags: ${agentNodeFlags.join(' ') || 'none'}) with ${peerCount} peer nodes (${2 * peerCount} probe targets, full mesh), ${seconds.toFixed(0)} s after a 30 s warm-up; probe batches received by the collector: ${batches}`);
+    console.log(`agent CPU by thread (millicores): ${byThread}`);
     console.log(`agent CPU ${millicores.toFixed(1)} millicores; RSS mean ${(rss.reduce((a, b) => a + b, 0) / rss.length).toFixed(1)} MiB, max ${Math.max(...rss).toFixed(1)} MiB`);
   } finally {
     stop();

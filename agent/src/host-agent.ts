@@ -11,7 +11,8 @@ import {
 import { Network, NodeReportSchema, type NodeReport } from '../../shared/src/gen/netsentry/v1/node_pb.js';
 import type { Logger } from '../../shared/src/logger.ts';
 import { version } from '../../shared/src/version.ts';
-import type { KernelReader, LinkInfo } from './kernel/types.ts';
+import { createPassReader } from './kernel/pass-reader.ts';
+import type { KernelReader } from './kernel/types.ts';
 import { describeSelf, type SelfDescription, type SelfOverrides } from './overlay/self-description.ts';
 import { getOverlayBackend } from './overlay/registry.ts';
 import { toOverlayDevice } from './overlay/overlay-device.ts';
@@ -57,10 +58,10 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
   const [links, routes] = await Promise.all([options.reader.links(), options.reader.routes()]);
   let self = describeSelf(links, routes, options.overrides);
   for (const note of self.notes) log.info({ note }, 'node self-description');
-  // Within one verification pass, re-detection and the report share one read of the link
-  // table: one `ip` spawn per pass instead of two.
-  let passLinks: Promise<LinkInfo[]> | undefined;
-  const reader: KernelReader = { ...options.reader, links: (signal) => passLinks ?? options.reader.links(signal) };
+  // Within one verification pass, re-detection and the report share one read of the link,
+  // route and neighbor tables: one `ip` spawn per pass (kernel/pass-reader.ts).
+  const pass = createPassReader(options.reader);
+  const reader = pass.reader;
   const collectorFor = (description: SelfDescription) =>
     createNodeReportCollector({ reader, backend: getOverlayBackend(description.overlay.kind), self: description, logger: options.logger, now: Date.now });
   let collector = collectorFor(self);
@@ -110,8 +111,7 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
       return;
     }
     running = true;
-    passLinks = options.reader.links(abort.signal);
-    passLinks.catch(() => undefined); // the report records a failed read; nothing else awaits it
+    pass.begin(abort.signal);
     try {
       await redetect();
       const report = await collector.collect(peers, generation, trigger, abort.signal);
@@ -133,7 +133,7 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
       if (!abort.signal.aborted) log.error({ err }, 'node report failed');
     } finally {
       running = false;
-      passLinks = undefined;
+      pass.end();
       const next = pendingTrigger;
       pendingTrigger = undefined;
       if (next !== undefined && !abort.signal.aborted) void verify(next);

@@ -2,11 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { NetsentryError } from '../../../shared/src/errors.ts';
 import { checkBinaries, createCommandRunner, missingBinaryMessage, type CommandRunner } from './command-runner.ts';
 
-describe('createCommandRunner', () => {
-  const runner = createCommandRunner({ timeoutMs: 2000 });
+// Output through an unlinked temp file (the default), through a pipe, and through a pipe
+// after the output directory turned out unusable: the same behaviour.
+describe.each([
+  ['file', undefined],
+  ['pipe', ''],
+  ['unusable directory', '/nonexistent-netsentry-dir'],
+])('createCommandRunner (output via %s)', (_how, outputDir) => {
+  const runner = createCommandRunner({ timeoutMs: 2000, ...(outputDir !== undefined ? { outputDir } : {}) });
 
   it('returns stdout', async () => {
     expect(await runner.run(['ip', '-V'])).toMatch(/iproute2/);
+  });
+
+  it('writes input to stdin', async () => {
+    expect(await runner.run(['cat'], undefined, 'addr show\n')).toBe('addr show\n');
   });
 
   it('turns a missing binary into DEPENDENCY_MISSING with the package to install', async () => {
@@ -22,7 +32,7 @@ describe('createCommandRunner', () => {
   });
 
   it('times out', async () => {
-    const slow = createCommandRunner({ timeoutMs: 50 });
+    const slow = createCommandRunner({ timeoutMs: 50, ...(outputDir !== undefined ? { outputDir } : {}) });
     await expect(slow.run(['sleep', '5'])).rejects.toMatchObject({ code: 'TIMEOUT' });
   });
 
@@ -30,8 +40,13 @@ describe('createCommandRunner', () => {
     await expect(runner.run(['sleep', '5'], AbortSignal.timeout(30))).rejects.toMatchObject({ code: 'TIMEOUT', message: "'sleep 5' was aborted" });
   });
 
+  it('reads a large output whole (more than a pipe buffer)', async () => {
+    const input = `${'x'.repeat(99)}\n`.repeat(3000);
+    expect(await runner.run(['cat'], undefined, input)).toBe(input);
+  });
+
   it('reports output above maxBuffer', async () => {
-    const small = createCommandRunner({ timeoutMs: 2000, maxBufferBytes: 10 });
+    const small = createCommandRunner({ timeoutMs: 2000, maxBufferBytes: 10, ...(outputDir !== undefined ? { outputDir } : {}) });
     await expect(small.run(['ip', '-V'])).rejects.toMatchObject({ code: 'INTERNAL' });
   });
 });

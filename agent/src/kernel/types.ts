@@ -82,7 +82,16 @@ export interface SysctlReading {
   unavailable: { source: string; reason: string }[];
 }
 
+/** The link, route and neighbor tables read together (one `ip -batch` run). */
+export interface KernelTables {
+  links: LinkInfo[];
+  routes: RouteEntry[];
+  neighbors: NeighborEntry[];
+}
+
 export interface KernelReader {
+  /** links(), routes() and neighbors() in one read; a reader without it is read table by table. */
+  tables?(signal?: AbortSignal): Promise<KernelTables>;
   links(signal?: AbortSignal): Promise<LinkInfo[]>;
   routes(signal?: AbortSignal): Promise<RouteEntry[]>;
   neighbors(signal?: AbortSignal): Promise<NeighborEntry[]>;

@@ -43,6 +43,22 @@ describe.skipIf(!canCreateNetns())('node report in a flannel-like netns', () => 
     console.info(`collect() for 3 peers in netns: ${runs.map((ms) => ms.toFixed(1)).join(', ')} ms`);
   });
 
+  it('one `ip -batch` run reads the same link, route and neighbor tables as the three dumps', async () => {
+    const reader = createKernelReader({ runner: createCommandRunner({ timeoutMs: 5000, prefix: ns.prefix }) });
+    const tables = await reader.tables!();
+    const [links, routes, neighbors] = await Promise.all([reader.links(), reader.routes(), reader.neighbors()]);
+    // Compared on what does not change between two reads (link state, dynamic neighbors may).
+    const link = (l: (typeof links)[number]) => `${l.name} ${l.kind} ${l.mtu} ${l.mac} ${l.addresses.map((a) => a.address).join(',')} ${l.vxlan?.vni ?? ''}`;
+    expect(tables.links.map(link)).toEqual(links.map(link));
+    const permanent = (n: (typeof neighbors)[number]) => (n.states.includes('PERMANENT') ? [`${n.dst} ${n.dev} ${n.lladdr}`] : []);
+    expect(tables.neighbors.flatMap(permanent)).toEqual(neighbors.flatMap(permanent));
+    expect(tables.neighbors.flatMap(permanent)).toHaveLength(3);
+    // -d is global in batch mode: the same routes, with protocol and scope always printed.
+    const bare = (r: (typeof routes)[number]) => `${r.table} ${r.type} ${r.dst} ${r.gateway ?? ''} ${r.dev ?? ''} ${r.onlink}`;
+    expect(tables.routes.map(bare)).toEqual(routes.map(bare));
+    expect(tables.routes.filter((r) => r.table === 'main' && r.dev === 'flannel.1' && r.onlink)).toHaveLength(3);
+  });
+
   it('names the broken part after real deletions', async () => {
     ns.exec('ip route del 198.18.2.0/24');
     ns.exec('ip neigh replace 198.18.3.0 lladdr 0a:58:c6:12:33:00 dev flannel.1 nud permanent');

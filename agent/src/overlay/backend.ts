@@ -43,8 +43,18 @@ export interface OverlayBackend {
   verify(input: VerificationInput): VerificationResult;
 }
 
+// The last input and its digest: a pass over an unchanged node (almost every pass) finds
+// the same chains in the same order, and sorting and hashing 5,000 of them was a fifth of
+// verification time at 5,000 peers.
+let lastChains: string[] = [];
+let lastDigest = '';
+
 export function healthyDigest(chains: string[]): string {
-  return createHash('sha256').update([...chains].sort().join('\n')).digest('hex').slice(0, 16);
+  if (chains.length === lastChains.length && chains.every((c, i) => c === lastChains[i])) return lastDigest;
+  const digest = createHash('sha256').update([...chains].sort().join('\n')).digest('hex').slice(0, 16);
+  lastChains = [...chains];
+  lastDigest = digest;
+  return digest;
 }
 
 export function describeRoute(r: RouteEntry): string {

@@ -4,6 +4,17 @@ import type { Peer } from '../../../shared/src/gen/netsentry/v1/collector_pb.js'
 import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import type { SelfDescription } from './self-description.ts';
 
+// Asked once per peer: the node's own CIDRs as a set, made once per list.
+const ownCidrSets = new WeakMap<readonly string[], Set<string>>();
+function ownCidrs(self: SelfDescription): Set<string> {
+  let own = ownCidrSets.get(self.podCidrs);
+  if (!own) {
+    own = new Set(self.podCidrs);
+    ownCidrSets.set(self.podCidrs, own);
+  }
+  return own;
+}
+
 /**
  * The IPv4 pod CIDRs of a node peer that are not this node's own. Empty means "skip":
  * pod-network agents own no routes; a node without a pod CIDR yet (kube-controller-
@@ -13,7 +24,7 @@ import type { SelfDescription } from './self-description.ts';
  */
 export function checkableCidrs(peer: Peer, self: SelfDescription): Cidr[] {
   if (peer.network === Network.POD) return [];
-  const own = new Set(self.podCidrs);
+  const own = ownCidrs(self);
   const out: Cidr[] = [];
   for (const text of peer.podCidrs) {
     const c = parseCidr(text);

@@ -1,0 +1,52 @@
+// CPU of one probe round in-process, for A/B comparisons of the prober that a whole-agent
+// run on a shared machine cannot resolve: 200 targets (the agent's responders in a child
+// process on 127.0.0.1, as bench/agent-peers.ts's 100 peers × 2 networks), the real
+// runProbeRound (3 small + 2 large UDP, 1 TCP per target; concurrency 32, 1 s timeout,
+// 50 ms spacing), --rounds rounds after one warm-up; prints this process's CPU per round.
+// The responders' CPU is not counted; the kernel's loopback delivery of each probe is.
+// Usage: node bench/probe-round-cpu.ts [--tree DIR] [--rounds 6]   (DIR: a checkout to compare)
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const tree = arg('tree') ?? fileURLToPath(new URL('..', import.meta.url));
+const rounds = Number(arg('rounds') ?? 6);
+
+if (process.argv.includes('--responders')) {
+  const { createProbeResponder } = await import(`${tree}/agent/src/probe/probe-responder.ts`);
+  const { createSilentLogger } = await import(`${tree}/shared/src/logger.ts`);
+  const ports: number[] = [];
+  while (ports.length < 200) {
+    const responder = createProbeResponder({ logger: createSilentLogger() });
+    try {
+      ports.push((await responder.listen('127.0.0.1', 0)).udpPort);
+    } catch {
+      await responder.close().catch(() => undefined); // the TCP twin of a kernel-chosen UDP port was taken
+    }
+  }
+  process.send!(ports);
+} else {
+  const child = fork(process.argv[1]!, ['--tree', tree, '--responders']);
+  try {
+    const ports = await new Promise<number[]>((resolve) => child.once('message', (m) => resolve(m as number[])));
+    const { runProbeRound } = await import(`${tree}/agent/src/probe/probe-round.ts`);
+    const peers = ports.map((port, i) => ({ nodeName: `peer-${i}`, network: 1, address: '127.0.0.1', port, mtu: 1500 }));
+    const request = { identity: { nodeName: 'node-1', network: 1 }, peers, timeoutMs: 1000, concurrency: 32, spacingMs: 50 };
+    await runProbeRound(request, new AbortController().signal);
+    const cpu0 = process.cpuUsage();
+    let ok = 0;
+    let total = 0;
+    for (let i = 0; i < rounds; i++) {
+      const results: { ok: boolean }[] = await runProbeRound(request, new AbortController().signal);
+      total += results.length;
+      ok += results.filter((r) => r.ok).length;
+    }
+    const cpu = process.cpuUsage(cpu0);
+    console.log(`${tree}: ${((cpu.user + cpu.system) / 1000 / rounds).toFixed(1)} ms CPU per round (user ${(cpu.user / 1000 / rounds).toFixed(1)}, system ${(cpu.system / 1000 / rounds).toFixed(1)}), ${ok}/${total} results ok`);
+  } finally {
+    child.kill();
+  }
+}
