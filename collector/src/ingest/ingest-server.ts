@@ -1,5 +1,7 @@
 // gRPC ingest: one Connect stream per agent. Hellos are validated before they touch the
-// model; peer sets are pushed (debounced) whenever membership changes.
+// model; peer sets are pushed (debounced) whenever membership changes: the first one on a
+// stream in full, later ones as deltas from the generation the stream was last sent (to
+// agents whose hello accepts deltas; others get full sets).
 import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
@@ -27,6 +29,8 @@ export interface IngestMetrics {
   agentRestarted(network: 'host' | 'pod'): void;
   messageReceived(type: string): void;
   observeProbeBatch(batch: ProbeBatch, sourceNetwork: 'host' | 'pod'): void;
+  /** Bytes of one peer-set message written to a stream (optional: test doubles may omit it). */
+  peerSetSent?(kind: 'full' | 'delta', bytes: number): void;
 }
 
 export interface IngestServerOptions {
@@ -63,6 +67,8 @@ interface AgentStream {
   readonly id: string;
   readonly key: AgentKey;
   readonly call: Call;
+  readonly acceptsDeltas: boolean;
+  /** The generation of the last peer set or delta written to this stream; -1 = none yet. */
   sentGeneration: bigint;
 }
 
@@ -97,13 +103,20 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
     stream.call.write(message);
   };
 
+  let pushTimer: NodeJS.Timeout | undefined;
   const pushPeerSet = (stream: AgentStream): void => {
-    const peerSet = model.peerSetFor(stream.key);
-    stream.sentGeneration = peerSet.generation;
-    send(stream, create(ConnectResponseSchema, { payload: { case: 'peerSet', value: peerSet } }));
+    const update = model.peerSetUpdateFor(stream.key, {
+      // The first peer message on a stream is always a full set.
+      ...(stream.acceptsDeltas && stream.sentGeneration >= 0n ? { base: stream.sentGeneration } : {}),
+      // A pending wave brings this stream up to date: during a connect storm the full set
+      // is then concatenated once per wave, not once per hello.
+      staleFullOk: pushTimer !== undefined && stream.acceptsDeltas,
+    });
+    stream.sentGeneration = update.generation;
+    metrics.peerSetSent?.(update.kind, update.bytes);
+    send(stream, update.message);
   };
 
-  let pushTimer: NodeJS.Timeout | undefined;
   // A push wave is O(streams × peers) bytes: during a connect storm at thousands of nodes the
   // next wave waits at least 3× the last one's duration, so waves cannot starve the ingest
   // (each new stream still gets its peer set at once, with its welcome).
@@ -155,7 +168,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
           other.call.emit('error', { code: grpc.status.ABORTED, details: 'replaced by a newer connection for the same node and network' });
         }
       }
-      stream = { id, key, call, sentGeneration: -1n };
+      stream = { id, key, call, acceptsDeltas: hello.acceptsPeerSetDeltas, sentGeneration: -1n };
       streams.set(id, stream);
       const { restarted } = model.agentConnected(hello, { connectionId: id, peerAddress: call.getPeer() });
       metrics.agentConnected(key.network);
