@@ -73,7 +73,10 @@ async function startCollector(): Promise<{ grpc: number; http: number }> {
   });
 }
 
-interface SimStats { agents: number; connected: number; welcomed: number; batches: number; results: number; errors: number; peerSetBytes: number }
+interface SimStats {
+  agents: number; connected: number; welcomed: number; batches: number; results: number; errors: number;
+  peerSetBytes: number; fullSets: number; fullSetBytes: number; deltas: number; deltaBytes: number; peerEntries: number; deltaMismatches: number;
+}
 async function simStats(): Promise<{ stats: SimStats; cpu: number }> {
   const replies = await Promise.all(children.map((child) => new Promise<{ stats: SimStats; cpu: { user: number; system: number } }>((resolve) => {
     const onMessage = (m: { type: string; stats: SimStats; cpu: { user: number; system: number } }) => {
@@ -84,7 +87,7 @@ async function simStats(): Promise<{ stats: SimStats; cpu: number }> {
     child.on('message', onMessage);
     child.send({ type: 'stats' });
   })));
-  const total: SimStats = { agents: 0, connected: 0, welcomed: 0, batches: 0, results: 0, errors: 0, peerSetBytes: 0 };
+  const total: SimStats = { agents: 0, connected: 0, welcomed: 0, batches: 0, results: 0, errors: 0, peerSetBytes: 0, fullSets: 0, fullSetBytes: 0, deltas: 0, deltaBytes: 0, peerEntries: 0, deltaMismatches: 0 };
   let cpu = 0;
   for (const r of replies) {
     for (const key of Object.keys(total) as (keyof SimStats)[]) total[key] += r.stats[key];
@@ -122,11 +125,14 @@ async function main(): Promise<void> {
     children.push(child);
   }
   const t0 = performance.now();
-  for (;;) {
+  const progress = (stats: SimStats): string =>
+    `${stats.welcomed} welcomed, peer sets received: ${stats.fullSets} full (${(stats.fullSetBytes / 2 ** 20).toFixed(0)} MiB), ${stats.deltas} deltas (${(stats.deltaBytes / 2 ** 20).toFixed(0)} MiB), ${stats.deltaMismatches} delta mismatches; collector ${Math.round(rssMiB(pid).rss)} MiB RSS, ${cpuSeconds(pid).toFixed(0)} CPU-s`;
+  for (let tick = 1; ; tick++) {
     await sleep(1000);
     // Progress from the simulators (a welcome per stream): scraping a busy collector every second would slow it down.
     const { stats } = await simStats();
     if (stats.welcomed >= 2 * nodes) break;
+    if (tick % 10 === 0) console.log(`  ${((performance.now() - t0) / 1000).toFixed(0)} s: ${progress(stats)}`);
     if (performance.now() - t0 > 240_000) throw new Error(`only ${stats.welcomed} of ${2 * nodes} agents welcomed after 240 s`);
   }
   console.log(`all ${2 * nodes} agents connected in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -138,7 +144,16 @@ async function main(): Promise<void> {
     if (stats.peerSetBytes === last) break;
     last = stats.peerSetBytes;
   }
-  console.log(`peer sets settled after ${((performance.now() - t0) / 1000).toFixed(1)} s; ${(last / 2 ** 20).toFixed(0)} MiB of peer sets received in total`);
+  const settled = await simStats();
+  console.log(`peer sets settled after ${((performance.now() - t0) / 1000).toFixed(1)} s; ${(last / 2 ** 20).toFixed(0)} MiB of peer sets received in total: ${progress(settled.stats)}, collector peak ${Math.round(rssMiB(pid).hwm)} MiB`);
+  const sentMetric = (await scrape(ports.http)).text;
+  console.log(JSON.stringify({
+    peerSetBytesSentMiB: {
+      full: Math.round(metricValue(sentMetric, 'netsentry_peer_set_bytes_total{kind="full"}') / 2 ** 20),
+      delta: Math.round(metricValue(sentMetric, 'netsentry_peer_set_bytes_total{kind="delta"}') / 2 ** 20),
+    },
+    peerSetsReceived: { full: settled.stats.fullSets, deltas: settled.stats.deltas, entries: settled.stats.peerEntries, deltaMismatches: settled.stats.deltaMismatches },
+  }));
   await sleep(10_000); // two probe intervals of steady state before measuring
 
   const before = await simStats();

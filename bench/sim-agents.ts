@@ -7,7 +7,10 @@
 // concatenate), so the simulator's own CPU stays small; the collector decodes them fully.
 // The sample here is an affine permutation of node indices (O(1) memory per agent) instead of
 // the agent's hashed ring (O(N) per agent × 10,000 agents would not fit): same k per round and
-// the same coverage bound. Controlled over IPC: {type:'break', node} / {type:'stats'} / {type:'stop'}.
+// the same coverage bound. Peer sets and deltas are not decoded: a walk over the top-level
+// fields reads the generations and counts entries (a 10,000-peer set is ~0.7 MB and would
+// cost ~10 ms to decode, × 10,000 agents), enough to follow deltas like a real agent would
+// (a delta whose base is not the held generation is counted as a mismatch). Controlled over IPC: {type:'break', node} / {type:'stats'} / {type:'stop'}.
 import { create, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { ConnectRequestSchema } from '../shared/src/gen/netsentry/v1/collector_pb.js';
@@ -85,12 +88,55 @@ const wrapBatch = (batch: Buffer): Buffer => Buffer.concat([Buffer.from([(4 << 3
 const batchTail = Buffer.from(toBinary(ProbeBatchSchema, create(ProbeBatchSchema, { intervalSeconds: intervalMs / 1000, sampleRounds, eventLoopDelayP99Seconds: 0.002 })));
 
 const broken = new Set<number>();
-const stats = { agents: 0, connected: 0, welcomed: 0, batches: 0, results: 0, errors: 0, peerSetBytes: 0 };
+const stats = {
+  agents: 0, connected: 0, welcomed: 0, batches: 0, results: 0, errors: 0,
+  peerSetBytes: 0, fullSets: 0, fullSetBytes: 0, deltas: 0, deltaBytes: 0, peerEntries: 0, deltaMismatches: 0,
+};
+
+/** Reads a varint at `at`: [value, next offset]. Generations stay far below 2^53. */
+function readVarint(bytes: Buffer, at: number): [number, number] {
+  let value = 0;
+  let scale = 1;
+  for (;;) {
+    const b = bytes[at++]!;
+    value += (b & 127) * scale;
+    if (b < 128) return [value, at];
+    scale *= 128;
+  }
+}
+
+/**
+ * The top-level fields of a PeerSet (1 generation, 2 peers) or PeerSetDelta (1 base, 2
+ * generation, 3 upserted, 4 removed) in bytes[from, to): varint values by field, and how
+ * many length-delimited entries were skipped.
+ */
+function walkFields(bytes: Buffer, from: number, to: number): { varints: Map<number, number>; entries: number } {
+  const varints = new Map<number, number>();
+  let entries = 0;
+  let at = from;
+  while (at < to) {
+    const [tag, next] = readVarint(bytes, at);
+    at = next;
+    const field = Math.floor(tag / 8);
+    if ((tag & 7) === 0) {
+      const [value, after] = readVarint(bytes, at);
+      varints.set(field, value);
+      at = after;
+    } else if ((tag & 7) === 2) {
+      const [length, after] = readVarint(bytes, at);
+      at = after + length;
+      entries += 1;
+    } else throw new Error(`unexpected wire type ${tag & 7} in a peer set`);
+  }
+  return { varints, entries };
+}
 
 interface SimAgent {
   index: number;
   network: 'host' | 'pod';
   call?: grpc.ClientDuplexStream<Buffer, Buffer>;
+  /** The generation of the peer set held; -1 before the stream's first full set. */
+  generation: number;
   cursor: number;
   step: number;
   suspects: Set<number>;
@@ -142,7 +188,7 @@ function hello(agent: SimAgent): Buffer {
       case: 'hello',
       value: {
         nodeName: nodeName(i), network: host ? Network.HOST : Network.POD, addresses: [host ? underlayIp(i) : podIp(i)], podCidrs: [podCidr(i)],
-        agentVersion: 'sim', probeAddress: host ? underlayIp(i) : podIp(i), probePort: 7946,
+        agentVersion: 'sim', acceptsPeerSetDeltas: true, probeAddress: host ? underlayIp(i) : podIp(i), probePort: 7946,
         overlay: host
           ? { kind: OverlayKind.FLANNEL_VXLAN, name: 'flannel.1', vni: 1, port: 8472, vtepIp: underlayIp(i), vtepMac: `0a:58:${[(i >> 16) & 255, (i >> 8) & 255, i & 255, 1].map((b) => b.toString(16).padStart(2, '0')).join(':')}`, mtu: 1450, underlayMtu: 1500 }
           : { kind: OverlayKind.NONE },
@@ -179,7 +225,7 @@ function connect(agent: SimAgent, client: grpc.Client): void {
   const call = client.makeBidiStreamRequest(connectPath, identity, identity, new grpc.Metadata());
   agent.call = call;
   call.on('data', (bytes: Buffer) => {
-    // welcome (field 1) or peer set (field 2): only counted, not decoded.
+    // welcome (field 1), peer set (field 2) or delta (field 3): counted, not decoded.
     if (bytes[0] === ((1 << 3) | 2)) {
       stats.welcomed += 1;
       if (agent.network === 'host') call.write(report(agent.index));
@@ -189,12 +235,28 @@ function connect(agent: SimAgent, client: grpc.Client): void {
         agent.timer = setTimeout(tick, intervalMs * (0.9 + 0.2 * Math.random()));
       };
       agent.timer = setTimeout(tick, first);
-    } else stats.peerSetBytes += bytes.length;
+      return;
+    }
+    stats.peerSetBytes += bytes.length;
+    const [, bodyAt] = readVarint(bytes, 1);
+    const { varints, entries } = walkFields(bytes, bodyAt, bytes.length);
+    stats.peerEntries += entries;
+    if (bytes[0] === ((2 << 3) | 2)) {
+      stats.fullSets += 1;
+      stats.fullSetBytes += bytes.length;
+      agent.generation = varints.get(1) ?? 0;
+    } else if (bytes[0] === ((3 << 3) | 2)) {
+      stats.deltas += 1;
+      stats.deltaBytes += bytes.length;
+      if (agent.generation < 0 || (varints.get(1) ?? 0) !== agent.generation) stats.deltaMismatches += 1;
+      agent.generation = varints.get(2) ?? 0;
+    }
   });
   call.on('error', () => {
     if (!stopping) stats.errors += 1;
   });
   call.on('end', () => undefined);
+  agent.generation = -1;
   call.write(hello(agent));
   stats.connected += 1;
 }
@@ -214,7 +276,7 @@ function start(): void {
       const peers = nodes - 1;
       let step = 1 + ((node * 7919 + (network === 'pod' ? 104729 : 0)) % Math.max(1, peers - 1));
       while (gcd(step, peers) !== 1) step += 1;
-      const agent: SimAgent = { index: node, network, cursor: (node * 31) % Math.max(1, peers), step, suspects: new Set() };
+      const agent: SimAgent = { index: node, network, generation: -1, cursor: (node * 31) % Math.max(1, peers), step, suspects: new Set() };
       agents.push(agent);
       stats.agents += 1;
       connect(agent, channels[channelIndex]!);
