@@ -54,7 +54,9 @@ async function startCollector(): Promise<{ grpc: number; http: number }> {
   const prof = process.argv.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', '/tmp/collector-prof'] : [];
   const heapFlag = arg('collector-heap-mib', 0);
   const heap = heapFlag > 0 ? [`--max-old-space-size=${heapFlag}`] : [];
-  collector = spawn(node, [...prof, ...heap, 'collector/src/main.ts', '--grpc-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  collector = spawn(node, [...prof, ...heap, 'collector/src/main.ts', '--grpc-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--log-level', 'info',
+    // Every simulated agent comes from 127.0.0.1: the per-address cap (default 8) would refuse all but 8 streams.
+    '--max-streams-per-peer', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(() => reject(new Error('collector did not start')), 20_000);
