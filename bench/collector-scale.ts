@@ -45,8 +45,12 @@ process.once('SIGINT', () => (cleanup(), process.exit(130)));
 process.once('SIGTERM', () => (cleanup(), process.exit(143)));
 const watchdog = setTimeout(() => {
   console.error(`deadline of ${deadlineMs / 1000} s reached; stopping`);
-  cleanup();
-  process.exit(3);
+  // SIGTERM first: the simulators exit cleanly (and write their CPU profiles when asked to).
+  for (const child of children) if (child.pid && child.exitCode === null) child.kill('SIGTERM');
+  setTimeout(() => {
+    cleanup();
+    process.exit(3);
+  }, 3000);
 }, deadlineMs);
 watchdog.unref();
 
@@ -123,7 +127,7 @@ async function main(): Promise<void> {
   for (let p = 0; p < procs; p++) {
     const from = p * per;
     const to = Math.min(nodes, from + per);
-    const child = fork('bench/sim-agents.ts', ['--target', `127.0.0.1:${ports.grpc}`, '--nodes', String(nodes), '--from', String(from), '--to', String(to), '--sample-size', String(sampleSize)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork('bench/sim-agents.ts', ['--target', `127.0.0.1:${ports.grpc}`, '--nodes', String(nodes), '--from', String(from), '--to', String(to), '--sample-size', String(sampleSize), '--window-mib', String(arg('sim-window-mib', 0))], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.argv.includes('--sim-cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', '/tmp/sim-prof'] : [] });
     children.push(child);
   }
   const t0 = performance.now();

@@ -29,6 +29,7 @@ const to = arg('to', nodes);
 const intervalMs = arg('interval', 5) * 1000;
 const k = arg('sample-size', 32);
 const streamsPerChannel = 250;
+const windowMiB = arg('window-mib', 0);
 
 const nodeName = (i: number): string => `sim-${String(i).padStart(5, '0')}`;
 const underlayIp = (i: number): string => `192.0.2.${(i % 254) + 1}`; // reused modulo 254: never contacted
@@ -269,6 +270,9 @@ function start(): void {
       if (!channels[channelIndex]) {
         channels[channelIndex] = new grpc.Client(target, grpc.credentials.createInsecure(), {
           'grpc.max_receive_message_length': 64 * 1024 * 1024,
+          // 250 streams share one HTTP/2 connection here (a real agent has its own): without a
+          // larger connection window they share 64 KiB of it.
+          ...(windowMiB > 0 ? { 'grpc-node.flow_control_window': windowMiB * 2 ** 20 } : {}),
           // A distinct option per channel: its own subchannel, i.e. its own HTTP/2 connection.
           'netsentry.sim_channel': `${from}-${channelIndex}`,
         });
@@ -301,5 +305,6 @@ process.on('message', (message: { type: string; node?: number; fix?: boolean }) 
   }
 });
 process.on('disconnect', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(0));
 start();
 process.send?.({ type: 'started', agents: stats.agents });

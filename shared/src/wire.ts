@@ -19,9 +19,11 @@ export const decodeRequest = (bytes: Buffer): ConnectRequest => fromBinary(Conne
  * Responses the collector encoded itself (peer sets and deltas: per-peer chunks encoded once
  * per change and cut per stream, collector/src/model/peer-set-publisher.ts), so pushing a
  * 5,000-node peer set to 10,000 streams is a memcpy per stream instead of 5,000–10,000
- * message encodings per stream. The message object itself carries no peers.
+ * message encodings per stream. The message object itself carries no peers. A function is
+ * called when gRPC serializes the message, i.e. when the stream is ready for it: a stream
+ * that is behind holds a reference to shared bytes, not its own copy.
  */
-export const preEncodedResponses = new WeakMap<ConnectResponse, Uint8Array>();
+export const preEncodedResponses = new WeakMap<ConnectResponse, Uint8Array | (() => Uint8Array)>();
 
 export const varint = (n: number): number[] => {
   const bytes: number[] = [];
@@ -34,7 +36,8 @@ export const varint = (n: number): number[] => {
 };
 
 export const encodeResponse = (message: ConnectResponse): Buffer => {
-  const pre = preEncodedResponses.get(message);
+  const entry = preEncodedResponses.get(message);
+  const pre = typeof entry === 'function' ? entry() : entry;
   if (pre) return Buffer.isBuffer(pre) ? pre : Buffer.from(pre.buffer, pre.byteOffset, pre.byteLength);
   return Buffer.from(toBinary(ConnectResponseSchema, message));
 };

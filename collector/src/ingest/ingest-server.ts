@@ -78,6 +78,9 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
   const { model, metrics, logger } = options;
   const log = logger.child({ component: 'ingest' });
   const streams = new Map<string, AgentStream>();
+  // The stream of each node and network: a second hello for it replaces the first (O(1) per hello, not O(streams)).
+  const byAgent = new Map<string, AgentStream>();
+  const agentId = (key: AgentKey): string => `${key.network}|${key.node}`;
   const limits = createStreamLimits({
     maxStreams: options.maxStreams ?? 0,
     maxStreamsPerPeer: options.maxStreamsPerPeer ?? 0,
@@ -117,19 +120,29 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
     send(stream, update.message);
   };
 
-  // A push wave is O(streams × peers) bytes: during a connect storm at thousands of nodes the
-  // next wave waits at least 3× the last one's duration, so waves cannot starve the ingest
-  // (each new stream still gets its peer set at once, with its welcome).
+  // During a connect storm at thousands of nodes the next wave waits at least 3× the last
+  // one's duration, so waves cannot starve the ingest (each new stream still gets its full
+  // set at once, with its welcome). A stream still sending an earlier peer message (its
+  // agent reads slower than membership changes) is skipped and gets everything it missed as
+  // one delta in a later wave: the collector never queues more than one peer message per
+  // stream behind flow control.
   let lastWaveMs = 0;
-  const unsubscribe = model.onMembershipChange(() => {
+  const scheduleWave = (): void => {
     if (pushTimer) return;
     pushTimer = setTimeout(() => {
       pushTimer = undefined;
       const started = performance.now();
-      for (const stream of streams.values()) if (stream.sentGeneration !== model.membershipGeneration) pushPeerSet(stream);
+      let behind = 0;
+      for (const stream of streams.values()) {
+        if (stream.sentGeneration === model.membershipGeneration) continue;
+        if (stream.call.writableLength > 0) behind++;
+        else pushPeerSet(stream);
+      }
       lastWaveMs = performance.now() - started;
+      if (behind > 0) scheduleWave();
     }, Math.max(options.peerSetDebounceMs, 3 * lastWaveMs));
-  });
+  };
+  const unsubscribe = model.onMembershipChange(scheduleWave);
 
   // Calls this server ended itself: their 'error' event is not a stream failure.
   const refusedCalls = new WeakSet<Call>();
@@ -159,17 +172,18 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
       if (problem) return refuse(call, grpc.status.INVALID_ARGUMENT, 'invalid_hello', problem);
       clearTimeout(helloTimer);
       const key: AgentKey = { node: hello.nodeName, network: networkName(hello.network) };
-      for (const other of streams.values()) {
-        if (other.key.node === key.node && other.key.network === key.network) {
-          log.warn({ node: key.node, network: key.network, previousPeer: other.call.getPeer(), peer: call.getPeer() }, 'a second agent claimed this node; replacing the first');
-          streams.delete(other.id);
-          refusedCalls.add(other.call);
-          metrics.streamError('replaced');
-          other.call.emit('error', { code: grpc.status.ABORTED, details: 'replaced by a newer connection for the same node and network' });
-        }
+      const other = byAgent.get(agentId(key));
+      if (other) {
+        log.warn({ node: key.node, network: key.network, previousPeer: other.call.getPeer(), peer: call.getPeer() }, 'a second agent claimed this node; replacing the first');
+        streams.delete(other.id);
+        byAgent.delete(agentId(key));
+        refusedCalls.add(other.call);
+        metrics.streamError('replaced');
+        other.call.emit('error', { code: grpc.status.ABORTED, details: 'replaced by a newer connection for the same node and network' });
       }
       stream = { id, key, call, acceptsDeltas: hello.acceptsPeerSetDeltas, sentGeneration: -1n };
       streams.set(id, stream);
+      byAgent.set(agentId(key), stream);
       const { restarted } = model.agentConnected(hello, { connectionId: id, peerAddress: call.getPeer() });
       metrics.agentConnected(key.network);
       const startedAt = hello.startedAtUnixMs > 0n ? new Date(Number(hello.startedAtUnixMs)).toISOString() : undefined;
@@ -225,6 +239,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
       ticket.release();
       if (!stream || !streams.has(stream.id)) return;
       streams.delete(stream.id);
+      if (byAgent.get(agentId(stream.key)) === stream) byAgent.delete(agentId(stream.key));
       model.agentDisconnected(stream.key, stream.id);
       log.info({ node: stream.key.node, network: stream.key.network }, 'agent disconnected');
     };

@@ -84,6 +84,8 @@ const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 /** A host agent's set holds host and pod peers; a pod agent's only pod peers. */
 const networksFor = (network: AgentNetwork): AgentNetwork[] => (network === 'host' ? ['host', 'pod'] : ['pod']);
 
+const skippedBytes = (skip: readonly [number, number][]): number => skip.reduce((sum, [start, end]) => sum + end - start, 0);
+
 function lowerBound(names: readonly string[], name: string): number {
   let lo = 0;
   let hi = names.length;
@@ -95,21 +97,29 @@ function lowerBound(names: readonly string[], name: string): number {
   return lo;
 }
 
-/** Wraps a body cut around `skip` ranges (sorted, disjoint) as a ConnectResponse with the given field tag. */
-function assemble(tag: number, head: Uint8Array, body: Buffer, skip: readonly [number, number][]): Buffer {
-  const pieces: Uint8Array[] = [head];
-  let from = 0;
-  for (const [start, end] of skip) {
-    pieces.push(body.subarray(from, start));
-    from = end;
-  }
-  pieces.push(body.subarray(from));
-  let length = 0;
-  for (const piece of pieces) length += piece.length;
-  return Buffer.concat([Buffer.from([tag, ...varint(length)]), ...pieces]);
+/**
+ * A body cut around `skip` ranges (sorted, disjoint), as a ConnectResponse with the given
+ * field tag: its size now, its bytes when gRPC asks (the copy is made per stream, when the
+ * stream is ready to send it).
+ */
+function assemble(tag: number, head: Uint8Array, body: Buffer, skip: readonly [number, number][]): { bytes: number; encode: () => Buffer } {
+  const length = head.length + body.length - skippedBytes(skip);
+  const prefix = Buffer.from([tag, ...varint(length)]);
+  return {
+    bytes: prefix.length + length,
+    encode: () => {
+      const pieces: Uint8Array[] = [prefix, head];
+      let from = 0;
+      for (const [start, end] of skip) {
+        pieces.push(body.subarray(from, start));
+        from = end;
+      }
+      pieces.push(body.subarray(from));
+      return Buffer.concat(pieces, prefix.length + length);
+    },
+  };
 }
 
-const skippedBytes = (skip: readonly [number, number][]): number => skip.reduce((sum, [start, end]) => sum + end - start, 0);
 
 export function createPeerSetPublisher(deps: PeerSetPublisherDeps): PeerSetPublisher {
   const tables: Record<AgentNetwork, PeerTable> = { host: { entries: new Map(), sorted: undefined }, pod: { entries: new Map(), sorted: undefined } };
@@ -233,13 +243,13 @@ export function createPeerSetPublisher(deps: PeerSetPublisherDeps): PeerSetPubli
     return built;
   };
 
-  const register = (kind: 'full' | 'delta', generation: bigint, bytes: Buffer, entries: number): PeerSetUpdate => {
+  const register = (kind: 'full' | 'delta', generation: bigint, assembled: { bytes: number; encode: () => Buffer }, entries: number): PeerSetUpdate => {
     const message =
       kind === 'full'
         ? create(ConnectResponseSchema, { payload: { case: 'peerSet', value: { generation } } })
         : create(ConnectResponseSchema, { payload: { case: 'peerSetDelta', value: { generation } } });
-    preEncodedResponses.set(message, bytes);
-    return { kind, generation, message, bytes: bytes.length, entries };
+    preEncodedResponses.set(message, assembled.encode);
+    return { kind, generation, message, bytes: assembled.bytes, entries };
   };
 
   return {
