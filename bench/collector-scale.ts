@@ -80,7 +80,7 @@ async function startCollector(): Promise<{ grpc: number; http: number }> {
 }
 
 interface SimStats {
-  agents: number; connected: number; welcomed: number; batches: number; results: number; errors: number;
+  agents: number; connected: number; welcomed: number; batches: number; results: number; errors: number; skippedRounds: number;
   peerSetBytes: number; fullSets: number; fullSetBytes: number; deltas: number; deltaBytes: number; peerEntries: number; deltaMismatches: number;
 }
 async function simStats(): Promise<{ stats: SimStats; cpu: number }> {
@@ -93,7 +93,7 @@ async function simStats(): Promise<{ stats: SimStats; cpu: number }> {
     child.on('message', onMessage);
     child.send({ type: 'stats' });
   })));
-  const total: SimStats = { agents: 0, connected: 0, welcomed: 0, batches: 0, results: 0, errors: 0, peerSetBytes: 0, fullSets: 0, fullSetBytes: 0, deltas: 0, deltaBytes: 0, peerEntries: 0, deltaMismatches: 0 };
+  const total: SimStats = { agents: 0, connected: 0, welcomed: 0, batches: 0, results: 0, errors: 0, skippedRounds: 0, peerSetBytes: 0, fullSets: 0, fullSetBytes: 0, deltas: 0, deltaBytes: 0, peerEntries: 0, deltaMismatches: 0 };
   let cpu = 0;
   for (const r of replies) {
     for (const key of Object.keys(total) as (keyof SimStats)[]) total[key] += r.stats[key];
@@ -189,7 +189,7 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({
     nodes, agents: 2 * nodes, windowSeconds: Number(wall.toFixed(1)),
     resultsSentPerSecond: Math.round(results / wall),
-    batchesSent, batchesIngested,
+    batchesSent, batchesIngested, roundsSkippedCollectorBehind: after.stats.skippedRounds - before.stats.skippedRounds,
     collectorCpuCores: Number((collectorCpu / wall).toFixed(2)),
     // The collector may fall behind (gRPC buffers the rest): count what it ingested.
     resultsIngestedPerSecond: Math.round(((results / Math.max(1, batchesSent)) * batchesIngested) / wall),
