@@ -6,11 +6,11 @@
 // /metrics series and render time; then breaks one node (every probe to and from it fails)
 // and times the NodeIsolated finding.
 // Usage: node bench/collector-scale.ts --nodes 500 [--procs 2] [--window 30] [--sample-size 32] [--cpu-prof] [--collector-heap-mib 384]
-//        [--sim-window-mib 256] [--sim-cpu-prof] [--deadline 540]
+//        [--sim-window-mib 64] [--sim-cpu-prof] [--deadline 540]
 // --sim-window-mib: the HTTP/2 connection flow-control window of each simulator connection. A
 // simulator multiplexes 250 agents on one connection (a real agent has its own); with the
 // default 64 KiB window those 250 streams' peer sets (up to ~0.7 MB each at 5,000 nodes)
-// stalled behind each other. 256 MiB holds 250 full sets; 0 = gRPC's default.
+// stalled behind each other (see BENCHMARKS.md); 0 = gRPC's default.
 // Bounded: every wait has a deadline; child processes are stopped by pid on exit and on signals.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   for (let p = 0; p < procs; p++) {
     const from = p * per;
     const to = Math.min(nodes, from + per);
-    const child = fork('bench/sim-agents.ts', ['--target', `127.0.0.1:${ports.grpc}`, '--nodes', String(nodes), '--from', String(from), '--to', String(to), '--sample-size', String(sampleSize), '--window-mib', String(arg('sim-window-mib', 256))], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.argv.includes('--sim-cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', '/tmp/sim-prof'] : [] });
+    const child = fork('bench/sim-agents.ts', ['--target', `127.0.0.1:${ports.grpc}`, '--nodes', String(nodes), '--from', String(from), '--to', String(to), '--sample-size', String(sampleSize), '--window-mib', String(arg('sim-window-mib', 64))], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.argv.includes('--sim-cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', '/tmp/sim-prof'] : [] });
     children.push(child);
   }
   const t0 = performance.now();
