@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   for (let p = 0; p < procs; p++) {
     const from = p * per;
     const to = Math.min(nodes, from + per);
-    const child = fork('bench/sim-agents.ts', ['--target', `127.0.0.1:${ports.grpc}`, '--nodes', String(nodes), '--from', String(from), '--to', String(to), '--sample-size', String(sampleSize), '--window-mib', String(arg('sim-window-mib', 64))], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.argv.includes('--sim-cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', '/tmp/sim-prof'] : [] });
+    const child = fork('bench/sim-agents.ts', ['--target', `127.0.0.1:${ports.grpc}`, '--nodes', String(nodes), '--from', String(from), '--to', String(to), '--sample-size', String(sampleSize), '--window-mib', String(arg('sim-window-mib', 64)), '--streams-per-channel', String(arg('streams-per-channel', 250))], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.argv.includes('--sim-cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', '/tmp/sim-prof'] : [] });
     children.push(child);
   }
   const t0 = performance.now();

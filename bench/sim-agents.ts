@@ -28,7 +28,7 @@ const from = arg('from', 0);
 const to = arg('to', nodes);
 const intervalMs = arg('interval', 5) * 1000;
 const k = arg('sample-size', 32);
-const streamsPerChannel = 250;
+const streamsPerChannel = arg('streams-per-channel', 250);
 const windowMiB = arg('window-mib', 0);
 
 const nodeName = (i: number): string => `sim-${String(i).padStart(5, '0')}`;
