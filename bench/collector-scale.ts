@@ -6,6 +6,11 @@
 // /metrics series and render time; then breaks one node (every probe to and from it fails)
 // and times the NodeIsolated finding.
 // Usage: node bench/collector-scale.ts --nodes 500 [--procs 2] [--window 30] [--sample-size 32] [--cpu-prof] [--collector-heap-mib 384]
+//        [--sim-window-mib 64] [--sim-cpu-prof] [--deadline 540]
+// --sim-window-mib: the HTTP/2 connection flow-control window of each simulator connection. A
+// simulator multiplexes 250 agents on one connection (a real agent has its own); with the
+// default 64 KiB window those 250 streams' peer sets (up to ~0.7 MB each at 5,000 nodes)
+// stalled behind each other (see BENCHMARKS.md); 0 = gRPC's default.
 // Bounded: every wait has a deadline; child processes are stopped by pid on exit and on signals.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -45,8 +50,12 @@ process.once('SIGINT', () => (cleanup(), process.exit(130)));
 process.once('SIGTERM', () => (cleanup(), process.exit(143)));
 const watchdog = setTimeout(() => {
   console.error(`deadline of ${deadlineMs / 1000} s reached; stopping`);
-  cleanup();
-  process.exit(3);
+  // SIGTERM first: the simulators exit cleanly (and write their CPU profiles when asked to).
+  for (const child of children) if (child.pid && child.exitCode === null) child.kill('SIGTERM');
+  setTimeout(() => {
+    cleanup();
+    process.exit(3);
+  }, 3000);
 }, deadlineMs);
 watchdog.unref();
 
@@ -54,7 +63,9 @@ async function startCollector(): Promise<{ grpc: number; http: number }> {
   const prof = process.argv.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', '/tmp/collector-prof'] : [];
   const heapFlag = arg('collector-heap-mib', 0);
   const heap = heapFlag > 0 ? [`--max-old-space-size=${heapFlag}`] : [];
-  collector = spawn(node, [...prof, ...heap, 'collector/src/main.ts', '--grpc-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  collector = spawn(node, [...prof, ...heap, 'collector/src/main.ts', '--grpc-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--log-level', 'info',
+    // Every simulated agent comes from 127.0.0.1: the per-address cap (default 8) would refuse all but 8 streams.
+    '--max-streams-per-peer', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(() => reject(new Error('collector did not start')), 20_000);
@@ -73,7 +84,10 @@ async function startCollector(): Promise<{ grpc: number; http: number }> {
   });
 }
 
-interface SimStats { agents: number; connected: number; welcomed: number; batches: number; results: number; errors: number; peerSetBytes: number }
+interface SimStats {
+  agents: number; connected: number; welcomed: number; batches: number; results: number; errors: number; skippedRounds: number;
+  peerSetBytes: number; fullSets: number; fullSetBytes: number; deltas: number; deltaBytes: number; peerEntries: number; deltaMismatches: number;
+}
 async function simStats(): Promise<{ stats: SimStats; cpu: number }> {
   const replies = await Promise.all(children.map((child) => new Promise<{ stats: SimStats; cpu: { user: number; system: number } }>((resolve) => {
     const onMessage = (m: { type: string; stats: SimStats; cpu: { user: number; system: number } }) => {
@@ -84,7 +98,7 @@ async function simStats(): Promise<{ stats: SimStats; cpu: number }> {
     child.on('message', onMessage);
     child.send({ type: 'stats' });
   })));
-  const total: SimStats = { agents: 0, connected: 0, welcomed: 0, batches: 0, results: 0, errors: 0, peerSetBytes: 0 };
+  const total: SimStats = { agents: 0, connected: 0, welcomed: 0, batches: 0, results: 0, errors: 0, skippedRounds: 0, peerSetBytes: 0, fullSets: 0, fullSetBytes: 0, deltas: 0, deltaBytes: 0, peerEntries: 0, deltaMismatches: 0 };
   let cpu = 0;
   for (const r of replies) {
     for (const key of Object.keys(total) as (keyof SimStats)[]) total[key] += r.stats[key];
@@ -118,15 +132,18 @@ async function main(): Promise<void> {
   for (let p = 0; p < procs; p++) {
     const from = p * per;
     const to = Math.min(nodes, from + per);
-    const child = fork('bench/sim-agents.ts', ['--target', `127.0.0.1:${ports.grpc}`, '--nodes', String(nodes), '--from', String(from), '--to', String(to), '--sample-size', String(sampleSize)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork('bench/sim-agents.ts', ['--target', `127.0.0.1:${ports.grpc}`, '--nodes', String(nodes), '--from', String(from), '--to', String(to), '--sample-size', String(sampleSize), '--window-mib', String(arg('sim-window-mib', 64)), '--streams-per-channel', String(arg('streams-per-channel', 250))], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.argv.includes('--sim-cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', '/tmp/sim-prof'] : [] });
     children.push(child);
   }
   const t0 = performance.now();
-  for (;;) {
+  const progress = (stats: SimStats): string =>
+    `${stats.welcomed} welcomed, peer sets received: ${stats.fullSets} full (${(stats.fullSetBytes / 2 ** 20).toFixed(0)} MiB), ${stats.deltas} deltas (${(stats.deltaBytes / 2 ** 20).toFixed(0)} MiB), ${stats.deltaMismatches} delta mismatches; collector ${Math.round(rssMiB(pid).rss)} MiB RSS, ${cpuSeconds(pid).toFixed(0)} CPU-s`;
+  for (let tick = 1; ; tick++) {
     await sleep(1000);
     // Progress from the simulators (a welcome per stream): scraping a busy collector every second would slow it down.
     const { stats } = await simStats();
     if (stats.welcomed >= 2 * nodes) break;
+    if (tick % 10 === 0) console.log(`  ${((performance.now() - t0) / 1000).toFixed(0)} s: ${progress(stats)}`);
     if (performance.now() - t0 > 240_000) throw new Error(`only ${stats.welcomed} of ${2 * nodes} agents welcomed after 240 s`);
   }
   console.log(`all ${2 * nodes} agents connected in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -138,7 +155,16 @@ async function main(): Promise<void> {
     if (stats.peerSetBytes === last) break;
     last = stats.peerSetBytes;
   }
-  console.log(`peer sets settled after ${((performance.now() - t0) / 1000).toFixed(1)} s; ${(last / 2 ** 20).toFixed(0)} MiB of peer sets received in total`);
+  const settled = await simStats();
+  console.log(`peer sets settled after ${((performance.now() - t0) / 1000).toFixed(1)} s; ${(last / 2 ** 20).toFixed(0)} MiB of peer sets received in total: ${progress(settled.stats)}, collector peak ${Math.round(rssMiB(pid).hwm)} MiB`);
+  const sentMetric = (await scrape(ports.http)).text;
+  console.log(JSON.stringify({
+    peerSetBytesSentMiB: {
+      full: Math.round(metricValue(sentMetric, 'netsentry_peer_set_bytes_total{kind="full"}') / 2 ** 20),
+      delta: Math.round(metricValue(sentMetric, 'netsentry_peer_set_bytes_total{kind="delta"}') / 2 ** 20),
+    },
+    peerSetsReceived: { full: settled.stats.fullSets, deltas: settled.stats.deltas, entries: settled.stats.peerEntries, deltaMismatches: settled.stats.deltaMismatches },
+  }));
   await sleep(10_000); // two probe intervals of steady state before measuring
 
   const before = await simStats();
@@ -168,7 +194,7 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({
     nodes, agents: 2 * nodes, windowSeconds: Number(wall.toFixed(1)),
     resultsSentPerSecond: Math.round(results / wall),
-    batchesSent, batchesIngested,
+    batchesSent, batchesIngested, roundsSkippedCollectorBehind: after.stats.skippedRounds - before.stats.skippedRounds,
     collectorCpuCores: Number((collectorCpu / wall).toFixed(2)),
     // The collector may fall behind (gRPC buffers the rest): count what it ingested.
     resultsIngestedPerSecond: Math.round(((results / Math.max(1, batchesSent)) * batchesIngested) / wall),

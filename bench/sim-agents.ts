@@ -7,13 +7,16 @@
 // concatenate), so the simulator's own CPU stays small; the collector decodes them fully.
 // The sample here is an affine permutation of node indices (O(1) memory per agent) instead of
 // the agent's hashed ring (O(N) per agent × 10,000 agents would not fit): same k per round and
-// the same coverage bound. Controlled over IPC: {type:'break', node} / {type:'stats'} / {type:'stop'}.
+// the same coverage bound. Peer sets and deltas are not decoded: a walk over the top-level
+// fields reads the generations and counts entries (a 10,000-peer set is ~0.7 MB and would
+// cost ~10 ms to decode, × 10,000 agents), enough to follow deltas like a real agent would
+// (a delta whose base is not the held generation is counted as a mismatch). Controlled over IPC: {type:'break', node} / {type:'stats'} / {type:'stop'}.
 import { create, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { ConnectRequestSchema } from '../shared/src/gen/netsentry/v1/collector_pb.js';
 import { LinkRole, Network, OverlayKind } from '../shared/src/gen/netsentry/v1/node_pb.js';
 import { ProbeBatchSchema, ProbeProtocol, ProbeResultSchema } from '../shared/src/gen/netsentry/v1/probe_pb.js';
-import { connectPath } from '../shared/src/wire.ts';
+import { connectPath, varint } from '../shared/src/wire.ts';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,7 +28,8 @@ const from = arg('from', 0);
 const to = arg('to', nodes);
 const intervalMs = arg('interval', 5) * 1000;
 const k = arg('sample-size', 32);
-const streamsPerChannel = 250;
+const streamsPerChannel = arg('streams-per-channel', 250);
+const windowMiB = arg('window-mib', 0);
 
 const nodeName = (i: number): string => `sim-${String(i).padStart(5, '0')}`;
 const underlayIp = (i: number): string => `192.0.2.${(i % 254) + 1}`; // reused modulo 254: never contacted
@@ -71,26 +75,58 @@ for (let i = 0; i < nodes; i++) {
 const resultsPerTarget = shape.reduce((sum, s) => sum + s.count, 0);
 const sampleRounds = nodes - 1 > 100 ? Math.ceil((nodes - 1) / k) : 1;
 
-const varint = (n: number): Buffer => {
-  const bytes: number[] = [];
-  while (n > 127) {
-    bytes.push((n & 127) | 128);
-    n = Math.floor(n / 128);
-  }
-  bytes.push(n);
-  return Buffer.from(bytes);
-};
-/** ConnectRequest{probe_batch (field 4) = batch bytes}. */
-const wrapBatch = (batch: Buffer): Buffer => Buffer.concat([Buffer.from([(4 << 3) | 2]), varint(batch.length), batch]);
 const batchTail = Buffer.from(toBinary(ProbeBatchSchema, create(ProbeBatchSchema, { intervalSeconds: intervalMs / 1000, sampleRounds, eventLoopDelayP99Seconds: 0.002 })));
 
 const broken = new Set<number>();
-const stats = { agents: 0, connected: 0, welcomed: 0, batches: 0, results: 0, errors: 0, peerSetBytes: 0 };
+const stats = {
+  agents: 0, connected: 0, welcomed: 0, batches: 0, results: 0, errors: 0,
+  skippedRounds: 0, peerSetBytes: 0, fullSets: 0, fullSetBytes: 0, deltas: 0, deltaBytes: 0, peerEntries: 0, deltaMismatches: 0,
+};
+
+/** Reads a varint at `at`: [value, next offset]. Generations stay far below 2^53. */
+function readVarint(bytes: Buffer, at: number): [number, number] {
+  let value = 0;
+  let scale = 1;
+  for (;;) {
+    const b = bytes[at++]!;
+    value += (b & 127) * scale;
+    if (b < 128) return [value, at];
+    scale *= 128;
+  }
+}
+
+/**
+ * The top-level fields of a PeerSet (1 generation, 2 peers) or PeerSetDelta (1 base, 2
+ * generation, 3 upserted, 4 removed) in bytes[from, to): varint values by field, and how
+ * many length-delimited entries were skipped.
+ */
+function walkFields(bytes: Buffer, from: number, to: number): { varints: Map<number, number>; entries: number } {
+  const varints = new Map<number, number>();
+  let entries = 0;
+  let at = from;
+  while (at < to) {
+    const [tag, next] = readVarint(bytes, at);
+    at = next;
+    const field = Math.floor(tag / 8);
+    if ((tag & 7) === 0) {
+      const [value, after] = readVarint(bytes, at);
+      varints.set(field, value);
+      at = after;
+    } else if ((tag & 7) === 2) {
+      const [length, after] = readVarint(bytes, at);
+      at = after + length;
+      entries += 1;
+    } else throw new Error(`unexpected wire type ${tag & 7} in a peer set`);
+  }
+  return { varints, entries };
+}
 
 interface SimAgent {
   index: number;
   network: 'host' | 'pod';
   call?: grpc.ClientDuplexStream<Buffer, Buffer>;
+  /** The generation of the peer set held; -1 before the stream's first full set. */
+  generation: number;
   cursor: number;
   step: number;
   suspects: Set<number>;
@@ -103,6 +139,13 @@ function gcd(a: number, b: number): number {
 
 function round(agent: SimAgent): void {
   if (!agent.call?.writable) return;
+  // gRPC still holds this stream's last batch (the collector is behind): skip the round, as a
+  // bounded agent buffer would. Queuing without bound here would measure the simulator's
+  // memory and GC, not the collector.
+  if (agent.call.writableLength > 0) {
+    stats.skippedRounds += 1;
+    return;
+  }
   const peers = nodes - 1;
   const chosen = new Set<number>();
   if (peers <= 100) for (let j = 0; j < nodes; j++) chosen.add(j);
@@ -129,7 +172,11 @@ function round(agent: SimAgent): void {
   }
   while (agent.suspects.size > k) agent.suspects.delete(agent.suspects.values().next().value!);
   parts.push(batchTail);
-  agent.call.write(wrapBatch(Buffer.concat(parts)));
+  // One copy per batch: the ConnectRequest header in front of the parts.
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const header = Buffer.from([(4 << 3) | 2, ...varint(length)]);
+  agent.call.write(Buffer.concat([header, ...parts], header.length + length));
   stats.batches += 1;
   stats.results += results;
 }
@@ -142,7 +189,7 @@ function hello(agent: SimAgent): Buffer {
       case: 'hello',
       value: {
         nodeName: nodeName(i), network: host ? Network.HOST : Network.POD, addresses: [host ? underlayIp(i) : podIp(i)], podCidrs: [podCidr(i)],
-        agentVersion: 'sim', probeAddress: host ? underlayIp(i) : podIp(i), probePort: 7946,
+        agentVersion: 'sim', acceptsPeerSetDeltas: true, probeAddress: host ? underlayIp(i) : podIp(i), probePort: 7946,
         overlay: host
           ? { kind: OverlayKind.FLANNEL_VXLAN, name: 'flannel.1', vni: 1, port: 8472, vtepIp: underlayIp(i), vtepMac: `0a:58:${[(i >> 16) & 255, (i >> 8) & 255, i & 255, 1].map((b) => b.toString(16).padStart(2, '0')).join(':')}`, mtu: 1450, underlayMtu: 1500 }
           : { kind: OverlayKind.NONE },
@@ -179,7 +226,7 @@ function connect(agent: SimAgent, client: grpc.Client): void {
   const call = client.makeBidiStreamRequest(connectPath, identity, identity, new grpc.Metadata());
   agent.call = call;
   call.on('data', (bytes: Buffer) => {
-    // welcome (field 1) or peer set (field 2): only counted, not decoded.
+    // welcome (field 1), peer set (field 2) or delta (field 3): counted, not decoded.
     if (bytes[0] === ((1 << 3) | 2)) {
       stats.welcomed += 1;
       if (agent.network === 'host') call.write(report(agent.index));
@@ -189,12 +236,28 @@ function connect(agent: SimAgent, client: grpc.Client): void {
         agent.timer = setTimeout(tick, intervalMs * (0.9 + 0.2 * Math.random()));
       };
       agent.timer = setTimeout(tick, first);
-    } else stats.peerSetBytes += bytes.length;
+      return;
+    }
+    stats.peerSetBytes += bytes.length;
+    const [, bodyAt] = readVarint(bytes, 1);
+    const { varints, entries } = walkFields(bytes, bodyAt, bytes.length);
+    stats.peerEntries += entries;
+    if (bytes[0] === ((2 << 3) | 2)) {
+      stats.fullSets += 1;
+      stats.fullSetBytes += bytes.length;
+      agent.generation = varints.get(1) ?? 0;
+    } else if (bytes[0] === ((3 << 3) | 2)) {
+      stats.deltas += 1;
+      stats.deltaBytes += bytes.length;
+      if (agent.generation < 0 || (varints.get(1) ?? 0) !== agent.generation) stats.deltaMismatches += 1;
+      agent.generation = varints.get(2) ?? 0;
+    }
   });
   call.on('error', () => {
     if (!stopping) stats.errors += 1;
   });
   call.on('end', () => undefined);
+  agent.generation = -1;
   call.write(hello(agent));
   stats.connected += 1;
 }
@@ -207,6 +270,9 @@ function start(): void {
       if (!channels[channelIndex]) {
         channels[channelIndex] = new grpc.Client(target, grpc.credentials.createInsecure(), {
           'grpc.max_receive_message_length': 64 * 1024 * 1024,
+          // 250 streams share one HTTP/2 connection here (a real agent has its own): without a
+          // larger connection window they share 64 KiB of it.
+          ...(windowMiB > 0 ? { 'grpc-node.flow_control_window': windowMiB * 2 ** 20 } : {}),
           // A distinct option per channel: its own subchannel, i.e. its own HTTP/2 connection.
           'netsentry.sim_channel': `${from}-${channelIndex}`,
         });
@@ -214,7 +280,7 @@ function start(): void {
       const peers = nodes - 1;
       let step = 1 + ((node * 7919 + (network === 'pod' ? 104729 : 0)) % Math.max(1, peers - 1));
       while (gcd(step, peers) !== 1) step += 1;
-      const agent: SimAgent = { index: node, network, cursor: (node * 31) % Math.max(1, peers), step, suspects: new Set() };
+      const agent: SimAgent = { index: node, network, generation: -1, cursor: (node * 31) % Math.max(1, peers), step, suspects: new Set() };
       agents.push(agent);
       stats.agents += 1;
       connect(agent, channels[channelIndex]!);
@@ -239,5 +305,6 @@ process.on('message', (message: { type: string; node?: number; fix?: boolean }) 
   }
 });
 process.on('disconnect', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(0));
 start();
 process.send?.({ type: 'started', agents: stats.agents });

@@ -6,7 +6,6 @@ import {
   ConnectResponseSchema,
   type ConnectRequest,
   type ConnectResponse,
-  type PeerSet,
 } from './gen/netsentry/v1/collector_pb.js';
 
 export const connectPath = '/netsentry.v1.CollectorService/Connect';
@@ -17,13 +16,16 @@ export const maxMessageBytes = 1024 * 1024;
 export const encodeRequest = (message: ConnectRequest): Buffer => Buffer.from(toBinary(ConnectRequestSchema, message));
 export const decodeRequest = (bytes: Buffer): ConnectRequest => fromBinary(ConnectRequestSchema, bytes);
 /**
- * PeerSet bytes prepared by the collector (concatenated per-peer chunks, encoded once per
- * membership generation), so pushing a 5,000-node peer set to 10,000 streams is a memcpy
- * per stream instead of 5,000–10,000 message encodings per stream.
+ * Responses the collector encoded itself (peer sets and deltas: per-peer chunks encoded once
+ * per change and cut per stream, collector/src/model/peer-set-publisher.ts), so pushing a
+ * 5,000-node peer set to 10,000 streams is a memcpy per stream instead of 5,000–10,000
+ * message encodings per stream. The message object itself carries no peers. A function is
+ * called when gRPC serializes the message, i.e. when the stream is ready for it: a stream
+ * that is behind holds a reference to shared bytes, not its own copy.
  */
-export const preEncodedPeerSets = new WeakMap<PeerSet, Uint8Array>();
+export const preEncodedResponses = new WeakMap<ConnectResponse, Uint8Array | (() => Uint8Array)>();
 
-const varint = (n: number): number[] => {
+export const varint = (n: number): number[] => {
   const bytes: number[] = [];
   while (n > 127) {
     bytes.push((n & 127) | 128);
@@ -34,9 +36,9 @@ const varint = (n: number): number[] => {
 };
 
 export const encodeResponse = (message: ConnectResponse): Buffer => {
-  const pre = message.payload.case === 'peerSet' ? preEncodedPeerSets.get(message.payload.value) : undefined;
-  // ConnectResponse.peer_set is field 2 (length-delimited).
-  if (pre) return Buffer.concat([Buffer.from([(2 << 3) | 2, ...varint(pre.length)]), pre]);
+  const entry = preEncodedResponses.get(message);
+  const pre = typeof entry === 'function' ? entry() : entry;
+  if (pre) return Buffer.isBuffer(pre) ? pre : Buffer.from(pre.buffer, pre.byteOffset, pre.byteLength);
   return Buffer.from(toBinary(ConnectResponseSchema, message));
 };
 export const decodeResponse = (bytes: Buffer): ConnectResponse => fromBinary(ConnectResponseSchema, bytes);

@@ -1,5 +1,7 @@
 // The agent's one gRPC stream to the collector: hello first, then reports and heartbeats;
 // reconnects with jittered exponential backoff and re-sends full state after every reconnect.
+// Peer sets arrive in full (first on every stream) and then as deltas; onPeerSet always gets
+// the whole set. A delta that does not apply ends the stream, so the reconnect brings a full set.
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import {
@@ -13,6 +15,7 @@ import {
 import type { Logger } from '../../../shared/src/logger.ts';
 import { connectPath, decodeResponse, encodeRequest, maxMessageBytes } from '../../../shared/src/wire.ts';
 import { createBackoff } from './backoff.ts';
+import { createPeerSetState, type PeerSetResult } from './peer-set-state.ts';
 import { createStreamFailureReporter } from './stream-failure.ts';
 import type { UplinkTransport } from './uplink-transport.ts';
 
@@ -22,6 +25,7 @@ export interface UplinkOptions {
   /** Built fresh for every connection, so a changed node description is re-announced. */
   hello: () => Hello;
   onWelcome: (welcome: Welcome) => void;
+  /** The whole current set, after a full set or an applied delta. */
   onPeerSet: (peerSet: PeerSet) => void;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
@@ -62,6 +66,9 @@ export function createUplink(options: UplinkOptions): Uplink {
   let retryTimer: NodeJS.Timeout | undefined;
   let failuresSinceConnected = 0;
   let connectedAt = 0;
+  // Lives across reconnects: until the new stream's full set arrives the agent keeps verifying and probing the old one.
+  const peerSets = createPeerSetState();
+  let peerSetResyncs = 0;
 
   const scheduleReconnect = (why: string): void => {
     if (stopped || retryTimer) return;
@@ -86,6 +93,7 @@ export function createUplink(options: UplinkOptions): Uplink {
   const connect = (): void => {
     if (stopped) return;
     welcomed = false;
+    peerSets.newStream();
     const stream = client.makeBidiStreamRequest(connectPath, encodeRequest, decodeResponse, options.transport?.metadata() ?? new grpc.Metadata());
     call = stream;
     let ended = false;
@@ -118,19 +126,36 @@ export function createUplink(options: UplinkOptions): Uplink {
           options.onWelcome(message.payload.value);
           return;
         case 'peerSet':
-          options.onPeerSet(message.payload.value);
-          return;
+          return deliver(peerSets.applyFull(message.payload.value));
+        case 'peerSetDelta':
+          return deliver(peerSets.applyDelta(message.payload.value));
         default:
           return;
       }
     });
+    const deliver = (result: PeerSetResult): void => {
+      if (ended) return;
+      if (result.ok) return options.onPeerSet(result.peerSet);
+      // Never guess at a set: keep the one held and ask for a full set on a new stream.
+      peerSetResyncs++;
+      if ((peerSetResyncs & (peerSetResyncs - 1)) === 0) {
+        log.warn(
+          { target: options.target, problem: result.detail, heldGeneration: peerSets.generation?.toString() ?? 'none', occurrences: peerSetResyncs },
+          result.reason === 'invalid' ? 'invalid peer set from the collector; keeping the current one and reconnecting for a full set' : 'peer-set delta does not apply; reconnecting for a full set',
+        );
+      }
+      end(`peer set: ${result.detail}`);
+      stream.cancel();
+    };
     stream.on('status', (status: grpc.StatusObject) => {
       if (status.code !== grpc.status.OK) failures.report(status.code, status.details);
       end(`${grpc.status[status.code] ?? status.code}: ${status.details}`);
     });
     stream.on('error', (err: grpc.ServiceError) => end(`${grpc.status[err.code] ?? err.code}: ${err.details ?? err.message}`));
     stream.on('end', () => end('stream ended by collector'));
-    stream.write(create(ConnectRequestSchema, { payload: { case: 'hello', value: options.hello() } }));
+    const hello = options.hello();
+    hello.acceptsPeerSetDeltas = true;
+    stream.write(create(ConnectRequestSchema, { payload: { case: 'hello', value: hello } }));
   };
 
   return {

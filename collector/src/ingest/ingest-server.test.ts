@@ -20,10 +20,11 @@ afterEach(async () => {
 
 async function start(overrides: Partial<IngestServerOptions> = {}) {
   const reasons: string[] = [];
+  const peerSetBytes = { full: 0, delta: 0 };
   const model = createClusterModel({ now: Date.now, nodeExpiryMs: 600_000 });
   server = createIngestServer({
     model,
-    metrics: { streamError: (r) => reasons.push(r), agentConnected: () => undefined, agentRestarted: () => undefined, messageReceived: () => undefined, observeProbeBatch: () => undefined },
+    metrics: { streamError: (r) => reasons.push(r), agentConnected: () => undefined, agentRestarted: () => undefined, messageReceived: () => undefined, observeProbeBatch: () => undefined, peerSetSent: (kind, bytes) => void (peerSetBytes[kind] += bytes) },
     logger: createSilentLogger(),
     heartbeatIntervalSeconds: 5,
     reportIntervalSeconds: 30,
@@ -32,7 +33,7 @@ async function start(overrides: Partial<IngestServerOptions> = {}) {
     ...overrides,
   });
   const port = await server.listen('127.0.0.1', 0);
-  return { port, reasons, model };
+  return { port, reasons, model, peerSetBytes };
 }
 
 interface Opened {
@@ -126,5 +127,43 @@ describe('ingest server', () => {
     const good = open(port);
     good.call.write(hello('node-2'));
     expect(await good.welcomed).toBe(true);
+  });
+
+  it('sends a delta-accepting agent a full set first and deltas after; an older agent full sets only', async () => {
+    const { port, peerSetBytes, model } = await start();
+    // Known nodes without streams, so a one-peer delta is smaller than the full set.
+    for (const node of ['node-7', 'node-8', 'node-9']) model.agentConnected(hostHello(node), { connectionId: node, peerAddress: 'x' });
+    const received = (opened: Opened): ConnectResponse[] => {
+      const messages: ConnectResponse[] = [];
+      opened.call.on('data', (m: ConnectResponse) => void messages.push(m));
+      return messages;
+    };
+    const modern = open(port);
+    const modernMessages = received(modern);
+    modern.call.write(hello('node-1', { acceptsPeerSetDeltas: true }));
+    expect(await modern.welcomed).toBe(true);
+    const legacy = open(port);
+    const legacyMessages = received(legacy);
+    legacy.call.write(hello('node-2'));
+    expect(await legacy.welcomed).toBe(true);
+    const peerMessages = (messages: ConnectResponse[]) => messages.filter((m) => m.payload.case !== 'welcome');
+    // node-2's join reaches node-1 in a wave; then node-3 joins.
+    await expect.poll(() => peerMessages(modernMessages).length, { timeout: 5_000, interval: 20 }).toBe(2);
+    const joiner = open(port);
+    joiner.call.write(hello('node-3'));
+    await expect.poll(() => peerMessages(modernMessages).length, { timeout: 5_000, interval: 20 }).toBe(3);
+    await expect.poll(() => peerMessages(legacyMessages).length, { timeout: 5_000, interval: 20 }).toBe(2);
+
+    const [first, ...later] = peerMessages(modernMessages);
+    expect(first!.payload.case).toBe('peerSet');
+    expect(later.map((m) => m.payload.case)).toEqual(['peerSetDelta', 'peerSetDelta']);
+    const last = later.at(-1)!;
+    expect(last.payload.case === 'peerSetDelta' && last.payload.value.upserted.map((p) => p.nodeName)).toEqual(['node-3']);
+    expect(last.payload.case === 'peerSetDelta' && last.payload.value.baseGeneration).toBe((later[0]!.payload.value as { generation: bigint }).generation);
+    expect(peerMessages(legacyMessages).map((m) => m.payload.case)).toEqual(['peerSet', 'peerSet']);
+    const legacyLast = peerMessages(legacyMessages).at(-1)!;
+    expect(legacyLast.payload.case === 'peerSet' && legacyLast.payload.value.peers.map((p) => p.nodeName)).toEqual(['node-1', 'node-3', 'node-7', 'node-8', 'node-9']);
+    expect(peerSetBytes.full).toBeGreaterThan(0);
+    expect(peerSetBytes.delta).toBeGreaterThan(0);
   });
 });

@@ -1,5 +1,7 @@
 // gRPC ingest: one Connect stream per agent. Hellos are validated before they touch the
-// model; peer sets are pushed (debounced) whenever membership changes.
+// model; peer sets are pushed (debounced) whenever membership changes: the first one on a
+// stream in full, later ones as deltas from the generation the stream was last sent (to
+// agents whose hello accepts deltas; others get full sets).
 import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
@@ -27,6 +29,8 @@ export interface IngestMetrics {
   agentRestarted(network: 'host' | 'pod'): void;
   messageReceived(type: string): void;
   observeProbeBatch(batch: ProbeBatch, sourceNetwork: 'host' | 'pod'): void;
+  /** Bytes of one peer-set message written to a stream (optional: test doubles may omit it). */
+  peerSetSent?(kind: 'full' | 'delta', bytes: number): void;
 }
 
 export interface IngestServerOptions {
@@ -63,6 +67,8 @@ interface AgentStream {
   readonly id: string;
   readonly key: AgentKey;
   readonly call: Call;
+  readonly acceptsDeltas: boolean;
+  /** The generation of the last peer set or delta written to this stream; -1 = none yet. */
   sentGeneration: bigint;
 }
 
@@ -72,6 +78,9 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
   const { model, metrics, logger } = options;
   const log = logger.child({ component: 'ingest' });
   const streams = new Map<string, AgentStream>();
+  // The stream of each node and network: a second hello for it replaces the first (O(1) per hello, not O(streams)).
+  const byAgent = new Map<string, AgentStream>();
+  const agentId = (key: AgentKey): string => `${key.network}|${key.node}`;
   const limits = createStreamLimits({
     maxStreams: options.maxStreams ?? 0,
     maxStreamsPerPeer: options.maxStreamsPerPeer ?? 0,
@@ -97,26 +106,43 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
     stream.call.write(message);
   };
 
+  let pushTimer: NodeJS.Timeout | undefined;
   const pushPeerSet = (stream: AgentStream): void => {
-    const peerSet = model.peerSetFor(stream.key);
-    stream.sentGeneration = peerSet.generation;
-    send(stream, create(ConnectResponseSchema, { payload: { case: 'peerSet', value: peerSet } }));
+    const update = model.peerSetUpdateFor(stream.key, {
+      // The first peer message on a stream is always a full set.
+      ...(stream.acceptsDeltas && stream.sentGeneration >= 0n ? { base: stream.sentGeneration } : {}),
+      // A pending wave brings this stream up to date: during a connect storm the full set
+      // is then concatenated once per wave, not once per hello.
+      staleFullOk: pushTimer !== undefined && stream.acceptsDeltas,
+    });
+    stream.sentGeneration = update.generation;
+    metrics.peerSetSent?.(update.kind, update.bytes);
+    send(stream, update.message);
   };
 
-  let pushTimer: NodeJS.Timeout | undefined;
-  // A push wave is O(streams × peers) bytes: during a connect storm at thousands of nodes the
-  // next wave waits at least 3× the last one's duration, so waves cannot starve the ingest
-  // (each new stream still gets its peer set at once, with its welcome).
+  // During a connect storm at thousands of nodes the next wave waits at least 3× the last
+  // one's duration, so waves cannot starve the ingest (each new stream still gets its full
+  // set at once, with its welcome). A stream still sending an earlier peer message (its
+  // agent reads slower than membership changes) is skipped and gets everything it missed as
+  // one delta in a later wave: the collector never queues more than one peer message per
+  // stream behind flow control.
   let lastWaveMs = 0;
-  const unsubscribe = model.onMembershipChange(() => {
+  const scheduleWave = (): void => {
     if (pushTimer) return;
     pushTimer = setTimeout(() => {
       pushTimer = undefined;
       const started = performance.now();
-      for (const stream of streams.values()) if (stream.sentGeneration !== model.membershipGeneration) pushPeerSet(stream);
+      let behind = 0;
+      for (const stream of streams.values()) {
+        if (stream.sentGeneration === model.membershipGeneration) continue;
+        if (stream.call.writableLength > 0) behind++;
+        else pushPeerSet(stream);
+      }
       lastWaveMs = performance.now() - started;
+      if (behind > 0) scheduleWave();
     }, Math.max(options.peerSetDebounceMs, 3 * lastWaveMs));
-  });
+  };
+  const unsubscribe = model.onMembershipChange(scheduleWave);
 
   // Calls this server ended itself: their 'error' event is not a stream failure.
   const refusedCalls = new WeakSet<Call>();
@@ -146,17 +172,18 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
       if (problem) return refuse(call, grpc.status.INVALID_ARGUMENT, 'invalid_hello', problem);
       clearTimeout(helloTimer);
       const key: AgentKey = { node: hello.nodeName, network: networkName(hello.network) };
-      for (const other of streams.values()) {
-        if (other.key.node === key.node && other.key.network === key.network) {
-          log.warn({ node: key.node, network: key.network, previousPeer: other.call.getPeer(), peer: call.getPeer() }, 'a second agent claimed this node; replacing the first');
-          streams.delete(other.id);
-          refusedCalls.add(other.call);
-          metrics.streamError('replaced');
-          other.call.emit('error', { code: grpc.status.ABORTED, details: 'replaced by a newer connection for the same node and network' });
-        }
+      const other = byAgent.get(agentId(key));
+      if (other) {
+        log.warn({ node: key.node, network: key.network, previousPeer: other.call.getPeer(), peer: call.getPeer() }, 'a second agent claimed this node; replacing the first');
+        streams.delete(other.id);
+        byAgent.delete(agentId(key));
+        refusedCalls.add(other.call);
+        metrics.streamError('replaced');
+        other.call.emit('error', { code: grpc.status.ABORTED, details: 'replaced by a newer connection for the same node and network' });
       }
-      stream = { id, key, call, sentGeneration: -1n };
+      stream = { id, key, call, acceptsDeltas: hello.acceptsPeerSetDeltas, sentGeneration: -1n };
       streams.set(id, stream);
+      byAgent.set(agentId(key), stream);
       const { restarted } = model.agentConnected(hello, { connectionId: id, peerAddress: call.getPeer() });
       metrics.agentConnected(key.network);
       const startedAt = hello.startedAtUnixMs > 0n ? new Date(Number(hello.startedAtUnixMs)).toISOString() : undefined;
@@ -212,6 +239,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
       ticket.release();
       if (!stream || !streams.has(stream.id)) return;
       streams.delete(stream.id);
+      if (byAgent.get(agentId(stream.key)) === stream) byAgent.delete(agentId(stream.key));
       model.agentDisconnected(stream.key, stream.id);
       log.info({ node: stream.key.node, network: stream.key.network }, 'agent disconnected');
     };

@@ -43,6 +43,7 @@ export interface CollectorMetrics {
   observeDetectorRun(seconds: number): void;
   /** Feeds the cluster-wide RTT histogram with a batch's successful mesh probes. */
   observeProbeBatch(batch: ProbeBatch, sourceNetwork: 'host' | 'pod'): void;
+  peerSetSent(kind: 'full' | 'delta', bytes: number): void;
 }
 
 export function createCollectorMetrics(deps: {
@@ -73,6 +74,7 @@ export function createCollectorMetrics(deps: {
       this.inc(deps.model.discardedProbeResults ?? 0);
     },
   });
+  const peerSetBytes = new Counter({ name: 'netsentry_peer_set_bytes_total', help: 'Peer-set bytes written to agent streams: full sets and deltas.', labelNames: ['kind'], registers });
   const messages = new Counter({ name: 'netsentry_messages_received_total', help: 'Messages received from agents, by payload type.', labelNames: ['type'], registers });
   const detectorRuns = new Histogram({
     name: 'netsentry_detector_run_duration_seconds',
@@ -94,6 +96,7 @@ export function createCollectorMetrics(deps: {
   for (const network of networks) connections.inc({ network }, 0);
   for (const network of networks) restarts.inc({ network }, 0);
   for (const type of messageTypes) messages.inc({ type }, 0);
+  for (const kind of ['full', 'delta']) peerSetBytes.inc({ kind }, 0);
 
   // One output buffer kept between scrapes, sized like the last scrape plus 10 %: a new
   // ~10 MB buffer per scrape (at 5,000 nodes) is external memory that makes V8 run a full
@@ -134,6 +137,7 @@ export function createCollectorMetrics(deps: {
     agentRestarted: (network) => restarts.inc({ network }),
     messageReceived: (type) => messages.inc({ type }),
     observeDetectorRun: (seconds) => detectorRuns.observe(seconds),
+    peerSetSent: (kind, bytes) => peerSetBytes.inc({ kind }, bytes),
     observeProbeBatch: (batch, network) => {
       // Labelled children resolved once per batch: observe() with a label object hashes the labels every time.
       const udp = probeRtt.labels({ network, protocol: 'udp' });

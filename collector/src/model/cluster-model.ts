@@ -1,16 +1,18 @@
 // The collector's soft state: one record per node and agent, rebuilt from agents after a
 // restart. The ingest writes to it; detectors, metrics and HTTP read immutable snapshots.
-import { create, toBinary } from '@bufbuild/protobuf';
-import { preEncodedPeerSets } from '../../../shared/src/wire.ts';
-import { PeerSetSchema, type Hello, type Peer, type PeerSet } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
+import { create } from '@bufbuild/protobuf';
+import { PeerSetSchema, type Hello, type PeerSet } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
 import { Network, type NodeReport } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import type { ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import { createProbeStore } from '../probes/probe-store.ts';
 import { createProbeViewBuilder, type ProbeView } from '../probes/probe-view.ts';
 import type { AgentNetwork, AgentState, ClusterSnapshot, NodeState } from './cluster-snapshot.ts';
-import { buildPeers, peerFingerprint } from './peer-set.ts';
+import { createPeerChangeLog, type PeerChange } from './peer-change-log.ts';
+import { peerFingerprint, peerOf } from './peer-set.ts';
+import { createPeerSetPublisher, type PeerSetUpdate } from './peer-set-publisher.ts';
 
 export type { AgentNetwork, AgentState, ClusterSnapshot, NodeState } from './cluster-snapshot.ts';
+export type { PeerSetUpdate } from './peer-set-publisher.ts';
 
 export interface AgentKey {
   node: string;
@@ -39,6 +41,12 @@ export interface ClusterModel {
    * Host agents get host peers (underlay) and pod peers (over the overlay); pod agents get pod peers.
    */
   peerSetFor(key: AgentKey): PeerSet;
+  /**
+   * The pre-encoded peer-set message for the key's agent stream: a delta from `base` (the
+   * generation the stream was last sent) when possible, else the full set. `staleFullOk`:
+   * see PeerSetPublisher.updateFor.
+   */
+  peerSetUpdateFor(key: AgentKey, options: { base?: bigint; staleFullOk?: boolean }): PeerSetUpdate;
   /** Bumps when the set of nodes or any node's peer-relevant data changes. */
   readonly membershipGeneration: bigint;
   onMembershipChange(listener: () => void): () => void;
@@ -67,7 +75,8 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
   let generation = 0n;
   let version = 0;
   let cachedNodes: { version: number; nodes: readonly NodeState[] } | undefined;
-  const peerCache = new Map<AgentNetwork, { generation: bigint; peers: Peer[]; chunks: Uint8Array[]; offsets: number[]; all: Buffer; head: Uint8Array }>();
+  // Enough changes that any base a delta could beat a full set from is still covered.
+  const changeLog = createPeerChangeLog({ maxEntries: () => Math.max(4096, 4 * nodes.size) });
   const probes = createProbeStore({ isKnownNode: (name) => nodes.has(name) });
   const viewBuilder = createProbeViewBuilder();
   let cachedProbes: { version: number; nowMs: number; view: ProbeView } | undefined;
@@ -86,16 +95,34 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
     return list;
   };
 
-  const fingerprints = (node: MutableNode | undefined): string =>
-    node ? `${peerFingerprint(freezeNode(node), 'host') ?? '-'}#${peerFingerprint(freezeNode(node), 'pod') ?? '-'}` : '';
+  type Fingerprints = Record<AgentNetwork, string | undefined>;
+  const fingerprints = (node: MutableNode | undefined): Fingerprints => {
+    if (!node) return { host: undefined, pod: undefined };
+    const frozen = freezeNode(node);
+    return { host: peerFingerprint(frozen, 'host'), pod: peerFingerprint(frozen, 'pod') };
+  };
+  /** The peers of `name` whose entry differs between two fingerprints. */
+  const changesOf = (name: string, before: Fingerprints, after: Fingerprints): PeerChange[] =>
+    (['host', 'pod'] as const).filter((network) => before[network] !== after[network]).map((network) => ({ node: name, network }));
 
   const notify = (listeners: Set<() => void>): void => {
     for (const listener of [...listeners]) listener();
   };
-  const membershipChanged = (): void => {
+  const membershipChanged = (changes: readonly PeerChange[]): void => {
     generation += 1n;
+    changeLog.record(generation, changes);
     notify(membershipListeners);
   };
+
+  const publisher = createPeerSetPublisher({
+    generation: () => generation,
+    log: changeLog,
+    peerOf: (name, network) => {
+      const node = nodes.get(name);
+      return node ? peerOf(freezeNode(node), network) : undefined;
+    },
+    nodeNames: () => nodes.keys(),
+  });
 
   // Agent states are frozen records replaced on every change, so snapshots can share them.
   const update = (key: AgentKey, change: (agent: AgentState) => Partial<AgentState> | undefined): boolean => {
@@ -145,7 +172,8 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
       else node.pod = agent;
       nodes.set(node.name, node);
       version += 1;
-      if (fingerprints(node) !== before) membershipChanged();
+      const changes = changesOf(node.name, before, fingerprints(node));
+      if (changes.length > 0) membershipChanged(changes);
       notify(stateListeners);
       return { replaced, restarted: newInstance };
     },
@@ -179,36 +207,11 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
     },
 
     peerSetFor(key) {
-      let cached = peerCache.get(key.network);
-      if (!cached || cached.generation !== generation) {
-        const peers = key.network === 'host' ? [...buildPeers(sortedNodes(), 'host'), ...buildPeers(sortedNodes(), 'pod')] : buildPeers(sortedNodes(), 'pod');
-        // Each peer encoded once per generation; a stream's set is the whole minus its own node.
-        const chunks = peers.map((peer) => toBinary(PeerSetSchema, create(PeerSetSchema, { peers: [peer] })));
-        const offsets: number[] = [];
-        let at = 0;
-        for (const chunk of chunks) {
-          offsets.push(at);
-          at += chunk.length;
-        }
-        cached = { generation, peers, chunks, offsets, all: Buffer.concat(chunks), head: toBinary(PeerSetSchema, create(PeerSetSchema, { generation })) };
-        peerCache.set(key.network, cached);
-      }
-      const { peers, chunks, offsets, all, head } = cached;
-      const parts: Uint8Array[] = [head];
-      let from = 0;
-      const kept: Peer[] = [];
-      for (let i = 0; i < peers.length; i++) {
-        if (peers[i]!.nodeName !== key.node) {
-          kept.push(peers[i]!);
-          continue;
-        }
-        parts.push(all.subarray(from, offsets[i]));
-        from = offsets[i]! + chunks[i]!.length;
-      }
-      parts.push(all.subarray(from));
-      const peerSet = create(PeerSetSchema, { generation, peers: kept });
-      preEncodedPeerSets.set(peerSet, Buffer.concat(parts));
-      return peerSet;
+      return create(PeerSetSchema, { generation, peers: publisher.peersFor(key.node, key.network) });
+    },
+
+    peerSetUpdateFor(key, options) {
+      return publisher.updateFor(key.node, key.network, options);
     },
 
     get discardedProbeResults() {
@@ -246,9 +249,10 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
     expire() {
       const cutoff = now() - nodeExpiryMs;
       const stale = (agent: AgentState | undefined): boolean => agent !== undefined && !agent.connected && agent.lastSeenMs < cutoff;
-      let changed = false;
+      const changes: PeerChange[] = [];
       for (const node of [...nodes.values()]) {
         if (!stale(node.host) && !stale(node.pod)) continue;
+        const before = fingerprints(node);
         if (stale(node.host)) {
           delete node.host;
           probes.forget(node.name, 'host');
@@ -260,11 +264,11 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
           viewBuilder.agentGone(probes, node.name, 'pod', cutoff + nodeExpiryMs);
         }
         if (!node.host && !node.pod) nodes.delete(node.name);
-        changed = true;
+        changes.push(...changesOf(node.name, before, fingerprints(node)));
       }
-      if (!changed) return;
+      if (changes.length === 0) return;
       version += 1;
-      membershipChanged();
+      membershipChanged(changes);
       notify(stateListeners);
     },
   };

@@ -4,27 +4,21 @@ import { PeerSchema, type Peer } from '../../../shared/src/gen/netsentry/v1/coll
 import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import type { AgentNetwork, NodeState } from './cluster-snapshot.ts';
 
-/** One Peer per node that has an agent on `network`, sorted by node name. */
-export function buildPeers(nodes: readonly NodeState[], network: AgentNetwork): Peer[] {
-  const peers: Peer[] = [];
-  for (const node of nodes) {
-    const agent = network === 'host' ? node.hostAgent : node.podAgent;
-    if (!agent) continue;
-    const hello = agent.hello;
-    peers.push(
-      create(PeerSchema, {
-        nodeName: node.name,
-        network: network === 'host' ? Network.HOST : Network.POD,
-        // For pod agents the peer's node IP is its host agent's address, when known.
-        nodeIp: (network === 'host' ? hello.addresses[0] : node.hostAgent?.hello.addresses[0]) ?? '',
-        podCidrs: [...hello.podCidrs],
-        vtepMac: network === 'host' ? (hello.overlay?.vtepMac ?? '') : '',
-        probeAddress: hello.probeAddress,
-        probePort: hello.probePort,
-      }),
-    );
-  }
-  return peers.sort((a, b) => (a.nodeName < b.nodeName ? -1 : a.nodeName > b.nodeName ? 1 : 0));
+/** The peer entry for a node's agent on `network`, undefined when the node has no such agent. */
+export function peerOf(node: NodeState, network: AgentNetwork): Peer | undefined {
+  const agent = network === 'host' ? node.hostAgent : node.podAgent;
+  if (!agent) return undefined;
+  const hello = agent.hello;
+  return create(PeerSchema, {
+    nodeName: node.name,
+    network: network === 'host' ? Network.HOST : Network.POD,
+    // For pod agents the peer's node IP is its host agent's address, when known.
+    nodeIp: (network === 'host' ? hello.addresses[0] : node.hostAgent?.hello.addresses[0]) ?? '',
+    podCidrs: [...hello.podCidrs],
+    vtepMac: network === 'host' ? (hello.overlay?.vtepMac ?? '') : '',
+    probeAddress: hello.probeAddress,
+    probePort: hello.probePort,
+  });
 }
 
 /** The parts of a hello that end up in other agents' peer sets; a change bumps the generation. */

@@ -71,10 +71,21 @@ export declare type ConnectResponse = Message<"netsentry.v1.ConnectResponse"> & 
     case: "welcome";
   } | {
     /**
+     * A full set: replaces whatever the agent had.
+     *
      * @generated from field: netsentry.v1.PeerSet peer_set = 2;
      */
     value: PeerSet;
     case: "peerSet";
+  } | {
+    /**
+     * The changes since a generation the agent already has; only sent to agents whose hello
+     * set accepts_peer_set_deltas, and never as the first peer message on a stream.
+     *
+     * @generated from field: netsentry.v1.PeerSetDelta peer_set_delta = 3;
+     */
+    value: PeerSetDelta;
+    case: "peerSetDelta";
   } | { case: undefined; value?: undefined };
 };
 
@@ -152,6 +163,13 @@ export declare type Hello = Message<"netsentry.v1.Hello"> & {
    * @generated from field: int64 started_at_unix_ms = 10;
    */
   startedAtUnixMs: bigint;
+
+  /**
+   * The agent applies PeerSetDelta messages; an agent that does not say so gets full sets only.
+   *
+   * @generated from field: bool accepts_peer_set_deltas = 11;
+   */
+  acceptsPeerSetDeltas: boolean;
 };
 
 /**
@@ -216,6 +234,68 @@ export declare type PeerSet = Message<"netsentry.v1.PeerSet"> & {
  * Use `create(PeerSetSchema)` to create a new message.
  */
 export declare const PeerSetSchema: GenMessage<PeerSet>;
+
+/**
+ * PeerSetDelta turns the agent's peer set at base_generation into the set at generation.
+ * An agent whose current generation is not base_generation must not apply it: it reconnects
+ * and gets a full PeerSet.
+ *
+ * @generated from message netsentry.v1.PeerSetDelta
+ */
+export declare type PeerSetDelta = Message<"netsentry.v1.PeerSetDelta"> & {
+  /**
+   * @generated from field: uint64 base_generation = 1;
+   */
+  baseGeneration: bigint;
+
+  /**
+   * @generated from field: uint64 generation = 2;
+   */
+  generation: bigint;
+
+  /**
+   * New or changed peers, replacing any peer with the same node_name and network.
+   *
+   * @generated from field: repeated netsentry.v1.Peer upserted = 3;
+   */
+  upserted: Peer[];
+
+  /**
+   * Peers gone (a removal of a peer the agent does not have is a no-op).
+   *
+   * @generated from field: repeated netsentry.v1.PeerRef removed = 4;
+   */
+  removed: PeerRef[];
+};
+
+/**
+ * Describes the message netsentry.v1.PeerSetDelta.
+ * Use `create(PeerSetDeltaSchema)` to create a new message.
+ */
+export declare const PeerSetDeltaSchema: GenMessage<PeerSetDelta>;
+
+/**
+ * PeerRef names one peer of a peer set: a peer is identified by node and network.
+ *
+ * @generated from message netsentry.v1.PeerRef
+ */
+export declare type PeerRef = Message<"netsentry.v1.PeerRef"> & {
+  /**
+   * @generated from field: string node_name = 1;
+   */
+  nodeName: string;
+
+  /**
+   * @generated from field: netsentry.v1.Network network = 2;
+   */
+  network: Network;
+};
+
+/**
+ * Describes the message netsentry.v1.PeerRef.
+ * Use `create(PeerRefSchema)` to create a new message.
+ */
+export declare const PeerRefSchema: GenMessage<PeerRef>;
 
 /**
  * Peer is one other node (or pod agent) the receiving agent should reach.
@@ -295,8 +375,9 @@ export declare const HeartbeatSchema: GenMessage<Heartbeat>;
 export declare const CollectorService: GenService<{
   /**
    * Connect is one long-lived bidirectional stream per agent. The agent's first
-   * message must be a Hello; the collector answers with Welcome and then pushes a
-   * PeerSet whenever membership changes.
+   * message must be a Hello; the collector answers with Welcome and a full PeerSet, then
+   * pushes a PeerSetDelta (or, to agents that do not accept deltas, a full PeerSet) whenever
+   * membership changes.
    *
    * @generated from rpc netsentry.v1.CollectorService.Connect
    */
