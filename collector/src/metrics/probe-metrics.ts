@@ -4,25 +4,10 @@
 // failing now.
 import type { Registry } from 'prom-client';
 import { nodeMtus } from '../detectors/mtu-mismatch.ts';
-import type { NodeState } from '../model/cluster-snapshot.ts';
 import type { MetricsScrape } from './metrics-scrape.ts';
 import { eachInSteps, registerTextFamily } from './text-family.ts';
 
-type Mtus = ReturnType<typeof nodeMtus>;
-
 export function registerProbeMetrics(registry: Registry, current: () => MetricsScrape): void {
-  // nodeMtus searches the report's links; reports and hellos are replaced on change, never
-  // mutated, so its answer is kept per report (or hello) until they change.
-  const mtuCache = new WeakMap<object, { hello: object; mtus: Mtus }>();
-  const mtusOf = (node: NodeState): Mtus => {
-    const agent = node.hostAgent!;
-    const key = agent.report ?? agent.hello;
-    const hit = mtuCache.get(key);
-    if (hit?.hello === agent.hello) return hit.mtus;
-    const mtus = nodeMtus(node);
-    mtuCache.set(key, { hello: agent.hello, mtus });
-    return mtus;
-  };
   registerTextFamily<MetricsScrape>(
     registry,
     {
@@ -104,7 +89,8 @@ export function registerProbeMetrics(registry: Registry, current: () => MetricsS
       collect({ snapshot }, emit) {
         return eachInSteps(snapshot.nodes, (node) => {
           if (!node.hostAgent) return;
-          const m = mtusOf(node);
+          // nodeMtus keeps its answer per report (or hello): no link search per scrape.
+          const m = nodeMtus(node);
           if (m.overlay) emit(m.overlay, node.name, 'overlay');
           if (m.underlay) emit(m.underlay, node.name, 'underlay');
         });
