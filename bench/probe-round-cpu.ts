@@ -4,6 +4,7 @@
 // runProbeRound (3 small + 2 large UDP, 1 TCP per target; concurrency 32, 1 s timeout,
 // 50 ms spacing), --rounds rounds after one warm-up; prints this process's CPU per round.
 // The responders' CPU is not counted; the kernel's loopback delivery of each probe is.
+// Also prints the small UDP probes' RTT p50 (responders in another process, as in the lab).
 // Usage: node bench/probe-round-cpu.ts [--tree DIR] [--rounds 6]   (DIR: a checkout to compare)
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -39,13 +40,16 @@ if (process.argv.includes('--responders')) {
     const cpu0 = process.cpuUsage();
     let ok = 0;
     let total = 0;
+    const rtts: number[] = [];
     for (let i = 0; i < rounds; i++) {
-      const results: { ok: boolean }[] = await runProbeRound(request, new AbortController().signal);
+      const results: { ok: boolean; protocol: number; large: boolean; rttSeconds: number }[] = await runProbeRound(request, new AbortController().signal);
       total += results.length;
       ok += results.filter((r) => r.ok).length;
+      for (const r of results) if (r.ok && r.protocol === 1 && !r.large) rtts.push(r.rttSeconds * 1e6);
     }
     const cpu = process.cpuUsage(cpu0);
-    console.log(`${tree}: ${((cpu.user + cpu.system) / 1000 / rounds).toFixed(1)} ms CPU per round (user ${(cpu.user / 1000 / rounds).toFixed(1)}, system ${(cpu.system / 1000 / rounds).toFixed(1)}), ${ok}/${total} results ok`);
+    rtts.sort((a, b) => a - b);
+    console.log(`${tree}: ${((cpu.user + cpu.system) / 1000 / rounds).toFixed(1)} ms CPU per round (user ${(cpu.user / 1000 / rounds).toFixed(1)}, system ${(cpu.system / 1000 / rounds).toFixed(1)}), ${ok}/${total} results ok; small UDP RTT p50 ${rtts[Math.floor(rtts.length / 2)]?.toFixed(0) ?? '-'} µs over ${rtts.length} probes`);
   } finally {
     child.kill();
   }

@@ -6,7 +6,7 @@ import type { AgentNetwork, AgentState, ClusterSnapshot, NodeState } from '../mo
 import type { PathState, PathStateFeed, PathStateListener } from '../probes/probe-view.ts';
 import type { PathProtocol, SizeClass } from '../probes/probe-store.ts';
 import { defaultDetectorConfig } from './finding-candidate.ts';
-import { localize, type Localized } from './localize.ts';
+import { nodeBadRatio, othersGoodRatio, type Localized } from './localize.ts';
 import { createMeshIndex, meshVerdicts, type MeshVerdict } from './mesh-index.ts';
 import { meshNetworks, type Pair } from './mesh-pairs.ts';
 
@@ -58,6 +58,63 @@ function referencePairs(states: Iterable<PathState>, alive: (node: string, netwo
     else pair.udp = s;
   }
   return [...pairs.values()].sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.destination < b.destination ? -1 : 1));
+}
+
+/** The rules over a plain pair list, as the mesh was localized before the index: the reference. `verdict` is true for a bad pair, false for a good one, undefined when unknown. */
+function localize(pairs: readonly Pair[], verdict: (pair: Pair) => boolean | undefined): Localized[] {
+  const counts = new Map<string, { known: number; bad: number; edges: { pair: Pair; bad: boolean }[] }>();
+  const total = { known: 0, bad: 0 };
+  const entry = (node: string) => {
+    let c = counts.get(node);
+    if (!c) counts.set(node, (c = { known: 0, bad: 0, edges: [] }));
+    return c;
+  };
+  for (const pair of pairs) {
+    const v = verdict(pair);
+    if (v === undefined) continue;
+    const edge = { pair, bad: v };
+    total.known += 1;
+    if (v) total.bad += 1;
+    for (const node of [pair.source, pair.destination]) {
+      const c = entry(node);
+      c.known += 1;
+      if (v) c.bad += 1;
+      c.edges.push(edge);
+    }
+  }
+  const accepted = new Set<string>();
+  const out: Localized[] = [];
+  for (;;) {
+    let best: string | undefined;
+    let bestRatio = 0;
+    for (const [node, c] of counts) {
+      if (accepted.has(node) || c.known === 0 || c.bad === 0) continue;
+      const ratio = c.bad / c.known;
+      if (ratio > bestRatio || (ratio === bestRatio && best !== undefined && node < best)) [best, bestRatio] = [node, ratio];
+    }
+    if (best === undefined || bestRatio < nodeBadRatio) break;
+    const c = counts.get(best)!;
+    const othersKnown = total.known - c.known;
+    const othersGood = othersKnown - (total.bad - c.bad);
+    if (othersKnown === 0 || othersGood / othersKnown < othersGoodRatio) break;
+    const active = c.edges.filter((e) => !accepted.has(e.pair.source === best ? e.pair.destination : e.pair.source));
+    const side = (outbound: boolean) => {
+      const edges = active.filter((e) => (e.pair.source === best) === outbound);
+      return { known: edges.map((e) => e.pair), bad: edges.filter((e) => e.bad).map((e) => e.pair) };
+    };
+    out.push({ node: best, outbound: side(true), inbound: side(false), others: { known: othersKnown, good: othersGood } });
+    accepted.add(best);
+    for (const e of active) {
+      const other = counts.get(e.pair.source === best ? e.pair.destination : e.pair.source)!;
+      other.known -= 1;
+      if (e.bad) other.bad -= 1;
+      total.known -= 1;
+      if (e.bad) total.bad -= 1;
+    }
+    c.known = 0;
+    c.bad = 0;
+  }
+  return out.sort((a, b) => (a.node < b.node ? -1 : 1));
 }
 
 const plain = (list: Localized[]) =>

@@ -34,8 +34,6 @@ export function pairStatus(pair: Pair): 'failing' | 'ok' | 'unknown' {
 export const failingPath = (pair: Pair): PathState | undefined => [pair.udp, pair.tcp, pair.large].find((s) => s?.failing);
 
 export interface Mesh {
-  /** Per network, every live pair sorted by source then destination (built on first read, O(pairs)). */
-  readonly pairs: ReadonlyMap<AgentNetwork, readonly Pair[]>;
   /** The live pair source → destination on `network`, if known. */
   pair(network: AgentNetwork, source: string, destination: string): Pair | undefined;
   /** Live pairs with a failing UDP or TCP path, sorted by source then destination. */
@@ -58,12 +56,8 @@ export function meshOf(snapshot: ClusterSnapshot, config: DetectorConfig): Mesh 
   let index = perFeed.get(config);
   if (!index) perFeed.set(config, (index = createMeshIndex(feed, config)));
   index.sync(snapshot);
-  let pairs: Map<AgentNetwork, readonly Pair[]> | undefined;
   const failing = new Map<AgentNetwork, readonly Pair[]>();
   const mesh: Mesh = {
-    get pairs() {
-      return (pairs ??= new Map(meshNetworks.map((n) => [n, index.pairs(n)])));
-    },
     pair: (network, source, destination) => index.pair(network, source, destination),
     failingPairs(network) {
       let list = failing.get(network);

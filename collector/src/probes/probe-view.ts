@@ -393,7 +393,8 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
       // Sources that keep sending work off their own rechecks at ingest; here only those that
       // fell behind by an interval (a silent agent, or a quiet test clock).
       const lateMs = (store.maxIntervalSeconds || 5) * 1000;
-      for (const [source, queue] of [...queues]) {
+      // Deleting the current entry while iterating a Map is safe: no copy per pass.
+      for (const [source, queue] of queues) {
         if (queue.items[queue.head]!.atMs <= nowMs - lateMs) runQueue(store, source, nowMs, nowMs);
       }
       for (const group of [...failing]) summarizeGroup(store, group, nowMs);
