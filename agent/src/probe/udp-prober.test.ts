@@ -115,7 +115,8 @@ describe('UDP prober (one socket per round)', () => {
     // it would be ~0.
     expect(seen[4]! - seen[0]!).toBeGreaterThanOrEqual(150);
     for (const r of results) expect(r.sentAtUnixMs).toBeGreaterThanOrEqual(before);
-    expect(results[4]!.sentAtUnixMs - results[0]!.sentAtUnixMs).toBeGreaterThanOrEqual(159);
+    // Whole-millisecond stamps, and Node's timers run on the loop's millisecond clock: a few ms of slack.
+    expect(results[4]!.sentAtUnixMs - results[0]!.sentAtUnixMs).toBeGreaterThanOrEqual(155);
   });
 
   it('abort settles every open probe at once as timeout', async () => {
