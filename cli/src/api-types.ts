@@ -19,6 +19,10 @@ export interface ApiFinding {
 export interface ApiAgent {
   connected?: boolean;
   lastSeen?: string;
+  agentVersion?: string;
+  restarts?: number;
+  addresses?: string[];
+  podCidrs?: string[];
   overlay?: { kind?: string; name?: string; vni?: number; mtu?: number; underlayMtu?: number };
   overlayCheck?: { peersChecked?: number; peersOk?: number; problems?: { peer: string; parts?: { part: string; problem: string }[] }[] };
   links?: { role?: string; present?: boolean; mtu?: number }[];
@@ -44,4 +48,9 @@ export interface ApiCell {
 
 export interface ApiMatrixAnswer {
   matrices: { network: string; protocol: string; nodes?: string[]; cells?: ApiCell[] }[];
+}
+
+export interface ApiVersion {
+  version?: string;
+  nodeVersion?: string;
 }

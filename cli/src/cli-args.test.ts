@@ -8,13 +8,25 @@ const run = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
 };
 
 describe('netsentry arguments', () => {
-  it('defaults to the local collector with a 5 s timeout', () => {
-    expect(run(['status'])).toEqual({ command: 'status', collector: 'http://127.0.0.1:8080', timeoutMs: 5000, json: false, all: false });
+  it('defaults: no collector (found later through the kubeconfig or the local default), text, 5 s timeout', () => {
+    expect(run(['status'])).toEqual({
+      command: 'status', collector: undefined, kube: { kubeconfig: undefined, context: undefined, namespace: undefined },
+      timeoutMs: 5000, output: 'text', all: false, watch: false, intervalMs: 2000,
+    });
   });
 
   it('takes flags before or after the command, with or without =', () => {
-    expect(run(['--collector', 'http://c:9090', 'findings', '--json', '--all', '--timeout=2s'])).toEqual({ command: 'findings', collector: 'http://c:9090', timeoutMs: 2000, json: true, all: true });
-    expect(run(['--json', 'nodes']).json).toBe(true);
+    expect(run(['--collector', 'http://c:9090', 'findings', '--json', '--all', '--timeout=2s'])).toMatchObject({ command: 'findings', collector: 'http://c:9090', timeoutMs: 2000, output: 'json', all: true });
+    expect(run(['--json', 'nodes']).output).toBe('json');
+    expect(run(['status', '--json']).output).toBe('json');
+  });
+
+  it("takes kubectl's short forms: -n, -o (spaced, joined or with =), -w", () => {
+    expect(run(['-n', 'monitoring', 'status', '-o', 'wide', '-w'])).toMatchObject({ kube: { namespace: 'monitoring' }, output: 'wide', watch: true });
+    expect(run(['findings', '-oyaml', '-n=kube-system']).output).toBe('yaml');
+    expect(run(['findings', '-o=json']).output).toBe('json');
+    expect(run(['nodes', '--context', 'prod', '--kubeconfig', '/tmp/kc', '--interval', '5s'])).toMatchObject({ kube: { context: 'prod', kubeconfig: '/tmp/kc' }, intervalMs: 5000 });
+    expect(run(['version']).command).toBe('version');
   });
 
   it('reads NETSENTRY_COLLECTOR and NETSENTRY_TIMEOUT; the flag wins', () => {
@@ -41,10 +53,15 @@ describe('netsentry arguments', () => {
 
   it.each([
     [['status', '--bogus'], 'unknown flag --bogus; see --help'],
-    [['frobnicate'], "unknown command 'frobnicate'; commands: status, findings, nodes"],
-    [[], 'a command is needed: status, findings, nodes; see netsentry --help'],
+    [['frobnicate'], "unknown command 'frobnicate'; commands: status, findings, nodes, version"],
+    [[], 'a command is needed: status, findings, nodes, version; see netsentry --help'],
     [['status', 'extra'], "unexpected argument 'extra'; see netsentry --help"],
-    [['status', '--json'], 'unknown flag --json; see --help'],
+    [['status', '-x'], 'unknown flag -x; see --help'],
+    [['status', '-wx'], '-w takes no value; see --help'],
+    [['status', '-o', 'table'], "--output: must be one of text, wide, json, yaml (got 'table')"],
+    [['status', '--json', '-o', 'yaml'], '--json and -o yaml disagree; give one'],
+    [['status', '-w', '--interval', '100ms'], '--interval must be at least 500ms'],
+    [['version', '-w'], 'version does not --watch'],
     [['nodes', '--all'], 'unknown flag --all; see --help'],
     [['status', '--collector', 'ftp://x'], "--collector: must be an http(s) URL such as http://127.0.0.1:8080 (got 'ftp://x')"],
     [['status', '--timeout', 'soon'], "--timeout: must be a duration such as 500ms, 5s or 2m (got 'soon')"],

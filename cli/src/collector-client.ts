@@ -1,12 +1,13 @@
 // Reads the collector's JSON API with a deadline per request. Failures are NetsentryErrors
 // with a message that says what to check (collector-error.ts).
 import { badAnswerError, unreachableError } from './collector-error.ts';
-import type { ApiFinding, ApiMatrixAnswer, ApiNode } from './api-types.ts';
+import type { ApiFinding, ApiMatrixAnswer, ApiNode, ApiVersion } from './api-types.ts';
 
 export interface CollectorClient {
   findings(state: 'open' | 'all'): Promise<ApiFinding[]>;
   nodes(): Promise<ApiNode[]>;
   matrix(): Promise<ApiMatrixAnswer>;
+  version(): Promise<ApiVersion>;
   /** The raw JSON answer of a path, for --json. */
   getJson(path: string): Promise<unknown>;
 }
@@ -47,6 +48,11 @@ export function createCollectorClient(deps: { baseUrl: string; timeoutMs: number
     matrix: async () => {
       const matrices = await listOf<ApiMatrixAnswer['matrices'][number]>('/api/v1/matrix', 'matrices');
       return { matrices };
+    },
+    version: async () => {
+      const body = (await getJson('/api/v1/version')) as ApiVersion | null;
+      if (!body || typeof body !== 'object' || typeof body.version !== 'string') throw badAnswerError(`${deps.baseUrl}/api/v1/version`, 'no "version"; is --collector a netsentry collector (0.2 or later)?');
+      return { version: body.version, ...(typeof body.nodeVersion === 'string' ? { nodeVersion: body.nodeVersion } : {}) };
     },
     getJson,
   };

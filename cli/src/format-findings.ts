@@ -22,8 +22,8 @@ export function severityLabel(severity: string, palette: Palette): string {
 export interface FindingsFormat {
   palette: Palette;
   nowMs: number;
-  /** full: evidence and remediation for every finding; compact: for root causes only, symptoms on one line. */
-  detail: 'full' | 'compact';
+  /** full: evidence and remediation for every finding; compact: for root causes only, symptoms on one line; wide: full plus ids. */
+  detail: 'full' | 'compact' | 'wide';
 }
 
 function formatNode(node: FindingNode, options: FindingsFormat, depth: number, out: string[]): void {
@@ -35,7 +35,8 @@ function formatNode(node: FindingNode, options: FindingsFormat, depth: number, o
   const tags = [role, when].filter(Boolean).join(', ');
   out.push(`${pad}${severityLabel(f.severity, p)}  ${p.bold(clean(f.kind))}  ${clean((f.nodes ?? []).join(', '))}  ${p.dim(`(${tags})`)}`);
   out.push(`${pad}  ${clean(f.summary)}`);
-  const detailed = options.detail === 'full' || depth === 0;
+  if (options.detail === 'wide') out.push(`${pad}  ${p.dim(`id: ${clean(f.id)}${f.peer ? `  peer: ${clean(f.peer)}` : ''}`)}`);
+  const detailed = options.detail !== 'compact' || depth === 0;
   if (detailed && (f.evidence ?? []).length > 0) {
     out.push(`${pad}  evidence:`);
     for (const line of f.evidence ?? []) out.push(`${pad}    - ${clean(line)}`);

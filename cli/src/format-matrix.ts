@@ -89,10 +89,63 @@ export function formatGrid(grid: NetworkGrid, findings: readonly ApiFinding[], p
   return lines.join('\n');
 }
 
-export function formatMatrix(answer: ApiMatrixAnswer, findings: readonly ApiFinding[], palette: Palette): string {
+/** Above this many nodes a grid is unreadable in a terminal; status shows the worst rows instead. */
+export const fullMatrixLimit = 40;
+const worstRowsShown = 20;
+
+interface NodeTally {
+  node: string;
+  outFailing: number;
+  outMeasured: number;
+  inFailing: number;
+  inMeasured: number;
+  degraded: number;
+}
+
+/** A marked node's rows count every pair; another node's skip pairs with a marked node, which that node explains. */
+function tally(grid: NetworkGrid, node: string, marked: ReadonlySet<string>): NodeTally {
+  const t: NodeTally = { node, outFailing: 0, outMeasured: 0, inFailing: 0, inMeasured: 0, degraded: 0 };
+  for (const other of grid.nodes) {
+    if (other === node || (!marked.has(node) && marked.has(other))) continue;
+    const out = grid.state(node, other);
+    const inbound = grid.state(other, node);
+    if (out !== 'unknown') t.outMeasured++;
+    if (inbound !== 'unknown') t.inMeasured++;
+    if (out === 'failing') t.outFailing++;
+    if (inbound === 'failing') t.inFailing++;
+    if (out === 'degraded') t.degraded++;
+  }
+  return t;
+}
+
+/** A large grid as its worst rows: the nodes named by findings or with failing or degraded pairs, worst first. */
+export function formatWorstRows(grid: NetworkGrid, findings: readonly ApiFinding[], palette: Palette, limit = worstRowsShown): string {
+  const marked = new Set([...grid.brokenNodes, ...findings.filter((f) => (f.state ?? 'open') === 'open').flatMap((f) => f.nodes ?? [])]);
+  const tallies = grid.nodes.map((n) => tally(grid, n, marked));
+  const score = (t: NodeTally) => (marked.has(t.node) ? 1e9 : 0) + (t.outFailing + t.inFailing) * 1e3 + t.degraded;
+  const bad = tallies.filter((t) => score(t) > 0).sort((a, b) => score(b) - score(a) || naturalCompare(a.node, b.node));
+  const shown = bad.slice(0, limit);
+  const noData = tallies.filter((t) => t.outMeasured + t.inMeasured === 0 && !marked.has(t.node)).length;
+  const head = `${palette.bold(`${grid.network} network`)} (${grid.protocols.join('+')}, worst of): ${grid.nodes.length} nodes, ${bad.length === 0 ? 'no failing or degraded pair' : `the ${shown.length} worst of ${bad.length} with problems`} (-o wide: the full matrix)`;
+  if (shown.length === 0) return `${head}\n  every measured pair ok${noData ? ` (${noData} node${noData === 1 ? '' : 's'} with no data yet)` : ''}`;
+  const rows = shown.map((t) => [
+    `${marked.has(t.node) ? palette.red('✕') : ' '} ${clean(t.node)}`,
+    `${t.outFailing}/${t.outMeasured}`,
+    `${t.inFailing}/${t.inMeasured}`,
+    String(t.degraded),
+  ]);
+  const header = ['  NODE', 'OUT FAILING', 'IN FAILING', 'DEGRADED'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => clean(r[i]!).replace(/\u001b\[[0-9;]*m/g, '').length)));
+  const line = (cols: string[]) => cols.map((c, i) => c + ' '.repeat(Math.max(0, widths[i]! - c.replace(/\u001b\[[0-9;]*m/g, '').length))).join('  ').trimEnd();
+  const rest = grid.nodes.length - shown.length;
+  const tail = bad.length > shown.length ? `${bad.length - shown.length} more with problems, ` : '';
+  return [head, line(header), ...rows.map(line), `  ${rest} more nodes: ${tail}the rest ok${noData ? ` or without data (${noData})` : ''}`].join('\n');
+}
+
+export function formatMatrix(answer: ApiMatrixAnswer, findings: readonly ApiFinding[], palette: Palette, options: { full?: boolean } = {}): string {
   const grids = networkGrids(answer);
   if (grids.length === 0) return 'Reachability: no probe data yet.';
-  const text = grids.map((g) => formatGrid(g, findings, palette)).join('\n\n');
+  const text = grids.map((g) => (options.full || g.nodes.length <= fullMatrixLimit ? formatGrid(g, findings, palette) : formatWorstRows(g, findings, palette))).join('\n\n');
   const named = new Set(findings.filter((f) => (f.state ?? 'open') === 'open').flatMap((f) => f.nodes ?? []));
   const anyMarked = grids.some((g) => g.brokenNodes.size > 0 || g.nodes.some((n) => named.has(n)));
   return anyMarked ? `${text}\n${palette.red('✕')} before a node: named by an open finding, or failing on at least half of its pairs` : text;

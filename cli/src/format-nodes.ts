@@ -29,10 +29,21 @@ export function nodeColumns(node: ApiNode, nowMs: number, p: Palette): string[] 
   return [clean(node.name), agent(host, nowMs, p), agent(node.podAgent, nowMs, p), device, mtu, fill !== undefined && fill >= 0.9 ? p.red(conntrack) : conntrack, checkText];
 }
 
-export function formatNodes(nodes: readonly ApiNode[], nowMs: number, p: Palette): string {
+/** -o wide: where the node is and what runs there, before the overlay check. */
+function wideColumns(node: ApiNode): string[] {
+  const host = node.hostAgent ?? node.podAgent;
+  const restarts = (node.hostAgent?.restarts ?? 0) + (node.podAgent?.restarts ?? 0);
+  return [clean(host?.addresses?.[0] ?? '-'), clean((host?.podCidrs ?? []).join(',') || '-'), clean(host?.agentVersion ?? '-'), String(restarts)];
+}
+
+export function formatNodes(nodes: readonly ApiNode[], nowMs: number, p: Palette, wide = false): string {
   if (nodes.length === 0) return 'No agents have connected yet.';
-  const header = ['NODE', 'HOST AGENT', 'POD AGENT', 'OVERLAY', 'MTU O/U', 'CONNTRACK', 'OVERLAY CHECK'];
-  const rows = [...nodes].sort((a, b) => naturalCompare(a.name, b.name)).map((n) => nodeColumns(n, nowMs, p));
+  const base = ['NODE', 'HOST AGENT', 'POD AGENT', 'OVERLAY', 'MTU O/U', 'CONNTRACK', 'OVERLAY CHECK'];
+  const extra = ['ADDRESS', 'POD CIDR', 'AGENT', 'RESTARTS'];
+  // Wide columns go before the overlay check, which stays last because it is free text.
+  const withWide = (cols: string[], more: string[]) => (wide ? [...cols.slice(0, -1), ...more, cols.at(-1)!] : cols);
+  const header = withWide(base, extra);
+  const rows = [...nodes].sort((a, b) => naturalCompare(a.name, b.name)).map((n) => withWide(nodeColumns(n, nowMs, p), wideColumns(n)));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.replace(/\u001b\[[0-9;]*m/g, '').length)));
   const line = (cols: string[]) => cols.map((c, i) => (i === cols.length - 1 ? c : padVisible(c, widths[i]!))).join('  ');
   return [p.bold(line(header)), ...rows.map(line)].join('\n');

@@ -57,11 +57,29 @@ describe('terminal formatting', () => {
   it('keeps 100 nodes to one character per column with stacked column numbers', () => {
     const many = Array.from({ length: 100 }, (_, i) => `n${i + 1}`);
     const grid = networkGrids({ matrices: [{ network: 'host', protocol: 'udp', nodes: many, cells: [] }] });
-    const lines = formatMatrix({ matrices: [{ network: 'host', protocol: 'udp', nodes: many, cells: [] }] }, [], plainPalette).split('\n');
+    const lines = formatMatrix({ matrices: [{ network: 'host', protocol: 'udp', nodes: many, cells: [] }] }, [], plainPalette, { full: true }).split('\n');
     expect(grid[0]!.nodes.slice(0, 3)).toEqual(['n1', 'n2', 'n3']);
     expect(lines).toHaveLength(1 + 3 + 100);
     expect(lines[3]!.trimStart().startsWith('1234567890')).toBe(true);
     expect(Math.max(...lines.slice(1).map((l) => l.length))).toBeLessThanOrEqual(2 + 3 + 1 + 4 + 2 + 100);
+  });
+
+  it('summarizes a grid above 40 nodes to its worst rows; pairs with the marked node count only on its row', () => {
+    const many = Array.from({ length: 41 }, (_, i) => `n${i + 1}`);
+    const cells = many.flatMap((s) => many.filter((d) => d !== s).map((d) => ({ source: s, destination: d, attempts: 3, failing: s === 'n2' || d === 'n2' || (s === 'n5' && d === 'n9'), lossRatio: s === 'n30' && d === 'n31' ? 0.3 : 0 })));
+    const text = formatMatrix({ matrices: [{ network: 'host', protocol: 'udp', nodes: many, cells }] }, [], plainPalette);
+    expect(text.split('\n')).toEqual([
+      'host network (udp, worst of): 41 nodes, the 4 worst of 4 with problems (-o wide: the full matrix)',
+      '  NODE  OUT FAILING  IN FAILING  DEGRADED',
+      '✕ n2    40/40        40/40       0',
+      '  n5    1/39         0/39        0',
+      '  n9    0/39         1/39        0',
+      '  n30   0/39         0/39        1',
+      '  37 more nodes: the rest ok',
+      '✕ before a node: named by an open finding, or failing on at least half of its pairs',
+    ]);
+    const healthy = formatMatrix({ matrices: [{ network: 'host', protocol: 'udp', nodes: many, cells: [] }] }, [], plainPalette);
+    expect(healthy).toBe('host network (udp, worst of): 41 nodes, no failing or degraded pair (-o wide: the full matrix)\n  every measured pair ok (41 nodes with no data yet)');
   });
 
   it('lists nodes with agents, overlay, MTU, conntrack and the overlay check', () => {

@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.ts';
-import { brokenMatrix, fakeFetch, nowMs, rootFinding, symptomFinding } from './test-fixtures.ts';
+import { parse as parseYaml } from 'yaml';
+import { brokenMatrix, fakeFetch, largeMatrix, nowMs, rootFinding, symptomFinding } from './test-fixtures.ts';
 
-async function cli(argv: string[], fetchImpl: typeof fetch, options: { isTTY?: boolean; env?: NodeJS.ProcessEnv } = {}) {
+interface CliRun {
+  isTTY?: boolean;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+async function cli(argv: string[], fetchImpl: typeof fetch, options: CliRun = {}) {
   let stdout = '';
   let stderr = '';
   const code = await runCli({
@@ -12,6 +20,9 @@ async function cli(argv: string[], fetchImpl: typeof fetch, options: { isTTY?: b
     stderr: { write: (t: string) => (stderr += t) },
     fetch: fetchImpl,
     now: () => nowMs,
+    home: '/nonexistent-netsentry-test-home',
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
   });
   return { code, stdout, stderr };
 }
@@ -38,6 +49,64 @@ describe('netsentry CLI', () => {
     const { code, stdout } = await cli(['findings', '--json'], fakeFetch({ findings: [rootFinding] }));
     expect(code).toBe(2);
     expect(JSON.parse(stdout)).toEqual({ findings: [rootFinding] });
+  });
+
+  it('-o yaml prints the same answer as YAML; status -o json has findings, nodes and matrices', async () => {
+    const yaml = await cli(['findings', '-o', 'yaml'], fakeFetch({ findings: [rootFinding] }));
+    expect(yaml.code).toBe(2);
+    expect(parseYaml(yaml.stdout)).toEqual({ findings: [rootFinding] });
+    const status = await cli(['status', '-o', 'json'], fakeFetch({ findings: [rootFinding], matrix: brokenMatrix('node-2') }));
+    expect(status.code).toBe(2);
+    const body = JSON.parse(status.stdout) as { findings: unknown[]; nodes: unknown[]; matrices: unknown[] };
+    expect(body.findings).toEqual([rootFinding]);
+    expect(body.nodes).toHaveLength(4);
+    expect(body.matrices).toHaveLength(2);
+  });
+
+  it('-o wide adds finding ids and node columns; status -o wide draws the full matrix even when large', async () => {
+    const findings = await cli(['findings', '-o', 'wide'], fakeFetch({ findings: [rootFinding] }));
+    expect(findings.stdout).toContain('  id: OverlayRouteMissing:node-2');
+    const nodes = await cli(['nodes', '-o', 'wide'], fakeFetch({ findings: [] }));
+    expect(nodes.stdout).toMatch(/NODE\s+HOST AGENT.*ADDRESS\s+POD CIDR\s+AGENT\s+RESTARTS\s+OVERLAY CHECK/);
+    const big = fakeFetch({ findings: [], matrix: largeMatrix(60, 'n7') });
+    const summary = await cli(['status'], big);
+    expect(summary.stdout).toContain('pod network (udp, worst of): 60 nodes, the 1 worst of 1 with problems (-o wide: the full matrix)');
+    expect(summary.stdout).toMatch(/✕ n7\s+59\/59\s+59\/59\s+0/);
+    expect(summary.stdout).toContain('59 more nodes: the rest ok');
+    const full = await cli(['status', '-o', 'wide'], big);
+    expect(full.stdout.split('\n').filter((l) => / n\d+ {2}/.test(l))).toHaveLength(60);
+  });
+
+  it('version: the CLI and the collector', async () => {
+    const { code, stdout } = await cli(['version'], fakeFetch({ findings: [] }));
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^netsentry CLI \d+\.\d+\.\d+\ncollector 9\.8\.7 \(Node v24\.0\.0\) at http:\/\/127\.0\.0\.1:8080\n$/);
+    const json = JSON.parse((await cli(['version', '-o', 'json'], fakeFetch({ findings: [] }))).stdout) as { collector: { version: string } };
+    expect(json.collector.version).toBe('9.8.7');
+  });
+
+  it('--watch redraws every interval, survives an unreachable collector, ends on the signal with the last exit code', async () => {
+    const stop = new AbortController();
+    const answers = [fakeFetch({ findings: [] }), (async () => { throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }); }) as unknown as typeof fetch, fakeFetch({ findings: [rootFinding] })];
+    let frame = 0;
+    const flaky = ((input: string | URL | Request, init?: RequestInit) => answers[Math.min(frame, 2)]!(input, init)) as typeof fetch;
+    const waits: number[] = [];
+    const sleep = async (ms: number) => {
+      waits.push(ms);
+      if (++frame === 3) stop.abort();
+    };
+    const { code, stdout, stderr } = await cli(['findings', '-w', '--interval', '3s', '-o', 'json'], flaky, { signal: stop.signal, sleep });
+    expect(waits).toEqual([3000, 3000, 3000]);
+    const lines = stdout.trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { findings: unknown[] }).findings.length)).toEqual([0, 1]);
+    expect(stderr).toMatch(/cannot reach the collector at http:\/\/127\.0\.0\.1:8080: connection refused/);
+    expect(code).toBe(2);
+  });
+
+  it('--watch on a TTY clears the screen before each frame', async () => {
+    const stop = new AbortController();
+    const { stdout } = await cli(['status', '-w'], fakeFetch({ findings: [] }), { isTTY: true, signal: stop.signal, sleep: async () => stop.abort() });
+    expect(stdout.startsWith('\u001b[H\u001b[2J')).toBe(true);
   });
 
   it('nodes --json prints the nodes answer', async () => {

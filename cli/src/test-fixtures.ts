@@ -46,9 +46,16 @@ export function fakeFetch(answers: { findings: ApiFinding[]; matrix?: ApiMatrixA
   return (async (input: string | URL | Request) => {
     const url = new URL(String(input));
     const json = (body: unknown) => new Response(JSON.stringify(body), { status: answers.status ?? 200, headers: { 'content-type': 'application/json' } });
-    if (url.pathname === '/api/v1/findings') return json({ findings: answers.findings });
-    if (url.pathname === '/api/v1/nodes') return json({ nodes });
-    if (url.pathname === '/api/v1/matrix') return json(answers.matrix ?? brokenMatrix(undefined));
+    if (url.pathname.endsWith('/api/v1/findings')) return json({ findings: answers.findings });
+    if (url.pathname.endsWith('/api/v1/nodes')) return json({ nodes });
+    if (url.pathname.endsWith('/api/v1/matrix')) return json(answers.matrix ?? brokenMatrix(undefined));
+    if (url.pathname.endsWith('/api/v1/version')) return json({ version: '9.8.7', nodeVersion: 'v24.0.0' });
     return new Response('<html>not here</html>', { status: 404 });
   }) as typeof fetch;
+}
+
+/** A pod-network matrix of `count` nodes (n1…) where `broken` fails both ways with everyone. */
+export function largeMatrix(count: number, broken: string): ApiMatrixAnswer {
+  const many = Array.from({ length: count }, (_, i) => `n${i + 1}`);
+  return { matrices: [{ network: 'pod', protocol: 'udp', nodes: many, cells: many.flatMap((s) => many.filter((d) => d !== s).map((d) => cell(s, d, s === broken || d === broken))) }] };
 }

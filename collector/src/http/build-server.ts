@@ -2,6 +2,7 @@
 // the app without listening; main.ts listens, tests use app.inject().
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../../../shared/src/logger.ts';
+import { version } from '../../../shared/src/version.ts';
 import type { FindingsEngine } from '../findings/findings-engine.ts';
 import type { CollectorMetrics } from '../metrics/collector-metrics.ts';
 import type { ClusterModel } from '../model/cluster-model.ts';
@@ -32,6 +33,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/api/v1/version', async () => ({ version, nodeVersion: process.version }));
 
   app.get('/readyz', async (_request, reply) => {
     const ready = deps.isReady();
