@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../../shared/src/logger.ts';
 import { defaultDetectors } from '../detectors/index.ts';
@@ -29,6 +30,12 @@ describe('HTTP API', () => {
     expect(health.json()).toEqual({ status: 'ok' });
     expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503);
     expect((await setup({ ready: true }).app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+  });
+
+  it('answers its version (for `netsentry version`)', async () => {
+    const { app } = setup();
+    const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect((await app.inject({ method: 'GET', url: '/api/v1/version' })).json()).toEqual({ version: pkg.version, nodeVersion: process.version });
   });
 
   it('serves Prometheus text with the registry content type', async () => {
