@@ -117,7 +117,9 @@ describe('HTTP API', () => {
     expect(response.headers['content-type']).toMatch(/^text\/html/);
     expect(response.headers['content-security-policy']).toContain("script-src 'self'");
     expect(response.headers['content-security-policy']).not.toContain('unsafe-inline');
-    expect(response.body).toContain('<script type="module" src="/page/app.js"></script>');
+    expect(response.body).toContain('<script type="module" src="page/app.js"></script>');
+    // Relative URLs only, so the page works under a sub-path (kubectl proxy, Ingress).
+    expect(response.body).not.toMatch(/(?:href|src)="\//);
     expect(response.body).not.toMatch(/https?:\/\//); // no external resources
     const js = await app.inject({ method: 'GET', url: '/page/app.js' });
     expect(js.headers['content-type']).toMatch(/^text\/javascript/);

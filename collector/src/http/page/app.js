@@ -15,8 +15,9 @@ const severityRank = { critical: 0, warning: 1, info: 2 };
 const severityClass = (severity) => (severity in severityRank ? severity : 'info');
 const severitySymbol = { critical: '✕', warning: '!', info: 'i' };
 
-/** node-2 before node-10. */
-export const naturalCompare = (a, b) => String(a).localeCompare(String(b), 'en', { numeric: true });
+/** node-2 before node-10. One collator: localeCompare with options builds one per call (slow at 1,000 nodes). */
+const collator = new Intl.Collator('en', { numeric: true });
+export const naturalCompare = (a, b) => collator.compare(String(a), String(b));
 
 export function formatSeconds(seconds) {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '–';
@@ -170,10 +171,54 @@ export function matrixSummary(matrix, layout, cells) {
   return `${matrix.network}/${matrix.protocol}: ${layout.order.length} nodes${shown} · ${counts.fail} failing · ${counts.deg} degraded · ${counts.ok} ok · ${counts.unk} no data · hover a cell for loss and RTT`;
 }
 
+/** Above this many nodes the grid (N² cells) is neither readable nor fast: the page shows the worst rows. */
+export const gridNodeLimit = 100;
+const worstRowsShown = 50;
+
+/**
+ * A large network as a table of its worst nodes: marked nodes first (every pair counted), then
+ * nodes with other failing or degraded pairs (pairs with a marked node not counted again, since
+ * that node explains them), at most 50.
+ */
+export function worstRows(matrix, marks) {
+  const tallies = new Map();
+  const tally = (n) => tallies.get(n) ?? (tallies.set(n, { node: n, outFailing: 0, inFailing: 0, degraded: 0, measured: 0 }), tallies.get(n));
+  const names = new Set(matrix?.nodes ?? []);
+  for (const c of matrix?.cells ?? []) {
+    names.add(c.source).add(c.destination);
+    const state = cellState(c);
+    if (state === 'unk' || c.source === c.destination) continue;
+    for (const [n, other] of [[c.source, c.destination], [c.destination, c.source]]) {
+      if (!marks.has(n) && marks.has(other)) continue;
+      const t = tally(n);
+      t.measured++;
+      if (state === 'fail') n === c.source ? t.outFailing++ : t.inFailing++;
+      if (state === 'deg' && n === c.source) t.degraded++;
+    }
+  }
+  for (const n of marks.keys()) if (names.has(n)) tally(n);
+  const score = (t) => (marks.has(t.node) ? (marks.get(t.node).level === 'critical' ? 2e9 : 1e9) : 0) + (t.outFailing + t.inFailing) * 1e3 + t.degraded;
+  const bad = [...tallies.values()].filter((t) => score(t) > 0).sort((a, b) => score(b) - score(a) || naturalCompare(a.node, b.node));
+  return { total: names.size, bad, shown: bad.slice(0, worstRowsShown) };
+}
+
+export function renderWorstRows(matrix, marks) {
+  const { total, bad, shown } = worstRows(matrix, marks);
+  const summary = `${matrix.network}/${matrix.protocol}: ${total} nodes · ${bad.length === 0 ? 'no failing or degraded pair' : `${bad.length} with problems${bad.length > shown.length ? `, the ${shown.length} worst shown` : ''}`} · above ${gridNodeLimit} nodes the grid is drawn for marked rows only (Show: marked nodes only)`;
+  if (shown.length === 0) return `<p class="matrix-summary">${esc(summary)}</p><p class="empty no-problems">· Every measured pair is ok.</p>`;
+  const rows = shown.map((t) => {
+    const m = markAttrs(t.node, marks);
+    return `<tr class="${m.cls.trim()}"><th scope="row" class="row-head${m.cls}" data-node="${esc(t.node)}" title="${esc(m.title)}">${esc(m.prefix)}${esc(t.node)}</th><td>${t.outFailing}</td><td>${t.inFailing}</td><td>${t.degraded}</td><td>${t.measured}</td></tr>`;
+  });
+  return `<p class="matrix-summary">${esc(summary)}</p><table class="worst-rows" data-network="${esc(matrix.network)}" data-protocol="${esc(matrix.protocol)}"><thead><tr><th scope="col">node</th><th scope="col">failing out</th><th scope="col">failing in</th><th scope="col">degraded out</th><th scope="col">pairs measured</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
 export function renderMatrix(matrix, marks, sort, onlyMarked = false) {
+  if (matrix && !onlyMarked && (matrix.nodes?.length ?? 0) > gridNodeLimit) return renderWorstRows(matrix, marks);
   const layout = matrixLayout(matrix, marks, sort, onlyMarked);
   const { order } = layout;
   if (!matrix || order.length === 0) return '<p class="empty">No agents on this network yet.</p>';
+  if (order.length > gridNodeLimit && !onlyMarked) return renderWorstRows(matrix, marks);
   const cells = matrixCells(layout);
   const head = order
     .map((d) => {
@@ -273,12 +318,45 @@ export function renderStatus(findings) {
   return { cls: critical ? 'critical' : 'warning', text };
 }
 
+const viewChoices = { network: ['pod', 'host'], protocol: ['udp', 'tcp'], sort: ['problems', 'name'] };
+export const defaultView = Object.freeze({ network: 'pod', protocol: 'udp', sort: 'problems', onlyMarked: false });
+
+/** The view from the URL fragment (`#network=host&protocol=tcp&sort=name&only=marked`); unknown values fall back to defaults. */
+export function viewFromHash(hash) {
+  const params = new URLSearchParams(String(hash ?? '').replace(/^#/, ''));
+  const view = { ...defaultView };
+  for (const [key, allowed] of Object.entries(viewChoices)) {
+    const value = params.get(key);
+    if (allowed.includes(value)) view[key] = value;
+  }
+  view.onlyMarked = params.get('only') === 'marked';
+  return view;
+}
+
+/** The fragment for a view: only what differs from the defaults, so the plain URL stays plain. */
+export function hashFromView(view) {
+  const params = new URLSearchParams();
+  for (const key of Object.keys(viewChoices)) if (view[key] !== defaultView[key]) params.set(key, view[key]);
+  if (view.onlyMarked) params.set('only', 'marked');
+  const text = params.toString();
+  return text ? `#${text}` : '';
+}
+
 // ---- browser side ----
 
 function start() {
   const $ = (id) => document.getElementById(id);
   const form = $('matrix-controls');
-  const view = { network: 'pod', protocol: 'udp', sort: 'problems', onlyMarked: false };
+  // The view lives in the URL fragment: a link or a reload shows the same network and order.
+  const view = viewFromHash(location.hash);
+  const showView = () => {
+    for (const key of Object.keys(viewChoices)) {
+      const input = form.querySelector(`input[name="${key}"][value="${view[key]}"]`);
+      if (input) input.checked = true;
+    }
+    form.querySelector('input[name="only"]').checked = view.onlyMarked;
+  };
+  showView();
   const last = { findings: [], nodes: [], matrix: undefined, html: {}, matrixKey: '' };
   let timer;
   let inFlight = false;
@@ -297,6 +375,12 @@ function start() {
 
   // Same layout as last time: patch classes and symbols of the cells that changed.
   const updateMatrix = (matrix, marks) => {
+    if (matrix && !view.onlyMarked && (matrix.nodes?.length ?? 0) > gridNodeLimit) {
+      // The worst-rows table is small: rebuilt (setHtml skips it when unchanged), no cell patching.
+      last.matrixKey = '';
+      setHtml('matrix', renderWorstRows(matrix, marks));
+      return;
+    }
     const layout = matrixLayout(matrix, marks, view.sort, view.onlyMarked);
     const el = $('matrix');
     const table = el.querySelector('table.matrix');
@@ -354,9 +438,10 @@ function start() {
     again = false;
     try {
       const [findings, nodes, matrix] = await Promise.all([
-        getJson('/api/v1/findings'),
-        getJson('/api/v1/nodes'),
-        getJson(`/api/v1/matrix?network=${encodeURIComponent(view.network)}&protocol=${encodeURIComponent(view.protocol)}`),
+        // Relative paths: the page may live under a sub-path (kubectl proxy, Ingress).
+        getJson('api/v1/findings'),
+        getJson('api/v1/nodes'),
+        getJson(`api/v1/matrix?network=${encodeURIComponent(view.network)}&protocol=${encodeURIComponent(view.protocol)}`),
       ]);
       last.findings = findings.findings ?? [];
       last.nodes = nodes.nodes ?? [];
@@ -380,6 +465,13 @@ function start() {
     view.protocol = String(data.get('protocol'));
     view.sort = String(data.get('sort'));
     view.onlyMarked = data.get('only') === 'marked';
+    history.replaceState(null, '', `${location.pathname}${location.search}${hashFromView(view)}`);
+    render();
+    void refresh();
+  });
+  window.addEventListener('hashchange', () => {
+    Object.assign(view, viewFromHash(location.hash));
+    showView();
     render();
     void refresh();
   });

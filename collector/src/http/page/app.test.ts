@@ -130,4 +130,35 @@ describe('page rendering', () => {
     expect(page.renderNodes(nodes, marks, 'name', now, true).match(/<tr class=/g)).toHaveLength(1);
     expect(page.renderNodes(nodes, new Map(), 'name', now, true)).toContain('No marked node among 4.');
   });
+
+  it('keeps the view in the URL fragment: only what differs from the defaults, unknown values ignored', () => {
+    expect(page.viewFromHash('')).toEqual({ network: 'pod', protocol: 'udp', sort: 'problems', onlyMarked: false });
+    const view = { network: 'host', protocol: 'tcp', sort: 'name', onlyMarked: true };
+    expect(page.hashFromView(view)).toBe('#network=host&protocol=tcp&sort=name&only=marked');
+    expect(page.viewFromHash(page.hashFromView(view))).toEqual(view);
+    expect(page.hashFromView(page.defaultView)).toBe('');
+    expect(page.viewFromHash('#network=<script>&protocol=tcp&sort=1')).toEqual({ network: 'pod', protocol: 'tcp', sort: 'problems', onlyMarked: false });
+  });
+
+  it('above 100 nodes shows the worst rows instead of an N² grid; marked rows only still draws the grid', () => {
+    const many = Array.from({ length: 150 }, (_, i) => `n${i + 1}`);
+    // A sampled mesh: each node probes its next 10; n7 fails every pair; n40 → n41 is degraded.
+    const cells = many.flatMap((s, i) => Array.from({ length: 10 }, (_, k) => many[(i + k + 1) % many.length]!).map((d) => {
+      if (s === 'n7' || d === 'n7') return cell(s, d, { failures: 6, lossRatio: 1, failing: true, rttP50Seconds: null });
+      return s === 'n40' && d === 'n41' ? cell(s, d, { failures: 1, lossRatio: 0.17 }) : cell(s, d);
+    }));
+    const matrix = { network: 'pod', protocol: 'udp', nodes: many, cells };
+    const marks = page.nodeMarks([finding({ id: 'OverlayRouteMissing:n7', nodes: ['n7'] })], matrix);
+    const rows = page.worstRows(matrix, marks);
+    expect(rows.total).toBe(150);
+    expect(rows.bad.map((t: { node: string }) => t.node)).toEqual(['n7', 'n40']);
+    expect(rows.bad[0]).toMatchObject({ outFailing: 10, inFailing: 10 });
+    const html = page.renderMatrix(matrix, marks, 'problems');
+    expect(html).toContain('<table class="worst-rows"');
+    expect(html).not.toContain('<table class="matrix"');
+    expect(html).toContain('pod/udp: 150 nodes · 2 with problems');
+    const grid = page.renderMatrix(matrix, marks, 'problems', true);
+    expect(grid).toContain('<table class="matrix"');
+    expect((grid.match(/<tr class="[^"]*"><th scope="row"/g) ?? []).length).toBe(1);
+  });
 });

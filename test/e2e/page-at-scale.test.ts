@@ -1,0 +1,117 @@
+// The page in real Chromium as an operator reaches it in a cluster: behind a sub-path (the
+// API server's service proxy, as `kubectl proxy` or `kubectl netsentry` use it), with 1,000
+// nodes (a sampled mesh, node-37 broken). The page's own files; the collector's API answered
+// from synthetic data by request interception, so nothing reaches a network.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const pageDir = `${repoRoot}collector/src/http/page/`;
+const origin = 'http://127.0.0.1:8080';
+const prefix = '/api/v1/namespaces/netsentry/services/netsentry-collector:http/proxy/';
+const nodeCount = 1000;
+const peersProbed = 20;
+const broken = 'node-37';
+const names = Array.from({ length: nodeCount }, (_, i) => `node-${i + 1}`);
+const nowIso = () => new Date().toISOString();
+
+function matrix(network: string, protocol: string) {
+  const cells = names.flatMap((s, i) =>
+    Array.from({ length: peersProbed }, (_, k) => names[(i + 1 + k * 47) % nodeCount]!).filter((d) => d !== s).map((d) => {
+      const fail = s === broken || d === broken;
+      return { source: s, destination: d, attempts: 6, failures: fail ? 6 : 0, lossRatio: fail ? 1 : 0, rttP50Seconds: fail ? null : 0.0003, rttP95Seconds: fail ? null : 0.0005, failing: fail };
+    }),
+  );
+  return { generatedAt: nowIso(), windowSeconds: 10, matrices: [{ network, protocol, nodes: names, cells }] };
+}
+const findings = {
+  findings: [{ id: `OverlayRouteMissing:${broken}`, kind: 'OverlayRouteMissing', severity: 'critical', nodes: [broken], summary: `${broken} is missing overlay routes to 999 of 999 peers (route)`, evidence: ['node-1: route missing'], remediation: ['Restart the flannel pod'], since: nowIso(), explains: [], state: 'open' }],
+};
+const agent = () => ({ connected: true, lastSeen: nowIso(), network: 'host', addresses: ['192.0.2.10'], overlay: { kind: 'flannel-vxlan', name: 'flannel.1', vni: 1, mtu: 1450, underlayMtu: 1500 }, conntrack: { available: true, entries: 100, maxEntries: 262144 } });
+const nodes = { nodes: names.map((name) => ({ name, hostAgent: agent() })) };
+
+const files: Record<string, [string, string]> = {
+  '': ['text/html', readFileSync(`${pageDir}index.html`, 'utf8')],
+  'page/app.js': ['text/javascript', readFileSync(`${pageDir}app.js`, 'utf8')],
+  'page/style.css': ['text/css', readFileSync(`${pageDir}style.css`, 'utf8')],
+};
+
+let browser: Browser;
+let page: Page;
+const outside: string[] = [];
+const problems: string[] = [];
+const matrixAsked: string[] = [];
+
+beforeAll(async () => {
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+  await page.route('**/*', async (route) => {
+    const url = new URL(route.request().url());
+    if (url.origin !== origin || !url.pathname.startsWith(prefix)) {
+      outside.push(url.href);
+      return route.fulfill({ status: 404, body: 'outside the sub-path' });
+    }
+    const rest = url.pathname.slice(prefix.length);
+    const file = files[rest];
+    if (file) return route.fulfill({ contentType: file[0], body: file[1] });
+    const json = (body: unknown) => route.fulfill({ contentType: 'application/json', body: JSON.stringify(body) });
+    if (rest === 'api/v1/findings') return json(findings);
+    if (rest === 'api/v1/nodes') return json(nodes);
+    if (rest === 'api/v1/matrix') {
+      matrixAsked.push(url.search);
+      return json(matrix(url.searchParams.get('network') ?? 'pod', url.searchParams.get('protocol') ?? 'udp'));
+    }
+    return route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"not_found"}' });
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('the page behind a sub-path with 1,000 nodes', () => {
+  it('loads everything relative to the sub-path and shows the worst rows, node-37 first', async () => {
+    await page.goto(`${origin}${prefix}`);
+    await page.locator('#matrix table.worst-rows').waitFor({ timeout: 30_000 });
+    const rows = await page.locator('#matrix table.worst-rows th.row-head').evaluateAll((ths) => ths.map((th) => th.getAttribute('data-node')));
+    expect(rows[0]).toBe(broken);
+    // Only node-37 has problems; its peers' failing pairs are its own.
+    expect(rows).toEqual([broken]);
+    expect(await page.locator('#matrix table.matrix').count()).toBe(0);
+    expect(await page.locator('#matrix .matrix-summary').innerText()).toContain('pod/udp: 1000 nodes · 1 with problems');
+    await expect.poll(() => page.locator('#status').innerText()).toContain('1 open finding');
+    expect(await page.locator('#nodes tbody tr').count()).toBe(nodeCount);
+    console.log(`page at ${nodeCount} nodes: first render ${await page.evaluate(() => document.body.dataset.renderMs)} ms (render() only)`);
+    mkdirSync(`${repoRoot}test-results`, { recursive: true });
+    await page.screenshot({ path: `${repoRoot}test-results/page-1000-nodes-subpath.png` });
+    expect(outside).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+
+  it('keeps the selected view in the URL: a reload or a shared link shows the same view', async () => {
+    await page.locator('input[name="network"][value="host"]').check();
+    await page.locator('input[name="protocol"][value="tcp"]').check();
+    await expect.poll(() => new URL(page.url()).hash).toBe('#network=host&protocol=tcp');
+    await expect.poll(() => matrixAsked.at(-1)).toBe('?network=host&protocol=tcp');
+    await page.reload();
+    await page.locator('#matrix table.worst-rows[data-network="host"][data-protocol="tcp"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('input[name="network"][value="host"]').isChecked()).toBe(true);
+    expect(await page.locator('input[name="protocol"][value="tcp"]').isChecked()).toBe(true);
+    // A link with another view, followed in the same tab.
+    await page.goto(`${origin}${prefix}#only=marked`);
+    await page.locator('#matrix table.matrix').waitFor({ timeout: 30_000 });
+    expect(await page.locator('input[name="only"]').isChecked()).toBe(true);
+    expect(await page.locator('#matrix table.matrix tbody th.row-head').count()).toBe(1);
+    expect(await page.locator('#matrix table.matrix thead th.col-head').count()).toBe(nodeCount);
+    expect(outside).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+});
