@@ -89,7 +89,7 @@ describe('the page behind a sub-path with 1,000 nodes', () => {
     expect(await page.locator('#matrix .matrix-summary').innerText()).toContain('pod/udp: 1000 nodes · 1 with problems');
     await expect.poll(() => page.locator('#status').innerText()).toContain('1 open finding');
     expect(await page.locator('#nodes tbody tr').count()).toBe(nodeCount);
-    console.log(`page at ${nodeCount} nodes: first render ${await page.evaluate(() => document.body.dataset.renderMs)} ms (render() only)`);
+    console.log(`page at ${nodeCount} nodes: first render ${await page.evaluate(() => (globalThis as any).document.body.dataset.renderMs)} ms (render() only)`);
     mkdirSync(`${repoRoot}test-results`, { recursive: true });
     await page.screenshot({ path: `${repoRoot}test-results/page-1000-nodes-subpath.png` });
     expect(outside).toEqual([]);
