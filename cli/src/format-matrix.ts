@@ -2,7 +2,7 @@
 // network, UDP and TCP folded together (the worst of the two). Rows are sources, columns
 // destinations, numbered so 100 nodes still fit in ~110 columns.
 import type { ApiCell, ApiFinding, ApiMatrixAnswer } from './api-types.ts';
-import { clean, type Palette } from './palette.ts';
+import { clean, padVisible, visibleLength, type Palette } from './palette.ts';
 
 export type CellState = 'ok' | 'degraded' | 'failing' | 'unknown';
 
@@ -135,8 +135,8 @@ export function formatWorstRows(grid: NetworkGrid, findings: readonly ApiFinding
     String(t.degraded),
   ]);
   const header = ['  NODE', 'OUT FAILING', 'IN FAILING', 'DEGRADED'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => clean(r[i]!).replace(/\u001b\[[0-9;]*m/g, '').length)));
-  const line = (cols: string[]) => cols.map((c, i) => c + ' '.repeat(Math.max(0, widths[i]! - c.replace(/\u001b\[[0-9;]*m/g, '').length))).join('  ').trimEnd();
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleLength(r[i]!))));
+  const line = (cols: string[]) => cols.map((c, i) => padVisible(c, widths[i]!)).join('  ').trimEnd();
   const rest = grid.nodes.length - shown.length;
   const tail = bad.length > shown.length ? `${bad.length - shown.length} more with problems, ` : '';
   return [head, line(header), ...rows.map(line), `  ${rest} more nodes: ${tail}the rest ok${noData ? ` or without data (${noData})` : ''}`].join('\n');

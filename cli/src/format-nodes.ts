@@ -2,7 +2,7 @@
 import type { ApiAgent, ApiNode } from './api-types.ts';
 import { formatAge } from './format-findings.ts';
 import { naturalCompare } from './format-matrix.ts';
-import { clean, padVisible, type Palette } from './palette.ts';
+import { clean, padVisible, visibleLength, type Palette } from './palette.ts';
 
 function agent(a: ApiAgent | undefined, nowMs: number, p: Palette): string {
   if (!a) return p.dim('-');
@@ -44,7 +44,7 @@ export function formatNodes(nodes: readonly ApiNode[], nowMs: number, p: Palette
   const withWide = (cols: string[], more: string[]) => (wide ? [...cols.slice(0, -1), ...more, cols.at(-1)!] : cols);
   const header = withWide(base, extra);
   const rows = [...nodes].sort((a, b) => naturalCompare(a.name, b.name)).map((n) => withWide(nodeColumns(n, nowMs, p), wideColumns(n)));
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.replace(/\u001b\[[0-9;]*m/g, '').length)));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleLength(r[i]!))));
   const line = (cols: string[]) => cols.map((c, i) => (i === cols.length - 1 ? c : padVisible(c, widths[i]!))).join('  ');
   return [p.bold(line(header)), ...rows.map(line)].join('\n');
 }

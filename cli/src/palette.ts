@@ -18,9 +18,11 @@ export function useColour(isTTY: boolean | undefined, env: NodeJS.ProcessEnv): b
 }
 
 /** Text from agents (node names, evidence) may hold control characters: never let them reach the terminal. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const clean = (text: unknown): string => String(text ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
 
 /** Visible width of a string with ANSI colour codes. */
+// eslint-disable-next-line no-control-regex -- ESC starts the colour codes to skip
 export const visibleLength = (text: string): number => text.replace(/\u001b\[[0-9;]*m/g, '').length;
 
 export const padVisible = (text: string, width: number): string => text + ' '.repeat(Math.max(0, width - visibleLength(text)));

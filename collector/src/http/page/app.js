@@ -192,7 +192,8 @@ export function worstRows(matrix, marks) {
       if (!marks.has(n) && marks.has(other)) continue;
       const t = tally(n);
       t.measured++;
-      if (state === 'fail') n === c.source ? t.outFailing++ : t.inFailing++;
+      if (state === 'fail' && n === c.source) t.outFailing++;
+      else if (state === 'fail') t.inFailing++;
       if (state === 'deg' && n === c.source) t.degraded++;
     }
   }
