@@ -100,7 +100,7 @@ describe('real Prometheus on the lab collector', () => {
     }, 30_000, 250);
     const seconds = (Date.now() - started) / 1000;
     log(`route deletion → NetsentryOverlayRouteMissing firing in Prometheus: ${seconds.toFixed(1)} s (for: ${shortFor}, scrape and evaluation every 1 s)`);
-    expect(alert.labels.severity).toBe('critical');
+    expect(alert.labels.severity).toBe('warning');
     expect(alert.annotations.description).toMatch(/^node-2 is missing the overlay chain .* toward 3 peer node\(s\)/);
     expect(alert.annotations.runbook_url).toBe('https://github.com/netsentry/netsentry/blob/main/docs/runbooks/NetsentryOverlayRouteMissing.md');
     // A few more evaluations: still only node-2.
@@ -149,7 +149,7 @@ describe('real Prometheus on the lab collector', () => {
     // NetsentryProtocolBlocked{node="node-3"}; every firing alert names node-2 or node-3 only.
     const blocked = await waitFor('NetsentryProtocolBlocked firing for node-3', async () => alertsNamed(await p.alerts(), 'NetsentryProtocolBlocked').find((a) => a.state === 'firing' && a.labels.node === 'node-3'), 30_000, 500);
     expect(blocked.labels.kind).toBe('ProtocolBlocked');
-    expect(blocked.labels.severity).toBe('critical');
+    expect(blocked.labels.severity).toBe('warning');
     const firingNow = (await p.alerts()).filter((a) => a.state === 'firing');
     log(`firing with node-2 routes gone and UDP dropped on node-3: ${describeAlerts(firingNow)}`);
     expect([...new Set(firingNow.map((a) => a.labels.node))].sort()).toEqual(['node-2', 'node-3']);
