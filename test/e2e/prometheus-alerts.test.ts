@@ -116,13 +116,13 @@ describe('real Prometheus on the lab collector', () => {
     const p = prometheus!;
     await stack!.lab.dropUdp('node-3');
     const dashboard = JSON.parse(readFileSync(shippedDashboardPath, 'utf8')) as { panels: { type: string; title: string; targets?: { refId: string; expr: string }[] }[] };
-    // Grafana's variables as Grafana would expand them: $node as "All" (.*) and as a
+    // Grafana's variables as Grafana would expand them ($cluster "All", $job the lab's scrape job, $limit 20): $node as "All" (.*) and as a
     // multi-value selection of two nodes, (node-1|node-3): node-3 has open findings and
     // failing pairs, and node-1 an RTT (node-3's UDP probes all fail, so it has none — a panel
     // may rightly be empty for one node); a rate window of a few scrapes.
     const queries = ['.*', '(node-1|node-3)'].flatMap((nodeValue) => dashboard.panels.filter((panel) => panel.type !== 'row').flatMap((panel) => (panel.targets ?? []).map((t) => ({
       panel: `${panel.title} [${t.refId}] (node=${nodeValue})`,
-      expr: t.expr.replaceAll('$node', nodeValue).replaceAll('$__rate_interval', '10s').replaceAll('$__interval', '5s'),
+      expr: t.expr.replaceAll('$node', nodeValue).replaceAll('$cluster', '.*').replaceAll('$job', 'netsentry-collector').replaceAll('$limit', '20').replaceAll('$__rate_interval', '10s').replaceAll('$__interval', '5s'),
     }))));
     expect(queries.length).toBeGreaterThanOrEqual(40);
     for (const q of queries) expect(q.expr, q.panel).not.toMatch(/\$/);
