@@ -36,7 +36,7 @@ describe('Grafana dashboard', () => {
   it('every query selects $cluster and $job on every metric', () => {
     for (const panel of queryPanels) {
       for (const { expr } of panel.targets ?? []) {
-        const selectors = [...expr.matchAll(/(netsentry_[a-z0-9_]+|\bup)(\{[^}]*\})?/g)];
+        const selectors = [...expr.matchAll(/((?:netsentry|process|nodejs)_[a-z0-9_]+|\bup)(\{[^}]*\})?/g)];
         expect(selectors.length, panel.title).toBeGreaterThan(0);
         for (const m of selectors) expect(m[2] ?? '', `${panel.title}: ${m[1]}`).toContain('cluster=~"$cluster", job=~"$job"');
       }
@@ -52,7 +52,7 @@ describe('Grafana dashboard', () => {
   it('units: MTU is a plain number, and no panel mixes metrics of different units', () => {
     const unitOf = (name: string) => /_(bytes|seconds|ratio|total|info)$/.exec(name.replace(/_(bucket|sum|count)$/, ''))?.[1] ?? 'count';
     for (const panel of queryPanels) {
-      const units = new Set((panel.targets ?? []).flatMap((t) => [...t.expr.matchAll(/netsentry_[a-z0-9_]+/g)].map((m) => unitOf(m[0]))));
+      const units = new Set((panel.targets ?? []).flatMap((t) => [...t.expr.matchAll(/\b(?:netsentry|process|nodejs)_[a-z0-9_]+/g)].map((m) => unitOf(m[0]))));
       expect(units.size, `${panel.title}: ${[...units]}`).toBeLessThanOrEqual(1);
     }
     const mtu = queryPanels.find((p) => /MTU per node/.test(p.title)) as Panel & { fieldConfig: { defaults: { unit?: string } } };
@@ -80,7 +80,7 @@ describe('Grafana dashboard', () => {
   it('uses only metrics listed in docs/metrics.md, filtered by $node where per node', () => {
     for (const panel of queryPanels) {
       for (const { expr } of panel.targets ?? []) {
-        for (const [name] of expr.matchAll(/netsentry_[a-z0-9_]+/g)) {
+        for (const [name] of expr.matchAll(/\b(?:netsentry|process|nodejs)_[a-z0-9_]+/g)) {
           const base = name.replace(/_(bucket|sum|count)$/, '');
           expect(catalog, `${panel.title}: ${name}`).toMatch(new RegExp('`(' + name + '|' + base + ')`'));
         }

@@ -54,7 +54,9 @@ export function createCollectorMetrics(deps: {
   const { findings } = deps;
   const registry = deps.registry ?? new Registry();
   const registers = [registry];
-  collectDefaultMetrics({ register: registry, prefix: 'netsentry_collector_' });
+  // Standard names (process_*, nodejs_*), no prefix: the usual process and Node.js dashboards
+  // and alerts select them by job; a prefix would hide them from those.
+  collectDefaultMetrics({ register: registry });
   // One snapshot and one findings list per scrape, shared by every family.
   const current = (): MetricsScrape => ({ snapshot: deps.model.snapshot(), openFindings: findings.list({ state: 'open' }) });
   registerNodeMetrics(registry, current);
