@@ -58,7 +58,7 @@ describe('real Prometheus on the lab collector', () => {
     await waitFor('Prometheus to scrape the collector with data from 4 nodes and their probes', async () => {
       const up = await p.query('up{job="netsentry-collector"} == 1');
       const routes = await p.query('count(netsentry_overlay_routes_missing == 0) == 4');
-      const rtt = await p.query('count(netsentry_probe_rtt_seconds) == 4');
+      const rtt = await p.query('count(netsentry_probe_rtt_median_seconds) == 4');
       const dns = await p.query('count(netsentry_dns_probe_success_ratio == 1) == 8');
       return up.result.length === 1 && routes.result.length === 1 && rtt.result.length === 1 && dns.result.length === 1;
     }, 60_000, 1_000);
