@@ -73,6 +73,11 @@ describe('labels, environment, images, relabelings', () => {
     expect(collector.env).toEqual([{ name: 'NODE_OPTIONS', value: '--max-old-space-size=384' }]);
     expect(collector.image).toBe(`ghcr.io/netsentry/netsentry-collector:0.1.0@sha256:${'b'.repeat(64)}`);
   });
+  it('priorityClassName for the agents and the collector', async () => {
+    const objs = await helm.template({ agent: { priorityClassName: 'system-node-critical' }, collector: { priorityClassName: 'system-cluster-critical' } });
+    for (const ds of objs.filter((r) => r.obj.kind === 'DaemonSet')) expect(ds.obj.spec.template.spec.priorityClassName).toBe('system-node-critical');
+    expect(pick(objs, 'Deployment').spec.template.spec.priorityClassName).toBe('system-cluster-critical');
+  });
   it('ServiceMonitor carries the relabelings', async () => {
     const endpoint = pick(await helm.template(values), 'ServiceMonitor').spec.endpoints[0];
     expect(endpoint.relabelings).toEqual(values.serviceMonitor.relabelings);
