@@ -201,7 +201,7 @@ async function main(): Promise<void> {
     resultsIngestedPerCollectorCpuSecond: Math.round(((results / Math.max(1, batchesSent)) * batchesIngested) / collectorCpu),
     detectorPasses: passes, detectorPassMeanMs: passes ? Number(((passSeconds / passes) * 1000).toFixed(1)) : null,
     collectorRssMiB: Math.round(mem.rss), collectorPeakRssMiB: Math.round(mem.hwm),
-    collectorHeapUsedMiB: Math.round(metricValue(scrapeAfter, 'netsentry_collector_nodejs_heap_size_used_bytes') / 2 ** 20),
+    collectorHeapUsedMiB: Math.round(metricValue(scrapeAfter, 'nodejs_heap_size_used_bytes') / 2 ** 20),
     metricsSeries: series, metricsSeriesPerNode: Number((series / nodes).toFixed(1)), seriesWithNodeLabel: seriesNode(scrapeAfter),
     metricsRenderMs: { p50: Math.round(renders.sort((a, b) => a - b)[Math.floor(renders.length / 2)] ?? 0), max: Math.round(renders.at(-1) ?? 0) },
     simulatorCpuCores: Number(((after.cpu - before.cpu) / wall).toFixed(2)),

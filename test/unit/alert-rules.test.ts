@@ -48,7 +48,7 @@ describe('alert rules', () => {
 
   it.each(alerts.map((a) => [a.alert, a] as const))('%s: name, severity, summary, description, runbook_url', (name, rule) => {
     expect(name).toMatch(/^Netsentry[A-Z][A-Za-z]+$/);
-    expect(['critical', 'warning', 'info']).toContain(rule.labels?.severity);
+    expect(['critical', 'warning']).toContain(rule.labels?.severity);
     const { summary, description, runbook_url: url } = rule.annotations ?? {};
     expect(summary, 'summary').toBeTruthy();
     expect(summary, 'summary is static').not.toContain('{{');
@@ -90,8 +90,33 @@ describe('alert rules', () => {
     expect(output).toContain('SUCCESS');
   }, 60_000);
 
+  it.each(alerts.map((a) => [a.alert, a] as const))('%s aggregates to identifying labels (cluster, namespace, node, kind), never a collector pod\'s', (_name, rule) => {
+    const by = [...rule.expr.matchAll(/max by \(([^)]*)\)/g)].map((m) => m[1]!.split(/,\s*/));
+    expect(by.length, rule.expr).toBeGreaterThan(0);
+    for (const labels of by) {
+      expect(labels).toEqual(expect.arrayContaining(['cluster', 'namespace']));
+      for (const scrape of ['pod', 'instance', 'endpoint', 'service', 'container']) expect(labels).not.toContain(scrape);
+    }
+  });
+
+  it('the pod-change promtool cases fail for rules that keep the collector\'s scrape labels', async () => {
+    const unaggregated = readFileSync(rulesPath, 'utf8')
+      .replace('max by (cluster, namespace, node) (netsentry_overlay_routes_missing) > 0', 'netsentry_overlay_routes_missing > 0')
+      .replaceAll(/max by \(cluster, namespace, node, kind\) \((sum without \(severity\) \(netsentry_findings\{kind="\w+"\}\))\) > 0/g, '$1 > 0');
+    expect(unaggregated).not.toMatch(/max by \(cluster, namespace, node/);
+    writeFileSync(join(temp, 'unaggregated.yaml'), unaggregated);
+    const tests = parse(readFileSync(testsPath, 'utf8')) as PromtoolTests;
+    const podChange = tests.tests.filter((t) => t.name.includes('collector pod change'));
+    expect(podChange.length).toBeGreaterThanOrEqual(2);
+    writeFileSync(join(temp, 'pod-change.yaml'), stringify({ ...tests, rule_files: ['unaggregated.yaml'], tests: podChange }));
+    const { code, output } = await promtool('test', 'rules', join(temp, 'pod-change.yaml'));
+    expect(code).not.toBe(0);
+    expect(output).toMatch(/NetsentryOverlayRouteMissing, time: 16m[\s\S]*got:\[\]/);
+    expect(output).toMatch(/NetsentryNodeIsolated, time: 16m[\s\S]*got:\[\]/);
+  }, 60_000);
+
   it('promtool test rules fails when a shipped expression changes (the tests can fail)', async () => {
-    const mutated = readFileSync(rulesPath, 'utf8').replace('expr: netsentry_overlay_routes_missing > 0', 'expr: netsentry_overlay_routes_missing > 5');
+    const mutated = readFileSync(rulesPath, 'utf8').replace('(netsentry_overlay_routes_missing) > 0', '(netsentry_overlay_routes_missing) > 5');
     expect(mutated).not.toBe(readFileSync(rulesPath, 'utf8'));
     writeFileSync(join(temp, 'rules.yaml'), mutated);
     const tests = parse(readFileSync(testsPath, 'utf8')) as PromtoolTests;

@@ -1,41 +1,53 @@
-// The Helm chart, checked without helm: schema, documentation, template well-formedness and the
-// security settings as the default values render them (see helm-template-lint.ts for how).
+// The Helm chart's metadata, values schema and values documentation. The schema is checked
+// twice: by ajv (what editors and this test use) and by the real helm (Go RE2 patterns), and
+// the two must agree. Rendering is tested in chart-render.test.ts and chart-defaults.test.ts.
 import { Ajv } from 'ajv';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import YAML from 'yaml';
-import {
-  checkBlockBalance,
-  definedNames,
-  extractDefines,
-  filesGetPaths,
-  includedNames,
-  lookupPath,
-  renderSkeleton,
-  scanActions,
-  valuesPaths,
-} from './helm-template-lint.ts';
+import { createHelmRunner } from '../helm/helm.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const chart = join(root, 'charts', 'netsentry');
 const read = (path: string): string => readFileSync(join(chart, path), 'utf8');
 const values = YAML.parse(read('values.yaml')) as Record<string, unknown>;
 const schema = JSON.parse(read('values.schema.json')) as Record<string, unknown>;
-const templateFiles = readdirSync(join(chart, 'templates')).filter((f) => /\.(yaml|tpl|txt)$/.test(f));
-const manifestFiles = templateFiles.filter((f) => f.endsWith('.yaml'));
-const templates = new Map(templateFiles.map((f) => [f, read(join('templates', f))]));
+const helm = createHelmRunner();
+// Each case runs helm (0.3–1 s each, more on a loaded machine).
+vi.setConfig({ testTimeout: 60_000 });
+const temp = mkdtempSync(join(tmpdir(), 'netsentry-chart-schema-'));
+afterAll(() => {
+  helm.close();
+  rmSync(temp, { recursive: true, force: true });
+});
 
-const defines = extractDefines(templates.get('_helpers.tpl')!);
+function lookupPath(node: unknown, path: string): { exists: boolean } {
+  for (const key of path.split('.')) {
+    if (node === null || typeof node !== 'object' || Array.isArray(node) || !(key in node)) return { exists: false };
+    node = (node as Record<string, unknown>)[key];
+  }
+  return { exists: true };
+}
 
-type Doc = Record<string, any>;
-/** Documents of a template rendered as a skeleton with the default values. */
-function renderDefaults(file: string, overrides: Record<string, unknown> = {}): Doc[] {
-  const { text, errors } = renderSkeleton(templates.get(file)!, { values: { ...values, ...overrides }, defines });
-  expect(errors, file).toEqual([]);
-  const docs = YAML.parseAllDocuments(text, { uniqueKeys: false });
-  for (const d of docs) expect(d.errors.map(String), file).toEqual([]);
-  return docs.map((d) => d.toJS() as Doc).filter((d) => d !== null);
+/** Every "pattern" in a JSON schema, with where it sits. */
+function patterns(node: unknown, at = '#'): Array<[string, string]> {
+  if (node === null || typeof node !== 'object') return [];
+  return Object.entries(node as Record<string, unknown>).flatMap(([k, v]) =>
+    k === 'pattern' && typeof v === 'string' ? [[`${at}/pattern`, v] as [string, string]] : patterns(v, `${at}/${k}`),
+  );
+}
+
+/** `helm lint` of a one-property chart whose schema holds only this pattern: helm compiles it with Go's RE2. */
+async function helmAcceptsPattern(pattern: string, index: number): Promise<{ ok: boolean; output: string }> {
+  const dir = join(temp, `pattern-${index}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'Chart.yaml'), 'apiVersion: v2\nname: pattern\nversion: 0.1.0\n');
+  writeFileSync(join(dir, 'values.yaml'), '{}\n');
+  writeFileSync(join(dir, 'values.schema.json'), JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', properties: { v: { type: 'string', pattern } } }));
+  const r = await helm.helm(['lint', dir]);
+  return { ok: r.code === 0, output: r.stdout + r.stderr };
 }
 
 function validator() {
@@ -63,9 +75,7 @@ describe('values.schema.json', () => {
     expect(validate(values), JSON.stringify(validate.errors)).toBe(true);
     expect(validate({ ...values, auth: { ...(values.auth as object), token: 'x'.repeat(16) } })).toBe(true);
   });
-  it('rejects bad values: unknown keys, wrong types, an added capability, root', () => {
-    const validate = validator();
-    const bad: Array<[string, (v: any) => void]> = [
+  const bad: Array<[string, (v: any) => void]> = [
       ['unknown top-level key', (v) => (v.replicas = 3)],
       ['unknown nested key', (v) => (v.hostAgent.hostNetwork = false)],
       ['probe port as string', (v) => (v.agent.probePort = '7946')],
@@ -78,12 +88,39 @@ describe('values.schema.json', () => {
       ['bad duration', (v) => (v.agent.probeInterval = '5 seconds')],
       ['bad CIDR', (v) => (v.networkPolicy.grpcFromCidrs = ['10.0.0.0'])],
       ['token shorter than the binaries accept', (v) => (v.auth.token = 'short-token')],
+      ['token longer than the binaries accept', (v) => (v.auth.token = 'x'.repeat(4097))],
+      ['token with a space', (v) => (v.auth.token = 'sixteen chars ok')],
     ];
-    for (const [what, mutate] of bad) {
-      const copy = structuredClone(values);
-      mutate(copy);
-      expect(validate(copy), what).toBe(false);
+  it.each(bad)('ajv and helm both reject: %s', async (_what, mutate) => {
+    const copy = structuredClone(values);
+    mutate(copy);
+    expect(validator()(copy)).toBe(false);
+    const { code, stdout } = await helm.lint(copy);
+    expect(code, stdout).not.toBe(0);
+    expect(stdout).toContain("values don't meet the specifications of the schema");
+  });
+  it('ajv and helm both accept a 16- and a 4096-character token and global values', async () => {
+    for (const v of [{ auth: { token: '!'.repeat(16) } }, { auth: { token: '~'.repeat(4096) } }, { global: { imageRegistry: 'r.example' } }]) {
+      expect(validator()({ ...values, ...v, auth: { ...(values.auth as object), ...v.auth } })).toBe(true);
+      const { code, stdout } = await helm.lint(v);
+      expect(code, stdout).toBe(0);
     }
+  });
+});
+
+describe('values.schema.json patterns are Go RE2 (helm refuses the whole chart otherwise)', () => {
+  const all = patterns(schema);
+  it('has patterns to check', () => expect(all.length).toBeGreaterThan(5));
+  it.each(all.map(([at, p], i) => [at, p, i] as const))('%s compiles in helm: %s', async (_at, pattern, i) => {
+    const { ok, output } = await helmAcceptsPattern(pattern, i);
+    expect(ok, output).toBe(true);
+  });
+  it('the check fails for a pattern JavaScript accepts and RE2 does not (repeat count over 1000)', async () => {
+    const pattern = '^([!-~]{16,4096})?$';
+    expect(() => new RegExp(pattern)).not.toThrow();
+    const { ok, output } = await helmAcceptsPattern(pattern, all.length);
+    expect(ok).toBe(false);
+    expect(output).toContain('pattern must be a valid regex');
   });
 });
 
@@ -110,196 +147,10 @@ describe('README values table', () => {
   it('documents no key values.yaml lacks', () => {
     expect(tableKeys.filter((k) => !lookupPath(values, k).exists)).toEqual([]);
   });
-  it('says plainly what is not verified here', () => {
+  it('says what helm verifies here and what is not verified (a live cluster)', () => {
+    expect(readme).toMatch(/helm lint --strict/);
     expect(readme).toMatch(/not verified here/i);
-    expect(readme).toMatch(/no `helm` binary/i);
-  });
-});
-
-describe('templates are well-formed (without helm)', () => {
-  const helperDefines = definedNames(scanActions(templates.get('_helpers.tpl')!).actions);
-
-  it.each(templateFiles)('%s: actions closed, blocks balanced, names and paths resolve', (file) => {
-    const { actions, errors } = scanActions(templates.get(file)!);
-    expect(errors).toEqual([]);
-    expect(checkBlockBalance(actions)).toEqual([]);
-    expect(valuesPaths(actions).filter((p) => !lookupPath(values, p).exists)).toEqual([]);
-    expect(includedNames(actions).filter((n) => !helperDefines.includes(n))).toEqual([]);
-    expect(filesGetPaths(actions).filter((p) => !existsSync(join(chart, p)))).toEqual([]);
-  });
-
-  it.each(manifestFiles)('%s: parses as YAML with every branch kept, each document a Kubernetes object', (file) => {
-    const { text, errors } = renderSkeleton(templates.get(file)!);
-    expect(errors).toEqual([]);
-    const docs = YAML.parseAllDocuments(text, { uniqueKeys: false });
-    expect(docs.length).toBeGreaterThan(0);
-    for (const d of docs) {
-      expect(d.errors.map(String)).toEqual([]);
-      const obj = d.toJS() as Doc;
-      expect(typeof obj.apiVersion).toBe('string');
-      expect(typeof obj.kind).toBe('string');
-      expect(obj.metadata?.name).toBeDefined();
-    }
-  });
-
-  it('has no Role, ClusterRole or binding: nothing calls the Kubernetes API', () => {
-    for (const [file, text] of templates) expect(text, file).not.toMatch(/kind:\s*(Cluster)?Role(Binding)?\b/);
-    const sa = renderDefaults('serviceaccounts.yaml');
-    expect(sa.map((d) => d.automountServiceAccountToken)).toEqual([false, false]);
-  });
-});
-
-describe('agent DaemonSets as the default values render them', () => {
-  const [host] = renderDefaults('agent-host-daemonset.yaml');
-  const [pod] = renderDefaults('agent-pod-daemonset.yaml');
-  it('host agent: host network, cluster DNS from the host network, --network=host', () => {
-    expect(host!.kind).toBe('DaemonSet');
-    const spec = host!.spec.template.spec;
-    expect(spec.hostNetwork).toBe(true);
-    expect(spec.dnsPolicy).toBe('ClusterFirstWithHostNet');
-    expect(spec.containers[0].args).toContain('--network=host');
-  });
-
-  it('pod agent: pod network, --network=pod with the pod IP', () => {
-    const spec = pod!.spec.template.spec;
-    expect(spec.hostNetwork).toBeUndefined();
-    expect(spec.dnsPolicy).toBe('ClusterFirst');
-    expect(spec.containers[0].args).toEqual(expect.arrayContaining(['--network=pod', '--pod-ip=$(POD_IP)']));
-    expect(spec.containers[0].env).toContainEqual({ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
-  });
-
-  it.each([['host'], ['pod']])('%s agent: no capability, non-root 65534, read-only root, no escalation, RuntimeDefault seccomp', (which) => {
-    const spec = (which === 'host' ? host : pod)!.spec.template.spec;
-    const c = spec.containers[0];
-    expect(c.securityContext.capabilities).toEqual({ drop: ['ALL'] });
-    expect(c.securityContext).toMatchObject({
-      runAsNonRoot: true,
-      runAsUser: 65534,
-      readOnlyRootFilesystem: true,
-      allowPrivilegeEscalation: false,
-      privileged: false,
-      seccompProfile: { type: 'RuntimeDefault' },
-    });
-    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(spec.automountServiceAccountToken).toBe(false);
-    // Runs on every node, tainted or not.
-    expect(spec.tolerations).toEqual([{ operator: 'Exists' }]);
-    expect(c.env).toContainEqual({ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
-    // The only listening port is the probe responder's; both probes use its TCP side.
-    expect(c.readinessProbe.tcpSocket.port).toBe('probe-tcp');
-    expect(c.livenessProbe.tcpSocket.port).toBe('probe-tcp');
-    expect(c.ports.map((p: Doc) => `${p.name}/${p.protocol}`)).toEqual(['probe-udp/UDP', 'probe-tcp/TCP']);
-    expect(c.resources.requests).toBeDefined();
-    expect((which === 'host' ? host : pod)!.spec.updateStrategy.rollingUpdate.maxUnavailable).toBe(1);
-  });
-
-  it('priorityClassName is an option (empty by default, so not rendered)', () => {
-    expect(values.agent).toMatchObject({ priorityClassName: '' });
-    expect(host!.spec.template.spec.priorityClassName).toBeUndefined();
-    expect(templates.get('agent-host-daemonset.yaml')).toContain('{{- with .Values.agent.priorityClassName }}');
-  });
-
-  it.each([['host'], ['pod']])('%s agent: the collector address, the token and, with TLS, only the CA — never the server key', (which) => {
-    const spec = (which === 'host' ? host : pod)!.spec.template.spec;
-    const c = spec.containers[0];
-    expect(c.args).toEqual(expect.arrayContaining(['--node-name=$(NODE_NAME)', '--probe-listen=0.0.0.0:7946', '--auth-token-file=/etc/netsentry/auth/token', '--tls-ca-file=/etc/netsentry/tls/ca.crt']));
-    expect(c.args.filter((a: string) => a.startsWith('--collector='))).toHaveLength(1);
-    expect(c.volumeMounts.map((m: Doc) => m.mountPath)).toEqual(['/tmp', '/etc/netsentry/auth', '/etc/netsentry/tls']);
-    const tls = spec.volumes.find((v: Doc) => v.name === 'tls');
-    expect(tls.secret.items).toEqual([{ key: 'ca.crt', path: 'ca.crt' }]);
-    expect(spec.volumes.find((v: Doc) => v.name === 'auth').secret.items).toEqual([{ key: 'token', path: 'token' }]);
-  });
-
-  it('the collector address is the Service DNS name on the gRPC port', () => {
-    const helpers = templates.get('_helpers.tpl')!;
-    expect(helpers).toContain('{{- printf "%s.%s.svc.%s" (include "netsentry.collectorName" .) .Release.Namespace .Values.clusterDomain }}');
-    expect(helpers).toContain('{{- printf "%s:%d" (include "netsentry.collectorHost" .) (int .Values.collector.service.grpcPort) }}');
-  });
-});
-
-describe('collector as the default values render it', () => {
-  const [deployment] = renderDefaults('collector-deployment.yaml');
-  const [service] = renderDefaults('collector-service.yaml');
-
-  it('is non-root with a read-only root, no capability, health and readiness probes', () => {
-    const spec = deployment!.spec.template.spec;
-    const c = spec.containers[0];
-    // Host agents reach it over the underlay, not through the overlay they verify.
-    expect(spec.hostNetwork).toBe(true);
-    expect(spec.dnsPolicy).toBe('ClusterFirstWithHostNet');
-    expect(c.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
-    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
-    expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
-  });
-
-  it('is given the token and the server certificate', () => {
-    const spec = deployment!.spec.template.spec;
-    const args = spec.containers[0].args as string[];
-    expect(args).toEqual(['--grpc-listen=0.0.0.0:7443', '--http-listen=0.0.0.0:8080', '--log-level=info', '--auth-token-file=/etc/netsentry/auth/token', '--tls-cert-file=/etc/netsentry/tls/tls.crt', '--tls-key-file=/etc/netsentry/tls/tls.key']);
-    expect(spec.volumes.find((v: Doc) => v.name === 'tls').secret.items.map((i: Doc) => i.key)).toEqual(['tls.crt', 'tls.key']);
-    expect(spec.automountServiceAccountToken).toBe(false);
-  });
-
-  it('Service exposes grpc 7443 and http 8080 and carries the job label for the ServiceMonitor', () => {
-    expect(service!.spec.ports.map((p: Doc) => p.name)).toEqual(['grpc', 'http']);
-    expect(values.collector).toMatchObject({ service: { grpcPort: 7443, httpPort: 8080 } });
-    expect(values.serviceMonitor).toMatchObject({ enabled: false, jobName: 'netsentry-collector' });
-    expect(templates.get('collector-service.yaml')).toContain('netsentry.io/prometheus-job: {{ .Values.serviceMonitor.jobName }}');
-    expect(templates.get('servicemonitor.yaml')).toContain('jobLabel: netsentry.io/prometheus-job');
-  });
-
-  it('NetworkPolicy: gRPC from pod agents plus grpcFromCidrs, HTTP from listed namespaces', () => {
-    const text = templates.get('collector-networkpolicy.yaml')!;
-    expect(text).toContain('{{- with .Values.networkPolicy.grpcFromCidrs }}');
-    expect(text).toContain('"component" "agent-pod"');
-    expect(text).toContain('{{- range .Values.networkPolicy.httpFromNamespaces }}');
-    // A NetworkPolicy cannot select a host-network pod: none by default, one on the pod network.
-    expect(renderDefaults('collector-networkpolicy.yaml')).toEqual([]);
-    const [policy] = renderDefaults('collector-networkpolicy.yaml', { collector: { ...(values.collector as object), hostNetwork: false } });
-    expect(policy!.spec.policyTypes).toEqual(['Ingress']);
-    expect(policy!.spec.ingress).toHaveLength(2);
-  });
-});
-
-describe('TLS and token defaults', () => {
-  it('TLS is on (auto) and the token is generated by default', () => {
-    expect(values.tls).toMatchObject({ mode: 'auto' });
-    expect(values.auth).toMatchObject({ enabled: true, token: '', existingSecret: '' });
-    expect(templates.get('auth-secret.yaml')).toContain('randAlphaNum 48');
-    expect(templates.get('auth-secret.yaml')).toContain('lookup "v1" "Secret"');
-    expect(templates.get('tls-secret.yaml')).toContain('genSignedCert');
-    expect(templates.get('certificate.yaml')).toContain('kind: Certificate');
-  });
-});
-
-describe('embedded alert rules and dashboard', () => {
-  it('the files exist and parse: a rule file with groups, a JSON dashboard', () => {
-    const rules = YAML.parse(read('files/netsentry-alerts.yaml')) as { groups?: unknown };
-    expect(Array.isArray(rules.groups)).toBe(true);
-    expect(typeof JSON.parse(read('files/netsentry-dashboard.json'))).toBe('object');
-  });
-  it('PrometheusRule and dashboard ConfigMap embed exactly those files', () => {
-    const all = [...templates.values()].flatMap((t) => filesGetPaths(scanActions(t).actions));
-    expect(all.sort()).toEqual(['files/netsentry-alerts.yaml', 'files/netsentry-dashboard.json']);
-    expect(filesGetPaths(scanActions(templates.get('prometheusrule.yaml')!).actions)).toEqual(['files/netsentry-alerts.yaml']);
-    expect(filesGetPaths(scanActions(templates.get('grafana-dashboard-configmap.yaml')!).actions)).toEqual(['files/netsentry-dashboard.json']);
-    expect(templates.get('grafana-dashboard-configmap.yaml')).toContain('{{ .Values.grafanaDashboard.labelKey }}: {{ .Values.grafanaDashboard.labelValue | quote }}');
-    expect(values.grafanaDashboard).toMatchObject({ enabled: false, labelKey: 'grafana_dashboard', labelValue: '1' });
-  });
-  // Helm's nindent: a newline, then every line indented (sprig: pad + replace "\n" with "\n"+pad).
-  const nindent = (n: number, text: string): string => `\n${' '.repeat(n)}${text.replaceAll('\n', `\n${' '.repeat(n)}`)}`;
-  it('embedding keeps the rule file as it is: spec parses back to the file', () => {
-    const file = read('files/netsentry-alerts.yaml');
-    const rendered = YAML.parse(`spec:${nindent(2, file)}\n`) as { spec: unknown };
-    expect(rendered.spec).toEqual(YAML.parse(file));
-  });
-  it('embedding keeps the dashboard as it is: the ConfigMap value is the JSON file', () => {
-    const file = read('files/netsentry-dashboard.json');
-    const rendered = YAML.parse(`data:\n  netsentry-dashboard.json: |-${nindent(4, file)}\n`) as { data: Record<string, string> };
-    expect(JSON.parse(rendered.data['netsentry-dashboard.json']!)).toEqual(JSON.parse(file));
-  });
-  it('the rules sit under spec: as the rule file is (spec.groups)', () => {
-    expect(templates.get('prometheusrule.yaml')).toMatch(/^spec:\n {2}\{\{- \.Files\.Get "files\/netsentry-alerts\.yaml" \| nindent 2 \}\}$/m);
+    expect(readme).toMatch(/live cluster/i);
+    expect(readme).not.toMatch(/no `helm` binary/i);
   });
 });

@@ -18,13 +18,45 @@ describe('Grafana dashboard', () => {
     expect(readFileSync(dashboardPath, 'utf8')).toBe(dashboardText());
   });
 
-  it('has a datasource variable and a node variable from label_values', () => {
-    const vars = dashboard.templating.list;
+  it('has datasource, cluster, job, node and limit variables', () => {
+    const vars = dashboard.templating.list as { name: string; type: string; query?: unknown; allValue?: string; multi?: boolean; includeAll?: boolean }[];
+    expect(vars.map((v) => v.name)).toEqual(['datasource', 'cluster', 'job', 'node', 'limit']);
     expect(vars.find((v) => v.name === 'datasource')?.type).toBe('datasource');
+    const cluster = vars.find((v) => v.name === 'cluster')!;
+    expect(cluster).toMatchObject({ type: 'query', includeAll: true, allValue: '.*', query: 'label_values(netsentry_build_info, cluster)' });
+    // One job at a time: "All" would mix every scrape job's `up` into the collector panel.
+    expect(vars.find((v) => v.name === 'job')).toMatchObject({ type: 'query', multi: false, includeAll: false });
     const node = vars.find((v) => v.name === 'node');
     expect(node?.type).toBe('query');
-    expect(JSON.stringify(node?.query)).toMatch(/label_values\(netsentry_[a-z_]+, node\)/);
+    expect(JSON.stringify(node?.query)).toMatch(/label_values\(netsentry_[a-z_]+\{cluster=~\\"\$cluster\\", job=~\\"\$job\\"\}, node\)/);
     expect(node?.allValue).toBe('.*');
+    expect(vars.find((v) => v.name === 'limit')).toMatchObject({ type: 'custom', current: { value: '20' } });
+  });
+
+  it('every query selects $cluster and $job on every metric', () => {
+    for (const panel of queryPanels) {
+      for (const { expr } of panel.targets ?? []) {
+        const selectors = [...expr.matchAll(/((?:netsentry|process|nodejs)_[a-z0-9_]+|\bup)(\{[^}]*\})?/g)];
+        expect(selectors.length, panel.title).toBeGreaterThan(0);
+        for (const m of selectors) expect(m[2] ?? '', `${panel.title}: ${m[1]}`).toContain('cluster=~"$cluster", job=~"$job"');
+      }
+    }
+  });
+
+  it('per-node time series show the $limit worst nodes (topk/bottomk), so "All" stays readable', () => {
+    const perNode = queryPanels.filter((p) => p.type === 'timeseries' && (p.targets ?? []).some((t) => t.expr.includes('node=~"$node"')));
+    expect(perNode.length).toBeGreaterThanOrEqual(10);
+    for (const panel of perNode) for (const t of panel.targets ?? []) expect(t.expr, panel.title).toMatch(/^(topk|bottomk)\(\$limit, /);
+  });
+
+  it('units: MTU is a plain number, and no panel mixes metrics of different units', () => {
+    const unitOf = (name: string) => /_(bytes|seconds|ratio|total|info)$/.exec(name.replace(/_(bucket|sum|count)$/, ''))?.[1] ?? 'count';
+    for (const panel of queryPanels) {
+      const units = new Set((panel.targets ?? []).flatMap((t) => [...t.expr.matchAll(/\b(?:netsentry|process|nodejs)_[a-z0-9_]+/g)].map((m) => unitOf(m[0]))));
+      expect(units.size, `${panel.title}: ${[...units]}`).toBeLessThanOrEqual(1);
+    }
+    const mtu = queryPanels.find((p) => /MTU per node/.test(p.title)) as Panel & { fieldConfig: { defaults: { unit?: string } } };
+    expect(mtu.fieldConfig.defaults.unit).toBe('none');
   });
 
   it('has unique panel ids, and every panel queries through $datasource', () => {
@@ -48,7 +80,7 @@ describe('Grafana dashboard', () => {
   it('uses only metrics listed in docs/metrics.md, filtered by $node where per node', () => {
     for (const panel of queryPanels) {
       for (const { expr } of panel.targets ?? []) {
-        for (const [name] of expr.matchAll(/netsentry_[a-z0-9_]+/g)) {
+        for (const [name] of expr.matchAll(/\b(?:netsentry|process|nodejs)_[a-z0-9_]+/g)) {
           const base = name.replace(/_(bucket|sum|count)$/, '');
           expect(catalog, `${panel.title}: ${name}`).toMatch(new RegExp('`(' + name + '|' + base + ')`'));
         }

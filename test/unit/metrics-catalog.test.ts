@@ -16,7 +16,7 @@ interface CatalogRow { name: string; type: string; labels: string[] }
 function parseCatalog(markdown: string): CatalogRow[] {
   const rows: CatalogRow[] = [];
   for (const line of markdown.split('\n')) {
-    const m = /^\|\s*`(netsentry_[a-z0-9_]+)`\s*\|\s*([a-z]+)\s*\|([^|]*)\|/.exec(line);
+    const m = /^\|\s*`((?:netsentry|process|nodejs)_[a-z0-9_]+)`\s*\|\s*([a-z]+)\s*\|([^|]*)\|/.exec(line);
     if (!m) continue;
     const labels = [...m[3]!.matchAll(/`([a-z_]+)`/g)].map((x) => x[1]!);
     rows.push({ name: m[1]!, type: m[2]!, labels });

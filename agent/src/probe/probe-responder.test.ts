@@ -16,9 +16,9 @@ afterEach(async () => {
 const from: ProbeIdentity = { nodeName: 'node-2', network: probeNetwork.host };
 const request = (sequence: number, size = 0, who = from): Buffer => encodeProbe({ kind: probeKind.request, sequence, sentAtMicros: 1, ...who }, size);
 
-function udpExchange(port: number, payload: Buffer, waitMs = 300): Promise<Buffer | undefined> {
+function udpExchange(port: number, payload: Buffer, waitMs = 300, host = '127.0.0.1'): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
-    const socket = createSocket('udp4');
+    const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     const timer = setTimeout(() => {
       socket.close();
       resolve(undefined);
@@ -28,15 +28,15 @@ function udpExchange(port: number, payload: Buffer, waitMs = 300): Promise<Buffe
       socket.close();
       resolve(msg);
     });
-    socket.send(payload, port, '127.0.0.1');
+    socket.send(payload, port, host);
   });
 }
 
-function tcpExchange(port: number, frames: Buffer[]): Promise<Buffer> {
+function tcpExchange(port: number, frames: Buffer[], host = '127.0.0.1'): Promise<Buffer> {
   const expected = frames.reduce((n, f) => n + f.length, 0);
   return new Promise((resolve, reject) => {
     let received = Buffer.alloc(0);
-    const socket = connect(port, '127.0.0.1', () => socket.write(Buffer.concat(frames)));
+    const socket = connect(port, host, () => socket.write(Buffer.concat(frames)));
     socket.on('data', (data) => {
       received = Buffer.concat([received, data]);
       if (received.length >= expected) {
@@ -56,6 +56,16 @@ describe('probe responder', () => {
     const reply = await udpExchange(udpPort, request(7, 1200));
     expect(reply?.length).toBe(1200);
     expect(decodeProbe(reply!)).toMatchObject({ kind: probeKind.reply, sequence: 7, nodeName: 'node-2' });
+  });
+
+  it('on [::] (the chart\'s listenAddress) answers IPv6 and, dual-stack, IPv4 probes over UDP and TCP', async () => {
+    responder = createProbeResponder({ logger: createSilentLogger() });
+    const { udpPort, tcpPort } = await responder.listen('::', 0);
+    for (const host of ['127.0.0.1', '::1']) {
+      expect(decodeProbe((await udpExchange(udpPort, request(3, 200), 1000, host))!), host).toMatchObject({ kind: probeKind.reply, sequence: 3 });
+      const frame = request(4, 100);
+      expect(decodeProbe(await tcpExchange(tcpPort, [frame], host)), host).toMatchObject({ kind: probeKind.reply, sequence: 4 });
+    }
   });
 
   it('ignores garbage and replies, so it cannot be turned into a reflector', async () => {

@@ -29,6 +29,17 @@ helm.sh/chart: {{ include "netsentry.chart" .ctx }}
 app.kubernetes.io/version: {{ .ctx.Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
 app.kubernetes.io/part-of: netsentry
+{{- with .ctx.Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Pod template labels: the common labels plus podLabels; call with (dict "ctx" $ "component" "collector" "podLabels" .Values.collector.podLabels). */}}
+{{- define "netsentry.podLabels" -}}
+{{ include "netsentry.labels" . }}
+{{- with .podLabels }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
 {{/* Selector labels; call with (dict "ctx" $ "component" "collector"). */}}
@@ -74,12 +85,24 @@ app.kubernetes.io/component: {{ .component }}
 {{- list $svc (printf "%s.%s" $svc $ns) (printf "%s.%s.svc" $svc $ns) (include "netsentry.collectorHost" .) | join " " }}
 {{- end }}
 
+{{/* repository:tag, or repository:tag@digest when a digest is set (the digest is what the runtime pulls). */}}
+{{- define "netsentry.image" -}}
+{{- $ref := printf "%s:%s" .repository (default .ctx.Chart.AppVersion .ctx.Values.image.tag) }}
+{{- if .digest }}{{ $ref = printf "%s@%s" $ref .digest }}{{ end }}
+{{- $ref }}
+{{- end }}
+
 {{- define "netsentry.agentImage" -}}
-{{- printf "%s:%s" .Values.image.agentRepository (default .Chart.AppVersion .Values.image.tag) }}
+{{- include "netsentry.image" (dict "ctx" . "repository" .Values.image.agentRepository "digest" .Values.image.agentDigest) }}
 {{- end }}
 
 {{- define "netsentry.collectorImage" -}}
-{{- printf "%s:%s" .Values.image.collectorRepository (default .Chart.AppVersion .Values.image.tag) }}
+{{- include "netsentry.image" (dict "ctx" . "repository" .Values.image.collectorRepository "digest" .Values.image.collectorDigest) }}
+{{- end }}
+
+{{/* HOST:PORT for a listen flag: listenAddress "[::]" listens on IPv6 and (dual-stack) IPv4, "0.0.0.0" on IPv4 only. */}}
+{{- define "netsentry.listen" -}}
+{{- printf "%s:%d" .ctx.Values.listenAddress (int .port) }}
 {{- end }}
 
 {{- define "netsentry.authSecretName" -}}
@@ -103,7 +126,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "netsentry.agentArgs" -}}
 - --collector={{ include "netsentry.collectorAddress" . }}
 - --node-name=$(NODE_NAME)
-- --probe-listen=0.0.0.0:{{ .Values.agent.probePort }}
+- --probe-listen={{ include "netsentry.listen" (dict "ctx" . "port" .Values.agent.probePort) }}
 - --probe-interval={{ .Values.agent.probeInterval }}
 - --log-level={{ .Values.logLevel }}
 {{- if .Values.auth.enabled }}
@@ -162,4 +185,10 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "netsentry.checksumAnnotations" -}}
 checksum/auth: {{ .Values.auth | toJson | sha256sum }}
 checksum/tls: {{ .Values.tls | toJson | sha256sum }}
+{{- end }}
+
+{{/* The Pod Security Standards level the release namespace must allow: host-network pods (the host agent,
+the collector by default) are beyond "baseline"; everything else meets "restricted". */}}
+{{- define "netsentry.podSecurityLevel" -}}
+{{- if or .Values.hostAgent.enabled .Values.collector.hostNetwork }}privileged{{ else }}restricted{{ end }}
 {{- end }}

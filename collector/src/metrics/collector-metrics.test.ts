@@ -35,7 +35,8 @@ describe('collector metrics', () => {
     for (const kind of findingKinds) expect(text).toContain(`netsentry_open_findings{kind="${kind}"} 0`);
     expect(text).toContain('netsentry_agent_last_report_timestamp_seconds{node="node-1",network="host"} 1760392800');
     expect(text).toContain('netsentry_stream_errors_total{reason="invalid_hello"} 0');
-    expect(text).toContain('netsentry_collector_process_cpu_user_seconds_total');
+    expect(text).toMatch(/^process_cpu_user_seconds_total /m);
+    expect(text).not.toContain('netsentry_collector_process_');
     expect(metrics.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
   });
 
@@ -150,7 +151,7 @@ describe('collector metrics', () => {
     third.release(); // twice is harmless
     const [a, b] = await Promise.all([metrics.exposition(), metrics.exposition()]); // concurrent scrapes never share
     expect(a.body.buffer).not.toBe(b.body.buffer);
-    const stable = (body: Buffer): string => body.toString().split('\n').filter((l) => !l.includes('netsentry_collector_')).join('\n');
+    const stable = (body: Buffer): string => body.toString().split('\n').filter((l) => !/^(# (HELP|TYPE) )?(process|nodejs)_/.test(l)).join('\n');
     expect(stable(a.body)).toBe(stable(b.body));
   });
 

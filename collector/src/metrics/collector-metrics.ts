@@ -10,7 +10,7 @@ import type { ClusterModel } from '../model/cluster-model.ts';
 import { registerFindingMetrics } from './finding-metrics.ts';
 import type { MetricsScrape } from './metrics-scrape.ts';
 import { registerNodeMetrics } from './node-metrics.ts';
-import { registerProbeMetrics } from './probe-metrics.ts';
+import { defaultMaxFailingPairSeries, registerProbeMetrics } from './probe-metrics.ts';
 import { asTextFamily, createTextSink } from './text-family.ts';
 import { ProbeProtocol, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 
@@ -50,15 +50,19 @@ export function createCollectorMetrics(deps: {
   model: Pick<ClusterModel, 'snapshot'> & Partial<Pick<ClusterModel, 'discardedProbeResults'>>;
   findings: Pick<FindingsEngine, 'list'>;
   registry?: Registry;
+  /** Budget of netsentry_probe_pair_failing series per scrape (default 1000). */
+  maxFailingPairSeries?: number;
 }): CollectorMetrics {
   const { findings } = deps;
   const registry = deps.registry ?? new Registry();
   const registers = [registry];
-  collectDefaultMetrics({ register: registry, prefix: 'netsentry_collector_' });
+  // Standard names (process_*, nodejs_*), no prefix: the usual process and Node.js dashboards
+  // and alerts select them by job; a prefix would hide them from those.
+  collectDefaultMetrics({ register: registry });
   // One snapshot and one findings list per scrape, shared by every family.
   const current = (): MetricsScrape => ({ snapshot: deps.model.snapshot(), openFindings: findings.list({ state: 'open' }) });
   registerNodeMetrics(registry, current);
-  registerProbeMetrics(registry, current);
+  registerProbeMetrics(registry, current, { maxFailingPairSeries: deps.maxFailingPairSeries ?? defaultMaxFailingPairSeries });
   registerFindingMetrics(registry, current);
   new Gauge({ name: 'netsentry_build_info', help: 'Build metadata; always 1.', labelNames: ['version', 'node_version'], registers }).set({ version, node_version: process.version }, 1);
 
@@ -83,7 +87,7 @@ export function createCollectorMetrics(deps: {
     registers,
   });
   // Cluster-wide, per network and protocol only: O(1) series, with sub-millisecond buckets
-  // because healthy east-west RTTs live there. Per-node medians are netsentry_probe_rtt_seconds.
+  // because healthy east-west RTTs live there. Per-node medians are netsentry_probe_rtt_median_seconds.
   const probeRtt = new Histogram({
     name: 'netsentry_probe_round_trip_seconds',
     help: 'Round-trip time of successful small UDP/TCP mesh probes, all nodes, by source network and protocol.',

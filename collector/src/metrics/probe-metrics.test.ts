@@ -81,7 +81,7 @@ const finding = (kind: string, nodes: string[], severity: Finding['severity'] = 
 
 describe('probe, node and finding metrics from a snapshot', () => {
   const perNodeFamilies = [
-    'netsentry_probe_loss_ratio', 'netsentry_probe_rtt_seconds', 'netsentry_probe_pair_failing', 'netsentry_dns_probe_success_ratio', 'netsentry_agent_event_loop_delay_seconds',
+    'netsentry_probe_loss_ratio', 'netsentry_probe_rtt_median_seconds', 'netsentry_probe_pair_failing', 'netsentry_dns_probe_success_ratio', 'netsentry_agent_event_loop_delay_seconds',
     'netsentry_node_mtu_bytes', 'netsentry_conntrack_fill_ratio', 'netsentry_overlay_routes_missing', 'netsentry_overlay_peers_checked', 'netsentry_agent_last_report_timestamp_seconds',
     'netsentry_findings', 'netsentry_nodes_known', 'netsentry_agents_connected',
   ] as const;
@@ -97,8 +97,8 @@ describe('probe, node and finding metrics from a snapshot', () => {
       'netsentry_probe_loss_ratio{node="node-2",direction="inbound",network="pod",protocol="udp"}': 0.25,
       'netsentry_probe_loss_ratio{node="node-1",direction="outbound",network="pod",protocol="udp"}': 1,
       'netsentry_probe_loss_ratio{node="node-1",direction="inbound",network="pod",protocol="udp"}': 0,
-      'netsentry_probe_rtt_seconds{node="node-1",network="host"}': 0.0004,
-      'netsentry_probe_rtt_seconds{node="node-1",network="pod"}': 0.00125,
+      'netsentry_probe_rtt_median_seconds{node="node-1",network="host"}': 0.0004,
+      'netsentry_probe_rtt_median_seconds{node="node-1",network="pod"}': 0.00125,
       'netsentry_probe_pair_failing{source="node-1",destination="node-2",network="pod",protocol="udp"}': 1,
       'netsentry_probe_pair_failing{source="node-2",destination="node-1",network="pod",protocol="tcp"}': 1,
       'netsentry_dns_probe_success_ratio{node="node-1",protocol="udp"}': 0.75,
@@ -128,7 +128,7 @@ describe('probe, node and finding metrics from a snapshot', () => {
     const metrics = createCollectorMetrics({ model: { snapshot: handBuiltSnapshot }, findings: { list: () => [] } });
     const text = await metrics.metrics();
     // The process's own metrics move between two renders; everything else must match.
-    const stable = (t: string): string => t.split('\n').filter((l) => !l.includes('netsentry_collector_')).join('\n');
+    const stable = (t: string): string => t.split('\n').filter((l) => !/^(# (HELP|TYPE) )?(process|nodejs)_/.test(l)).join('\n');
     const { body, release } = await metrics.exposition();
     expect(stable(body.toString('utf8'))).toBe(stable(text));
     release();
@@ -148,7 +148,7 @@ describe('probe, node and finding metrics from a snapshot', () => {
     if (check.error) throw new Error(`promtool: ${check.error.message} (Debian package prometheus)`);
     // prom-client's own default metrics draw three lint remarks (gauges named *_total); anything else,
     // a parse error above all, fails.
-    const problems = `${check.stdout}${check.stderr}`.split('\n').filter((l) => l.trim() && !/^netsentry_collector_nodejs_active_(handles|requests|resources)_total non-counter metrics should not have "_total" suffix$/.test(l));
+    const problems = `${check.stdout}${check.stderr}`.split('\n').filter((l) => l.trim() && !/^nodejs_active_(handles|requests|resources)_total non-counter metrics should not have "_total" suffix$/.test(l));
     expect(problems).toEqual([]);
     expect([0, 3]).toContain(check.status);
   });
@@ -178,7 +178,7 @@ describe('probe, node and finding metrics from a snapshot', () => {
         sums.set(key, sum);
       }
       if (p.protocol === 'udp' && p.rttP50Seconds !== undefined) {
-        const key = `netsentry_probe_rtt_seconds{node="${p.source}",network="${p.network}"}`;
+        const key = `netsentry_probe_rtt_median_seconds{node="${p.source}",network="${p.network}"}`;
         rtts.set(key, [...(rtts.get(key) ?? []), p.rttP50Seconds]);
       }
       if (p.failing) expected.set(`netsentry_probe_pair_failing{source="${p.source}",destination="${p.destination}",network="${p.network}",protocol="${p.protocol}"}`, 1);
@@ -186,7 +186,7 @@ describe('probe, node and finding metrics from a snapshot', () => {
     for (const [key, { attempts, failures }] of sums) if (attempts > 0) expected.set(key, failures / attempts);
     for (const [key, values] of rtts) expected.set(key, values.sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!);
 
-    const got = samples(await metrics.metrics(), ['netsentry_probe_loss_ratio', 'netsentry_probe_rtt_seconds', 'netsentry_probe_pair_failing']);
+    const got = samples(await metrics.metrics(), ['netsentry_probe_loss_ratio', 'netsentry_probe_rtt_median_seconds', 'netsentry_probe_pair_failing']);
     expect(got.size).toBeGreaterThan(60);
     expect([...got.values()].filter((v) => v > 0 && v < 1).length).toBeGreaterThan(5); // partial loss, not just 0 and 1
     expect(got.get('netsentry_probe_loss_ratio{node="node-3",direction="inbound",network="pod",protocol="udp"}')).toBe(1);

@@ -1,13 +1,16 @@
 // Probe-mesh gauges, written from the snapshot's probe view at scrape time. O(nodes): they
 // read the view's per-node totals, failing paths, DNS and agent stats, never every path.
 // Node-level only, except netsentry_probe_pair_failing, which has a series only for pairs
-// failing now.
+// failing now, and at most a budget of them.
 import type { Registry } from 'prom-client';
 import { nodeMtus } from '../detectors/mtu-mismatch.ts';
 import type { MetricsScrape } from './metrics-scrape.ts';
 import { eachInSteps, registerTextFamily } from './text-family.ts';
 
-export function registerProbeMetrics(registry: Registry, current: () => MetricsScrape): void {
+/** Per-pair series one scrape may carry; the pairs past it are still counted in netsentry_probe_pairs_failing. */
+export const defaultMaxFailingPairSeries = 1000;
+
+export function registerProbeMetrics(registry: Registry, current: () => MetricsScrape, options = { maxFailingPairSeries: defaultMaxFailingPairSeries }): void {
   registerTextFamily<MetricsScrape>(
     registry,
     {
@@ -27,7 +30,7 @@ export function registerProbeMetrics(registry: Registry, current: () => MetricsS
   registerTextFamily<MetricsScrape>(
     registry,
     {
-      name: 'netsentry_probe_rtt_seconds',
+      name: 'netsentry_probe_rtt_median_seconds',
       help: 'Median round-trip time of a node\'s outbound small UDP probes over the recent window.',
       type: 'gauge',
       labelNames: ['node', 'network'],
@@ -40,15 +43,40 @@ export function registerProbeMetrics(registry: Registry, current: () => MetricsS
     },
     current,
   );
+  // Failing pairs: counted in full per network and protocol, exported one series per pair only up
+  // to a budget (a partitioned cluster of N nodes fails O(N²) pairs). The budget takes the pairs
+  // in a stable order so the exported set does not churn between scrapes.
+  const failingSmall = (scrape: MetricsScrape) => scrape.snapshot.probes.failingPaths.filter((p) => p.failing && p.size === 'small');
+  registerTextFamily<MetricsScrape>(
+    registry,
+    {
+      name: 'netsentry_probe_pairs_failing',
+      help: 'Directed pairs failing now (small probes), per network and protocol; counts every pair, also those past the per-pair series budget.',
+      type: 'gauge',
+      labelNames: ['network', 'protocol'],
+      collect(scrape, emit) {
+        const counts = new Map<string, number>(['host', 'pod'].flatMap((n) => ['udp', 'tcp'].map((p) => [`${n}\u0000${p}`, 0] as [string, number])));
+        for (const p of failingSmall(scrape)) counts.set(`${p.network}\u0000${p.protocol}`, (counts.get(`${p.network}\u0000${p.protocol}`) ?? 0) + 1);
+        for (const [key, n] of counts) emit(n, ...(key.split('\u0000') as [string, string]));
+      },
+    },
+    current,
+  );
   registerTextFamily<MetricsScrape>(
     registry,
     {
       name: 'netsentry_probe_pair_failing',
-      help: '1 for each directed pair failing now (small probes); pairs that are fine have no series.',
+      help: `1 for each directed pair failing now (small probes), at most ${options.maxFailingPairSeries} series; pairs that are fine have no series.`,
       type: 'gauge',
       labelNames: ['source', 'destination', 'network', 'protocol'],
-      collect({ snapshot }, emit) {
-        for (const p of snapshot.probes.failingPaths) if (p.failing && p.size === 'small') emit(1, p.source, p.destination, p.network, p.protocol);
+      collect(scrape, emit) {
+        const pairs = failingSmall(scrape);
+        if (pairs.length > options.maxFailingPairSeries) {
+          const key = (p: (typeof pairs)[number]) => `${p.source}\u0000${p.destination}\u0000${p.network}\u0000${p.protocol}`;
+          pairs.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+          pairs.length = options.maxFailingPairSeries;
+        }
+        for (const p of pairs) emit(1, p.source, p.destination, p.network, p.protocol);
       },
     },
     current,

@@ -13,12 +13,12 @@ afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.close()));
 });
 
-function setup() {
+function setup(options: { maxFailingPairSeries?: number } = {}) {
   const cluster = createTestCluster();
   addPodAgents(cluster);
   const logger = createSilentLogger();
   const findings = createFindingsEngine({ model: cluster.model, detectors: defaultDetectors(), now: cluster.clock.now, logger });
-  const metrics = createCollectorMetrics({ model: cluster.model, findings });
+  const metrics = createCollectorMetrics({ model: cluster.model, findings, ...options });
   const app = buildServer({ model: cluster.model, findings, metrics, logger, isReady: () => true });
   apps.push(app);
   runRounds(cluster, 2, {
@@ -60,12 +60,23 @@ describe('probe API and metrics', () => {
     expect(node2.probes.dns).toContainEqual(expect.objectContaining({ protocol: 'udp', failing: false, failures: 2 }));
   });
 
+  it('caps the per-pair series at the budget, in a stable order, and still counts every failing pair', async () => {
+    const { metrics } = setup({ maxFailingPairSeries: 5 });
+    const text = await metrics.metrics();
+    const pairs = text.match(/^netsentry_probe_pair_failing\{.*$/gm) ?? [];
+    expect(pairs).toHaveLength(5);
+    expect([...pairs].sort()).toEqual(pairs);
+    expect((await metrics.metrics()).match(/^netsentry_probe_pair_failing\{.*$/gm)).toEqual(pairs);
+    const counted = [...text.matchAll(/^netsentry_probe_pairs_failing\{network="(\w+)",protocol="(\w+)"\} (\d+)$/gm)].map((m) => [`${m[1]}/${m[2]}`, Number(m[3])]);
+    expect(Object.fromEntries(counted)).toEqual({ 'host/udp': 0, 'host/tcp': 0, 'pod/udp': 6, 'pod/tcp': 6 });
+  });
+
   it('exports node-level probe metrics and one series per failing pair only', async () => {
     const { metrics } = setup();
     const text = await metrics.metrics();
     expect(text).toContain('netsentry_probe_loss_ratio{node="node-2",direction="outbound",network="pod",protocol="udp"} 1');
     expect(text).toContain('netsentry_probe_loss_ratio{node="node-1",direction="outbound",network="host",protocol="tcp"} 0');
-    expect(text).toContain('netsentry_probe_rtt_seconds{node="node-1",network="host"} 0.0005');
+    expect(text).toContain('netsentry_probe_rtt_median_seconds{node="node-1",network="host"} 0.0005');
     expect(text.match(/^netsentry_probe_pair_failing\{/gm)).toHaveLength(12);
     expect(text).toContain('netsentry_probe_pair_failing{source="node-2",destination="node-1",network="pod",protocol="tcp"} 1');
     expect(text).not.toMatch(/netsentry_probe_pair_failing\{[^}]*network="host"/);
