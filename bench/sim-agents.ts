@@ -198,7 +198,7 @@ function hello(agent: SimAgent): Buffer {
   })));
 }
 
-function report(i: number): Buffer {
+function report(): Buffer {
   return Buffer.from(toBinary(ConnectRequestSchema, create(ConnectRequestSchema, {
     payload: {
       case: 'nodeReport',
@@ -229,7 +229,7 @@ function connect(agent: SimAgent, client: grpc.Client): void {
     // welcome (field 1), peer set (field 2) or delta (field 3): counted, not decoded.
     if (bytes[0] === ((1 << 3) | 2)) {
       stats.welcomed += 1;
-      if (agent.network === 'host') call.write(report(agent.index));
+      if (agent.network === 'host') call.write(report());
       const first = intervalMs * Math.random();
       const tick = (): void => {
         round(agent);

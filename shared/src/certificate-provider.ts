@@ -51,7 +51,7 @@ export function createCertificateProvider(options: { files: CertificateFiles; wh
         loaded.identity = { certificate, privateKey, summary: checkKeyPair(certificate, privateKey, { cert: `${flags.cert} ${certFile}`, key: `${flags.key} ${keyFile}` }) };
       }
       if (caFile) {
-        const caCertificate = contents[i++]!;
+        const caCertificate = contents[i]!;
         loaded.ca = { caCertificate, summary: checkCaBundle(caCertificate, `${flags.ca} ${caFile}`) };
       }
       return loaded;

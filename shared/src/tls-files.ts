@@ -20,7 +20,7 @@ export function parseCertificates(pem: Buffer, what: string): X509Certificate[] 
     try {
       return new X509Certificate(block);
     } catch (err) {
-      throw new Error(`${what}: certificate ${i + 1} does not parse (${(err as Error).message})`);
+      throw new Error(`${what}: certificate ${i + 1} does not parse (${(err as Error).message})`, { cause: err });
     }
   });
 }
@@ -29,7 +29,7 @@ function parseKey(pem: Buffer, what: string): KeyObject {
   try {
     return createPrivateKey(pem);
   } catch (err) {
-    throw new Error(`${what} holds no usable PEM private key (${(err as Error).message})`);
+    throw new Error(`${what} holds no usable PEM private key (${(err as Error).message})`, { cause: err });
   }
 }
 

@@ -106,7 +106,7 @@ describe('page and CLI against the lab', () => {
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('OK: no open findings');
     expect(status.stdout).toContain('No open findings.');
-    expect(status.stdout).toMatch(/ 2 node-2  · - · ·/);
+    expect(status.stdout).toContain(' 2 node-2  · - · ·');
     writeFileSync(`${resultsDir}/netsentry-status-healthy.txt`, status.stdout);
     const json = await netsentry(['findings', '--json', '--collector', stack.httpUrl]);
     expect(json.code).toBe(0);
@@ -171,7 +171,7 @@ describe('page and CLI against the lab', () => {
     expect(status.code).toBe(2);
     expect(status.stdout).toMatch(/CRITICAL: \d+ open findings/);
     expect(status.stdout).toMatch(/✕ CRITICAL {2}OverlayRouteMissing {2}node-2 {2}\(root cause/);
-    expect(status.stdout).toMatch(/✕ 2 node-2  ✕ - ✕ ✕/);
+    expect(status.stdout).toContain('✕ 2 node-2  ✕ - ✕ ✕');
     const json = await netsentry(['findings', '--json', '--collector', stack.httpUrl]);
     expect(json.code).toBe(2);
     const { findings } = JSON.parse(json.stdout) as { findings: { kind: string; nodes: string[]; remediation: string[] }[] };
