@@ -52,6 +52,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     maxStreams: flags.maxStreams,
     maxStreamsPerPeer: flags.maxStreamsPerPeer,
     messagesPerSecond: flags.agentMessageRate,
+    budgets: { maxNodes: flags.maxNodes, hellosPerSecond: flags.hellosPerSecond, maxReportBytes: flags.maxReportBytes },
   });
   const app = buildServer({ model, findings, metrics, logger, isReady: () => ready });
   const expiryTimer = setInterval(() => model.expire(), 10_000);
