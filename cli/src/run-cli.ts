@@ -78,7 +78,8 @@ export async function runCli(deps: CliDeps): Promise<ExitCode> {
   }
   const { options } = parsed;
   const palette = useColour(deps.stdout.isTTY, deps.env) ? ansiPalette : plainPalette;
-  const client = createCollectorClient({ baseUrl: options.collector, timeoutMs: options.timeoutMs, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  const token = deps.env.NETSENTRY_TOKEN?.trim();
+  const client = createCollectorClient({ baseUrl: options.collector, timeoutMs: options.timeoutMs, ...(deps.fetch ? { fetch: deps.fetch } : {}), ...(token ? { token } : {}) });
   try {
     return await execute(options, client, palette, (deps.now ?? Date.now)(), print);
   } catch (err) {

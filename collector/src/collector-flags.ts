@@ -21,6 +21,8 @@ export const collectorFlags = {
   'tls-cert-file': { type: 'string', description: 'PEM certificate (chain) for the gRPC port; with --tls-key-file turns TLS on; re-read when it changes' },
   'tls-key-file': { type: 'string', description: 'PEM private key of --tls-cert-file; re-read when it changes' },
   'tls-client-ca-file': { type: 'string', description: 'PEM CA bundle: require agents to present a client certificate signed by it (mutual TLS)' },
+  'http-auth-token-file': { type: 'string', description: 'file with the bearer token(s) /api/v1/* requires, one per line; re-read when it changes (absent = the API is open; /healthz, /readyz and the page files stay open)' },
+  'http-auth-metrics': { type: 'string', default: 'false', choices: ['true', 'false'], description: 'with --http-auth-token-file, also require the token for /metrics' },
   'auth-token-file': { type: 'string', description: 'file with the bearer token(s) agents must present, one per line; re-read when it changes (absent = no authentication)' },
   'max-connection-age': { type: 'duration', default: '30m', description: 'GOAWAY to an agent connection after this age (±10%) so agents rebalance across replicas; 0 = never' },
   'max-connection-age-grace': { type: 'duration', default: '10s', description: 'how long a connection past its age may stay open before it is closed' },
