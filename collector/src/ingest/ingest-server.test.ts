@@ -230,4 +230,18 @@ describe('ingest server', () => {
     expect(model.snapshot().nodes[0]?.hostAgent?.report?.overlay?.peersChecked).toBe(2);
     expect(reasons).toEqual([]);
   });
+
+  it('keeps the first 100 problem peers of an older agent\'s long report, with counts over all of them', async () => {
+    const { port, budgets, model, reasons } = await start();
+    const a = open(port);
+    a.call.write(hello('node-1'));
+    expect(await a.welcomed).toBe(true);
+    const problems = Array.from({ length: 300 }, (_, i) => ({ peer: `node-${i + 2}`, parts: [{ part: 1, problem: 1, expected: 'route', actual: '' }] }));
+    a.call.write(create(ConnectRequestSchema, { payload: { case: 'nodeReport', value: { observedAtUnixMs: 1n, overlay: { kind: 2, peersChecked: 300, peersOk: 0, problems } } } }));
+    await expect.poll(() => model.snapshot().nodes[0]?.hostAgent?.report?.overlay?.problems.length).toBe(100);
+    const overlay = model.snapshot().nodes[0]!.hostAgent!.report!.overlay!;
+    expect(overlay.partCounts.map((c) => c.peers)).toEqual([300]);
+    expect(budgets).toEqual(['report_peers']);
+    expect(reasons).toEqual([]);
+  });
 });

@@ -10,7 +10,8 @@ import {
   type ConnectRequest,
   type ConnectResponse,
 } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
-import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import { Network, PartCountSchema } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import { partCounts } from '../model/overlay-counts.ts';
 import type { ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import type { Logger } from '../../../shared/src/logger.ts';
 import { version } from '../../../shared/src/version.ts';
@@ -76,6 +77,9 @@ interface AgentStream {
   /** The generation of the last peer set or delta written to this stream; -1 = none yet. */
   sentGeneration: bigint;
 }
+
+/** Problem peers kept per report: agents send at most 100 (agent/src/node-state/bounded-problems.ts). */
+export const maxStoredProblemPeers = 100;
 
 const networkName = (network: Network): 'host' | 'pod' => (network === Network.POD ? 'pod' : 'host');
 
@@ -235,8 +239,17 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
         case 'nodeReport': {
           const problem = validateNodeReport(message.payload.value);
           if (problem) return refuse(call, grpc.status.INVALID_ARGUMENT, 'invalid_report', problem);
+          const overlay = message.payload.value.overlay;
+          let bytes = requestBytes.get(message) ?? 0;
+          if (overlay && overlay.problems.length > maxStoredProblemPeers) {
+            bytes = Math.ceil((bytes * maxStoredProblemPeers) / overlay.problems.length);
+            // Older agents list every peer: keep the first ones and the counts, drop the rest.
+            if (overlay.partCounts.length === 0) overlay.partCounts = partCounts(overlay).map((c) => create(PartCountSchema, c));
+            budgets.dropped(call.getPeer(), 'report_peers', `${overlay.problems.length - maxStoredProblemPeers} of ${overlay.problems.length} problem peers in a report from ${stream.key.node} dropped (the first ${maxStoredProblemPeers} and the counts are kept)`);
+            overlay.problems = overlay.problems.slice(0, maxStoredProblemPeers);
+          }
           // Over the report budget: this report is dropped (the previous one stays), the stream stays.
-          if (budgets.admitReport(call.getPeer(), agentId(stream.key), requestBytes.get(message) ?? 0)) return;
+          if (budgets.admitReport(call.getPeer(), agentId(stream.key), bytes)) return;
           model.agentReport(stream.key, message.payload.value);
           return;
         }
