@@ -75,14 +75,21 @@ export function createProbeResponder(options: ProbeResponderOptions): ProbeRespo
   };
 
   const reply = (msg: Buffer, protocol: ProbeProtocol, sourceAddress: string): Buffer | undefined => {
+    const fromPeer = options.senders.isPeerAddress(sourceAddress);
+    // A stranger over its budget costs no decoding: a flood is dropped at the cheapest point.
+    if (!fromPeer && !strangers.allowAnswer(sourceAddress)) {
+      stats.strangerRequests++;
+      stats.rateLimited++;
+      return undefined;
+    }
     const probe = decodeProbe(msg);
     if (!probe || probe.kind !== probeKind.request) {
       stats.ignored++;
       return undefined;
     }
-    if (options.senders.isSender(sourceAddress, probe.nodeName, probe.network)) count(probe.nodeName, probe.network, protocol, msg.length >= largeProbeBytes);
+    if (fromPeer && options.senders.isSender(sourceAddress, probe.nodeName, probe.network)) count(probe.nodeName, probe.network, protocol, msg.length >= largeProbeBytes);
     else stats.strangerRequests++;
-    if (!budgetFor(sourceAddress).allowAnswer(sourceAddress)) {
+    if (fromPeer && !peers.allowAnswer(sourceAddress)) {
       stats.rateLimited++;
       return undefined;
     }
@@ -100,7 +107,8 @@ export function createProbeResponder(options: ProbeResponderOptions): ProbeRespo
     },
     listen: async (host, port) => {
       const family = host.includes(':') ? 'udp6' : 'udp4';
-      udp = createSocket({ type: family, reuseAddr: false });
+      // A larger receive queue (capped by net.core.rmem_max) rides out bursts from many senders.
+      udp = createSocket({ type: family, reuseAddr: false, recvBufferSize: 4 << 20 });
       udp.on('message', (msg, rinfo) => {
         const out = reply(msg, ProbeProtocol.UDP, rinfo.address);
         if (out) udp?.send(out, rinfo.port, rinfo.address);
