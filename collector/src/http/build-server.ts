@@ -35,6 +35,13 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
   });
 
+  // Server-Timing: how long the collector itself took, apart from the network and the client.
+  const startedAt = new WeakMap<object, number>();
+  app.addHook('onRequest', async (request) => void startedAt.set(request, performance.now()));
+  app.addHook('onSend', async (request, reply) => {
+    const started = startedAt.get(request);
+    if (started !== undefined) void reply.header('server-timing', `app;dur=${(performance.now() - started).toFixed(1)}`);
+  });
   if (deps.auth) registerHttpAuth(app, deps.auth);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
