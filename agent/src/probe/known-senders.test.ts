@@ -21,6 +21,9 @@ describe('known senders', () => {
     expect(senders.isSender('192.0.2.12', 'node-9', Network.HOST)).toBe(false);
     expect(senders.isSender('192.0.2.99', 'node-2', Network.HOST)).toBe(false);
     expect(senders.isSender('192.0.2.12', 'node-2', 7)).toBe(false);
+    // A pod agent's peer set lists only pod peers: node-2's host agent, probing over the overlay, still counts.
+    const podOnly = createKnownSenders(() => [pod2]);
+    expect(podOnly.isSender('198.18.2.0', 'node-2', Network.HOST)).toBe(true);
     expect(senders.isPeerAddress('192.0.2.99')).toBe(false);
     expect(senders.isPeerAddress('198.18.3.1')).toBe(false);
   });

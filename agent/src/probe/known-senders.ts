@@ -4,13 +4,18 @@
 // agent reaches pod peers from its VTEP address, which flannel takes from its pod CIDR).
 // Anything else is a stranger: answered from a small budget of its own, never a receipt.
 import type { Peer } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
+import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { isIP } from 'node:net';
 import { cidrContains, parseCidr } from '../../../shared/src/cidr.ts';
 
 export interface KnownSenders {
   /** True when `address` is any peer's address: it draws on the peers' budget. */
   isPeerAddress(address: string): boolean;
-  /** True when a probe claiming (node, network) from `address` comes from that peer. */
+  /**
+   * True when a probe claiming (node, network) from `address` comes from that node: the node is
+   * in the peer set and one of its entries owns the address. Any of its entries: a pod agent's
+   * peer set lists only pod peers, yet the node's host agent probes it too.
+   */
   isSender(address: string, nodeName: string, network: number): boolean;
 }
 
@@ -79,7 +84,8 @@ export function createKnownSenders(peers: () => readonly Peer[]): KnownSenders {
     },
     isSender: (raw, nodeName, network) => {
       const address = plainAddress(raw);
-      return (current().byNode.get(nodeName) ?? []).some((peer) => peer.network === network && owns(peer, address));
+      if (network !== Network.HOST && network !== Network.POD) return false;
+      return (current().byNode.get(nodeName) ?? []).some((peer) => owns(peer, address));
     },
   };
 }
