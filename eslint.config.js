@@ -35,6 +35,6 @@ export default tseslint.config(
   },
   {
     files: ['collector/src/http/page/*.js'],
-    languageOptions: { globals: { document: 'readonly', window: 'readonly', location: 'readonly', history: 'readonly', performance: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', AbortSignal: 'readonly', URLSearchParams: 'readonly', FormData: 'readonly', Intl: 'readonly' } },
+    languageOptions: { globals: { document: 'readonly', window: 'readonly', location: 'readonly', history: 'readonly', performance: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', sessionStorage: 'readonly', AbortSignal: 'readonly', URLSearchParams: 'readonly', FormData: 'readonly', Intl: 'readonly' } },
   },
 );

@@ -23,6 +23,9 @@ import { buildFlannelNode, createCaptureNetns } from '../agent/src/kernel/captur
 import { createProbeResponder } from '../agent/src/probe/probe-responder.ts';
 import { agentNodeFlags as shippedNodeFlags } from '../agent/src/node-flags.ts';
 
+// Every sender counts as a peer here: this measures probing, not the responder's admission.
+const anyPeer = { isPeerAddress: () => true, isSender: () => true };
+
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
@@ -50,7 +53,7 @@ async function simulate(collector: string): Promise<void> {
   for (let j = 0; j < peerCount; j++) {
     for (const network of [Network.HOST, Network.POD]) {
       const port = (network === Network.HOST ? 20000 : 30000) + j;
-      await createProbeResponder({ logger: createSilentLogger() }).listen(peerIp(j), port);
+      await createProbeResponder({ logger: createSilentLogger(), senders: anyPeer }).listen(peerIp(j), port);
       const call = client.makeBidiStreamRequest(connectPath, identity, identity, new grpc.Metadata());
       call.on('data', () => undefined);
       call.on('error', () => undefined);

@@ -20,8 +20,9 @@ if (process.argv.includes('--responders')) {
   const { createProbeResponder } = await import(`${tree}/agent/src/probe/probe-responder.ts`);
   const { createSilentLogger } = await import(`${tree}/shared/src/logger.ts`);
   const ports: number[] = [];
+  const anyPeer = { isPeerAddress: () => true, isSender: () => true };
   while (ports.length < 200) {
-    const responder = createProbeResponder({ logger: createSilentLogger() });
+    const responder = createProbeResponder({ logger: createSilentLogger(), senders: anyPeer });
     try {
       ports.push((await responder.listen('127.0.0.1', 0)).udpPort);
     } catch {

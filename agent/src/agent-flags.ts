@@ -16,7 +16,7 @@ export const agentFlags = {
   'netlink-debounce': { type: 'duration', default: '50ms', description: 'coalesce bursts of netlink changes into one verification' },
   'reconnect-max-backoff': { type: 'duration', default: '30s', description: 'longest wait between reconnect attempts' },
   'proc-root': { type: 'string', default: '/proc', description: 'procfs mount to read conntrack and sysctls from' },
-  'probe-interval': { type: 'duration', default: '5s', description: 'mesh probe round interval (±10% jitter); 0 turns probing off' },
+  'probe-interval': { type: 'duration', default: '5s', description: 'mesh probe round interval (±10% jitter, at most 60s); 0 turns probing off' },
   'probe-timeout': { type: 'duration', default: '1s', description: 'timeout of each probe (UDP echo, TCP connect + echo, DNS query)' },
   'probe-concurrency': { type: 'integer', default: '32', description: 'peers probed at the same time within a round' },
   'probe-buffer-batches': { type: 'integer', default: '60', description: 'probe batches kept while the collector is unreachable (oldest dropped first; also capped at 50,000 results), sent dated after the reconnect' },

@@ -125,7 +125,7 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
           lastSentAt = Date.now();
         }
         if (changed) {
-          const problems = report.overlay?.problems.length ?? 0;
+          const problems = (report.overlay?.peersChecked ?? 0) - (report.overlay?.peersOk ?? 0);
           log.info({ trigger, peersChecked: report.overlay?.peersChecked ?? 0, peersWithProblems: problems, sent }, 'overlay verification changed');
         }
       }

@@ -1,11 +1,12 @@
 #!/usr/bin/env -S node --max-semi-space-size=1
 // netsentry-agent: runs on every node. Only this file calls process.exit.
 import { NetsentryError } from '../../shared/src/errors.ts';
+import { onUnhandledRejection } from '../../shared/src/fatal-rejection.ts';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { parseFlags, splitHostPort, type ParsedFlags } from '../../shared/src/flags.ts';
-import type { Hello, PeerSet, Welcome } from '../../shared/src/gen/netsentry/v1/collector_pb.js';
+import type { Hello, Peer, PeerSet, Welcome } from '../../shared/src/gen/netsentry/v1/collector_pb.js';
 import { createLogger, type Logger } from '../../shared/src/logger.ts';
 import { agentFlags } from './agent-flags.ts';
 import { createHostAgent } from './host-agent.ts';
@@ -16,6 +17,7 @@ import { createPodAgent } from './pod-agent.ts';
 import { detectPodNetwork, firstNameserver } from './pod-network.ts';
 import { startProbing } from './probe/probing.ts';
 import { createProbeResponder } from './probe/probe-responder.ts';
+import { createKnownSenders } from './probe/known-senders.ts';
 import { toProbeTargets } from './probe/probe-targets.ts';
 import type { DnsTarget, PeerTarget } from './probe/probe-types.ts';
 import { probeNetwork } from './probe/probe-wire.ts';
@@ -31,6 +33,8 @@ interface Mode {
   onWelcome: (welcome: Welcome) => void;
   onPeerSet: (peerSet: PeerSet) => void;
   targets: () => PeerTarget[];
+  /** The current peer set (other nodes' agents): who the probe responder keeps receipts for. */
+  peers: () => readonly Peer[];
   attach: (uplink: Uplink) => void;
   stop: () => Promise<void>;
 }
@@ -70,6 +74,7 @@ async function startHostMode(flags: AgentFlags, logger: Logger, probeHost: strin
     onWelcome: (welcome) => agent.onConnected(welcome.heartbeatIntervalSeconds, welcome.reportIntervalSeconds),
     onPeerSet: (peerSet) => agent.onPeerSet(peerSet),
     targets: () => toProbeTargets(agent.peers(), flags.nodeName, mtus()),
+    peers: () => agent.peers(),
     attach: (uplink) => agent.attach(uplink),
     stop: async () => {
       agent.stop();
@@ -86,6 +91,7 @@ async function startPodMode(flags: AgentFlags, logger: Logger, probePort: number
     onWelcome: (welcome) => agent.onConnected(welcome.heartbeatIntervalSeconds),
     onPeerSet: (peerSet) => agent.onPeerSet(peerSet),
     targets: () => toProbeTargets(agent.peers(), flags.nodeName, { host: pod.mtu, pod: pod.mtu }),
+    peers: () => agent.peers(),
     attach: (uplink) => agent.attach(uplink),
     stop: async () => agent.stop(),
   };
@@ -111,6 +117,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const flags = parsed.flags;
+  // The collector caps every agent's interval at 60 s (a longer round would be judged on a window it does not fill).
+  if (flags.probeInterval > 60_000) throw new NetsentryError('INVALID_CONFIG', `--probe-interval must be at most 60s, got ${flags.probeInterval / 1000}s`);
   const logger = createLogger({ name: 'netsentry-agent', level: flags.logLevel as 'info' });
   const log = logger.child({ component: 'main', node: flags.nodeName, network: flags.network });
 
@@ -127,7 +135,10 @@ async function main(): Promise<number> {
   // Both modes answer probes. Verification and probing are worth running even when the
   // probe port is taken: log and go on.
   const probe = splitHostPort(flags.probeListen);
-  const responder = createProbeResponder({ logger });
+  // The responder starts before the mode (which needs its port); it reads the mode's peer set late.
+  let peerSource: (() => readonly Peer[]) | undefined;
+  const noPeers: readonly Peer[] = [];
+  const responder = createProbeResponder({ logger, senders: createKnownSenders(() => peerSource?.() ?? noPeers) });
   let probePort = probe.port;
   try {
     probePort = (await responder.listen(probe.host, probe.port)).udpPort;
@@ -136,6 +147,7 @@ async function main(): Promise<number> {
   }
 
   const mode = flags.network === 'pod' ? await startPodMode(flags, logger, probePort) : await startHostMode(flags, logger, probe.host, probePort);
+  peerSource = mode.peers;
   // One identity per process: the collector tells a restart from a stream reconnect by it.
   const instance = { instanceId: randomUUID(), startedAtUnixMs: BigInt(Date.now()) };
   const uplink = createUplink({
@@ -182,6 +194,7 @@ async function main(): Promise<number> {
   return 0;
 }
 
+process.on('unhandledRejection', onUnhandledRejection('netsentry-agent', (code) => process.exit(code)));
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {

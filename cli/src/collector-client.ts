@@ -12,14 +12,14 @@ export interface CollectorClient {
   getJson(path: string): Promise<unknown>;
 }
 
-export function createCollectorClient(deps: { baseUrl: string; timeoutMs: number; fetch?: typeof fetch }): CollectorClient {
+export function createCollectorClient(deps: { baseUrl: string; timeoutMs: number; fetch?: typeof fetch; /** Bearer token for a collector run with --http-auth-token-file. */ token?: string }): CollectorClient {
   const doFetch = deps.fetch ?? fetch;
   const getJson = async (path: string): Promise<unknown> => {
     const url = `${deps.baseUrl}${path}`;
     let response: Response;
     let text: string;
     try {
-      response = await doFetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(deps.timeoutMs) });
+      response = await doFetch(url, { headers: { accept: 'application/json', ...(deps.token ? { authorization: `Bearer ${deps.token}` } : {}) }, signal: AbortSignal.timeout(deps.timeoutMs) });
       text = await response.text();
     } catch (err) {
       throw unreachableError(err, url, deps.timeoutMs);

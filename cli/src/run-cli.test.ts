@@ -28,6 +28,18 @@ async function cli(argv: string[], fetchImpl: typeof fetch, options: CliRun = {}
 }
 
 describe('netsentry CLI', () => {
+  it('sends NETSENTRY_TOKEN as a bearer token', async () => {
+    const seen: (string | null)[] = [];
+    const inner = fakeFetch({ findings: [] });
+    const spy = (async (url: string | URL | Request, init?: RequestInit) => {
+      seen.push(new Headers(init?.headers).get('authorization'));
+      return inner(url, init);
+    }) as typeof fetch;
+    expect((await cli(['status'], spy, { env: { NETSENTRY_TOKEN: 'secret-token-1234\n' } })).code).toBe(0);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((h) => h === 'Bearer secret-token-1234')).toBe(true);
+  });
+
   it('status: healthy → exit 0, no open findings, the matrix', async () => {
     const { code, stdout, stderr } = await cli(['status'], fakeFetch({ findings: [] }));
     expect(stderr).toBe('');

@@ -90,7 +90,11 @@ async function frame(options: CliOptions, target: Target, palette: Palette, nowM
 
 /** --collector/NETSENTRY_COLLECTOR, else the kubeconfig's cluster, else the local default. */
 async function resolveTarget(options: CliOptions, deps: CliDeps): Promise<Target> {
-  const client = (baseUrl: string, doFetch?: typeof fetch) => createCollectorClient({ baseUrl, timeoutMs: options.timeoutMs, ...(doFetch ? { fetch: doFetch } : {}) });
+  // A collector run with --http-auth-token-file wants a bearer token. Only on a direct
+  // connection: through the API server's service proxy, Authorization is the kubeconfig's.
+  const token = deps.env.NETSENTRY_TOKEN?.trim();
+  const client = (baseUrl: string, doFetch?: typeof fetch, withToken = true) =>
+    createCollectorClient({ baseUrl, timeoutMs: options.timeoutMs, ...(doFetch ? { fetch: doFetch } : {}), ...(token && withToken ? { token } : {}) });
   if (options.collector !== undefined) return { client: client(options.collector, deps.fetch), label: options.collector };
   const files = kubeconfigFiles(options.kube, deps.env, deps.home);
   if (files.length === 0) {
@@ -100,7 +104,7 @@ async function resolveTarget(options: CliOptions, deps: CliDeps): Promise<Target
     return { client: client(defaultCollectorUrl, deps.fetch), label: defaultCollectorUrl };
   }
   const located = await locateCollector(options.kube, files, options.timeoutMs);
-  return { client: client(located.baseUrl, located.fetch), label: located.description };
+  return { client: client(located.baseUrl, located.fetch, false), label: located.description };
 }
 
 function render(options: CliOptions, f: Frame, watching: boolean): string {

@@ -9,6 +9,9 @@ import { createCollectorMetrics } from './metrics/collector-metrics.ts';
 import { buildServer } from './http/build-server.ts';
 import { createIngestServer } from './ingest/ingest-server.ts';
 import { createIngestTransport } from './ingest/ingest-transport.ts';
+import { createTokenVerifier, parseTokenFile } from '../../shared/src/auth-token.ts';
+import { createFileReloader } from '../../shared/src/file-reloader.ts';
+import { credentialReloadIntervalMs } from '../../shared/src/grpc-credentials.ts';
 
 export interface Collector {
   listen(grpc: { host: string; port: number }, http: { host: string; port: number }): Promise<{ grpcPort: number; httpPort: number }>;
@@ -52,8 +55,22 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     maxStreams: flags.maxStreams,
     maxStreamsPerPeer: flags.maxStreamsPerPeer,
     messagesPerSecond: flags.agentMessageRate,
+    budgets: { maxNodes: flags.maxNodes, hellosPerSecond: flags.hellosPerSecond, maxReportBytes: flags.maxReportBytes },
   });
-  const app = buildServer({ model, findings, metrics, logger, isReady: () => ready });
+  const httpTokens = flags.httpAuthTokenFile
+    ? createFileReloader({
+        what: 'HTTP auth token file',
+        paths: [flags.httpAuthTokenFile],
+        intervalMs: credentialReloadIntervalMs,
+        logger,
+        parse: ([text]) => createTokenVerifier(parseTokenFile(text!.toString('utf8'))),
+      })
+    : undefined;
+  if (!httpTokens) logger.child({ component: 'http' }).warn('no --http-auth-token-file: anyone who reaches the HTTP port can read /api/v1 (findings, nodes, matrix)');
+  const app = buildServer({
+    model, findings, metrics, logger, isReady: () => ready,
+    ...(httpTokens ? { auth: { verifier: httpTokens.current, metrics: flags.httpAuthMetrics === 'true' } } : {}),
+  });
   const expiryTimer = setInterval(() => model.expire(), 10_000);
   expiryTimer.unref();
 
@@ -71,6 +88,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
       clearInterval(expiryTimer);
       await ingest.shutdown(graceMs);
       transport.close();
+      httpTokens?.close();
       findings.stop();
       await app.close();
     },

@@ -2,6 +2,7 @@
 // netsentry-collector: gRPC ingest, cluster model, detectors, findings, metrics, HTTP.
 // Only this file calls process.exit.
 import { NetsentryError } from '../../shared/src/errors.ts';
+import { onUnhandledRejection } from '../../shared/src/fatal-rejection.ts';
 import { parseFlags, splitHostPort } from '../../shared/src/flags.ts';
 import { createLogger } from '../../shared/src/logger.ts';
 import { collectorFlags } from './collector-flags.ts';
@@ -33,6 +34,7 @@ async function main(): Promise<number> {
   return 0;
 }
 
+process.on('unhandledRejection', onUnhandledRejection('netsentry-collector', (code) => process.exit(code)));
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {

@@ -14,7 +14,13 @@ export const connectPath = '/netsentry.v1.CollectorService/Connect';
 export const maxMessageBytes = 1024 * 1024;
 
 export const encodeRequest = (message: ConnectRequest): Buffer => Buffer.from(toBinary(ConnectRequestSchema, message));
-export const decodeRequest = (bytes: Buffer): ConnectRequest => fromBinary(ConnectRequestSchema, bytes);
+/** The encoded size of each decoded request, so the collector can budget what it stores by bytes. */
+export const requestBytes = new WeakMap<ConnectRequest, number>();
+export const decodeRequest = (bytes: Buffer): ConnectRequest => {
+  const message = fromBinary(ConnectRequestSchema, bytes);
+  requestBytes.set(message, bytes.length);
+  return message;
+};
 /**
  * Responses the collector encoded itself (peer sets and deltas: per-peer chunks encoded once
  * per change and cut per stream, collector/src/model/peer-set-publisher.ts), so pushing a

@@ -5,7 +5,7 @@ import { createLab, type Lab, type LabProcess } from '../lab/lab.ts';
 import { forwardNamespacePort, type ForwardedPort } from './namespace-port.ts';
 import { agentNodeFlags } from '../../agent/src/node-flags.ts';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const nodeBinary = process.execPath;
 export const agentEntry = `${repoRoot}agent/src/main.ts`;
 export const collectorEntry = `${repoRoot}collector/src/main.ts`;

@@ -11,6 +11,7 @@ import { kernelCommands } from '../kernel/kernel-reader.ts';
 import type { FdbEntry, KernelReader, LinkInfo, NeighborEntry } from '../kernel/types.ts';
 import type { OverlayBackend } from '../overlay/backend.ts';
 import type { SelfDescription } from '../overlay/self-description.ts';
+import { boundProblems } from './bounded-problems.ts';
 
 export interface NodeReportCollectorDeps {
   reader: KernelReader;
@@ -82,7 +83,7 @@ export function createNodeReportCollector(deps: NodeReportCollectorDeps): NodeRe
         const r = backend.verify({ self, routes: routes.v, neighbors: neighbors.v, fdb: fdb.v, peers });
         overlay = create(OverlayVerificationSchema, {
           kind: backend.kind, peersChecked: r.peersChecked, peersOk: r.peersOk, healthyDigest: r.healthyDigest,
-          problems: r.problems.map((p) => ({ peer: p.peer, parts: p.parts })),
+          ...boundProblems(r.problems),
         });
       } else {
         overlay = create(OverlayVerificationSchema, { kind: backend.kind });

@@ -1,6 +1,9 @@
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
+import { create } from '@bufbuild/protobuf';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PeerSchema } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
+import { createKnownSenders } from './known-senders.ts';
 import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { ProbeProtocol } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import { createSilentLogger } from '../../../shared/src/logger.ts';
@@ -13,12 +16,22 @@ afterEach(async () => {
   responder = undefined;
 });
 
+// The test's peers all send from loopback: node-2's host agent and node-3's pod agent.
+const peerSet = [
+  create(PeerSchema, { nodeName: 'node-2', network: Network.HOST, nodeIp: '127.0.0.1', probeAddress: '127.0.0.1', probePort: 1 }),
+  create(PeerSchema, { nodeName: 'node-3', network: Network.POD, nodeIp: '192.0.2.3', podCidrs: ['127.0.3.0/24'], probeAddress: '127.0.3.9', probePort: 1 }),
+];
+const senders = createKnownSenders(() => peerSet);
+const strangersOnly = createKnownSenders(() => []);
+
 const from: ProbeIdentity = { nodeName: 'node-2', network: probeNetwork.host };
 const request = (sequence: number, size = 0, who = from): Buffer => encodeProbe({ kind: probeKind.request, sequence, sentAtMicros: 1, ...who }, size);
 
-function udpExchange(port: number, payload: Buffer, waitMs = 300, host = '127.0.0.1'): Promise<Buffer | undefined> {
+/** A UDP probe from `sourceAddress` (the claimed sender's address) to the responder on `host`. */
+function udpExchange(port: number, payload: Buffer, waitMs = 300, sourceAddress = '127.0.0.1', host = sourceAddress.includes(':') ? '::1' : '127.0.0.1'): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
-    const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    const socket = createSocket(sourceAddress.includes(':') ? 'udp6' : 'udp4');
+    socket.bind(0, sourceAddress);
     const timer = setTimeout(() => {
       socket.close();
       resolve(undefined);
@@ -50,7 +63,7 @@ function tcpExchange(port: number, frames: Buffer[], host = '127.0.0.1'): Promis
 
 describe('probe responder', () => {
   it('echoes a well-formed UDP probe as a reply of the same size', async () => {
-    responder = createProbeResponder({ logger: createSilentLogger() });
+    responder = createProbeResponder({ logger: createSilentLogger(), senders });
     const { udpPort, tcpPort } = await responder.listen('127.0.0.1', 0);
     expect(tcpPort).toBe(udpPort);
     const reply = await udpExchange(udpPort, request(7, 1200));
@@ -59,7 +72,7 @@ describe('probe responder', () => {
   });
 
   it('on [::] (the chart\'s listenAddress) answers IPv6 and, dual-stack, IPv4 probes over UDP and TCP', async () => {
-    responder = createProbeResponder({ logger: createSilentLogger() });
+    responder = createProbeResponder({ logger: createSilentLogger(), senders });
     const { udpPort, tcpPort } = await responder.listen('::', 0);
     for (const host of ['127.0.0.1', '::1']) {
       expect(decodeProbe((await udpExchange(udpPort, request(3, 200), 1000, host))!), host).toMatchObject({ kind: probeKind.reply, sequence: 3 });
@@ -69,7 +82,7 @@ describe('probe responder', () => {
   });
 
   it('ignores garbage and replies, so it cannot be turned into a reflector', async () => {
-    responder = createProbeResponder({ logger: createSilentLogger() });
+    responder = createProbeResponder({ logger: createSilentLogger(), senders });
     const { udpPort } = await responder.listen('127.0.0.1', 0);
     expect(await udpExchange(udpPort, Buffer.from('GET / HTTP/1.1\r\n\r\n'))).toBeUndefined();
     expect(await udpExchange(udpPort, encodeProbe({ kind: probeKind.reply, sequence: 1, sentAtMicros: 1, ...from }))).toBeUndefined();
@@ -79,7 +92,7 @@ describe('probe responder', () => {
   });
 
   it('rate-limits answers but still counts what arrived', async () => {
-    responder = createProbeResponder({ logger: createSilentLogger(), ratePerSecond: 2 });
+    responder = createProbeResponder({ logger: createSilentLogger(), senders, peers: { ratePerSecond: 2 } });
     const { udpPort } = await responder.listen('127.0.0.1', 0);
     const replies = [];
     for (let i = 0; i < 4; i++) replies.push(await udpExchange(udpPort, request(i), 100));
@@ -89,7 +102,7 @@ describe('probe responder', () => {
   });
 
   it('echoes framed TCP probes, several per connection', async () => {
-    responder = createProbeResponder({ logger: createSilentLogger() });
+    responder = createProbeResponder({ logger: createSilentLogger(), senders });
     const { tcpPort } = await responder.listen('127.0.0.1', 0);
     const reply = await tcpExchange(tcpPort, [request(3, 64), request(4)]);
     expect(decodeProbe(reply.subarray(0, 64))).toMatchObject({ kind: probeKind.reply, sequence: 3 });
@@ -97,11 +110,11 @@ describe('probe responder', () => {
   });
 
   it('counts receipts per source node, network and protocol, large = at least 1000 bytes, and drains them', async () => {
-    responder = createProbeResponder({ logger: createSilentLogger() });
+    responder = createProbeResponder({ logger: createSilentLogger(), senders });
     const { udpPort, tcpPort } = await responder.listen('127.0.0.1', 0);
     const pod3 = { nodeName: 'node-3', network: probeNetwork.pod };
     for (const [seq, size] of [[1, 0], [2, 999], [3, 1000], [4, 1472]] as const) await udpExchange(udpPort, request(seq, size));
-    await udpExchange(udpPort, request(5, 0, pod3));
+    await udpExchange(udpPort, request(5, 0, pod3), 300, '127.0.3.7');
     await tcpExchange(tcpPort, [request(6)]);
     const receipts = responder.drainReceipts().map((r) => ({ sourceNode: r.sourceNode, sourceNetwork: r.sourceNetwork, protocol: r.protocol, requests: r.requests, largeRequests: r.largeRequests }));
     expect(receipts).toEqual(
@@ -116,7 +129,7 @@ describe('probe responder', () => {
   });
 
   it('rate-limits per source address too', async () => {
-    responder = createProbeResponder({ logger: createSilentLogger(), perSourceRatePerSecond: 3 });
+    responder = createProbeResponder({ logger: createSilentLogger(), senders, peers: { perSourceRatePerSecond: 3 } });
     const { udpPort } = await responder.listen('127.0.0.1', 0);
     const replies = [];
     for (let i = 0; i < 5; i++) replies.push(await udpExchange(udpPort, request(i), 100));
@@ -125,7 +138,7 @@ describe('probe responder', () => {
   });
 
   it('is never an amplifier: every UDP and TCP reply is at most as large as its request', async () => {
-    responder = createProbeResponder({ logger: createSilentLogger() });
+    responder = createProbeResponder({ logger: createSilentLogger(), senders });
     const { udpPort, tcpPort } = await responder.listen('127.0.0.1', 0);
     for (const size of [0, 25, 100, 999, 1000, 1472, 4000]) {
       const req = request(size, size);
@@ -150,12 +163,63 @@ describe('probe responder', () => {
   });
 
   it('caps open TCP connections per source', async () => {
-    responder = createProbeResponder({ logger: createSilentLogger(), maxConnectionsPerSource: 2 });
+    responder = createProbeResponder({ logger: createSilentLogger(), senders, peers: { maxConnectionsPerSource: 2 } });
     const { tcpPort } = await responder.listen('127.0.0.1', 0);
     const sockets = Array.from({ length: 4 }, () => connect(tcpPort, '127.0.0.1'));
     for (const s of sockets) s.on('error', () => undefined);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(responder.stats.connectionsRefused).toBe(2);
     for (const s of sockets) s.destroy();
+  });
+
+  it('keeps receipts only for peers: strangers and names claimed from the wrong address are one counter', async () => {
+    responder = createProbeResponder({ logger: createSilentLogger(), senders });
+    const { udpPort } = await responder.listen('127.0.0.1', 0);
+    await udpExchange(udpPort, request(1)); // node-2 from its own address
+    await udpExchange(udpPort, request(2), 300, '127.0.9.9'); // node-2's name from a stranger
+    await udpExchange(udpPort, request(3, 0, { nodeName: 'made-up', network: probeNetwork.host })); // a peer's address, a name not in the peer set
+    expect(responder.drainReceipts().map((r) => [r.sourceNode, r.requests])).toEqual([['node-2', 1]]);
+    expect(responder.stats.strangerRequests).toBe(2);
+  });
+
+  it('answers a peer in full while strangers flood past their own budget', async () => {
+    responder = createProbeResponder({ logger: createSilentLogger(), senders, strangers: { ratePerSecond: 5, perSourceRatePerSecond: 5 } });
+    const { udpPort } = await responder.listen('127.0.0.1', 0);
+    const flood = createSocket('udp4');
+    await new Promise<void>((resolve) => flood.bind(0, '127.0.9.9', () => resolve()));
+    for (let i = 0; i < 200; i++) flood.send(request(i, 0, { nodeName: `x-${i}`, network: probeNetwork.host }), udpPort, '127.0.0.1');
+    await expect.poll(() => responder!.stats.strangerRequests, { timeout: 3000 }).toBe(200);
+    flood.close();
+    const replies = [];
+    for (let i = 0; i < 10; i++) replies.push(await udpExchange(udpPort, request(i), 300));
+    expect(replies.filter(Boolean)).toHaveLength(10);
+    expect(responder.stats.rateLimited).toBeGreaterThanOrEqual(190);
+    expect(responder.drainReceipts().map((r) => [r.sourceNode, r.requests])).toEqual([['node-2', 10]]);
+  });
+
+  it('closes a TCP connection that completes no frame within the idle timeout, so idle strangers cannot hold slots', async () => {
+    responder = createProbeResponder({ logger: createSilentLogger(), senders: strangersOnly, idleTimeoutMs: 200, strangers: { maxConnections: 2, maxConnectionsPerSource: 2 } });
+    const { tcpPort } = await responder.listen('127.0.0.1', 0);
+    const idle = Array.from({ length: 2 }, () => connect(tcpPort, '127.0.0.1'));
+    for (const s of idle) s.on('error', () => undefined);
+    const closed = idle.map((s) => new Promise((resolve) => s.once('close', resolve)));
+    // A byte now and then is not a frame: the slot is not held by trickling.
+    idle[0]!.once('connect', () => idle[0]!.write(Buffer.from([0x4e])));
+    await Promise.all(closed);
+    expect(responder.stats.idleClosed).toBe(2);
+    // The slots are free again.
+    const reply = await tcpExchange(tcpPort, [request(1)]);
+    expect(decodeProbe(reply)).toMatchObject({ kind: probeKind.reply, sequence: 1 });
+  });
+
+  it('gives strangers a connection pool apart from peers', async () => {
+    responder = createProbeResponder({ logger: createSilentLogger(), senders, strangers: { maxConnections: 1, maxConnectionsPerSource: 1 } });
+    const { tcpPort } = await responder.listen('127.0.0.1', 0);
+    const strangerSockets = Array.from({ length: 3 }, () => connect({ port: tcpPort, host: '127.0.0.1', localAddress: '127.0.9.9' }));
+    for (const s of strangerSockets) s.on('error', () => undefined);
+    await expect.poll(() => responder!.stats.connectionsRefused, { timeout: 3000 }).toBe(2);
+    const reply = await tcpExchange(tcpPort, [request(5)]);
+    expect(decodeProbe(reply)).toMatchObject({ kind: probeKind.reply, sequence: 5 });
+    for (const s of strangerSockets) s.destroy();
   });
 });

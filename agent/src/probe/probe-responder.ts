@@ -1,59 +1,63 @@
 // Answers UDP and TCP echo probes from peers on --probe-listen, in both agent modes.
-// Only well-formed probes are answered, at a bounded rate (in total and per source address),
-// with a reply no larger than the request; TCP connections are capped in total and per source.
-// Every well-formed request is counted as a receipt per sender, so the collector can tell a
-// lost request from a lost reply; drainReceipts() hands them over once per probe batch.
+// Only well-formed probes are answered, with a reply no larger than the request. Senders in
+// the current peer set and strangers have budgets of their own (responder-budget.ts), so a
+// flood from outside the mesh cannot cost a peer its replies or connections. A receipt per
+// sender is kept only for peers (known-senders.ts): strangers are one counter, so a forged
+// name can neither grow the receipts nor make the collector believe a probe arrived.
+// drainReceipts() hands the receipts over once per probe batch.
 import { create } from '@bufbuild/protobuf';
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
 import { ProbeProtocol, ProbeReceiptSchema, type ProbeReceipt } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import type { Logger } from '../../../shared/src/logger.ts';
 import { decodeProbe, largeProbeBytes, maxProbeBytes, probeHeaderBytes, probeKind, toReply } from './probe-wire.ts';
-import { createTokenBucket, type TokenBucket } from '../../../shared/src/token-bucket.ts';
+import type { KnownSenders } from './known-senders.ts';
+import { createSenderBudget, type BudgetLimits } from './responder-budget.ts';
+
+export interface ResponderStats {
+  answered: number;
+  ignored: number;
+  rateLimited: number;
+  connectionsRefused: number;
+  /** Well-formed requests from senders outside the peer set (or claiming another peer's name). */
+  strangerRequests: number;
+  /** TCP connections closed after idling (no complete frame) for idleTimeoutMs. */
+  idleClosed: number;
+}
 
 export interface ProbeResponder {
   listen(host: string, port: number): Promise<{ udpPort: number; tcpPort: number }>;
   /** Receipts counted since the last drain; the counters start again from zero. */
   drainReceipts(): ProbeReceipt[];
   close(): Promise<void>;
-  readonly stats: { answered: number; ignored: number; rateLimited: number; connectionsRefused: number };
+  readonly stats: ResponderStats;
 }
 
 export interface ProbeResponderOptions {
   logger: Logger;
-  /** Answers per second, all sources together (default 2000). */
-  ratePerSecond?: number;
-  /** Answers per second to one source address (default 100; a peer sends ~6 per 5 s round per agent). */
-  perSourceRatePerSecond?: number;
-  /** Open TCP probe connections, in total (default 256) and per source address (default 16). */
-  maxConnections?: number;
-  maxConnectionsPerSource?: number;
+  /** Who the current peers are (createKnownSenders over the agent's peer set). */
+  senders: KnownSenders;
+  /** Peer-set addresses' budget; defaults in peerDefaults (a peer sends ~6 requests per 5 s round per agent). */
+  peers?: Partial<BudgetLimits>;
+  /** Everyone else's budget, much smaller; defaults in strangerDefaults. */
+  strangers?: Partial<BudgetLimits>;
+  /** A TCP connection that completes no frame for this long is closed (default 2000 ms). */
+  idleTimeoutMs?: number;
 }
 
-// Senders are named by the requests themselves: bound the table so forged names cannot grow it.
+export const peerDefaults: BudgetLimits = { ratePerSecond: 2000, perSourceRatePerSecond: 100, maxConnections: 256, maxConnectionsPerSource: 16, maxSources: 16_384 };
+export const strangerDefaults: BudgetLimits = { ratePerSecond: 50, perSourceRatePerSecond: 10, maxConnections: 16, maxConnectionsPerSource: 2, maxSources: 1024 };
+
+// Receipts are keyed by peer (node, network, protocol); the peer set bounds them, this is a backstop.
 const maxReceiptKeys = 20_000;
-// Per-source buckets live in a bounded table; when it is full it starts over (the total
-// bucket still holds), so spoofed source addresses cannot grow memory.
-const maxSourceBuckets = 4_096;
 
 export function createProbeResponder(options: ProbeResponderOptions): ProbeResponder {
   const log = options.logger.child({ component: 'probe-responder' });
-  const bucket = createTokenBucket({ ratePerSecond: options.ratePerSecond ?? 2000, burst: options.ratePerSecond ?? 2000 });
-  const perSourceRate = options.perSourceRatePerSecond ?? 100;
-  const maxConnections = options.maxConnections ?? 256;
-  const maxConnectionsPerSource = options.maxConnectionsPerSource ?? 16;
-  let sourceBuckets = new Map<string, TokenBucket>();
-  const connectionsBySource = new Map<string, number>();
-  const stats = { answered: 0, ignored: 0, rateLimited: 0, connectionsRefused: 0 };
-  const sourceAllows = (address: string): boolean => {
-    let source = sourceBuckets.get(address);
-    if (!source) {
-      if (sourceBuckets.size >= maxSourceBuckets) sourceBuckets = new Map();
-      source = createTokenBucket({ ratePerSecond: perSourceRate, burst: perSourceRate });
-      sourceBuckets.set(address, source);
-    }
-    return source.take();
-  };
+  const peers = createSenderBudget({ ...peerDefaults, ...options.peers });
+  const strangers = createSenderBudget({ ...strangerDefaults, ...options.strangers });
+  const idleTimeoutMs = options.idleTimeoutMs ?? 2000;
+  const budgetFor = (address: string) => (options.senders.isPeerAddress(address) ? peers : strangers);
+  const stats: ResponderStats = { answered: 0, ignored: 0, rateLimited: 0, connectionsRefused: 0, strangerRequests: 0, idleClosed: 0 };
   let receipts = new Map<string, ProbeReceipt>();
   let udp: Socket | undefined;
   let tcp: Server | undefined;
@@ -71,13 +75,21 @@ export function createProbeResponder(options: ProbeResponderOptions): ProbeRespo
   };
 
   const reply = (msg: Buffer, protocol: ProbeProtocol, sourceAddress: string): Buffer | undefined => {
+    const fromPeer = options.senders.isPeerAddress(sourceAddress);
+    // A stranger over its budget costs no decoding: a flood is dropped at the cheapest point.
+    if (!fromPeer && !strangers.allowAnswer(sourceAddress)) {
+      stats.strangerRequests++;
+      stats.rateLimited++;
+      return undefined;
+    }
     const probe = decodeProbe(msg);
     if (!probe || probe.kind !== probeKind.request) {
       stats.ignored++;
       return undefined;
     }
-    count(probe.nodeName, probe.network, protocol, msg.length >= largeProbeBytes);
-    if (!sourceAllows(sourceAddress) || !bucket.take()) {
+    if (fromPeer && options.senders.isSender(sourceAddress, probe.nodeName, probe.network)) count(probe.nodeName, probe.network, protocol, msg.length >= largeProbeBytes);
+    else stats.strangerRequests++;
+    if (fromPeer && !peers.allowAnswer(sourceAddress)) {
       stats.rateLimited++;
       return undefined;
     }
@@ -95,7 +107,8 @@ export function createProbeResponder(options: ProbeResponderOptions): ProbeRespo
     },
     listen: async (host, port) => {
       const family = host.includes(':') ? 'udp6' : 'udp4';
-      udp = createSocket({ type: family, reuseAddr: false });
+      // A larger receive queue (capped by net.core.rmem_max) rides out bursts from many senders.
+      udp = createSocket({ type: family, reuseAddr: false, recvBufferSize: 4 << 20 });
       udp.on('message', (msg, rinfo) => {
         const out = reply(msg, ProbeProtocol.UDP, rinfo.address);
         if (out) udp?.send(out, rinfo.port, rinfo.address);
@@ -106,22 +119,25 @@ export function createProbeResponder(options: ProbeResponderOptions): ProbeRespo
         udp!.bind(port, host, () => resolve());
       });
       tcp = createServer((socket) => {
-        // TCP probes: length-framed request messages; the connection is closed on anything malformed.
+        // TCP probes: length-framed request messages; the connection is closed on anything
+        // malformed, and after idleTimeoutMs without a complete frame (a prober needs one round trip).
         const source = socket.remoteAddress ?? '?';
-        const open = connectionsBySource.get(source) ?? 0;
-        if (open >= maxConnectionsPerSource) {
+        const release = budgetFor(source).openConnection(source);
+        if (!release) {
           stats.connectionsRefused++;
           socket.destroy();
           return;
         }
-        connectionsBySource.set(source, open + 1);
+        // Only a complete frame counts as activity: a byte at a time does not hold the slot.
+        const idle = setTimeout(() => {
+          stats.idleClosed++;
+          socket.destroy();
+        }, idleTimeoutMs);
         socket.once('close', () => {
-          const left = (connectionsBySource.get(source) ?? 1) - 1;
-          if (left <= 0) connectionsBySource.delete(source);
-          else connectionsBySource.set(source, left);
+          clearTimeout(idle);
+          release();
         });
         let pending = Buffer.alloc(0);
-        socket.setTimeout(10_000, () => socket.destroy());
         socket.on('data', (chunk) => {
           pending = Buffer.concat([pending, chunk]);
           while (pending.length >= probeHeaderBytes) {
@@ -133,11 +149,13 @@ export function createProbeResponder(options: ProbeResponderOptions): ProbeRespo
             const out = reply(frame, ProbeProtocol.TCP, source);
             if (!out) return socket.destroy();
             socket.write(out);
+            idle.refresh();
           }
         });
         socket.on('error', () => socket.destroy());
       });
-      tcp.maxConnections = maxConnections;
+      // The kernel-side backstop; the budgets above refuse first.
+      tcp.maxConnections = (options.peers?.maxConnections ?? peerDefaults.maxConnections) + (options.strangers?.maxConnections ?? strangerDefaults.maxConnections);
       tcp.on('drop', () => stats.connectionsRefused++);
       // Same port number for both, also when the port was chosen by the kernel (port 0).
       const udpPort = udp.address().port;

@@ -16,6 +16,11 @@ describe('probe targets', () => {
         peer('node-2', Network.POD, '198.18.2.5'),
         peer('node-3', Network.HOST, ''),
         peer('node-4', Network.HOST, '192.0.2.14', 0),
+        // Never probed, whatever a peer set says: loopback, the metadata service, multicast, unspecified.
+        peer('node-5', Network.HOST, '127.0.0.1'),
+        peer('node-6', Network.HOST, '169.254.169.254'),
+        peer('node-7', Network.HOST, '224.0.0.251'),
+        peer('node-8', Network.HOST, '0.0.0.0'),
       ],
       'node-1',
       { host: 1500, pod: 1450 },

@@ -2,13 +2,13 @@
 //   0  u32 magic "NSP1"        4  u16 kind (1 request, 2 reply)   6  u16 total length
 //   8  u32 sequence           12  u32 sender timestamp (µs, informational)
 //  16  u8  sender network (proto Network: 1 host, 2 pod)
-//  17  u8  sender node name length n (1..63)   18  n bytes node name (UTF-8)   then zero padding.
+//  17  u8  sender node name length n (1..253, a Kubernetes node name)   18  n bytes node name (UTF-8)   then zero padding.
 // A reply is the request with the kind flipped, so it is never larger than the request and
 // still names the original sender. The total length at offset 6 frames TCP streams.
 export const probeMagic = 0x4e535031; // "NSP1"
 export const probeHeaderBytes = 16;
 export const maxProbeBytes = 9000;
-export const maxNodeNameBytes = 63;
+export const maxNodeNameBytes = 253;
 /** Requests at least this large (UDP payload or TCP frame) are the large end of the size ladder. */
 export const largeProbeBytes = 1000;
 

@@ -11,6 +11,9 @@ import { createProbeRunner, type ProbeRunner } from './probe-runner.ts';
 import type { PeerTarget } from './probe-types.ts';
 import { probeNetwork } from './probe-wire.ts';
 
+// Every sender counts as a peer here: this measures probing, not the responder's admission.
+const anyPeer = { isPeerAddress: () => true, isSender: () => true };
+
 const typeStripping = Boolean((process.features as { typescript?: unknown }).typescript);
 const identity = { nodeName: 'node-1', network: probeNetwork.host };
 let responders: ProbeResponder[] = [];
@@ -18,7 +21,7 @@ let ports: number[] = [];
 let runner: ProbeRunner;
 
 beforeAll(async () => {
-  responders = [createProbeResponder({ logger: createSilentLogger() }), createProbeResponder({ logger: createSilentLogger() })];
+  responders = [createProbeResponder({ logger: createSilentLogger(), senders: anyPeer }), createProbeResponder({ logger: createSilentLogger(), senders: anyPeer })];
   ports = await Promise.all(responders.map(async (r) => (await r.listen('127.0.0.1', 0)).udpPort));
   runner = createProbeRunner({ logger: createSilentLogger() });
 });

@@ -5,6 +5,7 @@ import { LinkRole, type LinkStatus } from '../../../shared/src/gen/netsentry/v1/
 import type { ClusterSnapshot, NodeState } from '../model/cluster-snapshot.ts';
 import { findingId, type DetectorConfig, type FindingCandidate } from './finding-candidate.ts';
 import { overlayRouteMissingKind } from './overlay-route-missing.ts';
+import { problemPeerCount } from '../model/overlay-counts.ts';
 
 export const linkDownKind = 'LinkDown';
 
@@ -41,7 +42,7 @@ function detectNode(node: NodeState): FindingCandidate | undefined {
   const broken = report.links.filter((link) => (link.role === LinkRole.OVERLAY || link.role === LinkRole.POD_BRIDGE) && !(link.present && link.up));
   if (broken.length === 0) return undefined;
   const overlayBroken = broken.some((link) => link.role === LinkRole.OVERLAY);
-  const overlayProblems = report.overlay?.problems.length ?? 0;
+  const overlayProblems = problemPeerCount(report.overlay);
   return {
     id: findingId(linkDownKind, node.name),
     kind: linkDownKind,

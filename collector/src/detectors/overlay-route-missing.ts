@@ -4,6 +4,7 @@ import { OverlayKind, Problem, type PartProblem, type PeerProblem } from '../../
 import type { ClusterSnapshot, NodeState } from '../model/cluster-snapshot.ts';
 import { overlayPartName, problemName } from '../model/wire-names.ts';
 import { findingId, plural, type DetectorConfig, type FindingCandidate } from './finding-candidate.ts';
+import { partCounts, problemPeerCount } from '../model/overlay-counts.ts';
 
 export const overlayRouteMissingKind = 'OverlayRouteMissing';
 
@@ -46,14 +47,18 @@ function detectNode(node: NodeState): FindingCandidate | undefined {
   const overlay = agent?.report?.overlay;
   if (!agent?.connected || !overlay || overlay.problems.length === 0) return undefined;
   const problems = [...overlay.problems].sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0));
-  const partNames = [...new Set(problems.flatMap((p) => p.parts.map((part) => overlayPartName(part.part))))];
-  const allMissing = problems.every((p) => p.parts.every((part) => part.problem === Problem.MISSING));
-  const checked = Math.max(overlay.peersChecked, problems.length);
-  const single = problems.length === 1 ? problems[0] : undefined;
-  const target = single ? `${single.peer} (1 of ${plural(checked, 'peer')}` : `${problems.length} of ${plural(checked, 'peer')} (`;
+  // Counts over every peer with a problem: the report lists only the first ones by name.
+  const total = problemPeerCount(overlay);
+  const counts = partCounts(overlay).sort((a, b) => a.part - b.part || a.problem - b.problem);
+  const partNames = [...new Set(counts.map((c) => overlayPartName(c.part)))];
+  const allMissing = counts.every((c) => c.problem === Problem.MISSING);
+  const checked = Math.max(overlay.peersChecked, total);
+  const single = total === 1 ? problems[0] : undefined;
+  const target = single ? `${single.peer} (1 of ${plural(checked, 'peer')}` : `${total.toLocaleString('en-US')} of ${checked.toLocaleString('en-US')} peers (`;
   const summary = `${node.name} ${allMissing ? 'is missing overlay routes to' : 'has wrong overlay entries toward'} ${target}${single ? ': ' : ''}${partNames.join(', ')})`;
-  const evidence = problems.slice(0, maxPeerLines).map(describePeerProblem);
-  if (problems.length > maxPeerLines) evidence.push(`… and ${problems.length - maxPeerLines} more peers (GET /api/v1/nodes has every one)`);
+  const evidence = problems.length < total ? [`per part: ${counts.map((c) => `${overlayPartName(c.part)} ${problemName(c.problem)} toward ${plural(c.peers, 'peer')}`).join('; ')}`] : [];
+  evidence.push(...problems.slice(0, maxPeerLines).map(describePeerProblem));
+  if (total > maxPeerLines) evidence.push(`… and ${(total - Math.min(maxPeerLines, problems.length)).toLocaleString('en-US')} more peers (GET /api/v1/nodes lists the first ${problems.length})`);
   const kind = overlay.kind !== OverlayKind.UNSPECIFIED ? overlay.kind : (agent.hello.overlay?.kind ?? OverlayKind.FLANNEL_VXLAN);
   return {
     id: findingId(overlayRouteMissingKind, node.name),

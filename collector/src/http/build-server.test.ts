@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createTokenVerifier } from '../../../shared/src/auth-token.ts';
 import { createSilentLogger } from '../../../shared/src/logger.ts';
 import { defaultDetectors } from '../detectors/index.ts';
 import { createFindingsEngine } from '../findings/findings-engine.ts';
@@ -144,5 +145,43 @@ describe('HTTP API', () => {
     const response = await setup().app.inject({ method: 'GET', url: '/api/v1/nope?x=1' });
     expect(response.statusCode).toBe(404);
     expect(response.json()).toEqual({ error: 'not_found', message: 'no route for GET /api/v1/nope' });
+  });
+
+  it('pages /api/v1/nodes with limit and after, finds one node, and refuses a bad limit', async () => {
+    const { app } = setup();
+    const first = (await app.inject({ method: 'GET', url: '/api/v1/nodes?limit=3' })).json();
+    expect(first.nodes.map((n: { name: string }) => n.name)).toEqual(['node-1', 'node-2', 'node-3']);
+    expect(first.nextAfter).toBe('node-3');
+    const rest = (await app.inject({ method: 'GET', url: '/api/v1/nodes?limit=3&after=node-3' })).json();
+    expect(rest.nodes.map((n: { name: string }) => n.name)).toEqual(['node-4']);
+    expect(rest.nextAfter).toBeUndefined();
+    // Without limit: every node, as the page and CLI read it.
+    expect((await app.inject({ method: 'GET', url: '/api/v1/nodes' })).json().nodes).toHaveLength(4);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/nodes?node=node-2' })).json().nodes.map((n: { name: string }) => n.name)).toEqual(['node-2']);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/nodes?node=node-9' })).json().nodes).toEqual([]);
+    const bad = await app.inject({ method: 'GET', url: '/api/v1/nodes?limit=0' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().message).toMatch(/limit must be an integer/);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/matrix?limit=99999' })).statusCode).toBe(400);
+  });
+
+  it('with a bearer token: /api needs it, /healthz and the page stay open, /metrics only when asked', async () => {
+    const cluster = createTestCluster();
+    const logger = createSilentLogger();
+    const findings = createFindingsEngine({ model: cluster.model, detectors: defaultDetectors(), now: cluster.clock.now, logger });
+    const metrics = createCollectorMetrics({ model: cluster.model, findings });
+    const token = 'a-token-of-sixteen-chars';
+    for (const protectMetrics of [false, true]) {
+      const app = buildServer({ model: cluster.model, findings, metrics, logger, isReady: () => true, auth: { verifier: () => createTokenVerifier([token]), metrics: protectMetrics } });
+      apps.push(app);
+      const refused = await app.inject({ method: 'GET', url: '/api/v1/nodes' });
+      expect(refused.statusCode).toBe(401);
+      expect(refused.json().error).toBe('unauthenticated');
+      expect((await app.inject({ method: 'GET', url: '/api/v1/findings', headers: { authorization: 'Bearer wrong-token-wrong-token' } })).statusCode).toBe(401);
+      expect((await app.inject({ method: 'GET', url: '/api/v1/nodes', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'GET', url: '/' })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(protectMetrics ? 401 : 200);
+    }
   });
 });

@@ -7,7 +7,9 @@ import type { FindingsEngine } from '../findings/findings-engine.ts';
 import type { CollectorMetrics } from '../metrics/collector-metrics.ts';
 import type { ClusterModel } from '../model/cluster-model.ts';
 import { matrixNetworks, matrixProtocols, matrixView, nodeProbeView } from './matrix-view.ts';
+import { registerHttpAuth, type HttpAuth } from './http-auth.ts';
 import { nodeView } from './node-view.ts';
+import { findSorted, pageOf, parsePageQuery } from './page-query.ts';
 import { registerPageRoutes } from './page-routes.ts';
 
 export interface ServerDeps {
@@ -18,6 +20,8 @@ export interface ServerDeps {
   isReady: () => boolean;
   /** Where the page's files are (default ./page/ beside page-routes); read once here. */
   pageDir?: URL;
+  /** A bearer token for /api/* (and /metrics if asked); absent = open. */
+  auth?: HttpAuth;
 }
 
 const findingStates = ['open', 'all'] as const;
@@ -31,6 +35,15 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
   });
+
+  // Server-Timing: how long the collector itself took, apart from the network and the client.
+  const startedAt = new WeakMap<object, number>();
+  app.addHook('onRequest', async (request) => void startedAt.set(request, performance.now()));
+  app.addHook('onSend', async (request, reply) => {
+    const started = startedAt.get(request);
+    if (started !== undefined) void reply.header('server-timing', `app;dur=${(performance.now() - started).toFixed(1)}`);
+  });
+  if (deps.auth) registerHttpAuth(app, deps.auth);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
@@ -56,13 +69,19 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     return { findings: findings.list({ state }) };
   });
 
-  app.get('/api/v1/nodes', async () => {
+  app.get('/api/v1/nodes', async (request, reply) => {
+    const query = request.query as Record<string, unknown>;
+    const page = parsePageQuery(query);
+    if ('error' in page) return reply.code(400).send({ error: 'invalid_argument', message: page.error });
     const snapshot = model.snapshot();
+    // ?node=NAME: that one node (or none); nodes are sorted by name, so it is a binary search.
+    const { items, nextAfter } = query.node !== undefined ? { items: findSorted(snapshot.nodes, (n) => n.name, String(query.node)), nextAfter: undefined } : pageOf(snapshot.nodes, (n) => n.name, page);
     return {
-      nodes: snapshot.nodes.map((node) => {
+      nodes: items.map((node) => {
         const probes = nodeProbeView(snapshot, node.name);
         return { ...nodeView(node), ...(probes ? { probes } : {}) };
       }),
+      ...(nextAfter !== undefined ? { nextAfter } : {}),
     };
   });
 
@@ -72,7 +91,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     const protocol = matrixProtocols.find((p) => p === query.protocol);
     if (query.network !== undefined && !network) return reply.code(400).send({ error: 'invalid_argument', message: `network must be one of ${matrixNetworks.join(', ')}, got '${String(query.network).slice(0, 32)}'` });
     if (query.protocol !== undefined && !protocol) return reply.code(400).send({ error: 'invalid_argument', message: `protocol must be one of ${matrixProtocols.join(', ')}, got '${String(query.protocol).slice(0, 32)}'` });
-    return matrixView(model.snapshot(), { ...(network ? { network } : {}), ...(protocol ? { protocol } : {}) });
+    const page = parsePageQuery(query);
+    if ('error' in page) return reply.code(400).send({ error: 'invalid_argument', message: page.error });
+    return matrixView(model.snapshot(), { ...(network ? { network } : {}), ...(protocol ? { protocol } : {}), page });
   });
 
   registerPageRoutes(app, { dir: deps.pageDir, logger: deps.logger });

@@ -2,13 +2,17 @@
 // with state (small probes; large-probe loss beside it for UDP). Plain JSON values.
 import type { AgentNetwork, ClusterSnapshot } from '../model/cluster-snapshot.ts';
 import type { PathProtocol } from '../probes/probe-store.ts';
+import { pageOf, type PageQuery } from './page-query.ts';
 
 export const matrixNetworks = ['host', 'pod'] as const;
 export const matrixProtocols = ['udp', 'tcp'] as const;
 
 const round = (value: number | undefined): number | null => (value === undefined ? null : Math.round(value * 1e6) / 1e6);
 
-export function matrixView(snapshot: ClusterSnapshot, filter: { network?: AgentNetwork; protocol?: PathProtocol }) {
+/** A cell's cursor for ?after=: node names hold no '/'. */
+const cellKey = (p: { source: string; destination: string }): string => `${p.source}/${p.destination}`;
+
+export function matrixView(snapshot: ClusterSnapshot, filter: { network?: AgentNetwork; protocol?: PathProtocol; page?: PageQuery }) {
   const { probes } = snapshot;
   const large = new Map(probes.paths.filter((p) => p.size === 'large').map((p) => [`${p.source}|${p.destination}|${p.network}`, p]));
   const matrices = [];
@@ -17,10 +21,11 @@ export function matrixView(snapshot: ClusterSnapshot, filter: { network?: AgentN
     const nodes = snapshot.nodes.filter((n) => (network === 'host' ? n.hostAgent : n.podAgent)).map((n) => n.name);
     for (const protocol of matrixProtocols) {
       if (filter.protocol && filter.protocol !== protocol) continue;
-      const cells = probes.paths
+      const sorted = probes.paths
         .filter((p) => p.network === network && p.protocol === protocol && p.size === 'small')
-        .sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.destination < b.destination ? -1 : 1))
-        .map((p) => {
+        .sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.destination < b.destination ? -1 : 1));
+      const { items, nextAfter } = pageOf(sorted, cellKey, filter.page ?? {});
+      const cells = items.map((p) => {
           const big = protocol === 'udp' ? large.get(`${p.source}|${p.destination}|${network}`) : undefined;
           return {
             source: p.source,
@@ -35,31 +40,62 @@ export function matrixView(snapshot: ClusterSnapshot, filter: { network?: AgentN
             ...(big ? { large: { attempts: big.attempts, failures: big.failures, failing: big.failing, sizeBytes: Math.max(big.okSizeBytes, big.failedSizeBytes) } } : {}),
           };
         });
-      matrices.push({ network, protocol, nodes, cells });
+      matrices.push({ network, protocol, nodes, cells, ...(nextAfter !== undefined ? { nextAfter } : {}) });
     }
   }
   return { generatedAt: new Date(snapshot.nowMs).toISOString(), windowSeconds: probes.windowSeconds, matrices };
 }
 
+type LossRow = { network: AgentNetwork; protocol: PathProtocol; direction: 'outbound' | 'inbound'; attempts: number; failures: number; lossRatio: number | null };
+type NodeProbes = { agents: ClusterSnapshot['probes']['agents'][number][]; totals: Map<string, LossRow>; dns: ClusterSnapshot['probes']['dns'][number][] };
+
+// One index per probe view (the model hands out the same view object until the store
+// changes): GET /api/v1/nodes is then O(paths + answer), not O(nodes × paths).
+const indexes = new WeakMap<object, Map<string, NodeProbes>>();
+
+function probeIndex(snapshot: ClusterSnapshot): Map<string, NodeProbes> {
+  const { probes } = snapshot;
+  let index = indexes.get(probes);
+  if (index) return index;
+  index = new Map();
+  const entry = (node: string): NodeProbes => {
+    let e = index!.get(node);
+    if (!e) index!.set(node, (e = { agents: [], totals: new Map(), dns: [] }));
+    return e;
+  };
+  for (const agent of probes.agents) entry(agent.node).agents.push(agent);
+  for (const d of probes.dns) entry(d.source).dns.push(d);
+  for (const p of probes.paths) {
+    if (p.size !== 'small') continue;
+    for (const [direction, node] of [['outbound', p.source], ['inbound', p.destination]] as const) {
+      const totals = entry(node).totals;
+      const key = `${p.network}|${p.protocol}|${direction}`;
+      let row = totals.get(key);
+      if (!row) totals.set(key, (row = { network: p.network, protocol: p.protocol, direction, attempts: 0, failures: 0, lossRatio: null }));
+      row.attempts += p.attempts;
+      row.failures += p.failures;
+    }
+  }
+  indexes.set(probes, index);
+  return index;
+}
+
 /** Per node, for GET /api/v1/nodes: event-loop delay and outbound / inbound small-probe loss per network and protocol. */
 export function nodeProbeView(snapshot: ClusterSnapshot, node: string) {
-  const agents = snapshot.probes.agents.filter((a) => a.node === node);
-  if (agents.length === 0) return undefined;
-  const loss: { network: AgentNetwork; protocol: PathProtocol; direction: 'outbound' | 'inbound'; attempts: number; failures: number; lossRatio: number | null }[] = [];
+  const entry = probeIndex(snapshot).get(node);
+  if (!entry || entry.agents.length === 0) return undefined;
+  const loss: LossRow[] = [];
   for (const network of matrixNetworks) {
     for (const protocol of matrixProtocols) {
       for (const direction of ['outbound', 'inbound'] as const) {
-        const paths = snapshot.probes.paths.filter((p) => p.network === network && p.protocol === protocol && p.size === 'small' && (direction === 'outbound' ? p.source : p.destination) === node);
-        if (paths.length === 0) continue;
-        const attempts = paths.reduce((sum, p) => sum + p.attempts, 0);
-        const failures = paths.reduce((sum, p) => sum + p.failures, 0);
-        loss.push({ network, protocol, direction, attempts, failures, lossRatio: attempts ? round(failures / attempts) : null });
+        const row = entry.totals.get(`${network}|${protocol}|${direction}`);
+        if (row) loss.push({ ...row, lossRatio: row.attempts ? round(row.failures / row.attempts) : null });
       }
     }
   }
   return {
-    agents: agents.map((a) => ({ network: a.network, lastBatch: new Date(a.lastBatchMs).toISOString(), intervalSeconds: a.intervalSeconds, eventLoopDelayP99Seconds: a.eventLoopDelayP99Seconds })),
+    agents: entry.agents.map((a) => ({ network: a.network, lastBatch: new Date(a.lastBatchMs).toISOString(), intervalSeconds: a.intervalSeconds, eventLoopDelayP99Seconds: a.eventLoopDelayP99Seconds })),
     loss,
-    dns: snapshot.probes.dns.filter((d) => d.source === node).map((d) => ({ protocol: d.protocol, resolver: d.resolver, attempts: d.attempts, failures: d.failures, failing: d.failing })),
+    dns: entry.dns.map((d) => ({ protocol: d.protocol, resolver: d.resolver, attempts: d.attempts, failures: d.failures, failing: d.failing })),
   };
 }

@@ -3,6 +3,7 @@
 import type { Conntrack, LinkStatus, NodeReport } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import type { AgentState, NodeState } from '../model/cluster-snapshot.ts';
 import { linkRoleName, overlayKindName, overlayPartName, problemName } from '../model/wire-names.ts';
+import { problemPeerCount } from '../model/overlay-counts.ts';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -34,6 +35,8 @@ const overlayCheckView = (report: NodeReport) => {
     peersOk: overlay.peersOk,
     peerSetGeneration: Number(report.peerSetGeneration),
     durationSeconds: overlay.durationSeconds,
+    /** Peers with a problem in all; `problems` lists the first of them (at most 100) by name. */
+    peersWithProblems: problemPeerCount(overlay),
     problems: overlay.problems.map((problem) => ({
       peer: problem.peer,
       parts: problem.parts.map((part) => ({ part: overlayPartName(part.part), problem: problemName(part.problem), expected: part.expected, actual: part.actual })),

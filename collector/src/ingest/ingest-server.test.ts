@@ -20,11 +20,12 @@ afterEach(async () => {
 
 async function start(overrides: Partial<IngestServerOptions> = {}) {
   const reasons: string[] = [];
+  const budgets: string[] = [];
   const peerSetBytes = { full: 0, delta: 0 };
   const model = createClusterModel({ now: Date.now, nodeExpiryMs: 600_000 });
   server = createIngestServer({
     model,
-    metrics: { streamError: (r) => reasons.push(r), agentConnected: () => undefined, agentRestarted: () => undefined, messageReceived: () => undefined, observeProbeBatch: () => undefined, peerSetSent: (kind, bytes) => void (peerSetBytes[kind] += bytes) },
+    metrics: { streamError: (r) => reasons.push(r), agentConnected: () => undefined, agentRestarted: () => undefined, messageReceived: () => undefined, observeProbeBatch: () => undefined, peerSetSent: (kind, bytes) => void (peerSetBytes[kind] += bytes), budgetExceeded: (b) => budgets.push(b) },
     logger: createSilentLogger(),
     heartbeatIntervalSeconds: 5,
     reportIntervalSeconds: 30,
@@ -33,7 +34,7 @@ async function start(overrides: Partial<IngestServerOptions> = {}) {
     ...overrides,
   });
   const port = await server.listen('127.0.0.1', 0);
-  return { port, reasons, model, peerSetBytes };
+  return { port, reasons, budgets, model, peerSetBytes };
 }
 
 interface Opened {
@@ -165,5 +166,82 @@ describe('ingest server', () => {
     expect(legacyLast.payload.case === 'peerSet' && legacyLast.payload.value.peers.map((p) => p.nodeName)).toEqual(['node-1', 'node-3', 'node-7', 'node-8', 'node-9']);
     expect(peerSetBytes.full).toBeGreaterThan(0);
     expect(peerSetBytes.delta).toBeGreaterThan(0);
+  });
+
+  it('refuses a hello for a new node beyond --max-nodes with RESOURCE_EXHAUSTED and a clear message; known nodes still connect', async () => {
+    const { port, reasons, budgets } = await start({ budgets: { maxNodes: 2 } });
+    for (const node of ['node-1', 'node-2']) {
+      const a = open(port);
+      a.call.write(hello(node));
+      expect(await a.welcomed).toBe(true);
+    }
+    const third = open(port);
+    third.call.write(hello('made-up-1'));
+    const status = await third.status;
+    expect(status.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(status.details).toMatch(/maximum of 2 nodes \(--max-nodes\)/);
+    expect(reasons).toContain('over_budget');
+    expect(budgets).toEqual(['nodes']);
+    // A known node's pod agent (or a reconnect) is not a new node.
+    const pod = open(port);
+    pod.call.write(create(ConnectRequestSchema, { payload: { case: 'hello', value: { ...hostHello('node-1'), network: 2 } } }));
+    expect(await pod.welcomed).toBe(true);
+  });
+
+  it('refuses hellos beyond --hellos-per-second', async () => {
+    const { port, budgets } = await start({ budgets: { hellosPerSecond: 1 } });
+    const results = [];
+    for (let i = 0; i < 7; i++) {
+      const a = open(port);
+      a.call.write(hello(`node-${i}`));
+      results.push(await a.welcomed);
+    }
+    // Bursts of 5 s worth pass.
+    expect(results.filter(Boolean).length).toBeGreaterThanOrEqual(5);
+    expect(results.filter(Boolean).length).toBeLessThanOrEqual(6);
+    expect(budgets).toContain('hellos');
+  });
+
+  it('drops receipts beyond the per-batch cap and keeps the stream: the agent cannot control who probes it', async () => {
+    const { port, reasons, budgets, model } = await start();
+    const a = open(port);
+    a.call.write(hello('node-1'));
+    expect(await a.welcomed).toBe(true);
+    const receipts = Array.from({ length: 12_000 }, (_, i) => ({ sourceNode: `x-${i}`, sourceNetwork: 1, protocol: 1, requests: 1 }));
+    a.call.write(create(ConnectRequestSchema, { payload: { case: 'probeBatch', value: { receipts, intervalSeconds: 5 } } }));
+    a.call.write(heartbeat());
+    await expect.poll(() => budgets).toEqual(['probe_receipts']);
+    expect(reasons).toEqual([]);
+    expect(model.snapshot().nodes[0]?.hostAgent?.connected).toBe(true);
+  });
+
+  it('drops a report that would exceed --max-report-bytes, keeps the previous one and the stream', async () => {
+    const { port, reasons, budgets, model } = await start({ budgets: { maxReportBytes: 400 } });
+    const a = open(port);
+    a.call.write(hello('node-1'));
+    expect(await a.welcomed).toBe(true);
+    const report = (peers: number) =>
+      create(ConnectRequestSchema, { payload: { case: 'nodeReport', value: { observedAtUnixMs: 1n, overlay: { kind: 2, peersChecked: peers, peersOk: 0, problems: Array.from({ length: peers }, (_, i) => ({ peer: `node-${i + 2}`, parts: [{ part: 1, problem: 1, expected: 'route', actual: '' }] })) } } } });
+    a.call.write(report(2));
+    await expect.poll(() => model.snapshot().nodes[0]?.hostAgent?.report?.overlay?.peersChecked).toBe(2);
+    a.call.write(report(40));
+    a.call.write(heartbeat());
+    await expect.poll(() => budgets).toEqual(['report_bytes']);
+    expect(model.snapshot().nodes[0]?.hostAgent?.report?.overlay?.peersChecked).toBe(2);
+    expect(reasons).toEqual([]);
+  });
+
+  it('keeps the first 100 problem peers of an older agent\'s long report, with counts over all of them', async () => {
+    const { port, budgets, model, reasons } = await start();
+    const a = open(port);
+    a.call.write(hello('node-1'));
+    expect(await a.welcomed).toBe(true);
+    const problems = Array.from({ length: 300 }, (_, i) => ({ peer: `node-${i + 2}`, parts: [{ part: 1, problem: 1, expected: 'route', actual: '' }] }));
+    a.call.write(create(ConnectRequestSchema, { payload: { case: 'nodeReport', value: { observedAtUnixMs: 1n, overlay: { kind: 2, peersChecked: 300, peersOk: 0, problems } } } }));
+    await expect.poll(() => model.snapshot().nodes[0]?.hostAgent?.report?.overlay?.problems.length).toBe(100);
+    const overlay = model.snapshot().nodes[0]!.hostAgent!.report!.overlay!;
+    expect(overlay.partCounts.map((c) => c.peers)).toEqual([300]);
+    expect(budgets).toEqual(['report_peers']);
+    expect(reasons).toEqual([]);
   });
 });

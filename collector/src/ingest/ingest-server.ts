@@ -10,17 +10,19 @@ import {
   type ConnectRequest,
   type ConnectResponse,
 } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
-import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import { Network, PartCountSchema } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import { partCounts } from '../model/overlay-counts.ts';
 import type { ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import type { Logger } from '../../../shared/src/logger.ts';
 import { version } from '../../../shared/src/version.ts';
-import { collectorServiceDefinition, maxMessageBytes } from '../../../shared/src/wire.ts';
+import { collectorServiceDefinition, maxMessageBytes, requestBytes } from '../../../shared/src/wire.ts';
 import type { AgentKey, ClusterModel } from '../model/cluster-model.ts';
 import type { IngestTransport } from './ingest-transport.ts';
+import { createIngestBudgets, type BudgetLimitsOptions, type BudgetName } from './ingest-budgets.ts';
 import { createStreamLimits } from './stream-limits.ts';
 import { transportErrorInterceptor } from './transport-errors.ts';
 import { validateHello } from './validate-hello.ts';
-import { validateProbeBatch } from './validate-probe-batch.ts';
+import { maxProbeReceipts, validateProbeBatch } from './validate-probe-batch.ts';
 import { validateNodeReport } from './validate-report.ts';
 
 export interface IngestMetrics {
@@ -31,6 +33,8 @@ export interface IngestMetrics {
   observeProbeBatch(batch: ProbeBatch, sourceNetwork: 'host' | 'pod'): void;
   /** Bytes of one peer-set message written to a stream (optional: test doubles may omit it). */
   peerSetSent?(kind: 'full' | 'delta', bytes: number): void;
+  /** A global budget refused a hello or report, or dropped the excess of a message (optional for test doubles). */
+  budgetExceeded?(budget: BudgetName): void;
 }
 
 export interface IngestServerOptions {
@@ -51,6 +55,8 @@ export interface IngestServerOptions {
   maxStreams?: number;
   maxStreamsPerPeer?: number;
   messagesPerSecond?: number;
+  /** Global budgets (ingest-budgets.ts); absent or 0 = no cap. */
+  budgets?: Partial<BudgetLimitsOptions>;
 }
 
 export interface IngestServer {
@@ -72,6 +78,9 @@ interface AgentStream {
   sentGeneration: bigint;
 }
 
+/** Problem peers kept per report: agents send at most 100 (agent/src/node-state/bounded-problems.ts). */
+export const maxStoredProblemPeers = 100;
+
 const networkName = (network: Network): 'host' | 'pod' => (network === Network.POD ? 'pod' : 'host');
 
 export function createIngestServer(options: IngestServerOptions): IngestServer {
@@ -85,6 +94,17 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
     maxStreams: options.maxStreams ?? 0,
     maxStreamsPerPeer: options.maxStreamsPerPeer ?? 0,
     messagesPerSecond: options.messagesPerSecond ?? 0,
+  });
+  const budgets = createIngestBudgets({
+    maxNodes: options.budgets?.maxNodes ?? 0,
+    hellosPerSecond: options.budgets?.hellosPerSecond ?? 0,
+    maxReportBytes: options.budgets?.maxReportBytes ?? 0,
+    logger,
+    exceeded: (budget) => metrics.budgetExceeded?.(budget),
+    stillStored: (id) => {
+      const [network, ...node] = id.split('|');
+      return model.hasAgent({ node: node.join('|'), network: network === 'pod' ? 'pod' : 'host' });
+    },
   });
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxReceiveBytes ?? maxMessageBytes,
@@ -146,11 +166,11 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
 
   // Calls this server ended itself: their 'error' event is not a stream failure.
   const refusedCalls = new WeakSet<Call>();
-  const refuse = (call: Call, code: grpc.status, reason: string, details: string): void => {
+  const refuse = (call: Call, code: grpc.status, reason: string, details: string, loggedAlready = false): void => {
     if (refusedCalls.has(call)) return;
     refusedCalls.add(call);
     metrics.streamError(reason);
-    log.warn({ peer: call.getPeer(), reason, details }, 'refused agent stream');
+    if (!loggedAlready) log.warn({ peer: call.getPeer(), reason, details }, 'refused agent stream');
     call.emit('error', { code, details });
   };
 
@@ -170,6 +190,9 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
       const hello = message.payload.value;
       const problem = validateHello(hello);
       if (problem) return refuse(call, grpc.status.INVALID_ARGUMENT, 'invalid_hello', problem);
+      const knownNode = model.hasAgent({ node: hello.nodeName, network: 'host' }) || model.hasAgent({ node: hello.nodeName, network: 'pod' });
+      const overBudget = budgets.admitHello(call.getPeer(), hello.nodeName, knownNode, model.nodeCount);
+      if (overBudget) return refuse(call, grpc.status.RESOURCE_EXHAUSTED, 'over_budget', overBudget, true);
       clearTimeout(helloTimer);
       const key: AgentKey = { node: hello.nodeName, network: networkName(hello.network) };
       const other = byAgent.get(agentId(key));
@@ -216,6 +239,17 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
         case 'nodeReport': {
           const problem = validateNodeReport(message.payload.value);
           if (problem) return refuse(call, grpc.status.INVALID_ARGUMENT, 'invalid_report', problem);
+          const overlay = message.payload.value.overlay;
+          let bytes = requestBytes.get(message) ?? 0;
+          if (overlay && overlay.problems.length > maxStoredProblemPeers) {
+            bytes = Math.ceil((bytes * maxStoredProblemPeers) / overlay.problems.length);
+            // Older agents list every peer: keep the first ones and the counts, drop the rest.
+            if (overlay.partCounts.length === 0) overlay.partCounts = partCounts(overlay).map((c) => create(PartCountSchema, c));
+            budgets.dropped(call.getPeer(), 'report_peers', `${overlay.problems.length - maxStoredProblemPeers} of ${overlay.problems.length} problem peers in a report from ${stream.key.node} dropped (the first ${maxStoredProblemPeers} and the counts are kept)`);
+            overlay.problems = overlay.problems.slice(0, maxStoredProblemPeers);
+          }
+          // Over the report budget: this report is dropped (the previous one stays), the stream stays.
+          if (budgets.admitReport(call.getPeer(), agentId(stream.key), bytes)) return;
           model.agentReport(stream.key, message.payload.value);
           return;
         }
@@ -223,6 +257,13 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
           model.agentHeartbeat(stream.key);
           return;
         case 'probeBatch': {
+          // Receipts count what others sent this agent: it cannot control how many, so the
+          // excess is dropped and counted, never a reason to close its stream.
+          const receipts = message.payload.value.receipts;
+          if (receipts.length > maxProbeReceipts) {
+            budgets.dropped(call.getPeer(), 'probe_receipts', `${receipts.length - maxProbeReceipts} of ${receipts.length} probe receipts from ${stream.key.node} dropped (at most ${maxProbeReceipts} per batch)`);
+            receipts.length = maxProbeReceipts;
+          }
           const problem = validateProbeBatch(message.payload.value);
           if (problem) return refuse(call, grpc.status.INVALID_ARGUMENT, 'invalid_probe_batch', problem);
           model.agentProbeBatch(stream.key, message.payload.value);

@@ -2,6 +2,7 @@
 import type { Hello } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
 import { Network, OverlayKind } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { isValidCidr, isValidIp, isValidMac } from '../../../shared/src/cidr.ts';
+import { unprobeableReason } from '../../../shared/src/probe-address.ts';
 
 // Kubernetes node names are DNS-1123 subdomains: at most 253 characters.
 const nodeNamePattern = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
@@ -22,6 +23,9 @@ export function validateHello(hello: Hello): string | undefined {
   if (hello.podCidrs.length > maxPodCidrs) return `hello.pod_cidrs has more than ${maxPodCidrs} entries`;
   for (const cidr of hello.podCidrs) if (!isValidCidr(cidr)) return `hello.pod_cidrs: '${cidr.slice(0, 64)}' is not a valid CIDR`;
   if (hello.probeAddress !== '' && !isValidIp(hello.probeAddress)) return `hello.probe_address '${hello.probeAddress.slice(0, 64)}' is not an IP address`;
+  // Every agent probes this address: it must not point them at loopback, the metadata service or a multicast group.
+  const unprobeable = hello.probeAddress !== '' ? unprobeableReason(hello.probeAddress) : undefined;
+  if (unprobeable) return `hello.probe_address '${hello.probeAddress}' cannot be a probe target: ${unprobeable}`;
   if (hello.probePort > 65535) return 'hello.probe_port is out of range';
   if (hello.agentVersion.length > 64) return 'hello.agent_version is longer than 64 characters';
   if (!instanceIdPattern.test(hello.instanceId)) return 'hello.instance_id is longer than 64 characters or not [A-Za-z0-9_-]';

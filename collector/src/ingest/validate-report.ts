@@ -26,6 +26,11 @@ export function validateNodeReport(report: NodeReport): string | undefined {
     if (overlay.problems.length > maxPeers) return `node_report.overlay.problems has more than ${maxPeers} entries`;
     if (overlay.peersOk > overlay.peersChecked) return 'node_report.overlay.peers_ok exceeds peers_checked';
     if (overlay.problems.length > overlay.peersChecked) return 'node_report.overlay.problems has more entries than peers_checked';
+    if (overlay.partCounts.length > parts.size * problems.size) return 'node_report.overlay.part_counts has more entries than there are parts and problems';
+    for (const count of overlay.partCounts) {
+      if (!parts.has(count.part) || !problems.has(count.problem)) return 'node_report.overlay.part_counts[] names an unknown part or problem';
+      if (count.peers > overlay.peersChecked) return 'node_report.overlay.part_counts[].peers exceeds peers_checked';
+    }
     if (!Number.isFinite(overlay.durationSeconds) || overlay.durationSeconds < 0) return 'node_report.overlay.duration_seconds is not a finite non-negative number';
     if (overlay.healthyDigest.length > 128) return 'node_report.overlay.healthy_digest is too long';
     for (const problem of overlay.problems) {

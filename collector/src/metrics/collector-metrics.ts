@@ -12,10 +12,11 @@ import type { MetricsScrape } from './metrics-scrape.ts';
 import { registerNodeMetrics } from './node-metrics.ts';
 import { defaultMaxFailingPairSeries, registerProbeMetrics } from './probe-metrics.ts';
 import { asTextFamily, createTextSink } from './text-family.ts';
+import { budgetNames, type BudgetName } from '../ingest/ingest-budgets.ts';
 import { ProbeProtocol, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 
 /** Closed sets, initialised to 0 so rate() and absent() work from the first scrape. */
-export const streamErrorReasons = ['hello_timeout', 'invalid_hello', 'duplicate_hello', 'no_hello', 'invalid_report', 'invalid_probe_batch', 'empty_message', 'stream_error', 'unauthenticated', 'message_too_large', 'undecodable_message', 'too_many_streams', 'rate_limited', 'replaced'] as const;
+export const streamErrorReasons = ['hello_timeout', 'invalid_hello', 'duplicate_hello', 'no_hello', 'invalid_report', 'invalid_probe_batch', 'empty_message', 'stream_error', 'unauthenticated', 'message_too_large', 'undecodable_message', 'too_many_streams', 'rate_limited', 'replaced', 'over_budget'] as const;
 export const messageTypes = ['hello', 'nodeReport', 'heartbeat', 'probeBatch', 'empty'] as const;
 const networks = ['host', 'pod'] as const;
 
@@ -44,6 +45,7 @@ export interface CollectorMetrics {
   /** Feeds the cluster-wide RTT histogram with a batch's successful mesh probes. */
   observeProbeBatch(batch: ProbeBatch, sourceNetwork: 'host' | 'pod'): void;
   peerSetSent(kind: 'full' | 'delta', bytes: number): void;
+  budgetExceeded(budget: BudgetName): void;
 }
 
 export function createCollectorMetrics(deps: {
@@ -79,6 +81,8 @@ export function createCollectorMetrics(deps: {
     },
   });
   const peerSetBytes = new Counter({ name: 'netsentry_peer_set_bytes_total', help: 'Peer-set bytes written to agent streams: full sets and deltas.', labelNames: ['kind'], registers });
+  const budgets = new Counter({ name: 'netsentry_budget_exceeded_total', help: 'Hellos and reports refused, and message excess dropped, because a global collector budget was full, by budget.', labelNames: ['budget'], registers });
+  for (const budget of budgetNames) budgets.inc({ budget }, 0);
   const messages = new Counter({ name: 'netsentry_messages_received_total', help: 'Messages received from agents, by payload type.', labelNames: ['type'], registers });
   const detectorRuns = new Histogram({
     name: 'netsentry_detector_run_duration_seconds',
@@ -142,6 +146,7 @@ export function createCollectorMetrics(deps: {
     messageReceived: (type) => messages.inc({ type }),
     observeDetectorRun: (seconds) => detectorRuns.observe(seconds),
     peerSetSent: (kind, bytes) => peerSetBytes.inc({ kind }, bytes),
+    budgetExceeded: (budget) => budgets.inc({ budget }),
     observeProbeBatch: (batch, network) => {
       // Labelled children resolved once per batch: observe() with a label object hashes the labels every time.
       const udp = probeRtt.labels({ network, protocol: 'udp' });

@@ -3,6 +3,7 @@
 import type { Registry } from 'prom-client';
 import type { MetricsScrape } from './metrics-scrape.ts';
 import { eachInSteps, registerTextFamily } from './text-family.ts';
+import { problemPeerCount } from '../model/overlay-counts.ts';
 
 export function registerNodeMetrics(registry: Registry, current: () => MetricsScrape): void {
   registerTextFamily<MetricsScrape>(
@@ -15,7 +16,7 @@ export function registerNodeMetrics(registry: Registry, current: () => MetricsSc
       collect({ snapshot }, emit) {
         return eachInSteps(snapshot.nodes, (node) => {
           const report = node.hostAgent?.report;
-          if (report) emit(report.overlay?.problems.length ?? 0, node.name);
+          if (report) emit(problemPeerCount(report.overlay), node.name);
         });
       },
     },

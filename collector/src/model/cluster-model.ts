@@ -57,6 +57,9 @@ export interface ClusterModel {
   readonly discardedProbeResults: number;
   /** Forgets agents that are disconnected and silent longer than nodeExpiryMs, and nodes left without agents. */
   expire(): void;
+  /** O(1), for the ingest's budgets. */
+  hasAgent(key: AgentKey): boolean;
+  readonly nodeCount: number;
 }
 
 interface MutableNode {
@@ -244,6 +247,15 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
           return (view ??= probeView(at));
         },
       });
+    },
+
+    hasAgent(key) {
+      const node = nodes.get(key.node);
+      return (key.network === 'host' ? node?.host : node?.pod) !== undefined;
+    },
+
+    get nodeCount() {
+      return nodes.size;
     },
 
     expire() {

@@ -4,6 +4,16 @@ import { PeerSchema, type Peer } from '../../../shared/src/gen/netsentry/v1/coll
 import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import type { AgentNetwork, NodeState } from './cluster-snapshot.ts';
 
+/**
+ * A pod agent that was not given --pod-cidr takes its node's (from the host agent's hello):
+ * other agents' responders recognize a host agent's probes over the overlay by it (they come
+ * from its VTEP address, inside the node's pod CIDR).
+ */
+function podCidrsOf(node: NodeState, network: AgentNetwork): readonly string[] {
+  const own = (network === 'host' ? node.hostAgent : node.podAgent)?.hello.podCidrs ?? [];
+  return own.length > 0 || network === 'host' ? own : (node.hostAgent?.hello.podCidrs ?? []);
+}
+
 /** The peer entry for a node's agent on `network`, undefined when the node has no such agent. */
 export function peerOf(node: NodeState, network: AgentNetwork): Peer | undefined {
   const agent = network === 'host' ? node.hostAgent : node.podAgent;
@@ -14,7 +24,7 @@ export function peerOf(node: NodeState, network: AgentNetwork): Peer | undefined
     network: network === 'host' ? Network.HOST : Network.POD,
     // For pod agents the peer's node IP is its host agent's address, when known.
     nodeIp: (network === 'host' ? hello.addresses[0] : node.hostAgent?.hello.addresses[0]) ?? '',
-    podCidrs: [...hello.podCidrs],
+    podCidrs: [...podCidrsOf(node, network)],
     vtepMac: network === 'host' ? (hello.overlay?.vtepMac ?? '') : '',
     probeAddress: hello.probeAddress,
     probePort: hello.probePort,
@@ -27,5 +37,5 @@ export function peerFingerprint(node: NodeState, network: AgentNetwork): string 
   if (!agent) return undefined;
   const hello = agent.hello;
   const nodeIp = network === 'host' ? hello.addresses[0] : node.hostAgent?.hello.addresses[0];
-  return [nodeIp ?? '', hello.podCidrs.join(','), network === 'host' ? (hello.overlay?.vtepMac ?? '') : '', hello.probeAddress, hello.probePort].join('|');
+  return [nodeIp ?? '', podCidrsOf(node, network).join(','), network === 'host' ? (hello.overlay?.vtepMac ?? '') : '', hello.probeAddress, hello.probePort].join('|');
 }

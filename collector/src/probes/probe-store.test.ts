@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { ProbeBatchSchema, ProbeProtocol } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import { attemptCount, attemptsOf } from './attempt-log.ts';
-import { createProbeStore, maxAttemptsPerPath } from './probe-store.ts';
+import { createProbeStore, maxAttemptsPerPath, maxIntervalSeconds } from './probe-store.ts';
 import { buildProbeView } from './probe-view.ts';
 
 const udp = (targetNode: string, ok: boolean) => ({ targetNode, protocol: ProbeProtocol.UDP, ok, rttSeconds: ok ? 0.001 : 0, sizeBytes: 72, targetNetwork: Network.HOST });
@@ -61,5 +61,25 @@ describe('probe store', () => {
     // Only that destination and network: the pod network toward node-2 is untouched.
     expect(store.notBefore('node-2', 'pod')).toBe(0);
     expect(store.notBefore('node-2', 'host')).toBe(7_000);
+  });
+
+  it('keeps intervals per agent and capped: one batch claiming an hour neither widens others nor holds back results for an hour', () => {
+    const store = createProbeStore({ isKnownNode: () => true });
+    const honest = { node: 'node-3', network: 'host' as const };
+    const hostile = { node: 'node-9', network: 'host' as const };
+    store.ingest(honest, batch([udp('node-2', true)]), 0);
+    store.ingest(hostile, create(ProbeBatchSchema, { results: [udp('node-2', true)], intervalSeconds: 3600 }), 0);
+    expect(store.agent('node-9', 'host')!.intervalSeconds).toBe(maxIntervalSeconds);
+    expect(store.agent('node-3', 'host')!.intervalSeconds).toBe(5);
+    expect(store.maxIntervalSeconds).toBe(maxIntervalSeconds);
+    // node-2 comes back: the honest source's results count again after its own 5 s, not 60 s or an hour.
+    store.destinationReset('node-2', 'host', 10_000);
+    store.ingest(honest, batch([udp('node-2', true)]), 14_000);
+    expect(store.discardedResults).toBe(1);
+    store.ingest(honest, batch([udp('node-2', true)]), 15_500);
+    expect(store.discardedResults).toBe(1);
+    // The hostile agent leaves and takes its interval with it.
+    store.forget('node-9');
+    expect(store.maxIntervalSeconds).toBe(5);
   });
 });

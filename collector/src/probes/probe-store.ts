@@ -76,15 +76,15 @@ export interface ProbeStore {
   forget(node: string, network?: AgentNetwork): void;
   agents(): Iterable<AgentProbeRecord>;
   agent(node: string, network: AgentNetwork): AgentProbeRecord | undefined;
-  /** The longest probe interval any agent has reported, seconds. */
+  /** The longest probe interval of the agents now stored (each capped at maxIntervalSeconds), seconds. */
   readonly maxIntervalSeconds: number;
   /**
    * The agent of `node` on `network` started afresh at `atMs` (restart, or back after a
-   * disconnect): attempts toward it that arrive before atMs + one probe interval (results
-   * in flight) are discarded, and its own probe record (a previous process's) is dropped.
+   * disconnect): attempts toward it that arrive before atMs + one probe interval of their
+   * source (results in flight) are discarded, and its own probe record (a previous process's) is dropped.
    */
   destinationReset(node: string, network: AgentNetwork, atMs: number): void;
-  /** Results toward this destination that arrive earlier than this are discarded (0 = none are). */
+  /** Results toward this destination that arrive earlier than this are discarded by the slowest source (0 = none are). */
   notBefore(node: string, network: AgentNetwork): number;
   /** Probe results discarded because their destination agent had restarted, since start. */
   readonly discardedResults: number;
@@ -97,6 +97,11 @@ export const maxAttemptsPerPath = 32;
 export const pathKeyOf = (destination: string, network: AgentNetwork, protocol: PathProtocol, size: SizeClass): string => `${destination}\u0000${network}\u0000${protocol}\u0000${size}`;
 const maxReceiptEntries = 24;
 export const defaultIntervalSeconds = 5;
+/**
+ * An agent's interval is its own, and capped: a batch claiming an hour can neither widen
+ * another agent's window nor hold results toward a returning agent back for an hour.
+ */
+export const maxIntervalSeconds = 60;
 
 /** A node's name and its 8 path keys, by slot: (host 0 | pod 4) + (tcp 2) + (large 1). */
 interface TargetNames {
@@ -117,8 +122,9 @@ function pushBounded<T extends { atMs: number }>(list: T[], item: T, max: number
 export function createProbeStore(deps: { isKnownNode: (node: string) => boolean; retentionMs?: number }): ProbeStore {
   const retentionMs = deps.retentionMs ?? 60_000;
   const agents = new Map<string, AgentProbeRecord>();
-  const cutoffs = new Map<string, number>();
-  let maxIntervalSeconds = defaultIntervalSeconds;
+  // When each destination agent last started afresh; its sources discard what arrives within one of their intervals.
+  const resets = new Map<string, number>();
+  let longestInterval: { version: number; seconds: number } = { version: -1, seconds: defaultIntervalSeconds };
   let discardedResults = 0;
   // One copy of each node name and path key, shared by every record toward that node (the
   // decoder makes a fresh string per result; 5,000 nodes × ~900 records would keep them all).
@@ -148,14 +154,13 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         agent = { node: key.node, network: key.network, lastBatchMs: atMs, version: 0, intervalSeconds: defaultIntervalSeconds, sampleRounds: 1, eventLoopDelayP99Seconds: 0, paths: new Map(), receipts: new Map(), dns: new Map() };
         agents.set(id, agent);
       }
-      agent.intervalSeconds = batch.intervalSeconds > 0 ? batch.intervalSeconds : defaultIntervalSeconds;
+      agent.intervalSeconds = batch.intervalSeconds > 0 ? Math.min(maxIntervalSeconds, batch.intervalSeconds) : defaultIntervalSeconds;
       agent.sampleRounds = Math.max(1, batch.sampleRounds);
       // A sampled agent's paths are judged only while fresh (path-state.ts): keeping them
       // longer would only cost memory (~k new paths per round, O(N) per agent over a sweep).
       const cutoffMs = atMs - (agent.sampleRounds > 1 ? Math.min(retentionMs, (sampledStaleIntervals + 1) * agent.intervalSeconds * 1000) : retentionMs);
       prune(agent, cutoffMs);
       agent.lastBatchMs = atMs;
-      maxIntervalSeconds = Math.max(maxIntervalSeconds, agent.intervalSeconds);
       agent.version += 1;
       agent.eventLoopDelayP99Seconds = batch.eventLoopDelayP99Seconds;
       // Results arrive nearly in order; sort only when they are not (ingest is the hot path).
@@ -187,7 +192,8 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         }
         if (slots === null) continue;
         // Results toward an agent that restarted or came back, from before it was back: its responder was down.
-        if (atMs < (cutoffs.get(agentKey(result.targetNode, network)) ?? 0)) {
+        const resetAtMs = resets.get(agentKey(result.targetNode, network));
+        if (resetAtMs !== undefined && atMs < resetAtMs + agent.intervalSeconds * 1000) {
           discardedResults += 1;
           continue;
         }
@@ -222,7 +228,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
 
     forget(node, network) {
       for (const n of network ? [network] : (['host', 'pod'] as const)) {
-        cutoffs.delete(agentKey(node, n));
+        resets.delete(agentKey(node, n));
         if (agents.delete(agentKey(node, n))) version += 1;
       }
       if (!agents.has(agentKey(node, 'host')) && !agents.has(agentKey(node, 'pod'))) names.delete(node);
@@ -231,7 +237,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
     destinationReset(node, network, atMs) {
       const key = agentKey(node, network);
       agents.delete(key);
-      cutoffs.set(key, atMs + maxIntervalSeconds * 1000);
+      resets.set(key, atMs);
       // What the others stored toward it predates its return: drop it now (O(agents), and
       // restarts are rare), bumping their versions so cached views recompute those sources.
       for (const agent of agents.values()) {
@@ -246,15 +252,24 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       version += 1;
     },
 
-    notBefore: (node, network) => cutoffs.get(agentKey(node, network)) ?? 0,
+    notBefore(node, network) {
+      const resetAtMs = resets.get(agentKey(node, network));
+      return resetAtMs === undefined ? 0 : resetAtMs + this.maxIntervalSeconds * 1000;
+    },
     get discardedResults() {
       return discardedResults;
     },
 
     agents: () => agents.values(),
     agent: (node, network) => agents.get(agentKey(node, network)),
+    // Over the agents stored now, so an agent that left takes its interval with it.
     get maxIntervalSeconds() {
-      return maxIntervalSeconds;
+      if (longestInterval.version !== version) {
+        let seconds = defaultIntervalSeconds;
+        for (const agent of agents.values()) seconds = Math.max(seconds, agent.intervalSeconds);
+        longestInterval = { version, seconds };
+      }
+      return longestInterval.seconds;
     },
     get version() {
       return version;

@@ -423,8 +423,18 @@ function start() {
     document.body.dataset.renderMs = String(Math.round(performance.now() - started));
   };
 
+  // With --http-auth-token-file the API needs a bearer token: open the page as /#token=… (the
+  // fragment never reaches a server or its logs); it is kept for this tab only.
+  const fragmentToken = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (fragmentToken) {
+    sessionStorage.setItem('netsentry-token', fragmentToken);
+    // Drop the token from the address bar; keep the view.
+    history.replaceState(null, '', `${location.pathname}${location.search}${hashFromView(view)}`);
+  }
+  const token = sessionStorage.getItem('netsentry-token');
   const getJson = async (path) => {
-    const response = await fetch(path, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(10_000) });
+    const headers = token ? { accept: 'application/json', authorization: `Bearer ${token}` } : { accept: 'application/json' };
+    const response = await fetch(path, { headers, signal: AbortSignal.timeout(10_000) });
     if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
     return response.json();
   };

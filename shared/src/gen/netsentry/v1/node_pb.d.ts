@@ -155,7 +155,9 @@ export declare type OverlayVerification = Message<"netsentry.v1.OverlayVerificat
   peersOk: number;
 
   /**
-   * One entry per peer whose chain is incomplete or wrong.
+   * One entry per peer whose chain is incomplete or wrong, in peer-name order: the first
+   * ones only (agents send at most 100), so the worst fault at 5,000 peers still fits in a
+   * message. peers_checked - peers_ok is how many peers have a problem in all.
    *
    * @generated from field: repeated netsentry.v1.PeerProblem problems = 4;
    */
@@ -174,6 +176,14 @@ export declare type OverlayVerification = Message<"netsentry.v1.OverlayVerificat
    * @generated from field: double duration_seconds = 6;
    */
   durationSeconds: number;
+
+  /**
+   * Over every peer with a problem (not only those listed in problems): how many peers have
+   * each part wrong in each way. Empty from agents that predate it.
+   *
+   * @generated from field: repeated netsentry.v1.PartCount part_counts = 7;
+   */
+  partCounts: PartCount[];
 };
 
 /**
@@ -181,6 +191,34 @@ export declare type OverlayVerification = Message<"netsentry.v1.OverlayVerificat
  * Use `create(OverlayVerificationSchema)` to create a new message.
  */
 export declare const OverlayVerificationSchema: GenMessage<OverlayVerification>;
+
+/**
+ * PartCount: the number of peers whose chain has this part wrong in this way.
+ *
+ * @generated from message netsentry.v1.PartCount
+ */
+export declare type PartCount = Message<"netsentry.v1.PartCount"> & {
+  /**
+   * @generated from field: netsentry.v1.OverlayPart part = 1;
+   */
+  part: OverlayPart;
+
+  /**
+   * @generated from field: netsentry.v1.Problem problem = 2;
+   */
+  problem: Problem;
+
+  /**
+   * @generated from field: uint32 peers = 3;
+   */
+  peers: number;
+};
+
+/**
+ * Describes the message netsentry.v1.PartCount.
+ * Use `create(PartCountSchema)` to create a new message.
+ */
+export declare const PartCountSchema: GenMessage<PartCount>;
 
 /**
  * PeerProblem lists what is wrong in the chain toward one peer.
