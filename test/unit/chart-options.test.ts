@@ -55,7 +55,7 @@ describe('labels, environment, images, relabelings', () => {
   };
   it('render valid, and every object and pod carries commonLabels; podLabels only on pods, never in a selector', async () => {
     const objs = await helm.template(values);
-    expect(renderProblems(objs, { release: 'netsentry', namespace: 'netsentry' })).toEqual([]);
+    expect(await renderProblems(objs, { release: 'netsentry', namespace: 'netsentry' })).toEqual([]);
     for (const r of objs) expect(r.obj.metadata.labels.team, `${r.obj.kind}/${r.obj.metadata.name}`).toBe('network');
     for (const w of workloads(objs)) {
       expect(w.spec.template.metadata.labels.team).toBe('network');

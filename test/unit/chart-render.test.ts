@@ -29,7 +29,7 @@ describe.each(Object.keys(variants))('helm render: %s', (name) => {
   it('every object is schema-valid, labelled, selected, secured and resolves its references', async () => {
     const objs = await render(name);
     expect(objs.length).toBeGreaterThan(3);
-    expect(renderProblems(objs, ctxOf(name))).toEqual([]);
+    expect(await renderProblems(objs, ctxOf(name))).toEqual([]);
   });
 });
 
@@ -118,7 +118,7 @@ describe('the render checks can fail', () => {
   it.each(mutations)('%s is reported', async (_what, mutate, expected) => {
     const objs = structuredClone(await render('defaults')).map((r) => r.obj);
     mutate(objs);
-    const problems = renderProblems(objs.map((obj) => ({ source: 'mutated', obj })), ctxOf('defaults'));
+    const problems = await renderProblems(objs.map((obj) => ({ source: 'mutated', obj })), ctxOf('defaults'));
     expect(problems.join('\n')).toMatch(expected);
   });
 });
