@@ -7,6 +7,7 @@ export const collectorFlags = {
   'heartbeat-interval': { type: 'duration', default: '5s', description: 'how often agents send a heartbeat' },
   'report-interval': { type: 'duration', default: '30s', description: 'how often agents re-send a full node report when nothing changed' },
   'agent-missing-after': { type: 'duration', default: '20s', description: 'a node whose agent is silent this long gets an AgentMissing finding' },
+  'converge-grace': { type: 'duration', default: '60s', description: 'a node joining, or whose overlay device is recreated, has this long for the overlay to converge before findings about it (and peers\' overlay problems toward it) show; ends early once converged. Nodes first seen this soon after the collector starts are taken as members reconnecting' },
   'node-expiry': { type: 'duration', default: '10m', description: 'a node silent this long is forgotten and leaves every peer set' },
   'peer-set-debounce': { type: 'duration', default: '200ms', description: 'coalesce membership changes into one peer-set push' },
   'resolved-retention': { type: 'duration', default: '15m', description: 'how long resolved findings stay visible in ?state=all' },

@@ -9,6 +9,8 @@ import { createCollectorMetrics } from './metrics/collector-metrics.ts';
 import { buildServer } from './http/build-server.ts';
 import { createIngestServer } from './ingest/ingest-server.ts';
 import { createIngestTransport } from './ingest/ingest-transport.ts';
+import { createLifecycleHold } from './model/lifecycle-hold.ts';
+import { createNodeLifecycle } from './model/node-lifecycle.ts';
 
 export interface Collector {
   listen(grpc: { host: string; port: number }, http: { host: string; port: number }): Promise<{ grpcPort: number; httpPort: number }>;
@@ -19,9 +21,18 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
   const { flags, logger } = deps;
   const now = Date.now;
   const model = createClusterModel({ now, nodeExpiryMs: flags.nodeExpiry });
-  const findings = createFindingsEngine({
+  const lifecycle = createNodeLifecycle({
     model,
-    detectors: defaultDetectors({ agentMissingAfterMs: flags.agentMissingAfter, heartbeatIntervalMs: flags.heartbeatInterval }),
+    logger,
+    startedMs: now(),
+    startupWindowMs: flags.convergeGrace,
+    convergeGraceMs: flags.convergeGrace,
+    departingWindowMs: flags.agentMissingAfter,
+  });
+  const hold = createLifecycleHold({ model, lifecycle });
+  const findings = createFindingsEngine({
+    model: hold.model,
+    detectors: hold.detectors(defaultDetectors({ agentMissingAfterMs: flags.agentMissingAfter, heartbeatIntervalMs: flags.heartbeatInterval })),
     now,
     logger,
     resolvedRetentionMs: flags.resolvedRetention,
@@ -53,7 +64,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     maxStreamsPerPeer: flags.maxStreamsPerPeer,
     messagesPerSecond: flags.agentMessageRate,
   });
-  const app = buildServer({ model, findings, metrics, logger, isReady: () => ready });
+  const app = buildServer({ model, findings, metrics, logger, isReady: () => ready, lifecycleOf: (name) => lifecycle.held.get(name) });
   const expiryTimer = setInterval(() => model.expire(), 10_000);
   expiryTimer.unref();
 

@@ -5,8 +5,9 @@ import type { Logger } from '../../../shared/src/logger.ts';
 import type { FindingsEngine } from '../findings/findings-engine.ts';
 import type { CollectorMetrics } from '../metrics/collector-metrics.ts';
 import type { ClusterModel } from '../model/cluster-model.ts';
+import type { LifecycleHold } from '../model/node-lifecycle.ts';
 import { matrixNetworks, matrixProtocols, matrixView, nodeProbeView } from './matrix-view.ts';
-import { nodeView } from './node-view.ts';
+import { departedView, lifecycleView, nodeView } from './node-view.ts';
 import { registerPageRoutes } from './page-routes.ts';
 
 export interface ServerDeps {
@@ -15,6 +16,8 @@ export interface ServerDeps {
   metrics: Pick<CollectorMetrics, 'exposition' | 'contentType'>;
   logger: Logger;
   isReady: () => boolean;
+  /** A node's life-cycle transition (joining, settling, departing), if it is in one. */
+  lifecycleOf?: (node: string) => LifecycleHold | undefined;
   /** Where the page's files are (default ./page/ beside page-routes); read once here. */
   pageDir?: URL;
 }
@@ -58,8 +61,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     return {
       nodes: snapshot.nodes.map((node) => {
         const probes = nodeProbeView(snapshot, node.name);
-        return { ...nodeView(node), ...(probes ? { probes } : {}) };
+        const hold = deps.lifecycleOf?.(node.name);
+        return { ...nodeView(node), ...lifecycleView(hold), ...(probes ? { probes } : {}) };
       }),
+      departed: (snapshot.departed ?? []).map(departedView),
     };
   });
 
