@@ -46,6 +46,10 @@ describe('node life cycle without the API', () => {
     expect(cluster.model.snapshot().nodes.map((n) => n.name)).toContain('node-4');
     cluster.reportMissing('node-3', ['node-4']);
     expect(findings()).toEqual([]);
+    // An agent reconnecting to re-announce its node is not a node leaving: not before 2 s.
+    expect(cluster.model.snapshot().nodes.map((n) => n.name)).toContain('node-4');
+    cluster.clock.advance(2_000);
+    expect(findings()).toEqual([]);
     const snapshot = cluster.model.snapshot();
     expect(snapshot.nodes.map((n) => n.name)).toEqual(['node-1', 'node-2', 'node-3']);
     expect(snapshot.departed?.map((d) => d.name)).toEqual(['node-4']);

@@ -50,7 +50,13 @@ export function createNodeLifecycle(deps: {
   startupWindowMs: number;
   convergeGraceMs: number;
   departingWindowMs: number;
+  /**
+   * A departure is concluded no sooner than this after the last agent disconnected: an agent
+   * reconnecting to re-announce its node (a new overlay device) is not a node leaving.
+   */
+  leaveAfterMs?: number;
 }): NodeLifecycle {
+  const leaveAfterMs = deps.leaveAfterMs ?? 2_000;
   const log = deps.logger.child({ component: 'node-lifecycle' });
   const tracked = new Map<string, Tracked>();
   let held = new Map<string, LifecycleHold>();
@@ -98,7 +104,7 @@ export function createNodeLifecycle(deps: {
         const agents = allAgents(node);
         if (agents.length > 0 && agents.every((a) => !a.connected)) {
           const since = Math.max(...agents.map((a) => a.disconnectedAtMs ?? a.lastSeenMs));
-          if (peersRemovedChainTo(node.name, snapshot)) {
+          if (snapshot.nowMs - since >= leaveAfterMs && peersRemovedChainTo(node.name, snapshot)) {
             const reason = 'its agents disconnected and every peer removed its overlay route, neighbor and FDB entries toward it';
             if (deps.model.nodeLeft(node.name, reason)) {
               log.info({ node: node.name, secondsAfterDisconnect: (snapshot.nowMs - since) / 1000, reason }, 'node left the cluster');

@@ -26,9 +26,10 @@ export function peersRemovedChainTo(name: string, snapshot: ClusterSnapshot): bo
 }
 
 /**
- * The node verified its whole chain to every other node with a host agent, and every peer
- * that verifies the overlay did so with a peer set at least as new as `generation` (so it
- * includes the node as it is now) and found nothing wrong toward it.
+ * The node verified its whole chain to every other node with a host agent, every peer that
+ * verifies the overlay did so with a peer set at least as new as `generation` (so it includes
+ * the node as it is now) and found nothing wrong toward it, and no probe path from or to the
+ * node is failing.
  */
 export function overlayConverged(node: NodeState, snapshot: ClusterSnapshot, generation: bigint): boolean {
   const own = verifyingReport(node);
@@ -41,5 +42,6 @@ export function overlayConverged(node: NodeState, snapshot: ClusterSnapshot, gen
     if (report.peerSetGeneration < generation) return false;
     if (report.overlay.problems.some((p) => p.peer === node.name)) return false;
   }
-  return true;
+  // Probe paths judged while the overlay was incomplete take a round or two to recover.
+  return !snapshot.probes.failingPaths.some((path) => path.source === node.name || path.destination === node.name);
 }
