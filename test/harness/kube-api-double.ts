@@ -111,7 +111,7 @@ export async function startKubeApiDouble(options: { host?: string; port?: number
     const object = structuredClone({ ...node, metadata: { ...node.metadata, resourceVersion: String(rv) } });
     if (type !== 'DELETED') nodes.set(node.metadata.name, object);
     history.push({ type, rv, object });
-    for (const watch of watches) watch.response.write(`${JSON.stringify({ type, object })}\n`);
+    for (const watch of watches) if (!watch.response.writableEnded) watch.response.write(`${JSON.stringify({ type, object })}\n`);
   };
 
   const handleWatch = (response: ServerResponse, params: URLSearchParams): void => {
@@ -127,7 +127,7 @@ export async function startKubeApiDouble(options: { host?: string; port?: number
     const watch = { response, after: from };
     watches.add(watch);
     const bookmarks = params.get('allowWatchBookmarks') === 'true'
-      ? setInterval(() => response.write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: 'Node', apiVersion: 'v1', metadata: { resourceVersion: String(rv) } } })}\n`), options.bookmarkIntervalMs ?? 1_000)
+      ? setInterval(() => !response.writableEnded && response.write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: 'Node', apiVersion: 'v1', metadata: { resourceVersion: String(rv) } } })}\n`), options.bookmarkIntervalMs ?? 1_000)
       : undefined;
     const timeoutSeconds = Number(params.get('timeoutSeconds') ?? '0');
     const timeout = timeoutSeconds > 0 ? setTimeout(() => response.end(), timeoutSeconds * 1000) : undefined;
@@ -239,7 +239,10 @@ export async function startKubeApiDouble(options: { host?: string; port?: number
       history.length = 0;
     },
     endWatches: () => {
-      for (const watch of [...watches]) watch.response.end();
+      for (const watch of [...watches]) {
+        watches.delete(watch);
+        watch.response.end();
+      }
     },
     setAvailable: (value) => {
       available = value;
