@@ -22,6 +22,7 @@ export interface KubeNode {
 export interface RecordedRequest {
   method: string;
   path: string;
+  query: string;
   contentType?: string;
   body?: unknown;
   atMs: number;
@@ -41,6 +42,8 @@ export interface KubeApiDouble {
   node(name: string): KubeNode | undefined;
   /** Forgets history: a watch from any older resourceVersion gets 410 Gone. */
   compact(): void;
+  /** Advances the resourceVersion as changes to other kinds of object do (only bookmarks tell a Node watcher). */
+  bumpResourceVersion(by: number): void;
   /** Ends every open watch stream (as an API server does on its own timeout or restart). */
   endWatches(): void;
   /** While false, every request is answered 503 and open watches are cut. */
@@ -51,7 +54,7 @@ export interface KubeApiDouble {
   readonly statusPatches: RecordedRequest[];
   readonly requests: RecordedRequest[];
   /** Number of list calls and watch calls served. */
-  readonly counts: { list: number; watch: number; gone: number };
+  readonly counts: { list: number; watch: number; gone: number; bookmarks: number };
   close(): Promise<void>;
 }
 
@@ -100,7 +103,7 @@ export async function startKubeApiDouble(options: { host?: string; port?: number
   const events: RecordedRequest[] = [];
   const statusPatches: RecordedRequest[] = [];
   const requests: RecordedRequest[] = [];
-  const counts = { list: 0, watch: 0, gone: 0 };
+  const counts = { list: 0, watch: 0, gone: 0, bookmarks: 0 };
 
   const send = (response: ServerResponse, code: number, body: unknown): void => {
     response.writeHead(code, { 'content-type': 'application/json' });
@@ -127,7 +130,11 @@ export async function startKubeApiDouble(options: { host?: string; port?: number
     const watch = { response, after: from };
     watches.add(watch);
     const bookmarks = params.get('allowWatchBookmarks') === 'true'
-      ? setInterval(() => !response.writableEnded && response.write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: 'Node', apiVersion: 'v1', metadata: { resourceVersion: String(rv) } } })}\n`), options.bookmarkIntervalMs ?? 1_000)
+      ? setInterval(() => {
+          if (response.writableEnded) return;
+          counts.bookmarks += 1;
+          response.write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: 'Node', apiVersion: 'v1', metadata: { resourceVersion: String(rv) } } })}\n`);
+        }, options.bookmarkIntervalMs ?? 1_000)
       : undefined;
     const timeoutSeconds = Number(params.get('timeoutSeconds') ?? '0');
     const timeout = timeoutSeconds > 0 ? setTimeout(() => response.end(), timeoutSeconds * 1000) : undefined;
@@ -143,7 +150,7 @@ export async function startKubeApiDouble(options: { host?: string; port?: number
     const path = url.pathname;
     const method = request.method ?? 'GET';
     const body = method === 'POST' || method === 'PATCH' || method === 'PUT' ? await readBody(request) : undefined;
-    const entry: RecordedRequest = { method, path, ...(request.headers['content-type'] ? { contentType: request.headers['content-type'] } : {}), ...(body !== undefined ? { body } : {}), atMs: Date.now() };
+    const entry: RecordedRequest = { method, path, query: url.search, ...(request.headers['content-type'] ? { contentType: request.headers['content-type'] } : {}), ...(body !== undefined ? { body } : {}), atMs: Date.now() };
     requests.push(entry);
     if (!available) return send(response, 503, status(503, 'ServiceUnavailable', 'the double is unavailable'));
     if (request.headers.authorization !== `Bearer ${token}`) return send(response, 401, status(401, 'Unauthorized', 'Unauthorized'));
@@ -234,8 +241,11 @@ export async function startKubeApiDouble(options: { host?: string; port?: number
       record('DELETED', node);
     },
     node: (name) => nodes.get(name),
+    bumpResourceVersion: (by) => {
+      rv += by;
+    },
     compact: () => {
-      compactedRv = rv + 1;
+      compactedRv = rv;
       history.length = 0;
     },
     endWatches: () => {

@@ -82,16 +82,25 @@ describe('Node informer with the real client against the API double', () => {
     expect(double.requests.length).toBeGreaterThan(attemptsWhileDown);
   });
 
-  it('stays reachable on a quiet cluster thanks to bookmarks', async () => {
-    const { double, informer } = await start({ bookmarkIntervalMs: 200 });
+  it('asks for bookmarks and resumes from a bookmarked resourceVersion without a re-list', async () => {
+    const { double, informer } = await start({ bookmarkIntervalMs: 100 });
     double.upsertNode(node(1));
     informer.start();
     await waitFor('the list', async () => informer.records.size === 1 && informer.status.reachable);
+    expect(double.requests.find((r) => r.query.includes('watch=true'))?.query).toContain('allowWatchBookmarks=true');
+    // Other objects change: the Node watch hears of it only through bookmarks.
+    double.bumpResourceVersion(50);
     const watchesBefore = double.counts.watch;
-    const watchRequest = double.requests.findLast((r) => r.method === 'GET');
-    expect(watchRequest).toBeDefined();
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(informer.status.reachable).toBe(true);
-    expect(double.counts.watch).toBe(watchesBefore);
+    const bookmarksBefore = double.counts.bookmarks;
+    await waitFor('a bookmark carrying the new version', async () => double.counts.bookmarks >= bookmarksBefore + 2);
+    double.compact();
+    double.endWatches();
+    // Resumed, and a bookmark served on the new watch proves it is established.
+    const resumedBookmarks = double.counts.bookmarks;
+    await waitFor('the watch resumed', async () => double.counts.watch > watchesBefore && double.counts.bookmarks > resumedBookmarks);
+    // Resumed from the bookmark: no 410, no second list.
+    expect(double.counts.gone).toBe(0);
+    expect(double.counts.list).toBe(1);
+    expect(informer.records.has('node-1')).toBe(true);
   });
 });
