@@ -22,5 +22,7 @@ export const collectorFlags = {
   'auth-token-file': { type: 'string', description: 'file with the bearer token(s) agents must present, one per line; re-read when it changes (absent = no authentication)' },
   'max-connection-age': { type: 'duration', default: '30m', description: 'GOAWAY to an agent connection after this age (±10%) so agents rebalance across replicas; 0 = never' },
   'max-connection-age-grace': { type: 'duration', default: '10s', description: 'how long a connection past its age may stay open before it is closed' },
+  kubernetes: { type: 'string', default: 'auto', choices: ['auto', 'on', 'off'], description: 'read Nodes from the Kubernetes API as the source of truth: auto = the in-cluster config when present, else --kubeconfig when given, else off (logged once); on = fail at start-up without one' },
+  kubeconfig: { type: 'string', description: 'kubeconfig file for --kubernetes auto|on outside a cluster' },
   'log-level': { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], description: 'log level' },
 } as const satisfies FlagSpecs;

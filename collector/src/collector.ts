@@ -11,16 +11,23 @@ import { createIngestServer } from './ingest/ingest-server.ts';
 import { createIngestTransport } from './ingest/ingest-transport.ts';
 import { createLifecycleHold } from './model/lifecycle-hold.ts';
 import { createNodeLifecycle } from './model/node-lifecycle.ts';
+import { createNeverConnectedDetector, linkAgentMissingToNodeState } from './kubernetes/api-agent-state.ts';
+import { registerKubernetesMetrics } from './kubernetes/kubernetes-metrics.ts';
+import { resolveKubernetes, type KubernetesMode } from './kubernetes/kubernetes-mode.ts';
+import { createNodeInformer } from './kubernetes/node-informer.ts';
+import { createRecordMismatchDetector } from './kubernetes/record-mismatch.ts';
 
 export interface Collector {
   listen(grpc: { host: string; port: number }, http: { host: string; port: number }): Promise<{ grpcPort: number; httpPort: number }>;
   shutdown(graceMs: number): Promise<void>;
 }
 
-export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags>; logger: Logger }): Collector {
+export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags>; logger: Logger; env?: NodeJS.ProcessEnv }): Collector {
   const { flags, logger } = deps;
   const now = Date.now;
   const model = createClusterModel({ now, nodeExpiryMs: flags.nodeExpiry });
+  const kubernetes = resolveKubernetes({ mode: flags.kubernetes as KubernetesMode, ...(flags.kubeconfig ? { kubeconfigPath: flags.kubeconfig } : {}), env: deps.env ?? process.env, logger });
+  const informer = kubernetes ? createNodeInformer({ kubeConfig: kubernetes.kubeConfig, logger, now }) : undefined;
   const lifecycle = createNodeLifecycle({
     model,
     logger,
@@ -28,16 +35,27 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     startupWindowMs: flags.convergeGrace,
     convergeGraceMs: flags.convergeGrace,
     departingWindowMs: flags.agentMissingAfter,
+    ...(informer ? { api: { deleted: informer.deleted, isDeleting: (name: string) => informer.records.get(name)?.deleting ?? false } } : {}),
   });
   const hold = createLifecycleHold({ model, lifecycle });
+  const detectors = defaultDetectors({ agentMissingAfterMs: flags.agentMissingAfter, heartbeatIntervalMs: flags.heartbeatInterval });
   const findings = createFindingsEngine({
     model: hold.model,
-    detectors: hold.detectors(defaultDetectors({ agentMissingAfterMs: flags.agentMissingAfter, heartbeatIntervalMs: flags.heartbeatInterval })),
+    detectors: hold.detectors(
+      informer
+        ? [
+            ...detectors.map((detector) => linkAgentMissingToNodeState(detector, informer.records)),
+            createRecordMismatchDetector({ records: informer.records }),
+            createNeverConnectedDetector({ records: informer.records, status: () => informer.status, graceMs: Math.max(flags.convergeGrace, flags.agentMissingAfter) }),
+          ]
+        : detectors,
+    ),
     now,
     logger,
     resolvedRetentionMs: flags.resolvedRetention,
   });
   const metrics = createCollectorMetrics({ model, findings });
+  if (informer) registerKubernetesMetrics(metrics.registry, informer);
   findings.onEvaluated?.((seconds: number) => metrics.observeDetectorRun(seconds));
   let ready = false;
   const transport = createIngestTransport({
@@ -64,13 +82,20 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     maxStreamsPerPeer: flags.maxStreamsPerPeer,
     messagesPerSecond: flags.agentMessageRate,
   });
-  const app = buildServer({ model, findings, metrics, logger, isReady: () => ready, lifecycleOf: (name) => lifecycle.held.get(name) });
+  const app = buildServer({ model, findings, metrics, logger, isReady: () => ready,
+    readinessDetail: () => ({
+      kubernetes: informer
+        ? { source: kubernetes?.source, reachable: informer.status.reachable, synced: informer.status.synced, nodes: informer.records.size, ...(informer.status.reachable ? {} : { note: 'API unreachable: working from the last view of Nodes', ...(informer.status.unreachableSinceMs ? { unreachableSince: new Date(informer.status.unreachableSinceMs).toISOString() } : {}), ...(informer.status.lastErrorMessage ? { lastError: informer.status.lastErrorMessage } : {}) }) }
+        : { source: 'off' },
+    }),
+    lifecycleOf: (name) => lifecycle.held.get(name) });
   const expiryTimer = setInterval(() => model.expire(), 10_000);
   expiryTimer.unref();
 
   return {
     listen: async (grpcAddress, httpAddress) => {
       findings.start();
+      informer?.start();
       const grpcPort = await ingest.listen(grpcAddress.host, grpcAddress.port);
       await app.listen({ host: httpAddress.host, port: httpAddress.port });
       const address = app.server.address();
@@ -80,6 +105,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     shutdown: async (graceMs) => {
       ready = false;
       clearInterval(expiryTimer);
+      await informer?.stop();
       await ingest.shutdown(graceMs);
       transport.close();
       findings.stop();

@@ -16,6 +16,8 @@ export interface ServerDeps {
   metrics: Pick<CollectorMetrics, 'exposition' | 'contentType'>;
   logger: Logger;
   isReady: () => boolean;
+  /** Extra fields for /readyz (e.g. the Kubernetes API's state); readiness itself stays isReady's. */
+  readinessDetail?: () => Record<string, unknown>;
   /** A node's life-cycle transition (joining, settling, departing), if it is in one. */
   lifecycleOf?: (node: string) => LifecycleHold | undefined;
   /** Where the page's files are (default ./page/ beside page-routes); read once here. */
@@ -38,7 +40,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   app.get('/readyz', async (_request, reply) => {
     const ready = deps.isReady();
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', ...(deps.readinessDetail?.() ?? {}) });
   });
 
   app.get('/metrics', async (_request, reply) => {

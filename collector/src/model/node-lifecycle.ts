@@ -31,7 +31,16 @@ export interface NodeLifecycle {
   readonly held: ReadonlyMap<string, LifecycleHold>;
 }
 
+/** With the Kubernetes API on: what it says about Nodes (kubernetes/node-informer.ts). */
+export interface LifecycleApiView {
+  /** Nodes the API deleted (name → ms). */
+  readonly deleted: ReadonlyMap<string, number>;
+  /** Nodes the API marked for deletion (deletionTimestamp set). */
+  isDeleting(name: string): boolean;
+}
+
 interface Tracked {
+  deletingSinceMs?: number;
   vtepMac: string;
   overlayAbsent: boolean;
   settling?: { state: 'joining' | 'settling'; sinceMs: number; reason: string; generation: bigint };
@@ -55,6 +64,8 @@ export function createNodeLifecycle(deps: {
    * reconnecting to re-announce its node (a new overlay device) is not a node leaving.
    */
   leaveAfterMs?: number;
+  /** With the API on, a Node's deletion is decisive: its node leaves once its agents are gone. */
+  api?: LifecycleApiView;
 }): NodeLifecycle {
   const leaveAfterMs = deps.leaveAfterMs ?? 2_000;
   const log = deps.logger.child({ component: 'node-lifecycle' });
@@ -102,7 +113,23 @@ export function createNodeLifecycle(deps: {
         present.add(node.name);
         observeNode(node, snapshot);
         const agents = allAgents(node);
-        if (agents.length > 0 && agents.every((a) => !a.connected)) {
+        const allGone = agents.length > 0 && agents.every((a) => !a.connected);
+        const deletedAtMs = deps.api?.deleted.get(node.name);
+        if (deletedAtMs !== undefined || deps.api?.isDeleting(node.name)) {
+          const entry = tracked.get(node.name);
+          const since = deletedAtMs ?? (entry ? (entry.deletingSinceMs ??= snapshot.nowMs) : snapshot.nowMs);
+          const reason = deletedAtMs !== undefined ? 'its Node was deleted from the Kubernetes API' : 'its Node is being deleted (deletionTimestamp set)';
+          if (allGone && deletedAtMs !== undefined && deps.model.nodeLeft(node.name, reason)) {
+            log.info({ node: node.name, secondsAfterDelete: (snapshot.nowMs - deletedAtMs) / 1000, reason }, 'node left the cluster');
+            tracked.delete(node.name);
+            continue;
+          }
+          if (snapshot.nowMs - since < deps.departingWindowMs) {
+            next.set(node.name, { state: 'departing', sinceMs: since, reason: `${reason}; waiting for its agents to stop` });
+            continue;
+          }
+        }
+        if (allGone) {
           const since = Math.max(...agents.map((a) => a.disconnectedAtMs ?? a.lastSeenMs));
           if (snapshot.nowMs - since >= leaveAfterMs && peersRemovedChainTo(node.name, snapshot)) {
             const reason = 'its agents disconnected and every peer removed its overlay route, neighbor and FDB entries toward it';
