@@ -32,7 +32,7 @@ export function linkAgentMissingToNodeState(detector: Detector, records: Readonl
   };
 }
 
-/** AgentMissing for Nodes the API lists whose host agent never said hello, once the Node is older than graceMs (as the collector saw it). */
+/** AgentMissing for Nodes the API lists whose host agent never said hello, graceMs after the collector first saw the Node. */
 export function createNeverConnectedDetector(deps: { records: ReadonlyMap<string, NodeRecord>; status: () => ApiStatus; graceMs: number }): Detector {
   const firstSeen = new Map<string, number>();
   return {
@@ -44,8 +44,9 @@ export function createNeverConnectedDetector(deps: { records: ReadonlyMap<string
       for (const name of firstSeen.keys()) if (!deps.records.has(name)) firstSeen.delete(name);
       for (const [name, record] of deps.records) {
         if (known.has(name) || record.deleting) continue;
-        const since = Math.max(firstSeen.get(name) ?? snapshot.nowMs, record.createdMs ?? 0);
-        if (!firstSeen.has(name)) firstSeen.set(name, snapshot.nowMs);
+        // The collector's own clock (not the Node's creationTimestamp: the API server's clock may differ).
+        const since = firstSeen.get(name) ?? snapshot.nowMs;
+        if (!firstSeen.has(name)) firstSeen.set(name, since);
         if (snapshot.nowMs - since < deps.graceMs) continue;
         const state = nodeStateLines(record);
         findings.push({
