@@ -23,6 +23,7 @@ export const collectorFlags = {
   'max-connection-age': { type: 'duration', default: '30m', description: 'GOAWAY to an agent connection after this age (±10%) so agents rebalance across replicas; 0 = never' },
   'max-connection-age-grace': { type: 'duration', default: '10s', description: 'how long a connection past its age may stay open before it is closed' },
   kubernetes: { type: 'string', default: 'auto', choices: ['auto', 'on', 'off'], description: 'read Nodes from the Kubernetes API as the source of truth: auto = the in-cluster config when present, else --kubeconfig when given, else off (logged once); on = fail at start-up without one' },
+  'token-audience': { type: 'string', default: 'netsentry', description: 'with the API on and no --auth-token-file: the audience agents\' projected ServiceAccount tokens must carry (checked by TokenReview)' },
   kubeconfig: { type: 'string', description: 'kubeconfig file for --kubernetes auto|on outside a cluster' },
   'log-level': { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], description: 'log level' },
 } as const satisfies FlagSpecs;

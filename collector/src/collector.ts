@@ -9,6 +9,7 @@ import { createCollectorMetrics } from './metrics/collector-metrics.ts';
 import { buildServer } from './http/build-server.ts';
 import { createIngestServer } from './ingest/ingest-server.ts';
 import { createIngestTransport } from './ingest/ingest-transport.ts';
+import { createLogOncePerKey, peerHost } from './ingest/log-once-per-key.ts';
 import { createLifecycleHold } from './model/lifecycle-hold.ts';
 import { createNodeLifecycle } from './model/node-lifecycle.ts';
 import { createNeverConnectedDetector, linkAgentMissingToNodeState } from './kubernetes/api-agent-state.ts';
@@ -16,6 +17,9 @@ import { registerKubernetesMetrics } from './kubernetes/kubernetes-metrics.ts';
 import { resolveKubernetes, type KubernetesMode } from './kubernetes/kubernetes-mode.ts';
 import { createNodeInformer } from './kubernetes/node-informer.ts';
 import { createRecordMismatchDetector } from './kubernetes/record-mismatch.ts';
+import { createHelloAuthorizer } from './kubernetes/hello-authorizer.ts';
+import { createNodeIdentityInterceptor } from './kubernetes/node-identity-interceptor.ts';
+import { createTokenReviewer } from './kubernetes/token-review.ts';
 
 export interface Collector {
   listen(grpc: { host: string; port: number }, http: { host: string; port: number }): Promise<{ grpcPort: number; httpPort: number }>;
@@ -68,7 +72,24 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     logger,
     streamError: (reason) => metrics.streamError(reason),
   });
+  // With the API on and no shared token file: agents' projected ServiceAccount tokens, checked
+  // by TokenReview, bind each stream to its node. The shared token stays for standalone use.
+  const nodeIdentity = kubernetes && informer && !flags.authTokenFile;
+  if (nodeIdentity) {
+    const reviewer = createTokenReviewer({ kubeConfig: kubernetes.kubeConfig, audience: flags.tokenAudience, now });
+    const refusals = createLogOncePerKey({ windowMs: 10 * 60_000, maxKeys: 4096 });
+    transport.interceptors.push(createNodeIdentityInterceptor({
+      reviewer,
+      onRefused: (peer, why) => {
+        metrics.streamError('unauthenticated');
+        const logged = refusals.shouldLog(peerHost(peer));
+        if (logged) logger.warn({ component: 'node-identity', peer, why, code: 'UNAUTHENTICATED', refusedSinceLastLine: logged.suppressed }, 'refused agent stream: token review failed');
+      },
+    }));
+    logger.info({ component: 'node-identity', audience: flags.tokenAudience }, 'agents authenticate with projected ServiceAccount tokens (TokenReview); each stream is bound to its node');
+  }
   const ingest = createIngestServer({
+    ...(nodeIdentity ? { authorizeHello: createHelloAuthorizer({ logger, nodeExists: (name) => informer.records.has(name), apiSynced: () => informer.status.synced }) } : {}),
     model,
     metrics,
     logger,

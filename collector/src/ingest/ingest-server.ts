@@ -51,6 +51,11 @@ export interface IngestServerOptions {
   maxStreams?: number;
   maxStreamsPerPeer?: number;
   messagesPerSecond?: number;
+  /**
+   * Node identity (kubernetes/hello-authorizer.ts): a refusal for a hello whose node the stream
+   * may not speak for, sent as PERMISSION_DENIED; the authorizer logs and counts it itself.
+   */
+  authorizeHello?: (nodeName: string, metadata: grpc.Metadata, peer: string) => string | undefined;
 }
 
 export interface IngestServer {
@@ -146,11 +151,11 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
 
   // Calls this server ended itself: their 'error' event is not a stream failure.
   const refusedCalls = new WeakSet<Call>();
-  const refuse = (call: Call, code: grpc.status, reason: string, details: string): void => {
+  const refuse = (call: Call, code: grpc.status, reason: string, details: string, logged = true): void => {
     if (refusedCalls.has(call)) return;
     refusedCalls.add(call);
     metrics.streamError(reason);
-    log.warn({ peer: call.getPeer(), reason, details }, 'refused agent stream');
+    if (logged) log.warn({ peer: call.getPeer(), reason, details }, 'refused agent stream');
     call.emit('error', { code, details });
   };
 
@@ -170,6 +175,8 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
       const hello = message.payload.value;
       const problem = validateHello(hello);
       if (problem) return refuse(call, grpc.status.INVALID_ARGUMENT, 'invalid_hello', problem);
+      const denied = options.authorizeHello?.(hello.nodeName, call.metadata, call.getPeer());
+      if (denied) return refuse(call, grpc.status.PERMISSION_DENIED, 'permission_denied', denied, false);
       clearTimeout(helloTimer);
       const key: AgentKey = { node: hello.nodeName, network: networkName(hello.network) };
       const other = byAgent.get(agentId(key));
