@@ -142,8 +142,18 @@ describe('templates are well-formed (without helm)', () => {
     }
   });
 
-  it('has no Role, ClusterRole or binding: nothing calls the Kubernetes API', () => {
-    for (const [file, text] of templates) expect(text, file).not.toMatch(/kind:\s*(Cluster)?Role(Binding)?\b/);
+  it('RBAC only in kubernetes-rbac.yaml: the collector reads Nodes and reviews tokens, nothing else', () => {
+    for (const [file, text] of templates) if (file !== 'kubernetes-rbac.yaml') expect(text, file).not.toMatch(/kind:\s*(Cluster)?Role(Binding)?\b/);
+    const [role, binding] = renderDefaults('kubernetes-rbac.yaml');
+    expect(role!.kind).toBe('ClusterRole');
+    expect(role!.rules).toEqual([
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+    ]);
+    expect(binding!.roleRef.name).toBe(role!.metadata.name);
+    expect(binding!.subjects[0].kind).toBe('ServiceAccount');
+    expect(templates.get('kubernetes-rbac.yaml')).toContain('name: {{ include "netsentry.collectorServiceAccountName" . }}');
+    expect(renderDefaults('kubernetes-rbac.yaml', { kubernetes: { ...(values.kubernetes as Record<string, unknown>), enabled: false } })).toEqual([]);
     const sa = renderDefaults('serviceaccounts.yaml');
     expect(sa.map((d) => d.automountServiceAccountToken)).toEqual([false, false]);
   });
@@ -202,9 +212,11 @@ describe('agent DaemonSets as the default values render them', () => {
   it.each([['host'], ['pod']])('%s agent: the collector address, the token and, with TLS, only the CA — never the server key', (which) => {
     const spec = (which === 'host' ? host : pod)!.spec.template.spec;
     const c = spec.containers[0];
-    expect(c.args).toEqual(expect.arrayContaining(['--node-name=$(NODE_NAME)', '--probe-listen=0.0.0.0:7946', '--auth-token-file=/etc/netsentry/auth/token', '--tls-ca-file=/etc/netsentry/tls/ca.crt']));
+    expect(c.args).toEqual(expect.arrayContaining(['--node-name=$(NODE_NAME)', '--probe-listen=0.0.0.0:7946', '--auth-token-file=/etc/netsentry/sa-token/token', '--tls-ca-file=/etc/netsentry/tls/ca.crt']));
     expect(c.args.filter((a: string) => a.startsWith('--collector='))).toHaveLength(1);
-    expect(c.volumeMounts.map((m: Doc) => m.mountPath)).toEqual(['/tmp', '/etc/netsentry/auth', '/etc/netsentry/tls']);
+    expect(c.volumeMounts.map((m: Doc) => m.mountPath)).toEqual(['/tmp', '/etc/netsentry/auth', '/etc/netsentry/tls', '/etc/netsentry/sa-token']);
+    // With the API on, the agent's identity is a projected ServiceAccount token for audience netsentry.
+    expect(spec.volumes.find((v: Doc) => v.name === 'sa-token').projected.sources).toEqual([{ serviceAccountToken: { audience: 'netsentry', expirationSeconds: 3600, path: 'token' } }]);
     const tls = spec.volumes.find((v: Doc) => v.name === 'tls');
     expect(tls.secret.items).toEqual([{ key: 'ca.crt', path: 'ca.crt' }]);
     expect(spec.volumes.find((v: Doc) => v.name === 'auth').secret.items).toEqual([{ key: 'token', path: 'token' }]);
@@ -236,9 +248,13 @@ describe('collector as the default values render it', () => {
   it('is given the token and the server certificate', () => {
     const spec = deployment!.spec.template.spec;
     const args = spec.containers[0].args as string[];
-    expect(args).toEqual(['--grpc-listen=0.0.0.0:7443', '--http-listen=0.0.0.0:8080', '--log-level=info', '--auth-token-file=/etc/netsentry/auth/token', '--tls-cert-file=/etc/netsentry/tls/tls.crt', '--tls-key-file=/etc/netsentry/tls/tls.key']);
+    // With the API on (the default), agents' tokens are reviewed by TokenReview instead of the shared token.
+    expect(args).toEqual(['--grpc-listen=0.0.0.0:7443', '--http-listen=0.0.0.0:8080', '--log-level=info', '--kubernetes=on', '--token-audience=netsentry', '--tls-cert-file=/etc/netsentry/tls/tls.crt', '--tls-key-file=/etc/netsentry/tls/tls.key']);
     expect(spec.volumes.find((v: Doc) => v.name === 'tls').secret.items.map((i: Doc) => i.key)).toEqual(['tls.crt', 'tls.key']);
-    expect(spec.automountServiceAccountToken).toBe(false);
+    expect(spec.automountServiceAccountToken).toBe(true);
+    const [standalone] = renderDefaults('collector-deployment.yaml', { kubernetes: { ...(values.kubernetes as Record<string, unknown>), enabled: false } });
+    expect(standalone!.spec.template.spec.containers[0].args).toEqual(['--grpc-listen=0.0.0.0:7443', '--http-listen=0.0.0.0:8080', '--log-level=info', '--kubernetes=off', '--auth-token-file=/etc/netsentry/auth/token', '--tls-cert-file=/etc/netsentry/tls/tls.crt', '--tls-key-file=/etc/netsentry/tls/tls.key']);
+    expect(standalone!.spec.template.spec.automountServiceAccountToken).toBe(false);
   });
 
   it('Service exposes grpc 7443 and http 8080 and carries the job label for the ServiceMonitor', () => {

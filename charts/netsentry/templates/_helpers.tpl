@@ -106,7 +106,9 @@ app.kubernetes.io/component: {{ .component }}
 - --probe-listen=0.0.0.0:{{ .Values.agent.probePort }}
 - --probe-interval={{ .Values.agent.probeInterval }}
 - --log-level={{ .Values.logLevel }}
-{{- if .Values.auth.enabled }}
+{{- if and .Values.kubernetes.enabled .Values.kubernetes.nodeIdentity }}
+- --auth-token-file=/etc/netsentry/sa-token/token
+{{- else if .Values.auth.enabled }}
 - --auth-token-file=/etc/netsentry/auth/token
 {{- end }}
 {{- if include "netsentry.tlsEnabled" . }}
@@ -141,6 +143,7 @@ app.kubernetes.io/component: {{ .component }}
       - key: ca.crt
         path: ca.crt
 {{- end }}
+{{- include "netsentry.kubernetesAgentVolumes" . | nindent 0 }}
 {{- end }}
 
 {{- define "netsentry.agentVolumeMounts" -}}
@@ -156,10 +159,45 @@ app.kubernetes.io/component: {{ .component }}
   mountPath: /etc/netsentry/tls
   readOnly: true
 {{- end }}
+{{- include "netsentry.kubernetesAgentVolumeMounts" . | nindent 0 }}
 {{- end }}
 
 {{/* Restart pods when the token settings change (a generated token is kept, so this is stable across upgrades). */}}
 {{- define "netsentry.checksumAnnotations" -}}
 checksum/auth: {{ .Values.auth | toJson | sha256sum }}
 checksum/tls: {{ .Values.tls | toJson | sha256sum }}
+{{- end }}
+
+{{/* The Kubernetes API as the collector's source of truth (values: kubernetes.*). */}}
+
+{{/* Collector flags for the API. */}}
+{{- define "netsentry.kubernetesCollectorArgs" -}}
+{{- if .Values.kubernetes.enabled }}
+- --kubernetes=on
+- --token-audience={{ .Values.kubernetes.tokenAudience }}
+{{- else }}
+- --kubernetes=off
+{{- end }}
+{{- end }}
+
+{{/* The agents' projected token (audience kubernetes.tokenAudience); the kubelet rotates it, the agent re-reads it. */}}
+{{- define "netsentry.kubernetesAgentVolumes" -}}
+{{- if and .Values.kubernetes.enabled .Values.kubernetes.nodeIdentity }}
+- name: sa-token
+  projected:
+    defaultMode: 292 # 0444: the agent runs as a non-root user
+    sources:
+      - serviceAccountToken:
+          audience: {{ .Values.kubernetes.tokenAudience }}
+          expirationSeconds: {{ .Values.kubernetes.tokenExpirationSeconds }}
+          path: token
+{{- end }}
+{{- end }}
+
+{{- define "netsentry.kubernetesAgentVolumeMounts" -}}
+{{- if and .Values.kubernetes.enabled .Values.kubernetes.nodeIdentity }}
+- name: sa-token
+  mountPath: /etc/netsentry/sa-token
+  readOnly: true
+{{- end }}
 {{- end }}
