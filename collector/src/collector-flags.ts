@@ -24,6 +24,9 @@ export const collectorFlags = {
   'max-connection-age-grace': { type: 'duration', default: '10s', description: 'how long a connection past its age may stay open before it is closed' },
   kubernetes: { type: 'string', default: 'auto', choices: ['auto', 'on', 'off'], description: 'read Nodes from the Kubernetes API as the source of truth: auto = the in-cluster config when present, else --kubeconfig when given, else off (logged once); on = fail at start-up without one' },
   'token-audience': { type: 'string', default: 'netsentry', description: 'with the API on and no --auth-token-file: the audience agents\' projected ServiceAccount tokens must carry (checked by TokenReview)' },
+  'write-back': { type: 'string', default: 'off', choices: ['on', 'off'], description: 'with the API on: an Event on the Node when a root-cause finding opens and resolves, and the node condition NetsentryNetworkProblem' },
+  'write-back-hysteresis': { type: 'duration', default: '30s', description: 'the node condition changes only after the state held this long' },
+  'write-back-events-per-minute': { type: 'integer', default: '6', description: 'Events per node per minute at most (bursts of as many pass); beyond it they are dropped and counted' },
   kubeconfig: { type: 'string', description: 'kubeconfig file for --kubernetes auto|on outside a cluster' },
   'log-level': { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], description: 'log level' },
 } as const satisfies FlagSpecs;

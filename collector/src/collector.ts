@@ -20,6 +20,7 @@ import { createRecordMismatchDetector } from './kubernetes/record-mismatch.ts';
 import { createHelloAuthorizer } from './kubernetes/hello-authorizer.ts';
 import { createNodeIdentityInterceptor } from './kubernetes/node-identity-interceptor.ts';
 import { createTokenReviewer } from './kubernetes/token-review.ts';
+import { createNodeWriteBack } from './kubernetes/node-write-back.ts';
 
 export interface Collector {
   listen(grpc: { host: string; port: number }, http: { host: string; port: number }): Promise<{ grpcPort: number; httpPort: number }>;
@@ -58,6 +59,14 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     logger,
     resolvedRetentionMs: flags.resolvedRetention,
   });
+  const writeBack = kubernetes && informer && flags.writeBack === 'on'
+    ? createNodeWriteBack({ kubeConfig: kubernetes.kubeConfig, logger, now, nodeExists: (name) => informer.records.has(name), hysteresisMs: flags.writeBackHysteresis, eventsPerMinutePerNode: flags.writeBackEventsPerMinute })
+    : undefined;
+  if (flags.writeBack === 'on' && !writeBack) logger.warn({ component: 'write-back' }, '--write-back on needs the Kubernetes API (--kubernetes): nothing is written');
+  const writeBackNow = (): void => writeBack?.update(findings.list({ state: 'open' }));
+  if (writeBack) findings.onChange(writeBackNow);
+  const writeBackTimer = writeBack ? setInterval(writeBackNow, 5_000) : undefined;
+  writeBackTimer?.unref();
   const metrics = createCollectorMetrics({ model, findings });
   if (informer) registerKubernetesMetrics(metrics.registry, informer);
   findings.onEvaluated?.((seconds: number) => metrics.observeDetectorRun(seconds));
@@ -126,6 +135,8 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     shutdown: async (graceMs) => {
       ready = false;
       clearInterval(expiryTimer);
+      if (writeBackTimer) clearInterval(writeBackTimer);
+      await writeBack?.idle();
       await informer?.stop();
       await ingest.shutdown(graceMs);
       transport.close();

@@ -148,6 +148,8 @@ describe('templates are well-formed (without helm)', () => {
     expect(role!.kind).toBe('ClusterRole');
     expect(role!.rules).toEqual([
       { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['nodes/status'], verbs: ['patch'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
       { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
     ]);
     expect(binding!.roleRef.name).toBe(role!.metadata.name);
@@ -249,7 +251,7 @@ describe('collector as the default values render it', () => {
     const spec = deployment!.spec.template.spec;
     const args = spec.containers[0].args as string[];
     // With the API on (the default), agents' tokens are reviewed by TokenReview instead of the shared token.
-    expect(args).toEqual(['--grpc-listen=0.0.0.0:7443', '--http-listen=0.0.0.0:8080', '--log-level=info', '--kubernetes=on', '--token-audience=netsentry', '--tls-cert-file=/etc/netsentry/tls/tls.crt', '--tls-key-file=/etc/netsentry/tls/tls.key']);
+    expect(args).toEqual(['--grpc-listen=0.0.0.0:7443', '--http-listen=0.0.0.0:8080', '--log-level=info', '--kubernetes=on', '--token-audience=netsentry', '--write-back=on', '--tls-cert-file=/etc/netsentry/tls/tls.crt', '--tls-key-file=/etc/netsentry/tls/tls.key']);
     expect(spec.volumes.find((v: Doc) => v.name === 'tls').secret.items.map((i: Doc) => i.key)).toEqual(['tls.crt', 'tls.key']);
     expect(spec.automountServiceAccountToken).toBe(true);
     const [standalone] = renderDefaults('collector-deployment.yaml', { kubernetes: { ...(values.kubernetes as Record<string, unknown>), enabled: false } });

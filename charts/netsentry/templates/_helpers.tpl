@@ -175,6 +175,9 @@ checksum/tls: {{ .Values.tls | toJson | sha256sum }}
 {{- if .Values.kubernetes.enabled }}
 - --kubernetes=on
 - --token-audience={{ .Values.kubernetes.tokenAudience }}
+{{- if .Values.kubernetes.writeBack }}
+- --write-back=on
+{{- end }}
 {{- else }}
 - --kubernetes=off
 {{- end }}
