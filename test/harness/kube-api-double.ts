@@ -42,6 +42,8 @@ export interface KubeApiDouble {
   node(name: string): KubeNode | undefined;
   /** Forgets history: a watch from any older resourceVersion gets 410 Gone. */
   compact(): void;
+  /** The current resourceVersion. */
+  readonly resourceVersion: string;
   /** Advances the resourceVersion as changes to other kinds of object do (only bookmarks tell a Node watcher). */
   bumpResourceVersion(by: number): void;
   /** Ends every open watch stream (as an API server does on its own timeout or restart). */
@@ -241,6 +243,9 @@ export async function startKubeApiDouble(options: { host?: string; port?: number
       record('DELETED', node);
     },
     node: (name) => nodes.get(name),
+    get resourceVersion() {
+      return String(rv);
+    },
     bumpResourceVersion: (by) => {
       rv += by;
     },

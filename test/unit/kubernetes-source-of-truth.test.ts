@@ -21,7 +21,7 @@ let informer: NodeInformer | undefined;
 afterEach(async () => {
   await informer?.stop();
   await double?.close();
-});
+}, 30_000); // HTTPS teardown can be slow on a loaded machine
 
 const recordOf = (name: string, extra: Partial<Parameters<typeof flannelNode>[1]> = {}) =>
   flannelNode(name, { internalIp: nodeIpOf(name), podCidr: podCidrOf(name), vtepMac: vtepMacOf(name), ...extra });

@@ -12,7 +12,7 @@ const logger = createLogger({ name: 'test', level: 'error' });
 let double: KubeApiDouble | undefined;
 afterEach(async () => {
   await double?.close();
-});
+}, 30_000); // HTTPS teardown can be slow on a loaded machine
 
 const finding = (kind: string, node: string, extra: Partial<Finding> = {}): Finding => ({
   id: `${kind}:${node}`, kind, severity: 'critical', nodes: [node], summary: `${node} ${kind}`, evidence: [], remediation: [], since: new Date(0).toISOString(), explains: [], state: 'open', ...extra,

@@ -25,6 +25,8 @@ export interface NodeInformer {
   /** Nodes the API deleted since the collector started (name → ms), bounded; a Node added again leaves this map. */
   readonly deleted: ReadonlyMap<string, number>;
   readonly status: ApiStatus;
+  /** The resourceVersion the watch would resume from ('' before the first list or after a 410). */
+  readonly resourceVersion: string;
   onChange(listener: () => void): void;
 }
 
@@ -124,6 +126,9 @@ export function createNodeInformer(deps: { kubeConfig: KubeConfig; logger: Logge
     deleted,
     get status() {
       return status;
+    },
+    get resourceVersion() {
+      return informer.latestResourceVersion();
     },
     onChange: (listener) => {
       listeners.add(listener);
