@@ -37,6 +37,8 @@ export interface KubeApiDouble {
   readonly token: string;
   /** A kubeconfig file pointing at the double, for --kubeconfig. */
   readonly kubeconfigPath: string;
+  /** Writes another kubeconfig for the double reached at https://127.0.0.1:port (through a relay); returns its path. */
+  kubeconfigFor(port: number): Promise<string>;
   upsertNode(node: KubeNode): void;
   deleteNode(name: string): void;
   node(name: string): KubeNode | undefined;
@@ -50,6 +52,8 @@ export interface KubeApiDouble {
   endWatches(): void;
   /** While false, every request is answered 503 and open watches are cut. */
   setAvailable(available: boolean): void;
+  /** Like issueToken, written to a file every uid can read (lab agents run as 65534); returns its path. */
+  writeToken(node: string, audience: string): Promise<string>;
   /** A service-account token for a pod on `node` with `audience`; TokenReview knows it. */
   issueToken(node: string, audience: string): string;
   readonly events: RecordedRequest[];
@@ -217,24 +221,28 @@ export async function startKubeApiDouble(options: { host?: string; port?: number
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `https://${options.host ?? '127.0.0.1'}:${port}`;
-  const kubeconfigPath = join(dir, 'kubeconfig');
   const { writeFile, chmod } = await import('node:fs/promises');
-  await writeFile(kubeconfigPath, JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'double', cluster: { server: url, 'certificate-authority-data': Buffer.from(pem.cert).toString('base64') } }],
-    users: [{ name: 'collector', user: { token } }],
-    contexts: [{ name: 'double', context: { cluster: 'double', user: 'collector' } }],
-    'current-context': 'double',
-  }));
+  const writeKubeconfig = async (path: string, server: string): Promise<string> => {
+    await writeFile(path, JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'double', cluster: { server, 'certificate-authority-data': Buffer.from(pem.cert).toString('base64') } }],
+      users: [{ name: 'collector', user: { token } }],
+      contexts: [{ name: 'double', context: { cluster: 'double', user: 'collector' } }],
+      'current-context': 'double',
+    }));
+    await chmod(path, 0o644);
+    return path;
+  };
+  const kubeconfigPath = await writeKubeconfig(join(dir, 'kubeconfig'), url);
   await chmod(dir, 0o755);
-  await chmod(kubeconfigPath, 0o644);
 
   return {
     url,
     caPem: pem.cert,
     token,
     kubeconfigPath,
+    kubeconfigFor: (relayPort) => writeKubeconfig(join(dir, `kubeconfig-${relayPort}`), `https://127.0.0.1:${relayPort}`),
     upsertNode: (node) => record(nodes.has(node.metadata.name) ? 'MODIFIED' : 'ADDED', node),
     deleteNode: (name) => {
       const node = nodes.get(name);
@@ -262,6 +270,14 @@ export async function startKubeApiDouble(options: { host?: string; port?: number
     setAvailable: (value) => {
       available = value;
       if (!value) for (const watch of [...watches]) watch.response.destroy();
+    },
+    writeToken: async (node, audience) => {
+      const issued = `sa-${node}-${Math.random().toString(36).slice(2)}`;
+      tokens.set(issued, { node, audience });
+      const path = join(dir, `token-${node}-${issued.slice(-6)}`);
+      await writeFile(path, `${issued}\n`);
+      await chmod(path, 0o644);
+      return path;
     },
     issueToken: (node, audience) => {
       const issued = `sa-${node}-${Math.random().toString(36).slice(2)}`;
