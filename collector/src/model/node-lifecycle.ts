@@ -14,7 +14,7 @@ import { LinkRole } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import type { Logger } from '../../../shared/src/logger.ts';
 import type { ClusterModel } from './cluster-model.ts';
 import type { ClusterSnapshot, NodeState } from './cluster-snapshot.ts';
-import { overlayConverged, peersRemovedChainTo } from './overlay-evidence.ts';
+import { overlayEvidence, type OverlayEvidence } from './overlay-evidence.ts';
 
 export type LifecycleState = 'joining' | 'settling' | 'departing';
 
@@ -77,7 +77,7 @@ export function createNodeLifecycle(deps: {
     log.info({ node: name, state, reason, graceSeconds: deps.convergeGraceMs / 1000 }, `node ${state}: overlay findings about it held until it converges`);
   };
 
-  const observeNode = (node: NodeState, snapshot: ClusterSnapshot): void => {
+  const observeNode = (node: NodeState, snapshot: ClusterSnapshot, evidence: () => OverlayEvidence): void => {
     const at = snapshot.nowMs;
     const mac = node.hostAgent?.hello.overlay?.vtepMac ?? '';
     const absent = overlayAbsent(node);
@@ -93,7 +93,7 @@ export function createNodeLifecycle(deps: {
     entry.overlayAbsent = absent;
     const settling = entry.settling;
     if (!settling) return;
-    if (overlayConverged(node, snapshot, settling.generation)) {
+    if (evidence().overlayConverged(node, settling.generation)) {
       log.info({ node: node.name, state: settling.state, seconds: (at - settling.sinceMs) / 1000 }, 'node overlay converged');
       delete entry.settling;
     } else if (at - settling.sinceMs >= deps.convergeGraceMs) {
@@ -109,9 +109,11 @@ export function createNodeLifecycle(deps: {
     observe(snapshot) {
       const next = new Map<string, LifecycleHold>();
       const present = new Set<string>();
+      let built: OverlayEvidence | undefined;
+      const evidence = (): OverlayEvidence => (built ??= overlayEvidence(snapshot));
       for (const node of snapshot.nodes) {
         present.add(node.name);
-        observeNode(node, snapshot);
+        observeNode(node, snapshot, evidence);
         const agents = allAgents(node);
         const allGone = agents.length > 0 && agents.every((a) => !a.connected);
         const deletedAtMs = deps.api?.deleted.get(node.name);
@@ -131,7 +133,7 @@ export function createNodeLifecycle(deps: {
         }
         if (allGone) {
           const since = Math.max(...agents.map((a) => a.disconnectedAtMs ?? a.lastSeenMs));
-          if (snapshot.nowMs - since >= leaveAfterMs && peersRemovedChainTo(node.name, snapshot)) {
+          if (snapshot.nowMs - since >= leaveAfterMs && evidence().peersRemovedChainTo(node.name)) {
             const reason = 'its agents disconnected and every peer removed its overlay route, neighbor and FDB entries toward it';
             if (deps.model.nodeLeft(node.name, reason)) {
               log.info({ node: node.name, secondsAfterDisconnect: (snapshot.nowMs - since) / 1000, reason }, 'node left the cluster');
