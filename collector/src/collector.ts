@@ -12,24 +12,66 @@ import { createIngestTransport } from './ingest/ingest-transport.ts';
 import { createTokenVerifier, parseTokenFile } from '../../shared/src/auth-token.ts';
 import { createFileReloader } from '../../shared/src/file-reloader.ts';
 import { credentialReloadIntervalMs } from '../../shared/src/grpc-credentials.ts';
+import { createLogOncePerKey, peerHost } from './ingest/log-once-per-key.ts';
+import { createLifecycleHold } from './model/lifecycle-hold.ts';
+import { createNodeLifecycle } from './model/node-lifecycle.ts';
+import { createNeverConnectedDetector, linkAgentMissingToNodeState } from './kubernetes/api-agent-state.ts';
+import { registerKubernetesMetrics } from './kubernetes/kubernetes-metrics.ts';
+import { resolveKubernetes, type KubernetesMode } from './kubernetes/kubernetes-mode.ts';
+import { createNodeInformer } from './kubernetes/node-informer.ts';
+import { createRecordMismatchDetector } from './kubernetes/record-mismatch.ts';
+import { createHelloAuthorizer } from './kubernetes/hello-authorizer.ts';
+import { createNodeIdentityInterceptor } from './kubernetes/node-identity-interceptor.ts';
+import { createTokenReviewer } from './kubernetes/token-review.ts';
+import { createNodeWriteBack } from './kubernetes/node-write-back.ts';
 
 export interface Collector {
   listen(grpc: { host: string; port: number }, http: { host: string; port: number }): Promise<{ grpcPort: number; httpPort: number }>;
   shutdown(graceMs: number): Promise<void>;
 }
 
-export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags>; logger: Logger }): Collector {
+export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags>; logger: Logger; env?: NodeJS.ProcessEnv }): Collector {
   const { flags, logger } = deps;
   const now = Date.now;
   const model = createClusterModel({ now, nodeExpiryMs: flags.nodeExpiry });
-  const findings = createFindingsEngine({
+  const kubernetes = resolveKubernetes({ mode: flags.kubernetes as KubernetesMode, ...(flags.kubeconfig ? { kubeconfigPath: flags.kubeconfig } : {}), env: deps.env ?? process.env, logger });
+  const informer = kubernetes ? createNodeInformer({ kubeConfig: kubernetes.kubeConfig, logger, now }) : undefined;
+  const lifecycle = createNodeLifecycle({
     model,
-    detectors: defaultDetectors({ agentMissingAfterMs: flags.agentMissingAfter, heartbeatIntervalMs: flags.heartbeatInterval }),
+    logger,
+    startedMs: now(),
+    startupWindowMs: flags.convergeGrace,
+    convergeGraceMs: flags.convergeGrace,
+    departingWindowMs: flags.agentMissingAfter,
+    ...(informer ? { api: { deleted: informer.deleted, isDeleting: (name: string) => informer.records.get(name)?.deleting ?? false } } : {}),
+  });
+  const hold = createLifecycleHold({ model, lifecycle });
+  const detectors = defaultDetectors({ agentMissingAfterMs: flags.agentMissingAfter, heartbeatIntervalMs: flags.heartbeatInterval });
+  const findings = createFindingsEngine({
+    model: hold.model,
+    detectors: hold.detectors(
+      informer
+        ? [
+            ...detectors.map((detector) => linkAgentMissingToNodeState(detector, informer.records)),
+            createRecordMismatchDetector({ records: informer.records }),
+            createNeverConnectedDetector({ records: informer.records, status: () => informer.status, graceMs: Math.max(flags.convergeGrace, flags.agentMissingAfter) }),
+          ]
+        : detectors,
+    ),
     now,
     logger,
     resolvedRetentionMs: flags.resolvedRetention,
   });
+  const writeBack = kubernetes && informer && flags.writeBack === 'on'
+    ? createNodeWriteBack({ kubeConfig: kubernetes.kubeConfig, logger, now, nodeExists: (name) => informer.records.has(name), hysteresisMs: flags.writeBackHysteresis, eventsPerMinutePerNode: flags.writeBackEventsPerMinute })
+    : undefined;
+  if (flags.writeBack === 'on' && !writeBack) logger.warn({ component: 'write-back' }, '--write-back on needs the Kubernetes API (--kubernetes): nothing is written');
+  const writeBackNow = (): void => writeBack?.update(findings.list({ state: 'open' }));
+  if (writeBack) findings.onChange(writeBackNow);
+  const writeBackTimer = writeBack ? setInterval(writeBackNow, 5_000) : undefined;
+  writeBackTimer?.unref();
   const metrics = createCollectorMetrics({ model, findings });
+  if (informer) registerKubernetesMetrics(metrics.registry, informer);
   findings.onEvaluated?.((seconds: number) => metrics.observeDetectorRun(seconds));
   let ready = false;
   const transport = createIngestTransport({
@@ -42,7 +84,24 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     logger,
     streamError: (reason) => metrics.streamError(reason),
   });
+  // With the API on and no shared token file: agents' projected ServiceAccount tokens, checked
+  // by TokenReview, bind each stream to its node. The shared token stays for standalone use.
+  const nodeIdentity = kubernetes && informer && !flags.authTokenFile;
+  if (nodeIdentity) {
+    const reviewer = createTokenReviewer({ kubeConfig: kubernetes.kubeConfig, audience: flags.tokenAudience, now });
+    const refusals = createLogOncePerKey({ windowMs: 10 * 60_000, maxKeys: 4096 });
+    transport.interceptors.push(createNodeIdentityInterceptor({
+      reviewer,
+      onRefused: (peer, why) => {
+        metrics.streamError('unauthenticated');
+        const logged = refusals.shouldLog(peerHost(peer));
+        if (logged) logger.warn({ component: 'node-identity', peer, why, code: 'UNAUTHENTICATED', refusedSinceLastLine: logged.suppressed }, 'refused agent stream: token review failed');
+      },
+    }));
+    logger.info({ component: 'node-identity', audience: flags.tokenAudience }, 'agents authenticate with projected ServiceAccount tokens (TokenReview); each stream is bound to its node');
+  }
   const ingest = createIngestServer({
+    ...(nodeIdentity ? { authorizeHello: createHelloAuthorizer({ logger, nodeExists: (name) => informer.records.has(name), apiSynced: () => informer.status.synced }) } : {}),
     model,
     metrics,
     logger,
@@ -70,6 +129,12 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
   const app = buildServer({
     model, findings, metrics, logger, isReady: () => ready,
     ...(httpTokens ? { auth: { verifier: httpTokens.current, metrics: flags.httpAuthMetrics === 'true' } } : {}),
+    readinessDetail: () => ({
+      kubernetes: informer
+        ? { source: kubernetes?.source, reachable: informer.status.reachable, synced: informer.status.synced, nodes: informer.records.size, ...(informer.status.reachable ? {} : { note: 'API unreachable: working from the last view of Nodes', ...(informer.status.unreachableSinceMs ? { unreachableSince: new Date(informer.status.unreachableSinceMs).toISOString() } : {}), ...(informer.status.lastErrorMessage ? { lastError: informer.status.lastErrorMessage } : {}) }) }
+        : { source: 'off' },
+    }),
+    lifecycleOf: (name) => lifecycle.held.get(name),
   });
   const expiryTimer = setInterval(() => model.expire(), 10_000);
   expiryTimer.unref();
@@ -77,6 +142,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
   return {
     listen: async (grpcAddress, httpAddress) => {
       findings.start();
+      informer?.start();
       const grpcPort = await ingest.listen(grpcAddress.host, grpcAddress.port);
       await app.listen({ host: httpAddress.host, port: httpAddress.port });
       const address = app.server.address();
@@ -86,6 +152,9 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     shutdown: async (graceMs) => {
       ready = false;
       clearInterval(expiryTimer);
+      if (writeBackTimer) clearInterval(writeBackTimer);
+      await writeBack?.idle();
+      await informer?.stop();
       await ingest.shutdown(graceMs);
       transport.close();
       httpTokens?.close();

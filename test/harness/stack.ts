@@ -53,6 +53,8 @@ export interface Stack {
 export interface StackOptions {
   nodes?: number;
   collectorArgs?: string[];
+  /** Runs once the lab exists, before the collector starts; returns more collector args (e.g. a kubeconfig reaching a server of the test). */
+  beforeCollector?: (lab: Lab) => Promise<string[]>;
   agentArgs?: string[];
   /** Start host agents only on these nodes (default: every node). */
   agentNodes?: string[];
@@ -101,6 +103,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const lab = await createLab({ nodes: options.nodes ?? 4, logger: options.logger });
   const forwards: ForwardedPort[] = [];
   try {
+    const extraCollectorArgs = (await options.beforeCollector?.(lab)) ?? [];
     // The collector lives where 192.0.2.1 lives: the root namespace or the lab's gateway namespace.
     const startCollector = (grpcPort: number, httpPort: number): LabProcess =>
       lab.start(lab.gatewayNs, [
@@ -109,6 +112,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         '--http-listen', `${lab.underlayGatewayIp}:${httpPort}`,
         '--peer-set-debounce', '50ms',
         ...(options.collectorArgs ?? []),
+        ...extraCollectorArgs,
       ], { name: 'collector' });
     let collector = startCollector(0, 0);
     const started = await waitForLogLine(collector, 'collector started');

@@ -22,6 +22,8 @@ export const chartVariants: Record<string, ChartVariant> = {
   'tls and token from existing Secrets': { values: { tls: { mode: 'existingSecret', existingSecret: 'my-tls' }, auth: { existingSecret: 'my-token' } }, ctx: { externalSecrets: ['my-tls', 'my-token'] } },
   'tls disabled, auth off': { values: { tls: { mode: 'disabled' }, auth: { enabled: false } } },
   'subchart with global values': { values: { global: { imageRegistry: 'registry.example', imagePullSecrets: [] } } },
+  'standalone: no Kubernetes API': { values: { kubernetes: { enabled: false } } },
+  'Kubernetes API without write-back or node identity': { values: { kubernetes: { writeBack: false, nodeIdentity: false } } },
   'long release name, agents only on the host network': {
     release: 'a-release-name-long-enough-to-be-truncated-somewhere',
     values: { podAgent: { enabled: false }, serviceAccount: { collectorName: 'sa-collector' } },

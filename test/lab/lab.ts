@@ -71,6 +71,8 @@ export interface Lab {
   http(port: number, path: string, init?: LabHttpInit): Promise<LabHttpResponse>;
   deleteOverlayRoutes(node: string, peers?: string[]): Promise<void>;
   restoreOverlay(node: string): Promise<void>;
+  /** What flannel on `node` does when `peers`' Node objects are deleted: their route, neighbor and FDB entries go. */
+  removePeers(node: string, peers: string[]): Promise<void>;
   deleteFdbEntry(node: string, peer: string): Promise<void>;
   deleteNeighbor(node: string, peer: string): Promise<void>;
   setNeighborMac(node: string, peer: string, mac: string): Promise<void>;
@@ -420,6 +422,14 @@ function createLabHandle(names: LabNames, state: LabState, log: LabLogger | unde
       const peers = peersOf(n);
       await ipBatch(n.ns, peers.flatMap((p) => peerIpLines(p, 'replace')));
       await bridgeBatch(n.ns, peers.map((p) => peerFdbLine(p, 'replace')));
+    },
+    async removePeers(name, peers) {
+      const n = node(name);
+      for (const p of peersOf(n, peers)) {
+        await tolerant(ipBatch(n.ns, [`route del ${p.podCidr} dev ${VXLAN_DEVICE}`]));
+        await tolerant(ipBatch(n.ns, [`neigh del ${p.vtepIp} dev ${VXLAN_DEVICE}`]));
+        await tolerant(bridgeBatch(n.ns, [peerFdbLine(p, 'del')]));
+      }
     },
     async deleteFdbEntry(name, peer) {
       const n = node(name);

@@ -6,6 +6,7 @@ import { defaultDetectors } from '../../collector/src/detectors/index.ts';
 import { createFindingsEngine } from '../../collector/src/findings/findings-engine.ts';
 import { createCollectorMetrics } from '../../collector/src/metrics/collector-metrics.ts';
 import { createTestCluster } from '../../collector/src/model/test-fixtures.ts';
+import { registerKubernetesMetrics } from '../../collector/src/kubernetes/kubernetes-metrics.ts';
 import { createSilentLogger } from '../../shared/src/logger.ts';
 
 const catalogPath = new URL('../../docs/metrics.md', import.meta.url);
@@ -28,6 +29,8 @@ async function registered(): Promise<CatalogRow[]> {
   const cluster = createTestCluster();
   const findings = createFindingsEngine({ model: cluster.model, detectors: defaultDetectors(), now: cluster.clock.now, logger: createSilentLogger() });
   const { registry } = createCollectorMetrics({ model: cluster.model, findings });
+  // Registered only with --kubernetes on: here with an informer that has seen nothing.
+  registerKubernetesMetrics(registry, { status: { reachable: false, synced: false, relists: 0 }, records: new Map() });
   return (await registry.getMetricsAsJSON()).map((m) => {
     // labelNames is set on every prom-client metric but not part of its public typing.
     const labels = (registry.getSingleMetric(m.name) as unknown as { labelNames?: string[] }).labelNames ?? [];

@@ -129,7 +129,9 @@ app.kubernetes.io/component: {{ .component }}
 - --probe-listen={{ include "netsentry.listen" (dict "ctx" . "port" .Values.agent.probePort) }}
 - --probe-interval={{ .Values.agent.probeInterval }}
 - --log-level={{ .Values.logLevel }}
-{{- if .Values.auth.enabled }}
+{{- if and .Values.kubernetes.enabled .Values.kubernetes.nodeIdentity }}
+- --auth-token-file=/etc/netsentry/sa-token/token
+{{- else if .Values.auth.enabled }}
 - --auth-token-file=/etc/netsentry/auth/token
 {{- end }}
 {{- if include "netsentry.tlsEnabled" . }}
@@ -164,6 +166,7 @@ app.kubernetes.io/component: {{ .component }}
       - key: ca.crt
         path: ca.crt
 {{- end }}
+{{- include "netsentry.kubernetesAgentVolumes" . | nindent 0 }}
 {{- end }}
 
 {{- define "netsentry.agentVolumeMounts" -}}
@@ -179,6 +182,7 @@ app.kubernetes.io/component: {{ .component }}
   mountPath: /etc/netsentry/tls
   readOnly: true
 {{- end }}
+{{- include "netsentry.kubernetesAgentVolumeMounts" . | nindent 0 }}
 {{- end }}
 
 {{/* Restart pods when the token settings change (a generated token is kept, so this is stable across upgrades). */}}
@@ -191,4 +195,41 @@ checksum/tls: {{ .Values.tls | toJson | sha256sum }}
 the collector by default) are beyond "baseline"; everything else meets "restricted". */}}
 {{- define "netsentry.podSecurityLevel" -}}
 {{- if or .Values.hostAgent.enabled .Values.collector.hostNetwork }}privileged{{ else }}restricted{{ end }}
+{{- end }}
+
+{{/* The Kubernetes API as the collector's source of truth (values: kubernetes.*). */}}
+
+{{/* Collector flags for the API. */}}
+{{- define "netsentry.kubernetesCollectorArgs" -}}
+{{- if .Values.kubernetes.enabled }}
+- --kubernetes=on
+- --token-audience={{ .Values.kubernetes.tokenAudience }}
+{{- if .Values.kubernetes.writeBack }}
+- --write-back=on
+{{- end }}
+{{- else }}
+- --kubernetes=off
+{{- end }}
+{{- end }}
+
+{{/* The agents' projected token (audience kubernetes.tokenAudience); the kubelet rotates it, the agent re-reads it. */}}
+{{- define "netsentry.kubernetesAgentVolumes" -}}
+{{- if and .Values.kubernetes.enabled .Values.kubernetes.nodeIdentity }}
+- name: sa-token
+  projected:
+    defaultMode: 292 # 0444: the agent runs as a non-root user
+    sources:
+      - serviceAccountToken:
+          audience: {{ .Values.kubernetes.tokenAudience }}
+          expirationSeconds: {{ .Values.kubernetes.tokenExpirationSeconds }}
+          path: token
+{{- end }}
+{{- end }}
+
+{{- define "netsentry.kubernetesAgentVolumeMounts" -}}
+{{- if and .Values.kubernetes.enabled .Values.kubernetes.nodeIdentity }}
+- name: sa-token
+  mountPath: /etc/netsentry/sa-token
+  readOnly: true
+{{- end }}
 {{- end }}

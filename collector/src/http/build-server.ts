@@ -6,9 +6,10 @@ import { version } from '../../../shared/src/version.ts';
 import type { FindingsEngine } from '../findings/findings-engine.ts';
 import type { CollectorMetrics } from '../metrics/collector-metrics.ts';
 import type { ClusterModel } from '../model/cluster-model.ts';
+import type { LifecycleHold } from '../model/node-lifecycle.ts';
 import { matrixNetworks, matrixProtocols, matrixView, nodeProbeView } from './matrix-view.ts';
 import { registerHttpAuth, type HttpAuth } from './http-auth.ts';
-import { nodeView } from './node-view.ts';
+import { departedView, lifecycleView, nodeView } from './node-view.ts';
 import { findSorted, pageOf, parsePageQuery } from './page-query.ts';
 import { registerPageRoutes } from './page-routes.ts';
 
@@ -18,6 +19,10 @@ export interface ServerDeps {
   metrics: Pick<CollectorMetrics, 'exposition' | 'contentType'>;
   logger: Logger;
   isReady: () => boolean;
+  /** Extra fields for /readyz (e.g. the Kubernetes API's state); readiness itself stays isReady's. */
+  readinessDetail?: () => Record<string, unknown>;
+  /** A node's life-cycle transition (joining, settling, departing), if it is in one. */
+  lifecycleOf?: (node: string) => LifecycleHold | undefined;
   /** Where the page's files are (default ./page/ beside page-routes); read once here. */
   pageDir?: URL;
   /** A bearer token for /api/* (and /metrics if asked); absent = open. */
@@ -51,7 +56,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   app.get('/readyz', async (_request, reply) => {
     const ready = deps.isReady();
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', ...(deps.readinessDetail?.() ?? {}) });
   });
 
   app.get('/metrics', async (_request, reply) => {
@@ -79,9 +84,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     return {
       nodes: items.map((node) => {
         const probes = nodeProbeView(snapshot, node.name);
-        return { ...nodeView(node), ...(probes ? { probes } : {}) };
+        const hold = deps.lifecycleOf?.(node.name);
+        return { ...nodeView(node), ...lifecycleView(hold), ...(probes ? { probes } : {}) };
       }),
       ...(nextAfter !== undefined ? { nextAfter } : {}),
+      // Nodes that left: on the first page only (a page after another never repeats them).
+      ...(page.after === undefined && query.node === undefined ? { departed: (snapshot.departed ?? []).map(departedView) } : {}),
     };
   });
 

@@ -1,7 +1,8 @@
 // The JSON view of a node for GET /api/v1/nodes: plain values only (bigints become numbers,
 // enums become names), so it serialises and stays stable across proto changes.
 import type { Conntrack, LinkStatus, NodeReport } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
-import type { AgentState, NodeState } from '../model/cluster-snapshot.ts';
+import type { AgentState, DepartedNode, NodeState } from '../model/cluster-snapshot.ts';
+import type { LifecycleHold } from '../model/node-lifecycle.ts';
 import { linkRoleName, overlayKindName, overlayPartName, problemName } from '../model/wire-names.ts';
 import { problemPeerCount } from '../model/overlay-counts.ts';
 
@@ -95,3 +96,9 @@ export function nodeView(node: NodeState) {
     ...(node.podAgent ? { podAgent: agentView(node.podAgent) } : {}),
   };
 }
+
+/** `state`: active, or the transition the node is in (findings about it held meanwhile). */
+export const lifecycleView = (hold: LifecycleHold | undefined) =>
+  hold ? { state: hold.state, stateSince: iso(hold.sinceMs), stateReason: hold.reason } : { state: 'active' as const };
+
+export const departedView = (node: DepartedNode) => ({ name: node.name, state: 'left' as const, leftAt: iso(node.leftAtMs), reason: node.reason });

@@ -57,6 +57,11 @@ export interface IngestServerOptions {
   messagesPerSecond?: number;
   /** Global budgets (ingest-budgets.ts); absent or 0 = no cap. */
   budgets?: Partial<BudgetLimitsOptions>;
+  /**
+   * Node identity (kubernetes/hello-authorizer.ts): a refusal for a hello whose node the stream
+   * may not speak for, sent as PERMISSION_DENIED; the authorizer logs and counts it itself.
+   */
+  authorizeHello?: (nodeName: string, metadata: grpc.Metadata, peer: string) => string | undefined;
 }
 
 export interface IngestServer {
@@ -190,6 +195,9 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
       const hello = message.payload.value;
       const problem = validateHello(hello);
       if (problem) return refuse(call, grpc.status.INVALID_ARGUMENT, 'invalid_hello', problem);
+      // Identity first: a hello that may not speak for its node never spends a budget.
+      const denied = options.authorizeHello?.(hello.nodeName, call.metadata, call.getPeer());
+      if (denied) return refuse(call, grpc.status.PERMISSION_DENIED, 'permission_denied', denied, true);
       const knownNode = model.hasAgent({ node: hello.nodeName, network: 'host' }) || model.hasAgent({ node: hello.nodeName, network: 'pod' });
       const overBudget = budgets.admitHello(call.getPeer(), hello.nodeName, knownNode, model.nodeCount);
       if (overBudget) return refuse(call, grpc.status.RESOURCE_EXHAUSTED, 'over_budget', overBudget, true);

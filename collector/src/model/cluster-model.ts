@@ -6,12 +6,12 @@ import { Network, type NodeReport } from '../../../shared/src/gen/netsentry/v1/n
 import type { ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import { createProbeStore } from '../probes/probe-store.ts';
 import { createProbeViewBuilder, type ProbeView } from '../probes/probe-view.ts';
-import type { AgentNetwork, AgentState, ClusterSnapshot, NodeState } from './cluster-snapshot.ts';
+import type { AgentNetwork, AgentState, ClusterSnapshot, DepartedNode, NodeState } from './cluster-snapshot.ts';
 import { createPeerChangeLog, type PeerChange } from './peer-change-log.ts';
 import { peerFingerprint, peerOf } from './peer-set.ts';
 import { createPeerSetPublisher, type PeerSetUpdate } from './peer-set-publisher.ts';
 
-export type { AgentNetwork, AgentState, ClusterSnapshot, NodeState } from './cluster-snapshot.ts';
+export type { AgentNetwork, AgentState, ClusterSnapshot, DepartedNode, NodeState } from './cluster-snapshot.ts';
 export type { PeerSetUpdate } from './peer-set-publisher.ts';
 
 export interface AgentKey {
@@ -60,7 +60,16 @@ export interface ClusterModel {
   /** O(1), for the ingest's budgets. */
   hasAgent(key: AgentKey): boolean;
   readonly nodeCount: number;
+  /**
+   * The node left the cluster: out of every peer set at once, its probe state forgotten, and
+   * listed in `snapshot().departed` (for the node expiry) until it says hello again.
+   * False when the node is unknown or one of its agents is still connected.
+   */
+  nodeLeft(name: string, reason: string): boolean;
 }
+
+/** Departed nodes remembered at most (a whole node pool replaced at once fits). */
+const maxDeparted = 10_000;
 
 interface MutableNode {
   name: string;
@@ -73,6 +82,8 @@ const networkOf = (hello: Hello): AgentNetwork => (hello.network === Network.POD
 export function createClusterModel(deps: { now: () => number; nodeExpiryMs: number }): ClusterModel {
   const { now, nodeExpiryMs } = deps;
   const nodes = new Map<string, MutableNode>();
+  const departed = new Map<string, DepartedNode>();
+  let departedList: readonly DepartedNode[] | undefined;
   const membershipListeners = new Set<() => void>();
   const stateListeners = new Set<() => void>();
   let generation = 0n;
@@ -146,6 +157,7 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
       const network = networkOf(hello);
       const at = now();
       const existing = nodes.get(hello.nodeName);
+      if (departed.delete(hello.nodeName)) departedList = undefined;
       const before = fingerprints(existing);
       const node: MutableNode = existing ?? { name: hello.nodeName };
       const previous = network === 'host' ? node.host : node.pod;
@@ -240,9 +252,11 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
       const nodeList = sortedNodes();
       // The probe view is O(fresh paths) to build: only when a reader asks (once per snapshot).
       let view: ProbeView | undefined;
+      departedList ??= Object.freeze([...departed.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
       return Object.freeze({
         nowMs: at,
         nodes: nodeList,
+        departed: departedList,
         get probes() {
           return (view ??= probeView(at));
         },
@@ -260,6 +274,11 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
 
     expire() {
       const cutoff = now() - nodeExpiryMs;
+      for (const [name, node] of departed) {
+        if (node.leftAtMs >= cutoff) continue;
+        departed.delete(name);
+        departedList = undefined;
+      }
       const stale = (agent: AgentState | undefined): boolean => agent !== undefined && !agent.connected && agent.lastSeenMs < cutoff;
       const changes: PeerChange[] = [];
       for (const node of [...nodes.values()]) {
@@ -282,6 +301,31 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
       version += 1;
       membershipChanged(changes);
       notify(stateListeners);
+    },
+
+    nodeLeft(name, reason) {
+      const node = nodes.get(name);
+      if (!node || node.host?.connected || node.pod?.connected) return false;
+      const at = now();
+      const before = fingerprints(node);
+      for (const network of ['host', 'pod'] as const) {
+        if (!(network === 'host' ? node.host : node.pod)) continue;
+        probes.forget(name, network);
+        viewBuilder.agentGone(probes, name, network, at);
+      }
+      nodes.delete(name);
+      departed.delete(name);
+      departed.set(name, Object.freeze({ name, leftAtMs: at, reason }));
+      // The oldest entries go first (a Map iterates in insertion order).
+      for (const oldest of departed.keys()) {
+        if (departed.size <= maxDeparted) break;
+        departed.delete(oldest);
+      }
+      departedList = undefined;
+      version += 1;
+      membershipChanged(changesOf(name, before, fingerprints(undefined)));
+      notify(stateListeners);
+      return true;
     },
   };
 }

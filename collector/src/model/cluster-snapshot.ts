@@ -35,10 +35,20 @@ export interface NodeState {
   readonly podAgent?: AgentState;
 }
 
+/** A node the collector concluded has left the cluster (model/node-lifecycle.ts); kept for the node expiry. */
+export interface DepartedNode {
+  readonly name: string;
+  readonly leftAtMs: number;
+  /** Why the collector concluded it left, one sentence. */
+  readonly reason: string;
+}
+
 export interface ClusterSnapshot {
   readonly nowMs: number;
   /** Every known node, sorted by name. */
   readonly nodes: readonly NodeState[];
+  /** Nodes that left recently, sorted by name; a node that says hello again leaves this list. */
+  readonly departed?: readonly DepartedNode[];
   /** Mesh probe state at nowMs. */
   readonly probes: ProbeView;
 }

@@ -1,0 +1,137 @@
+// List+watch of Nodes through @kubernetes/client-node's ListWatch: it re-lists on 410 Gone
+// (an ERROR event or status) and follows BOOKMARK events; here it also asks for bookmarks,
+// restarts after an error with jittered exponential backoff, and keeps the last view while
+// the API is unreachable — a node is never dropped because the API went away.
+import { CoreV1Api, ListWatch, Watch, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import type { Logger } from '../../../shared/src/logger.ts';
+import { nodeRecordOf, type NodeRecord } from './node-record.ts';
+
+export interface ApiStatus {
+  /** The last list or watch succeeded and no error came since. */
+  readonly reachable: boolean;
+  /** A full list has been received at least once. */
+  readonly synced: boolean;
+  readonly lastErrorMessage?: string;
+  /** When it last went unreachable, ms since the epoch. */
+  readonly unreachableSinceMs?: number;
+  readonly relists: number;
+}
+
+export interface NodeInformer {
+  start(): void;
+  stop(): Promise<void>;
+  /** Every Node in the last view, by name. */
+  readonly records: ReadonlyMap<string, NodeRecord>;
+  /** Nodes the API deleted since the collector started (name → ms), bounded; a Node added again leaves this map. */
+  readonly deleted: ReadonlyMap<string, number>;
+  readonly status: ApiStatus;
+  /** The resourceVersion the watch would resume from ('' before the first list or after a 410). */
+  readonly resourceVersion: string;
+  onChange(listener: () => void): void;
+}
+
+const maxDeleted = 10_000;
+
+export function createNodeInformer(deps: { kubeConfig: KubeConfig; logger: Logger; now: () => number; maxBackoffMs?: number; minBackoffMs?: number }): NodeInformer {
+  const log = deps.logger.child({ component: 'kubernetes-nodes' });
+  const api = deps.kubeConfig.makeApiClient(CoreV1Api);
+  const realWatch = new Watch(deps.kubeConfig);
+  let relists = 0;
+  // ListWatch passes only resourceVersion (and selectors); the API sends bookmarks when asked.
+  // Any event on the watch, bookmarks included, shows the API is reachable.
+  const watch = {
+    watch: (path: string, params: Record<string, string | number | boolean | undefined>, callback: (phase: string, obj: unknown) => void, done: (err: unknown) => void) =>
+      realWatch.watch(path, { ...params, allowWatchBookmarks: true }, (phase, obj) => {
+        if (phase !== 'ERROR') up();
+        callback(phase, obj);
+      }, done),
+  } as unknown as Watch;
+  const list = async () => {
+    const nodes = await api.listNode();
+    relists += 1;
+    up();
+    return nodes;
+  };
+  const informer = new ListWatch<V1Node>('/api/v1/nodes', watch, list, false);
+  const records = new Map<string, NodeRecord>();
+  const deleted = new Map<string, number>();
+  const listeners = new Set<() => void>();
+  let status: ApiStatus = { reachable: false, synced: false, relists: 0 };
+  let backoffMs = deps.minBackoffMs ?? 1_000;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let loggedDown = false;
+
+  function changed(): void {
+    for (const listener of [...listeners]) listener();
+  }
+  function up(): void {
+    if (status.reachable && status.synced && status.relists === relists) return;
+    if (!status.reachable) log.info({ nodes: records.size, relists }, loggedDown ? 'Kubernetes API reachable again' : 'Kubernetes API synced');
+    loggedDown = false;
+    backoffMs = deps.minBackoffMs ?? 1_000;
+    status = { reachable: true, synced: true, relists };
+    changed();
+  }
+  const upsert = (node: V1Node): void => {
+    const record = nodeRecordOf(node);
+    if (!record) return;
+    records.set(record.name, record);
+    deleted.delete(record.name);
+    changed();
+  };
+  informer.on('add', upsert);
+  informer.on('update', upsert);
+  informer.on('delete', (node) => {
+    const name = node.metadata?.name;
+    if (!name) return;
+    records.delete(name);
+    deleted.set(name, deps.now());
+    for (const oldest of deleted.keys()) {
+      if (deleted.size <= maxDeleted) break;
+      deleted.delete(oldest);
+    }
+    log.info({ node: name }, 'Node deleted from the Kubernetes API');
+    changed();
+  });
+  informer.on('error', (err: unknown) => {
+    if (stopped) return;
+    const message = err instanceof Error ? err.message : String((err as { body?: unknown })?.body ?? err);
+    if (status.reachable || !loggedDown) {
+      log.warn({ err: message, retryInSeconds: backoffMs / 1000, nodesKept: records.size }, 'Kubernetes API unreachable; keeping the last view of Nodes');
+      loggedDown = true;
+    }
+    status = { ...status, reachable: false, lastErrorMessage: message.slice(0, 200), unreachableSinceMs: status.reachable || status.unreachableSinceMs === undefined ? deps.now() : status.unreachableSinceMs, relists };
+    changed();
+    const delay = backoffMs * (0.8 + 0.4 * Math.random());
+    backoffMs = Math.min(backoffMs * 2, deps.maxBackoffMs ?? 30_000);
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      if (!stopped) void informer.start();
+    }, delay);
+    retryTimer.unref();
+  });
+
+  return {
+    start: () => {
+      stopped = false;
+      void informer.start();
+    },
+    stop: async () => {
+      stopped = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      await informer.stop();
+    },
+    records,
+    deleted,
+    get status() {
+      return status;
+    },
+    get resourceVersion() {
+      return informer.latestResourceVersion();
+    },
+    onChange: (listener) => {
+      listeners.add(listener);
+    },
+  };
+}

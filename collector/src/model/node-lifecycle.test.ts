@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../../shared/src/logger.ts';
+import { defaultDetectors } from '../detectors/index.ts';
+import { createLifecycleHold } from './lifecycle-hold.ts';
+import { createNodeLifecycle } from './node-lifecycle.ts';
+import { createTestCluster, hostHello, missingChain, nodeIpOf, nodeReport, startMs, type TestCluster } from './test-fixtures.ts';
+
+const logger = createLogger({ name: 'test', level: 'error' });
+
+function setUp(cluster: TestCluster, options: { startedMs?: number } = {}) {
+  const lifecycle = createNodeLifecycle({
+    model: cluster.model,
+    logger,
+    startedMs: options.startedMs ?? startMs,
+    startupWindowMs: 60_000,
+    convergeGraceMs: 60_000,
+    departingWindowMs: 20_000,
+  });
+  const hold = createLifecycleHold({ model: cluster.model, lifecycle });
+  const detectors = hold.detectors(defaultDetectors());
+  const findings = () => {
+    const snapshot = hold.model.snapshot();
+    return detectors.flatMap((d) => d.detect(snapshot)).map((f) => f.id).sort();
+  };
+  return { lifecycle, findings };
+}
+
+/** `node` reports at the model's current peer-set generation. */
+function report(cluster: TestCluster, node: string, missing: string[] = []) {
+  const peersChecked = cluster.model.snapshot().nodes.filter((n) => n.name !== node && n.hostAgent).length;
+  const message = nodeReport({ peersChecked, problems: missing.map((peer) => ({ peer, parts: missingChain(peer) })) });
+  message.peerSetGeneration = cluster.model.membershipGeneration;
+  cluster.model.agentReport(cluster.key(node), message);
+}
+
+describe('node life cycle without the API', () => {
+  it('concludes node-4 left once its agent is gone and every peer removed its chain toward it: no finding, out of the peer sets', () => {
+    const cluster = createTestCluster();
+    const { findings } = setUp(cluster);
+    expect(findings()).toEqual([]);
+    cluster.model.agentDisconnected(cluster.key('node-4'), 'conn-node-4');
+    cluster.reportMissing('node-1', ['node-4']);
+    cluster.reportMissing('node-2', ['node-4']);
+    // One peer still holds its entries: not yet concluded, but held while departing.
+    expect(findings()).toEqual([]);
+    expect(cluster.model.snapshot().nodes.map((n) => n.name)).toContain('node-4');
+    cluster.reportMissing('node-3', ['node-4']);
+    expect(findings()).toEqual([]);
+    // An agent reconnecting to re-announce its node is not a node leaving: not before 2 s.
+    expect(cluster.model.snapshot().nodes.map((n) => n.name)).toContain('node-4');
+    cluster.clock.advance(2_000);
+    expect(findings()).toEqual([]);
+    const snapshot = cluster.model.snapshot();
+    expect(snapshot.nodes.map((n) => n.name)).toEqual(['node-1', 'node-2', 'node-3']);
+    expect(snapshot.departed?.map((d) => d.name)).toEqual(['node-4']);
+    expect(cluster.model.peerSetFor(cluster.key('node-1')).peers.map((p) => p.nodeName)).toEqual(['node-2', 'node-3']);
+    // Long after: still nothing.
+    cluster.clock.advance(120_000);
+    for (const peer of ['node-1', 'node-2', 'node-3']) cluster.model.agentHeartbeat(cluster.key(peer));
+    expect(findings()).toEqual([]);
+    // Back again: a member once more, no longer departed.
+    cluster.model.agentConnected(hostHello('node-4'), { connectionId: 'again', peerAddress: `${nodeIpOf('node-4')}:1` });
+    expect(cluster.model.snapshot().departed).toEqual([]);
+  });
+
+  it('a crashed agent whose peers keep their entries is departing for the window, then AgentMissing', () => {
+    const cluster = createTestCluster();
+    const { findings, lifecycle } = setUp(cluster);
+    cluster.model.agentDisconnected(cluster.key('node-4'), 'conn-node-4');
+    expect(findings()).toEqual([]);
+    expect(lifecycle.held.get('node-4')?.state).toBe('departing');
+    cluster.clock.advance(20_001);
+    for (const peer of ['node-1', 'node-2', 'node-3']) cluster.model.agentHeartbeat(cluster.key(peer));
+    expect(findings()).toEqual(['AgentMissing:node-4']);
+    expect(cluster.model.snapshot().nodes.map((n) => n.name)).toContain('node-4');
+  });
+
+  it('a route lost toward a departing node shows once the window is over', () => {
+    const cluster = createTestCluster();
+    const { findings } = setUp(cluster);
+    cluster.model.agentDisconnected(cluster.key('node-4'), 'conn-node-4');
+    cluster.reportMissing('node-1', ['node-4']);
+    expect(findings()).toEqual([]);
+    cluster.clock.advance(20_001);
+    for (const peer of ['node-1', 'node-2', 'node-3']) cluster.model.agentHeartbeat(cluster.key(peer));
+    expect(findings()).toEqual(['AgentMissing:node-4', 'OverlayRouteMissing:node-1']);
+  });
+
+  it('holds a joining node and its peers until the overlay converged, then a fault shows at once', () => {
+    const cluster = createTestCluster();
+    const { findings, lifecycle } = setUp(cluster);
+    expect(findings()).toEqual([]);
+    cluster.clock.advance(61_000);
+    for (const peer of cluster.names) cluster.model.agentHeartbeat(cluster.key(peer));
+    cluster.model.agentConnected(hostHello('node-5'), { connectionId: 'conn-node-5', peerAddress: `${nodeIpOf('node-5')}:1` });
+    report(cluster, 'node-5', ['node-1', 'node-2', 'node-3', 'node-4']);
+    for (const peer of cluster.names) report(cluster, peer, ['node-5']);
+    expect(findings()).toEqual([]);
+    expect(lifecycle.held.get('node-5')).toMatchObject({ state: 'joining', reason: 'first seen' });
+    // node-1 has a real fault toward node-2 meanwhile: not held.
+    report(cluster, 'node-1', ['node-2', 'node-5']);
+    expect(findings()).toEqual(['OverlayRouteMissing:node-1']);
+    report(cluster, 'node-1');
+    report(cluster, 'node-5');
+    expect(findings()).toEqual([]);
+    expect(lifecycle.held.has('node-5')).toBe(true); // node-2..4 still lack node-5
+    for (const peer of ['node-2', 'node-3', 'node-4']) report(cluster, peer);
+    expect(findings()).toEqual([]);
+    expect(lifecycle.held.has('node-5')).toBe(false);
+    report(cluster, 'node-2', ['node-5']);
+    expect(findings()).toEqual(['OverlayRouteMissing:node-2']);
+  });
+
+  it('shows a joining node that never converges once the grace is over', () => {
+    const cluster = createTestCluster();
+    const { findings } = setUp(cluster);
+    expect(findings()).toEqual([]);
+    cluster.clock.advance(61_000);
+    for (const peer of cluster.names) cluster.model.agentHeartbeat(cluster.key(peer));
+    cluster.model.agentConnected(hostHello('node-5'), { connectionId: 'conn-node-5', peerAddress: `${nodeIpOf('node-5')}:1` });
+    report(cluster, 'node-5', ['node-1']);
+    expect(findings()).toEqual([]);
+    cluster.clock.advance(60_000);
+    for (const peer of [...cluster.names, 'node-5']) cluster.model.agentHeartbeat(cluster.key(peer));
+    expect(findings()).toEqual(['OverlayRouteMissing:node-5']);
+  });
+
+  it('nodes seen in the start-up window are members reconnecting, not joining', () => {
+    const cluster = createTestCluster();
+    const { findings } = setUp(cluster);
+    cluster.reportMissing('node-2', ['node-3']);
+    expect(findings()).toEqual(['OverlayRouteMissing:node-2']);
+  });
+
+  it('holds a node whose overlay device came back with another VTEP MAC (the CNI restarting) until peers caught up', () => {
+    const cluster = createTestCluster();
+    const { findings, lifecycle } = setUp(cluster);
+    expect(findings()).toEqual([]);
+    const hello = hostHello('node-2');
+    hello.overlay!.vtepMac = '0a:58:c6:12:99:99';
+    cluster.model.agentConnected(hello, { connectionId: 'conn-node-2b', peerAddress: `${nodeIpOf('node-2')}:1` });
+    for (const peer of ['node-1', 'node-3', 'node-4']) report(cluster, peer, ['node-2']);
+    expect(findings()).toEqual([]);
+    expect(lifecycle.held.get('node-2')?.state).toBe('settling');
+    report(cluster, 'node-2');
+    for (const peer of ['node-1', 'node-3', 'node-4']) report(cluster, peer);
+    expect(findings()).toEqual([]);
+    expect(lifecycle.held.has('node-2')).toBe(false);
+  });
+});
