@@ -20,7 +20,7 @@ export const chartVariants: Record<string, ChartVariant> = {
   },
   'tls certManager': { values: { tls: { mode: 'certManager', certManager: { issuerName: 'netsentry-ca', issuerKind: 'ClusterIssuer' } } } },
   'tls and token from existing Secrets': { values: { tls: { mode: 'existingSecret', existingSecret: 'my-tls' }, auth: { existingSecret: 'my-token' } }, ctx: { externalSecrets: ['my-tls', 'my-token'] } },
-  'tls disabled, auth off': { values: { tls: { mode: 'disabled' }, auth: { enabled: false } } },
+  'tls disabled, auth off': { values: { tls: { mode: 'disabled' }, auth: { enabled: false }, kubernetes: { enabled: false } } },
   'subchart with global values': { values: { global: { imageRegistry: 'registry.example', imagePullSecrets: [] } } },
   'standalone: no Kubernetes API': { values: { kubernetes: { enabled: false } } },
   'Kubernetes API without write-back or node identity': { values: { kubernetes: { writeBack: false, nodeIdentity: false } } },

@@ -66,15 +66,16 @@ describe('agent DaemonSets as the default values render them', () => {
     expect(spec.priorityClassName).toBeUndefined();
   });
 
-  it.each([['host'], ['pod']])('%s agent: the collector address, the token and, with TLS, only the CA — never the server key', (which) => {
+  it.each([['host'], ['pod']])('%s agent: the collector address, its projected token and, with TLS, only the CA — never the server key', (which) => {
     const spec = (which === 'host' ? host : pod).spec.template.spec;
     const c = spec.containers[0];
     const probePort = values.agent.probePort as number;
-    expect(c.args).toEqual(expect.arrayContaining([`--collector=netsentry-collector.netsentry.svc.cluster.local:${values.collector.service.grpcPort}`, '--node-name=$(NODE_NAME)', '--auth-token-file=/etc/netsentry/auth/token', '--tls-ca-file=/etc/netsentry/tls/ca.crt']));
+    expect(c.args).toEqual(expect.arrayContaining([`--collector=netsentry-collector.netsentry.svc.cluster.local:${values.collector.service.grpcPort}`, '--node-name=$(NODE_NAME)', '--auth-token-file=/etc/netsentry/sa-token/token', '--tls-ca-file=/etc/netsentry/tls/ca.crt']));
     expect(c.args.filter((a: string) => a.startsWith('--probe-listen='))).toHaveLength(1);
     expect(c.args.find((a: string) => a.startsWith('--probe-listen=')).endsWith(`:${probePort}`)).toBe(true);
     expect(c.ports.map((p: Doc) => p.containerPort)).toEqual([probePort, probePort]);
-    expect(c.volumeMounts.map((m: Doc) => m.mountPath)).toEqual(['/tmp', '/etc/netsentry/auth', '/etc/netsentry/tls']);
+    // With the API on (the default) the agent's identity is its projected ServiceAccount token.
+    expect(c.volumeMounts.map((m: Doc) => m.mountPath)).toEqual(['/tmp', '/etc/netsentry/auth', '/etc/netsentry/tls', '/etc/netsentry/sa-token']);
     expect(spec.volumes.find((v: Doc) => v.name === 'tls').secret.items).toEqual([{ key: 'ca.crt', path: 'ca.crt' }]);
     expect(spec.volumes.find((v: Doc) => v.name === 'auth').secret.items).toEqual([{ key: 'token', path: 'token' }]);
   });
@@ -91,13 +92,15 @@ describe('collector as the default values render it', () => {
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
   });
 
-  it('is given the token and the server certificate, and listens on the Service ports', () => {
+  it('runs with the Kubernetes API and the server certificate, and listens on the Service ports', () => {
     const spec = deployment.spec.template.spec;
     const args = spec.containers[0].args as string[];
     const { grpcPort, httpPort } = values.collector.service;
     expect(args.find((a) => a.startsWith('--grpc-listen='))!.endsWith(`:${grpcPort}`)).toBe(true);
     expect(args.find((a) => a.startsWith('--http-listen='))!.endsWith(`:${httpPort}`)).toBe(true);
-    expect(args).toEqual(expect.arrayContaining(['--auth-token-file=/etc/netsentry/auth/token', '--tls-cert-file=/etc/netsentry/tls/tls.crt', '--tls-key-file=/etc/netsentry/tls/tls.key']));
+    // With the API on (the default) agents' tokens are checked by TokenReview, not a shared token.
+    expect(args).toEqual(expect.arrayContaining(['--kubernetes=on', '--tls-cert-file=/etc/netsentry/tls/tls.crt', '--tls-key-file=/etc/netsentry/tls/tls.key']));
+    expect(args.some((a) => a.startsWith('--auth-token-file'))).toBe(false);
     expect(spec.volumes.find((v: Doc) => v.name === 'tls').secret.items.map((i: Doc) => i.key)).toEqual(['tls.crt', 'tls.key']);
     expect(service.spec.ports.map((p: Doc) => `${p.name}:${p.port}`)).toEqual([`grpc:${grpcPort}`, `http:${httpPort}`]);
   });

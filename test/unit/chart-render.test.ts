@@ -34,8 +34,8 @@ describe.each(Object.keys(variants))('helm render: %s', (name) => {
 });
 
 describe('what each variant renders', () => {
-  it('defaults: two DaemonSets, the collector, its Service, token and TLS Secrets, two ServiceAccounts', async () => {
-    expect(kinds(await render('defaults'))).toEqual(['DaemonSet', 'DaemonSet', 'Deployment', 'Secret', 'Secret', 'Service', 'ServiceAccount', 'ServiceAccount']);
+  it('defaults: two DaemonSets, the collector, its Service, token and TLS Secrets, two ServiceAccounts, the collector\'s ClusterRole and binding', async () => {
+    expect(kinds(await render('defaults'))).toEqual(['ClusterRole', 'ClusterRoleBinding', 'DaemonSet', 'DaemonSet', 'Deployment', 'Secret', 'Secret', 'Service', 'ServiceAccount', 'ServiceAccount']);
   });
   it('collector on the pod network: a NetworkPolicy for its ports, gRPC from the pod agents and the CIDRs', async () => {
     const objs = await render('collector on the pod network');
@@ -110,7 +110,7 @@ describe('the render checks can fail', () => {
     ['a version label in a selector', (o) => { const d = of(o, 'Deployment'); d.spec.selector.matchLabels['helm.sh/chart'] = d.spec.template.metadata.labels['helm.sh/chart']; }, /selector holds helm.sh\/chart/],
     ['a missing standard label', (o) => delete of(o, 'ServiceAccount').metadata.labels['app.kubernetes.io/part-of'], /label app.kubernetes.io\/part-of missing/],
     ['an unknown kind', (o) => o.push({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace } }), /no schema for example.com\/v1 Widget/],
-    ['an API token nothing binds', (o) => (of(o, 'Deployment').spec.template.spec.automountServiceAccountToken = true), /mounts an API token/],
+    ['an API token nothing binds', (o) => (hostSpec(o).automountServiceAccountToken = true), /mounts an API token/],
     ['a Secret nothing provides', (o) => (hostSpec(o).volumes.find((v: Obj) => v.name === 'auth').secret.secretName = 'gone'), /names Secret gone, which nothing provides/],
     ['a wildcard Role', (o) => o.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'r', labels: of(o, 'Deployment').metadata.labels }, rules: [{ apiGroups: [''], resources: ['*'], verbs: ['get'] }] }), /wildcard in resources/],
     ['a wrong namespace', (o) => (of(o, 'Service').metadata.namespace = 'default'), /namespace default/],
