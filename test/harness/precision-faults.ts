@@ -4,6 +4,7 @@ import type { PrecisionFault } from './precision.ts';
 
 const oneWayTable = 'netsentry_oneway';
 const wrongMac = '02:00:5e:00:53:99';
+const movedMac = '02:00:5e:00:53:42';
 
 /** An nft rule on `to` dropping probe traffic (port 7946) from `from`'s underlay address: from→to fails, to→from works. */
 function oneWay(from: string, to: string): PrecisionFault {
@@ -73,6 +74,14 @@ export const precisionFaults: PrecisionFault[] = [
     repair: (s) => s.lab.setMtu(s.lab.node('node-4').ns, 'eth0', 1500),
   },
   oneWay('node-1', 'node-2'),
+  {
+    // flannel.1 recreated with a new MAC: node-2 re-announces it, every peer still holds the old one.
+    name: 'node-2 VTEP MAC changed, peers keep the old one',
+    nodes: ['node-2'],
+    diagnosis: ['OverlayPeerDisagreement'],
+    apply: (s) => s.lab.exec(s.lab.node('node-2').ns, ['ip', 'link', 'set', 'dev', 'flannel.1', 'address', movedMac]),
+    repair: (s) => s.lab.exec(s.lab.node('node-2').ns, ['ip', 'link', 'set', 'dev', 'flannel.1', 'address', s.lab.node('node-2').vtepMac]),
+  },
   {
     name: 'node-4 host agent killed (SIGKILL), restarted',
     nodes: ['node-4'],

@@ -16,6 +16,8 @@ export interface FindingCandidate {
   remediation: string[];
   /** Ids of findings this one is the root cause of; ids not open in the same pass are dropped. */
   explains: string[];
+  /** Nodes this finding points at besides its own (the peers a root cause's broken entries lead to): its reach for linking symptoms. */
+  related?: string[];
 }
 
 export interface DetectorConfig {

@@ -4,6 +4,7 @@ import { OverlayKind, Problem, type PartProblem, type PeerProblem } from '../../
 import type { ClusterSnapshot, NodeState } from '../model/cluster-snapshot.ts';
 import { overlayPartName, problemName } from '../model/wire-names.ts';
 import { findingId, plural, type DetectorConfig, type FindingCandidate } from './finding-candidate.ts';
+import { findingKind } from './finding-kinds.ts';
 
 export const overlayRouteMissingKind = 'OverlayRouteMissing';
 
@@ -58,7 +59,7 @@ function detectNode(node: NodeState): FindingCandidate | undefined {
   return {
     id: findingId(overlayRouteMissingKind, node.name),
     kind: overlayRouteMissingKind,
-    severity: 'critical',
+    severity: findingKind(overlayRouteMissingKind).severity,
     nodes: [node.name],
     ...(single ? { peer: single.peer } : {}),
     summary,
@@ -66,6 +67,7 @@ function detectNode(node: NodeState): FindingCandidate | undefined {
     remediation: remediation(node.name, kind, agent.hello.overlay?.name || 'flannel.1'),
     // Without its overlay chain the node's pods are cut off: probes and DNS from it fail.
     explains: [findingId('NodeIsolated', node.name), findingId('DnsFailure', node.name)],
+    related: problems.map((p) => p.peer),
   };
 }
 

@@ -6,6 +6,8 @@
 // duration: detectors never take more than about a quarter of the loop from the ingest.
 import type { Logger } from '../../../shared/src/logger.ts';
 import type { Detector, FindingCandidate } from '../detectors/finding-candidate.ts';
+import { isRootCauseKind } from '../detectors/finding-kinds.ts';
+import { linkSymptoms } from '../detectors/link-symptoms.ts';
 import type { ClusterModel } from '../model/cluster-model.ts';
 import { sameCandidate, toFinding, type Finding, type FindingRecord } from './finding.ts';
 import { orderFindings } from './finding-order.ts';
@@ -13,7 +15,8 @@ import { orderFindings } from './finding-order.ts';
 export type { Finding, FindingState } from './finding.ts';
 
 export interface FindingsEngineOptions {
-  model: Pick<ClusterModel, 'snapshot' | 'onStateChange'>;
+  /** With changePoint: a root cause that resolves restarts the probe evidence of its nodes (a repair invalidates the failures it explained). */
+  model: Pick<ClusterModel, 'snapshot' | 'onStateChange'> & Partial<Pick<ClusterModel, 'changePoint'>>;
   detectors: Detector[];
   now: () => number;
   logger: Logger;
@@ -62,14 +65,27 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
         log.error({ err, detector: detector.kind }, 'detector failed');
       }
     }
-    return { candidates, failedKinds };
+    return { candidates: linkSymptoms(candidates), failedKinds };
   };
 
   const evaluate = (): number => {
     const started = performance.now();
     const at = now();
-    const { candidates, failedKinds } = runDetectors();
-    const produced = new Set(candidates.map((c) => c.id));
+    let { candidates, failedKinds } = runDetectors();
+    let produced = new Set(candidates.map((c) => c.id));
+    // A root cause about to resolve is a change point for its nodes: the failures it explained
+    // predate the repair, so they must not reappear as new findings about the healthy pair
+    // they leave behind. Restart that evidence, then judge again from what is left.
+    const resolvingNodes = new Set<string>();
+    for (const record of records.values()) {
+      const { id, kind, nodes } = record.candidate;
+      if (record.state === 'open' && !produced.has(id) && !failedKinds.has(kind) && isRootCauseKind(kind)) for (const n of nodes) resolvingNodes.add(n);
+    }
+    if (resolvingNodes.size > 0 && model.changePoint) {
+      for (const node of resolvingNodes) model.changePoint(node);
+      ({ candidates, failedKinds } = runDetectors());
+      produced = new Set(candidates.map((c) => c.id));
+    }
     let changed = false;
     for (const raw of candidates) {
       // A root cause only links findings that are open in this same pass.

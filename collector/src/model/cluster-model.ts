@@ -8,6 +8,7 @@ import { createProbeStore } from '../probes/probe-store.ts';
 import { createProbeViewBuilder, type ProbeView } from '../probes/probe-view.ts';
 import type { AgentNetwork, AgentState, ClusterSnapshot, NodeState } from './cluster-snapshot.ts';
 import { createPeerChangeLog, type PeerChange } from './peer-change-log.ts';
+import { pathStateDigest } from './path-state-digest.ts';
 import { peerFingerprint, peerOf } from './peer-set.ts';
 import { createPeerSetPublisher, type PeerSetUpdate } from './peer-set-publisher.ts';
 
@@ -31,6 +32,12 @@ export interface ClusterModel {
   agentDisconnected(key: AgentKey, connectionId: string): void;
   agentReport(key: AgentKey, report: NodeReport): void;
   agentHeartbeat(key: AgentKey): void;
+  /**
+   * Probe evidence on paths from or to `node` restarts at this moment (a change point, see
+   * ProbeStore.changePoint). Called by the model itself when a host report changes the
+   * node's path state, and by the findings engine when a root cause on the node resolves.
+   */
+  changePoint(node: string): void;
   /**
    * Folds a validated probe batch into the probe store; counts as liveness. Does not notify
    * state listeners (batches are frequent): the findings engine's tick picks them up.
@@ -138,7 +145,15 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
     return true;
   };
 
+  const changePoint = (node: string, at: number): void => {
+    if (!nodes.has(node)) return;
+    probes.changePoint(node, at);
+    for (const network of ['host', 'pod'] as const) viewBuilder.agentGone(probes, node, network, at);
+  };
+
   return {
+    changePoint: (node) => changePoint(node, now()),
+
     agentConnected(hello, info) {
       const network = networkOf(hello);
       const at = now();
@@ -185,6 +200,8 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
 
     agentReport(key, report) {
       const at = now();
+      const previous = key.network === 'host' ? nodes.get(key.node)?.host?.report : undefined;
+      if (previous && pathStateDigest(previous) !== pathStateDigest(report)) changePoint(key.node, at);
       const patch = (agent: AgentState): Partial<AgentState> => ({
         report,
         lastReportMs: at,

@@ -84,6 +84,13 @@ export interface ProbeStore {
    * in flight) are discarded, and its own probe record (a previous process's) is dropped.
    */
   destinationReset(node: string, network: AgentNetwork, atMs: number): void;
+  /**
+   * A change point on `node` at `atMs` (its path-relevant kernel state changed, or a root
+   * cause on it opened or resolved): every attempt and receipt on a path from or to the node
+   * is dropped, and results from or to it arriving before atMs + one of its probe intervals
+   * (rounds in flight across the change) are discarded, so its evidence restarts after the change.
+   */
+  changePoint(node: string, atMs: number): void;
   /** Results toward this destination that arrive earlier than this are discarded (0 = none are). */
   notBefore(node: string, network: AgentNetwork): number;
   /** Probe results discarded because their destination agent had restarted, since start. */
@@ -118,6 +125,8 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
   const retentionMs = deps.retentionMs ?? 60_000;
   const agents = new Map<string, AgentProbeRecord>();
   const cutoffs = new Map<string, number>();
+  // Per source node: results in its agents' batches arriving earlier than this are discarded.
+  const sourceCutoffs = new Map<string, number>();
   let maxIntervalSeconds = defaultIntervalSeconds;
   let discardedResults = 0;
   // One copy of each node name and path key, shared by every record toward that node (the
@@ -166,6 +175,12 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
           break;
         }
       }
+      // Results measured across a change point on this node say nothing about after it.
+      const acrossChange = atMs < (sourceCutoffs.get(key.node) ?? 0);
+      if (acrossChange) {
+        discardedResults += results.length;
+        results = [];
+      } else sourceCutoffs.delete(key.node);
       // Per batch: the target's 8 path slots (network × protocol × size), found once per target.
       const slotsByTarget = new Map<string, { names: TargetNames; records: (PathRecord | undefined)[] } | null>();
       const touched: PathRecord[] = [];
@@ -187,7 +202,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         }
         if (slots === null) continue;
         // Results toward an agent that restarted or came back, from before it was back: its responder was down.
-        if (atMs < (cutoffs.get(agentKey(result.targetNode, network)) ?? 0)) {
+        if (atMs < (cutoffs.get(agentKey(result.targetNode, network)) ?? 0) || atMs < (sourceCutoffs.get(result.targetNode) ?? 0)) {
           discardedResults += 1;
           continue;
         }
@@ -207,9 +222,10 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       // Arrays grow by half plus 16 slots; a sampled path holds 3–18 numbers. Exact copies
       // keep ~100 KB per node of spare capacity out of the heap at scale.
       for (const path of touched) path.attempts = path.attempts.slice();
-      for (const receipt of batch.receipts) {
+      for (const receipt of acrossChange ? [] : batch.receipts) {
         const sourceNetwork = networkName(receipt.sourceNetwork);
         if (!sourceNetwork || receipt.sourceNode === key.node || !deps.isKnownNode(receipt.sourceNode)) continue;
+        if (atMs < (sourceCutoffs.get(receipt.sourceNode) ?? 0)) continue;
         const protocol: PathProtocol = receipt.protocol === ProbeProtocol.TCP ? 'tcp' : 'udp';
         const receiptKey = `${receipt.sourceNode}\u0000${sourceNetwork}\u0000${protocol}`;
         let record = agent.receipts.get(receiptKey);
@@ -239,6 +255,39 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         for (const protocol of ['udp', 'tcp'] as const) {
           for (const size of ['small', 'large'] as const) {
             if (agent.paths.delete(pathKeyOf(node, network, protocol, size))) touched = true;
+          }
+        }
+        if (touched) agent.version += 1;
+      }
+      version += 1;
+    },
+
+    changePoint(node, atMs) {
+      // One round of the node's own agents (rounds toward it run at the same interval in a cluster).
+      const own = [agents.get(agentKey(node, 'host')), agents.get(agentKey(node, 'pod'))].map((a) => a?.intervalSeconds ?? 0);
+      const until = atMs + (Math.max(...own) || maxIntervalSeconds) * 1000;
+      sourceCutoffs.set(node, Math.max(sourceCutoffs.get(node) ?? 0, until));
+      for (const network of ['host', 'pod'] as const) {
+        const key = agentKey(node, network);
+        cutoffs.set(key, Math.max(cutoffs.get(key) ?? 0, until));
+      }
+      for (const agent of agents.values()) {
+        let touched = false;
+        if (agent.node === node) {
+          touched = agent.paths.size + agent.receipts.size + agent.dns.size > 0;
+          agent.paths.clear();
+          agent.receipts.clear();
+          agent.dns.clear();
+        } else {
+          for (const network of ['host', 'pod'] as const) {
+            for (const protocol of ['udp', 'tcp'] as const) {
+              for (const size of ['small', 'large'] as const) if (agent.paths.delete(pathKeyOf(node, network, protocol, size))) touched = true;
+            }
+          }
+          for (const [key, receipt] of agent.receipts) {
+            if (receipt.source !== node) continue;
+            agent.receipts.delete(key);
+            touched = true;
           }
         }
         if (touched) agent.version += 1;
