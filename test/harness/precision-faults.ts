@@ -80,7 +80,11 @@ export const precisionFaults: PrecisionFault[] = [
     nodes: ['node-2'],
     diagnosis: ['OverlayPeerDisagreement'],
     apply: (s) => s.lab.exec(s.lab.node('node-2').ns, ['ip', 'link', 'set', 'dev', 'flannel.1', 'address', movedMac]),
-    repair: (s) => s.lab.exec(s.lab.node('node-2').ns, ['ip', 'link', 'set', 'dev', 'flannel.1', 'address', s.lab.node('node-2').vtepMac]),
+    // The MAC back, then what a flannel restart does: every node's overlay entries re-programmed.
+    repair: async (s) => {
+      await s.lab.exec(s.lab.node('node-2').ns, ['ip', 'link', 'set', 'dev', 'flannel.1', 'address', s.lab.node('node-2').vtepMac]);
+      await Promise.all(s.lab.nodes.map((n) => s.lab.restoreOverlay(n.name)));
+    },
   },
   {
     name: 'node-4 host agent killed (SIGKILL), restarted',

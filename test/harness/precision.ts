@@ -33,6 +33,8 @@ export interface PrecisionResult {
   cleanSeconds: number;
   /** False when findings were still open when the harness gave up waiting. */
   clean: boolean;
+  /** What was still open then (kind(nodes): summary). */
+  leftOpen: string[];
   polls: number;
 }
 
@@ -99,7 +101,9 @@ export async function runPrecisionFault(stack: Stack, fault: PrecisionFault, opt
   const repairedAt = performance.now();
   await fault.repair(stack);
   let lastDirty = -1;
+  let leftOpen: string[] = [];
   const track = (open: Finding[]) => {
+    leftOpen = open.map((f) => `${f.kind}(${f.nodes.join(',')}): ${f.summary}`);
     if (open.length > 0) lastDirty = performance.now();
     return false;
   };
@@ -115,6 +119,7 @@ export async function runPrecisionFault(stack: Stack, fault: PrecisionFault, opt
     wrong: [...wrong.values()],
     cleanSeconds: lastDirty < 0 ? 0 : (lastDirty - repairedAt) / 1000,
     clean,
+    leftOpen: clean ? [] : leftOpen,
     polls,
   };
 }
