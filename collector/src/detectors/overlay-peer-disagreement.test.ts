@@ -37,3 +37,13 @@ describe('OverlayPeerDisagreement', () => {
     expect(engine.list().map((f) => f.id)).toEqual(['OverlayRouteMissing:node-4']);
   });
 });
+
+describe('OverlayPeerDisagreement witnesses', () => {
+  it('a node missing its routes to every peer (seed 002) does not count as a witness against one of them', () => {
+    const { cluster, engine } = setup();
+    cluster.reportMissing('node-2', ['node-1', 'node-3', 'node-4']);
+    cluster.reportMissing('node-3', ['node-1']);
+    engine.evaluate();
+    expect(engine.list().map((f) => f.id)).toEqual(['OverlayRouteMissing:node-2', 'OverlayRouteMissing:node-3']);
+  });
+});

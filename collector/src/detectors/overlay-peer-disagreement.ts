@@ -32,7 +32,9 @@ export function detectOverlayPeerDisagreement(snapshot: ClusterSnapshot, _config
   if (viewers.length < minPointing + 1) return [];
   const pointing = new Map<string, { peer: string; problem: PeerProblem; only: boolean }[]>();
   for (const viewer of viewers) {
-    const problems = viewer.hostAgent!.report!.overlay!.problems;
+    const { problems, peersChecked } = viewer.hostAgent!.report!.overlay!;
+    // A viewer broken toward most of its peers is its own root cause (seed 002), not a witness.
+    if (problems.length > pointingRatio * peersChecked) continue;
     for (const problem of problems) {
       const list = pointing.get(problem.peer) ?? [];
       list.push({ peer: viewer.name, problem, only: problems.length === 1 });
