@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { OverlayPart, Problem } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { createSilentLogger } from '../../../shared/src/logger.ts';
 import { createFindingsEngine } from '../findings/findings-engine.ts';
-import { createTestCluster, nodeReport, vtepMacOf } from '../model/test-fixtures.ts';
+import { createTestCluster, hostHello, nodeReport, vtepMacOf } from '../model/test-fixtures.ts';
+import { peerAnnouncedSettleMs } from './overlay-route-missing.ts';
 import { defaultDetectors } from './index.ts';
 
 const oldMac = '0a:58:c6:12:99:99';
@@ -45,5 +46,40 @@ describe('OverlayPeerDisagreement witnesses', () => {
     cluster.reportMissing('node-3', ['node-1']);
     engine.evaluate();
     expect(engine.list().map((f) => f.id)).toEqual(['OverlayRouteMissing:node-2', 'OverlayRouteMissing:node-3']);
+  });
+});
+
+describe('a peer that just re-announced itself', () => {
+  it('keeps the witnesses pending (not listed) while the peer settles; the root cause on the peer opens as soon as most report', () => {
+    const { cluster, engine, wrongToward2 } = setup();
+    cluster.clock.advance(10_000);
+    cluster.model.agentConnected(hostHello('node-2', { instanceId: 'same' }), { connectionId: 'conn-node-2b', peerAddress: 'x' });
+    wrongToward2('node-1');
+    engine.evaluate();
+    expect(engine.list()).toEqual([]);
+    expect(engine.list({ state: 'all' }).map((f) => [f.id, f.state])).toEqual([['OverlayRouteMissing:node-1', 'pending']]);
+    cluster.clock.advance(200);
+    wrongToward2('node-3');
+    wrongToward2('node-4');
+    engine.evaluate();
+    expect(engine.list().map((f) => f.id)).toEqual(['OverlayPeerDisagreement:node-2']);
+    // Once settled, the witnesses show too, as the root cause's symptoms.
+    cluster.clock.advance(peerAnnouncedSettleMs);
+    engine.evaluate();
+    const [root, ...symptoms] = engine.list();
+    expect(root!.explains.sort()).toEqual(symptoms.map((f) => f.id));
+    expect(symptoms.map((f) => f.id)).toEqual(['OverlayRouteMissing:node-1', 'OverlayRouteMissing:node-3', 'OverlayRouteMissing:node-4']);
+  });
+
+  it('a lone witness opens once the settle time has passed', () => {
+    const { cluster, engine, wrongToward2 } = setup();
+    cluster.clock.advance(10_000);
+    cluster.model.agentConnected(hostHello('node-2'), { connectionId: 'conn-node-2b', peerAddress: 'x' });
+    wrongToward2('node-1');
+    engine.evaluate();
+    expect(engine.list()).toEqual([]);
+    cluster.clock.advance(peerAnnouncedSettleMs);
+    engine.evaluate();
+    expect(engine.list().map((f) => f.id)).toEqual(['OverlayRouteMissing:node-1']);
   });
 });

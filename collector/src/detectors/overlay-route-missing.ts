@@ -42,6 +42,22 @@ function remediation(node: string, kind: OverlayKind, device: string): string[] 
   ];
 }
 
+/**
+ * A peer that (re)announced itself this recently may have changed (a new VTEP MAC, a new
+ * node): every node's entries toward it are re-checked within a fraction of a second, and
+ * until they all are, one node's finding may really be about that peer (OverlayPeerDisagreement).
+ */
+export const peerAnnouncedSettleMs = 2_000;
+
+/** Pending while every peer it names announced itself within the settle time (and this node did not: after a collector restart everyone did). */
+function awaitingPeers(node: NodeState, peers: string[], snapshot: ClusterSnapshot, byName: () => Map<string, NodeState>): boolean {
+  const recent = (name: string) => {
+    const agent = name === node.name ? node.hostAgent : byName().get(name)?.hostAgent;
+    return agent !== undefined && snapshot.nowMs - agent.connectedSinceMs < peerAnnouncedSettleMs;
+  };
+  return peers.length > 0 && !recent(node.name) && peers.every(recent);
+}
+
 function detectNode(node: NodeState): FindingCandidate | undefined {
   const agent = node.hostAgent;
   const overlay = agent?.report?.overlay;
@@ -73,9 +89,11 @@ function detectNode(node: NodeState): FindingCandidate | undefined {
 
 export function detectOverlayRouteMissing(snapshot: ClusterSnapshot, _config: DetectorConfig): FindingCandidate[] {
   const findings: FindingCandidate[] = [];
+  let nodes: Map<string, NodeState> | undefined;
+  const byName = () => (nodes ??= new Map(snapshot.nodes.map((n) => [n.name, n])));
   for (const node of snapshot.nodes) {
     const finding = detectNode(node);
-    if (finding) findings.push(finding);
+    if (finding) findings.push(awaitingPeers(node, finding.related ?? [], snapshot, byName) ? { ...finding, pending: true } : finding);
   }
   return findings;
 }

@@ -98,12 +98,19 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
         }
         continue;
       }
+      // Pending: visible with ?state=all, not in the list or metrics, until its evidence is complete.
+      if (candidate.pending) {
+        if (existing?.state === 'pending') existing.candidate = candidate;
+        else records.set(candidate.id, { candidate, sinceMs: at, state: 'pending' });
+        continue;
+      }
       records.set(candidate.id, { candidate, sinceMs: at, state: 'open' });
       changed = true;
       log.info({ id: candidate.id, kind: candidate.kind, severity: candidate.severity, nodes: candidate.nodes, summary: candidate.summary }, 'finding opened');
     }
     for (const [id, record] of records) {
-      if (record.state === 'open' && !produced.has(id) && !failedKinds.has(record.candidate.kind)) {
+      if (record.state === 'pending' && !produced.has(id)) records.delete(id);
+      else if (record.state === 'open' && !produced.has(id) && !failedKinds.has(record.candidate.kind)) {
         record.state = 'resolved';
         record.resolvedAtMs = at;
         changed = true;
