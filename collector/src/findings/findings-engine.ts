@@ -82,7 +82,7 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
       if (record.state === 'open' && !produced.has(id) && !failedKinds.has(kind) && isRootCauseKind(kind)) for (const n of nodes) resolvingNodes.add(n);
     }
     if (resolvingNodes.size > 0 && model.changePoint) {
-      for (const node of resolvingNodes) model.changePoint(node);
+      model.changePoint(resolvingNodes);
       ({ candidates, failedKinds } = runDetectors());
       produced = new Set(candidates.map((c) => c.id));
     }

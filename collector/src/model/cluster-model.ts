@@ -33,11 +33,11 @@ export interface ClusterModel {
   agentReport(key: AgentKey, report: NodeReport): void;
   agentHeartbeat(key: AgentKey): void;
   /**
-   * Probe evidence on paths from or to `node` restarts at this moment (a change point, see
+   * Probe evidence on paths from or to these nodes restarts at this moment (a change point, see
    * ProbeStore.changePoint). Called by the model itself when a host report changes the
    * node's path state, and by the findings engine when a root cause on the node resolves.
    */
-  changePoint(node: string): void;
+  changePoint(nodes: Iterable<string>): void;
   /**
    * Folds a validated probe batch into the probe store; counts as liveness. Does not notify
    * state listeners (batches are frequent): the findings engine's tick picks them up.
@@ -145,14 +145,15 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
     return true;
   };
 
-  const changePoint = (node: string, at: number): void => {
-    if (!nodes.has(node)) return;
-    probes.changePoint(node, at);
-    for (const network of ['host', 'pod'] as const) viewBuilder.agentGone(probes, node, network, at);
+  const changePoint = (names: Iterable<string>, at: number): void => {
+    const known = new Set([...names].filter((name) => nodes.has(name)));
+    if (known.size === 0) return;
+    probes.changePoint(known, at);
+    viewBuilder.nodesChanged(probes, known, at);
   };
 
   return {
-    changePoint: (node) => changePoint(node, now()),
+    changePoint: (names) => changePoint(names, now()),
 
     agentConnected(hello, info) {
       const network = networkOf(hello);
@@ -201,7 +202,7 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
     agentReport(key, report) {
       const at = now();
       const previous = key.network === 'host' ? nodes.get(key.node)?.host?.report : undefined;
-      if (previous && pathStateDigest(previous) !== pathStateDigest(report)) changePoint(key.node, at);
+      if (previous && pathStateDigest(previous) !== pathStateDigest(report)) changePoint([key.node], at);
       const patch = (agent: AgentState): Partial<AgentState> => ({
         report,
         lastReportMs: at,

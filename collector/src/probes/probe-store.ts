@@ -85,12 +85,12 @@ export interface ProbeStore {
    */
   destinationReset(node: string, network: AgentNetwork, atMs: number): void;
   /**
-   * A change point on `node` at `atMs` (its path-relevant kernel state changed, or a root
+   * A change point on each of `nodes` at `atMs` (its path-relevant kernel state changed, or a root
    * cause on it opened or resolved): every attempt and receipt on a path from or to the node
    * is dropped, and results from or to it arriving before atMs + one of its probe intervals
    * (rounds in flight across the change) are discarded, so its evidence restarts after the change.
    */
-  changePoint(node: string, atMs: number): void;
+  changePoint(nodes: ReadonlySet<string>, atMs: number): void;
   /** Results toward this destination that arrive earlier than this are discarded (0 = none are). */
   notBefore(node: string, network: AgentNetwork): number;
   /** Probe results discarded because their destination agent had restarted, since start. */
@@ -262,30 +262,33 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       version += 1;
     },
 
-    changePoint(node, atMs) {
-      // One round of the node's own agents (rounds toward it run at the same interval in a cluster).
-      const own = [agents.get(agentKey(node, 'host')), agents.get(agentKey(node, 'pod'))].map((a) => a?.intervalSeconds ?? 0);
-      const until = atMs + (Math.max(...own) || maxIntervalSeconds) * 1000;
-      sourceCutoffs.set(node, Math.max(sourceCutoffs.get(node) ?? 0, until));
-      for (const network of ['host', 'pod'] as const) {
-        const key = agentKey(node, network);
-        cutoffs.set(key, Math.max(cutoffs.get(key) ?? 0, until));
+    changePoint(nodes, atMs) {
+      for (const node of nodes) {
+        // One round of the node's own agents (rounds toward it run at the same interval in a cluster).
+        const own = [agents.get(agentKey(node, 'host')), agents.get(agentKey(node, 'pod'))].map((a) => a?.intervalSeconds ?? 0);
+        const until = atMs + (Math.max(...own) || maxIntervalSeconds) * 1000;
+        sourceCutoffs.set(node, Math.max(sourceCutoffs.get(node) ?? 0, until));
+        for (const network of ['host', 'pod'] as const) {
+          const key = agentKey(node, network);
+          cutoffs.set(key, Math.max(cutoffs.get(key) ?? 0, until));
+        }
       }
+      // One pass over the agents however many nodes changed (a cluster-wide repair resolves many root causes at once).
       for (const agent of agents.values()) {
         let touched = false;
-        if (agent.node === node) {
+        if (nodes.has(agent.node)) {
           touched = agent.paths.size + agent.receipts.size + agent.dns.size > 0;
           agent.paths.clear();
           agent.receipts.clear();
           agent.dns.clear();
         } else {
-          for (const network of ['host', 'pod'] as const) {
-            for (const protocol of ['udp', 'tcp'] as const) {
-              for (const size of ['small', 'large'] as const) if (agent.paths.delete(pathKeyOf(node, network, protocol, size))) touched = true;
-            }
+          for (const [key, path] of agent.paths) {
+            if (!nodes.has(path.destination)) continue;
+            agent.paths.delete(key);
+            touched = true;
           }
           for (const [key, receipt] of agent.receipts) {
-            if (receipt.source !== node) continue;
+            if (!nodes.has(receipt.source)) continue;
             agent.receipts.delete(key);
             touched = true;
           }
