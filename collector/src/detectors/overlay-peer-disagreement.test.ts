@@ -11,6 +11,8 @@ const wrongMacToward = (peer: string) => [{ part: OverlayPart.NEIGHBOR, problem:
 
 function setup() {
   const cluster = createTestCluster({ nodes: 4 });
+  // Past the settle time of the agents' first hello.
+  cluster.clock.advance(peerAnnouncedSettleMs);
   const engine = createFindingsEngine({ model: cluster.model, detectors: defaultDetectors(), now: cluster.clock.now, logger: createSilentLogger() });
   const wrongToward2 = (node: string) => cluster.model.agentReport(cluster.key(node), nodeReport({ peersChecked: 3, problems: [{ peer: 'node-2', parts: wrongMacToward('node-2') }] }));
   return { cluster, engine, wrongToward2 };
@@ -50,7 +52,7 @@ describe('OverlayPeerDisagreement witnesses', () => {
 });
 
 describe('a peer that just re-announced itself', () => {
-  it('keeps the witnesses pending (not listed) while the peer settles; the root cause on the peer opens as soon as most report', () => {
+  it('keeps the witnesses and the root cause pending (not listed) while the peer settles, then opens the root cause with its symptoms', () => {
     const { cluster, engine, wrongToward2 } = setup();
     cluster.clock.advance(10_000);
     cluster.model.agentConnected(hostHello('node-2', { instanceId: 'same' }), { connectionId: 'conn-node-2b', peerAddress: 'x' });
@@ -62,8 +64,9 @@ describe('a peer that just re-announced itself', () => {
     wrongToward2('node-3');
     wrongToward2('node-4');
     engine.evaluate();
-    expect(engine.list().map((f) => f.id)).toEqual(['OverlayPeerDisagreement:node-2']);
-    // Once settled, the witnesses show too, as the root cause's symptoms.
+    expect(engine.list()).toEqual([]);
+    expect(engine.list({ state: 'all' }).map((f) => f.state)).toEqual(['pending', 'pending', 'pending', 'pending']);
+    // Once settled (the disagreement outlasted the peers' re-verification), the root cause and its symptoms open.
     cluster.clock.advance(peerAnnouncedSettleMs);
     engine.evaluate();
     const [root, ...symptoms] = engine.list();

@@ -9,7 +9,7 @@ import type { ClusterSnapshot } from '../model/cluster-snapshot.ts';
 import { findingId, type DetectorConfig, type FindingCandidate } from './finding-candidate.ts';
 import { findingKind } from './finding-kinds.ts';
 import { listNames } from './mesh-analysis.ts';
-import { describePart, overlayRouteMissingKind } from './overlay-route-missing.ts';
+import { describePart, overlayRouteMissingKind, peerAnnouncedSettleMs } from './overlay-route-missing.ts';
 
 export const overlayPeerDisagreementKind = 'OverlayPeerDisagreement';
 
@@ -68,6 +68,9 @@ export function detectOverlayPeerDisagreement(snapshot: ClusterSnapshot, _config
       remediation: remediation(target, overlay?.name || 'flannel.1'),
       explains: list.filter((p) => p.only).map((p) => findingId(overlayRouteMissingKind, p.peer)),
       related: peers,
+      // X just (re)announced itself (a device recreated, then configured): its peers re-verify
+      // within a fraction of a second; only a disagreement that outlasts that is a finding.
+      ...(node?.hostAgent && snapshot.nowMs - node.hostAgent.connectedSinceMs < peerAnnouncedSettleMs ? { pending: true } : {}),
     });
   }
   return findings;
