@@ -8,6 +8,7 @@
 //   threshold shorter than that would flag every node.
 import type { AgentState, ClusterSnapshot } from '../model/cluster-snapshot.ts';
 import { findingId, type DetectorConfig, type FindingCandidate } from './finding-candidate.ts';
+import { findingKind } from './finding-kinds.ts';
 
 export const agentMissingKind = 'AgentMissing';
 
@@ -47,7 +48,7 @@ export function detectAgentMissing(snapshot: ClusterSnapshot, config: DetectorCo
     findings.push({
       id: findingId(agentMissingKind, node.name),
       kind: agentMissingKind,
-      severity: 'warning',
+      severity: findingKind(agentMissingKind).severity,
       nodes: [node.name],
       summary: agent.connected
         ? `${node.name}'s netsentry host agent is connected but silent since ${iso(agent.lastSeenMs)}`

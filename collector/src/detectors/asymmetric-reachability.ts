@@ -6,6 +6,7 @@ import { findingId, type DetectorConfig, type FindingCandidate } from './finding
 import { analyzeMesh, udpBlockedOnHost } from './mesh-analysis.ts';
 import { meshNetworks, meshOf } from './mesh-pairs.ts';
 import { networkLabel } from './node-isolated.ts';
+import { findingKind } from './finding-kinds.ts';
 
 export const asymmetricReachabilityKind = 'AsymmetricReachability';
 
@@ -14,6 +15,12 @@ const directionText = { 'request-lost': 'requests never arrive', 'reply-lost': '
 export function detectAsymmetricReachability(snapshot: ClusterSnapshot, config: DetectorConfig): FindingCandidate[] {
   const analysis = analyzeMesh(snapshot, config);
   const mesh = meshOf(snapshot, config);
+  // Per source node, its agents' probe interval (ms): the length of one of its rounds.
+  let intervals: Map<string, number> | undefined;
+  const intervalMsOf = (node: string): number => {
+    intervals ??= new Map(snapshot.probes.agents.map((a) => [a.node, a.intervalSeconds * 1000]));
+    return intervals.get(node) ?? snapshot.probes.intervalSeconds * 1000;
+  };
   const byPair = new Map<string, { a: string; b: string; lines: string[]; protocols: Set<string> }>();
   for (const network of meshNetworks) {
     const explained = new Set([
@@ -31,6 +38,9 @@ export function detectAsymmetricReachability(snapshot: ClusterSnapshot, config: 
         // Sampled pairs are visited at different times: the way back only counts when it
         // was probed after the failing way (else it may predate the fault).
         if ((forward.sampled || back.sampled) && back.newestMs < forward.newestMs) continue;
+        // "B→A works" only counts from a round that started after A→B began to fail: a
+        // window straddling the onset would call a two-way fault one-way.
+        if (forward.failingSinceMs && back.newestMs < forward.failingSinceMs + intervalMsOf(pair.destination)) continue;
         const key = `${pair.source}\u0000${pair.destination}`;
         let entry = byPair.get(key);
         if (!entry) byPair.set(key, (entry = { a: pair.source, b: pair.destination, lines: [], protocols: new Set() }));
@@ -47,7 +57,7 @@ export function detectAsymmetricReachability(snapshot: ClusterSnapshot, config: 
     .map(({ a, b, lines, protocols }) => ({
       id: findingId(asymmetricReachabilityKind, a, b),
       kind: asymmetricReachabilityKind,
-      severity: 'warning' as const,
+      severity: findingKind(asymmetricReachabilityKind).severity,
       nodes: [a, b],
       peer: b,
       summary: `${a} cannot reach ${b} over ${[...protocols].join(' and ')}, while ${b} reaches ${a}`,

@@ -3,6 +3,7 @@
 // UDP flows (DNS) are being dropped.
 import type { ClusterSnapshot } from '../model/cluster-snapshot.ts';
 import { findingId, type DetectorConfig, type FindingCandidate } from './finding-candidate.ts';
+import { findingKind } from './finding-kinds.ts';
 
 export const conntrackPressureKind = 'ConntrackPressure';
 export const conntrackFillThreshold = 0.9;
@@ -25,7 +26,7 @@ export function detectConntrackPressure(snapshot: ClusterSnapshot, _config: Dete
     findings.push({
       id: findingId(conntrackPressureKind, node.name),
       kind: conntrackPressureKind,
-      severity: 'warning',
+      severity: findingKind(conntrackPressureKind).severity,
       nodes: [node.name],
       summary: `${node.name}: ${problems.join('; ')}`,
       evidence: [...problems, `entries ${ct.entries}, max ${ct.maxEntries}, insert_failed ${ct.insertFailedTotal}, drop ${ct.dropTotal}, early_drop ${ct.earlyDropTotal}`],

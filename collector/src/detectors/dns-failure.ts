@@ -5,6 +5,7 @@ import type { ClusterSnapshot } from '../model/cluster-snapshot.ts';
 import type { DnsState } from '../probes/probe-view.ts';
 import { findingId, type DetectorConfig, type FindingCandidate } from './finding-candidate.ts';
 import { isAlive } from './mesh-pairs.ts';
+import { findingKind } from './finding-kinds.ts';
 
 export const dnsFailureKind = 'DnsFailure';
 
@@ -29,7 +30,7 @@ export function detectDnsFailure(snapshot: ClusterSnapshot, config: DetectorConf
       {
         id: findingId(dnsFailureKind, 'cluster'),
         kind: dnsFailureKind,
-        severity: 'critical',
+        severity: findingKind(dnsFailureKind).severity,
         nodes: failing.map(([name]) => name),
         summary: `DNS over ${protocols.join(' and ')} fails from every node (${failing.length} of ${failing.length}): the resolver ${resolvers.join(', ')} is not answering`,
         evidence: failing.slice(0, 20).flatMap(([name, states]) => states.filter((s) => s.failing).map((s) => `${name}: ${describe(s)}`)),
@@ -48,7 +49,7 @@ export function detectDnsFailure(snapshot: ClusterSnapshot, config: DetectorConf
     return {
       id: findingId(dnsFailureKind, name),
       kind: dnsFailureKind,
-      severity: 'critical' as const,
+      severity: findingKind(dnsFailureKind).severity,
       nodes: [name],
       summary: `DNS over ${protocols.join(' and ')} fails from ${name}${ok.length ? ` (over ${ok.join(', ')} it works)` : ''}; other nodes resolve fine`,
       evidence: [...states.map(describe), `${bySource.size - failing.length} other node(s) resolve without failures`],

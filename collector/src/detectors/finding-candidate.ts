@@ -16,6 +16,10 @@ export interface FindingCandidate {
   remediation: string[];
   /** Ids of findings this one is the root cause of; ids not open in the same pass are dropped. */
   explains: string[];
+  /** Nodes this finding points at besides its own (the peers a root cause's broken entries lead to): its reach for linking symptoms. */
+  related?: string[];
+  /** Not open yet: its evidence may still be incomplete (the engine keeps it pending, out of the list and metrics). */
+  pending?: boolean;
 }
 
 export interface DetectorConfig {

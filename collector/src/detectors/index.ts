@@ -10,6 +10,7 @@ import { detectDnsFailure, dnsFailureKind } from './dns-failure.ts';
 import { detectMtuBlackhole, mtuBlackholeKind } from './mtu-blackhole.ts';
 import { detectMtuMismatch, mtuMismatchKind } from './mtu-mismatch.ts';
 import { detectNodeIsolated, nodeIsolatedKind } from './node-isolated.ts';
+import { detectOverlayPeerDisagreement, overlayPeerDisagreementKind } from './overlay-peer-disagreement.ts';
 import { detectProtocolBlocked, protocolBlockedKind } from './protocol-blocked.ts';
 
 export type { Detector, DetectorConfig, FindingCandidate, Severity } from './finding-candidate.ts';
@@ -25,6 +26,7 @@ export function defaultDetectors(config: Partial<DetectorConfig> = {}): Detector
   return [
     bind(linkDownKind, detectLinkDown, bound),
     bind(overlayRouteMissingKind, detectOverlayRouteMissing, bound),
+    bind(overlayPeerDisagreementKind, detectOverlayPeerDisagreement, bound),
     bind(agentMissingKind, detectAgentMissing, bound),
     bind(nodeIsolatedKind, detectNodeIsolated, bound),
     bind(protocolBlockedKind, detectProtocolBlocked, bound),

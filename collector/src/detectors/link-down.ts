@@ -6,6 +6,7 @@ import type { ClusterSnapshot, NodeState } from '../model/cluster-snapshot.ts';
 import { findingId, type DetectorConfig, type FindingCandidate } from './finding-candidate.ts';
 import { overlayRouteMissingKind } from './overlay-route-missing.ts';
 import { problemPeerCount } from '../model/overlay-counts.ts';
+import { findingKind } from './finding-kinds.ts';
 
 export const linkDownKind = 'LinkDown';
 
@@ -46,7 +47,7 @@ function detectNode(node: NodeState): FindingCandidate | undefined {
   return {
     id: findingId(linkDownKind, node.name),
     kind: linkDownKind,
-    severity: 'critical',
+    severity: findingKind(linkDownKind).severity,
     nodes: [node.name],
     summary: `${node.name}: ${broken.map(describeLink).join('; ')}`,
     evidence: broken.map((link) => `${link.name}: present=${link.present} up=${link.up} operState=${link.operState || 'unknown'}${link.mtu ? ` mtu=${link.mtu}` : ''}`),

@@ -6,6 +6,7 @@ import { findingId, plural, type DetectorConfig, type FindingCandidate } from '.
 import { analyzeMesh, peersOf } from './mesh-analysis.ts';
 import { meshNetworks } from './mesh-pairs.ts';
 import { directionOfNode, networkLabel } from './node-isolated.ts';
+import { findingKind } from './finding-kinds.ts';
 
 export const mtuBlackholeKind = 'MtuBlackhole';
 
@@ -30,7 +31,7 @@ export function detectMtuBlackhole(snapshot: ClusterSnapshot, config: DetectorCo
       byNode.set(loc.node, {
         id: findingId(mtuBlackholeKind, loc.node),
         kind: mtuBlackholeKind,
-        severity: 'critical',
+        severity: findingKind(mtuBlackholeKind).severity,
         nodes: [loc.node],
         summary: `${loc.node}: packets of ${failedSize} bytes vanish on the ${network} network while ${passedSize}-byte packets pass (MTU black hole toward ${peersOf(loc.node, bad).length} peers)`,
         evidence: lines,

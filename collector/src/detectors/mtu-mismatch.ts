@@ -5,6 +5,7 @@ import { LinkRole, OverlayKind } from '../../../shared/src/gen/netsentry/v1/node
 import type { ClusterSnapshot, NodeState } from '../model/cluster-snapshot.ts';
 import { findingId, type DetectorConfig, type FindingCandidate } from './finding-candidate.ts';
 import { mtuBlackholeKind } from './mtu-blackhole.ts';
+import { findingKind } from './finding-kinds.ts';
 
 export const mtuMismatchKind = 'MtuMismatch';
 export const vxlanOverheadBytes = 50;
@@ -62,7 +63,7 @@ export function detectMtuMismatch(snapshot: ClusterSnapshot, _config: DetectorCo
     findings.push({
       id: findingId(mtuMismatchKind, node.name),
       kind: mtuMismatchKind,
-      severity: 'warning',
+      severity: findingKind(mtuMismatchKind).severity,
       nodes: [node.name],
       summary: `${node.name}: ${problems[0]}`,
       evidence: [...problems, `overlay MTU ${m.overlay ?? 'unknown'}, underlay MTU ${m.underlay ?? 'unknown'} (from the latest report)`],

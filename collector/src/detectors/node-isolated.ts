@@ -8,6 +8,7 @@ import { findingId, plural, type DetectorConfig, type FindingCandidate } from '.
 import type { Localized } from './localize.ts';
 import { analyzeMesh, listNames, peersOf, udpBlockedOnHost } from './mesh-analysis.ts';
 import { failingPath, meshNetworks, type Pair } from './mesh-pairs.ts';
+import { findingKind } from './finding-kinds.ts';
 
 export const nodeIsolatedKind = 'NodeIsolated';
 export const networkLabel = (network: AgentNetwork): string => (network === 'host' ? 'host network (underlay)' : 'pod network (overlay)');
@@ -77,7 +78,7 @@ export function detectNodeIsolated(snapshot: ClusterSnapshot, config: DetectorCo
     findings.push({
       id: findingId(nodeIsolatedKind, node),
       kind: nodeIsolatedKind,
-      severity: 'critical',
+      severity: findingKind(nodeIsolatedKind).severity,
       nodes: [node],
       summary: `${node} is isolated on the ${networks} network${entries.length > 1 ? 's' : ''} (${direction === 'both' ? 'both directions' : direction}, ${badPeers.length} of ${plural(knownPeers.length, 'peer')})${phrases.length ? `: ${phrases.slice(0, 2).join('; ')}` : ''}`,
       evidence,

@@ -5,6 +5,7 @@ import type { ClusterSnapshot, NodeState } from '../model/cluster-snapshot.ts';
 import { overlayPartName, problemName } from '../model/wire-names.ts';
 import { findingId, plural, type DetectorConfig, type FindingCandidate } from './finding-candidate.ts';
 import { partCounts, problemPeerCount } from '../model/overlay-counts.ts';
+import { findingKind } from './finding-kinds.ts';
 
 export const overlayRouteMissingKind = 'OverlayRouteMissing';
 
@@ -42,6 +43,22 @@ function remediation(node: string, kind: OverlayKind, device: string): string[] 
   ];
 }
 
+/**
+ * A peer that (re)announced itself this recently may have changed (a new VTEP MAC, a new
+ * node): every node's entries toward it are re-checked within a fraction of a second, and
+ * until they all are, one node's finding may really be about that peer (OverlayPeerDisagreement).
+ */
+export const peerAnnouncedSettleMs = 2_000;
+
+/** Pending while every peer it names announced itself within the settle time (and this node did not: after a collector restart everyone did). */
+function awaitingPeers(node: NodeState, peers: string[], snapshot: ClusterSnapshot, byName: () => Map<string, NodeState>): boolean {
+  const recent = (name: string) => {
+    const agent = name === node.name ? node.hostAgent : byName().get(name)?.hostAgent;
+    return agent !== undefined && snapshot.nowMs - agent.connectedSinceMs < peerAnnouncedSettleMs;
+  };
+  return peers.length > 0 && !recent(node.name) && peers.every(recent);
+}
+
 function detectNode(node: NodeState): FindingCandidate | undefined {
   const agent = node.hostAgent;
   const overlay = agent?.report?.overlay;
@@ -63,7 +80,7 @@ function detectNode(node: NodeState): FindingCandidate | undefined {
   return {
     id: findingId(overlayRouteMissingKind, node.name),
     kind: overlayRouteMissingKind,
-    severity: 'critical',
+    severity: findingKind(overlayRouteMissingKind).severity,
     nodes: [node.name],
     ...(single ? { peer: single.peer } : {}),
     summary,
@@ -71,14 +88,17 @@ function detectNode(node: NodeState): FindingCandidate | undefined {
     remediation: remediation(node.name, kind, agent.hello.overlay?.name || 'flannel.1'),
     // Without its overlay chain the node's pods are cut off: probes and DNS from it fail.
     explains: [findingId('NodeIsolated', node.name), findingId('DnsFailure', node.name)],
+    related: problems.map((p) => p.peer),
   };
 }
 
 export function detectOverlayRouteMissing(snapshot: ClusterSnapshot, _config: DetectorConfig): FindingCandidate[] {
   const findings: FindingCandidate[] = [];
+  let nodes: Map<string, NodeState> | undefined;
+  const byName = () => (nodes ??= new Map(snapshot.nodes.map((n) => [n.name, n])));
   for (const node of snapshot.nodes) {
     const finding = detectNode(node);
-    if (finding) findings.push(finding);
+    if (finding) findings.push(awaitingPeers(node, finding.related ?? [], snapshot, byName) ? { ...finding, pending: true } : finding);
   }
   return findings;
 }

@@ -8,6 +8,7 @@ import type { Localized } from './localize.ts';
 import { analyzeMesh, peersOf } from './mesh-analysis.ts';
 import { meshNetworks } from './mesh-pairs.ts';
 import { directionOfNode, directionPhrases, networkLabel } from './node-isolated.ts';
+import { findingKind } from './finding-kinds.ts';
 
 export const protocolBlockedKind = 'ProtocolBlocked';
 
@@ -44,7 +45,7 @@ export function detectProtocolBlocked(snapshot: ClusterSnapshot, config: Detecto
     findings.push({
       id: findingId(protocolBlockedKind, node),
       kind: protocolBlockedKind,
-      severity: 'critical',
+      severity: findingKind(protocolBlockedKind).severity,
       nodes: [node],
       summary: `${protocols.join(' and ')} ${protocols.length > 1 ? 'are' : 'is'} blocked on ${node}: ${first.protocol} probes to and from ${peersOf(node, bad).length} peers fail on the ${first.network} network while ${other} on the same paths succeeds`,
       evidence,

@@ -1,7 +1,8 @@
 // A finding as the HTTP API and the page show it: a detector's candidate plus its life cycle.
 import type { FindingCandidate, Severity } from '../detectors/finding-candidate.ts';
 
-export type FindingState = 'open' | 'resolved';
+/** pending: produced, but its evidence is not complete yet (shown only with ?state=all). */
+export type FindingState = 'pending' | 'open' | 'resolved';
 
 export interface Finding {
   id: string;

@@ -149,7 +149,7 @@ describe('findings engine', () => {
     cluster.reportMissing('node-4', ['node-2']);
     engine.evaluate();
     cluster.clock.advance(1_000);
-    cluster.reportMissing('node-3', ['node-2']);
+    cluster.reportMissing('node-3', ['node-4']);
     engine.evaluate();
     expect(engine.list().map((f) => f.id)).toEqual(['OverlayRouteMissing:node-4', 'OverlayRouteMissing:node-3', 'AgentMissing:node-1']);
   });

@@ -6,6 +6,8 @@
 // duration: detectors never take more than about a quarter of the loop from the ingest.
 import type { Logger } from '../../../shared/src/logger.ts';
 import type { Detector, FindingCandidate } from '../detectors/finding-candidate.ts';
+import { isRootCauseKind } from '../detectors/finding-kinds.ts';
+import { linkSymptoms } from '../detectors/link-symptoms.ts';
 import type { ClusterModel } from '../model/cluster-model.ts';
 import { sameCandidate, toFinding, type Finding, type FindingRecord } from './finding.ts';
 import { orderFindings } from './finding-order.ts';
@@ -13,7 +15,8 @@ import { orderFindings } from './finding-order.ts';
 export type { Finding, FindingState } from './finding.ts';
 
 export interface FindingsEngineOptions {
-  model: Pick<ClusterModel, 'snapshot' | 'onStateChange'>;
+  /** With changePoint: a root cause that resolves restarts the probe evidence of its nodes (a repair invalidates the failures it explained). */
+  model: Pick<ClusterModel, 'snapshot' | 'onStateChange'> & Partial<Pick<ClusterModel, 'changePoint'>>;
   detectors: Detector[];
   now: () => number;
   logger: Logger;
@@ -62,14 +65,27 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
         log.error({ err, detector: detector.kind }, 'detector failed');
       }
     }
-    return { candidates, failedKinds };
+    return { candidates: linkSymptoms(candidates), failedKinds };
   };
 
   const evaluate = (): number => {
     const started = performance.now();
     const at = now();
-    const { candidates, failedKinds } = runDetectors();
-    const produced = new Set(candidates.map((c) => c.id));
+    let { candidates, failedKinds } = runDetectors();
+    let produced = new Set(candidates.map((c) => c.id));
+    // A root cause about to resolve is a change point for its nodes: the failures it explained
+    // predate the repair, so they must not reappear as new findings about the healthy pair
+    // they leave behind. Restart that evidence, then judge again from what is left.
+    const resolvingNodes = new Set<string>();
+    for (const record of records.values()) {
+      const { id, kind, nodes } = record.candidate;
+      if (record.state === 'open' && !produced.has(id) && !failedKinds.has(kind) && isRootCauseKind(kind)) for (const n of nodes) resolvingNodes.add(n);
+    }
+    if (resolvingNodes.size > 0 && model.changePoint) {
+      model.changePoint(resolvingNodes);
+      ({ candidates, failedKinds } = runDetectors());
+      produced = new Set(candidates.map((c) => c.id));
+    }
     let changed = false;
     for (const raw of candidates) {
       // A root cause only links findings that are open in this same pass.
@@ -82,12 +98,19 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
         }
         continue;
       }
+      // Pending: visible with ?state=all, not in the list or metrics, until its evidence is complete.
+      if (candidate.pending) {
+        if (existing?.state === 'pending') existing.candidate = candidate;
+        else records.set(candidate.id, { candidate, sinceMs: at, state: 'pending' });
+        continue;
+      }
       records.set(candidate.id, { candidate, sinceMs: at, state: 'open' });
       changed = true;
       log.info({ id: candidate.id, kind: candidate.kind, severity: candidate.severity, nodes: candidate.nodes, summary: candidate.summary }, 'finding opened');
     }
     for (const [id, record] of records) {
-      if (record.state === 'open' && !produced.has(id) && !failedKinds.has(record.candidate.kind)) {
+      if (record.state === 'pending' && !produced.has(id)) records.delete(id);
+      else if (record.state === 'open' && !produced.has(id) && !failedKinds.has(record.candidate.kind)) {
         record.state = 'resolved';
         record.resolvedAtMs = at;
         changed = true;

@@ -73,7 +73,7 @@ export function createCollectorMetrics(deps: {
   const restarts = new Counter({ name: 'netsentry_agent_restarts_total', help: 'Agents that came back as a new process (a new instance id for the same node and network).', labelNames: ['network'], registers });
   new Counter({
     name: 'netsentry_probe_results_discarded_total',
-    help: 'Probe results toward an agent that restarted or reconnected, made before it was back (plus one probe interval); not counted as loss.',
+    help: 'Probe results toward an agent that restarted or reconnected, made before it was back (plus one probe interval), or measured across a change point of their source or target node; not counted as loss.',
     registers,
     collect() {
       this.reset();

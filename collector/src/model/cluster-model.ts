@@ -8,6 +8,7 @@ import { createProbeStore } from '../probes/probe-store.ts';
 import { createProbeViewBuilder, type ProbeView } from '../probes/probe-view.ts';
 import type { AgentNetwork, AgentState, ClusterSnapshot, DepartedNode, NodeState } from './cluster-snapshot.ts';
 import { createPeerChangeLog, type PeerChange } from './peer-change-log.ts';
+import { pathStateDigest } from './path-state-digest.ts';
 import { peerFingerprint, peerOf } from './peer-set.ts';
 import { createPeerSetPublisher, type PeerSetUpdate } from './peer-set-publisher.ts';
 
@@ -31,6 +32,12 @@ export interface ClusterModel {
   agentDisconnected(key: AgentKey, connectionId: string): void;
   agentReport(key: AgentKey, report: NodeReport): void;
   agentHeartbeat(key: AgentKey): void;
+  /**
+   * Probe evidence on paths from or to these nodes restarts at this moment (a change point, see
+   * ProbeStore.changePoint). Called by the model itself when a host report changes the
+   * node's path state, and by the findings engine when a root cause on the node resolves.
+   */
+  changePoint(nodes: Iterable<string>): void;
   /**
    * Folds a validated probe batch into the probe store; counts as liveness. Does not notify
    * state listeners (batches are frequent): the findings engine's tick picks them up.
@@ -152,7 +159,16 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
     return true;
   };
 
+  const changePoint = (names: Iterable<string>, at: number): void => {
+    const known = new Set([...names].filter((name) => nodes.has(name)));
+    if (known.size === 0) return;
+    probes.changePoint(known, at);
+    viewBuilder.nodesChanged(probes, known, at);
+  };
+
   return {
+    changePoint: (names) => changePoint(names, now()),
+
     agentConnected(hello, info) {
       const network = networkOf(hello);
       const at = now();
@@ -200,6 +216,8 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
 
     agentReport(key, report) {
       const at = now();
+      const previous = key.network === 'host' ? nodes.get(key.node)?.host?.report : undefined;
+      if (previous && pathStateDigest(previous) !== pathStateDigest(report)) changePoint([key.node], at);
       const patch = (agent: AgentState): Partial<AgentState> => ({
         report,
         lastReportMs: at,

@@ -25,6 +25,8 @@ export interface WindowSummary {
   healthy: boolean;
   /** When the newest attempt arrived, ms (collector clock). */
   newestMs: number;
+  /** When the oldest failure since the last success in the window arrived (0 when the newest attempt passed): how long the path has been failing. */
+  failingSinceMs?: number;
   /** Judged as a sampled path (newest visit only). */
   sampled: boolean;
   /** Largest probe size that got through / that failed in the window, bytes (0 when none). */
@@ -66,8 +68,11 @@ export function summarize(attempts: AttemptLog, nowMs: number, intervalMs: numbe
   let okSizeBytes = 0;
   let failedSizeBytes = 0;
   const rtts: number[] = [];
+  let failingSinceMs = 0;
   for (let i = from; i < n; i++) {
     const size = attemptSizeBytes(attempts, i);
+    if (attemptOk(attempts, i)) failingSinceMs = 0;
+    else if (failingSinceMs === 0) failingSinceMs = attemptAtMs(attempts, i);
     if (attemptOk(attempts, i)) {
       rtts.push(attemptRtt(attempts, i));
       if (size > okSizeBytes) okSizeBytes = size;
@@ -97,6 +102,7 @@ export function summarize(attempts: AttemptLog, nowMs: number, intervalMs: numbe
     failing: !healthy && recentCount >= judged && (latestFailed || (lossRatio >= 0.5 && !newestBatchOk)),
     healthy,
     newestMs,
+    failingSinceMs,
     sampled,
     okSizeBytes,
     failedSizeBytes,

@@ -84,6 +84,13 @@ export interface ProbeStore {
    * source (results in flight) are discarded, and its own probe record (a previous process's) is dropped.
    */
   destinationReset(node: string, network: AgentNetwork, atMs: number): void;
+  /**
+   * A change point on each of `nodes` at `atMs` (its path-relevant kernel state changed, or a root
+   * cause on it opened or resolved): every attempt and receipt on a path from or to the node
+   * is dropped, and results from or to it arriving before atMs + one of its probe intervals
+   * (rounds in flight across the change) are discarded, so its evidence restarts after the change.
+   */
+  changePoint(nodes: ReadonlySet<string>, atMs: number): void;
   /** Results toward this destination that arrive earlier than this are discarded by the slowest source (0 = none are). */
   notBefore(node: string, network: AgentNetwork): number;
   /** Probe results discarded because their destination agent had restarted, since start. */
@@ -125,6 +132,8 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
   // When each destination agent last started afresh; its sources discard what arrives within one of their intervals.
   const resets = new Map<string, number>();
   let longestInterval: { version: number; seconds: number } = { version: -1, seconds: defaultIntervalSeconds };
+  // Per node: results to or from it arriving earlier than this are discarded (a change point on it).
+  const sourceCutoffs = new Map<string, number>();
   let discardedResults = 0;
   // One copy of each node name and path key, shared by every record toward that node (the
   // decoder makes a fresh string per result; 5,000 nodes × ~900 records would keep them all).
@@ -171,6 +180,12 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
           break;
         }
       }
+      // Results measured across a change point on this node say nothing about after it.
+      const acrossChange = atMs < (sourceCutoffs.get(key.node) ?? 0);
+      if (acrossChange) {
+        discardedResults += results.length;
+        results = [];
+      } else sourceCutoffs.delete(key.node);
       // Per batch: the target's 8 path slots (network × protocol × size), found once per target.
       const slotsByTarget = new Map<string, { names: TargetNames; records: (PathRecord | undefined)[] } | null>();
       const touched: PathRecord[] = [];
@@ -193,7 +208,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         if (slots === null) continue;
         // Results toward an agent that restarted or came back, from before it was back: its responder was down.
         const resetAtMs = resets.get(agentKey(result.targetNode, network));
-        if (resetAtMs !== undefined && atMs < resetAtMs + agent.intervalSeconds * 1000) {
+        if ((resetAtMs !== undefined && atMs < resetAtMs + agent.intervalSeconds * 1000) || atMs < (sourceCutoffs.get(result.targetNode) ?? 0)) {
           discardedResults += 1;
           continue;
         }
@@ -213,9 +228,10 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       // Arrays grow by half plus 16 slots; a sampled path holds 3–18 numbers. Exact copies
       // keep ~100 KB per node of spare capacity out of the heap at scale.
       for (const path of touched) path.attempts = path.attempts.slice();
-      for (const receipt of batch.receipts) {
+      for (const receipt of acrossChange ? [] : batch.receipts) {
         const sourceNetwork = networkName(receipt.sourceNetwork);
         if (!sourceNetwork || receipt.sourceNode === key.node || !deps.isKnownNode(receipt.sourceNode)) continue;
+        if (atMs < (sourceCutoffs.get(receipt.sourceNode) ?? 0)) continue;
         const protocol: PathProtocol = receipt.protocol === ProbeProtocol.TCP ? 'tcp' : 'udp';
         const receiptKey = `${receipt.sourceNode}\u0000${sourceNetwork}\u0000${protocol}`;
         let record = agent.receipts.get(receiptKey);
@@ -252,9 +268,41 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       version += 1;
     },
 
+    changePoint(nodes, atMs) {
+      for (const node of nodes) {
+        // One round of the node's own agents (rounds toward it run at the same interval in a cluster).
+        const own = [agents.get(agentKey(node, 'host')), agents.get(agentKey(node, 'pod'))].map((a) => a?.intervalSeconds ?? 0);
+        const until = atMs + (Math.max(...own) || defaultIntervalSeconds) * 1000;
+        sourceCutoffs.set(node, Math.max(sourceCutoffs.get(node) ?? 0, until));
+      }
+      // One pass over the agents however many nodes changed (a cluster-wide repair resolves many root causes at once).
+      for (const agent of agents.values()) {
+        let touched = false;
+        if (nodes.has(agent.node)) {
+          touched = agent.paths.size + agent.receipts.size + agent.dns.size > 0;
+          agent.paths.clear();
+          agent.receipts.clear();
+          agent.dns.clear();
+        } else {
+          for (const [key, path] of agent.paths) {
+            if (!nodes.has(path.destination)) continue;
+            agent.paths.delete(key);
+            touched = true;
+          }
+          for (const [key, receipt] of agent.receipts) {
+            if (!nodes.has(receipt.source)) continue;
+            agent.receipts.delete(key);
+            touched = true;
+          }
+        }
+        if (touched) agent.version += 1;
+      }
+      version += 1;
+    },
+
     notBefore(node, network) {
       const resetAtMs = resets.get(agentKey(node, network));
-      return resetAtMs === undefined ? 0 : resetAtMs + this.maxIntervalSeconds * 1000;
+      return Math.max(resetAtMs === undefined ? 0 : resetAtMs + this.maxIntervalSeconds * 1000, sourceCutoffs.get(node) ?? 0);
     },
     get discardedResults() {
       return discardedResults;

@@ -125,6 +125,8 @@ export interface ProbeViewBuilder {
   touched(store: ProbeStore, records: readonly PathRecord[], nowMs: number): void;
   /** After store.destinationReset or store.forget for this agent: drops what lost its records. */
   agentGone(store: ProbeStore, node: string, network: AgentNetwork, nowMs: number): void;
+  /** After store.changePoint: re-summarizes every path from or to these nodes (one pass over the sources). */
+  nodesChanged(store: ProbeStore, nodes: ReadonlySet<string>, nowMs: number): void;
   /** Brings time-driven states up to nowMs (staleness, sliding windows, failing paths) and returns the view. */
   build(store: ProbeStore, nowMs: number): ProbeView;
 }
@@ -385,6 +387,14 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
             const group = groups.get(pathKeyOf(node, network, protocol, size));
             if (group) summarizeGroup(store, group, nowMs);
           }
+        }
+      }
+    },
+
+    nodesChanged(store, nodes, nowMs) {
+      for (const [source, groups] of [...sources]) {
+        for (const group of [...groups.values()]) {
+          if (nodes.has(source) || group.records.some((r) => nodes.has(r.destination))) summarizeGroup(store, group, nowMs);
         }
       }
     },
