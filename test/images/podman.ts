@@ -1,0 +1,112 @@
+// Containers from the images scripts/images.sh builds, run with podman in that script's own
+// store and settings (scripts/images/*.conf). Every container is created, stopped and removed
+// by its id; each carries its owner's pid and start time in a label, so containers left by a
+// run that was killed outright are removed at the next start, and nothing else ever is.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { CommandError } from '../lab/run.ts';
+import { isAlive, processRef, type ProcessRef } from '../lab/state.ts';
+
+const confDir = fileURLToPath(new URL('../../scripts/images/', import.meta.url));
+const podmanEnv = {
+  ...process.env,
+  CONTAINERS_CONF: `${confDir}containers.conf`,
+  CONTAINERS_STORAGE_CONF: `${confDir}storage.conf`,
+};
+const OWNER_LABEL = 'org.netsentry.test.owner';
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+export const agentImage = `localhost/netsentry-agent:${version}`;
+export const collectorImage = `localhost/netsentry-collector:${version}`;
+
+/** podman with the images' store and settings; resolves stdout. */
+export function podman(args: readonly string[], timeoutMs = 60_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('podman', args, { env: podmanEnv, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (!err) return resolve(stdout);
+      const code = typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null;
+      reject(new CommandError(['podman', ...args], stderr, code, err, stdout));
+    });
+  });
+}
+
+/**
+ * The chart's container security context (charts/netsentry/values.yaml, agent and collector
+ * alike) as podman flags: uid/gid 65534, read-only root with only /tmp writable (the chart's
+ * emptyDir), every capability dropped, no privilege escalation, the runtime's default seccomp
+ * profile (podman applies it unless told otherwise; the test reads it back from the kernel).
+ */
+export const chartSecurityFlags = [
+  '--user', '65534:65534',
+  '--read-only', '--read-only-tmpfs=false', '--tmpfs', '/tmp:rw,size=16m,mode=1777',
+  '--cap-drop', 'ALL',
+  '--security-opt', 'no-new-privileges',
+] as const;
+
+export interface Container {
+  id: string;
+  name: string;
+  /** Milliseconds `podman run -d` took to return (container created and its process started). */
+  runMs: number;
+  logs(): Promise<string>;
+  /** The container's main process as the host sees it. */
+  hostPid(): Promise<number>;
+  stop(timeoutSeconds?: number): Promise<void>;
+}
+
+export interface Containers {
+  run(name: string, image: string, netns: string, args: readonly string[]): Promise<Container>;
+  /** Removes (stopping first) every container this set started; idempotent. */
+  removeAll(): Promise<void>;
+}
+
+function ownerValue(ref: ProcessRef): string {
+  return `${ref.pid}:${ref.start ?? ''}`;
+}
+
+/** Removes containers whose owner process is gone (a run killed with SIGKILL); returns their ids. */
+export async function removeOrphanContainers(): Promise<string[]> {
+  const out = await podman(['ps', '--all', '--filter', `label=${OWNER_LABEL}`, '--format', `{{.ID}} {{index .Labels "${OWNER_LABEL}"}}`]);
+  const orphans: string[] = [];
+  for (const line of out.split('\n').filter(Boolean)) {
+    const [id = '', owner = ''] = line.split(' ');
+    const [pid, start] = owner.split(':');
+    if (!isAlive({ pid: Number(pid), start: start ? Number(start) : null })) orphans.push(id);
+  }
+  if (orphans.length > 0) await podman(['rm', '--force', '--time', '5', ...orphans]);
+  return orphans;
+}
+
+export function createContainers(): Containers {
+  const owner = ownerValue(processRef(process.pid));
+  const started = new Map<string, string>(); // id → name
+
+  async function run(name: string, image: string, netns: string, args: readonly string[]): Promise<Container> {
+    const t0 = performance.now();
+    const id = (
+      await podman(['run', '--detach', '--label', `${OWNER_LABEL}=${owner}`, '--network', `ns:/run/netns/${netns}`, ...chartSecurityFlags, image, ...args])
+    ).trim();
+    const runMs = Math.round(performance.now() - t0);
+    if (!/^[0-9a-f]{64}$/.test(id)) throw new Error(`podman run for ${name} printed no container id: ${id}`);
+    started.set(id, name);
+    return {
+      id,
+      name,
+      runMs,
+      logs: () => podman(['logs', id]).catch((err: unknown) => `[podman logs failed: ${String(err)}]`),
+      hostPid: async () => Number((await podman(['inspect', '--format', '{{.State.Pid}}', id])).trim()),
+      stop: async (timeoutSeconds = 10) => {
+        await podman(['stop', '--time', String(timeoutSeconds), id], (timeoutSeconds + 30) * 1000);
+      },
+    };
+  }
+
+  return {
+    run,
+    async removeAll() {
+      const ids = [...started.keys()];
+      started.clear();
+      if (ids.length > 0) await podman(['rm', '--force', '--ignore', '--time', '5', ...ids]);
+    },
+  };
+}
