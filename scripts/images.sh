@@ -44,8 +44,10 @@ install_tools() {
   command -v debootstrap >/dev/null || missing+=(debootstrap)
   if ((${#missing[@]})); then
     say "installing Debian packages: ${missing[*]}"
+    local started=$SECONDS
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    say "installed in $((SECONDS - started)) s"
   fi
 }
 
@@ -61,7 +63,7 @@ build_base() {
     say "base: $base_image (local stand-in, Node $(node_version)) already built"
     return
   fi
-  local rootfs
+  local rootfs started=$SECONDS
   rootfs=$(mktemp -d /var/tmp/netsentry-base-XXXXXX)
   # debootstrap mounts /proc and /sys inside the root while it runs; never delete through them.
   trap 'umount -q "'"$rootfs"'/proc" "'"$rootfs"'/sys" 2>/dev/null || true; rm -rf --one-file-system "'"$rootfs"'"' EXIT
@@ -122,19 +124,22 @@ EOF
   umount -q "$rootfs/proc" "$rootfs/sys" 2>/dev/null || true
   rm -rf --one-file-system "$rootfs"
   trap - EXIT
+  say "base: built in $((SECONDS - started)) s"
 }
 
 build_images() {
-  local dockerfile image log
+  local dockerfile image log started
   for pair in "Dockerfile.agent $agent_image" "Dockerfile.collector $collector_image"; do
     read -r dockerfile image <<<"$pair"
     say "building $image from $dockerfile (on the local stand-in base)"
+    started=$SECONDS
     # --pull=never: the base exists only here. --network host: RUN steps reach the registries
     # as this machine does. Layers are cached in the store, so a rebuild is quick.
     log=$(mktemp /tmp/netsentry-images-build-XXXXXX.log)
     podman build --pull=never --network host --layers -f "$dockerfile" -t "$image" . >"$log" 2>&1 \
       || { tail -n 30 "$log" >&2; exit 1; }
     rm -f "$log"
+    say "built $image in $((SECONDS - started)) s"
   done
   podman image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E 'netsentry-|node:24' | sed 's/^/images: /'
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, type Lab } from '../lab/lab.ts';
 import { waitFor, type Finding } from '../harness/stack.ts';
-import { agentImage, collectorImage, createContainers, podman, removeOrphanContainers, type Container } from './podman.ts';
+import { agentImage, collectorImage, createContainers, netnsNetwork, podman, removeOrphanContainers, type Container } from './podman.ts';
 
 const probeInterval = '2s';
 const grpcPort = 7443;
@@ -58,8 +58,8 @@ beforeAll(async () => {
   uninstallSignals = installSignalCleanup();
   const gatewayNs = lab.gatewayNs!;
 
-  let t0 = performance.now();
-  collector = await containers.run('collector', collectorImage, gatewayNs, [
+  const t0 = performance.now();
+  collector = await containers.run('collector', collectorImage, netnsNetwork(gatewayNs), [
     '--grpc-listen', `${lab.underlayGatewayIp}:${grpcPort}`,
     '--http-listen', `${lab.underlayGatewayIp}:${httpPort}`,
     '--peer-set-debounce', '50ms',
@@ -78,12 +78,11 @@ beforeAll(async () => {
     ];
     return specs.map(async (spec) => {
       const start = performance.now();
-      const agent = await containers.run(spec.name, agentImage, spec.ns, spec.args);
+      const agent = await containers.run(spec.name, agentImage, netnsNetwork(spec.ns), spec.args);
       agents.push(agent);
       startupMs.set(spec.name, await waitForLog(agent, 'agent started', start, 60_000));
     });
   }));
-  t0 = performance.now();
   console.log(`image start-up, podman run → "started" log line (ms): ${JSON.stringify(Object.fromEntries(startupMs))}`);
 }, 420_000); // the lab lock may be held by another run for a while
 

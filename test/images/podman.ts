@@ -55,9 +55,17 @@ export interface Container {
 }
 
 export interface Containers {
-  run(name: string, image: string, netns: string, args: readonly string[]): Promise<Container>;
+  /** `network`: podman's --network value, e.g. netnsNetwork('nslab12-node-1'), 'none', 'container:<id>'. */
+  run(name: string, image: string, network: string, args: readonly string[]): Promise<Container>;
+  /** Removes (stopping first) one container this set started. */
+  remove(container: Container): Promise<void>;
   /** Removes (stopping first) every container this set started; idempotent. */
   removeAll(): Promise<void>;
+}
+
+/** Joins a container to a named network namespace (`ip netns add` puts them under /run/netns). */
+export function netnsNetwork(ns: string): string {
+  return `ns:/run/netns/${ns}`;
 }
 
 function ownerValue(ref: ProcessRef): string {
@@ -81,10 +89,10 @@ export function createContainers(): Containers {
   const owner = ownerValue(processRef(process.pid));
   const started = new Map<string, string>(); // id → name
 
-  async function run(name: string, image: string, netns: string, args: readonly string[]): Promise<Container> {
+  async function run(name: string, image: string, network: string, args: readonly string[]): Promise<Container> {
     const t0 = performance.now();
     const id = (
-      await podman(['run', '--detach', '--label', `${OWNER_LABEL}=${owner}`, '--network', `ns:/run/netns/${netns}`, ...chartSecurityFlags, image, ...args])
+      await podman(['run', '--detach', '--label', `${OWNER_LABEL}=${owner}`, '--network', network, ...chartSecurityFlags, image, ...args])
     ).trim();
     const runMs = Math.round(performance.now() - t0);
     if (!/^[0-9a-f]{64}$/.test(id)) throw new Error(`podman run for ${name} printed no container id: ${id}`);
@@ -103,10 +111,18 @@ export function createContainers(): Containers {
 
   return {
     run,
+    async remove(container) {
+      started.delete(container.id);
+      await podman(['rm', '--force', '--ignore', '--time', '5', container.id]);
+    },
     async removeAll() {
-      const ids = [...started.keys()];
+      // One at a time, last started first: a container may share an earlier one's network
+      // namespace, and podman refuses to remove that one while the other exists.
+      const ids = [...started.keys()].reverse();
       started.clear();
-      if (ids.length > 0) await podman(['rm', '--force', '--ignore', '--time', '5', ...ids]);
+      const errors: unknown[] = [];
+      for (const id of ids) await podman(['rm', '--force', '--ignore', '--time', '5', id]).catch((err: unknown) => errors.push(err));
+      if (errors.length > 0) throw new AggregateError(errors, `could not remove ${errors.length} container(s)`);
     },
   };
 }
