@@ -119,7 +119,8 @@ EOF
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change "ENV NODE_VERSION=$(node_version)" \
     --change 'CMD ["node"]' \
-    --change "LABEL org.netsentry.stand-in=true org.netsentry.stand-in.node-version=$(node_version)" \
+    --change 'LABEL org.netsentry.stand-in=true' \
+    --change "LABEL org.netsentry.stand-in.node-version=$(node_version)" \
     - "$base_image" >/dev/null
   umount -q "$rootfs/proc" "$rootfs/sys" 2>/dev/null || true
   rm -rf --one-file-system "$rootfs"
