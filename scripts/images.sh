@@ -148,13 +148,13 @@ build_images() {
 clean() {
   if command -v podman >/dev/null && [[ -d $store_root || -d $run_root ]]; then
     # Every container in this store was made by this script or test/images; by id, not by name.
-    local ids
+    local ids id
     ids=$(podman ps --all --quiet)
-    [[ -n $ids ]] && podman rm --force --time 5 $ids >/dev/null
+    for id in $ids; do podman rm --force --ignore --depend --time 5 "$id" >/dev/null; done
     podman image rm --all --force >/dev/null 2>&1 || true
   fi
   # The overlay driver keeps its layer directory mounted (private bind); unmount, deepest first.
-  findmnt -rn -o TARGET | grep -E "^($store_root|$run_root)(/|$)" | sort -r | xargs -r -n1 umount -l
+  findmnt -rn -o TARGET | { grep -E "^($store_root|$run_root)(/|$)" || true; } | sort -r | xargs -r -n1 umount -l
   rm -rf --one-file-system "$store_root" "$run_root"
   say "removed the images' store ($store_root) and everything in it"
 }
