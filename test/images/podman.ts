@@ -2,7 +2,7 @@
 // store and settings (scripts/images/*.conf). Every container is created, stopped and removed
 // by its id; each carries its owner's pid and start time in a label, so containers left by a
 // run that was killed outright are removed at the next start, and nothing else ever is.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CommandError } from '../lab/run.ts';
@@ -72,24 +72,49 @@ function ownerValue(ref: ProcessRef): string {
   return `${ref.pid}:${ref.start ?? ''}`;
 }
 
+async function containersByOwner(): Promise<{ id: string; owner: string }[]> {
+  const out = await podman(['ps', '--all', '--filter', `label=${OWNER_LABEL}`, '--format', `{{.ID}} {{index .Labels "${OWNER_LABEL}"}}`]);
+  return out.split('\n').filter(Boolean).map((line) => {
+    const [id = '', owner = ''] = line.split(' ');
+    return { id, owner };
+  });
+}
+
+/** Removes one by one, newest first (a container may share an earlier one's namespace). */
+async function removeIds(ids: readonly string[]): Promise<void> {
+  for (const id of ids) await podman(['rm', '--force', '--ignore', '--depend', '--time', '5', id]);
+}
+
+/** Removes the containers labelled with this owner (used by reaper.ts once the owner is gone). */
+export async function removeContainersOf(owner: string): Promise<void> {
+  await removeIds((await containersByOwner()).filter((c) => c.owner === owner).map((c) => c.id));
+}
+
 /** Removes containers whose owner process is gone (a run killed with SIGKILL); returns their ids. */
 export async function removeOrphanContainers(): Promise<string[]> {
-  const out = await podman(['ps', '--all', '--filter', `label=${OWNER_LABEL}`, '--format', `{{.ID}} {{index .Labels "${OWNER_LABEL}"}}`]);
-  const orphans: string[] = [];
-  for (const line of out.split('\n').filter(Boolean)) {
-    const [id = '', owner = ''] = line.split(' ');
-    const [pid, start] = owner.split(':');
-    if (!isAlive({ pid: Number(pid), start: start ? Number(start) : null })) orphans.push(id);
-  }
-  if (orphans.length > 0) await podman(['rm', '--force', '--time', '5', ...orphans]);
+  const orphans = (await containersByOwner())
+    .filter(({ owner }) => {
+      const [pid, start] = owner.split(':');
+      return !isAlive({ pid: Number(pid), start: start ? Number(start) : null });
+    })
+    .map((c) => c.id);
+  await removeIds(orphans);
   return orphans;
 }
 
 export function createContainers(): Containers {
   const owner = ownerValue(processRef(process.pid));
   const started = new Map<string, string>(); // id → name
+  let reaperStarted = false;
+  // A detached reaper removes this owner's containers when this process ends in any way.
+  const startReaper = (): void => {
+    if (reaperStarted) return;
+    reaperStarted = true;
+    spawn(process.execPath, [fileURLToPath(new URL('./reaper.ts', import.meta.url)), owner], { detached: true, stdio: 'ignore' }).unref();
+  };
 
   async function run(name: string, image: string, network: string, args: readonly string[]): Promise<Container> {
+    startReaper();
     const t0 = performance.now();
     const id = (
       await podman(['run', '--detach', '--label', `${OWNER_LABEL}=${owner}`, '--network', network, ...chartSecurityFlags, image, ...args])
