@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduces what Dockerfile.agent and Dockerfile.collector put into /app, without a container
-# engine (there is none on these machines), and runs it as uid 65534 in a private network
+# engine (scripts/images.sh builds the real images with podman, in minutes), and runs it as uid 65534 in a private network
 # namespace (`unshare --net`, loopback only, gone when the script ends): the collector must
 # answer /healthz and /readyz, a host agent and a pod agent must connect, both must exit 0 on
 # SIGTERM. It does not test the base image, apt-get or the Docker build itself.
