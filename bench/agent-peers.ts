@@ -19,7 +19,7 @@ import { ConnectRequestSchema } from '../shared/src/gen/netsentry/v1/collector_p
 import { Network, OverlayKind } from '../shared/src/gen/netsentry/v1/node_pb.js';
 import { createSilentLogger } from '../shared/src/logger.ts';
 import { connectPath } from '../shared/src/wire.ts';
-import { buildFlannelNode, createCaptureNetns } from '../agent/src/kernel/capture-netns.ts';
+import { buildFlannelNode, createCaptureNetns } from '../test/fixtures/capture-netns.ts';
 import { createProbeResponder } from '../agent/src/probe/probe-responder.ts';
 import { agentNodeFlags as shippedNodeFlags } from '../agent/src/node-flags.ts';
 

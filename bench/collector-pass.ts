@@ -16,7 +16,7 @@ import { ProbeBatchSchema, ProbeProtocol, type ProbeBatch, type ProbeResult } fr
 import { createSilentLogger } from '../shared/src/logger.ts';
 import { defaultDetectors } from '../collector/src/detectors/index.ts';
 import { createFindingsEngine } from '../collector/src/findings/findings-engine.ts';
-import { createTestCluster, podHello } from '../collector/src/model/test-fixtures.ts';
+import { createTestCluster, podHello } from '../test/fixtures/cluster-fixtures.ts';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);

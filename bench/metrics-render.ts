@@ -21,7 +21,7 @@ import type { Finding } from '../collector/src/findings/finding.ts';
 import type { createCollectorMetrics as CreateCollectorMetrics } from '../collector/src/metrics/collector-metrics.ts';
 import { asTextFamily, createTextSink } from '../collector/src/metrics/text-family.ts';
 import type { AgentState, ClusterSnapshot, NodeState } from '../collector/src/model/cluster-snapshot.ts';
-import { healthyLinks, hostHello } from '../collector/src/model/test-fixtures.ts';
+import { healthyLinks, hostHello } from '../test/fixtures/cluster-fixtures.ts';
 import { emptyProbeView, nodeTotalsOf, type AgentProbeStats, type DnsState, type PathState, type ProbeView } from '../collector/src/probes/probe-view.ts';
 
 const arg = (name: string, fallback: number): number => {

@@ -17,7 +17,7 @@ import { create } from '@bufbuild/protobuf';
 import { PeerSchema, type Peer } from '../shared/src/gen/netsentry/v1/collector_pb.js';
 import { Network } from '../shared/src/gen/netsentry/v1/node_pb.js';
 import { createSilentLogger } from '../shared/src/logger.ts';
-import { buildFlannelNode, createCaptureNetns } from '../agent/src/kernel/capture-netns.ts';
+import { buildFlannelNode, createCaptureNetns } from '../test/fixtures/capture-netns.ts';
 import { createCommandRunner } from '../agent/src/kernel/command-runner.ts';
 import { createKernelReader, kernelCommands, splitBatchOutput } from '../agent/src/kernel/kernel-reader.ts';
 import { createPassReader } from '../agent/src/kernel/pass-reader.ts';

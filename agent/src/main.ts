@@ -136,9 +136,9 @@ async function main(): Promise<number> {
   // probe port is taken: log and go on.
   const probe = splitHostPort(flags.probeListen);
   // The responder starts before the mode (which needs its port); it reads the mode's peer set late.
-  let peerSource: (() => readonly Peer[]) | undefined;
+  const peerSource: { current?: () => readonly Peer[] } = {};
   const noPeers: readonly Peer[] = [];
-  const responder = createProbeResponder({ logger, senders: createKnownSenders(() => peerSource?.() ?? noPeers) });
+  const responder = createProbeResponder({ logger, senders: createKnownSenders(() => peerSource.current?.() ?? noPeers) });
   let probePort = probe.port;
   try {
     probePort = (await responder.listen(probe.host, probe.port)).udpPort;
@@ -147,7 +147,7 @@ async function main(): Promise<number> {
   }
 
   const mode = flags.network === 'pod' ? await startPodMode(flags, logger, probePort) : await startHostMode(flags, logger, probe.host, probePort);
-  peerSource = mode.peers;
+  peerSource.current = mode.peers;
   // One identity per process: the collector tells a restart from a stream reconnect by it.
   const instance = { instanceId: randomUUID(), startedAtUnixMs: BigInt(Date.now()) };
   const uplink = createUplink({

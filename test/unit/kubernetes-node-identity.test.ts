@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCollector, type Collector } from '../../collector/src/collector.ts';
 import { collectorFlags } from '../../collector/src/collector-flags.ts';
-import { hostHello } from '../../collector/src/model/test-fixtures.ts';
+import { hostHello } from '../fixtures/cluster-fixtures.ts';
 import { ConnectRequestSchema, type ConnectRequest, type ConnectResponse } from '../../shared/src/gen/netsentry/v1/collector_pb.js';
 import { parseFlags } from '../../shared/src/flags.ts';
 import { createLogger } from '../../shared/src/logger.ts';

@@ -9,7 +9,7 @@ import { createRecordMismatchDetector } from '../../collector/src/kubernetes/rec
 import { defaultDetectors } from '../../collector/src/detectors/index.ts';
 import { createLifecycleHold } from '../../collector/src/model/lifecycle-hold.ts';
 import { createNodeLifecycle } from '../../collector/src/model/node-lifecycle.ts';
-import { createTestCluster, nodeIpOf, podCidrOf, vtepMacOf, type TestCluster } from '../../collector/src/model/test-fixtures.ts';
+import { createTestCluster, nodeIpOf, podCidrOf, vtepMacOf, type TestCluster } from '../fixtures/cluster-fixtures.ts';
 import { createLogger } from '../../shared/src/logger.ts';
 import { flannelNode, startKubeApiDouble, type KubeApiDouble } from '../harness/kube-api-double.ts';
 import { waitFor } from '../harness/stack.ts';

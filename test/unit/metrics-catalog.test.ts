@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultDetectors } from '../../collector/src/detectors/index.ts';
 import { createFindingsEngine } from '../../collector/src/findings/findings-engine.ts';
 import { createCollectorMetrics } from '../../collector/src/metrics/collector-metrics.ts';
-import { createTestCluster } from '../../collector/src/model/test-fixtures.ts';
+import { createTestCluster } from '../fixtures/cluster-fixtures.ts';
 import { registerKubernetesMetrics } from '../../collector/src/kubernetes/kubernetes-metrics.ts';
 import { createSilentLogger } from '../../shared/src/logger.ts';
 

@@ -14,7 +14,7 @@ import { capturedVxlanInput } from '../../agent/src/overlay/test-fixtures.ts';
 import { parseLinks } from '../../agent/src/kernel/parse-links.ts';
 import { loadTestdata } from '../../agent/src/kernel/testdata/load.ts';
 import { createClusterModel } from '../../collector/src/model/cluster-model.ts';
-import { hostHello } from '../../collector/src/model/test-fixtures.ts';
+import { hostHello } from '../fixtures/cluster-fixtures.ts';
 import { detectOverlayRouteMissing } from '../../collector/src/detectors/overlay-route-missing.ts';
 import { defaultDetectorConfig } from '../../collector/src/detectors/finding-candidate.ts';
 import { validateNodeReport } from '../../collector/src/ingest/validate-report.ts';

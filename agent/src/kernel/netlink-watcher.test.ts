@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSilentLogger, type Logger } from '../../../shared/src/logger.ts';
-import { canCreateNetns, createCaptureNetns, type CaptureNetns } from './capture-netns.ts';
+import { canCreateNetns, createCaptureNetns, type CaptureNetns } from '../../../test/fixtures/capture-netns.ts';
 import { classifyMonitorLine, createNetlinkWatcher } from './netlink-watcher.ts';
 
 describe('classifyMonitorLine', () => {

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OverlayPart, Problem } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { createSilentLogger } from '../../../shared/src/logger.ts';
-import { buildFlannelNode, canCreateNetns, createCaptureNetns, type CaptureNetns } from '../kernel/capture-netns.ts';
+import { buildFlannelNode, canCreateNetns, createCaptureNetns, type CaptureNetns } from '../../../test/fixtures/capture-netns.ts';
 import { createCommandRunner } from '../kernel/command-runner.ts';
 import { createKernelReader } from '../kernel/kernel-reader.ts';
 import { getOverlayBackend } from '../overlay/registry.ts';

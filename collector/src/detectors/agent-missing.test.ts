@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTestCluster, hostHello, startMs } from '../model/test-fixtures.ts';
+import { createTestCluster, hostHello, startMs } from '../../../test/fixtures/cluster-fixtures.ts';
 import { detectAgentMissing } from './agent-missing.ts';
 
 const config = { agentMissingAfterMs: 20_000, heartbeatIntervalMs: 5_000 };

@@ -4,7 +4,8 @@
 import type { ClusterSnapshot } from '../model/cluster-snapshot.ts';
 import { findingId, type DetectorConfig, type FindingCandidate } from './finding-candidate.ts';
 import { analyzeMesh, udpBlockedOnHost } from './mesh-analysis.ts';
-import { meshNetworks, meshOf } from './mesh-pairs.ts';
+import { meshOf } from './mesh-pairs.ts';
+import { meshNetworks } from './pair.ts';
 import { networkLabel } from './node-isolated.ts';
 import { findingKind } from './finding-kinds.ts';
 

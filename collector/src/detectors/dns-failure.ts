@@ -4,7 +4,7 @@
 import type { ClusterSnapshot } from '../model/cluster-snapshot.ts';
 import type { DnsState } from '../probes/probe-view.ts';
 import { findingId, type DetectorConfig, type FindingCandidate } from './finding-candidate.ts';
-import { isAlive } from './mesh-pairs.ts';
+import { isAlive } from './pair.ts';
 import { findingKind } from './finding-kinds.ts';
 
 export const dnsFailureKind = 'DnsFailure';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTestCluster, healthyLinks, missingChain, nodeReport } from '../model/test-fixtures.ts';
+import { createTestCluster, healthyLinks, missingChain, nodeReport } from '../../../test/fixtures/cluster-fixtures.ts';
 import { defaultDetectorConfig } from './finding-candidate.ts';
 import { detectLinkDown } from './link-down.ts';
 

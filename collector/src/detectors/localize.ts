@@ -4,7 +4,7 @@
 // node's pairs are set aside, so one broken node does not make its peers look half-broken,
 // and two broken nodes are both found. mesh-index.ts applies them to counts it keeps up to
 // date; mesh-index.test.ts holds the same rules over a plain pair list as its reference.
-import type { Pair } from './mesh-pairs.ts';
+import type { Pair } from './pair.ts';
 
 export interface Localized {
   node: string;

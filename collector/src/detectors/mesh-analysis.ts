@@ -4,7 +4,8 @@ import type { AgentNetwork, ClusterSnapshot } from '../model/cluster-snapshot.ts
 import type { PathProtocol } from '../probes/probe-store.ts';
 import type { DetectorConfig } from './finding-candidate.ts';
 import type { Localized } from './localize.ts';
-import { meshNetworks, meshOf, type Pair } from './mesh-pairs.ts';
+import { meshOf } from './mesh-pairs.ts';
+import { meshNetworks, type Pair } from './pair.ts';
 
 export interface MeshAnalysis {
   readonly isolated: ReadonlyMap<AgentNetwork, Localized[]>;

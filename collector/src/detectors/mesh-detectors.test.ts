@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../../shared/src/logger.ts';
 import { createFindingsEngine } from '../findings/findings-engine.ts';
-import { createTestCluster, healthyLinks, nodeReport } from '../model/test-fixtures.ts';
-import { addPodAgents, runRounds, type MeshFaults, type ProbeLeg } from '../probes/probe-fixtures.ts';
+import { createTestCluster, healthyLinks, nodeReport } from '../../../test/fixtures/cluster-fixtures.ts';
+import { addPodAgents, runRounds, type MeshFaults, type ProbeLeg } from '../../../test/fixtures/probe-fixtures.ts';
 import { defaultDetectors } from './index.ts';
 
 function setup() {

@@ -8,7 +8,7 @@ import type { PathProtocol, SizeClass } from '../probes/probe-store.ts';
 import { defaultDetectorConfig } from './finding-candidate.ts';
 import { nodeBadRatio, othersGoodRatio, type Localized } from './localize.ts';
 import { createMeshIndex, meshVerdicts, type MeshVerdict } from './mesh-index.ts';
-import { meshNetworks, type Pair } from './mesh-pairs.ts';
+import { meshNetworks, type Pair } from './pair.ts';
 
 /** Deterministic PRNG (mulberry32), so a failure reproduces. */
 function random(seed: number): () => number {

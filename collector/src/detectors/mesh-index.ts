@@ -11,7 +11,7 @@ import type { AgentNetwork, ClusterSnapshot } from '../model/cluster-snapshot.ts
 import type { PathState, PathStateFeed } from '../probes/probe-view.ts';
 import type { DetectorConfig } from './finding-candidate.ts';
 import { nodeBadRatio, othersGoodRatio, type Localized } from './localize.ts';
-import { isAlive, meshNetworks, pairStatus, type Pair } from './mesh-pairs.ts';
+import { isAlive, meshNetworks, pairStatus, type Pair } from './pair.ts';
 
 /** What localization is asked about a pair: reachability, one protocol blocked, large packets lost. */
 export const meshVerdicts = {

@@ -3,35 +3,11 @@
 // disconnected or missing is left out: a dead responder is AgentMissing, not a network
 // fault. Kept by an incremental index (mesh-index.ts), synced once per snapshot, so every
 // mesh detector shares one pass.
-import type { AgentNetwork, AgentState, ClusterSnapshot } from '../model/cluster-snapshot.ts';
-import type { PathState, PathStateFeed } from '../probes/probe-view.ts';
-import { isMissing } from './agent-missing.ts';
+import type { AgentNetwork, ClusterSnapshot } from '../model/cluster-snapshot.ts';
+import type { PathStateFeed } from '../probes/probe-view.ts';
 import type { DetectorConfig } from './finding-candidate.ts';
 import { createMeshIndex, type MeshIndex } from './mesh-index.ts';
-
-export interface Pair {
-  readonly source: string;
-  readonly destination: string;
-  readonly network: AgentNetwork;
-  udp?: PathState;
-  tcp?: PathState;
-  large?: PathState;
-}
-
-export const meshNetworks: readonly AgentNetwork[] = ['host', 'pod'];
-
-export const isAlive = (agent: AgentState | undefined, nowMs: number, config: DetectorConfig): boolean =>
-  agent !== undefined && agent.connected && !isMissing(agent, nowMs, config);
-
-/** Reachability of a pair: failing when a protocol fails and none is healthy. */
-export function pairStatus(pair: Pair): 'failing' | 'ok' | 'unknown' {
-  const states = [pair.udp, pair.tcp].filter((s): s is PathState => s !== undefined);
-  if (states.length === 0) return 'unknown';
-  return states.some((s) => s.failing) && !states.some((s) => s.healthy) ? 'failing' : 'ok';
-}
-
-/** The failing path of a pair that says most about direction (UDP first). */
-export const failingPath = (pair: Pair): PathState | undefined => [pair.udp, pair.tcp, pair.large].find((s) => s?.failing);
+import type { Pair } from './pair.ts';
 
 export interface Mesh {
   /** The live pair source → destination on `network`, if known. */

@@ -4,7 +4,7 @@
 import type { ClusterSnapshot } from '../model/cluster-snapshot.ts';
 import { findingId, plural, type DetectorConfig, type FindingCandidate } from './finding-candidate.ts';
 import { analyzeMesh, peersOf } from './mesh-analysis.ts';
-import { meshNetworks } from './mesh-pairs.ts';
+import { meshNetworks } from './pair.ts';
 import { directionOfNode, networkLabel } from './node-isolated.ts';
 import { findingKind } from './finding-kinds.ts';
 

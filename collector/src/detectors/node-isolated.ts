@@ -7,7 +7,7 @@ import type { AgentNetwork, ClusterSnapshot } from '../model/cluster-snapshot.ts
 import { findingId, plural, type DetectorConfig, type FindingCandidate } from './finding-candidate.ts';
 import type { Localized } from './localize.ts';
 import { analyzeMesh, listNames, peersOf, udpBlockedOnHost } from './mesh-analysis.ts';
-import { failingPath, meshNetworks, type Pair } from './mesh-pairs.ts';
+import { failingPath, meshNetworks, type Pair } from './pair.ts';
 import { findingKind } from './finding-kinds.ts';
 
 export const nodeIsolatedKind = 'NodeIsolated';

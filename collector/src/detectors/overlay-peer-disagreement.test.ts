@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { OverlayPart, Problem } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { createSilentLogger } from '../../../shared/src/logger.ts';
 import { createFindingsEngine } from '../findings/findings-engine.ts';
-import { createTestCluster, hostHello, nodeReport, vtepMacOf } from '../model/test-fixtures.ts';
+import { createTestCluster, hostHello, nodeReport, vtepMacOf } from '../../../test/fixtures/cluster-fixtures.ts';
 import { peerAnnouncedSettleMs } from './overlay-route-missing.ts';
 import { defaultDetectors } from './index.ts';
 

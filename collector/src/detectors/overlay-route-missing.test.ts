@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OverlayPart, Problem } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
-import { createTestCluster, nodeReport } from '../model/test-fixtures.ts';
+import { createTestCluster, nodeReport } from '../../../test/fixtures/cluster-fixtures.ts';
 import { defaultDetectorConfig } from './finding-candidate.ts';
 import { detectOverlayRouteMissing } from './overlay-route-missing.ts';
 

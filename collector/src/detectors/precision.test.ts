@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../../shared/src/logger.ts';
 import { createFindingsEngine } from '../findings/findings-engine.ts';
-import { createTestCluster } from '../model/test-fixtures.ts';
-import { addPodAgents, runRounds, type MeshFaults, type ProbeLeg } from '../probes/probe-fixtures.ts';
+import { createTestCluster } from '../../../test/fixtures/cluster-fixtures.ts';
+import { addPodAgents, runRounds, type MeshFaults, type ProbeLeg } from '../../../test/fixtures/probe-fixtures.ts';
 import { defaultDetectors } from './index.ts';
 
 function setup() {

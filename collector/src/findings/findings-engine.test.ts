@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSilentLogger } from '../../../shared/src/logger.ts';
 import { defaultDetectors } from '../detectors/index.ts';
 import type { Detector } from '../detectors/finding-candidate.ts';
-import { createTestCluster, healthyLinks, hostHello, missingChain, nodeReport, startMs, type TestCluster } from '../model/test-fixtures.ts';
+import { createTestCluster, healthyLinks, hostHello, missingChain, nodeReport, startMs, type TestCluster } from '../../../test/fixtures/cluster-fixtures.ts';
 import { createFindingsEngine } from './findings-engine.ts';
 
 const minutes = 60_000;

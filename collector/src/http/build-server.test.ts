@@ -5,7 +5,7 @@ import { createSilentLogger } from '../../../shared/src/logger.ts';
 import { defaultDetectors } from '../detectors/index.ts';
 import { createFindingsEngine } from '../findings/findings-engine.ts';
 import { createCollectorMetrics } from '../metrics/collector-metrics.ts';
-import { createTestCluster, podHello } from '../model/test-fixtures.ts';
+import { createTestCluster, podHello } from '../../../test/fixtures/cluster-fixtures.ts';
 import { buildServer } from './build-server.ts';
 
 const apps: { close(): Promise<unknown> }[] = [];

@@ -6,7 +6,7 @@ import { ConnectRequestSchema, type ConnectRequest, type ConnectResponse } from 
 import { createSilentLogger } from '../../../shared/src/logger.ts';
 import { connectPath, decodeResponse, encodeRequest } from '../../../shared/src/wire.ts';
 import { createClusterModel } from '../model/cluster-model.ts';
-import { hostHello } from '../model/test-fixtures.ts';
+import { hostHello } from '../../../test/fixtures/cluster-fixtures.ts';
 import { createIngestServer, type IngestServer, type IngestServerOptions } from './ingest-server.ts';
 
 let server: IngestServer | undefined;

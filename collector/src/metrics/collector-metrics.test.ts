@@ -3,7 +3,7 @@ import { createSilentLogger } from '../../../shared/src/logger.ts';
 import { version } from '../../../shared/src/version.ts';
 import { defaultDetectors } from '../detectors/index.ts';
 import { createFindingsEngine } from '../findings/findings-engine.ts';
-import { createTestCluster, healthyLinks, nodeReport, podHello } from '../model/test-fixtures.ts';
+import { createTestCluster, healthyLinks, nodeReport, podHello } from '../../../test/fixtures/cluster-fixtures.ts';
 import { create } from '@bufbuild/protobuf';
 import { ProbeBatchSchema, ProbeProtocol } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import { Registry } from 'prom-client';

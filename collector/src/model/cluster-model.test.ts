@@ -3,7 +3,7 @@ import { create } from '@bufbuild/protobuf';
 import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { ProbeBatchSchema, ProbeProtocol } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import { createClusterModel } from './cluster-model.ts';
-import { createTestCluster, hostHello, nodeIpOf, nodeReport, podCidrOf, podHello, vtepMacOf } from './test-fixtures.ts';
+import { createTestCluster, hostHello, nodeIpOf, nodeReport, podCidrOf, podHello, vtepMacOf } from '../../../test/fixtures/cluster-fixtures.ts';
 
 describe('cluster model', () => {
   it('knows every node that said hello, sorted, with its latest report', () => {

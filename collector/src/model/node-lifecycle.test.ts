@@ -3,7 +3,7 @@ import { createLogger } from '../../../shared/src/logger.ts';
 import { defaultDetectors } from '../detectors/index.ts';
 import { createLifecycleHold } from './lifecycle-hold.ts';
 import { createNodeLifecycle } from './node-lifecycle.ts';
-import { createTestCluster, hostHello, missingChain, nodeIpOf, nodeReport, startMs, type TestCluster } from './test-fixtures.ts';
+import { createTestCluster, hostHello, missingChain, nodeIpOf, nodeReport, startMs, type TestCluster } from '../../../test/fixtures/cluster-fixtures.ts';
 
 const logger = createLogger({ name: 'test', level: 'error' });
 

@@ -3,9 +3,9 @@
 import { create } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import { ConntrackSchema } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
-import { addPodAgents, runRounds } from '../probes/probe-fixtures.ts';
+import { addPodAgents, runRounds } from '../../../test/fixtures/probe-fixtures.ts';
 import { pathStateDigest } from './path-state-digest.ts';
-import { createTestCluster, healthyLinks, missingChain, nodeReport } from './test-fixtures.ts';
+import { createTestCluster, healthyLinks, missingChain, nodeReport } from '../../../test/fixtures/cluster-fixtures.ts';
 
 describe('path state digest and report change points', () => {
   it('differs on broken entries and link state or MTU, not on counters or the healthy digest', () => {

@@ -5,9 +5,9 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import { ConnectResponseSchema, type ConnectResponse, type Peer } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
 import { decodeResponse, encodeResponse } from '../../../shared/src/wire.ts';
-import { addPodAgents } from '../probes/probe-fixtures.ts';
+import { addPodAgents } from '../../../test/fixtures/probe-fixtures.ts';
 import type { AgentKey } from './cluster-model.ts';
-import { createTestCluster, hostHello, podHello, type TestCluster } from './test-fixtures.ts';
+import { createTestCluster, hostHello, podHello, type TestCluster } from '../../../test/fixtures/cluster-fixtures.ts';
 
 const decoded = (message: ConnectResponse): ConnectResponse => decodeResponse(encodeResponse(message));
 const keyOf = (peer: Peer): string => `${peer.network}|${peer.nodeName}`;

@@ -5,8 +5,8 @@ import { defaultDetectors } from '../detectors/index.ts';
 import { createFindingsEngine } from '../findings/findings-engine.ts';
 import { buildServer } from '../http/build-server.ts';
 import { createCollectorMetrics } from '../metrics/collector-metrics.ts';
-import { createTestCluster } from '../model/test-fixtures.ts';
-import { addPodAgents, runRounds } from './probe-fixtures.ts';
+import { createTestCluster } from '../../../test/fixtures/cluster-fixtures.ts';
+import { addPodAgents, runRounds } from '../../../test/fixtures/probe-fixtures.ts';
 
 const apps: { close(): Promise<unknown> }[] = [];
 afterEach(async () => {

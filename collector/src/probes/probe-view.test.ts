@@ -2,8 +2,8 @@
 // they must equal the plain sum over the current states, through faults, repairs, sampled
 // paths going stale and an agent going away.
 import { describe, expect, it } from 'vitest';
-import { createTestCluster } from '../model/test-fixtures.ts';
-import { addPodAgents, createMeshSampling, runRounds, type MeshFaults } from './probe-fixtures.ts';
+import { createTestCluster } from '../../../test/fixtures/cluster-fixtures.ts';
+import { addPodAgents, createMeshSampling, runRounds, type MeshFaults } from '../../../test/fixtures/probe-fixtures.ts';
 import { nodeTotalsOf, type NodeProbeTotals } from './probe-view.ts';
 
 const sorted = (list: readonly NodeProbeTotals[]) => [...list].sort((a, b) => `${a.node}|${a.network}|${a.protocol}`.localeCompare(`${b.node}|${b.network}|${b.protocol}`));
