@@ -70,7 +70,8 @@ describe('labels, environment, images, relabelings', () => {
     expect(host.env.map((e: Obj) => e.name)).toEqual(['NODE_NAME', 'NETSENTRY_VERIFY_INTERVAL']);
     expect(host.image).toBe(`ghcr.io/netsentry/netsentry-agent:0.1.0@sha256:${'a'.repeat(64)}`);
     const collector = pick(objs, 'Deployment').spec.template.spec.containers[0];
-    expect(collector.env).toEqual([{ name: 'NODE_OPTIONS', value: '--max-old-space-size=384' }]);
+    // First the collector's own HTTP address for the CLI in its image, then extraEnv.
+    expect(collector.env).toEqual([{ name: 'NETSENTRY_COLLECTOR', value: 'http://127.0.0.1:9746' }, { name: 'NODE_OPTIONS', value: '--max-old-space-size=384' }]);
     expect(collector.image).toBe(`ghcr.io/netsentry/netsentry-collector:0.1.0@sha256:${'b'.repeat(64)}`);
   });
   it('priorityClassName for the agents and the collector', async () => {

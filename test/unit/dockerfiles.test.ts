@@ -83,7 +83,7 @@ function filesUnder(dir: string): string[] {
 const isExcluded = dockerignore(readFileSync(join(root, '.dockerignore'), 'utf8'));
 const images = [
   { file: 'Dockerfile.agent', bin: 'netsentry-agent', sources: ['shared/src', 'agent/src'], apt: ['iproute2'] },
-  { file: 'Dockerfile.collector', bin: 'netsentry-collector', sources: ['shared/src', 'collector/src'], apt: [] as string[] },
+  { file: 'Dockerfile.collector', bin: 'netsentry-collector', sources: ['shared/src', 'collector/src', 'cli/src'], apt: [] as string[] },
 ];
 
 describe.each(images)('$file', ({ file, bin, sources, apt }) => {
