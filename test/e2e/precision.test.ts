@@ -18,7 +18,9 @@ beforeAll(async () => {
     nodes: 4,
     podAgents: true,
     dnsPod: 'node-1-pod-1',
-    collectorArgs: ['--agent-missing-after', '5s'],
+    // A changed VTEP MAC makes node-2 "settling" (a CNI restart): findings about it are held
+    // until its peers follow or the grace ends, so the grace must fit the diagnosis timeout.
+    collectorArgs: ['--agent-missing-after', '5s', '--converge-grace', '6s'],
     agentArgs: ['--probe-interval', `${probeIntervalSeconds}s`],
     podAgentArgs: ['--probe-interval', `${probeIntervalSeconds}s`],
   });

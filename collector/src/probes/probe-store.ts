@@ -134,6 +134,8 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
   let longestInterval: { version: number; seconds: number } = { version: -1, seconds: defaultIntervalSeconds };
   // Per node: results to or from it arriving earlier than this are discarded (a change point on it).
   const sourceCutoffs = new Map<string, number>();
+  // Per destination agent: the last change point's cutoff, kept (unlike sourceCutoffs) for notBefore.
+  const changeCutoffs = new Map<string, number>();
   let discardedResults = 0;
   // One copy of each node name and path key, shared by every record toward that node (the
   // decoder makes a fresh string per result; 5,000 nodes × ~900 records would keep them all).
@@ -208,7 +210,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         if (slots === null) continue;
         // Results toward an agent that restarted or came back, from before it was back: its responder was down.
         const resetAtMs = resets.get(agentKey(result.targetNode, network));
-        if ((resetAtMs !== undefined && atMs < resetAtMs + agent.intervalSeconds * 1000) || atMs < (sourceCutoffs.get(result.targetNode) ?? 0)) {
+        if ((resetAtMs !== undefined && atMs < resetAtMs + agent.intervalSeconds * 1000) || atMs < (changeCutoffs.get(agentKey(result.targetNode, network)) ?? 0)) {
           discardedResults += 1;
           continue;
         }
@@ -245,6 +247,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
     forget(node, network) {
       for (const n of network ? [network] : (['host', 'pod'] as const)) {
         resets.delete(agentKey(node, n));
+        changeCutoffs.delete(agentKey(node, n));
         if (agents.delete(agentKey(node, n))) version += 1;
       }
       if (!agents.has(agentKey(node, 'host')) && !agents.has(agentKey(node, 'pod'))) names.delete(node);
@@ -274,6 +277,10 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         const own = [agents.get(agentKey(node, 'host')), agents.get(agentKey(node, 'pod'))].map((a) => a?.intervalSeconds ?? 0);
         const until = atMs + (Math.max(...own) || defaultIntervalSeconds) * 1000;
         sourceCutoffs.set(node, Math.max(sourceCutoffs.get(node) ?? 0, until));
+        for (const network of ['host', 'pod'] as const) {
+          const key = agentKey(node, network);
+          changeCutoffs.set(key, Math.max(changeCutoffs.get(key) ?? 0, until));
+        }
       }
       // One pass over the agents however many nodes changed (a cluster-wide repair resolves many root causes at once).
       for (const agent of agents.values()) {
@@ -302,7 +309,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
 
     notBefore(node, network) {
       const resetAtMs = resets.get(agentKey(node, network));
-      return Math.max(resetAtMs === undefined ? 0 : resetAtMs + this.maxIntervalSeconds * 1000, sourceCutoffs.get(node) ?? 0);
+      return Math.max(resetAtMs === undefined ? 0 : resetAtMs + this.maxIntervalSeconds * 1000, changeCutoffs.get(agentKey(node, network)) ?? 0);
     },
     get discardedResults() {
       return discardedResults;
