@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env -S node --enable-source-maps --max-semi-space-size=1
 // netsentry-agent: runs on every node. Only this file calls process.exit.
 import { NetsentryError } from '../../shared/src/errors.ts';
 import { onUnhandledRejection } from '../../shared/src/fatal-rejection.ts';

@@ -8,4 +8,6 @@
 // protobuf messages, gRPC frames) and keeps little of it; V8's default lets the young
 // generation grow to 64 MiB resident before it shrinks again. 1 MiB semi-spaces cut the
 // agent's RSS by ~15 MiB at 100 peers with no measurable CPU change (BENCHMARKS.md, issue 7).
-export const agentNodeFlags = ['--max-semi-space-size=1'] as const;
+//
+// --enable-source-maps: stack traces in logs point at the TypeScript sources (tsc writes the maps).
+export const agentNodeFlags = ['--enable-source-maps', '--max-semi-space-size=1'] as const;
