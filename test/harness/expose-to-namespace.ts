@@ -2,11 +2,12 @@
 // namespace: a Unix socket here, a reverse-forwarder process there. In the root namespace
 // (ns null) the port is reachable as it is.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Lab } from '../lab/lab.ts';
+import { createRelayServer } from './socket-relay.ts';
 
 const forwarderEntry = fileURLToPath(new URL('./reverse-forwarder.ts', import.meta.url));
 
@@ -15,18 +16,7 @@ export async function exposeToNamespace(lab: Lab, ns: string | null, port: numbe
   const dir = mkdtempSync(join(tmpdir(), 'netsentry-rfwd-'));
   const socketPath = join(dir, 'port.sock');
   const open = new Set<Socket>();
-  const relay = createServer((client) => {
-    const upstream = connect(port, '127.0.0.1');
-    open.add(client);
-    client.on('close', () => open.delete(client));
-    client.pipe(upstream).pipe(client);
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', close);
-    upstream.on('error', close);
-  });
+  const relay = createRelayServer(() => connect(port, '127.0.0.1'), open);
   await new Promise<void>((resolve) => relay.listen(socketPath, resolve));
   const forwarder = lab.start(ns, [process.execPath, forwarderEntry, socketPath], { name: `reverse-forwarder-${port}` });
   const deadline = Date.now() + 10_000;

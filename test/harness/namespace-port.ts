@@ -2,11 +2,12 @@
 // without adding any interface to it: a forwarder process inside the namespace listens on a
 // Unix socket, and this process relays 127.0.0.1:<port> to that socket.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Lab } from '../lab/lab.ts';
+import { createRelayServer } from './socket-relay.ts';
 
 const forwarderEntry = fileURLToPath(new URL('./unix-forwarder.ts', import.meta.url));
 
@@ -27,18 +28,7 @@ export async function forwardNamespacePort(lab: Lab, ns: string, host: string, p
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const open = new Set<Socket>();
-  const relay: Server = createServer((client) => {
-    const upstream = connect(socketPath);
-    open.add(client);
-    client.on('close', () => open.delete(client));
-    client.pipe(upstream).pipe(client);
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', close);
-    upstream.on('error', close);
-  });
+  const relay: Server = createRelayServer(() => connect(socketPath), open);
   await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
   const address = relay.address();
   const localPort = typeof address === 'object' && address ? address.port : 0;

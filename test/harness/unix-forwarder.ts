@@ -2,7 +2,8 @@
 // across namespaces) and pipes each to HOST:PORT as seen from inside that namespace.
 // Usage: node unix-forwarder.ts SOCKET_PATH HOST PORT
 import { rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
+import { createRelayServer, exitWhenSignalled } from './socket-relay.ts';
 
 const [socketPath, host, portText] = process.argv.slice(2);
 if (!socketPath || !host || !portText) {
@@ -10,17 +11,6 @@ if (!socketPath || !host || !portText) {
   process.exit(2);
 }
 rmSync(socketPath, { force: true });
-const server = createServer((client) => {
-  const upstream = connect(Number(portText), host);
-  client.pipe(upstream).pipe(client);
-  const close = () => {
-    client.destroy();
-    upstream.destroy();
-  };
-  client.on('error', close);
-  upstream.on('error', close);
-});
+const server = createRelayServer(() => connect(Number(portText), host));
 server.listen(socketPath, () => process.stdout.write(`${JSON.stringify({ msg: 'forwarder ready', socketPath })}\n`));
-const stop = () => server.close(() => process.exit(0));
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+exitWhenSignalled(server);
