@@ -24,6 +24,7 @@ import { createHelloAuthorizer } from './kubernetes/hello-authorizer.ts';
 import { createNodeIdentityInterceptor } from './kubernetes/node-identity-interceptor.ts';
 import { createTokenReviewer } from './kubernetes/token-review.ts';
 import { createNodeWriteBack } from './kubernetes/node-write-back.ts';
+import { createApiPeerMembership, followApiMembership } from './kubernetes/peer-membership.ts';
 
 export interface Collector {
   listen(grpc: { host: string; port: number }, http: { host: string; port: number }): Promise<{ grpcPort: number; httpPort: number }>;
@@ -33,9 +34,10 @@ export interface Collector {
 export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags>; logger: Logger; env?: NodeJS.ProcessEnv }): Collector {
   const { flags, logger } = deps;
   const now = Date.now;
-  const model = createClusterModel({ now, nodeExpiryMs: flags.nodeExpiry });
   const kubernetes = resolveKubernetes({ mode: flags.kubernetes as KubernetesMode, ...(flags.kubeconfig ? { kubeconfigPath: flags.kubeconfig } : {}), env: deps.env ?? process.env, logger });
   const informer = kubernetes ? createNodeInformer({ kubeConfig: kubernetes.kubeConfig, logger, now }) : undefined;
+  const model = createClusterModel({ now, nodeExpiryMs: flags.nodeExpiry, ...(informer ? { membership: createApiPeerMembership(informer) } : {}) });
+  if (informer) followApiMembership(informer, model);
   const lifecycle = createNodeLifecycle({
     model,
     logger,
@@ -101,7 +103,9 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     logger.info({ component: 'node-identity', audience: flags.tokenAudience }, 'agents authenticate with projected ServiceAccount tokens (TokenReview); each stream is bound to its node');
   }
   const ingest = createIngestServer({
-    ...(nodeIdentity ? { authorizeHello: createHelloAuthorizer({ logger, nodeExists: (name) => informer.records.has(name), apiSynced: () => informer.status.synced }) } : {}),
+    // With the API on, a hello for a node the API does not list is refused, whatever the
+    // credentials; with node identity the token must be bound to that node as well.
+    ...(informer ? { authorizeHello: createHelloAuthorizer({ logger, requireBinding: nodeIdentity === true, nodeExists: (name) => informer.records.has(name), apiSynced: () => informer.status.synced }) } : {}),
     model,
     metrics,
     logger,
