@@ -25,6 +25,7 @@ import { createNodeIdentityInterceptor } from './kubernetes/node-identity-interc
 import { createTokenReviewer } from './kubernetes/token-review.ts';
 import { createNodeWriteBack } from './kubernetes/node-write-back.ts';
 import { createApiPeerMembership, followApiMembership } from './kubernetes/peer-membership.ts';
+import { nodeRecordView } from './kubernetes/node-record.ts';
 
 export interface Collector {
   listen(grpc: { host: string; port: number }, http: { host: string; port: number }): Promise<{ grpcPort: number; httpPort: number }>;
@@ -45,7 +46,18 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     startupWindowMs: flags.convergeGrace,
     convergeGraceMs: flags.convergeGrace,
     departingWindowMs: flags.agentMissingAfter,
-    ...(informer ? { api: { deleted: informer.deleted, isDeleting: (name: string) => informer.records.get(name)?.deleting ?? false } } : {}),
+    ...(informer
+      ? {
+          api: {
+            deleted: informer.deleted,
+            isDeleting: (name: string) => informer.records.get(name)?.deleting ?? false,
+            expectedOverlay: (name: string) => {
+              const backend = informer.records.get(name)?.flannelBackend;
+              return backend ? `flannel ${backend} (flannel.alpha.coreos.com/backend-type)` : undefined;
+            },
+          },
+        }
+      : {}),
   });
   const hold = createLifecycleHold({ model, lifecycle });
   const detectors = defaultDetectors({ agentMissingAfterMs: flags.agentMissingAfter, heartbeatIntervalMs: flags.heartbeatInterval });
@@ -139,6 +151,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
         : { source: 'off' },
     }),
     lifecycleOf: (name) => lifecycle.held.get(name),
+    ...(informer ? { kubernetesOf: (name: string) => nodeRecordView(informer.records.get(name), informer.status.synced) } : {}),
   });
   const expiryTimer = setInterval(() => model.expire(), 10_000);
   expiryTimer.unref();
