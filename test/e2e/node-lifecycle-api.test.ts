@@ -250,8 +250,10 @@ describe('node life cycle with the Kubernetes API (double)', () => {
   }, 90_000);
 
   it('keeps every node and keeps working while the API is unreachable, and says so', async () => {
+    const started = Date.now();
     double.setAvailable(false);
     await waitFor('the API seen down', async () => metricValue(await stack.metrics(), 'netsentry_kubernetes_api_up') === 0, 30_000);
+    timings.apiDownToMetric = Date.now() - started;
     const ready = await stack.getJson<{ status: string; kubernetes: { reachable: boolean; note: string; nodes: number } }>('/readyz');
     expect(ready).toMatchObject({ status: 'ready', kubernetes: { reachable: false, nodes: 4 } });
     expect(ready.kubernetes.note).toMatch(/last view/);
@@ -263,7 +265,9 @@ describe('node life cycle with the Kubernetes API (double)', () => {
     await waitFor('resolved', async () => !(await stack.findings()).some((f) => f.kind === 'OverlayRouteMissing'), 15_000);
     expect((await nodesView()).nodes.map((n) => n.name)).toEqual(names);
     expect(allVerified(await nodesView(), 4)).toBe(true);
+    const back = Date.now();
     double.setAvailable(true);
     await waitFor('the API back', async () => metricValue(await stack.metrics(), 'netsentry_kubernetes_api_up') === 1, 60_000);
+    timings.apiBackToMetric = Date.now() - back;
   }, 120_000);
 });
