@@ -24,6 +24,8 @@ import { createHelloAuthorizer } from './kubernetes/hello-authorizer.ts';
 import { createNodeIdentityInterceptor } from './kubernetes/node-identity-interceptor.ts';
 import { createTokenReviewer } from './kubernetes/token-review.ts';
 import { createNodeWriteBack } from './kubernetes/node-write-back.ts';
+import { createApiPeerMembership, followApiMembership } from './kubernetes/peer-membership.ts';
+import { nodeRecordView } from './kubernetes/node-record.ts';
 
 export interface Collector {
   listen(grpc: { host: string; port: number }, http: { host: string; port: number }): Promise<{ grpcPort: number; httpPort: number }>;
@@ -33,9 +35,10 @@ export interface Collector {
 export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags>; logger: Logger; env?: NodeJS.ProcessEnv }): Collector {
   const { flags, logger } = deps;
   const now = Date.now;
-  const model = createClusterModel({ now, nodeExpiryMs: flags.nodeExpiry });
   const kubernetes = resolveKubernetes({ mode: flags.kubernetes as KubernetesMode, ...(flags.kubeconfig ? { kubeconfigPath: flags.kubeconfig } : {}), env: deps.env ?? process.env, logger });
   const informer = kubernetes ? createNodeInformer({ kubeConfig: kubernetes.kubeConfig, logger, now }) : undefined;
+  const model = createClusterModel({ now, nodeExpiryMs: flags.nodeExpiry, ...(informer ? { membership: createApiPeerMembership(informer) } : {}) });
+  if (informer) followApiMembership(informer, model);
   const lifecycle = createNodeLifecycle({
     model,
     logger,
@@ -43,7 +46,18 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     startupWindowMs: flags.convergeGrace,
     convergeGraceMs: flags.convergeGrace,
     departingWindowMs: flags.agentMissingAfter,
-    ...(informer ? { api: { deleted: informer.deleted, isDeleting: (name: string) => informer.records.get(name)?.deleting ?? false } } : {}),
+    ...(informer
+      ? {
+          api: {
+            deleted: informer.deleted,
+            isDeleting: (name: string) => informer.records.get(name)?.deleting ?? false,
+            expectedOverlay: (name: string) => {
+              const backend = informer.records.get(name)?.flannelBackend;
+              return backend ? `flannel ${backend} (flannel.alpha.coreos.com/backend-type)` : undefined;
+            },
+          },
+        }
+      : {}),
   });
   const hold = createLifecycleHold({ model, lifecycle });
   const detectors = defaultDetectors({ agentMissingAfterMs: flags.agentMissingAfter, heartbeatIntervalMs: flags.heartbeatInterval });
@@ -101,7 +115,9 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     logger.info({ component: 'node-identity', audience: flags.tokenAudience }, 'agents authenticate with projected ServiceAccount tokens (TokenReview); each stream is bound to its node');
   }
   const ingest = createIngestServer({
-    ...(nodeIdentity ? { authorizeHello: createHelloAuthorizer({ logger, nodeExists: (name) => informer.records.has(name), apiSynced: () => informer.status.synced }) } : {}),
+    // With the API on, a hello for a node the API does not list is refused, whatever the
+    // credentials; with node identity the token must be bound to that node as well.
+    ...(informer ? { authorizeHello: createHelloAuthorizer({ logger, requireBinding: nodeIdentity === true, nodeExists: (name) => informer.records.has(name), apiSynced: () => informer.status.synced }) } : {}),
     model,
     metrics,
     logger,
@@ -135,6 +151,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
         : { source: 'off' },
     }),
     lifecycleOf: (name) => lifecycle.held.get(name),
+    ...(informer ? { kubernetesOf: (name: string) => nodeRecordView(informer.records.get(name), informer.status.synced) } : {}),
   });
   const expiryTimer = setInterval(() => model.expire(), 10_000);
   expiryTimer.unref();

@@ -1,18 +1,23 @@
 // The life cycle WITH the Kubernetes API, in a 4-node lab with host and pod agents: the real
 // collector reads the API double (HTTPS, the real @kubernetes/client-node) whose Nodes mirror
 // the lab's; agents present projected-token stand-ins that the collector checks by TokenReview.
-// Annotation disagreement (with Events and the node condition written and cleared), a Node
-// deleted, the API unreachable. Findings are polled through every transition.
+// Annotation disagreement (with Events and the node condition written and cleared), a node
+// rebooting (NotReady) and one cordoned and drained (AgentMissing linked to that state, a
+// warning), a Node deleted (out of every peer set at once), a node joining with its agent
+// before its CNI while the Node says flannel vxlan, the API unreachable. Findings are polled
+// through every transition.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exposeToNamespace } from '../harness/expose-to-namespace.ts';
 import { flannelNode, startKubeApiDouble, type KubeApiDouble } from '../harness/kube-api-double.ts';
-import { metricValue, startStack, waitFor, type Stack } from '../harness/stack.ts';
+import { metricValue, startStack, waitFor, type Finding, type Stack } from '../harness/stack.ts';
 
 let double: KubeApiDouble;
 let stack: Stack;
 let closeRelay: (() => Promise<void>) | undefined;
 const timings: Record<string, number> = {};
 const names = ['node-1', 'node-2', 'node-3', 'node-4'];
+const convergeGraceSeconds = 15;
+const tokens = new Map<string, string>();
 
 const labNodeRecord = (name: string, extra: Partial<Parameters<typeof flannelNode>[1]> = {}) => {
   const node = stack.lab.node(name);
@@ -24,7 +29,7 @@ beforeAll(async () => {
   stack = await startStack({
     nodes: 4,
     agentNodes: [],
-    collectorArgs: ['--kubernetes', 'on', '--write-back', 'on', '--write-back-hysteresis', '2s', '--agent-missing-after', '5s', '--converge-grace', '15s'],
+    collectorArgs: ['--kubernetes', 'on', '--write-back', 'on', '--write-back-hysteresis', '2s', '--agent-missing-after', '5s', '--converge-grace', `${convergeGraceSeconds}s`],
     beforeCollector: async (lab) => {
       const relay = await exposeToNamespace(lab, lab.gatewayNs, Number(new URL(double.url).port));
       closeRelay = relay.close;
@@ -34,6 +39,7 @@ beforeAll(async () => {
   for (const name of names) double.upsertNode(labNodeRecord(name));
   for (const name of names) {
     const token = await double.writeToken(name, 'netsentry');
+    tokens.set(name, token);
     await stack.startAgent(name, ['--auth-token-file', token]);
     await stack.startPodAgent(name, ['--auth-token-file', token]);
   }
@@ -47,7 +53,7 @@ afterAll(async () => {
 });
 
 interface NodesView {
-  nodes: { name: string; state: string; hostAgent?: { connected: boolean; overlayCheck?: { peersChecked: number; peersOk: number } }; podAgent?: { connected: boolean } }[];
+  nodes: { name: string; state: string; stateReason?: string; kubernetes?: { listed: boolean; flannel?: { backend?: string } }; hostAgent?: { connected: boolean; overlayCheck?: { peersChecked: number; peersOk: number } }; podAgent?: { connected: boolean } }[];
   departed: { name: string; reason: string }[];
 }
 const nodesView = () => stack.getJson<NodesView>('/api/v1/nodes');
@@ -63,6 +69,75 @@ async function quietUntil(what: string, done: (view: NodesView) => Promise<boole
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+
+/** Waits until no finding has been open for 10 s in a row, so each transition starts settled. */
+async function settled(): Promise<void> {
+  let quietSince = Date.now();
+  await waitFor('10 s without a finding', async () => {
+    if ((await stack.findings()).length > 0) quietSince = Date.now();
+    return Date.now() - quietSince >= 10_000;
+  }, 60_000, 500);
+}
+
+/** Every open finding is `root` or one it explains (a symptom linked to the root cause). */
+function onlyRootAndSymptoms(findings: Finding[], root: Finding): void {
+  for (const f of findings) expect(f.id === root.id || root.explains.includes(f.id), `${f.id} (${f.summary}) is neither ${root.id} nor explained by it`).toBe(true);
+}
+
+/**
+ * A node goes down in the way `nodeState` says (the Node updated, its agents stopped): an
+ * AgentMissing on it that names that state, a warning, and nothing else but its symptoms; then
+ * it comes back and the cluster converges to zero findings. Resolves [ms to the finding, ms back to clean].
+ */
+async function nodeDownAndBack(node: string, nodeState: Partial<Parameters<typeof flannelNode>[1]>, says: RegExp): Promise<[number, number]> {
+  await settled();
+  const started = Date.now();
+  double.upsertNode(labNodeRecord(node, nodeState));
+  await stack.stopAgent(node);
+  await stack.podAgents.get(node)?.stop('SIGTERM');
+  stack.podAgents.delete(node);
+  let missing: Finding | undefined;
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const findings = await stack.findings();
+    for (const f of findings) expect(f.severity === 'critical' && !findings.some((r) => r.explains.includes(f.id)), `unexplained critical ${f.summary}`).toBe(false);
+    missing = findings.find((f) => f.kind === 'AgentMissing');
+    if (missing) {
+      onlyRootAndSymptoms(findings, missing);
+      break;
+    }
+    for (const f of findings) expect(f.nodes, f.summary).toEqual([node]);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const toFinding = Date.now() - started;
+  expect(missing, 'AgentMissing within 30 s').toBeDefined();
+  expect(missing).toMatchObject({ severity: 'warning', nodes: [node] });
+  expect(missing!.summary).toMatch(says);
+  expect(missing!.evidence.join('\n')).toMatch(says);
+  // For a few more seconds: still only the node and its symptoms, nothing critical unexplained.
+  const until = Date.now() + 5_000;
+  while (Date.now() < until) {
+    const findings = await stack.findings();
+    const root = findings.find((f) => f.kind === 'AgentMissing');
+    expect(root?.severity).toBe('warning');
+    onlyRootAndSymptoms(findings, root!);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  const back = Date.now();
+  double.upsertNode(labNodeRecord(node));
+  await stack.startAgent(node, ['--auth-token-file', tokens.get(node)!]);
+  await stack.startPodAgent(node, ['--auth-token-file', tokens.get(node)!]);
+  await waitFor(`${node} back: verified, zero findings`, async () => allVerified(await nodesView(), 4) && (await stack.findings()).length === 0, 60_000, 500);
+  return [toFinding, Date.now() - back];
+}
+
+async function createFlannelDevice(name: string): Promise<void> {
+  const node = stack.lab.node(name);
+  await stack.lab.exec(node.ns, ['ip', 'link', 'add', 'flannel.1', 'type', 'vxlan', 'id', '1', 'dstport', '8472', 'local', node.underlayIp, 'dev', 'eth0', 'nolearning']);
+  await stack.lab.exec(node.ns, ['ip', 'link', 'set', 'flannel.1', 'address', node.vtepMac, 'mtu', '1450', 'up']);
+  await stack.lab.exec(node.ns, ['ip', 'addr', 'add', `${node.podCidr.split('/')[0]}/32`, 'dev', 'flannel.1']);
 }
 
 describe('node life cycle with the Kubernetes API (double)', () => {
@@ -93,12 +168,25 @@ describe('node life cycle with the Kubernetes API (double)', () => {
       double.node('node-3')?.status.conditions?.some((c) => c.type === 'NetsentryNetworkProblem' && c.status === 'False'), 30_000);
   }, 90_000);
 
-  it('a Node deleted in the API leaves at once when its agents stop: no finding, peers clean', async () => {
+  it('node-3 reboots (NotReady, its agents gone): AgentMissing linked to NotReady, a warning; back up, zero findings', async () => {
+    [timings.notReadyToAgentMissing, timings.rebootBackToClean] = await nodeDownAndBack('node-3', { ready: false }, /NotReady/);
+  }, 150_000);
+
+  it('node-2 cordoned and drained (its agents gone): AgentMissing linked to the cordon, a warning; uncordoned, zero findings', async () => {
+    [timings.cordonToAgentMissing, timings.uncordonBackToClean] = await nodeDownAndBack('node-2', { unschedulable: true }, /cordoned/);
+  }, 150_000);
+
+  it('a Node deleted in the API leaves every peer set at once, its agents still running; they stop: left, no finding, peers clean', async () => {
+    await settled();
     const started = Date.now();
+    double.deleteNode('node-4');
+    const peersChecked = (view: NodesView, n: string) => view.nodes.find((x) => x.name === n)?.hostAgent?.overlayCheck?.peersChecked;
+    await quietUntil('node-4 out of every peer set', (view) => ['node-1', 'node-2', 'node-3'].every((n) => peersChecked(view, n) === 2), 15_000);
+    timings.deleteToOutOfPeerSets = Date.now() - started;
+    expect((await nodesView()).nodes.find((n) => n.name === 'node-4')?.kubernetes).toEqual({ listed: false });
     await stack.stopAgent('node-4');
     await stack.podAgents.get('node-4')?.stop('SIGTERM');
     stack.podAgents.delete('node-4');
-    double.deleteNode('node-4');
     await Promise.all(['node-1', 'node-2', 'node-3'].map((peer) => stack.lab.removePeers(peer, ['node-4'])));
     await quietUntil('node-4 left', async (view) => {
       if (!view.departed.some((d) => d.name === 'node-4' && /deleted from the Kubernetes API/.test(d.reason))) return false;
@@ -113,11 +201,61 @@ describe('node life cycle with the Kubernetes API (double)', () => {
     }
   }, 90_000);
 
+  it('node-4 joins with its agent before its CNI while the Node says flannel vxlan: held with that reason; past the grace NodeRecordMismatch is the root cause; the CNI arrives and it is verified without an agent restart', async () => {
+    const node = stack.lab.node('node-4');
+    await stack.lab.exec(node.ns, ['ip', 'link', 'del', 'flannel.1']);
+    const started = Date.now();
+    double.upsertNode(labNodeRecord('node-4'));
+    const agent = await stack.startAgent('node-4', ['--auth-token-file', tokens.get('node-4')!]);
+    await stack.startPodAgent('node-4', ['--auth-token-file', tokens.get('node-4')!]);
+    await quietUntil('node-4 joining, waiting for its CNI', (view) => {
+      const n4 = view.nodes.find((n) => n.name === 'node-4');
+      return n4?.state === 'joining' && /waiting for the CNI: the Node says flannel vxlan/.test(n4.stateReason ?? '') && n4.kubernetes?.flannel?.backend === 'vxlan';
+    }, 15_000);
+    timings.joinToHeldWithCniReason = Date.now() - started;
+    // The CNI does not come: once the grace is over the disagreement is the root cause, everything else its symptom.
+    const root = await waitFor('NodeRecordMismatch for node-4', async () => (await stack.findings()).find((f) => f.kind === 'NodeRecordMismatch'), (convergeGraceSeconds + 15) * 1000, 250);
+    timings.joinWithoutCniToRootCause = Date.now() - started;
+    expect(timings.joinWithoutCniToRootCause).toBeGreaterThanOrEqual(convergeGraceSeconds * 1000 - 1000);
+    expect(root).toMatchObject({ severity: 'critical', nodes: ['node-4'] });
+    expect(root.evidence.join('\n')).toMatch(/the Node says flannel backend vxlan .*no flannel\.<VNI> VXLAN device/);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const findings = await stack.findings();
+    onlyRootAndSymptoms(findings, findings.find((f) => f.kind === 'NodeRecordMismatch')!);
+    // The CNI arrives: flannel creates its device and programs node-4, then the peers program it.
+    const cni = Date.now();
+    await createFlannelDevice('node-4');
+    await stack.lab.restoreOverlay('node-4');
+    for (const peer of ['node-1', 'node-2', 'node-3']) await stack.lab.restoreOverlay(peer);
+    await waitFor('node-4 verified, zero findings', async () => allVerified(await nodesView(), 4) && (await stack.findings()).length === 0, 45_000, 500);
+    timings.cniToVerified = Date.now() - cni;
+    expect(agent.output()).toContain('overlay device appeared');
+    expect(agent.output().match(/"msg":"agent started"/g)).toHaveLength(1);
+  }, 150_000);
+
+  it("node-2's overlay device is deleted and recreated (the CNI restarting) while the Node says vxlan: held, converges without an agent restart, no finding", async () => {
+    const node = stack.lab.node('node-2');
+    const agent = stack.agents.get('node-2')!;
+    await settled();
+    const started = Date.now();
+    await stack.lab.exec(node.ns, ['ip', 'link', 'del', 'flannel.1']);
+    await quietUntil('node-2 settling with flannel.1 gone', (view) => view.nodes.find((n) => n.name === 'node-2')?.state === 'settling', 15_000);
+    // flannel's restart takes a few seconds: the disagreement with the Node (vxlan, no device) stays held meanwhile.
+    await quietUntil('3 s of the CNI away', () => Date.now() - started > 3_000, 10_000);
+    await createFlannelDevice('node-2');
+    await stack.lab.restoreOverlay('node-2');
+    await quietUntil('node-2 active and every overlay verified', (view) => allVerified(view, 4), convergeGraceSeconds * 1000);
+    timings.cniRestartToVerified = Date.now() - started;
+    expect(agent.output().match(/"msg":"agent started"/g)).toHaveLength(1);
+  }, 90_000);
+
   it('keeps every node and keeps working while the API is unreachable, and says so', async () => {
+    const started = Date.now();
     double.setAvailable(false);
     await waitFor('the API seen down', async () => metricValue(await stack.metrics(), 'netsentry_kubernetes_api_up') === 0, 30_000);
+    timings.apiDownToMetric = Date.now() - started;
     const ready = await stack.getJson<{ status: string; kubernetes: { reachable: boolean; note: string; nodes: number } }>('/readyz');
-    expect(ready).toMatchObject({ status: 'ready', kubernetes: { reachable: false, nodes: 3 } });
+    expect(ready).toMatchObject({ status: 'ready', kubernetes: { reachable: false, nodes: 4 } });
     expect(ready.kubernetes.note).toMatch(/last view/);
     // Still verifying and finding: a real fault shows while the API is away.
     await stack.lab.deleteOverlayRoutes('node-2', ['node-1']);
@@ -125,8 +263,11 @@ describe('node life cycle with the Kubernetes API (double)', () => {
     expect(finding.nodes).toEqual(['node-2']);
     await stack.lab.restoreOverlay('node-2');
     await waitFor('resolved', async () => !(await stack.findings()).some((f) => f.kind === 'OverlayRouteMissing'), 15_000);
-    expect((await nodesView()).nodes.map((n) => n.name)).toEqual(['node-1', 'node-2', 'node-3']);
+    expect((await nodesView()).nodes.map((n) => n.name)).toEqual(names);
+    expect(allVerified(await nodesView(), 4)).toBe(true);
+    const back = Date.now();
     double.setAvailable(true);
     await waitFor('the API back', async () => metricValue(await stack.metrics(), 'netsentry_kubernetes_api_up') === 1, 60_000);
+    timings.apiBackToMetric = Date.now() - back;
   }, 120_000);
 });

@@ -1,5 +1,8 @@
 // Node identity with the API on: the collector (createCollector, real gRPC ingest) reviews each
 // agent's projected token with the API double's TokenReview and binds the stream to the node.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
@@ -37,8 +40,8 @@ afterAll(async () => {
 });
 
 /** Opens a stream with `token`, says hello as `node`; resolves 'welcome' or the status code. */
-function hello(token: string, node: string): Promise<'welcome' | grpc.status> {
-  const client = new grpc.Client(`127.0.0.1:${ports.grpcPort}`, grpc.credentials.createInsecure());
+function hello(token: string, node: string, grpcPort = ports.grpcPort): Promise<'welcome' | grpc.status> {
+  const client = new grpc.Client(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
   const metadata = new grpc.Metadata();
   metadata.set('authorization', `Bearer ${token}`);
   // A client may not claim an identity itself.
@@ -83,5 +86,66 @@ describe('node identity by TokenReview', () => {
     expect(await hello(double.issueToken('node-2', 'other-audience'), 'node-2')).toBe(grpc.status.UNAUTHENTICATED);
     expect(await hello('not-a-token', 'node-2')).toBe(grpc.status.UNAUTHENTICATED);
     expect(double.requests.filter((r) => r.path === '/apis/authentication.k8s.io/v1/tokenreviews').length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+/** A host agent's stream that stays open: the peer names it was last sent (full sets and deltas applied). */
+function openAgent(token: string, node: string, grpcPort: number) {
+  const client = new grpc.Client(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Bearer ${token}`);
+  const peers = new Set<string>();
+  const call = client.makeBidiStreamRequest<ConnectRequest, ConnectResponse>(connectPath, encodeRequest, decodeResponse, metadata);
+  call.on('data', (response: ConnectResponse) => {
+    if (response.payload.case === 'peerSet') {
+      peers.clear();
+      for (const p of response.payload.value.peers) peers.add(p.nodeName);
+    } else if (response.payload.case === 'peerSetDelta') {
+      for (const p of response.payload.value.upserted) peers.add(p.nodeName);
+      for (const r of response.payload.value.removed) peers.delete(r.nodeName);
+    }
+  });
+  call.on('error', () => undefined);
+  call.write(create(ConnectRequestSchema, { payload: { case: 'hello', value: hostHello(node) } }));
+  return { peers, close: () => { call.cancel(); client.close(); } };
+}
+
+describe('the peer set: Nodes joined with the agents\' hellos', () => {
+  it('a Node deleted in the API leaves every peer set at once, while its agent still runs; added again, it is back', async () => {
+    double.upsertNode(flannelNode('node-3', { internalIp: '192.0.2.13', podCidr: '198.18.3.0/24', vtepMac: '0a:58:c6:12:03:00' }));
+    await waitFor('node-3 listed', async () => (await (await fetch(`http://127.0.0.1:${ports.httpPort}/readyz`)).json() as { kubernetes: { nodes: number } }).kubernetes.nodes === 3);
+    const one = openAgent(double.issueToken('node-1', 'netsentry'), 'node-1', ports.grpcPort);
+    const three = openAgent(double.issueToken('node-3', 'netsentry'), 'node-3', ports.grpcPort);
+    try {
+      await waitFor('node-1 sees node-3', async () => one.peers.has('node-3'));
+      const started = Date.now();
+      double.deleteNode('node-3');
+      await waitFor('node-3 out of node-1\'s peer set', async () => !one.peers.has('node-3'), 5_000, 10);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      double.upsertNode(flannelNode('node-3', { internalIp: '192.0.2.13', podCidr: '198.18.3.0/24', vtepMac: '0a:58:c6:12:03:00' }));
+      await waitFor('node-3 back in node-1\'s peer set', async () => one.peers.has('node-3'), 5_000, 10);
+    } finally {
+      one.close();
+      three.close();
+    }
+  });
+});
+
+describe('with a shared token and the API on', () => {
+  it('refuses a hello for a node the API does not list with PERMISSION_DENIED; a listed node is welcome', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netsentry-shared-token-'));
+    const token = 'shared-token-0123456789abcdef0123456789abcdef';
+    writeFileSync(join(dir, 'token'), `${token}\n`);
+    const parsed = parseFlags('netsentry-collector', collectorFlags, ['--kubernetes', 'on', '--kubeconfig', double.kubeconfigPath, '--auth-token-file', join(dir, 'token')], {});
+    if (parsed.kind !== 'flags') throw new Error('flags');
+    const shared = createCollector({ flags: parsed.flags, logger: createLogger({ name: 'test', destination: new PassThrough() }), env: {} });
+    const sharedPorts = await shared.listen({ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0 });
+    try {
+      await waitFor('the Node list', async () => (await (await fetch(`http://127.0.0.1:${sharedPorts.httpPort}/readyz`)).json() as { kubernetes: { synced: boolean } }).kubernetes.synced);
+      expect(await hello(token, 'node-9', sharedPorts.grpcPort)).toBe(grpc.status.PERMISSION_DENIED);
+      expect(await hello(token, 'node-2', sharedPorts.grpcPort)).toBe('welcome');
+    } finally {
+      await shared.shutdown(1000);
+    }
   });
 });

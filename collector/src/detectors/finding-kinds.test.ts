@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { defaultDetectors } from './index.ts';
+// Kinds the collector adds with the Kubernetes API on (collector.ts wires them beside the defaults).
+import { nodeRecordMismatchKind } from '../kubernetes/record-mismatch.ts';
 import { findingKind, findingKinds, isRootCauseKind } from './finding-kinds.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -16,7 +18,7 @@ const rules: Rule[] = (parse(readFileSync(join(root, 'charts/netsentry/files/net
 
 describe('finding kinds table', () => {
   it('declares every kind a detector owns, and nothing no detector produces', () => {
-    const detectorKinds = defaultDetectors().map((d) => d.kind).sort();
+    const detectorKinds = [...defaultDetectors().map((d) => d.kind), nodeRecordMismatchKind].sort();
     expect(findingKinds.map((k) => k.kind).sort()).toEqual(detectorKinds);
   });
 

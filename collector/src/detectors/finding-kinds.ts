@@ -31,6 +31,9 @@ const kind = (k: string, severity: Severity, explains: Record<string, Reach> = {
 /** Ordered roughly from deepest cause to surface symptom. */
 export const findingKinds: readonly FindingKind[] = Object.freeze([
   kind('AgentMissing', 'warning', { NodeIsolated: 'node', AsymmetricReachability: 'touching', DnsFailure: 'node' }),
+  // With the Kubernetes API on (kubernetes/record-mismatch.ts): peers program the overlay from
+  // the records, so their disagreement toward the node and its isolation follow from it.
+  kind('NodeRecordMismatch', 'critical', { OverlayPeerDisagreement: 'node', OverlayRouteMissing: 'pointing', NodeIsolated: 'node', AsymmetricReachability: 'touching', DnsFailure: 'node' }),
   kind('OverlayPeerDisagreement', 'critical', { OverlayRouteMissing: 'pointing', NodeIsolated: 'node', AsymmetricReachability: 'touching', DnsFailure: 'node' }),
   kind('LinkDown', 'critical', { OverlayRouteMissing: 'node', NodeIsolated: 'node', ProtocolBlocked: 'node', MtuBlackhole: 'node', AsymmetricReachability: 'touching', DnsFailure: 'node' }),
   kind('OverlayRouteMissing', 'critical', { NodeIsolated: 'peers', AsymmetricReachability: 'peers', DnsFailure: 'node', MtuBlackhole: 'peers' }),

@@ -23,6 +23,8 @@ export interface ServerDeps {
   readinessDetail?: () => Record<string, unknown>;
   /** A node's life-cycle transition (joining, settling, departing), if it is in one. */
   lifecycleOf?: (node: string) => LifecycleHold | undefined;
+  /** With the Kubernetes API on: what the Node records (shown as `kubernetes`), undefined when nothing to show. */
+  kubernetesOf?: (node: string) => Record<string, unknown> | undefined;
   /** Where the page's files are (default ./page/ beside page-routes); read once here. */
   pageDir?: URL;
   /** A bearer token for /api/* (and /metrics if asked); absent = open. */
@@ -85,7 +87,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       nodes: items.map((node) => {
         const probes = nodeProbeView(snapshot, node.name);
         const hold = deps.lifecycleOf?.(node.name);
-        return { ...nodeView(node), ...lifecycleView(hold), ...(probes ? { probes } : {}) };
+        const kubernetes = deps.kubernetesOf?.(node.name);
+        return { ...nodeView(node), ...lifecycleView(hold), ...(kubernetes ? { kubernetes } : {}), ...(probes ? { probes } : {}) };
       }),
       ...(nextAfter !== undefined ? { nextAfter } : {}),
       // Nodes that left: on the first page only (a page after another never repeats them).

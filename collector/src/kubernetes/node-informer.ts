@@ -27,7 +27,8 @@ export interface NodeInformer {
   readonly status: ApiStatus;
   /** The resourceVersion the watch would resume from ('' before the first list or after a 410). */
   readonly resourceVersion: string;
-  onChange(listener: () => void): void;
+  /** `node`: the one Node that changed; undefined when the status changed (any node may be affected). */
+  onChange(listener: (node?: string) => void): void;
 }
 
 const maxDeleted = 10_000;
@@ -49,21 +50,23 @@ export function createNodeInformer(deps: { kubeConfig: KubeConfig; logger: Logge
   const list = async () => {
     const nodes = await api.listNode();
     relists += 1;
-    up();
+    // Synced once ListWatch has applied the list (it does so right after this resolves): until
+    // then the records still hold the previous view, or nothing on the first list.
+    setImmediate(up);
     return nodes;
   };
   const informer = new ListWatch<V1Node>('/api/v1/nodes', watch, list, false);
   const records = new Map<string, NodeRecord>();
   const deleted = new Map<string, number>();
-  const listeners = new Set<() => void>();
+  const listeners = new Set<(node?: string) => void>();
   let status: ApiStatus = { reachable: false, synced: false, relists: 0 };
   let backoffMs = deps.minBackoffMs ?? 1_000;
   let retryTimer: NodeJS.Timeout | undefined;
   let stopped = false;
   let loggedDown = false;
 
-  function changed(): void {
-    for (const listener of [...listeners]) listener();
+  function changed(node?: string): void {
+    for (const listener of [...listeners]) listener(node);
   }
   function up(): void {
     if (status.reachable && status.synced && status.relists === relists) return;
@@ -78,7 +81,7 @@ export function createNodeInformer(deps: { kubeConfig: KubeConfig; logger: Logge
     if (!record) return;
     records.set(record.name, record);
     deleted.delete(record.name);
-    changed();
+    changed(record.name);
   };
   informer.on('add', upsert);
   informer.on('update', upsert);
@@ -92,7 +95,7 @@ export function createNodeInformer(deps: { kubeConfig: KubeConfig; logger: Logge
       deleted.delete(oldest);
     }
     log.info({ node: name }, 'Node deleted from the Kubernetes API');
-    changed();
+    changed(name);
   });
   informer.on('error', (err: unknown) => {
     if (stopped) return;

@@ -69,3 +69,23 @@ export function nodeRecordOf(node: V1Node): NodeRecord | undefined {
     ...(createdMs !== undefined ? { createdMs } : {}),
   });
 }
+
+/**
+ * The Node as /api/v1/nodes shows it beside what the agents found; `listed: false` once the API
+ * synced and has no such Node (the node is then nobody's peer).
+ */
+export function nodeRecordView(record: NodeRecord | undefined, synced: boolean) {
+  if (!record) return synced ? { listed: false as const } : undefined;
+  return {
+    listed: true as const,
+    ...(record.ready !== undefined ? { ready: record.ready } : {}),
+    ...(record.readyReason ? { readyReason: record.readyReason } : {}),
+    unschedulable: record.unschedulable,
+    deleting: record.deleting,
+    podCidrs: [...record.podCidrs],
+    ...(record.internalIp ? { internalIp: record.internalIp } : {}),
+    ...(record.flannelBackend || record.flannelVtepMac || record.flannelPublicIp
+      ? { flannel: { ...(record.flannelBackend ? { backend: record.flannelBackend } : {}), ...(record.flannelVtepMac ? { vtepMac: record.flannelVtepMac } : {}), ...(record.flannelPublicIp ? { publicIp: record.flannelPublicIp } : {}) } }
+      : {}),
+  };
+}

@@ -4,6 +4,7 @@
 // own kernel state looks fine (flannel #1795, #1788). Both values are the evidence.
 import { OverlayKind } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { findingId, type Detector, type FindingCandidate } from '../detectors/finding-candidate.ts';
+import { findingKind } from '../detectors/finding-kinds.ts';
 import type { ClusterSnapshot, NodeState } from '../model/cluster-snapshot.ts';
 import type { NodeRecord } from './node-record.ts';
 
@@ -54,13 +55,14 @@ export function createRecordMismatchDetector(deps: { records: ReadonlyMap<string
         findings.push({
           id: findingId(nodeRecordMismatchKind, node.name),
           kind: nodeRecordMismatchKind,
-          severity: 'critical',
+          severity: findingKind(nodeRecordMismatchKind).severity,
           nodes: [node.name],
           summary: `${node.name}: the cluster's records disagree with the node (${evidence.length === 1 ? evidence[0]!.split(':')[0] : `${evidence.length} fields`})`,
           evidence,
           remediation: remediation(node.name),
-          // Peers' traffic toward the node follows the records: probes toward it fail.
-          explains: [findingId('NodeIsolated', node.name)],
+          // Peers' traffic toward the node follows the records: what that breaks is linked by
+          // the finding-kinds table (link-symptoms.ts).
+          explains: [],
         });
       }
       return findings;

@@ -46,6 +46,33 @@ describe('cluster model', () => {
     expect(model.peerSetFor({ node: 'node-1', network: 'pod' }).peers.map((p) => p.nodeName)).toEqual(['node-3']);
   });
 
+  it('with a membership source, only admitted nodes are peers; a flip enters or leaves every peer set at once, in one generation and delta', () => {
+    const listed = new Set(['node-1', 'node-2', 'node-3']);
+    const model = createClusterModel({ now: () => 1_000, nodeExpiryMs: 60_000, membership: { admits: (name) => listed.has(name) } });
+    for (const name of ['node-1', 'node-2', 'node-3', 'node-4']) model.agentConnected(hostHello(name), { connectionId: name, peerAddress: 'x' });
+    model.agentConnected(podHello('node-3'), { connectionId: 'p3', peerAddress: 'x' });
+    // node-4 said hello but the source does not list it: it is no one's peer, yet it gets peers itself.
+    expect(model.peerSetFor({ node: 'node-1', network: 'host' }).peers.map((p) => p.nodeName)).toEqual(['node-2', 'node-3', 'node-3']);
+    expect(model.peerSetFor({ node: 'node-4', network: 'host' }).peers.map((p) => p.nodeName)).toEqual(['node-1', 'node-2', 'node-3', 'node-3']);
+    const base = model.membershipGeneration;
+    listed.delete('node-3');
+    model.admissionChanged(['node-3', 'node-1']);
+    expect(model.membershipGeneration).toBe(base + 1n);
+    expect(model.peerSetFor({ node: 'node-1', network: 'host' }).peers.map((p) => p.nodeName)).toEqual(['node-2']);
+    const delta = model.peerSetUpdateFor({ node: 'node-1', network: 'host' }, { base });
+    expect(delta).toMatchObject({ kind: 'delta', entries: 2 });
+    // Nothing flipped: no generation.
+    model.admissionChanged(['node-1', 'node-2', 'node-3', 'nobody']);
+    expect(model.membershipGeneration).toBe(base + 1n);
+    listed.add('node-3');
+    listed.add('node-4');
+    model.admissionChanged(['node-3', 'node-4']);
+    expect(model.membershipGeneration).toBe(base + 2n);
+    expect(model.peerSetFor({ node: 'node-1', network: 'host' }).peers.map((p) => p.nodeName)).toEqual(['node-2', 'node-3', 'node-4', 'node-3']);
+    // The snapshot keeps every node either way: detectors and the life cycle still see them.
+    expect(model.snapshot().nodes.map((n) => n.name)).toEqual(['node-1', 'node-2', 'node-3', 'node-4']);
+  });
+
   it('bumps the membership generation only when peer-relevant data changes', () => {
     const { model } = createTestCluster({ nodes: 2 });
     const listener = vi.fn();

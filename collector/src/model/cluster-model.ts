@@ -73,6 +73,20 @@ export interface ClusterModel {
    * False when the node is unknown or one of its agents is still connected.
    */
   nodeLeft(name: string, reason: string): boolean;
+  /**
+   * The membership source (PeerMembership) changed its mind about these nodes: each one whose
+   * admission flipped enters or leaves every peer set at once (one generation for all).
+   */
+  admissionChanged(names: Iterable<string>): void;
+}
+
+/**
+ * Who may be a peer at all. Without it every node an agent describes is one; with the
+ * Kubernetes API on, only nodes the API lists (kubernetes/peer-membership.ts): the peer set is
+ * the Nodes joined with the agents' self-descriptions.
+ */
+export interface PeerMembership {
+  admits(name: string): boolean;
 }
 
 /** Departed nodes remembered at most (a whole node pool replaced at once fits). */
@@ -80,14 +94,17 @@ const maxDeparted = 10_000;
 
 interface MutableNode {
   name: string;
+  /** As of the last membership decision (PeerMembership.admits), so a change is a diff. */
+  admitted: boolean;
   host?: AgentState;
   pod?: AgentState;
 }
 
 const networkOf = (hello: Hello): AgentNetwork => (hello.network === Network.POD ? 'pod' : 'host');
 
-export function createClusterModel(deps: { now: () => number; nodeExpiryMs: number }): ClusterModel {
+export function createClusterModel(deps: { now: () => number; nodeExpiryMs: number; membership?: PeerMembership }): ClusterModel {
   const { now, nodeExpiryMs } = deps;
+  const admits = (name: string): boolean => deps.membership?.admits(name) ?? true;
   const nodes = new Map<string, MutableNode>();
   const departed = new Map<string, DepartedNode>();
   let departedList: readonly DepartedNode[] | undefined;
@@ -118,7 +135,7 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
 
   type Fingerprints = Record<AgentNetwork, string | undefined>;
   const fingerprints = (node: MutableNode | undefined): Fingerprints => {
-    if (!node) return { host: undefined, pod: undefined };
+    if (!node?.admitted) return { host: undefined, pod: undefined };
     const frozen = freezeNode(node);
     return { host: peerFingerprint(frozen, 'host'), pod: peerFingerprint(frozen, 'pod') };
   };
@@ -140,7 +157,7 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
     log: changeLog,
     peerOf: (name, network) => {
       const node = nodes.get(name);
-      return node ? peerOf(freezeNode(node), network) : undefined;
+      return node?.admitted ? peerOf(freezeNode(node), network) : undefined;
     },
     nodeNames: () => nodes.keys(),
   });
@@ -175,7 +192,8 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
       const existing = nodes.get(hello.nodeName);
       if (departed.delete(hello.nodeName)) departedList = undefined;
       const before = fingerprints(existing);
-      const node: MutableNode = existing ?? { name: hello.nodeName };
+      const node: MutableNode = existing ?? { name: hello.nodeName, admitted: false };
+      node.admitted = admits(node.name);
       const previous = network === 'host' ? node.host : node.pod;
       const replaced = previous !== undefined && previous.connected && previous.connectionId !== info.connectionId;
       // A new process (instance ids differ; empty = an agent too old to say), or the same
@@ -344,6 +362,18 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
       membershipChanged(changesOf(name, before, fingerprints(undefined)));
       notify(stateListeners);
       return true;
+    },
+
+    admissionChanged(names) {
+      const changes: PeerChange[] = [];
+      for (const name of names) {
+        const node = nodes.get(name);
+        if (!node || node.admitted === admits(name)) continue;
+        const before = fingerprints(node);
+        node.admitted = !node.admitted;
+        changes.push(...changesOf(name, before, fingerprints(node)));
+      }
+      if (changes.length > 0) membershipChanged(changes);
     },
   };
 }

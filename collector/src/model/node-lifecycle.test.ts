@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../shared/src/logger.ts';
 import { defaultDetectors } from '../detectors/index.ts';
 import { createLifecycleHold } from './lifecycle-hold.ts';
-import { createNodeLifecycle } from './node-lifecycle.ts';
+import { createNodeLifecycle, type LifecycleApiView } from './node-lifecycle.ts';
+import { create } from '@bufbuild/protobuf';
+import { OverlayDeviceSchema, OverlayKind } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { createTestCluster, hostHello, missingChain, nodeIpOf, nodeReport, startMs, type TestCluster } from '../../../test/fixtures/cluster-fixtures.ts';
 
 const logger = createLogger({ name: 'test', level: 'error' });
 
-function setUp(cluster: TestCluster, options: { startedMs?: number } = {}) {
+function setUp(cluster: TestCluster, options: { startedMs?: number; api?: LifecycleApiView } = {}) {
   const lifecycle = createNodeLifecycle({
     model: cluster.model,
     logger,
@@ -15,6 +17,7 @@ function setUp(cluster: TestCluster, options: { startedMs?: number } = {}) {
     startupWindowMs: 60_000,
     convergeGraceMs: 60_000,
     departingWindowMs: 20_000,
+    ...(options.api ? { api: options.api } : {}),
   });
   const hold = createLifecycleHold({ model: cluster.model, lifecycle });
   const detectors = hold.detectors(defaultDetectors());
@@ -109,6 +112,23 @@ describe('node life cycle without the API', () => {
     expect(lifecycle.held.has('node-5')).toBe(false);
     report(cluster, 'node-2', ['node-5']);
     expect(findings()).toEqual(['OverlayRouteMissing:node-2']);
+  });
+
+  it('with the API: a joining node without its overlay device whose Node says flannel vxlan is held as waiting for its CNI, not as "overlay: none"', () => {
+    const cluster = createTestCluster();
+    const api: LifecycleApiView = { deleted: new Map(), isDeleting: () => false, expectedOverlay: (name) => (name === 'node-5' || name === 'node-6' ? 'flannel vxlan (annotation)' : undefined) };
+    const { findings, lifecycle } = setUp(cluster, { api });
+    cluster.clock.advance(61_000);
+    for (const peer of cluster.names) cluster.model.agentHeartbeat(cluster.key(peer));
+    cluster.model.agentConnected(hostHello('node-5', { overlay: undefined }), { connectionId: 'conn-node-5', peerAddress: `${nodeIpOf('node-5')}:1` });
+    cluster.model.agentConnected(hostHello('node-6'), { connectionId: 'conn-node-6', peerAddress: `${nodeIpOf('node-6')}:1` });
+    expect(findings()).toEqual([]);
+    expect(lifecycle.held.get('node-5')?.reason).toBe('first seen; waiting for the CNI: the Node says flannel vxlan (annotation), the node has no overlay device yet');
+    // A node that has its device is simply joining.
+    expect(lifecycle.held.get('node-6')?.reason).toBe('first seen');
+    cluster.model.agentConnected(hostHello('node-5', { overlay: create(OverlayDeviceSchema, { kind: OverlayKind.NONE }) }), { connectionId: 'conn-node-5b', peerAddress: `${nodeIpOf('node-5')}:1` });
+    expect(findings()).toEqual([]);
+    expect(lifecycle.held.get('node-5')?.reason).toMatch(/waiting for the CNI/);
   });
 
   it('shows a joining node that never converges once the grace is over', () => {

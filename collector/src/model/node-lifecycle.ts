@@ -10,7 +10,7 @@
 //   peer set (model.nodeLeft) and lists it as departed.
 // Findings about a node that is joining, settling or departing, and peers' overlay problems
 // toward it, are held (lifecycle-hold.ts); they show once the grace or window is over.
-import { LinkRole } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import { LinkRole, OverlayKind } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import type { Logger } from '../../../shared/src/logger.ts';
 import type { ClusterModel } from './cluster-model.ts';
 import type { ClusterSnapshot, NodeState } from './cluster-snapshot.ts';
@@ -37,6 +37,8 @@ export interface LifecycleApiView {
   readonly deleted: ReadonlyMap<string, number>;
   /** Nodes the API marked for deletion (deletionTimestamp set). */
   isDeleting(name: string): boolean;
+  /** The overlay the cluster records for the node (e.g. flannel's backend-type annotation), if any. */
+  expectedOverlay?(name: string): string | undefined;
 }
 
 interface Tracked {
@@ -50,6 +52,10 @@ const allAgents = (node: NodeState) => [node.hostAgent, node.podAgent].filter((a
 
 const overlayAbsent = (node: NodeState): boolean =>
   node.hostAgent?.report?.links.some((link) => link.role === LinkRole.OVERLAY && !link.present) ?? false;
+
+/** The host agent found no overlay device (none at start, or the one it had is gone). */
+const noOverlayDevice = (node: NodeState): boolean =>
+  node.hostAgent !== undefined && (node.hostAgent.hello.overlay === undefined || node.hostAgent.hello.overlay.kind === OverlayKind.NONE || overlayAbsent(node));
 
 export function createNodeLifecycle(deps: {
   model: Pick<ClusterModel, 'nodeLeft' | 'membershipGeneration'>;
@@ -102,6 +108,13 @@ export function createNodeLifecycle(deps: {
     }
   };
 
+  // With the API: a node without its overlay device whose Node records one is waiting for its
+  // CNI — that is the cause to show, not "overlay: none".
+  const withExpectedOverlay = (node: NodeState, reason: string): string => {
+    const expected = deps.api?.expectedOverlay?.(node.name);
+    return expected && noOverlayDevice(node) ? `${reason}; waiting for the CNI: the Node says ${expected}, the node has no overlay device yet` : reason;
+  };
+
   return {
     get held() {
       return held;
@@ -145,7 +158,7 @@ export function createNodeLifecycle(deps: {
           continue;
         }
         const settling = tracked.get(node.name)?.settling;
-        if (settling) next.set(node.name, { state: settling.state, sinceMs: settling.sinceMs, reason: settling.reason });
+        if (settling) next.set(node.name, { state: settling.state, sinceMs: settling.sinceMs, reason: withExpectedOverlay(node, settling.reason) });
       }
       for (const name of tracked.keys()) if (!present.has(name)) tracked.delete(name);
       held = next;
