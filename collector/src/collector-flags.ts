@@ -18,6 +18,7 @@ export const collectorFlags = {
   'max-nodes': { type: 'integer', default: '6000', description: 'nodes the collector keeps; a hello for a new node beyond it is refused with RESOURCE_EXHAUSTED; 0 = no cap' },
   'hellos-per-second': { type: 'integer', default: '500', description: 'hellos accepted per second, all agents together (bursts of 5 s worth pass); beyond it RESOURCE_EXHAUSTED, the agent retries with backoff; 0 = no limit' },
   'max-report-bytes': { type: 'integer', default: '67108864', description: 'encoded bytes of agent reports kept, all agents together (64 MiB; a healthy report is ~1 KB, the worst ~35 KB); a report beyond it is dropped and counted, the previous one stays; 0 = no cap' },
+  'max-findings-per-node': { type: 'integer', default: '100', description: 'findings naming one node, at most (already open ones first, then root causes); the rest are left out, counted and logged once per node a minute; 0 = no cap' },
   'shutdown-grace': { type: 'duration', default: '5s', description: 'how long SIGTERM waits for streams to drain' },
   'tls-cert-file': { type: 'string', description: 'PEM certificate (chain) for the gRPC port; with --tls-key-file turns TLS on; re-read when it changes' },
   'tls-key-file': { type: 'string', description: 'PEM private key of --tls-cert-file; re-read when it changes' },

@@ -46,6 +46,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     ...(informer ? { api: { deleted: informer.deleted, isDeleting: (name: string) => informer.records.get(name)?.deleting ?? false } } : {}),
   });
   const hold = createLifecycleHold({ model, lifecycle });
+  const findingsBudgetLog = createLogOncePerKey({ windowMs: 60_000, maxKeys: 4096 });
   const detectors = defaultDetectors({ agentMissingAfterMs: flags.agentMissingAfter, heartbeatIntervalMs: flags.heartbeatInterval });
   const findings = createFindingsEngine({
     model: hold.model,
@@ -61,6 +62,12 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     now,
     logger,
     resolvedRetentionMs: flags.resolvedRetention,
+    maxFindingsPerNode: flags.maxFindingsPerNode,
+    findingsDropped: (node, dropped, newlyDropped) => {
+      if (newlyDropped > 0) metrics.budgetExceeded('findings_per_node', newlyDropped);
+      const logged = findingsBudgetLog.shouldLog(node);
+      if (logged) logger.warn({ component: 'findings', node: node.slice(0, 253), budget: 'findings_per_node', dropped, max: flags.maxFindingsPerNode, suppressedSinceLast: logged.suppressed }, `findings naming one node over --max-findings-per-node: ${dropped} left out`);
+    },
   });
   const writeBack = kubernetes && informer && flags.writeBack === 'on'
     ? createNodeWriteBack({ kubeConfig: kubernetes.kubeConfig, logger, now, nodeExists: (name) => informer.records.has(name), hysteresisMs: flags.writeBackHysteresis, eventsPerMinutePerNode: flags.writeBackEventsPerMinute })
