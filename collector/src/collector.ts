@@ -7,6 +7,7 @@ import { createFindingsEngine } from './findings/findings-engine.ts';
 import { defaultDetectors } from './detectors/index.ts';
 import { createCollectorMetrics } from './metrics/collector-metrics.ts';
 import { buildServer } from './http/build-server.ts';
+import { createHttpTls } from './http/http-tls.ts';
 import { createIngestServer } from './ingest/ingest-server.ts';
 import { createIngestTransport } from './ingest/ingest-transport.ts';
 import { createTokenVerifier, parseTokenFile } from '../../shared/src/auth-token.ts';
@@ -133,8 +134,11 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
       })
     : undefined;
   if (!httpTokens) logger.child({ component: 'http' }).warn('no --http-auth-token-file: anyone who reaches the HTTP port can read /api/v1 (findings, nodes, matrix)');
+  const httpTls = createHttpTls({ certFile: flags.httpTlsCertFile, keyFile: flags.httpTlsKeyFile, clientCaFile: flags.httpTlsClientCaFile }, logger, credentialReloadIntervalMs);
+  if (httpTls) logger.info({ component: 'http-tls', certificate: httpTls.summary.certificate, clientCertificates: httpTls.summary.clientCa ? 'required' : 'not requested' }, 'HTTP port serves HTTPS');
   const app = buildServer({
     model, findings, metrics, logger, isReady: () => ready,
+    ...(httpTls ? { tls: httpTls } : {}),
     ...(httpTokens ? { auth: { verifier: httpTokens.current, metrics: flags.httpAuthMetrics === 'true' } } : {}),
     readinessDetail: () => ({
       kubernetes: informer
@@ -165,6 +169,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
       await ingest.shutdown(graceMs);
       transport.close();
       httpTokens?.close();
+      httpTls?.close();
       findings.stop();
       await app.close();
     },
