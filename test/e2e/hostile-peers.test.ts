@@ -116,18 +116,19 @@ describe('hostile peers in a live 4-node lab', () => {
   it('made-up node identities: refused past --max-nodes with RESOURCE_EXHAUSTED; a 3600 s interval and a huge report change nothing for the real nodes', async () => {
     const client = new grpc.Client(stack.grpcFromTest, grpc.credentials.createInsecure());
     const madeUpHello = madeUpHelloFor;
-    const visit = (name: string, i: number, then: ConnectRequest[] = []): Promise<grpc.StatusObject & { welcomed: boolean }> =>
+    // A welcomed stream stays open until every visit is done, so no made-up node can leave (and
+    // free its slot) while the others knock: exactly --max-nodes are admitted.
+    type Visit = { welcomed: boolean; code?: number; details?: string; call: grpc.ClientDuplexStream<ConnectRequest, unknown> };
+    const visit = (name: string, i: number, then: ConnectRequest[] = []): Promise<Visit> =>
       new Promise((resolve) => {
-        const call = client.makeBidiStreamRequest(connectPath, encodeRequest, decodeResponse);
-        let welcomed = false;
+        const call = client.makeBidiStreamRequest(connectPath, encodeRequest, decodeResponse) as grpc.ClientDuplexStream<ConnectRequest, unknown>;
         call.on('data', (m: { payload: { case?: string } }) => {
           if (m.payload.case !== 'welcome') return;
-          welcomed = true;
           for (const message of then) call.write(message);
-          setTimeout(() => call.end(), 300);
+          resolve({ welcomed: true, call });
         });
         call.on('error', () => undefined);
-        call.on('status', (status: grpc.StatusObject) => resolve({ ...status, welcomed }));
+        call.on('status', (status: grpc.StatusObject) => resolve({ welcomed: false, code: status.code, details: status.details, call }));
         call.write(madeUpHello(name, i));
       });
     const problems = Array.from({ length: 2_900 }, (_, j) => ({ peer: `peer-${j}`, parts: [1, 2, 3].map((part) => ({ part, problem: 1, expected: `198.18.${j % 256}.0/24 via 198.18.${j % 256}.0 dev flannel.1 onlink`, actual: '' })) }));
@@ -135,11 +136,14 @@ describe('hostile peers in a live 4-node lab', () => {
     const wideInterval = create(ConnectRequestSchema, { payload: { case: 'probeBatch', value: { intervalSeconds: 3600 } } });
     const results = [];
     for (let i = 0; i < 40; i++) results.push(await visit(`made-up-${i}`, i, i < 3 ? [hugeReport, wideInterval] : []));
+    // The huge reports and wide batches were read (trimmed and counted) before the streams end.
+    await expect.poll(async () => metricValue(await stack.metrics(), 'netsentry_budget_exceeded_total', { budget: 'report_peers' }), { timeout: 10_000 }).toBe(3);
+    for (const r of results) r.call.end();
     client.close();
     // 4 real nodes + 4 made-up ones fill --max-nodes 8; the other 36 are refused, clearly.
     expect(results.filter((r) => r.welcomed)).toHaveLength(4);
     const refused = results.filter((r) => !r.welcomed);
-    expect(refused.every((r) => r.code === grpc.status.RESOURCE_EXHAUSTED && /maximum of 8 nodes \(--max-nodes\)/.test(r.details))).toBe(true);
+    expect(refused.every((r) => r.code === grpc.status.RESOURCE_EXHAUSTED && /maximum of 8 nodes \(--max-nodes\)/.test(r.details ?? ''))).toBe(true);
     const metrics = await stack.metrics();
     expect(metricValue(metrics, 'netsentry_budget_exceeded_total', { budget: 'nodes' })).toBe(36);
     expect(metricValue(metrics, 'netsentry_budget_exceeded_total', { budget: 'report_peers' })).toBe(3);
@@ -184,7 +188,10 @@ describe('hostile peers in a live 4-node lab', () => {
       expect(outcomes.filter((o) => o.welcomed)).toHaveLength(4);
       expect(outcomes.filter((o) => !o.welcomed).every((o) => o.code === grpc.status.RESOURCE_EXHAUSTED)).toBe(true);
       // Through the grace and well past it, every invariant holds, precision included.
-      await watch(convergeGraceSeconds + 4 * probeIntervalSeconds);
+      await watch(convergeGraceSeconds + 4 * probeIntervalSeconds).catch((err) => {
+        console.log('DEBUG collector log:\n' + stack.collector.output().split('\n').filter((l) => /lifecycle|persistent|finding opened/.test(l)).slice(-60).join('\n'));
+        throw err;
+      });
       const { nodes } = await stack.getJson<{ nodes: { name: string; state: string; stateReason?: string; hostAgent?: { connected: boolean } }[] }>('/api/v1/nodes');
       const persistent = nodes.filter((n) => n.name.startsWith('persistent-'));
       expect(persistent).toHaveLength(4);

@@ -133,8 +133,8 @@ describe('node life cycle without the API', () => {
     for (const peer of cluster.names) cluster.model.agentHeartbeat(cluster.key(peer));
     const madeUp = ['made-up-1', 'made-up-2', 'made-up-3', 'made-up-4', 'made-up-5'];
     for (const name of madeUp) cluster.model.agentConnected(hostHello(name), { connectionId: `conn-${name}`, peerAddress: '192.0.2.250:1' });
-    // The sender claims its made-up nodes hold everything (they are no witnesses: joining themselves).
-    for (const name of madeUp) report(cluster, name);
+    // Two made-up nodes claim they hold everything (no witnesses: joining themselves); two say nothing.
+    for (const name of madeUp.slice(0, 2)) report(cluster, name);
     // Every real node lacks the whole chain toward each made-up one: more than half its peers.
     for (const peer of cluster.names) report(cluster, peer, madeUp);
     expect(findings()).toEqual([]);
