@@ -157,8 +157,8 @@ describe('hostile peers in a live 4-node lab', () => {
   // Standalone (no Kubernetes API), hellos are the membership, so the made-up nodes admitted
   // above entered every peer set. Once their streams end, the node life cycle infers that they
   // left (agents gone and every peer's chain toward them missing): out of every peer set, and
-  // no OverlayRouteMissing names a real node. A sender that keeps made-up streams open still
-  // puts them in the peer sets (docs/security.md); with --kubernetes on such hellos are refused.
+  // no OverlayRouteMissing names a real node. A sender that keeps made-up streams open: the next
+  // case. With --kubernetes on such hellos are refused.
   it('made-up nodes that went away leave every peer set: no finding names a real node', async () => {
     await watch(3 * probeIntervalSeconds);
     const { departed } = await stack.getJson<{ departed?: { name: string }[] }>('/api/v1/nodes');
