@@ -7,6 +7,7 @@ import { createFindingsEngine } from './findings/findings-engine.ts';
 import { defaultDetectors } from './detectors/index.ts';
 import { createCollectorMetrics } from './metrics/collector-metrics.ts';
 import { buildServer } from './http/build-server.ts';
+import { createHttpTls } from './http/http-tls.ts';
 import { createIngestServer } from './ingest/ingest-server.ts';
 import { createIngestTransport } from './ingest/ingest-transport.ts';
 import { createTokenVerifier, parseTokenFile } from '../../shared/src/auth-token.ts';
@@ -60,6 +61,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
       : {}),
   });
   const hold = createLifecycleHold({ model, lifecycle });
+  const findingsBudgetLog = createLogOncePerKey({ windowMs: 60_000, maxKeys: 4096 });
   const detectors = defaultDetectors({ agentMissingAfterMs: flags.agentMissingAfter, heartbeatIntervalMs: flags.heartbeatInterval });
   const findings = createFindingsEngine({
     model: hold.model,
@@ -75,6 +77,12 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     now,
     logger,
     resolvedRetentionMs: flags.resolvedRetention,
+    maxFindingsPerNode: flags.maxFindingsPerNode,
+    findingsDropped: (node, dropped, newlyDropped) => {
+      if (newlyDropped > 0) metrics.budgetExceeded('findings_per_node', newlyDropped);
+      const logged = findingsBudgetLog.shouldLog(node);
+      if (logged) logger.warn({ component: 'findings', node: node.slice(0, 253), budget: 'findings_per_node', dropped, max: flags.maxFindingsPerNode, suppressedSinceLast: logged.suppressed }, `findings naming one node over --max-findings-per-node: ${dropped} left out`);
+    },
   });
   const writeBack = kubernetes && informer && flags.writeBack === 'on'
     ? createNodeWriteBack({ kubeConfig: kubernetes.kubeConfig, logger, now, nodeExists: (name) => informer.records.has(name), hysteresisMs: flags.writeBackHysteresis, eventsPerMinutePerNode: flags.writeBackEventsPerMinute })
@@ -142,8 +150,11 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
       })
     : undefined;
   if (!httpTokens) logger.child({ component: 'http' }).warn('no --http-auth-token-file: anyone who reaches the HTTP port can read /api/v1 (findings, nodes, matrix)');
+  const httpTls = createHttpTls({ certFile: flags.httpTlsCertFile, keyFile: flags.httpTlsKeyFile, clientCaFile: flags.httpTlsClientCaFile }, logger, credentialReloadIntervalMs);
+  if (httpTls) logger.info({ component: 'http-tls', certificate: httpTls.summary.certificate, clientCertificates: httpTls.summary.clientCa ? 'required' : 'not requested' }, 'HTTP port serves HTTPS');
   const app = buildServer({
     model, findings, metrics, logger, isReady: () => ready,
+    ...(httpTls ? { tls: httpTls } : {}),
     ...(httpTokens ? { auth: { verifier: httpTokens.current, metrics: flags.httpAuthMetrics === 'true' } } : {}),
     readinessDetail: () => ({
       kubernetes: informer
@@ -175,6 +186,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
       await ingest.shutdown(graceMs);
       transport.close();
       httpTokens?.close();
+      httpTls?.close();
       findings.stop();
       await app.close();
     },

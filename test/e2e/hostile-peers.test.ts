@@ -5,13 +5,14 @@
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectRequestSchema, HelloSchema, type ConnectRequest } from '../../shared/src/gen/netsentry/v1/collector_pb.js';
+import { ConnectRequestSchema, HeartbeatSchema, HelloSchema, type ConnectRequest } from '../../shared/src/gen/netsentry/v1/collector_pb.js';
 import { Network, OverlayKind } from '../../shared/src/gen/netsentry/v1/node_pb.js';
 import { connectPath, decodeResponse, encodeRequest } from '../../shared/src/wire.ts';
 import { residentBytes } from '../harness/outages.ts';
 import { metricValue, repoRoot, startStack, waitFor, type Stack } from '../harness/stack.ts';
 
 const probeIntervalSeconds = 2;
+const convergeGraceSeconds = 8;
 const realNodes = ['node-1', 'node-2', 'node-3', 'node-4'];
 const chartMemoryLimitBytes = 512 * 1024 * 1024;
 let stack: Stack;
@@ -23,7 +24,8 @@ beforeAll(async () => {
     nodes: 4,
     podAgents: true,
     // A small node budget, so the identity attack reaches it within a bounded test.
-    collectorArgs: ['--agent-missing-after', '5s', '--max-nodes', '8'],
+    // A short converge grace, so the persistent made-up nodes below pass it within the test.
+    collectorArgs: ['--agent-missing-after', '5s', '--max-nodes', '8', '--converge-grace', `${convergeGraceSeconds}s`],
     agentArgs: ['--probe-interval', `${probeIntervalSeconds}s`],
     podAgentArgs: ['--probe-interval', `${probeIntervalSeconds}s`],
   });
@@ -72,6 +74,15 @@ async function watch(seconds: number, healthy?: string[]): Promise<void> {
   }
 }
 
+/** A hello for a node that does not exist; probe addresses at the top of the lab's underlay, where no namespace lives. */
+function madeUpHelloFor(name: string, i: number): ConnectRequest {
+  const address = `192.0.2.${240 + (i % 10)}`;
+  return create(ConnectRequestSchema, { payload: { case: 'hello', value: create(HelloSchema, {
+    nodeName: name, network: Network.HOST, addresses: [address], podCidrs: [`198.18.${200 + (i % 50)}.0/24`], probeAddress: address, probePort: 7946,
+    overlay: { kind: OverlayKind.FLANNEL_VXLAN, name: 'flannel.1', vni: 1, port: 8472, vtepIp: address, vtepMac: '0a:58:00:00:00:01', mtu: 1450, underlayDevice: 'eth0', underlayMtu: 1500 },
+  }) } });
+}
+
 function runSender(args: string[]): Promise<string> {
   const ns = stack.lab.gatewayNs;
   const proc = stack.lab.start(ns, [process.execPath, `${repoRoot}test/harness/hostile-sender.ts`, ...args], { name: `hostile-${args[0]}` });
@@ -104,35 +115,35 @@ describe('hostile peers in a live 4-node lab', () => {
 
   it('made-up node identities: refused past --max-nodes with RESOURCE_EXHAUSTED; a 3600 s interval and a huge report change nothing for the real nodes', async () => {
     const client = new grpc.Client(stack.grpcFromTest, grpc.credentials.createInsecure());
-    const visit = (name: string, i: number, then: ConnectRequest[] = []): Promise<grpc.StatusObject & { welcomed: boolean }> =>
+    const madeUpHello = madeUpHelloFor;
+    // A welcomed stream stays open until every visit is done, so no made-up node can leave (and
+    // free its slot) while the others knock: exactly --max-nodes are admitted.
+    type Visit = { welcomed: boolean; code?: number; details?: string; call: grpc.ClientDuplexStream<ConnectRequest, unknown> };
+    const visit = (name: string, i: number, then: ConnectRequest[] = []): Promise<Visit> =>
       new Promise((resolve) => {
-        const call = client.makeBidiStreamRequest(connectPath, encodeRequest, decodeResponse);
-        let welcomed = false;
+        const call = client.makeBidiStreamRequest(connectPath, encodeRequest, decodeResponse) as grpc.ClientDuplexStream<ConnectRequest, unknown>;
         call.on('data', (m: { payload: { case?: string } }) => {
           if (m.payload.case !== 'welcome') return;
-          welcomed = true;
           for (const message of then) call.write(message);
-          setTimeout(() => call.end(), 300);
+          resolve({ welcomed: true, call });
         });
         call.on('error', () => undefined);
-        call.on('status', (status: grpc.StatusObject) => resolve({ ...status, welcomed }));
-        // Made-up probe addresses at the top of the lab's underlay, where no namespace lives.
-        const address = `192.0.2.${240 + (i % 10)}`;
-        call.write(create(ConnectRequestSchema, { payload: { case: 'hello', value: create(HelloSchema, {
-          nodeName: name, network: Network.HOST, addresses: [address], podCidrs: [`198.18.${200 + (i % 50)}.0/24`], probeAddress: address, probePort: 7946,
-          overlay: { kind: OverlayKind.FLANNEL_VXLAN, name: 'flannel.1', vni: 1, port: 8472, vtepIp: address, vtepMac: '0a:58:00:00:00:01', mtu: 1450, underlayDevice: 'eth0', underlayMtu: 1500 },
-        }) } }));
+        call.on('status', (status: grpc.StatusObject) => resolve({ welcomed: false, code: status.code, details: status.details, call }));
+        call.write(madeUpHello(name, i));
       });
     const problems = Array.from({ length: 2_900 }, (_, j) => ({ peer: `peer-${j}`, parts: [1, 2, 3].map((part) => ({ part, problem: 1, expected: `198.18.${j % 256}.0/24 via 198.18.${j % 256}.0 dev flannel.1 onlink`, actual: '' })) }));
     const hugeReport = create(ConnectRequestSchema, { payload: { case: 'nodeReport', value: { observedAtUnixMs: 1n, overlay: { kind: OverlayKind.FLANNEL_VXLAN, peersChecked: 2_900, peersOk: 0, problems } } } });
     const wideInterval = create(ConnectRequestSchema, { payload: { case: 'probeBatch', value: { intervalSeconds: 3600 } } });
     const results = [];
     for (let i = 0; i < 40; i++) results.push(await visit(`made-up-${i}`, i, i < 3 ? [hugeReport, wideInterval] : []));
+    // The huge reports and wide batches were read (trimmed and counted) before the streams end.
+    await expect.poll(async () => metricValue(await stack.metrics(), 'netsentry_budget_exceeded_total', { budget: 'report_peers' }), { timeout: 10_000 }).toBe(3);
+    for (const r of results) r.call.end();
     client.close();
     // 4 real nodes + 4 made-up ones fill --max-nodes 8; the other 36 are refused, clearly.
     expect(results.filter((r) => r.welcomed)).toHaveLength(4);
     const refused = results.filter((r) => !r.welcomed);
-    expect(refused.every((r) => r.code === grpc.status.RESOURCE_EXHAUSTED && /maximum of 8 nodes \(--max-nodes\)/.test(r.details))).toBe(true);
+    expect(refused.every((r) => r.code === grpc.status.RESOURCE_EXHAUSTED && /maximum of 8 nodes \(--max-nodes\)/.test(r.details ?? ''))).toBe(true);
     const metrics = await stack.metrics();
     expect(metricValue(metrics, 'netsentry_budget_exceeded_total', { budget: 'nodes' })).toBe(36);
     expect(metricValue(metrics, 'netsentry_budget_exceeded_total', { budget: 'report_peers' })).toBe(3);
@@ -146,11 +157,52 @@ describe('hostile peers in a live 4-node lab', () => {
   // Standalone (no Kubernetes API), hellos are the membership, so the made-up nodes admitted
   // above entered every peer set. Once their streams end, the node life cycle infers that they
   // left (agents gone and every peer's chain toward them missing): out of every peer set, and
-  // no OverlayRouteMissing names a real node. A sender that keeps made-up streams open still
-  // puts them in the peer sets (docs/security.md); with --kubernetes on such hellos are refused.
+  // no OverlayRouteMissing names a real node. A sender that keeps made-up streams open: the next
+  // case. With --kubernetes on such hellos are refused.
   it('made-up nodes that went away leave every peer set: no finding names a real node', async () => {
     await watch(3 * probeIntervalSeconds);
     const { departed } = await stack.getJson<{ departed?: { name: string }[] }>('/api/v1/nodes');
     expect((departed ?? []).filter((d) => d.name.startsWith('made-up-')).length).toBe(4);
   }, 60_000);
+
+  // The same, but the sender keeps the made-up streams open (heartbeats, so they never go
+  // missing): within --max-nodes they stay in the peer sets. No peer holds any overlay entry
+  // toward them, so past the converge grace they stay held as unknown to the overlay: the real
+  // nodes' missing routes toward them are not the real nodes' fault, and nothing names them.
+  it('made-up nodes whose streams stay open: bounded by --max-nodes, held as unknown to the overlay, no finding names a real node', async () => {
+    const client = new grpc.Client(stack.grpcFromTest, grpc.credentials.createInsecure());
+    const calls: grpc.ClientDuplexStream<ConnectRequest, { payload: { case?: string } }>[] = [];
+    const outcomes = await Promise.all(Array.from({ length: 6 }, (_, i) => new Promise<{ welcomed: boolean; code?: number }>((resolve) => {
+      const call = client.makeBidiStreamRequest(connectPath, encodeRequest, decodeResponse) as grpc.ClientDuplexStream<ConnectRequest, { payload: { case?: string } }>;
+      calls.push(call);
+      call.on('data', (m) => m.payload.case === 'welcome' && resolve({ welcomed: true }));
+      call.on('error', () => undefined);
+      call.on('status', (status: grpc.StatusObject) => resolve({ welcomed: false, code: status.code }));
+      call.write(madeUpHelloFor(`persistent-${i}`, i));
+    })));
+    const heartbeat = setInterval(() => {
+      for (const call of calls) if (call.writable) call.write(create(ConnectRequestSchema, { payload: { case: 'heartbeat', value: create(HeartbeatSchema, { sentAtUnixMs: BigInt(Date.now()) }) } }));
+    }, 1_000);
+    try {
+      // 4 real + 4 made-up fill --max-nodes 8; the other 2 are refused.
+      expect(outcomes.filter((o) => o.welcomed)).toHaveLength(4);
+      expect(outcomes.filter((o) => !o.welcomed).every((o) => o.code === grpc.status.RESOURCE_EXHAUSTED)).toBe(true);
+      // Through the grace and well past it, every invariant holds, precision included.
+      await watch(convergeGraceSeconds + 4 * probeIntervalSeconds).catch((err) => {
+        console.log('DEBUG collector log:\n' + stack.collector.output().split('\n').filter((l) => /lifecycle|persistent|finding opened/.test(l)).slice(-60).join('\n'));
+        throw err;
+      });
+      const { nodes } = await stack.getJson<{ nodes: { name: string; state: string; stateReason?: string; hostAgent?: { connected: boolean } }[] }>('/api/v1/nodes');
+      const persistent = nodes.filter((n) => n.name.startsWith('persistent-'));
+      expect(persistent).toHaveLength(4);
+      for (const node of persistent) {
+        expect(node.hostAgent?.connected, node.name).toBe(true);
+        expect(node.stateReason, node.name).toMatch(/^unknown to the overlay/);
+      }
+    } finally {
+      clearInterval(heartbeat);
+      for (const call of calls) call.end();
+      client.close();
+    }
+  }, 90_000);
 });

@@ -31,6 +31,7 @@ const findings = {
 };
 const agent = () => ({ connected: true, lastSeen: nowIso(), network: 'host', addresses: ['192.0.2.10'], overlay: { kind: 'flannel-vxlan', name: 'flannel.1', vni: 1, mtu: 1450, underlayMtu: 1500 }, conntrack: { available: true, entries: 100, maxEntries: 262144 } });
 const nodes = { nodes: names.map((name) => ({ name, hostAgent: agent() })) };
+const nodesByName = [...nodes.nodes].sort((a, b) => (a.name < b.name ? -1 : 1));
 
 const files: Record<string, [string, string]> = {
   '': ['text/html', readFileSync(`${pageDir}index.html`, 'utf8')],
@@ -43,6 +44,7 @@ let page: Page;
 const outside: string[] = [];
 const problems: string[] = [];
 const matrixAsked: string[] = [];
+const nodesAsked: string[] = [];
 
 beforeAll(async () => {
   browser = await chromium.launch({
@@ -64,7 +66,17 @@ beforeAll(async () => {
     if (file) return route.fulfill({ contentType: file[0], body: file[1] });
     const json = (body: unknown) => route.fulfill({ contentType: 'application/json', body: JSON.stringify(body) });
     if (rest === 'api/v1/findings') return json(findings);
-    if (rest === 'api/v1/nodes') return json(nodes);
+    if (rest === 'api/v1/nodes') {
+      // The collector's paging (sorted by name; ?node=, ?limit=, ?after=), answered from the synthetic list.
+      nodesAsked.push(url.search);
+      const q = url.searchParams;
+      if (q.has('node')) return json({ nodes: nodes.nodes.filter((n) => n.name === q.get('node')) });
+      const after = q.get('after');
+      const from = after === null ? 0 : nodesByName.findIndex((n) => n.name > after);
+      const items = nodesByName.slice(from < 0 ? nodesByName.length : from, q.has('limit') ? (from < 0 ? nodesByName.length : from) + Number(q.get('limit')) : undefined);
+      const more = items.length > 0 && items.at(-1) !== nodesByName.at(-1);
+      return json({ nodes: items, ...(more ? { nextAfter: items.at(-1)!.name } : {}) });
+    }
     if (rest === 'api/v1/matrix') {
       matrixAsked.push(url.search);
       return json(matrix(url.searchParams.get('network') ?? 'pod', url.searchParams.get('protocol') ?? 'udp'));
@@ -88,7 +100,15 @@ describe('the page behind a sub-path with 1,000 nodes', () => {
     expect(await page.locator('#matrix table.matrix').count()).toBe(0);
     expect(await page.locator('#matrix .matrix-summary').innerText()).toContain('pod/udp: 1000 nodes · 1 with problems');
     await expect.poll(() => page.locator('#status').innerText()).toContain('1 open finding');
-    expect(await page.locator('#nodes tbody tr').count()).toBe(nodeCount);
+    // The node table asks only for what it shows: node-37 by name and the first page of 50.
+    await expect.poll(() => page.locator('#nodes tbody tr').count()).toBe(51);
+    expect(await page.locator('#nodes tbody tr').first().getAttribute('data-node')).toBe(broken);
+    expect(nodesAsked.length).toBeGreaterThan(0);
+    expect(nodesAsked.filter((q) => !/[?&](limit=50|node=)/.test(q))).toEqual([]);
+    // The next page, by the cursor the collector gave.
+    await page.locator('#nodes-pager button[data-page="next"]').click();
+    await expect.poll(() => nodesAsked.at(-1)).toMatch(/limit=50&after=node-/);
+    await expect.poll(() => page.locator('#nodes-pager').innerText()).toContain('Page 2');
     console.log(`page at ${nodeCount} nodes: first render ${await page.evaluate(() => (globalThis as any).document.body.dataset.renderMs)} ms (render() only)`);
     mkdirSync(`${repoRoot}test-results`, { recursive: true });
     await page.screenshot({ path: `${repoRoot}test-results/page-1000-nodes-subpath.png` });

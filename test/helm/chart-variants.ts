@@ -23,6 +23,7 @@ export const chartVariants: Record<string, ChartVariant> = {
   'tls disabled, auth off': { values: { tls: { mode: 'disabled' }, auth: { enabled: false }, kubernetes: { enabled: false } } },
   'subchart with global values': { values: { global: { imageRegistry: 'registry.example', imagePullSecrets: [] } } },
   'standalone: no Kubernetes API': { values: { kubernetes: { enabled: false } } },
+  'kube-rbac-proxy in front of the HTTP port': { values: { collector: { kubeRbacProxy: { enabled: true, tlsSecret: 'my-proxy-tls' }, hostNetwork: false }, serviceMonitor: { enabled: true } }, ctx: { externalSecrets: ['my-proxy-tls'] } },
   'Kubernetes API without write-back or node identity': { values: { kubernetes: { writeBack: false, nodeIdentity: false } } },
   'long release name, agents only on the host network': {
     release: 'a-release-name-long-enough-to-be-truncated-somewhere',

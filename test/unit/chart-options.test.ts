@@ -126,3 +126,35 @@ describe('Pod Security Standards level', () => {
     expect(await notes(values)).toContain('must allow the "restricted" level');
   });
 });
+
+describe('kube-rbac-proxy in front of the HTTP port', () => {
+  const values = { collector: { kubeRbacProxy: { enabled: true }, hostNetwork: false }, serviceMonitor: { enabled: true }, kubernetes: { enabled: false } };
+  it('off by default: one container, the HTTP port served by the collector itself', async () => {
+    const objs = await helm.template({});
+    expect(pick(objs, 'Deployment').spec.template.spec.containers.map((c: Obj) => c.name)).toEqual(['collector']);
+    expect(objs.some((r) => r.obj.metadata.name.endsWith('-http-reader'))).toBe(false);
+  });
+  it('on: the collector listens on 127.0.0.1, the Service, probes, ServiceMonitor and NetworkPolicy go to the proxy, and RBAC lets it review', async () => {
+    const objs = await helm.template(values);
+    expect(await renderProblems(objs, { release: 'netsentry', namespace: 'netsentry' })).toEqual([]);
+    const pod = pick(objs, 'Deployment').spec.template.spec;
+    const [collector, proxy] = pod.containers as Obj[];
+    expect(collector!.args).toContain('--http-listen=127.0.0.1:9746');
+    expect(proxy!.name).toBe('kube-rbac-proxy');
+    expect(proxy!.args).toEqual(expect.arrayContaining(['--secure-listen-address=[::]:9747', '--upstream=http://127.0.0.1:9746/', '--ignore-paths=/healthz,/readyz,/,/page/*']));
+    expect(collector!.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 9747, scheme: 'HTTPS' });
+    // The proxy's API calls need a token even with the collector's own API use off.
+    expect(pod.automountServiceAccountToken).toBe(true);
+    expect(pick(objs, 'Service').spec.ports.find((p: Obj) => p.name === 'http')).toMatchObject({ port: 9747, targetPort: 'https', appProtocol: 'https' });
+    expect(pick(objs, 'ServiceMonitor').spec.endpoints[0]).toMatchObject({ scheme: 'https', bearerTokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token', tlsConfig: { insecureSkipVerify: true } });
+    expect(pick(objs, 'NetworkPolicy').spec.ingress[1].ports[0].port).toBe(9747);
+    expect(pick(objs, 'ClusterRole', '-kube-rbac-proxy').rules.map((r: Obj) => r.resources[0])).toEqual(['tokenreviews', 'subjectaccessreviews']);
+    expect(pick(objs, 'ClusterRole', '-http-reader').rules).toEqual([{ nonResourceURLs: ['/metrics', '/api/v1/*'], verbs: ['get'] }]);
+    expect(podSecurityLevel(pod)).toBe('restricted');
+  });
+  it('an open path under /api is refused by the schema (the data must stay behind the proxy)', async () => {
+    const { code, stderr } = await helm.lint({ collector: { kubeRbacProxy: { enabled: true, openPaths: ['/healthz', '/api/v1/findings'] } } });
+    expect(code).not.toBe(0);
+    expect(stderr + (await helm.lint({ collector: { kubeRbacProxy: { enabled: true, openPaths: ['/healthz', '/metrics'] } } })).code).toMatch(/0$/);
+  });
+});

@@ -165,4 +165,27 @@ describe('findings engine', () => {
     engine.evaluate();
     expect(engine.list().map((f) => f.id)).toEqual(['OverlayRouteMissing:node-2']);
   });
+
+  it('keeps at most --max-findings-per-node findings naming one node, and counts each one left out once', () => {
+    let count = 300;
+    const flood: Detector = {
+      kind: 'AsymmetricReachability',
+      detect: () => Array.from({ length: count }, (_, i) => ({ id: `AsymmetricReachability:node-1:peer-${i}`, kind: 'AsymmetricReachability', severity: 'warning' as const, nodes: ['node-1', `peer-${i}`], summary: '', evidence: [], remediation: [], explains: [] })),
+    };
+    const cluster = createTestCluster();
+    const dropped = vi.fn();
+    const engine = createFindingsEngine({ model: cluster.model, detectors: [flood], now: cluster.clock.now, logger: createSilentLogger(), maxFindingsPerNode: 100, findingsDropped: dropped });
+    engine.evaluate();
+    expect(engine.list()).toHaveLength(100);
+    expect(dropped).toHaveBeenLastCalledWith('node-1', 200, 200);
+    engine.evaluate();
+    // The same 200 still left out: reported, not counted again; the 100 open ones stay open.
+    expect(dropped).toHaveBeenLastCalledWith('node-1', 200, 0);
+    expect(engine.list().map((f) => f.id)).toContain('AsymmetricReachability:node-1:peer-0');
+    count = 50;
+    dropped.mockClear();
+    engine.evaluate();
+    expect(engine.list()).toHaveLength(50);
+    expect(dropped).not.toHaveBeenCalled();
+  });
 });

@@ -11,6 +11,7 @@ import { linkSymptoms } from '../detectors/link-symptoms.ts';
 import type { ClusterModel } from '../model/cluster-model.ts';
 import { sameCandidate, toFinding, type Finding, type FindingRecord } from './finding.ts';
 import { orderFindings } from './finding-order.ts';
+import { limitFindingsPerNode, type FindingsBudgetResult } from './findings-budget.ts';
 
 export type { Finding, FindingState } from './finding.ts';
 
@@ -23,6 +24,10 @@ export interface FindingsEngineOptions {
   resolvedRetentionMs?: number;
   debounceMs?: number;
   tickMs?: number;
+  /** Findings naming one node, at most (0 = no cap); findings-budget.ts. */
+  maxFindingsPerNode?: number;
+  /** Called per pass for each node over that budget: candidates left out now, and how many of them were not left out in the previous pass. */
+  findingsDropped?: (node: string, dropped: number, newlyDropped: number) => void;
 }
 
 export interface FindingsEngine {
@@ -51,8 +56,9 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
   let tickTimer: NodeJS.Timeout | undefined;
   let unsubscribe: (() => void) | undefined;
   let lastMs = 0;
+  let droppedBefore = new Set<string>();
 
-  const runDetectors = (): { candidates: FindingCandidate[]; failedKinds: Set<string> } => {
+  const runDetectors = (): { candidates: FindingCandidate[]; failedKinds: Set<string>; budget: FindingsBudgetResult } => {
     const snapshot = model.snapshot();
     const candidates: FindingCandidate[] = [];
     const failedKinds = new Set<string>();
@@ -65,13 +71,24 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
         log.error({ err, detector: detector.kind }, 'detector failed');
       }
     }
-    return { candidates: linkSymptoms(candidates), failedKinds };
+    const budget = limitFindingsPerNode(linkSymptoms(candidates), options.maxFindingsPerNode ?? 0, (id) => records.get(id)?.state === 'open');
+    return { candidates: budget.kept, failedKinds, budget };
+  };
+
+  // Counted once per candidate while it stays left out; reported per node every pass.
+  const reportDropped = ({ dropped, left }: FindingsBudgetResult): void => {
+    if (options.findingsDropped && dropped.size > 0) {
+      const fresh = new Map<string, number>();
+      for (const c of left) if (!droppedBefore.has(c.id)) for (const node of c.nodes) if (dropped.has(node)) fresh.set(node, (fresh.get(node) ?? 0) + 1);
+      for (const [node, count] of dropped) options.findingsDropped(node, count, fresh.get(node) ?? 0);
+    }
+    droppedBefore = new Set(left.map((c) => c.id));
   };
 
   const evaluate = (): number => {
     const started = performance.now();
     const at = now();
-    let { candidates, failedKinds } = runDetectors();
+    let { candidates, failedKinds, budget } = runDetectors();
     let produced = new Set(candidates.map((c) => c.id));
     // A root cause about to resolve is a change point for its nodes: the failures it explained
     // predate the repair, so they must not reappear as new findings about the healthy pair
@@ -83,9 +100,10 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
     }
     if (resolvingNodes.size > 0 && model.changePoint) {
       model.changePoint(resolvingNodes);
-      ({ candidates, failedKinds } = runDetectors());
+      ({ candidates, failedKinds, budget } = runDetectors());
       produced = new Set(candidates.map((c) => c.id));
     }
+    reportDropped(budget);
     let changed = false;
     for (const raw of candidates) {
       // A root cause only links findings that are open in this same pass.

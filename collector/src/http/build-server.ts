@@ -1,5 +1,6 @@
 // The collector's HTTP API: health, readiness, metrics, findings, nodes and a page. Returns
 // the app without listening; main.ts listens, tests use app.inject().
+import type { Server as TlsServer } from 'node:tls';
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../../../shared/src/logger.ts';
 import { version } from '../../../shared/src/version.ts';
@@ -9,6 +10,7 @@ import type { ClusterModel } from '../model/cluster-model.ts';
 import type { LifecycleHold } from '../model/node-lifecycle.ts';
 import { matrixNetworks, matrixProtocols, matrixView, nodeProbeView } from './matrix-view.ts';
 import { registerHttpAuth, type HttpAuth } from './http-auth.ts';
+import type { HttpTls } from './http-tls.ts';
 import { departedView, lifecycleView, nodeView } from './node-view.ts';
 import { findSorted, pageOf, parsePageQuery } from './page-query.ts';
 import { registerPageRoutes } from './page-routes.ts';
@@ -29,6 +31,8 @@ export interface ServerDeps {
   pageDir?: URL;
   /** A bearer token for /api/* (and /metrics if asked); absent = open. */
   auth?: HttpAuth;
+  /** Serve HTTPS (the files are re-read when they change); absent = plain HTTP. */
+  tls?: HttpTls;
 }
 
 const findingStates = ['open', 'all'] as const;
@@ -38,10 +42,13 @@ const isFindingState = (value: unknown): value is FindingStateQuery => findingSt
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const { model, findings, metrics } = deps;
   // No per-request log lines; errors still log under `err`.
-  const app = fastify({
+  const options = {
     loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
-  });
+  };
+  // The routes do not care which server carries them; only the secure context changes.
+  const app = (deps.tls ? fastify({ ...options, https: deps.tls.serverOptions }) : fastify(options)) as unknown as FastifyInstance;
+  deps.tls?.onChange((context) => (app.server as unknown as TlsServer).setSecureContext(context));
 
   // Server-Timing: how long the collector itself took, apart from the network and the client.
   const startedAt = new WeakMap<object, number>();

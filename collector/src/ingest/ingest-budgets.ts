@@ -6,7 +6,7 @@ import { createTokenBucket } from '../../../shared/src/token-bucket.ts';
 import type { Logger } from '../../../shared/src/logger.ts';
 import { createLogOncePerKey, peerHost } from './log-once-per-key.ts';
 
-export const budgetNames = ['nodes', 'hellos', 'report_bytes', 'report_peers', 'probe_receipts'] as const;
+export const budgetNames = ['nodes', 'hellos', 'report_bytes', 'report_peers', 'probe_receipts', 'findings_per_node'] as const;
 export type BudgetName = (typeof budgetNames)[number];
 
 export interface BudgetLimitsOptions {

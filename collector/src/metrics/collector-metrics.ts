@@ -45,7 +45,7 @@ export interface CollectorMetrics {
   /** Feeds the cluster-wide RTT histogram with a batch's successful mesh probes. */
   observeProbeBatch(batch: ProbeBatch, sourceNetwork: 'host' | 'pod'): void;
   peerSetSent(kind: 'full' | 'delta', bytes: number): void;
-  budgetExceeded(budget: BudgetName): void;
+  budgetExceeded(budget: BudgetName, count?: number): void;
 }
 
 export function createCollectorMetrics(deps: {
@@ -81,7 +81,7 @@ export function createCollectorMetrics(deps: {
     },
   });
   const peerSetBytes = new Counter({ name: 'netsentry_peer_set_bytes_total', help: 'Peer-set bytes written to agent streams: full sets and deltas.', labelNames: ['kind'], registers });
-  const budgets = new Counter({ name: 'netsentry_budget_exceeded_total', help: 'Hellos and reports refused, and message excess dropped, because a global collector budget was full, by budget.', labelNames: ['budget'], registers });
+  const budgets = new Counter({ name: 'netsentry_budget_exceeded_total', help: 'Hellos and reports refused, message excess dropped, and findings left out, because a collector budget was full, by budget.', labelNames: ['budget'], registers });
   for (const budget of budgetNames) budgets.inc({ budget }, 0);
   const messages = new Counter({ name: 'netsentry_messages_received_total', help: 'Messages received from agents, by payload type.', labelNames: ['type'], registers });
   const detectorRuns = new Histogram({
@@ -146,7 +146,7 @@ export function createCollectorMetrics(deps: {
     messageReceived: (type) => messages.inc({ type }),
     observeDetectorRun: (seconds) => detectorRuns.observe(seconds),
     peerSetSent: (kind, bytes) => peerSetBytes.inc({ kind }, bytes),
-    budgetExceeded: (budget) => budgets.inc({ budget }),
+    budgetExceeded: (budget, count = 1) => budgets.inc({ budget }, count),
     observeProbeBatch: (batch, network) => {
       // Labelled children resolved once per batch: observe() with a label object hashes the labels every time.
       const udp = probeRtt.labels({ network, protocol: 'udp' });

@@ -145,6 +145,52 @@ describe('node life cycle without the API', () => {
     expect(findings()).toEqual(['OverlayRouteMissing:node-5']);
   });
 
+  it('made-up nodes that keep their streams open: past the grace, no peer holds any entry toward them, so they stay held and no finding names a real node', () => {
+    const cluster = createTestCluster();
+    const { findings, lifecycle } = setUp(cluster);
+    expect(findings()).toEqual([]);
+    cluster.clock.advance(61_000);
+    for (const peer of cluster.names) cluster.model.agentHeartbeat(cluster.key(peer));
+    const madeUp = ['made-up-1', 'made-up-2', 'made-up-3', 'made-up-4', 'made-up-5'];
+    for (const name of madeUp) cluster.model.agentConnected(hostHello(name), { connectionId: `conn-${name}`, peerAddress: '192.0.2.250:1' });
+    // Two made-up nodes claim they hold everything (no witnesses: joining themselves); two say nothing.
+    for (const name of madeUp.slice(0, 2)) report(cluster, name);
+    // Every real node lacks the whole chain toward each made-up one: more than half its peers.
+    for (const peer of cluster.names) report(cluster, peer, madeUp);
+    expect(findings()).toEqual([]);
+    cluster.clock.advance(61_000);
+    for (const peer of [...cluster.names, ...madeUp]) cluster.model.agentHeartbeat(cluster.key(peer));
+    expect(findings()).toEqual([]);
+    expect(lifecycle.held.get('made-up-1')).toMatchObject({ state: 'joining', reason: expect.stringMatching(/^unknown to the overlay/) });
+    // A real fault meanwhile still shows, naming the node that has it.
+    report(cluster, 'node-2', ['node-3', ...madeUp]);
+    expect(findings()).toEqual(['OverlayRouteMissing:node-2']);
+    report(cluster, 'node-2', madeUp);
+    // The moment one real peer programs a made-up node, it is a member like any other.
+    report(cluster, 'node-1', madeUp.slice(1));
+    findings();
+    expect(lifecycle.held.has('made-up-1')).toBe(false);
+    expect(lifecycle.held.has('made-up-2')).toBe(true);
+  });
+
+  it('a real node joining whose peers programmed only part of the chain is not "unknown": its findings show after the grace', () => {
+    const cluster = createTestCluster();
+    const { findings, lifecycle } = setUp(cluster);
+    expect(findings()).toEqual([]);
+    cluster.clock.advance(61_000);
+    for (const peer of cluster.names) cluster.model.agentHeartbeat(cluster.key(peer));
+    cluster.model.agentConnected(hostHello('node-5'), { connectionId: 'conn-node-5', peerAddress: `${nodeIpOf('node-5')}:1` });
+    report(cluster, 'node-5');
+    // node-1 holds the chain; node-2..4 lack it.
+    for (const peer of ['node-2', 'node-3', 'node-4']) report(cluster, peer, ['node-5']);
+    report(cluster, 'node-1');
+    expect(findings()).toEqual([]);
+    cluster.clock.advance(61_000);
+    for (const peer of [...cluster.names, 'node-5']) cluster.model.agentHeartbeat(cluster.key(peer));
+    expect(findings()).toEqual(['OverlayPeerDisagreement:node-5', 'OverlayRouteMissing:node-2', 'OverlayRouteMissing:node-3', 'OverlayRouteMissing:node-4']);
+    expect(lifecycle.held.has('node-5')).toBe(false);
+  });
+
   it('nodes seen in the start-up window are members reconnecting, not joining', () => {
     const cluster = createTestCluster();
     const { findings } = setUp(cluster);

@@ -45,7 +45,7 @@ interface Tracked {
   deletingSinceMs?: number;
   vtepMac: string;
   overlayAbsent: boolean;
-  settling?: { state: 'joining' | 'settling'; sinceMs: number; reason: string; generation: bigint };
+  settling?: { state: 'joining' | 'settling'; sinceMs: number; reason: string; generation: bigint; unknown?: boolean };
 }
 
 const allAgents = (node: NodeState) => [node.hostAgent, node.podAgent].filter((a) => a !== undefined);
@@ -83,7 +83,7 @@ export function createNodeLifecycle(deps: {
     log.info({ node: name, state, reason, graceSeconds: deps.convergeGraceMs / 1000 }, `node ${state}: overlay findings about it held until it converges`);
   };
 
-  const observeNode = (node: NodeState, snapshot: ClusterSnapshot, evidence: () => OverlayEvidence): void => {
+  const observeNode = (node: NodeState, snapshot: ClusterSnapshot, evidence: () => OverlayEvidence, untrusted: ReadonlySet<string>): void => {
     const at = snapshot.nowMs;
     const mac = node.hostAgent?.hello.overlay?.vtepMac ?? '';
     const absent = overlayAbsent(node);
@@ -102,6 +102,14 @@ export function createNodeLifecycle(deps: {
     if (evidence().overlayConverged(node, settling.generation)) {
       log.info({ node: node.name, state: settling.state, seconds: (at - settling.sinceMs) / 1000 }, 'node overlay converged');
       delete entry.settling;
+    } else if (settling.state === 'joining' && at - settling.sinceMs >= deps.convergeGraceMs && evidence().unknownToOverlay(node.name, untrusted)) {
+      // Past the grace and still no peer holds a single entry toward it: the CNI does not know
+      // this node (in standalone use, a made-up one). Its peers are not at fault; keep it held.
+      if (!settling.unknown) {
+        settling.unknown = true;
+        settling.reason = 'unknown to the overlay: past the converge grace, no peer holds any route, neighbor or FDB entry toward it (a node the CNI does not know; with the Kubernetes API on, nodes it does not list are refused)';
+        log.warn({ node: node.name.slice(0, 253), seconds: (at - settling.sinceMs) / 1000 }, 'joining node unknown to the overlay: no peer programmed any entry toward it; peers\' overlay problems toward it stay held');
+      }
     } else if (at - settling.sinceMs >= deps.convergeGraceMs) {
       log.warn({ node: node.name, state: settling.state, seconds: (at - settling.sinceMs) / 1000 }, 'node overlay did not converge within the grace; its findings show');
       delete entry.settling;
@@ -124,9 +132,11 @@ export function createNodeLifecycle(deps: {
       const present = new Set<string>();
       let built: OverlayEvidence | undefined;
       const evidence = (): OverlayEvidence => (built ??= overlayEvidence(snapshot));
+      // Nodes still joining or settling are no witnesses of whether the overlay knows another node.
+      const untrusted = new Set(held.keys());
       for (const node of snapshot.nodes) {
         present.add(node.name);
-        observeNode(node, snapshot, evidence);
+        observeNode(node, snapshot, evidence, untrusted);
         const agents = allAgents(node);
         const allGone = agents.length > 0 && agents.every((a) => !a.connected);
         const deletedAtMs = deps.api?.deleted.get(node.name);

@@ -23,6 +23,12 @@ export interface OverlayEvidence {
    * or to the node is failing.
    */
   overlayConverged(node: NodeState, generation: bigint): boolean;
+  /**
+   * No peer holds any part of the chain toward `name`: every verifying peer outside `untrusted`
+   * (at least one) reports all of it missing. The CNI does not know such a node — in standalone
+   * use, a node made up by whoever holds the token.
+   */
+  unknownToOverlay(name: string, untrusted: ReadonlySet<string>): boolean;
 }
 
 export function overlayEvidence(snapshot: ClusterSnapshot): OverlayEvidence {
@@ -30,6 +36,8 @@ export function overlayEvidence(snapshot: ClusterSnapshot): OverlayEvidence {
   let oldestGeneration: bigint | undefined;
   let hostAgents = 0;
   const removedBy = new Map<string, number>();
+  const removedByWhom = new Map<string, Set<string>>();
+  const verifierNames: string[] = [];
   const named = new Set<string>();
   for (const node of snapshot.nodes) {
     if (node.hostAgent) hostAgents += 1;
@@ -38,9 +46,15 @@ export function overlayEvidence(snapshot: ClusterSnapshot): OverlayEvidence {
     if (oldestGeneration === undefined || report.peerSetGeneration < oldestGeneration) oldestGeneration = report.peerSetGeneration;
     if (report.overlay.peersChecked === 0) continue;
     verifiers += 1;
+    verifierNames.push(node.name);
     for (const problem of report.overlay.problems) {
       named.add(problem.peer);
-      if (problem.parts.length > 0 && problem.parts.every((part) => part.problem === Problem.MISSING)) removedBy.set(problem.peer, (removedBy.get(problem.peer) ?? 0) + 1);
+      if (problem.parts.length > 0 && problem.parts.every((part) => part.problem === Problem.MISSING)) {
+        removedBy.set(problem.peer, (removedBy.get(problem.peer) ?? 0) + 1);
+        let whom = removedByWhom.get(problem.peer);
+        if (!whom) removedByWhom.set(problem.peer, (whom = new Set()));
+        whom.add(node.name);
+      }
     }
   }
   let probing: Set<string> | undefined;
@@ -48,6 +62,17 @@ export function overlayEvidence(snapshot: ClusterSnapshot): OverlayEvidence {
   return {
     // The node itself is not connected, so it is never among the verifiers.
     peersRemovedChainTo: (name) => verifiers > 0 && removedBy.get(name) === verifiers,
+    unknownToOverlay(name, untrusted) {
+      const whom = removedByWhom.get(name);
+      if (!whom) return false;
+      let trusted = 0;
+      for (const viewer of verifierNames) {
+        if (viewer === name || untrusted.has(viewer)) continue;
+        if (!whom.has(viewer)) return false;
+        trusted += 1;
+      }
+      return trusted > 0;
+    },
     overlayConverged(node, generation) {
       const own = verifyingReport(node);
       if (!own?.overlay || own.overlay.problems.length > 0 || own.peerSetGeneration < generation) return false;

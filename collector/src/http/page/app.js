@@ -311,6 +311,33 @@ export function renderNodes(nodes, marks, sort, nowMs, onlyMarked = false) {
   return `<table class="nodes"><thead><tr><th scope="col">node</th><th scope="col">host agent</th><th scope="col">pod agent</th><th scope="col">overlay device</th><th scope="col">MTU overlay / underlay</th><th scope="col">conntrack fill</th><th scope="col">overlay check</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
+/** The node table shows a page of this many nodes by name; marked nodes come on top of it. */
+export const nodePageSize = 50;
+/** Marked nodes asked for one by one (the worst first); the rest are in the findings and the matrix. */
+export const markedNodesFetched = 20;
+
+/**
+ * What the node table asks the collector for, so a poll costs O(what is shown), not O(nodes):
+ * each marked node by name (the worst first, at most 20), and one page of nodes by name after
+ * `after` (none when only marked nodes are shown).
+ */
+export function nodeRequests(marks, onlyMarked, after) {
+  const marked = sortNodes(marks.keys(), marks, 'problems').slice(0, markedNodesFetched);
+  const paths = marked.map((n) => `api/v1/nodes?node=${encodeURIComponent(n)}`);
+  if (!onlyMarked) paths.push(`api/v1/nodes?limit=${nodePageSize}${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+  return paths;
+}
+
+/** The pager under the node table: which page of nodes by name, and buttons to move. */
+export function renderNodePager(pageNumber, hasNext, markedCount, total) {
+  const more = markedCount > markedNodesFetched ? ` · ${markedCount - markedNodesFetched} more marked nodes not listed (see the findings)` : '';
+  const nav = [
+    pageNumber > 1 ? '<button type="button" data-page="first">« first</button> <button type="button" data-page="previous">‹ previous</button>' : '',
+    hasNext ? `<button type="button" data-page="next">next ${nodePageSize} ›</button>` : '',
+  ].filter(Boolean).join(' ');
+  return `${esc(`Page ${pageNumber} of the nodes by name (${nodePageSize} a page${total ? `, ${total} nodes` : ''}), marked nodes on top${more}`)}${nav ? ` ${nav}` : ''}`;
+}
+
 export function renderStatus(findings) {
   if (findings.length === 0) return { cls: 'ok', text: '· Healthy: no open findings.' };
   const critical = findings.filter((f) => f.severity === 'critical').length;
@@ -358,7 +385,9 @@ function start() {
     form.querySelector('input[name="only"]').checked = view.onlyMarked;
   };
   showView();
-  const last = { findings: [], nodes: [], matrix: undefined, html: {}, matrixKey: '' };
+  const last = { findings: [], nodes: [], matrix: undefined, html: {}, matrixKey: '', nextAfter: undefined };
+  // The node table's page: the cursors of the pages before it (the first page has none).
+  const cursors = [undefined];
   let timer;
   let inFlight = false;
   // The selection changed while a poll was in flight: poll again as soon as it lands.
@@ -417,7 +446,9 @@ function start() {
     $('status').textContent = status.text;
     setHtml('findings', renderFindings(last.findings, now));
     updateMatrix(matrix, marks);
-    setHtml('nodes', renderNodes(last.nodes, marks, view.sort, now, view.onlyMarked));
+    const total = matrix?.nodes?.length;
+    setHtml('nodes', view.onlyMarked && marks.size === 0 ? `<p class="empty">No marked node among ${esc(total ?? 0)}.</p>` : renderNodes(last.nodes, marks, view.sort, now, view.onlyMarked));
+    setHtml('nodes-pager', view.onlyMarked ? '' : renderNodePager(cursors.length, last.nextAfter !== undefined, marks.size, total));
     document.title = `netsentry — ${status.text.slice(2)}`;
     // Exposed for bench/page-100-nodes.ts and for anyone wondering why the page feels slow.
     document.body.dataset.renderMs = String(Math.round(performance.now() - started));
@@ -448,18 +479,26 @@ function start() {
     inFlight = true;
     again = false;
     try {
-      const [findings, nodes, matrix] = await Promise.all([
+      const [findings, matrix] = await Promise.all([
         // Relative paths: the page may live under a sub-path (kubectl proxy, Ingress).
         getJson('api/v1/findings'),
-        getJson('api/v1/nodes'),
         getJson(`api/v1/matrix?network=${encodeURIComponent(view.network)}&protocol=${encodeURIComponent(view.protocol)}`),
       ]);
+      // The node table asks only for the rows it shows: the marked nodes and one page by name.
+      const shown = matrix?.matrices?.find((m) => m.network === view.network && m.protocol === view.protocol);
+      const marks = nodeMarks(findings.findings ?? [], shown);
+      const answers = await Promise.all(nodeRequests(marks, view.onlyMarked, cursors.at(-1)).map((path) => getJson(path)));
+      const byName = new Map();
+      for (const answer of answers) for (const node of answer.nodes ?? []) byName.set(node.name, node);
+      const pageAnswer = view.onlyMarked ? undefined : answers.at(-1);
       last.findings = findings.findings ?? [];
-      last.nodes = nodes.nodes ?? [];
+      last.nodes = [...byName.values()];
+      last.nextAfter = pageAnswer?.nextAfter;
       last.matrix = matrix;
       render();
+      const total = shown?.nodes?.length ?? last.nodes.length;
       $('meta').className = 'meta';
-      $('meta').textContent = `${last.nodes.length} node${last.nodes.length === 1 ? '' : 's'} · updated ${new Date().toLocaleTimeString()} · every ${pollIntervalMs / 1000} s`;
+      $('meta').textContent = `${total} node${total === 1 ? '' : 's'} on the ${view.network} network · updated ${new Date().toLocaleTimeString()} · every ${pollIntervalMs / 1000} s`;
     } catch (err) {
       $('meta').className = 'meta stale';
       $('meta').textContent = `⚠ cannot reach the collector (${err?.message ?? err}); showing data from the last successful update, retrying every ${pollIntervalMs / 1000} s`;
@@ -484,6 +523,14 @@ function start() {
     Object.assign(view, viewFromHash(location.hash));
     showView();
     render();
+    void refresh();
+  });
+  $('nodes-pager').addEventListener('click', (event) => {
+    const move = event.target.closest?.('button[data-page]')?.dataset.page;
+    if (move === 'next' && last.nextAfter !== undefined) cursors.push(last.nextAfter);
+    else if (move === 'previous' && cursors.length > 1) cursors.pop();
+    else if (move === 'first') cursors.splice(1);
+    else return;
     void refresh();
   });
   // Loss and RTT of a cell, computed when the pointer reaches it (from the latest data).

@@ -161,4 +161,24 @@ describe('page rendering', () => {
     expect(grid).toContain('<table class="matrix"');
     expect((grid.match(/<tr class="[^"]*"><th scope="row"/g) ?? []).length).toBe(1);
   });
+
+  it('asks the collector only for the node rows it shows: marked nodes by name (worst first, at most 20) and one page', () => {
+    expect(page.nodeRequests(new Map(), false, undefined)).toEqual([`api/v1/nodes?limit=${page.nodePageSize}`]);
+    const marks = page.nodeMarks([finding({ id: 'A:node-9', nodes: ['node-9'], severity: 'warning' }), finding({ id: 'B:node 2', nodes: ['node 2'] })], undefined);
+    expect(page.nodeRequests(marks, false, 'node-50')).toEqual(['api/v1/nodes?node=node%202', 'api/v1/nodes?node=node-9', `api/v1/nodes?limit=${page.nodePageSize}&after=node-50`]);
+    expect(page.nodeRequests(marks, true, 'node-50')).toEqual(['api/v1/nodes?node=node%202', 'api/v1/nodes?node=node-9']);
+    const many = page.nodeMarks(Array.from({ length: 300 }, (_, i) => finding({ id: `X:n${i}`, nodes: [`n${i}`] })), undefined);
+    expect(page.nodeRequests(many, false, undefined)).toHaveLength(page.markedNodesFetched + 1);
+  });
+
+  it('the pager says which page and offers only the moves there are', () => {
+    const first = page.renderNodePager(1, true, 0, 1000);
+    expect(first).toContain('Page 1 of the nodes by name (50 a page, 1000 nodes)');
+    expect(first).toContain('data-page="next"');
+    expect(first).not.toContain('data-page="previous"');
+    const last = page.renderNodePager(20, false, 25, 1000);
+    expect(last).toContain('data-page="previous"');
+    expect(last).not.toContain('data-page="next"');
+    expect(last).toContain('5 more marked nodes not listed');
+  });
 });
