@@ -5,14 +5,20 @@
 import { describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../../shared/src/logger.ts';
 import { createFindingsEngine } from '../findings/findings-engine.ts';
-import { createTestCluster } from '../../../test/fixtures/cluster-fixtures.ts';
+import { createLifecycleHold } from '../model/lifecycle-hold.ts';
+import { createNodeLifecycle } from '../model/node-lifecycle.ts';
+import { createTestCluster, startMs } from '../../../test/fixtures/cluster-fixtures.ts';
 import { addPodAgents, runRounds, type MeshFaults, type ProbeLeg } from '../../../test/fixtures/probe-fixtures.ts';
 import { defaultDetectors } from './index.ts';
 
 function setup() {
   const cluster = createTestCluster({ nodes: 4 });
   addPodAgents(cluster);
-  const engine = createFindingsEngine({ model: cluster.model, detectors: defaultDetectors(), now: cluster.clock.now, logger: createSilentLogger() });
+  // Wired as collector.ts wires it: the engine sees the model through the node life cycle's hold.
+  const logger = createSilentLogger();
+  const lifecycle = createNodeLifecycle({ model: cluster.model, logger, startedMs: startMs, startupWindowMs: 60_000, convergeGraceMs: 60_000, departingWindowMs: 20_000 });
+  const hold = createLifecycleHold({ model: cluster.model, lifecycle });
+  const engine = createFindingsEngine({ model: hold.model, detectors: hold.detectors(defaultDetectors()), now: cluster.clock.now, logger });
   const step = (rounds: number, faults: MeshFaults = {}) => {
     runRounds(cluster, rounds, faults);
     for (const name of cluster.names) cluster.model.agentHeartbeat(cluster.key(name));

@@ -15,8 +15,12 @@ import { orderFindings } from './finding-order.ts';
 export type { Finding, FindingState } from './finding.ts';
 
 export interface FindingsEngineOptions {
-  /** With changePoint: a root cause that resolves restarts the probe evidence of its nodes (a repair invalidates the failures it explained). */
-  model: Pick<ClusterModel, 'snapshot' | 'onStateChange'> & Partial<Pick<ClusterModel, 'changePoint'>>;
+  /**
+   * changePoint is required, not optional: a root cause that resolves restarts the probe
+   * evidence of its nodes (a repair invalidates the failures it explained). A wrapper that
+   * dropped it once made the UDP-drop repair blame healthy pairs (issue 13).
+   */
+  model: Pick<ClusterModel, 'snapshot' | 'onStateChange' | 'changePoint'>;
   detectors: Detector[];
   now: () => number;
   logger: Logger;
@@ -81,7 +85,7 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
       const { id, kind, nodes } = record.candidate;
       if (record.state === 'open' && !produced.has(id) && !failedKinds.has(kind) && isRootCauseKind(kind)) for (const n of nodes) resolvingNodes.add(n);
     }
-    if (resolvingNodes.size > 0 && model.changePoint) {
+    if (resolvingNodes.size > 0) {
       model.changePoint(resolvingNodes);
       ({ candidates, failedKinds } = runDetectors());
       produced = new Set(candidates.map((c) => c.id));
