@@ -7,7 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release } from 'node:os';
 import { precisionFaults } from '../test/harness/precision-faults.ts';
-import { precisionTable, runPrecisionFault, type PrecisionResult } from '../test/harness/precision.ts';
+import { precisionTable, preparePrecisionFaults, runPrecisionFault, type PrecisionResult } from '../test/harness/precision.ts';
 import { startStack, waitFor } from '../test/harness/stack.ts';
 
 const arg = (name: string): string | undefined => {
@@ -21,7 +21,8 @@ const stack = await startStack({
   nodes: 4,
   podAgents: true,
   dnsPod: 'node-1-pod-1',
-  collectorArgs: ['--agent-missing-after', `${Math.max(5, intervalSeconds * 2)}s`],
+  // The grace as in the e2e test (3 intervals): a changed VTEP MAC is a CNI restart, held until it ends.
+  collectorArgs: ['--agent-missing-after', `${Math.max(5, intervalSeconds * 2)}s`, '--converge-grace', `${Math.max(6, intervalSeconds * 3)}s`],
   agentArgs: ['--probe-interval', `${intervalSeconds}s`],
   podAgentArgs: ['--probe-interval', `${intervalSeconds}s`],
 });
@@ -29,6 +30,7 @@ const stop = () => void stack.teardown().then(() => process.exit(130));
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
 const results: PrecisionResult[] = [];
+const cleanupFaults = await preparePrecisionFaults(stack, precisionFaults);
 try {
   console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, Linux ${release()}, Node ${process.version}, load ${loadavg()[0]!.toFixed(1)}; probe interval ${intervalSeconds} s`);
   await waitFor('a full, healthy probe matrix', async () => {
@@ -45,5 +47,6 @@ try {
   const out = arg('json');
   if (out) await writeFile(out, JSON.stringify(results, null, 2));
 } finally {
+  await cleanupFaults();
   await stack.teardown();
 }
