@@ -77,6 +77,22 @@ describe('precision from onset to repair', () => {
     expect(cluster.model.snapshot().probes.failingPaths).toEqual([]);
   });
 
+  it('UDP drop whose onset round looked like an MTU black hole: the diagnosis is refined to ProtocolBlocked and stays, no root cause flaps', () => {
+    const { step } = setup();
+    step(3);
+    const udpOnNode3 = (leg: ProbeLeg) => leg.network === 'host' && leg.protocol === 'udp' && touches(leg, 'node-3');
+    // The rule landed mid-round: the small probes of that round had passed, the large ones not.
+    const onset: MeshFaults = { path: (leg) => (udpOnNode3(leg) && leg.size === 'large' ? 'request-lost' : 'ok') };
+    const dropUdp: MeshFaults = { path: (leg) => (udpOnNode3(leg) ? 'request-lost' : 'ok') };
+    expect(ids(step(1, onset))).toEqual(['MtuBlackhole:node-3']);
+    const seen: string[][] = [];
+    for (let round = 0; round < 6; round++) seen.push(ids(step(1, dropUdp)));
+    // The MTU finding resolving is not a repair: TCP's successes still count, so ProtocolBlocked
+    // follows within two rounds (one discarded in flight) and holds; NodeIsolated never opens.
+    expect(seen.slice(2)).toEqual(Array(4).fill(['ProtocolBlocked:node-3']));
+    expect(seen.flat().filter((id) => !id.startsWith('ProtocolBlocked'))).toEqual([]);
+  });
+
   it('a two-way block seen first from one side is not called one-way; a real one-way block is, a round later', () => {
     const { step } = setup();
     step(3);

@@ -40,10 +40,10 @@ const namesHeld = (candidate: FindingCandidate, held: ReadonlyMap<string, Lifecy
 /**
  * The findings engine's view: a snapshot taken after the life cycle observed the model (so a
  * node concluded to have left is already gone), and detectors whose findings naming a held
- * node are dropped. changePoint passes straight through: the engine restarts a node's probe
- * evidence through it when a root cause on the node resolves.
+ * node are dropped. repairPoint passes straight through: the engine voids a node's probe
+ * failures through it when a root cause on the node resolves.
  */
-export function createLifecycleHold(deps: { model: Pick<ClusterModel, 'snapshot' | 'onStateChange' | 'changePoint'>; lifecycle: NodeLifecycle }) {
+export function createLifecycleHold(deps: { model: Pick<ClusterModel, 'snapshot' | 'onStateChange' | 'repairPoint'>; lifecycle: NodeLifecycle }) {
   const { model, lifecycle } = deps;
   return {
     model: {
@@ -52,7 +52,7 @@ export function createLifecycleHold(deps: { model: Pick<ClusterModel, 'snapshot'
         return withoutHeldPeers(model.snapshot(), lifecycle.held);
       },
       onStateChange: (listener: () => void) => model.onStateChange(listener),
-      changePoint: (nodes: Iterable<string>) => model.changePoint(nodes),
+      repairPoint: (nodes: Iterable<string>) => model.repairPoint(nodes),
     },
     detectors: (detectors: Detector[]): Detector[] =>
       detectors.map((detector) => ({
