@@ -1,7 +1,8 @@
-// Precision at every moment, on the fake 4-node mesh through the findings engine: evidence
-// restarts at change points (a kernel change reported by a node, a root cause resolving), so
-// results measured across a repair never blame the healthy pair left behind, and a one-way
-// claim needs the way back to have worked after the way out began to fail.
+// Precision at every moment, on the fake 4-node mesh through the findings engine (wired through
+// the node life cycle's hold, as collector.ts does): evidence restarts at change points (a kernel
+// change reported by a node) and its failures are voided at repair points (a root cause
+// resolving), so results measured across a repair never blame the healthy pair left behind, and
+// a one-way claim needs the way back to have worked after the way out began to fail.
 import { describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../../shared/src/logger.ts';
 import { createFindingsEngine } from '../findings/findings-engine.ts';
