@@ -1,5 +1,11 @@
 // Every fault the lab knows, as the precision harness runs them (4-node lab, host and pod
-// agents). Each names the nodes it is on and the finding kinds that diagnose it correctly.
+// agents). Each names the nodes it is on and the finding kinds that diagnose it correctly;
+// the node life-cycle events (a node leaving and joining, a CNI restart) name no node: every
+// node is healthy through them, so any finding is wrong.
+import { chmod, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Stack } from './stack.ts';
 import type { PrecisionFault } from './precision.ts';
 
 const oneWayTable = 'netsentry_oneway';
@@ -20,6 +26,68 @@ function oneWay(from: string, to: string): PrecisionFault {
       await nft('add', 'rule', 'inet', oneWayTable, 'in', 'ip', 'saddr', source, 'meta', 'l4proto', '{ tcp, udp }', 'th', 'dport', '7946', 'drop');
     },
     repair: (s) => s.lab.exec(s.lab.node(to).ns, ['nft', 'delete', 'table', 'inet', oneWayTable]),
+  };
+}
+
+interface NodesView {
+  nodes: { name: string; state: string; hostAgent?: { connected: boolean; overlayCheck?: { peersChecked: number; peersOk: number } }; podAgent?: { connected: boolean } }[];
+  departed: { name: string }[];
+}
+const nodesView = (s: Stack) => s.getJson<NodesView>('/api/v1/nodes');
+const peersOf = (s: Stack, node: string) => s.lab.nodes.map((n) => n.name).filter((n) => n !== node);
+
+/** Every node active, both agents connected, every overlay chain verified: the cluster as built. */
+async function allVerified(s: Stack): Promise<boolean> {
+  const { nodes } = await nodesView(s);
+  const peers = s.lab.nodes.length - 1;
+  return nodes.length === s.lab.nodes.length && nodes.every((n) => n.state === 'active' && n.hostAgent?.connected && n.podAgent?.connected && n.hostAgent.overlayCheck?.peersChecked === peers && n.hostAgent.overlayCheck.peersOk === peers);
+}
+
+/** What flannel does when it starts on a node: its VXLAN device with the node's VTEP MAC (as the lab built it). */
+async function createFlannelDevice(s: Stack, name: string): Promise<void> {
+  const node = s.lab.node(name);
+  await s.lab.exec(node.ns, ['ip', 'link', 'add', 'flannel.1', 'type', 'vxlan', 'id', '1', 'dstport', '8472', 'local', node.underlayIp, 'dev', 'eth0', 'nolearning']);
+  await s.lab.exec(node.ns, ['ip', 'link', 'set', 'flannel.1', 'address', node.vtepMac, 'mtu', '1450', 'up']);
+  await s.lab.exec(node.ns, ['ip', 'addr', 'add', `${node.podCidr.split('/')[0]}/32`, 'dev', 'flannel.1']);
+}
+
+/**
+ * A full conntrack table on `node`. A network namespace cannot have one of its own: its
+ * nf_conntrack_max is read-only there and shared with the machine, and filling the machine's
+ * table is out of bounds for a test. So the node's host agent reads a procfs double
+ * (--proc-root): the conntrack files in the kernel's format (the stat table copied from the
+ * node's namespace), everything else (sysctls) a link to the real /proc/sys/net/ipv4.
+ */
+function conntrackFull(node: string): PrecisionFault {
+  let root = '';
+  let max = 262_144;
+  const setCount = async (count: number) => {
+    const file = join(root, 'sys/net/netfilter/nf_conntrack_count');
+    await writeFile(`${file}.tmp`, `${count}\n`, { mode: 0o644 });
+    await rename(`${file}.tmp`, file); // the agent never reads half a file
+  };
+  return {
+    name: `${node} conntrack table 95 % full`,
+    nodes: [node],
+    diagnosis: ['ConntrackPressure'],
+    prepare: async (s) => {
+      const ns = s.lab.node(node).ns;
+      root = await mkdtemp(join(tmpdir(), 'netsentry-procfs-'));
+      await mkdir(join(root, 'sys/net/netfilter'), { recursive: true });
+      await mkdir(join(root, 'net/stat'), { recursive: true });
+      for (const dir of ['', 'sys', 'sys/net', 'sys/net/netfilter', 'net', 'net/stat']) await chmod(join(root, dir), 0o755);
+      await symlink('/proc/sys/net/ipv4', join(root, 'sys/net/ipv4'));
+      max = Number((await s.lab.exec(ns, ['cat', '/proc/sys/net/netfilter/nf_conntrack_max'])).trim());
+      await writeFile(join(root, 'sys/net/netfilter/nf_conntrack_max'), `${max}\n`, { mode: 0o644 });
+      await writeFile(join(root, 'net/stat/nf_conntrack'), await s.lab.exec(ns, ['cat', '/proc/net/stat/nf_conntrack']), { mode: 0o644 });
+      await setCount(Number((await s.lab.exec(ns, ['cat', '/proc/sys/net/netfilter/nf_conntrack_count'])).trim()));
+      // Its host agent reads the double, and verifies every 2 s (a probe interval) instead of every 30 s.
+      await s.stopAgent(node);
+      await s.startAgent(node, ['--proc-root', root, '--verify-interval', '2s']);
+      return () => rm(root, { recursive: true, force: true });
+    },
+    apply: () => setCount(Math.ceil(max * 0.95)),
+    repair: () => setCount(100),
   };
 }
 
@@ -93,20 +161,56 @@ export const precisionFaults: PrecisionFault[] = [
     apply: (s) => s.stopAgent('node-4', 'SIGKILL'),
     repair: (s) => s.startAgent('node-4'),
   },
+  conntrackFull('node-1'),
+  {
+    // The CNI restarting: flannel deletes and recreates its device (same MAC) and re-programs the node.
+    name: "node-2's CNI restarts: flannel.1 deleted and recreated",
+    nodes: [],
+    diagnosis: [],
+    concluded: async (s) => (await nodesView(s)).nodes.some((n) => n.name === 'node-2' && n.state === 'settling'),
+    holdMs: 1_000,
+    apply: (s) => s.lab.exec(s.lab.node('node-2').ns, ['ip', 'link', 'del', 'flannel.1']),
+    repair: async (s) => {
+      await createFlannelDevice(s, 'node-2');
+      await s.lab.restoreOverlay('node-2');
+    },
+    recovered: allVerified,
+  },
+  {
+    // Leaving: its agents stop and every peer's flannel removes its route, neighbor and FDB
+    // entry (the Node deleted). Joining again: its agent starts before its CNI, which then
+    // creates the device and programs the node, and the peers program it.
+    name: 'node-4 leaves the cluster, then joins again (agent before CNI)',
+    nodes: [],
+    diagnosis: [],
+    concluded: async (s) => {
+      const view = await nodesView(s);
+      return view.departed.some((d) => d.name === 'node-4') && !view.nodes.some((n) => n.name === 'node-4');
+    },
+    holdMs: 3_000,
+    apply: async (s) => {
+      await s.stopAgent('node-4');
+      await s.podAgents.get('node-4')?.stop('SIGTERM');
+      s.podAgents.delete('node-4');
+      await Promise.all(peersOf(s, 'node-4').map((peer) => s.lab.removePeers(peer, ['node-4'])));
+    },
+    repair: async (s) => {
+      await s.lab.exec(s.lab.node('node-4').ns, ['ip', 'link', 'del', 'flannel.1']);
+      await s.startAgent('node-4');
+      await s.startPodAgent('node-4');
+      await createFlannelDevice(s, 'node-4');
+      await Promise.all(s.lab.nodes.map((n) => s.lab.restoreOverlay(n.name)));
+    },
+    recovered: allVerified,
+  },
 ];
 
-/** The subset `sudo bash scripts/test.sh` runs; bench/precision.ts runs them all. */
 /**
- * Faults left out of the test command while they fail, each with why (issue 13 stays open for
- * them): after the branches of issues 12–14 were merged, repairing the UDP drop is followed
- * ~10 s later by AsymmetricReachability between node-3 and healthy peers (2 of 3 runs on
- * merged main; 0 of 3 on the precision branch alone). `NETSENTRY_PRECISION_FAULTS=all` runs them.
+ * What the precision test runs: every fault, or with NETSENTRY_PRECISION_FAULTS=3,6 those
+ * (1-based, in the order above) for a focused run.
  */
-export const openPrecisionFaults: ReadonlySet<string> = new Set(['node-3 drops UDP with nft (VXLAN spared)']);
-
 export const precisionSuiteFaults = (): PrecisionFault[] => {
   const only = process.env.NETSENTRY_PRECISION_FAULTS;
-  if (only === 'all') return precisionFaults;
-  if (only) return precisionFaults.filter((_, i) => only.split(',').includes(String(i + 1)));
-  return precisionFaults.filter((f) => !openPrecisionFaults.has(f.name));
+  if (!only || only === 'all') return precisionFaults;
+  return precisionFaults.filter((_, i) => only.split(',').includes(String(i + 1)));
 };

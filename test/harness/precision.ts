@@ -6,10 +6,22 @@ import type { Finding, Stack } from './stack.ts';
 
 export interface PrecisionFault {
   name: string;
-  /** The nodes the fault is on; a finding naming any other node is wrong unless explained. */
+  /**
+   * The nodes the fault is on; a finding naming any other node is wrong unless explained.
+   * Empty for a life-cycle event (a node leaving, joining, its CNI restarting): every node is
+   * healthy then, so every finding is wrong.
+   */
   nodes: string[];
-  /** The finding kind(s) that count as the correct diagnosis (naming only `nodes`). */
+  /** The finding kind(s) that count as the correct diagnosis (naming only `nodes`); empty for a life-cycle event. */
   diagnosis: string[];
+  /** A life-cycle event's correct diagnosis: the collector's view shows it (node departed, settling, …). */
+  concluded?(stack: Stack): Promise<boolean>;
+  /** After the repair, the cluster is back as before (e.g. the node active and verified): waited for, findings still checked, before the next fault. */
+  recovered?(stack: Stack): Promise<boolean>;
+  /** Keep the fault this long after the diagnosis instead of the run's default (a CNI restart takes seconds, not a hold of 6 s). */
+  holdMs?: number;
+  /** Once before any fault runs (e.g. an agent restarted with a flag the fault needs); returns its cleanup. */
+  prepare?(stack: Stack): Promise<() => Promise<void>>;
   apply(stack: Stack): Promise<unknown>;
   repair(stack: Stack): Promise<unknown>;
 }
@@ -21,6 +33,8 @@ export interface WrongFinding {
   /** Seconds after injection it was first seen, and in which phase. */
   atSeconds: number;
   phase: 'fault' | 'repair';
+  /** Seconds after the start of that phase (injection or repair). */
+  phaseSeconds: number;
   summary: string;
 }
 
@@ -31,7 +45,7 @@ export interface PrecisionResult {
   wrong: WrongFinding[];
   /** Seconds from repair until the last poll that still showed an open finding (0 if none). */
   cleanSeconds: number;
-  /** False when findings were still open when the harness gave up waiting. */
+  /** False when findings were still open (or the cluster not recovered) when the harness gave up waiting. */
   clean: boolean;
   /** What was still open then (kind(nodes): summary). */
   leftOpen: string[];
@@ -70,6 +84,7 @@ export async function runPrecisionFault(stack: Stack, fault: PrecisionFault, opt
   let polls = 0;
   let diagnosisSeconds: number | undefined;
   const started = performance.now();
+  let phaseStarted = started;
   const elapsed = () => (performance.now() - started) / 1000;
 
   const poll = async (phase: WrongFinding['phase']): Promise<Finding[]> => {
@@ -77,28 +92,29 @@ export async function runPrecisionFault(stack: Stack, fault: PrecisionFault, opt
     polls++;
     const at = elapsed();
     for (const f of wrongNodeFindings(open, fault.nodes)) {
-      if (!wrong.has(f.id)) wrong.set(f.id, { id: f.id, kind: f.kind, nodes: f.nodes, atSeconds: at, phase, summary: f.summary });
+      if (!wrong.has(f.id)) wrong.set(f.id, { id: f.id, kind: f.kind, nodes: f.nodes, atSeconds: at, phase, phaseSeconds: (performance.now() - phaseStarted) / 1000, summary: f.summary });
     }
     return open;
   };
-  const pollUntil = async (phase: WrongFinding['phase'], untilMs: number, stop?: (open: Finding[]) => boolean): Promise<boolean> => {
+  const pollUntil = async (phase: WrongFinding['phase'], untilMs: number, stop?: (open: Finding[]) => boolean | Promise<boolean>): Promise<boolean> => {
     while (performance.now() < untilMs) {
       const next = performance.now() + pollMs;
-      if (stop?.(await poll(phase))) return true;
+      if (await stop?.(await poll(phase))) return true;
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())));
     }
     return false;
   };
 
   await fault.apply(stack);
-  await pollUntil('fault', started + diagnosisTimeoutMs, (open) => {
-    const found = open.some((f) => fault.diagnosis.includes(f.kind) && subset(f.nodes, allowed));
+  await pollUntil('fault', started + diagnosisTimeoutMs, async (open) => {
+    const found = fault.concluded ? await fault.concluded(stack) : open.some((f) => fault.diagnosis.includes(f.kind) && subset(f.nodes, allowed));
     if (found) diagnosisSeconds = elapsed();
     return found;
   });
-  await pollUntil('fault', performance.now() + (diagnosisSeconds === undefined ? 0 : holdMs));
+  await pollUntil('fault', performance.now() + (diagnosisSeconds === undefined ? 0 : (fault.holdMs ?? holdMs)));
 
   const repairedAt = performance.now();
+  phaseStarted = repairedAt;
   await fault.repair(stack);
   let lastDirty = -1;
   let leftOpen: string[] = [];
@@ -108,11 +124,17 @@ export async function runPrecisionFault(stack: Stack, fault: PrecisionFault, opt
     return false;
   };
   await pollUntil('repair', repairedAt + afterRepairMs, track);
-  let clean = lastDirty < performance.now() - pollMs;
+  let recovered = fault.recovered ? await fault.recovered(stack) : true;
+  let clean = recovered && lastDirty < performance.now() - pollMs;
   if (!clean) {
-    // Not clean at repair + 10 s: wait (still checking) so the next fault starts clean.
-    clean = await pollUntil('repair', performance.now() + settleMs, (open) => track(open) || open.length === 0);
+    // Not clean (or not recovered) at repair + 10 s: wait (still checking) so the next fault starts clean.
+    clean = await pollUntil('repair', performance.now() + settleMs, async (open) => {
+      track(open);
+      recovered ||= fault.recovered ? await fault.recovered(stack) : true;
+      return recovered && open.length === 0;
+    });
   }
+  if (!recovered) leftOpen.push('(the cluster did not recover from the event)');
   return {
     fault: fault.name,
     ...(diagnosisSeconds !== undefined ? { diagnosisSeconds } : {}),
@@ -124,10 +146,19 @@ export async function runPrecisionFault(stack: Stack, fault: PrecisionFault, opt
   };
 }
 
+/** Runs every fault's prepare hook once; returns one cleanup for all of them. */
+export async function preparePrecisionFaults(stack: Stack, faults: readonly PrecisionFault[]): Promise<() => Promise<void>> {
+  const cleanups: (() => Promise<void>)[] = [];
+  for (const fault of faults) if (fault.prepare) cleanups.push(await fault.prepare(stack));
+  return async () => {
+    await Promise.allSettled(cleanups.map((cleanup) => cleanup()));
+  };
+}
+
 /** A markdown table row per fault. */
 export function precisionTable(results: PrecisionResult[]): string {
   const rows = results.map((r) => {
-    const wrongKinds = [...new Set(r.wrong.map((w) => `${w.kind}(${w.nodes.join(',')}) ${w.phase} +${w.atSeconds.toFixed(1)} s`))].join('; ');
+    const wrongKinds = [...new Set(r.wrong.map((w) => `${w.kind}(${w.nodes.join(',')}) ${w.phase === 'repair' ? 'repair' : 'injection'} +${w.phaseSeconds.toFixed(1)} s`))].join('; ');
     return `| ${r.fault} | ${r.diagnosisSeconds === undefined ? 'never' : `${r.diagnosisSeconds.toFixed(1)} s`} | ${r.wrong.length}${wrongKinds ? ` — ${wrongKinds}` : ''} | ${r.clean ? `${r.cleanSeconds.toFixed(1)} s` : `not clean (>${r.cleanSeconds.toFixed(1)} s)`} |`;
   });
   return ['| fault | time to correct diagnosis | wrong-node findings seen | time to clean after repair |', '|---|---|---|---|', ...rows].join('\n');

@@ -1,18 +1,25 @@
-// Precision at every moment, on the fake 4-node mesh through the findings engine: evidence
-// restarts at change points (a kernel change reported by a node, a root cause resolving), so
-// results measured across a repair never blame the healthy pair left behind, and a one-way
-// claim needs the way back to have worked after the way out began to fail.
+// Precision at every moment, on the fake 4-node mesh through the findings engine (wired through
+// the node life cycle's hold, as collector.ts does): evidence restarts at change points (a kernel
+// change reported by a node) and its failures are voided at repair points (a root cause
+// resolving), so results measured across a repair never blame the healthy pair left behind, and
+// a one-way claim needs the way back to have worked after the way out began to fail.
 import { describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../../shared/src/logger.ts';
 import { createFindingsEngine } from '../findings/findings-engine.ts';
-import { createTestCluster } from '../../../test/fixtures/cluster-fixtures.ts';
+import { createLifecycleHold } from '../model/lifecycle-hold.ts';
+import { createNodeLifecycle } from '../model/node-lifecycle.ts';
+import { createTestCluster, startMs } from '../../../test/fixtures/cluster-fixtures.ts';
 import { addPodAgents, runRounds, type MeshFaults, type ProbeLeg } from '../../../test/fixtures/probe-fixtures.ts';
 import { defaultDetectors } from './index.ts';
 
 function setup() {
   const cluster = createTestCluster({ nodes: 4 });
   addPodAgents(cluster);
-  const engine = createFindingsEngine({ model: cluster.model, detectors: defaultDetectors(), now: cluster.clock.now, logger: createSilentLogger() });
+  // Wired as collector.ts wires it: the engine sees the model through the node life cycle's hold.
+  const logger = createSilentLogger();
+  const lifecycle = createNodeLifecycle({ model: cluster.model, logger, startedMs: startMs, startupWindowMs: 60_000, convergeGraceMs: 60_000, departingWindowMs: 20_000 });
+  const hold = createLifecycleHold({ model: cluster.model, lifecycle });
+  const engine = createFindingsEngine({ model: hold.model, detectors: hold.detectors(defaultDetectors()), now: cluster.clock.now, logger });
   const step = (rounds: number, faults: MeshFaults = {}) => {
     runRounds(cluster, rounds, faults);
     for (const name of cluster.names) cluster.model.agentHeartbeat(cluster.key(name));
@@ -69,6 +76,22 @@ describe('precision from onset to repair', () => {
     expect(open.filter((f) => f.nodes.some((n) => n !== 'node-3'))).toEqual([]);
     expect(step(2)).toEqual([]);
     expect(cluster.model.snapshot().probes.failingPaths).toEqual([]);
+  });
+
+  it('UDP drop whose onset round looked like an MTU black hole: the diagnosis is refined to ProtocolBlocked and stays, no root cause flaps', () => {
+    const { step } = setup();
+    step(3);
+    const udpOnNode3 = (leg: ProbeLeg) => leg.network === 'host' && leg.protocol === 'udp' && touches(leg, 'node-3');
+    // The rule landed mid-round: the small probes of that round had passed, the large ones not.
+    const onset: MeshFaults = { path: (leg) => (udpOnNode3(leg) && leg.size === 'large' ? 'request-lost' : 'ok') };
+    const dropUdp: MeshFaults = { path: (leg) => (udpOnNode3(leg) ? 'request-lost' : 'ok') };
+    expect(ids(step(1, onset))).toEqual(['MtuBlackhole:node-3']);
+    const seen: string[][] = [];
+    for (let round = 0; round < 6; round++) seen.push(ids(step(1, dropUdp)));
+    // The MTU finding resolving is not a repair: TCP's successes still count, so ProtocolBlocked
+    // follows within two rounds (one discarded in flight) and holds; NodeIsolated never opens.
+    expect(seen.slice(2)).toEqual(Array(4).fill(['ProtocolBlocked:node-3']));
+    expect(seen.flat().filter((id) => !id.startsWith('ProtocolBlocked'))).toEqual([]);
   });
 
   it('a two-way block seen first from one side is not called one-way; a real one-way block is, a round later', () => {

@@ -16,8 +16,12 @@ import { limitFindingsPerNode, type FindingsBudgetResult } from './findings-budg
 export type { Finding, FindingState } from './finding.ts';
 
 export interface FindingsEngineOptions {
-  /** With changePoint: a root cause that resolves restarts the probe evidence of its nodes (a repair invalidates the failures it explained). */
-  model: Pick<ClusterModel, 'snapshot' | 'onStateChange'> & Partial<Pick<ClusterModel, 'changePoint'>>;
+  /**
+   * repairPoint is required, not optional: a root cause that resolves voids the probe failures
+   * of its nodes (a repair invalidates the failures it explained). A wrapper that dropped it
+   * once made the UDP-drop repair blame healthy pairs (issue 13).
+   */
+  model: Pick<ClusterModel, 'snapshot' | 'onStateChange' | 'repairPoint'>;
   detectors: Detector[];
   now: () => number;
   logger: Logger;
@@ -90,16 +94,16 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
     const at = now();
     let { candidates, failedKinds, budget } = runDetectors();
     let produced = new Set(candidates.map((c) => c.id));
-    // A root cause about to resolve is a change point for its nodes: the failures it explained
+    // A root cause about to resolve is a repair point for its nodes: the failures it explained
     // predate the repair, so they must not reappear as new findings about the healthy pair
-    // they leave behind. Restart that evidence, then judge again from what is left.
+    // they leave behind. Void those failures, then judge again from what is left.
     const resolvingNodes = new Set<string>();
     for (const record of records.values()) {
       const { id, kind, nodes } = record.candidate;
       if (record.state === 'open' && !produced.has(id) && !failedKinds.has(kind) && isRootCauseKind(kind)) for (const n of nodes) resolvingNodes.add(n);
     }
-    if (resolvingNodes.size > 0 && model.changePoint) {
-      model.changePoint(resolvingNodes);
+    if (resolvingNodes.size > 0) {
+      model.repairPoint(resolvingNodes);
       ({ candidates, failedKinds, budget } = runDetectors());
       produced = new Set(candidates.map((c) => c.id));
     }

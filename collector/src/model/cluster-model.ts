@@ -35,9 +35,11 @@ export interface ClusterModel {
   /**
    * Probe evidence on paths from or to these nodes restarts at this moment (a change point, see
    * ProbeStore.changePoint). Called by the model itself when a host report changes the
-   * node's path state, and by the findings engine when a root cause on the node resolves.
+   * node's path state.
    */
   changePoint(nodes: Iterable<string>): void;
+  /** A root cause on these nodes resolved: their probe failures measured before now no longer count (ProbeStore.repairPoint). Called by the findings engine. */
+  repairPoint(nodes: Iterable<string>): void;
   /**
    * Folds a validated probe batch into the probe store; counts as liveness. Does not notify
    * state listeners (batches are frequent): the findings engine's tick picks them up.
@@ -185,6 +187,14 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
 
   return {
     changePoint: (names) => changePoint(names, now()),
+
+    repairPoint(names) {
+      const at = now();
+      const known = new Set([...names].filter((name) => nodes.has(name)));
+      if (known.size === 0) return;
+      probes.repairPoint(known, at);
+      viewBuilder.nodesChanged(probes, known, at);
+    },
 
     agentConnected(hello, info) {
       const network = networkOf(hello);

@@ -40,9 +40,10 @@ const namesHeld = (candidate: FindingCandidate, held: ReadonlyMap<string, Lifecy
 /**
  * The findings engine's view: a snapshot taken after the life cycle observed the model (so a
  * node concluded to have left is already gone), and detectors whose findings naming a held
- * node are dropped.
+ * node are dropped. repairPoint passes straight through: the engine voids a node's probe
+ * failures through it when a root cause on the node resolves.
  */
-export function createLifecycleHold(deps: { model: Pick<ClusterModel, 'snapshot' | 'onStateChange'>; lifecycle: NodeLifecycle }) {
+export function createLifecycleHold(deps: { model: Pick<ClusterModel, 'snapshot' | 'onStateChange' | 'repairPoint'>; lifecycle: NodeLifecycle }) {
   const { model, lifecycle } = deps;
   return {
     model: {
@@ -51,6 +52,7 @@ export function createLifecycleHold(deps: { model: Pick<ClusterModel, 'snapshot'
         return withoutHeldPeers(model.snapshot(), lifecycle.held);
       },
       onStateChange: (listener: () => void) => model.onStateChange(listener),
+      repairPoint: (nodes: Iterable<string>) => model.repairPoint(nodes),
     },
     detectors: (detectors: Detector[]): Detector[] =>
       detectors.map((detector) => ({

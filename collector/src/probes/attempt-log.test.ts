@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { appendAttempt, attemptCount, attemptsOf, mergeLogs, newestAtMs, type AttemptLog } from './attempt-log.ts';
+import { appendAttempt, attemptCount, attemptsOf, dropFailures, mergeLogs, newestAtMs, type AttemptLog } from './attempt-log.ts';
 
 describe('attempt log', () => {
+  it('drops the failed attempts in place, successes in order', () => {
+    const log: AttemptLog = [];
+    for (let i = 0; i < 6; i++) appendAttempt(log, 1000 + i, i === 1 || i === 4, 0.001 * i, 72, 10, 0);
+    expect(dropFailures(log)).toBe(true);
+    expect(attemptsOf(log)).toEqual([
+      { atMs: 1001, ok: true, rttSeconds: 0.001, sizeBytes: 72 },
+      { atMs: 1004, ok: true, rttSeconds: 0.004, sizeBytes: 72 },
+    ]);
+    expect(dropFailures(log)).toBe(false);
+  });
+
   it('appends, keeps at most max and drops attempts older than the cut-off', () => {
     const log: AttemptLog = [];
     for (let i = 0; i < 5; i++) appendAttempt(log, 1000 + i, i % 2 === 0, 0.001 * i, 72, 3, 0);

@@ -25,6 +25,23 @@ export function appendAttempt(log: AttemptLog, atMs: number, ok: boolean, rttSec
   if (drop > 0) log.splice(0, drop * stride);
 }
 
+/** Removes the failed attempts in place (successes keep their order); true when any went. */
+export function dropFailures(log: AttemptLog): boolean {
+  let kept = 0;
+  for (let i = 0; i < log.length; i += stride) {
+    if (log[i + 1]! < 0) continue;
+    if (kept !== i) {
+      log[kept] = log[i]!;
+      log[kept + 1] = log[i + 1]!;
+      log[kept + 2] = log[i + 2]!;
+    }
+    kept += stride;
+  }
+  const dropped = kept < log.length;
+  log.length = kept;
+  return dropped;
+}
+
 /** One log, oldest first, from several (a source's host and pod agents probing the same path). */
 export function mergeLogs(logs: readonly AttemptLog[]): AttemptLog {
   let merged = logs[0] ?? [];

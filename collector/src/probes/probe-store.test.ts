@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { ProbeBatchSchema, ProbeProtocol } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import { attemptCount, attemptsOf } from './attempt-log.ts';
-import { createProbeStore, maxAttemptsPerPath, maxIntervalSeconds } from './probe-store.ts';
+import { createProbeStore, maxAttemptsPerPath, maxIntervalSeconds, pathKeyOf } from './probe-store.ts';
 import { buildProbeView } from './probe-view.ts';
 
 const udp = (targetNode: string, ok: boolean) => ({ targetNode, protocol: ProbeProtocol.UDP, ok, rttSeconds: ok ? 0.001 : 0, sizeBytes: 72, targetNetwork: Network.HOST });
@@ -81,5 +81,27 @@ describe('probe store', () => {
     // The hostile agent leaves and takes its interval with it.
     store.forget('node-9');
     expect(store.maxIntervalSeconds).toBe(5);
+  });
+
+  it('a repair point voids the failures from and to the node, keeps its successes, and discards failed results in flight for one interval', () => {
+    const store = createProbeStore({ isKnownNode: () => true });
+    const n1 = { node: 'node-1', network: 'host' as const };
+    const n3 = { node: 'node-3', network: 'host' as const };
+    store.ingest(n1, batch([udp('node-3', true), udp('node-3', true), udp('node-3', true)]), 0);
+    store.ingest(n1, batch([udp('node-3', false), udp('node-3', false), udp('node-3', false), udp('node-2', false), udp('node-2', false), udp('node-2', false)]), 5_000);
+    store.ingest(n3, batch([udp('node-1', false), udp('node-1', false), udp('node-1', false)]), 5_000);
+    expect(buildProbeView(store, 5_000).failingPaths.map((p) => `${p.source}>${p.destination}`).sort()).toEqual(['node-1>node-2', 'node-1>node-3', 'node-3>node-1']);
+    store.repairPoint(new Set(['node-3']), 6_000);
+    // From and to node-3: the failures are gone, the successes stay; node-1→node-2 is not node-3's.
+    expect(attemptsOf(store.agent('node-1', 'host')!.paths.get(pathKeyOf('node-3', 'host', 'udp', 'small'))!.attempts).map((a) => a.ok)).toEqual([true, true, true]);
+    expect(attemptCount(store.agent('node-3', 'host')!.paths.get(pathKeyOf('node-1', 'host', 'udp', 'small'))!.attempts)).toBe(0);
+    expect(buildProbeView(store, 6_000).failingPaths.map((p) => `${p.source}>${p.destination}`)).toEqual(['node-1>node-2']);
+    // A round in flight across the repair: its failures toward node-3 are discarded, its successes count.
+    store.ingest(n1, batch([udp('node-3', false), udp('node-3', true), udp('node-2', false)]), 8_000);
+    expect(store.discardedResults).toBe(1);
+    // After one interval, failures count again (the fault may be back).
+    store.ingest(n1, batch([udp('node-3', false)]), 11_001);
+    expect(store.discardedResults).toBe(1);
+    expect(attemptsOf(store.agent('node-1', 'host')!.paths.get(pathKeyOf('node-3', 'host', 'udp', 'small'))!.attempts).map((a) => a.ok)).toEqual([true, true, true, true, false]);
   });
 });

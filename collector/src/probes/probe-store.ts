@@ -10,7 +10,7 @@
 import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { ProbeProtocol, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import type { AgentNetwork } from '../model/cluster-snapshot.ts';
-import { appendAttempt, newestAtMs, type AttemptLog } from './attempt-log.ts';
+import { appendAttempt, dropFailures, newestAtMs, type AttemptLog } from './attempt-log.ts';
 import { sampledStaleIntervals } from './path-state.ts';
 
 export type PathProtocol = 'udp' | 'tcp';
@@ -91,6 +91,16 @@ export interface ProbeStore {
    * (rounds in flight across the change) are discarded, so its evidence restarts after the change.
    */
   changePoint(nodes: ReadonlySet<string>, atMs: number): void;
+  /**
+   * A root cause on each of `nodes` resolved at `atMs`: the failures on paths from or to the
+   * node (and its DNS failures) are dropped, and failed results from or to it arriving before
+   * atMs + one of its probe intervals (rounds in flight across the repair) are discarded — a
+   * repair invalidates the failures it explained. Successes and receipts stay: when the
+   * resolution is a diagnosis refined while the fault goes on (an onset MtuBlackhole giving
+   * way to ProtocolBlocked), wiping them too made the detectors judge again from half the
+   * evidence, open a wrong root cause, resolve it and wipe again, round after round.
+   */
+  repairPoint(nodes: ReadonlySet<string>, atMs: number): void;
   /** Results toward this destination that arrive earlier than this are discarded by the slowest source (0 = none are). */
   notBefore(node: string, network: AgentNetwork): number;
   /** Probe results discarded because their destination agent had restarted, since start. */
@@ -136,6 +146,13 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
   const sourceCutoffs = new Map<string, number>();
   // Per destination agent: the last change point's cutoff, kept (unlike sourceCutoffs) for notBefore.
   const changeCutoffs = new Map<string, number>();
+  // Per node: failed results from or to it arriving earlier than this are discarded (a repair point on it).
+  const failureCutoffs = new Map<string, number>();
+  const oneRoundOf = (node: string, atMs: number): number => {
+    // One round of the node's own agents (rounds toward it run at the same interval in a cluster).
+    const own = [agents.get(agentKey(node, 'host')), agents.get(agentKey(node, 'pod'))].map((a) => a?.intervalSeconds ?? 0);
+    return atMs + (Math.max(...own) || defaultIntervalSeconds) * 1000;
+  };
   let discardedResults = 0;
   // One copy of each node name and path key, shared by every record toward that node (the
   // decoder makes a fresh string per result; 5,000 nodes × ~900 records would keep them all).
@@ -188,11 +205,20 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         discardedResults += results.length;
         results = [];
       } else sourceCutoffs.delete(key.node);
+      // Failed results across a repair point on this node (checked per failed result only: the hot path stays as it was).
+      const sourceFailuresBefore = failureCutoffs.get(key.node) ?? 0;
+      if (sourceFailuresBefore !== 0 && atMs >= sourceFailuresBefore) failureCutoffs.delete(key.node);
+      const failedAcrossRepair = (ok: boolean, target?: string): boolean =>
+        !ok && failureCutoffs.size > 0 && (atMs < sourceFailuresBefore || (target !== undefined && atMs < (failureCutoffs.get(target) ?? 0)));
       // Per batch: the target's 8 path slots (network × protocol × size), found once per target.
       const slotsByTarget = new Map<string, { names: TargetNames; records: (PathRecord | undefined)[] } | null>();
       const touched: PathRecord[] = [];
       for (const result of results) {
         if (result.protocol === ProbeProtocol.DNS_UDP || result.protocol === ProbeProtocol.DNS_TCP) {
+          if (failedAcrossRepair(result.ok)) {
+            discardedResults += 1;
+            continue;
+          }
           const protocol: PathProtocol = result.protocol === ProbeProtocol.DNS_UDP ? 'udp' : 'tcp';
           let dns = agent.dns.get(protocol);
           if (!dns) agent.dns.set(protocol, (dns = { source: key.node, sourceNetwork: key.network, protocol, resolver: result.target, attempts: [] }));
@@ -210,7 +236,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         if (slots === null) continue;
         // Results toward an agent that restarted or came back, from before it was back: its responder was down.
         const resetAtMs = resets.get(agentKey(result.targetNode, network));
-        if ((resetAtMs !== undefined && atMs < resetAtMs + agent.intervalSeconds * 1000) || atMs < (changeCutoffs.get(agentKey(result.targetNode, network)) ?? 0)) {
+        if ((resetAtMs !== undefined && atMs < resetAtMs + agent.intervalSeconds * 1000) || atMs < (changeCutoffs.get(agentKey(result.targetNode, network)) ?? 0) || failedAcrossRepair(result.ok, result.targetNode)) {
           discardedResults += 1;
           continue;
         }
@@ -245,6 +271,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
     },
 
     forget(node, network) {
+      if (!network) failureCutoffs.delete(node);
       for (const n of network ? [network] : (['host', 'pod'] as const)) {
         resets.delete(agentKey(node, n));
         changeCutoffs.delete(agentKey(node, n));
@@ -273,9 +300,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
 
     changePoint(nodes, atMs) {
       for (const node of nodes) {
-        // One round of the node's own agents (rounds toward it run at the same interval in a cluster).
-        const own = [agents.get(agentKey(node, 'host')), agents.get(agentKey(node, 'pod'))].map((a) => a?.intervalSeconds ?? 0);
-        const until = atMs + (Math.max(...own) || defaultIntervalSeconds) * 1000;
+        const until = oneRoundOf(node, atMs);
         sourceCutoffs.set(node, Math.max(sourceCutoffs.get(node) ?? 0, until));
         for (const network of ['host', 'pod'] as const) {
           const key = agentKey(node, network);
@@ -302,6 +327,18 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
             touched = true;
           }
         }
+        if (touched) agent.version += 1;
+      }
+      version += 1;
+    },
+
+    repairPoint(nodes, atMs) {
+      for (const node of nodes) failureCutoffs.set(node, Math.max(failureCutoffs.get(node) ?? 0, oneRoundOf(node, atMs)));
+      for (const agent of agents.values()) {
+        let touched = false;
+        const own = nodes.has(agent.node);
+        for (const path of agent.paths.values()) if ((own || nodes.has(path.destination)) && dropFailures(path.attempts)) touched = true;
+        if (own) for (const dns of agent.dns.values()) if (dropFailures(dns.attempts)) touched = true;
         if (touched) agent.version += 1;
       }
       version += 1;
