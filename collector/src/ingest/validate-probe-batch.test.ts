@@ -30,6 +30,7 @@ describe('validateProbeBatch', () => {
     ['coverage of nothing', (b: ProbeBatch) => Object.assign(b.coverage[0]!, { udpSmall: 0, udpLarge: 0, tcp: 0 }), /probe counts/],
     ['coverage claiming 1,000 probes per target', (b: ProbeBatch) => (b.coverage[0]!.udpSmall = 1000), /probe counts/],
     ['coverage with an empty name', (b: ProbeBatch) => (b.coverage[0]!.targetNodes[1] = ''), /target_nodes/],
+    ['coverage standing for more probes than the results budget', (b: ProbeBatch) => (b.coverage[0]!.targetNodes = Array.from({ length: 3_000 }, () => 'n'), b.coverage[0]!.udpSmall = 20), /stands for more than 50000 probes/],
     ['too many covered targets', (b: ProbeBatch) => (b.coverage[0]!.targetNodes = Array.from({ length: 50_000 }, () => 'n')), /exceed 50000/],
     ['too many results', (b: ProbeBatch) => (b.results = Array.from({ length: 50_001 }, () => b.results[0]!)), /more than 50000/],
     ['too many receipts', (b: ProbeBatch) => (b.receipts = Array.from({ length: 10_001 }, () => b.receipts[0]!)), /more than 10000/],

@@ -50,6 +50,11 @@ export function validateProbeBatch(batch: ProbeBatch): string | undefined {
   let entries = batch.pathSummaries.length;
   for (const group of batch.coverage) entries += group.targetNodes.length;
   if (entries > maxPathEntries) return `probe_batch path summaries and covered targets exceed ${maxPathEntries}`;
+  // What the store will expand them into: no more attempts than the results budget allows.
+  let probes = batch.results.length;
+  for (const summary of batch.pathSummaries) probes += Math.min(summary.sent, maxProbesPerPath + 1);
+  for (const group of batch.coverage) probes += group.targetNodes.length * (Math.min(group.udpSmall, maxProbesPerPath + 1) + Math.min(group.udpLarge, maxProbesPerPath + 1) + Math.min(group.tcp, maxProbesPerPath + 1));
+  if (probes > maxProbeResults) return `probe_batch stands for more than ${maxProbeResults} probes (results, summaries and coverage together)`;
   for (const summary of batch.pathSummaries) {
     if (summary.targetNode.length === 0 || summary.targetNode.length > maxName) return 'probe_batch.path_summaries[].target_node is empty or too long';
     if (!networks.has(summary.targetNetwork)) return 'probe_batch.path_summaries[].target_network must be NETWORK_HOST or NETWORK_POD';
