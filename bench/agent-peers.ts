@@ -9,7 +9,7 @@
 // The agent runs as shipped: the `npm run build` output (dist/agent/src/main.js, built here
 // first); --source runs agent/src/main.ts instead, which adds Node's type stripping (~20 MiB
 // per thread: the main thread and the prober worker each load it).
-// Usage (root): node bench/agent-peers.ts [--peers 100] [--minutes 3] [--source] [--agent-node-flags "..."]
+// Usage (root): node bench/agent-peers.ts [--peers 100] [--minutes 3] [--probe-report exception|results] [--source] [--agent-node-flags "..."]
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
@@ -39,6 +39,8 @@ const agentNodeFlags = (() => {
   return i > 0 ? process.argv[i + 1]!.split(' ').filter(Boolean) : [...shippedNodeFlags];
 })();
 const minutes = arg('minutes', 3);
+// --probe-report exception (default, as shipped) or results (one ProbeResult per probe, before issue 15).
+const probeReport = process.argv.includes('--probe-report') ? process.argv[process.argv.indexOf('--probe-report') + 1]! : 'exception';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const podCidr = (j: number): string => `198.18.${64 + Math.floor(j / 16)}.${(j % 16) * 16}/28`;
 const vtepMac = (j: number): string => `0a:58:00:00:${(j >> 8).toString(16).padStart(2, '0')}:${(j & 255).toString(16).padStart(2, '0')}`;
@@ -132,7 +134,7 @@ async function main(): Promise<void> {
       sim.once('message', () => resolve());
       setTimeout(() => reject(new Error('simulated peers not ready within 60 s')), 60_000).unref();
     });
-    const agent = run([fromSource ? 'agent/src/main.ts' : 'dist/agent/src/main.js', '--collector', '192.0.2.11:7443', '--node-name', 'node-1', '--network', 'host', '--probe-listen', '192.0.2.11:7946', '--log-level', 'warn'], false, agentNodeFlags);
+    const agent = run([fromSource ? 'agent/src/main.ts' : 'dist/agent/src/main.js', '--collector', '192.0.2.11:7443', '--node-name', 'node-1', '--network', 'host', '--probe-listen', '192.0.2.11:7946', '--log-level', 'warn', '--probe-report', probeReport], false, agentNodeFlags);
     await sleep(30_000); // start-up, first verification, first rounds
     const pid = agent.pid!;
     const cpu0 = cpuSeconds(pid);
@@ -154,7 +156,7 @@ async function main(): Promise<void> {
     const nodes = execFileSync('ip', ['netns', 'exec', ns.name, node, '-e', "fetch('http://192.0.2.11:8080/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))"], { encoding: 'utf8' });
     const batches = /netsentry_messages_received_total\{type="probeBatch"\} (\d+)/.exec(nodes)?.[1];
     console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, Linux ${release()}, Node ${process.version}`);
-    console.log(`agent (${fromSource ? 'agent/src/main.ts' : 'dist/agent/src/main.js'}, host mode, defaults, node flags: ${agentNodeFlags.join(' ') || 'none'}) with ${peerCount} peer nodes (${2 * peerCount} probe targets, full mesh), ${seconds.toFixed(0)} s after a 30 s warm-up; probe batches received by the collector: ${batches}`);
+    console.log(`agent (${fromSource ? 'agent/src/main.ts' : 'dist/agent/src/main.js'}, host mode, defaults, node flags: ${agentNodeFlags.join(' ') || 'none'}) with ${peerCount} peer nodes (${2 * peerCount} probe targets, full mesh), --probe-report ${probeReport}, ${seconds.toFixed(0)} s after a 30 s warm-up; probe batches received by the collector: ${batches}`);
     console.log(`agent CPU by thread (millicores): ${byThread}`);
     console.log(`agent CPU ${millicores.toFixed(1)} millicores; RSS mean ${(rss.reduce((a, b) => a + b, 0) / rss.length).toFixed(1)} MiB, max ${Math.max(...rss).toFixed(1)} MiB`);
   } finally {

@@ -7,14 +7,19 @@
 // from breaking one node to its NodeIsolated finding. The clock is simulated; times are
 // process CPU time (process.cpuUsage, includes GC threads), so other load on the machine
 // inflates them little.
-// Usage: node --expose-gc bench/collector-pass.ts --nodes 5000 [--sample-size 32] [--rounds 6]
-import { create } from '@bufbuild/protobuf';
+// --report exception (default): batches as agents send them since issue 15 (summaries for
+// lossy or just-recovered targets, coverage names for the rest); --report results: one
+// ProbeResult per probe. Either way each batch is encoded, and decoding + validation count in
+// the ingest time (they are where report by exception saves most).
+// Usage: node --expose-gc bench/collector-pass.ts --nodes 5000 [--sample-size 32] [--rounds 6] [--report exception|results]
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { performance } from 'node:perf_hooks';
 import { cpus, release } from 'node:os';
 import { Network } from '../shared/src/gen/netsentry/v1/node_pb.js';
 import { ProbeBatchSchema, ProbeProtocol, type ProbeBatch, type ProbeResult } from '../shared/src/gen/netsentry/v1/probe_pb.js';
 import { createSilentLogger } from '../shared/src/logger.ts';
 import { defaultDetectors } from '../collector/src/detectors/index.ts';
+import { validateProbeBatch } from '../collector/src/ingest/validate-probe-batch.ts';
 import { createFindingsEngine } from '../collector/src/findings/findings-engine.ts';
 import { createTestCluster, podHello } from '../test/fixtures/cluster-fixtures.ts';
 
@@ -28,6 +33,7 @@ const warmRounds = arg('rounds', 6);
 const intervalMs = 5000;
 const stepsPerRound = 5;
 const gc = (globalThis as { gc?: () => void }).gc;
+const byException = (process.argv.includes('--report') ? process.argv[process.argv.indexOf('--report') + 1] : 'exception') === 'exception';
 
 const cluster = createTestCluster({ nodes, nodeExpiryMs: 3_600_000 });
 for (const name of cluster.names) cluster.model.agentConnected(podHello(name), { connectionId: `pod-${name}`, peerAddress: 'x' });
@@ -45,10 +51,19 @@ function batchFor(index: number, network: 'host' | 'pod', round: number): ProbeB
   const results: ProbeResult[] = [];
   const sentAtUnixMs = BigInt(cluster.clock.now());
   const targetNetworks = network === 'host' ? [Network.HOST, Network.POD] : [Network.POD];
+  const summaries: object[] = [];
+  const covered = targetNetworks.map(() => [] as string[]);
   for (let j = 0; j < k; j++) {
     const peer = (index + 1 + ((round * k + j) % (nodes - 1))) % nodes;
     const targetNode = cluster.names[peer]!;
     const ok = index !== broken && peer !== broken;
+    if (byException) {
+      targetNetworks.forEach((targetNetwork, n) => {
+        if (ok) covered[n]!.push(targetNode);
+        else for (const s of shapes) summaries.push({ targetNode, targetNetwork, protocol: s.protocol, large: s.large, sent: s.count, lost: s.count, sizeBytes: s.bytes });
+      });
+      continue;
+    }
     for (const targetNetwork of targetNetworks) {
       for (const s of shapes) {
         for (let i = 0; i < s.count; i++) {
@@ -57,11 +72,15 @@ function batchFor(index: number, network: 'host' | 'pod', round: number): ProbeB
       }
     }
   }
-  return create(ProbeBatchSchema, { results, intervalSeconds: intervalMs / 1000, sampleRounds, eventLoopDelayP99Seconds: 0.002 });
+  const coverage = targetNetworks.map((targetNetwork, n) => ({ targetNetwork, targetNodes: covered[n]!, udpSmall: 3, udpSmallBytes: 72, udpLarge: 2, udpLargeBytes: 1450, tcp: 1, tcpBytes: 64, rttP50Seconds: 0.0004 })).filter((c) => c.targetNodes.length > 0);
+  return create(ProbeBatchSchema, { results, pathSummaries: summaries, coverage, intervalSeconds: intervalMs / 1000, sampleRounds, eventLoopDelayP99Seconds: 0.002 });
 }
 
 let ingestMs = 0;
 let ingested = 0;
+let wireBytes = 0;
+let batches = 0;
+const resultsPerTarget = shapes.reduce((n, s) => n + s.count, 0);
 const passes: number[] = [];
 /** One simulated second: a fifth of the agents send their batch, then one detector pass. Returns the open finding ids. */
 function step(r: number, stepIndex: number): string[] {
@@ -69,12 +88,18 @@ function step(r: number, stepIndex: number): string[] {
   for (let i = stepIndex; i < nodes; i += stepsPerRound) {
     const name = cluster.names[i]!;
     for (const network of ['host', 'pod'] as const) {
-      const batch = batchFor(i, network, r);
+      const bytes = toBinary(ProbeBatchSchema, batchFor(i, network, r));
+      wireBytes += bytes.length;
       const t0 = process.cpuUsage();
+      const batch = fromBinary(ProbeBatchSchema, bytes);
+      const invalid = validateProbeBatch(batch);
+      if (invalid) throw new Error(invalid);
       cluster.model.agentProbeBatch(cluster.key(name, network), batch);
       const t1 = process.cpuUsage(t0);
       ingestMs += (t1.user + t1.system) / 1000;
-      ingested += batch.results.length;
+      // Probes the batch stands for, either way.
+      ingested += (network === 'host' ? 2 : 1) * k * resultsPerTarget;
+      batches += 1;
     }
     cluster.model.agentHeartbeat(cluster.key(name));
   }
@@ -99,7 +124,8 @@ const sorted = [...steady].sort((a, b) => a - b);
 const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}, Linux ${release()}, Node ${process.version}`);
 console.log(`nodes ${nodes} (${2 * nodes} agents), k ${k}, ${warmRounds} rounds in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-console.log(`ingest: ${ingested} results in ${ingestMs.toFixed(0)} ms CPU = ${Math.round(ingested / (ingestMs / 1000))} results per CPU-second (model, store, view, mesh index; no decode)`);
+console.log(`report ${byException ? 'exception' : 'results'}: ${Math.round(wireBytes / batches)} bytes per batch = ${Math.round((wireBytes / batches) * (60_000 / intervalMs))} bytes per agent per minute`);
+console.log(`ingest: ${ingested} probes in ${ingestMs.toFixed(0)} ms CPU = ${Math.round(ingested / (ingestMs / 1000))} probes per CPU-second (decode, validation, model, store, view, mesh index); ${((ingestMs / warmRounds / 1000) / (intervalMs / 1000)).toFixed(2)} cores for ${nodes} nodes`);
 console.log(`detector pass CPU time (rounds 3..${warmRounds}, one pass per simulated second): p50 ${p(0.5).toFixed(1)} ms, p95 ${p(0.95).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms over ${steady.length} passes (first pass, building the mesh index: ${passes[0]!.toFixed(0)} ms)`);
 console.log(`heap used after GC: ${heapMiB.toFixed(0)} MiB${gc ? '' : ' (run with --expose-gc for a GC first)'}; RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
 

@@ -5,7 +5,7 @@
 // core), detector pass time (netsentry_detector_run_duration_seconds), collector RSS,
 // /metrics series and render time; then breaks one node (every probe to and from it fails)
 // and times the NodeIsolated finding.
-// Usage: node bench/collector-scale.ts --nodes 500 [--procs 2] [--window 30] [--sample-size 32] [--cpu-prof] [--collector-heap-mib 384]
+// Usage: node bench/collector-scale.ts --nodes 500 [--report exception|results] [--procs 2] [--window 30] [--sample-size 32] [--cpu-prof] [--collector-heap-mib 384]
 //        [--sim-window-mib 64] [--sim-cpu-prof] [--deadline 540]
 // --sim-window-mib: the HTTP/2 connection flow-control window of each simulator connection. A
 // simulator multiplexes 250 agents on one connection (a real agent has its own); with the
@@ -25,6 +25,8 @@ const procs = arg('procs', 2);
 const windowSeconds = arg('window', 30);
 const sampleSize = arg('sample-size', 32);
 const deadlineMs = arg('deadline', 540) * 1000;
+// exception: agents report by exception (issue 15); results: one ProbeResult per probe (before).
+const report = process.argv.includes('--report') ? process.argv[process.argv.indexOf('--report') + 1]! : 'exception';
 const node = process.execPath;
 const started = Date.now();
 const children: ChildProcess[] = [];
@@ -85,7 +87,7 @@ async function startCollector(): Promise<{ grpc: number; http: number }> {
 }
 
 interface SimStats {
-  agents: number; connected: number; welcomed: number; batches: number; results: number; errors: number; skippedRounds: number;
+  agents: number; connected: number; welcomed: number; batches: number; results: number; bytes: number; errors: number; skippedRounds: number;
   peerSetBytes: number; fullSets: number; fullSetBytes: number; deltas: number; deltaBytes: number; peerEntries: number; deltaMismatches: number;
 }
 async function simStats(): Promise<{ stats: SimStats; cpu: number }> {
@@ -98,7 +100,7 @@ async function simStats(): Promise<{ stats: SimStats; cpu: number }> {
     child.on('message', onMessage);
     child.send({ type: 'stats' });
   })));
-  const total: SimStats = { agents: 0, connected: 0, welcomed: 0, batches: 0, results: 0, errors: 0, skippedRounds: 0, peerSetBytes: 0, fullSets: 0, fullSetBytes: 0, deltas: 0, deltaBytes: 0, peerEntries: 0, deltaMismatches: 0 };
+  const total: SimStats = { agents: 0, connected: 0, welcomed: 0, batches: 0, results: 0, bytes: 0, errors: 0, skippedRounds: 0, peerSetBytes: 0, fullSets: 0, fullSetBytes: 0, deltas: 0, deltaBytes: 0, peerEntries: 0, deltaMismatches: 0 };
   let cpu = 0;
   for (const r of replies) {
     for (const key of Object.keys(total) as (keyof SimStats)[]) total[key] += r.stats[key];
@@ -132,7 +134,7 @@ async function main(): Promise<void> {
   for (let p = 0; p < procs; p++) {
     const from = p * per;
     const to = Math.min(nodes, from + per);
-    const child = fork('bench/sim-agents.ts', ['--target', `127.0.0.1:${ports.grpc}`, '--nodes', String(nodes), '--from', String(from), '--to', String(to), '--sample-size', String(sampleSize), '--window-mib', String(arg('sim-window-mib', 64)), '--streams-per-channel', String(arg('streams-per-channel', 250))], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.argv.includes('--sim-cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', '/tmp/sim-prof'] : [] });
+    const child = fork('bench/sim-agents.ts', ['--target', `127.0.0.1:${ports.grpc}`, '--nodes', String(nodes), '--from', String(from), '--to', String(to), '--sample-size', String(sampleSize), '--window-mib', String(arg('sim-window-mib', 64)), '--streams-per-channel', String(arg('streams-per-channel', 250)), '--report', report], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.argv.includes('--sim-cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', '/tmp/sim-prof'] : [] });
     children.push(child);
   }
   const t0 = performance.now();
@@ -205,8 +207,13 @@ async function main(): Promise<void> {
     metricsSeries: series, metricsSeriesPerNode: Number((series / nodes).toFixed(1)), seriesWithNodeLabel: seriesNode(scrapeAfter),
     metricsRenderMs: { p50: Math.round(renders.sort((a, b) => a - b)[Math.floor(renders.length / 2)] ?? 0), max: Math.round(renders.at(-1) ?? 0) },
     simulatorCpuCores: Number(((after.cpu - before.cpu) / wall).toFixed(2)),
+    report,
+    probeBatchBytesPerAgentPerMinute: Math.round(((after.stats.bytes - before.stats.bytes) / (2 * nodes)) * (60 / wall)),
   }));
 
+  // Zero false findings: nothing is broken yet, so every open finding is false.
+  const steady = (await fetch(`http://127.0.0.1:${ports.http}/api/v1/findings`, { signal: AbortSignal.timeout(60_000) }).then((r) => r.json(), () => ({ findings: [] }))) as { findings: { id: string }[] };
+  console.log(JSON.stringify({ falseFindingsBeforeBreak: steady.findings.length, sample: steady.findings.slice(0, 5).map((f) => f.id) }));
   // One broken node: every probe to and from it fails from now on.
   const victim = Math.floor(nodes / 3);
   const name = `sim-${String(victim).padStart(5, '0')}`;
@@ -222,7 +229,9 @@ async function main(): Promise<void> {
       break;
     }
   }
-  console.log(JSON.stringify({ brokenNode: name, findingAfterSeconds: found ? Number((found.ms / 1000).toFixed(1)) : 'not within 90 s', openFindings: found?.ids.slice(0, 10), collectorRssMiB: Math.round(rssMiB(pid).rss) }));
+  // Named alone: every open finding is about the broken node (its id names it).
+  const others = found?.ids.filter((id) => !id.includes(name)) ?? [];
+  console.log(JSON.stringify({ brokenNode: name, findingAfterSeconds: found ? Number((found.ms / 1000).toFixed(1)) : 'not within 90 s', findingAfterIntervals: found ? Number((found.ms / 5000).toFixed(1)) : null, otherOpenFindings: others.length, openFindings: found?.ids.slice(0, 10), collectorRssMiB: Math.round(rssMiB(pid).rss), collectorPeakRssMiB: Math.round(rssMiB(pid).hwm) }));
   console.log(`total bench time ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 

@@ -15,7 +15,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { ConnectRequestSchema } from '../shared/src/gen/netsentry/v1/collector_pb.js';
 import { LinkRole, Network, OverlayKind } from '../shared/src/gen/netsentry/v1/node_pb.js';
-import { ProbeBatchSchema, ProbeProtocol, ProbeResultSchema } from '../shared/src/gen/netsentry/v1/probe_pb.js';
+import { PathCoverageSchema, ProbeBatchSchema, ProbeProtocol, ProbeResultSchema } from '../shared/src/gen/netsentry/v1/probe_pb.js';
 import { connectPath, varint } from '../shared/src/wire.ts';
 
 const arg = (name: string, fallback: number): number => {
@@ -30,6 +30,10 @@ const intervalMs = arg('interval', 5) * 1000;
 const k = arg('sample-size', 32);
 const streamsPerChannel = arg('streams-per-channel', 250);
 const windowMiB = arg('window-mib', 0);
+// --report exception: batches as agents send them since issue 15 (path summaries for targets
+// with loss or just recovered, every other target named once in a coverage group per
+// network); --report results (default): one ProbeResult per probe, as before.
+const byException = process.argv[process.argv.indexOf('--report') + 1] === 'exception';
 
 const nodeName = (i: number): string => `sim-${String(i).padStart(5, '0')}`;
 const underlayIp = (i: number): string => `192.0.2.${(i % 254) + 1}`; // reused modulo 254: never contacted
@@ -65,6 +69,29 @@ const chunk = (i: number, network: Network, ok: boolean): Buffer =>
       ),
     })),
   );
+// Report by exception: a target's three path summaries (all lost, or all answered after a
+// loss), and its name as a coverage entry (field 2 of PathCoverage).
+const summaryChunk = (i: number, network: Network, ok: boolean): Buffer =>
+  Buffer.from(toBinary(ProbeBatchSchema, create(ProbeBatchSchema, {
+    pathSummaries: shape.map((s) => ({ targetNode: nodeName(i), targetNetwork: network, protocol: s.protocol, large: s.large, sent: s.count, lost: ok ? 0 : s.count, rttP50Seconds: ok ? 0.0004 : 0, rttMaxSeconds: ok ? 0.0005 : 0, sizeBytes: s.size })),
+  })));
+const coverageName = (i: number): Buffer => Buffer.from(toBinary(PathCoverageSchema, create(PathCoverageSchema, { targetNodes: [nodeName(i)] })));
+const coverageTail = (network: Network): Buffer =>
+  Buffer.from(toBinary(PathCoverageSchema, create(PathCoverageSchema, { targetNetwork: network, udpSmall: 3, udpSmallBytes: 72, udpLarge: 2, udpLargeBytes: 1450, tcp: 1, tcpBytes: 64, rttP50Seconds: 0.0004 })));
+const exception = {
+  host: { tail: coverageTail(Network.HOST), names: [] as Buffer[], bad: [] as Buffer[], recovered: [] as Buffer[] },
+  pod: { tail: coverageTail(Network.POD), names: [] as Buffer[], bad: [] as Buffer[], recovered: [] as Buffer[] },
+};
+if (byException) {
+  for (let i = 0; i < nodes; i++) {
+    const name = coverageName(i);
+    for (const [net, e] of [[Network.HOST, exception.host], [Network.POD, exception.pod]] as const) {
+      e.names.push(name);
+      e.bad.push(summaryChunk(i, net, false));
+      e.recovered.push(summaryChunk(i, net, true));
+    }
+  }
+}
 const chunks = { host: { ok: [] as Buffer[], bad: [] as Buffer[] }, pod: { ok: [] as Buffer[], bad: [] as Buffer[] } };
 for (let i = 0; i < nodes; i++) {
   chunks.host.ok.push(chunk(i, Network.HOST, true));
@@ -79,7 +106,7 @@ const batchTail = Buffer.from(toBinary(ProbeBatchSchema, create(ProbeBatchSchema
 
 const broken = new Set<number>();
 const stats = {
-  agents: 0, connected: 0, welcomed: 0, batches: 0, results: 0, errors: 0,
+  agents: 0, connected: 0, welcomed: 0, batches: 0, results: 0, bytes: 0, errors: 0,
   skippedRounds: 0, peerSetBytes: 0, fullSets: 0, fullSetBytes: 0, deltas: 0, deltaBytes: 0, peerEntries: 0, deltaMismatches: 0,
 };
 
@@ -160,16 +187,31 @@ function round(agent: SimAgent): void {
   const parts: Buffer[] = [];
   let results = 0;
   const selfBroken = broken.has(agent.index);
+  const covered = agent.network === 'host' ? [[] as Buffer[], [] as Buffer[]] : [[] as Buffer[]];
+  const exceptions = agent.network === 'host' ? [exception.host, exception.pod] : [exception.pod];
   for (const j of chosen) {
     const bad = selfBroken || broken.has(j);
+    const wasBad = agent.suspects.has(j);
     if (bad) agent.suspects.add(j);
     else agent.suspects.delete(j);
+    if (byException) {
+      exceptions.forEach((e, n) => (bad ? parts.push(e.bad[j]!) : wasBad ? parts.push(e.recovered[j]!) : covered[n]!.push(e.names[j]!)));
+      results += resultsPerTarget * exceptions.length;
+      continue;
+    }
     const networks = agent.network === 'host' ? [chunks.host, chunks.pod] : [chunks.pod];
     for (const c of networks) {
       parts.push(bad ? c.bad[j]! : c.ok[j]!);
       results += resultsPerTarget;
     }
   }
+  // One coverage group per network: ProbeBatch field 8, the names then the shape.
+  covered.forEach((names, n) => {
+    if (names.length === 0) return;
+    const tail = exceptions[n]!.tail;
+    const length = names.reduce((sum, b) => sum + b.length, tail.length);
+    parts.push(Buffer.from([(8 << 3) | 2, ...varint(length)]), ...names, tail);
+  });
   while (agent.suspects.size > k) agent.suspects.delete(agent.suspects.values().next().value!);
   parts.push(batchTail);
   // One copy per batch: the ConnectRequest header in front of the parts.
@@ -178,6 +220,7 @@ function round(agent: SimAgent): void {
   const header = Buffer.from([(4 << 3) | 2, ...varint(length)]);
   agent.call.write(Buffer.concat([header, ...parts], header.length + length));
   stats.batches += 1;
+  stats.bytes += header.length + length;
   stats.results += results;
 }
 

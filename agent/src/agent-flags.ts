@@ -22,6 +22,7 @@ export const agentFlags = {
   'probe-buffer-batches': { type: 'integer', default: '60', description: 'probe batches kept while the collector is unreachable (oldest dropped first; also capped at 50,000 results), sent dated after the reconnect' },
   'full-mesh-max-peers': { type: 'integer', default: '100', description: 'probe every peer every round up to this many peer nodes; above, a rotating sample' },
   'sample-size': { type: 'integer', default: '32', description: 'above the full-mesh threshold: peer nodes per round (plus suspects); every peer is probed within ceil(peers / sample-size) rounds', validate: (v) => (Number(v) >= 1 ? undefined : 'must be at least 1') },
+  'probe-report': { type: 'string', default: 'exception', choices: ['exception', 'results'], description: 'exception: per-path summaries for paths that lost a probe, recovered or left their RTT band, the rest named in coverage groups; results: one result per probe (older collectors)' },
   'dns-server': { type: 'string', description: 'resolver for DNS probes HOST:PORT, or off (default: pod mode the first nameserver in /etc/resolv.conf, port 53; host mode off)', validate: (v) => (v === 'off' ? undefined : validateHostPort(v)) },
   'dns-name': { type: 'string', default: 'kubernetes.default.svc.cluster.local', description: 'name the DNS probes ask for (type A)' },
   'pod-ip': { type: 'string', description: 'pod mode: this pod\'s IP (default: first non-internal IPv4 address)', validate: (v) => (isValidIp(v) ? undefined : 'must be an IP address') },

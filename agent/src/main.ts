@@ -176,6 +176,7 @@ async function main(): Promise<number> {
           responder,
           uplink,
           bufferBatches: flags.probeBufferBatches,
+          perProbeResults: flags.probeReport === 'results',
           logger,
         })
       : undefined;

@@ -2,6 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import { ProbeProtocol, ProbeReceiptSchema, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import { createSilentLogger } from '../../../shared/src/logger.ts';
+import { createPathSummarizer } from './path-summary.ts';
 import { createPeerSample } from './peer-sample.ts';
 import { createProbeScheduler, outcomeByPeer, type ProbeSchedulerOptions } from './probe-scheduler.ts';
 import type { RawResult, RoundRequest } from './probe-types.ts';
@@ -57,6 +58,18 @@ describe('probe scheduler', () => {
     expect(first.intervalSeconds).toBe(1);
     expect(requests[0]).toMatchObject({ identity: { nodeName: 'node-1' }, timeoutMs: 1000, concurrency: 4, spacingMs: 50 });
     expect(requests[0]!.peers).toHaveLength(1);
+  });
+
+  it('with a summarizer, reports peer probes by exception: a fine target is covered, not listed', async () => {
+    const { scheduler, batches } = setup({ intervalMs: 30, summarizer: createPathSummarizer() });
+    scheduler.start();
+    for (const deadline = Date.now() + 5_000; batches.length === 0 && Date.now() < deadline; ) await sleep(10);
+    await scheduler.stop();
+    const first = batches[0]!;
+    expect(first.results).toEqual([]);
+    expect(first.pathSummaries).toEqual([]);
+    expect(first.coverage.map((c) => [c.targetNetwork, c.targetNodes, c.udpSmall])).toEqual([[1, ['node-2'], 1]]);
+    expect(first.receipts.map((r) => r.requests)).toEqual([1]);
   });
 
   it('never overlaps rounds: ticks during a running round are skipped', async () => {

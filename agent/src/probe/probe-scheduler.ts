@@ -5,6 +5,7 @@
 import { create } from '@bufbuild/protobuf';
 import { ProbeBatchSchema, ProbeResultSchema, type ProbeBatch, type ProbeReceipt } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import type { Logger } from '../../../shared/src/logger.ts';
+import type { PathSummarizer } from './path-summary.ts';
 import type { PeerSample } from './peer-sample.ts';
 import type { ProbeRunner } from './probe-runner.ts';
 import type { DnsTarget, PeerTarget, RawResult } from './probe-types.ts';
@@ -28,6 +29,8 @@ export interface ProbeSchedulerOptions {
   send: (batch: ProbeBatch) => boolean;
   logger: Logger;
   random?: () => number;
+  /** Report by exception (path summaries and coverage); absent = one ProbeResult per probe. */
+  summarizer?: PathSummarizer;
 }
 
 export interface ProbeScheduler {
@@ -69,8 +72,10 @@ export function createProbeScheduler(options: ProbeSchedulerOptions): ProbeSched
     if (controller.signal.aborted) return;
     stats.rounds++;
     if (options.sample) options.sample.observe(outcomeByPeer(results));
+    const report = options.summarizer?.summarize(results);
     const batch = create(ProbeBatchSchema, {
-      results: results.map(toProbeResult),
+      results: (report ? report.dns : results).map(toProbeResult),
+      ...(report ? { pathSummaries: report.summaries, coverage: report.coverage } : {}),
       receipts: options.drainReceipts(),
       eventLoopDelayP99Seconds: options.eventLoopDelayP99Seconds(),
       intervalSeconds: Math.max(1, Math.round(options.intervalMs / 1000)),

@@ -6,6 +6,7 @@ import type { Logger } from '../../../shared/src/logger.ts';
 import { createBatchBuffer } from '../uplink/batch-buffer.ts';
 import type { Uplink } from '../uplink/uplink.ts';
 import { createEventLoopDelay } from './event-loop-delay.ts';
+import { createPathSummarizer } from './path-summary.ts';
 import { createPeerSample } from './peer-sample.ts';
 import { createProbeRunner } from './probe-runner.ts';
 import { createProbeScheduler } from './probe-scheduler.ts';
@@ -29,6 +30,8 @@ export interface ProbingOptions {
   bufferBatches?: number;
   bufferResults?: number;
   logger: Logger;
+  /** One ProbeResult per probe instead of path summaries and coverage (the pre-issue-15 wire; for benchmarks and old collectors). */
+  perProbeResults?: boolean;
 }
 
 export interface Probing {
@@ -62,6 +65,7 @@ export function startProbing(options: ProbingOptions): Probing {
       return false;
     },
     logger: options.logger,
+    ...(options.perProbeResults ? {} : { summarizer: createPathSummarizer() }),
   });
   scheduler.start();
   return {

@@ -41,6 +41,20 @@ describe('batch buffer', () => {
     expect(buffer.stats.held).toBe(2);
   });
 
+  it('counts path summaries and covered targets against the same bound as results', () => {
+    const { logger } = capture();
+    const buffer = createBatchBuffer({ logger, maxBatches: 100, maxResults: 250 });
+    const byException = (i: number) => create(ProbeBatchSchema, {
+      pathSummaries: Array.from({ length: 20 }, () => ({ targetNode: `node-${i}`, sent: 3, lost: 3 })),
+      coverage: [{ targetNodes: Array.from({ length: 80 }, (_, n) => `peer-${n}`), udpSmall: 3 }],
+    });
+    for (let i = 0; i < 10; i++) buffer.hold(byException(i));
+    expect(buffer.stats.results).toBe(200);
+    expect(buffer.stats.held).toBe(2);
+    buffer.flush(() => true);
+    expect(buffer.stats.results).toBe(0);
+  });
+
   it('stops flushing when a send fails and keeps the rest', () => {
     const { logger } = capture();
     const buffer = createBatchBuffer({ logger });

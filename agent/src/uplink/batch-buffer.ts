@@ -23,6 +23,9 @@ export interface BatchBufferOptions {
   now?: () => number;
 }
 
+/** What a held batch costs: its results, path summaries and covered targets. */
+const entriesOf = (batch: ProbeBatch): number => batch.results.length + batch.pathSummaries.length + batch.coverage.reduce((n, c) => n + c.targetNodes.length, 0);
+
 export function createBatchBuffer(options: BatchBufferOptions): BatchBuffer {
   const log = options.logger.child({ component: 'batch-buffer' });
   const maxBatches = options.maxBatches ?? 60;
@@ -35,7 +38,7 @@ export function createBatchBuffer(options: BatchBufferOptions): BatchBuffer {
   const dropOldest = (): void => {
     const oldest = held.shift();
     if (!oldest) return;
-    stats.results -= oldest.batch.results.length;
+    stats.results -= entriesOf(oldest.batch);
     stats.dropped += 1;
     if (!loggedThisOutage) {
       loggedThisOutage = true;
@@ -47,7 +50,7 @@ export function createBatchBuffer(options: BatchBufferOptions): BatchBuffer {
     stats,
     hold(batch) {
       held.push({ batch, atMs: now() });
-      stats.results += batch.results.length;
+      stats.results += entriesOf(batch);
       while (held.length > maxBatches || (stats.results > maxResults && held.length > 1)) dropOldest();
       stats.held = held.length;
     },
@@ -58,7 +61,7 @@ export function createBatchBuffer(options: BatchBufferOptions): BatchBuffer {
         first.batch.heldMs = Math.min(0xffffffff, Math.max(0, Math.round(now() - first.atMs)));
         if (!send(first.batch)) break;
         held.shift();
-        stats.results -= first.batch.results.length;
+        stats.results -= entriesOf(first.batch);
         sent += 1;
       }
       stats.held = held.length;

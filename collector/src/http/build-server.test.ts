@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTokenVerifier } from '../../../shared/src/auth-token.ts';
 import { createSilentLogger } from '../../../shared/src/logger.ts';
@@ -49,6 +50,26 @@ describe('HTTP API', () => {
     expect(response.body).toContain('netsentry_overlay_routes_missing{node="node-2"} 3');
   });
 
+  it('gzips /metrics when the scraper accepts it, and the text is the same', async () => {
+    const { cluster, findings, app } = setup();
+    cluster.reportMissing('node-2', ['node-1', 'node-3', 'node-4']);
+    findings.evaluate();
+    const plain = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers.vary).toMatch(/accept-encoding/i);
+    const zipped = await app.inject({ method: 'GET', url: '/metrics', headers: { 'accept-encoding': 'gzip' } });
+    expect(zipped.statusCode).toBe(200);
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(zipped.rawPayload.length).toBeLessThan(plain.rawPayload.length);
+    const text = gunzipSync(zipped.rawPayload).toString('utf8');
+    expect(text).toContain('netsentry_overlay_routes_missing{node="node-2"} 3');
+    // Counters and gauges move between scrapes only where time does: same families either way.
+    const families = (body: string) => body.split('\n').filter((l) => l.startsWith('# TYPE')).sort();
+    expect(families(text)).toEqual(families(plain.body));
+    expect((await app.inject({ method: 'GET', url: '/metrics', headers: { 'accept-encoding': 'gzip;q=0' } })).headers['content-encoding']).toBeUndefined();
+  });
+
   it('gives the /metrics buffer back once the response is done', async () => {
     const cluster = createTestCluster();
     const logger = createSilentLogger();
@@ -64,6 +85,8 @@ describe('HTTP API', () => {
     expect(response.body).toBe('netsentry_nodes_known 4\n');
     await new Promise((resolve) => setImmediate(resolve));
     expect(released).toEqual(['released']);
+    await app.inject({ method: 'GET', url: '/metrics', headers: { 'accept-encoding': 'gzip' } });
+    expect(released).toEqual(['released', 'released']);
   });
 
   it('lists open findings by default and resolved ones with state=all', async () => {

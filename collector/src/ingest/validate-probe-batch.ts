@@ -5,6 +5,10 @@ import { ProbeProtocol, type ProbeBatch } from '../../../shared/src/gen/netsentr
 
 export const maxProbeResults = 50_000;
 export const maxProbeReceipts = 10_000;
+/** Report by exception: summaries plus covered targets, within the same budget as results. */
+export const maxPathEntries = 50_000;
+/** Probes one summary or coverage step may stand for: the store expands each into attempts, so a claimed million must not cost a million. */
+export const maxProbesPerPath = 64;
 const maxName = 253;
 const maxIntervalSeconds = 3_600;
 const maxSizeBytes = 65_535;
@@ -42,6 +46,30 @@ export function validateProbeBatch(batch: ProbeBatch): string | undefined {
     if (!finiteNonNegative(result.sendDelaySeconds) || result.sendDelaySeconds > maxRttSeconds) return 'probe_batch.results[].send_delay_seconds is not a finite non-negative number';
     if (!errors.has(result.error)) return `probe_batch.results[].error '${result.error.slice(0, 32)}' is not a known reason`;
     if (result.sentAtUnixMs < 0n) return 'probe_batch.results[].sent_at_unix_ms is negative';
+  }
+  let entries = batch.pathSummaries.length;
+  for (const group of batch.coverage) entries += group.targetNodes.length;
+  if (entries > maxPathEntries) return `probe_batch path summaries and covered targets exceed ${maxPathEntries}`;
+  // What the store will expand them into: no more attempts than the results budget allows.
+  let probes = batch.results.length;
+  for (const summary of batch.pathSummaries) probes += Math.min(summary.sent, maxProbesPerPath + 1);
+  for (const group of batch.coverage) probes += group.targetNodes.length * (Math.min(group.udpSmall, maxProbesPerPath + 1) + Math.min(group.udpLarge, maxProbesPerPath + 1) + Math.min(group.tcp, maxProbesPerPath + 1));
+  if (probes > maxProbeResults) return `probe_batch stands for more than ${maxProbeResults} probes (results, summaries and coverage together)`;
+  for (const summary of batch.pathSummaries) {
+    if (summary.targetNode.length === 0 || summary.targetNode.length > maxName) return 'probe_batch.path_summaries[].target_node is empty or too long';
+    if (!networks.has(summary.targetNetwork)) return 'probe_batch.path_summaries[].target_network must be NETWORK_HOST or NETWORK_POD';
+    if (summary.protocol !== ProbeProtocol.UDP && summary.protocol !== ProbeProtocol.TCP) return 'probe_batch.path_summaries[].protocol must be UDP or TCP';
+    if (summary.sent === 0 || summary.sent > maxProbesPerPath) return `probe_batch.path_summaries[].sent is not in 1..${maxProbesPerPath}`;
+    if (summary.lost > summary.sent) return 'probe_batch.path_summaries[].lost exceeds sent';
+    for (const rtt of [summary.rttP50Seconds, summary.rttMaxSeconds]) if (!finiteNonNegative(rtt) || rtt > maxRttSeconds) return `probe_batch.path_summaries[] RTT is not a number in 0..${maxRttSeconds}`;
+    if (summary.sizeBytes > maxSizeBytes) return 'probe_batch.path_summaries[].size_bytes is out of range';
+  }
+  for (const group of batch.coverage) {
+    if (!networks.has(group.targetNetwork)) return 'probe_batch.coverage[].target_network must be NETWORK_HOST or NETWORK_POD';
+    if (group.udpSmall + group.udpLarge + group.tcp === 0 || Math.max(group.udpSmall, group.udpLarge, group.tcp) > maxProbesPerPath) return `probe_batch.coverage[] probe counts are not in 0..${maxProbesPerPath} (and not all 0)`;
+    if (Math.max(group.udpSmallBytes, group.udpLargeBytes, group.tcpBytes) > maxSizeBytes) return 'probe_batch.coverage[] probe sizes are out of range';
+    if (!finiteNonNegative(group.rttP50Seconds) || group.rttP50Seconds > maxRttSeconds) return `probe_batch.coverage[].rtt_p50_seconds is not a number in 0..${maxRttSeconds}`;
+    for (const target of group.targetNodes) if (target.length === 0 || target.length > maxName) return 'probe_batch.coverage[].target_nodes[] is empty or too long';
   }
   for (const receipt of batch.receipts) {
     if (receipt.sourceNode.length === 0 || receipt.sourceNode.length > maxName) return 'probe_batch.receipts[].source_node is empty or too long';

@@ -94,7 +94,7 @@ export function createCollectorMetrics(deps: {
   // because healthy east-west RTTs live there. Per-node medians are netsentry_probe_rtt_median_seconds.
   const probeRtt = new Histogram({
     name: 'netsentry_probe_round_trip_seconds',
-    help: 'Round-trip time of successful small UDP/TCP mesh probes, all nodes, by source network and protocol.',
+    help: 'Round-trip time of successful small UDP/TCP mesh probes, all nodes, by source network and protocol (from agents that report by exception: one observation per path and round, its median).',
     labelNames: ['network', 'protocol'],
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers,
@@ -156,6 +156,14 @@ export function createCollectorMetrics(deps: {
         if (result.protocol === ProbeProtocol.UDP) udp.observe(result.rttSeconds);
         else if (result.protocol === ProbeProtocol.TCP) tcp.observe(result.rttSeconds);
       }
+      // Report by exception: one observation per path and round (its median), not per probe;
+      // a covered target's at its group's UDP median (coverage carries no TCP RTT).
+      for (const summary of batch.pathSummaries) {
+        if (summary.large || summary.sent <= summary.lost) continue;
+        if (summary.protocol === ProbeProtocol.UDP) udp.observe(summary.rttP50Seconds);
+        else if (summary.protocol === ProbeProtocol.TCP) tcp.observe(summary.rttP50Seconds);
+      }
+      for (const group of batch.coverage) if (group.udpSmall > 0) for (let i = 0; i < group.targetNodes.length; i++) udp.observe(group.rttP50Seconds);
     },
   };
 }

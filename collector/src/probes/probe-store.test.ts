@@ -104,4 +104,54 @@ describe('probe store', () => {
     expect(store.discardedResults).toBe(1);
     expect(attemptsOf(store.agent('node-1', 'host')!.paths.get(pathKeyOf('node-3', 'host', 'udp', 'small'))!.attempts).map((a) => a.ok)).toEqual([true, true, true, true, false]);
   });
+
+  it('expands path summaries and coverage into the attempts per-probe results would have made', () => {
+    const sampled = (fields: object) => create(ProbeBatchSchema, { intervalSeconds: 5, sampleRounds: 20, ...fields });
+    const visit = (node: string, udpSmallOk: boolean[]) => [
+      ...udpSmallOk.map((ok) => ({ targetNode: node, protocol: ProbeProtocol.UDP, ok, rttSeconds: ok ? 0.001 : 0, sizeBytes: 72, targetNetwork: Network.POD })),
+      ...[0, 1].map(() => ({ targetNode: node, protocol: ProbeProtocol.UDP, ok: true, rttSeconds: 0.001, sizeBytes: 1450, large: true, targetNetwork: Network.POD })),
+      { targetNode: node, protocol: ProbeProtocol.TCP, ok: true, rttSeconds: 0.001, sizeBytes: 64, targetNetwork: Network.POD },
+    ];
+    const perProbe = createProbeStore({ isKnownNode: (n) => n !== 'ghost' });
+    const byException = createProbeStore({ isKnownNode: (n) => n !== 'ghost' });
+    const key = { node: 'node-1', network: 'host' as const };
+    perProbe.ingest(key, sampled({ results: [...visit('node-2', [true, false, false]), ...visit('node-3', [true, true, true])] }), 1_000);
+    byException.ingest(key, sampled({
+      pathSummaries: [
+        { targetNode: 'node-2', targetNetwork: Network.POD, protocol: ProbeProtocol.UDP, sent: 3, lost: 2, rttP50Seconds: 0.001, rttMaxSeconds: 0.001, sizeBytes: 72 },
+        { targetNode: 'node-2', targetNetwork: Network.POD, protocol: ProbeProtocol.UDP, large: true, sent: 2, lost: 0, rttP50Seconds: 0.001, rttMaxSeconds: 0.001, sizeBytes: 1450 },
+        { targetNode: 'node-2', targetNetwork: Network.POD, protocol: ProbeProtocol.TCP, sent: 1, lost: 0, rttP50Seconds: 0.001, rttMaxSeconds: 0.001, sizeBytes: 64 },
+      ],
+      coverage: [{ targetNetwork: Network.POD, targetNodes: ['node-3', 'node-1', 'ghost'], udpSmall: 3, udpSmallBytes: 72, udpLarge: 2, udpLargeBytes: 1450, tcp: 1, tcpBytes: 64, rttP50Seconds: 0.001 }],
+    }), 1_000);
+    const { paths: wanted } = buildProbeView(perProbe, 1_000);
+    const { paths: got } = buildProbeView(byException, 1_000);
+    const shape = (ps: typeof wanted) => ps.map((p) => ({ ...p })).sort((a, b) => `${a.destination}${a.protocol}${a.size}`.localeCompare(`${b.destination}${b.protocol}${b.size}`));
+    expect(got).toHaveLength(6);
+    expect(shape(got)).toEqual(shape(wanted));
+    expect(got.find((p) => p.destination === 'node-2' && p.protocol === 'udp' && p.size === 'small')).toMatchObject({ failing: true, attempts: 3, failures: 2 });
+  });
+
+  it('holds summaries and coverage to the same change points and restarts as results', () => {
+    const store = createProbeStore({ isKnownNode: () => true });
+    const key = { node: 'node-1', network: 'host' as const };
+    const lossy = (node: string) => create(ProbeBatchSchema, { intervalSeconds: 5, pathSummaries: [{ targetNode: node, targetNetwork: Network.HOST, protocol: ProbeProtocol.UDP, sent: 3, lost: 3, sizeBytes: 72 }] });
+    const covered = (nodes: string[]) => create(ProbeBatchSchema, { intervalSeconds: 5, coverage: [{ targetNetwork: Network.HOST, targetNodes: nodes, udpSmall: 3, udpSmallBytes: 72, rttP50Seconds: 0.001 }] });
+    store.ingest(key, lossy('node-2'), 0);
+    store.changePoint(new Set(['node-2']), 1_000);
+    // Rounds in flight across the change (until 1 s + one interval) say nothing about after it.
+    store.ingest(key, lossy('node-2'), 4_000);
+    expect(store.discardedResults).toBe(3);
+    expect(buildProbeView(store, 4_000).paths).toEqual([]);
+    store.destinationReset('node-3', 'host', 4_000);
+    store.ingest(key, covered(['node-3', 'node-4']), 5_000);
+    expect(store.discardedResults).toBe(6);
+    expect(buildProbeView(store, 5_000).paths.map((p) => [p.destination, p.healthy])).toEqual([['node-4', true]]);
+    // A change point on the source: its whole batch is held back, summaries and coverage alike.
+    store.changePoint(new Set(['node-1']), 6_000);
+    store.ingest(key, lossy('node-4'), 7_000);
+    expect(store.discardedResults).toBe(9);
+    store.ingest(key, covered(['node-3']), 12_000);
+    expect(buildProbeView(store, 12_000).paths.map((p) => [p.destination, p.healthy])).toEqual([['node-3', true]]);
+  });
 });

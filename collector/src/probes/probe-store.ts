@@ -202,7 +202,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       // Results measured across a change point on this node say nothing about after it.
       const acrossChange = atMs < (sourceCutoffs.get(key.node) ?? 0);
       if (acrossChange) {
-        discardedResults += results.length;
+        discardedResults += results.length + batch.pathSummaries.reduce((n, x) => n + x.sent, 0);
         results = [];
       } else sourceCutoffs.delete(key.node);
       // Failed results across a repair point on this node (checked per failed result only: the hot path stays as it was).
@@ -213,6 +213,33 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       // Per batch: the target's 8 path slots (network × protocol × size), found once per target.
       const slotsByTarget = new Map<string, { names: TargetNames; records: (PathRecord | undefined)[] } | null>();
       const touched: PathRecord[] = [];
+      /** The record this batch adds to for one path, or undefined when its attempts are not kept (the count is added to discardedResults). */
+      const pathFor = (targetNode: string, targetNetwork: Network, protocol: PathProtocol, large: boolean, attempts: number): PathRecord | undefined => {
+        const network = networkName(targetNetwork);
+        if (!network) return undefined;
+        let slots = slotsByTarget.get(targetNode);
+        if (slots === undefined) {
+          slots = targetNode === key.node || !deps.isKnownNode(targetNode) ? null : { names: namesOf(targetNode), records: [] };
+          slotsByTarget.set(targetNode, slots);
+        }
+        if (slots === null) return undefined;
+        // Results toward an agent that restarted or came back, from before it was back: its responder was down.
+        const resetAtMs = resets.get(agentKey(targetNode, network));
+        if ((resetAtMs !== undefined && atMs < resetAtMs + agent.intervalSeconds * 1000) || atMs < (changeCutoffs.get(agentKey(targetNode, network)) ?? 0)) {
+          discardedResults += attempts;
+          return undefined;
+        }
+        const slot = (network === 'host' ? 0 : 4) + (protocol === 'tcp' ? 2 : 0) + (large ? 1 : 0);
+        let path = slots.records[slot];
+        if (!path) {
+          const pathKey = slots.names.keys[slot]!;
+          path = agent.paths.get(pathKey);
+          if (!path) agent.paths.set(pathKey, (path = { source: key.node, sourceNetwork: key.network, key: pathKey, destination: slots.names.node, network, protocol, size: large ? 'large' : 'small', attempts: [] }));
+          slots.records[slot] = path;
+          touched.push(path);
+        }
+        return path;
+      };
       for (const result of results) {
         if (result.protocol === ProbeProtocol.DNS_UDP || result.protocol === ProbeProtocol.DNS_TCP) {
           if (failedAcrossRepair(result.ok)) {
@@ -226,32 +253,38 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
           appendAttempt(dns.attempts, atMs, result.ok, result.rttSeconds, result.sizeBytes, maxAttemptsPerPath, cutoffMs);
           continue;
         }
-        const network = networkName(result.targetNetwork);
-        if (!network) continue;
-        let slots = slotsByTarget.get(result.targetNode);
-        if (slots === undefined) {
-          slots = result.targetNode === key.node || !deps.isKnownNode(result.targetNode) ? null : { names: namesOf(result.targetNode), records: [] };
-          slotsByTarget.set(result.targetNode, slots);
-        }
-        if (slots === null) continue;
-        // Results toward an agent that restarted or came back, from before it was back: its responder was down.
-        const resetAtMs = resets.get(agentKey(result.targetNode, network));
-        if ((resetAtMs !== undefined && atMs < resetAtMs + agent.intervalSeconds * 1000) || atMs < (changeCutoffs.get(agentKey(result.targetNode, network)) ?? 0) || failedAcrossRepair(result.ok, result.targetNode)) {
+        if (failedAcrossRepair(result.ok, result.targetNode)) {
           discardedResults += 1;
           continue;
         }
-        const protocol: PathProtocol = result.protocol === ProbeProtocol.TCP ? 'tcp' : 'udp';
-        const size: SizeClass = result.large ? 'large' : 'small';
-        const slot = (network === 'host' ? 0 : 4) + (protocol === 'tcp' ? 2 : 0) + (result.large ? 1 : 0);
-        let path = slots.records[slot];
-        if (!path) {
-          const pathKey = slots.names.keys[slot]!;
-          path = agent.paths.get(pathKey);
-          if (!path) agent.paths.set(pathKey, (path = { source: key.node, sourceNetwork: key.network, key: pathKey, destination: slots.names.node, network, protocol, size, attempts: [] }));
-          slots.records[slot] = path;
-          touched.push(path);
+        const path = pathFor(result.targetNode, result.targetNetwork, result.protocol === ProbeProtocol.TCP ? 'tcp' : 'udp', result.large, 1);
+        if (path) appendAttempt(path.attempts, atMs, result.ok, result.rttSeconds, result.sizeBytes, maxAttemptsPerPath, cutoffMs);
+      }
+      // Report by exception (agent/src/probe/path-summary.ts): expanded into the same attempts the per-probe
+      // results would have made, the answered ones first (all of a batch's attempts share atMs,
+      // so only "the newest ones failed" is an order that matters, and it is the cautious one).
+      for (const summary of acrossChange ? [] : batch.pathSummaries) {
+        const path = pathFor(summary.targetNode, summary.targetNetwork, summary.protocol === ProbeProtocol.TCP ? 'tcp' : 'udp', summary.large, summary.sent);
+        if (!path) continue;
+        const answered = summary.sent - summary.lost;
+        // The round's losses across a repair point are voided like failed per-probe results; its answers count.
+        const lost = failedAcrossRepair(false, summary.targetNode) ? 0 : summary.lost;
+        discardedResults += summary.lost - lost;
+        for (let i = 0; i < answered; i++) appendAttempt(path.attempts, atMs, true, i === answered - 1 ? summary.rttMaxSeconds : summary.rttP50Seconds, summary.sizeBytes, maxAttemptsPerPath, cutoffMs);
+        for (let i = 0; i < lost; i++) appendAttempt(path.attempts, atMs, false, 0, summary.sizeBytes, maxAttemptsPerPath, cutoffMs);
+      }
+      for (const group of acrossChange ? [] : batch.coverage) {
+        const ladder = [
+          { protocol: 'udp' as const, large: false, count: group.udpSmall, size: group.udpSmallBytes },
+          { protocol: 'udp' as const, large: true, count: group.udpLarge, size: group.udpLargeBytes },
+          { protocol: 'tcp' as const, large: false, count: group.tcp, size: group.tcpBytes },
+        ].filter((step) => step.count > 0);
+        for (const target of group.targetNodes) {
+          for (const step of ladder) {
+            const path = pathFor(target, group.targetNetwork, step.protocol, step.large, step.count);
+            for (let i = 0; path && i < step.count; i++) appendAttempt(path.attempts, atMs, true, group.rttP50Seconds, step.size, maxAttemptsPerPath, cutoffMs);
+          }
         }
-        appendAttempt(path.attempts, atMs, result.ok, result.rttSeconds, result.sizeBytes, maxAttemptsPerPath, cutoffMs);
       }
       // Arrays grow by half plus 16 slots; a sampled path holds 3–18 numbers. Exact copies
       // keep ~100 KB per node of spare capacity out of the heap at scale.

@@ -61,6 +61,23 @@ export declare type ProbeBatch = Message<"netsentry.v1.ProbeBatch"> & {
    * @generated from field: uint32 sample_rounds = 6;
    */
   sampleRounds: number;
+
+  /**
+   * Report by exception (agents since issue 15; results above then carry only DNS probes):
+   * one summary per path of this round that lost a probe, recovered since the last round, or
+   * left its RTT band ...
+   *
+   * @generated from field: repeated netsentry.v1.PathSummary path_summaries = 7;
+   */
+  pathSummaries: PathSummary[];
+
+  /**
+   * ... and every other path probed this round, fine, named once per target in a group of
+   * targets probed the same way.
+   *
+   * @generated from field: repeated netsentry.v1.PathCoverage coverage = 8;
+   */
+  coverage: PathCoverage[];
 };
 
 /**
@@ -68,6 +85,136 @@ export declare type ProbeBatch = Message<"netsentry.v1.ProbeBatch"> & {
  * Use `create(ProbeBatchSchema)` to create a new message.
  */
 export declare const ProbeBatchSchema: GenMessage<ProbeBatch>;
+
+/**
+ * PathSummary is one path's probes in one round: target × network × protocol × size class.
+ *
+ * @generated from message netsentry.v1.PathSummary
+ */
+export declare type PathSummary = Message<"netsentry.v1.PathSummary"> & {
+  /**
+   * @generated from field: string target_node = 1;
+   */
+  targetNode: string;
+
+  /**
+   * @generated from field: netsentry.v1.Network target_network = 2;
+   */
+  targetNetwork: Network;
+
+  /**
+   * UDP or TCP.
+   *
+   * @generated from field: netsentry.v1.ProbeProtocol protocol = 3;
+   */
+  protocol: ProbeProtocol;
+
+  /**
+   * The large end of the size ladder (near the path MTU).
+   *
+   * @generated from field: bool large = 4;
+   */
+  large: boolean;
+
+  /**
+   * @generated from field: uint32 sent = 5;
+   */
+  sent: number;
+
+  /**
+   * Of those, probes that got no reply (timeout, refused, unreachable, ...).
+   *
+   * @generated from field: uint32 lost = 6;
+   */
+  lost: number;
+
+  /**
+   * Over the probes that got a reply; 0 when none did.
+   *
+   * @generated from field: float rtt_p50_seconds = 7;
+   */
+  rttP50Seconds: number;
+
+  /**
+   * @generated from field: float rtt_max_seconds = 8;
+   */
+  rttMaxSeconds: number;
+
+  /**
+   * Probe size on the wire above IP, as in ProbeResult.size_bytes.
+   *
+   * @generated from field: uint32 size_bytes = 9;
+   */
+  sizeBytes: number;
+};
+
+/**
+ * Describes the message netsentry.v1.PathSummary.
+ * Use `create(PathSummarySchema)` to create a new message.
+ */
+export declare const PathSummarySchema: GenMessage<PathSummary>;
+
+/**
+ * PathCoverage: these targets were probed this round on target_network, every probe was
+ * answered and the RTTs stayed in their band. Per target: udp_small small UDP probes of
+ * udp_small_bytes, udp_large large UDP probes of udp_large_bytes, tcp TCP probes of tcp_bytes.
+ *
+ * @generated from message netsentry.v1.PathCoverage
+ */
+export declare type PathCoverage = Message<"netsentry.v1.PathCoverage"> & {
+  /**
+   * @generated from field: netsentry.v1.Network target_network = 1;
+   */
+  targetNetwork: Network;
+
+  /**
+   * @generated from field: repeated string target_nodes = 2;
+   */
+  targetNodes: string[];
+
+  /**
+   * @generated from field: uint32 udp_small = 3;
+   */
+  udpSmall: number;
+
+  /**
+   * @generated from field: uint32 udp_small_bytes = 4;
+   */
+  udpSmallBytes: number;
+
+  /**
+   * @generated from field: uint32 udp_large = 5;
+   */
+  udpLarge: number;
+
+  /**
+   * @generated from field: uint32 udp_large_bytes = 6;
+   */
+  udpLargeBytes: number;
+
+  /**
+   * @generated from field: uint32 tcp = 7;
+   */
+  tcp: number;
+
+  /**
+   * @generated from field: uint32 tcp_bytes = 8;
+   */
+  tcpBytes: number;
+
+  /**
+   * The median of the targets' median RTTs (UDP small).
+   *
+   * @generated from field: float rtt_p50_seconds = 9;
+   */
+  rttP50Seconds: number;
+};
+
+/**
+ * Describes the message netsentry.v1.PathCoverage.
+ * Use `create(PathCoverageSchema)` to create a new message.
+ */
+export declare const PathCoverageSchema: GenMessage<PathCoverage>;
 
 /**
  * ProbeResult is one probe: a failure is a result, not an error.
