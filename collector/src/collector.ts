@@ -1,5 +1,6 @@
 // Wires the collector together: model ← ingest; model → findings engine → metrics and HTTP.
 import type { Logger } from '../../shared/src/logger.ts';
+import type { TargetBatch } from '../../shared/src/gen/netsentry/v1/target_pb.js';
 import type { ParsedFlags } from '../../shared/src/flags.ts';
 import type { collectorFlags } from './collector-flags.ts';
 import { createClusterModel } from './model/cluster-model.ts';
@@ -24,6 +25,8 @@ import { createHelloAuthorizer } from './kubernetes/hello-authorizer.ts';
 import { createNodeIdentityInterceptor } from './kubernetes/node-identity-interceptor.ts';
 import { createTokenReviewer } from './kubernetes/token-review.ts';
 import { createNodeWriteBack } from './kubernetes/node-write-back.ts';
+import { createTargetsFileSource } from './targets/target-set-source.ts';
+import { createTargetStore } from './targets/target-store.ts';
 
 export interface Collector {
   listen(grpc: { host: string; port: number }, http: { host: string; port: number }): Promise<{ grpcPort: number; httpPort: number }>;
@@ -46,7 +49,14 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     ...(informer ? { api: { deleted: informer.deleted, isDeleting: (name: string) => informer.records.get(name)?.deleting ?? false } } : {}),
   });
   const hold = createLifecycleHold({ model, lifecycle });
-  const detectors = defaultDetectors({ agentMissingAfterMs: flags.agentMissingAfter, heartbeatIntervalMs: flags.heartbeatInterval });
+  const targetSource = flags.targetsFile ? createTargetsFileSource({ path: flags.targetsFile, intervalMs: 2_000, logger }) : undefined;
+  const targetStore = createTargetStore(targetSource?.specs() ?? []);
+  targetSource?.onChange(() => targetStore.setSpecs(targetSource.specs()));
+  const detectors = defaultDetectors(
+    { agentMissingAfterMs: flags.agentMissingAfter, heartbeatIntervalMs: flags.heartbeatInterval },
+    // Stale after 60 s: agents probe every interval (at most 60 s), rotating above 256 addresses.
+    { store: targetStore, specs: () => targetSource?.specs() ?? [], graceMs: flags.targetStartupGrace, staleMs: 60_000 },
+  );
   const findings = createFindingsEngine({
     model: hold.model,
     detectors: hold.detectors(
@@ -114,6 +124,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     maxStreams: flags.maxStreams,
     maxStreamsPerPeer: flags.maxStreamsPerPeer,
     messagesPerSecond: flags.agentMessageRate,
+    ...(targetSource ? { targets: { current: targetSource.current, onChange: targetSource.onChange, ingest: (node: string, instanceId: string, batch: TargetBatch) => targetStore.ingest(node, instanceId, batch, now()) } } : {}),
     budgets: { maxNodes: flags.maxNodes, hellosPerSecond: flags.hellosPerSecond, maxReportBytes: flags.maxReportBytes },
   });
   const httpTokens = flags.httpAuthTokenFile
@@ -158,6 +169,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
       await ingest.shutdown(graceMs);
       transport.close();
       httpTokens?.close();
+      targetSource?.close();
       findings.stop();
       await app.close();
     },
