@@ -27,6 +27,7 @@ import { createTokenReviewer } from './kubernetes/token-review.ts';
 import { createNodeWriteBack } from './kubernetes/node-write-back.ts';
 import { createTargetsFileSource } from './targets/target-set-source.ts';
 import { createTargetStore } from './targets/target-store.ts';
+import { registerTargetMetrics } from './targets/target-metrics.ts';
 
 export interface Collector {
   listen(grpc: { host: string; port: number }, http: { host: string; port: number }): Promise<{ grpcPort: number; httpPort: number }>;
@@ -82,6 +83,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
   writeBackTimer?.unref();
   const metrics = createCollectorMetrics({ model, findings });
   if (informer) registerKubernetesMetrics(metrics.registry, informer);
+  if (targetSource) registerTargetMetrics(metrics.registry, { store: targetStore, specs: targetSource.specs, now, staleMs: 60_000 });
   findings.onEvaluated?.((seconds: number) => metrics.observeDetectorRun(seconds));
   let ready = false;
   const transport = createIngestTransport({
