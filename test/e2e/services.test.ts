@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab, LabProcess } from '../lab/lab.ts';
 import { clearEndpointDrop, dropToEndpoint, installServices, removeServices, tcpServerArgv, type LabService } from '../lab/services.ts';
 import { startStack, waitFor, waitForLogLine, type Finding, type Stack } from '../harness/stack.ts';
@@ -53,6 +53,15 @@ beforeAll(async () => {
     },
   });
 }, 200_000);
+
+// A failed test must not leave its fault for the next one.
+afterEach(async () => {
+  if (!stack) return;
+  await Promise.all(stack.lab.nodes.map(async (n) => {
+    await installServices(n.ns, services);
+    await clearEndpointDrop(n.ns);
+  }));
+});
 
 afterAll(async () => {
   await stack?.teardown();

@@ -28,7 +28,7 @@ export function serviceDnatScript(services: readonly LabService[]): string {
   services.forEach(checkService);
   const lines = [`table ip ${SERVICE_TABLE} {}`, `delete table ip ${SERVICE_TABLE}`, `table ip ${SERVICE_TABLE} {`];
   services.forEach((s, i) => {
-    s.endpoints.forEach((ep, j) => lines.push(`  chain svc${i}-ep${j} {`, `    dnat to ${ep.ip}:${ep.port}`, '  }'));
+    s.endpoints.forEach((ep, j) => lines.push(`  chain svc${i}-ep${j} {`, `    meta l4proto tcp dnat ip to ${ep.ip}:${ep.port}`, '  }'));
   });
   lines.push('  chain prerouting {', '    type nat hook prerouting priority dstnat; policy accept;');
   services.forEach((s, i) => {
@@ -53,6 +53,11 @@ const removeScript = (family: string, table: string): string => `table ${family}
 
 export async function installServices(ns: string, services: readonly LabService[]): Promise<void> {
   await run(['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], serviceDnatScript(services));
+  // kubelet's hairpin-veth mode: a pod whose Service connection is DNATed back to itself
+  // gets the frame out of the bridge port it came in on (with br_netfilter the DNATed frame
+  // is bridged, not routed).
+  const ports = JSON.parse(await run(['ip', 'netns', 'exec', ns, 'ip', '-j', 'link', 'show', 'master', POD_BRIDGE])) as { ifname: string }[];
+  for (const { ifname } of ports) await run(['ip', 'netns', 'exec', ns, 'bridge', 'link', 'set', 'dev', ifname, 'hairpin', 'on']);
 }
 export async function removeServices(ns: string): Promise<void> {
   await run(['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], removeScript('ip', SERVICE_TABLE));

@@ -44,6 +44,8 @@ export const findingKinds: readonly FindingKind[] = Object.freeze([
   // Service and target probes (collector/src/targets/): info while "not reachable yet".
   kind('ServicePathBroken', 'critical'),
   kind('TargetUnreachable', 'critical'),
+  // A link's error/drop counters climbing on one node (collector/src/detectors/link-errors.ts).
+  kind('LinkErrors', 'warning', { MtuBlackhole: 'node', NodeIsolated: 'node', AsymmetricReachability: 'touching', DnsFailure: 'node', TargetUnreachable: 'node' }),
 ]);
 
 const byKind = new Map(findingKinds.map((k) => [k.kind, k]));

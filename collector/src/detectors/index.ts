@@ -13,6 +13,7 @@ import { detectNodeIsolated, nodeIsolatedKind } from './node-isolated.ts';
 import { detectOverlayPeerDisagreement, overlayPeerDisagreementKind } from './overlay-peer-disagreement.ts';
 import { detectProtocolBlocked, protocolBlockedKind } from './protocol-blocked.ts';
 import { createTargetDetectors, type TargetDetectorDeps } from './target-detectors.ts';
+import { detectLinkErrors, linkErrorsKind } from './link-errors.ts';
 import { createTargetStore } from '../targets/target-store.ts';
 
 export type { Detector, DetectorConfig, FindingCandidate, Severity } from './finding-candidate.ts';
@@ -40,6 +41,7 @@ export function defaultDetectors(config: Partial<DetectorConfig> = {}, targets: 
     bind(mtuMismatchKind, detectMtuMismatch, bound),
     bind(dnsFailureKind, detectDnsFailure, bound),
     bind(conntrackPressureKind, detectConntrackPressure, bound),
+    bind(linkErrorsKind, detectLinkErrors, bound),
     ...createTargetDetectors(targets, bound),
   ];
 }
