@@ -28,6 +28,7 @@ import { createNodeWriteBack } from './kubernetes/node-write-back.ts';
 import { createTargetsFileSource } from './targets/target-set-source.ts';
 import { createTargetStore } from './targets/target-store.ts';
 import { registerTargetMetrics } from './targets/target-metrics.ts';
+import { buildTargetViews } from './targets/target-view.ts';
 
 export interface Collector {
   listen(grpc: { host: string; port: number }, http: { host: string; port: number }): Promise<{ grpcPort: number; httpPort: number }>;
@@ -148,6 +149,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
         : { source: 'off' },
     }),
     lifecycleOf: (name) => lifecycle.held.get(name),
+    ...(targetSource ? { targets: () => buildTargetViews(targetSource.specs(), targetStore, now(), 60_000) } : {}),
   });
   const expiryTimer = setInterval(() => model.expire(), 10_000);
   expiryTimer.unref();

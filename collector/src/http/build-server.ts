@@ -12,6 +12,7 @@ import { registerHttpAuth, type HttpAuth } from './http-auth.ts';
 import { departedView, lifecycleView, nodeView } from './node-view.ts';
 import { findSorted, pageOf, parsePageQuery } from './page-query.ts';
 import { registerPageRoutes } from './page-routes.ts';
+import type { TargetView } from '../targets/target-view.ts';
 
 export interface ServerDeps {
   model: Pick<ClusterModel, 'snapshot'>;
@@ -27,6 +28,8 @@ export interface ServerDeps {
   pageDir?: URL;
   /** A bearer token for /api/* (and /metrics if asked); absent = open. */
   auth?: HttpAuth;
+  /** The targets and which nodes fail them (collector/src/targets/target-view.ts); absent = none configured. */
+  targets?: () => TargetView[];
 }
 
 const findingStates = ['open', 'all'] as const;
@@ -92,6 +95,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       ...(page.after === undefined && query.node === undefined ? { departed: (snapshot.departed ?? []).map(departedView) } : {}),
     };
   });
+
+  app.get('/api/v1/targets', async () => ({ targets: deps.targets?.() ?? [] }));
 
   app.get('/api/v1/matrix', async (request, reply) => {
     const query = request.query as Record<string, unknown>;
