@@ -67,7 +67,7 @@ export function createNodeReportCollector(deps: NodeReportCollectorDeps): NodeRe
         (needFdb ? reader.fdb(overlayDev, signal) : (skipped as Promise<FdbEntry[]>)).then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e })),
         reader.conntrack(),
         reader.sysctls([overlayDev, underlayDev]),
-        deps.linkCounters?.read(watched) ?? Promise.resolve([]),
+        deps.linkCounters?.read(watched, { rate: trigger === 'periodic' }) ?? Promise.resolve([]),
       ]);
 
       // A vanished overlay device makes `bridge fdb show dev D` fail; its FDB is then empty

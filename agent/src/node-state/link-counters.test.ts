@@ -37,6 +37,22 @@ describe('link counters', () => {
     expect(second).toMatchObject({ rxErrors: 105n, rxErrorsPerSecond: 10, txDroppedPerSecond: 0, intervalSeconds: 10 });
   });
 
+  it('an event-driven read (a repair, say) gives totals without a rate and restarts the baseline', async () => {
+    const sys = fakeSys();
+    let now = 0;
+    const reader = createLinkCounterReader({ sysRoot: sys.root, monotonicMs: () => now });
+    sys.set('eth0', { tx_dropped: 0 });
+    await reader.read([['eth0', LinkRole.UNDERLAY]]);
+    now = 5_000;
+    sys.set('eth0', { tx_dropped: 500 });
+    const [event] = await reader.read([['eth0', LinkRole.UNDERLAY]], { rate: false });
+    expect(event).toMatchObject({ txDropped: 500n, txDroppedPerSecond: 0, intervalSeconds: 0 });
+    now = 10_000;
+    sys.set('eth0', { tx_dropped: 600 });
+    const [periodic] = await reader.read([['eth0', LinkRole.UNDERLAY]]);
+    expect(periodic).toMatchObject({ txDroppedPerSecond: 20, intervalSeconds: 5 });
+  });
+
   it('gives no rate after the counters went backwards (device recreated), and skips absent or odd links', async () => {
     const sys = fakeSys();
     let now = 0;

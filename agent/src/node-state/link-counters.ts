@@ -12,8 +12,13 @@ const counterFiles = ['rx_errors', 'tx_errors', 'rx_dropped', 'tx_dropped'] as c
 type Counts = Record<(typeof counterFiles)[number], bigint>;
 
 export interface LinkCounterReader {
-  /** Links that cannot be read (absent, no sysfs) are left out. */
-  read(links: readonly (readonly [string, LinkRole])[]): Promise<LinkCounters[]>;
+  /**
+   * Links that cannot be read (absent, no sysfs) are left out. Rates only with `rate` (the
+   * periodic pass): an event-driven pass (a netlink change, often a repair) reports the totals
+   * without a rate and restarts the baseline, so drops from before a repair are never reported
+   * as a rate after it.
+   */
+  read(links: readonly (readonly [string, LinkRole])[], options?: { rate?: boolean }): Promise<LinkCounters[]>;
 }
 
 const safeName = /^[A-Za-z0-9_.:@-]{1,15}$/;
@@ -34,7 +39,8 @@ export function createLinkCounterReader(deps: { sysRoot?: string; monotonicMs?: 
   };
 
   return {
-    read: async (links) => {
+    read: async (links, options = {}) => {
+      const withRate = options.rate ?? true;
       const atMs = monotonicMs();
       const out: LinkCounters[] = [];
       const seen = new Set<string>();
@@ -44,6 +50,10 @@ export function createLinkCounterReader(deps: { sysRoot?: string; monotonicMs?: 
         seen.add(name);
         const before = previous.get(name);
         previous.set(name, { counts, atMs });
+        if (!withRate) {
+          out.push(create(LinkCountersSchema, { name, role, rxErrors: counts.rx_errors, txErrors: counts.tx_errors, rxDropped: counts.rx_dropped, txDropped: counts.tx_dropped }));
+          continue;
+        }
         const seconds = before ? (atMs - before.atMs) / 1000 : 0;
         const reset = before ? counterFiles.some((f) => counts[f] < before.counts[f]) : true;
         const rate = (f: (typeof counterFiles)[number]): number => (reset || seconds <= 0 ? 0 : Number(counts[f] - before!.counts[f]) / seconds);
