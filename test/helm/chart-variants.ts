@@ -23,6 +23,9 @@ export const chartVariants: Record<string, ChartVariant> = {
   'tls disabled, auth off': { values: { tls: { mode: 'disabled' }, auth: { enabled: false }, kubernetes: { enabled: false } } },
   'subchart with global values': { values: { global: { imageRegistry: 'registry.example', imagePullSecrets: [] } } },
   'standalone: no Kubernetes API': { values: { kubernetes: { enabled: false } } },
+  'targets file (Services probed from every node)': {
+    values: { collector: { targets: [{ name: 'default/web', protocol: 'tcp', address: '198.19.0.10:80', endpoints: ['198.18.1.11:8080'] }, { name: 'kube-system/kube-dns', protocol: 'dns', address: '198.19.0.53:53' }] } },
+  },
   'Kubernetes API without write-back or node identity': { values: { kubernetes: { writeBack: false, nodeIdentity: false } } },
   'long release name, agents only on the host network': {
     release: 'a-release-name-long-enough-to-be-truncated-somewhere',
