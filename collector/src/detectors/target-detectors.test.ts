@@ -99,8 +99,8 @@ describe('target detectors', () => {
     const store = createTargetStore([web]);
     store.ingest('node-1', 'i1', create(TargetBatchSchema, { results: [{ target: 'other', address: '198.19.9.9:1', ok: true }] }), 1);
     expect(store.size).toBe(0);
-    const many = Array.from({ length: 7 }, () => ({ target: web.name, address: web.address, ok: true }));
-    expect(store.ingest('node-1', 'i1', create(TargetBatchSchema, { results: many }), 1)).toMatch(/7 target results/);
+    const many = Array.from({ length: 2049 }, () => ({ target: web.name, address: web.address, ok: true }));
+    expect(store.ingest('node-1', 'i1', create(TargetBatchSchema, { results: many }), 1)).toMatch(/2049 target results/);
     store.ingest('node-1', 'i1', create(TargetBatchSchema, { results: [{ target: web.name, address: web.address, ok: true }] }), 1);
     expect(store.size).toBe(1);
     store.setSpecs([]);

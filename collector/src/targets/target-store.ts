@@ -8,6 +8,8 @@ import type { TargetSpec } from './targets-file.ts';
 
 /** Outcomes kept per address: two consecutive failures make a failing path. */
 const keptOutcomes = 3;
+/** Agents probe at most 2,048 addresses per round (agent/src/targets/accept-target-set.ts). */
+export const maxTargetBatchResults = 2048;
 
 export interface AddressHistory {
   /** Newest last. */
@@ -50,7 +52,8 @@ export function createTargetStore(initial: readonly TargetSpec[] = []): TargetSt
 
   return {
     ingest: (node, instanceId, batch, nowMs) => {
-      if (batch.results.length > Math.max(known.size, 1) * 2) return `${batch.results.length} target results in one batch; the target set has ${known.size} addresses`;
+      // Not tied to the current set's size: a batch probed against a larger, older set is fine.
+      if (batch.results.length > maxTargetBatchResults) return `${batch.results.length} target results in one batch; at most ${maxTargetBatchResults}`;
       let entry = byNode.get(node);
       if (!entry || entry.instanceId !== instanceId) {
         entry = { instanceId, entries: new Map() };
