@@ -105,5 +105,10 @@ describe('target detectors', () => {
     expect(store.size).toBe(1);
     store.setSpecs([]);
     expect(store.size).toBe(0);
+    const capped = createTargetStore([web], 2);
+    capped.ingest('node-1', 'i1', create(TargetBatchSchema, { results: [web.address, ...web.endpoints].map((address) => ({ target: web.name, address, ok: true })) }), 1);
+    expect(capped.size).toBe(2);
+    capped.prune(new Set());
+    expect(capped.size).toBe(0);
   });
 });

@@ -38,11 +38,9 @@ export function detectServicePathBroken(judgements: readonly TargetJudgement[]):
   const out: FindingCandidate[] = [];
   for (const j of judgements) {
     if (j.spec.endpoints.length === 0) continue;
-    for (const [node, s] of j.service) {
-      if (s.verdict !== 'failing') continue;
+    for (const [node, s] of j.service.failing) {
       // Every endpoint answers from this node directly: only the Service's own path is left.
-      const direct = j.spec.endpoints.map((ep) => j.endpoints.get(ep)?.get(node));
-      if (!direct.every((d) => d?.verdict === 'ok')) continue;
+      if (!j.spec.endpoints.every((ep) => j.stateOf(node, ep).verdict === 'ok')) continue;
       out.push({
         id: findingId(servicePathBrokenKind, node, j.spec.name),
         kind: servicePathBrokenKind,
@@ -52,7 +50,7 @@ export function detectServicePathBroken(judgements: readonly TargetJudgement[]):
         evidence: [
           `${j.spec.address} (${j.spec.protocol}) from ${node}: failing (${s.error || 'error'}) since ${new Date(s.sinceMs).toISOString()}`,
           `endpoints reached directly from ${node}: ${j.spec.endpoints.join(', ')}`,
-          `${[...j.service].filter(([, o]) => o.verdict === 'ok').length} other node(s) reach the Service address`,
+          `${j.service.okCount} other node(s) reach the Service address`,
         ],
         remediation: [
           `On ${node}, look for the Service's DNAT rules: nft list ruleset | grep -F '${j.spec.address.replace(/:\d+$/, '')}' (nftables mode), iptables-save -t nat | grep -F '${j.spec.address.replace(/:\d+$/, '')}' (iptables mode) or ipvsadm -Ln (IPVS).`,
@@ -76,8 +74,8 @@ export function detectTargetUnreachable(judgements: readonly TargetJudgement[]):
         kind: targetUnreachableKind,
         severity: severity(targetUnreachableKind, down.notYet),
         nodes: down.owner ? [down.owner] : [],
-        summary: `Endpoint ${down.endpoint} of ${what} answers from no node (${j.sources.length} tried)${down.owner ? `; it is a pod on ${down.owner}` : ''}: the endpoint itself is down${yet(down.notYet)}`,
-        evidence: [`${down.endpoint}: ${down.error || 'error'} from every node (${j.sources.slice(0, 20).join(', ')})`],
+        summary: `Endpoint ${down.endpoint} of ${what} answers from no node (${j.sourceCount} tried)${down.owner ? `; it is a pod on ${down.owner}` : ''}: the endpoint itself is down${yet(down.notYet)}`,
+        evidence: [`${down.endpoint}: ${down.error || 'error'} from every node (${down.failingFrom.slice(0, 20).join(', ')}${down.failingFrom.length > 20 ? ', …' : ''})`],
         remediation: [
           `Check the pod behind ${down.endpoint}: kubectl get pods -A -o wide | grep -F '${down.endpoint.replace(/:\d+$/, '')}'; its readiness, logs and whether it listens on the port.`,
           'An endpoint that is not ready should not be in the EndpointSlice: check the readiness probe.',
@@ -86,15 +84,15 @@ export function detectTargetUnreachable(judgements: readonly TargetJudgement[]):
       });
     }
     if (j.serviceDownEverywhere) {
-      const states = [...j.service.values()].filter((s) => s.verdict === 'failing');
+      const states = [...j.service.failing.values()];
       const notYet = states.every((s) => s.notYet);
       out.push({
         id: findingId(targetUnreachableKind, j.spec.name),
         kind: targetUnreachableKind,
         severity: severity(targetUnreachableKind, notYet),
         nodes: [],
-        summary: `${what} at ${j.spec.address} answers from no node (${j.sources.length} tried): the target itself is down${yet(notYet)}`,
-        evidence: [`${j.spec.address}: ${states[0]?.error || 'error'} from every node (${j.sources.slice(0, 20).join(', ')})`],
+        summary: `${what} at ${j.spec.address} answers from no node (${j.sourceCount} tried): the target itself is down${yet(notYet)}`,
+        evidence: [`${j.spec.address}: ${states[0]?.error || 'error'} from every node (${[...j.service.failing.keys()].sort().slice(0, 20).join(', ')})`],
         remediation: [`Check what serves ${j.spec.address}: is it running and listening on that port?`],
         explains: [],
       });

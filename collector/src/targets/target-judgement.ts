@@ -38,63 +38,92 @@ export function judgeAddress(h: AddressHistory | undefined, o: JudgementOptions)
   return { verdict: 'failing', sinceMs: h.outcomes[i]!.atMs, error: last.error, notYet: !h.everOk && o.nowMs - h.firstAtMs < o.graceMs };
 }
 
+/** One address over every alive node: only failing nodes are listed; the healthy majority is counted. */
+export interface AddressSummary {
+  failing: Map<string, AddressState>;
+  okCount: number;
+  /** The latest success seen from any node. */
+  latestOkMs: number;
+  /** Nodes with a judged (ok or failing) state. */
+  judgedCount: number;
+}
+
 export interface TargetJudgement {
   spec: TargetSpec;
-  /** Source nodes with a judged (not unknown) state for some address of this target. */
-  sources: string[];
-  /** Per source node: the state of the Service address and of each endpoint. */
-  service: Map<string, AddressState>;
-  endpoints: Map<string, Map<string, AddressState>>;
+  /** Source nodes with a judged state for some address of this target. */
+  sourceCount: number;
+  service: AddressSummary;
+  endpoints: Map<string, AddressSummary>;
+  /** The state of one address from one node (for the few nodes a finding is about). */
+  stateOf(node: string, address: string): AddressState;
   /** Endpoints no node reaches (every judged node fails it), with the node whose pod CIDR holds it. */
-  endpointsDown: { endpoint: string; owner?: string; notYet: boolean; error: string }[];
+  endpointsDown: { endpoint: string; owner?: string; notYet: boolean; error: string; failingFrom: string[] }[];
   /** Per source node: addresses it fails that another node reached after its failures began. */
   nodeFailures: Map<string, { address: string; notYet: boolean; error: string }[]>;
   /** The Service address fails from every judged node (targets without endpoints). */
   serviceDownEverywhere: boolean;
 }
 
-/** Nodes whose pod agent may speak for its node now (alive), with their pod CIDRs. */
+/**
+ * Per target, over the alive nodes' histories. O(nodes × addresses) map lookups per pass, but
+ * allocation only for failing states: the healthy majority is counted, not listed.
+ */
 export function judgeTargets(specs: readonly TargetSpec[], store: TargetStore, nodes: readonly NodeState[], alive: ReadonlySet<string>, o: JudgementOptions): TargetJudgement[] {
   const ownerOf = (address: string): string | undefined => {
     const host = parseTargetAddress(address)?.host;
     if (!host) return undefined;
     return nodes.find((n) => [...(n.hostAgent?.hello.podCidrs ?? []), ...(n.podAgent?.hello.podCidrs ?? [])].some((c) => cidrContains(c, host)))?.name;
   };
-  return specs.map((spec) => {
-    const service = new Map<string, AddressState>();
-    const endpoints = new Map<string, Map<string, AddressState>>();
-    for (const node of alive) {
-      const h = store.history(node);
-      if (!h) continue;
-      service.set(node, judgeAddress(h.get(addressKey(spec.name, spec.address)), o));
-      for (const ep of spec.endpoints) {
-        if (!endpoints.has(ep)) endpoints.set(ep, new Map());
-        endpoints.get(ep)!.set(node, judgeAddress(h.get(addressKey(spec.name, ep)), o));
+  const histories: [string, ReadonlyMap<string, AddressHistory>][] = [];
+  for (const node of alive) {
+    const h = store.history(node);
+    if (h && h.size > 0) histories.push([node, h]);
+  }
+  const summarize = (key: string, judged: Set<string>): AddressSummary => {
+    const summary: AddressSummary = { failing: new Map(), okCount: 0, latestOkMs: 0, judgedCount: 0 };
+    for (const [node, h] of histories) {
+      const history = h.get(key);
+      const last = history?.outcomes.at(-1);
+      if (!history || !last || o.nowMs - last.atMs > o.staleMs) continue;
+      if (last.ok) {
+        summary.okCount++;
+        summary.judgedCount++;
+        if (last.atMs > summary.latestOkMs) summary.latestOkMs = last.atMs;
+        judged.add(node);
+        continue;
       }
+      const state = judgeAddress(history, o);
+      if (state.verdict !== 'failing') continue;
+      summary.failing.set(node, state);
+      summary.judgedCount++;
+      judged.add(node);
     }
+    return summary;
+  };
+  return specs.map((spec) => {
     const judged = new Set<string>();
-    for (const [node, s] of service) if (s.verdict !== 'unknown') judged.add(node);
-    for (const m of endpoints.values()) for (const [node, s] of m) if (s.verdict !== 'unknown') judged.add(node);
+    const service = summarize(addressKey(spec.name, spec.address), judged);
+    const endpoints = new Map(spec.endpoints.map((ep) => [ep, summarize(addressKey(spec.name, ep), judged)] as const));
     const nodeFailures = new Map<string, { address: string; notYet: boolean; error: string }[]>();
     const endpointsDown: TargetJudgement['endpointsDown'] = [];
     let serviceDownEverywhere = false;
-    const classify = (address: string, states: Map<string, AddressState>, onDown: (failing: AddressState[]) => void): void => {
-      const entries = [...states].filter(([, s]) => s.verdict !== 'unknown');
-      const failing = entries.filter(([, s]) => s.verdict === 'failing');
-      if (failing.length === 0) return;
-      if (failing.length === entries.length) return onDown(failing.map(([, s]) => s));
-      for (const [node, s] of failing) {
+    const classify = (address: string, summary: AddressSummary, onDown: () => void): void => {
+      if (summary.failing.size === 0) return;
+      if (summary.okCount === 0) return onDown();
+      for (const [node, s] of summary.failing) {
         // Only an ok seen after this node's failures began shows the address itself is fine.
-        if (entries.some(([, other]) => other.verdict === 'ok' && other.sinceMs > s.sinceMs)) {
-          nodeFailures.set(node, [...(nodeFailures.get(node) ?? []), { address, notYet: s.notYet, error: s.error }]);
-        }
+        if (summary.latestOkMs > s.sinceMs) nodeFailures.set(node, [...(nodeFailures.get(node) ?? []), { address, notYet: s.notYet, error: s.error }]);
       }
     };
-    for (const [ep, states] of endpoints) {
-      classify(ep, states, (failing) => endpointsDown.push({ endpoint: ep, owner: ownerOf(ep), notYet: failing.every((s) => s.notYet), error: failing[0]!.error }));
+    for (const [ep, summary] of endpoints) {
+      classify(ep, summary, () => {
+        const states = [...summary.failing.values()];
+        endpointsDown.push({ endpoint: ep, owner: ownerOf(ep), notYet: states.every((s) => s.notYet), error: states[0]!.error, failingFrom: [...summary.failing.keys()].sort() });
+      });
     }
     // The Service address of a target with endpoints is judged by ServicePathBroken, against them.
     if (spec.endpoints.length === 0) classify(spec.address, service, () => (serviceDownEverywhere = true));
-    return { spec, sources: [...judged].sort(), service, endpoints, endpointsDown, nodeFailures, serviceDownEverywhere };
+    const stateOf = (node: string, address: string): AddressState => judgeAddress(store.history(node)?.get(addressKey(spec.name, address)), o);
+    return { spec, sourceCount: judged.size, service, endpoints, stateOf, endpointsDown, nodeFailures, serviceDownEverywhere };
   });
 }

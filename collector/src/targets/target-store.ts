@@ -41,12 +41,16 @@ interface MutableHistory {
   everOk: boolean;
 }
 
-export function createTargetStore(initial: readonly TargetSpec[] = []): TargetStore {
+/** Histories kept in all (≈ 150 bytes each): 5,000 nodes × 100 addresses fit; beyond, new ones are not kept. */
+export const defaultMaxTargetHistories = 500_000;
+
+export function createTargetStore(initial: readonly TargetSpec[] = [], maxHistories = defaultMaxTargetHistories): TargetStore {
   let known = new Set<string>();
+  let histories = 0;
   const byNode = new Map<string, { instanceId: string; entries: Map<string, MutableHistory> }>();
   const setSpecs = (specs: readonly TargetSpec[]): void => {
     known = new Set(specs.flatMap((s) => [s.address, ...s.endpoints].map((a) => addressKey(s.name, a))));
-    for (const node of byNode.values()) for (const key of node.entries.keys()) if (!known.has(key)) node.entries.delete(key);
+    for (const node of byNode.values()) for (const key of node.entries.keys()) if (!known.has(key) && node.entries.delete(key)) histories--;
   };
   setSpecs(initial);
 
@@ -56,6 +60,7 @@ export function createTargetStore(initial: readonly TargetSpec[] = []): TargetSt
       if (batch.results.length > maxTargetBatchResults) return `${batch.results.length} target results in one batch; at most ${maxTargetBatchResults}`;
       let entry = byNode.get(node);
       if (!entry || entry.instanceId !== instanceId) {
+        histories -= entry?.entries.size ?? 0;
         entry = { instanceId, entries: new Map() };
         byNode.set(node, entry);
       }
@@ -65,6 +70,8 @@ export function createTargetStore(initial: readonly TargetSpec[] = []): TargetSt
         if (!known.has(key)) continue;
         let h = entry.entries.get(key);
         if (!h) {
+          if (histories >= maxHistories) continue;
+          histories++;
           h = { outcomes: [], firstAtMs: nowMs, everOk: false };
           entry.entries.set(key, h);
         }
@@ -77,13 +84,15 @@ export function createTargetStore(initial: readonly TargetSpec[] = []): TargetSt
     history: (node) => byNode.get(node)?.entries,
     nodes: () => byNode.keys(),
     prune: (keep) => {
-      for (const node of [...byNode.keys()]) if (!keep.has(node)) byNode.delete(node);
+      for (const [node, entry] of [...byNode]) {
+        if (keep.has(node)) continue;
+        histories -= entry.entries.size;
+        byNode.delete(node);
+      }
     },
     setSpecs,
     get size() {
-      let n = 0;
-      for (const node of byNode.values()) n += node.entries.size;
-      return n;
+      return histories;
     },
   };
 }
