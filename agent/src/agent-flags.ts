@@ -18,6 +18,7 @@ export const agentFlags = {
   'proc-root': { type: 'string', default: '/proc', description: 'procfs mount to read conntrack and sysctls from' },
   'probe-interval': { type: 'duration', default: '5s', description: 'mesh probe round interval (±10% jitter, at most 60s); 0 turns probing off' },
   'probe-timeout': { type: 'duration', default: '1s', description: 'timeout of each probe (UDP echo, TCP connect + echo, DNS query)' },
+  'target-probes-per-round': { type: 'integer', default: '256', description: 'pod agents: target addresses (Service addresses and endpoints) probed per round at most; above, a rotating window', validate: (v) => (Number(v) >= 1 && Number(v) <= 2048 ? undefined : 'must be 1..2048') },
   'probe-concurrency': { type: 'integer', default: '32', description: 'peers probed at the same time within a round' },
   'probe-buffer-batches': { type: 'integer', default: '60', description: 'probe batches kept while the collector is unreachable (oldest dropped first; also capped at 50,000 results), sent dated after the reconnect' },
   'full-mesh-max-peers': { type: 'integer', default: '100', description: 'probe every peer every round up to this many peer nodes; above, a rotating sample' },

@@ -18,6 +18,7 @@ import { getOverlayBackend } from './overlay/registry.ts';
 import { toOverlayDevice } from './overlay/overlay-device.ts';
 import { createNodeReportCollector } from './node-state/collect-node-report.ts';
 import type { Uplink } from './uplink/uplink.ts';
+import { createLinkCounterReader, type LinkCounterReader } from './node-state/link-counters.ts';
 
 export interface HostAgentOptions {
   nodeName: string;
@@ -28,6 +29,8 @@ export interface HostAgentOptions {
   probePort: number;
   verifyIntervalMs: number;
   netlinkDebounceMs: number;
+  /** Error and drop counters of the watched links (default: /sys/class/net). */
+  linkCounters?: LinkCounterReader;
 }
 
 export interface HostAgent {
@@ -61,9 +64,11 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
   // Within one verification pass, re-detection and the report share one read of the link,
   // route and neighbor tables: one `ip` spawn per pass (kernel/pass-reader.ts).
   const pass = createPassReader(options.reader);
+  // One reader for the agent's life: its rates span verification passes.
+  const linkCounters = options.linkCounters ?? createLinkCounterReader();
   const reader = pass.reader;
   const collectorFor = (description: SelfDescription) =>
-    createNodeReportCollector({ reader, backend: getOverlayBackend(description.overlay.kind), self: description, logger: options.logger, now: Date.now });
+    createNodeReportCollector({ reader, backend: getOverlayBackend(description.overlay.kind), self: description, logger: options.logger, now: Date.now, linkCounters });
   let collector = collectorFor(self);
   // With --overlay auto the agent may start before the CNI creates its device (a node
   // booting, seed 000): keep looking, and re-announce the node once the device appears.

@@ -24,6 +24,7 @@ import { probeNetwork } from './probe/probe-wire.ts';
 import { createUplink, type Uplink } from './uplink/uplink.ts';
 import { createUplinkTransport } from './uplink/uplink-transport.ts';
 import { parseOverlayName } from './overlay/registry.ts';
+import { createTargetProber } from './targets/target-prober.ts';
 
 type AgentFlags = ParsedFlags<typeof agentFlags>;
 
@@ -156,10 +157,15 @@ async function main(): Promise<number> {
     hello: () => Object.assign(mode.hello(), instance),
     onWelcome: mode.onWelcome,
     onPeerSet: mode.onPeerSet,
+    onTargetSet: (set) => targetProber?.setTargetSet(set),
     maxBackoffMs: flags.reconnectMaxBackoff,
     transport,
   });
   mode.attach(uplink);
+  // Targets (Services and their endpoints) are probed from the pod network only.
+  const targetProber = flags.network === 'pod' && flags.probeInterval > 0
+    ? createTargetProber({ uplink, intervalMs: flags.probeInterval, timeoutMs: flags.probeTimeout, concurrency: 8, maxProbesPerRound: flags.targetProbesPerRound, logger })
+    : undefined;
 
   const dns = await dnsTarget(flags, log);
   const probing =
@@ -181,6 +187,7 @@ async function main(): Promise<number> {
         })
       : undefined;
   uplink.start();
+  targetProber?.start();
   log.info({ collector: flags.collector, probeListen: flags.probeListen, probing: probing !== undefined }, 'agent started');
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -188,7 +195,7 @@ async function main(): Promise<number> {
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   log.info({ signal }, 'shutting down');
-  await probing?.stop();
+  await Promise.all([probing?.stop(), targetProber?.stop()]);
   await Promise.allSettled([mode.stop(), uplink.stop(), responder.close()]);
   transport.close();
   logger.flush();

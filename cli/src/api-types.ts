@@ -54,3 +54,18 @@ export interface ApiVersion {
   version?: string;
   nodeVersion?: string;
 }
+
+/** One address of a target in /api/v1/targets (collector/src/targets/target-view.ts). */
+export interface ApiTargetAddress {
+  address: string;
+  failingFrom: string[];
+  failingCount: number;
+  probedFrom: number;
+}
+
+export interface ApiTarget {
+  name: string;
+  protocol: string;
+  service: ApiTargetAddress;
+  endpoints: ApiTargetAddress[];
+}

@@ -53,8 +53,8 @@ describe('netsentry arguments', () => {
 
   it.each([
     [['status', '--bogus'], 'unknown flag --bogus; see --help'],
-    [['frobnicate'], "unknown command 'frobnicate'; commands: status, findings, nodes, version"],
-    [[], 'a command is needed: status, findings, nodes, version; see netsentry --help'],
+    [['frobnicate'], "unknown command 'frobnicate'; commands: status, findings, nodes, targets, version"],
+    [[], 'a command is needed: status, findings, nodes, targets, version; see netsentry --help'],
     [['status', 'extra'], "unexpected argument 'extra'; see netsentry --help"],
     [['status', '-x'], 'unknown flag -x; see --help'],
     [['status', '-wx'], '-w takes no value; see --help'],

@@ -10,6 +10,7 @@ export const commands = {
   status: 'open findings and a reachability matrix (the worst rows on a large cluster)',
   findings: 'findings with evidence and what to do (--all: resolved too)',
   nodes: 'agents, overlay device, MTU, conntrack fill and overlay check per node',
+  targets: 'Services and endpoints probed from every node (--targets-file), and which nodes fail them',
   version: 'the CLI version and the collector version',
 } as const;
 
@@ -53,6 +54,7 @@ const commandFlags = {
   status: { ...globalFlags },
   findings: { ...globalFlags, all: { type: 'boolean', description: 'resolved findings too (kept 15 min)', default: 'false' } },
   nodes: { ...globalFlags },
+  targets: { ...globalFlags },
   version: { ...globalFlags },
 } as const satisfies Record<Command, FlagSpecs>;
 

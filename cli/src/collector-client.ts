@@ -1,12 +1,13 @@
 // Reads the collector's JSON API with a deadline per request. Failures are NetsentryErrors
 // with a message that says what to check (collector-error.ts).
 import { badAnswerError, unreachableError } from './collector-error.ts';
-import type { ApiFinding, ApiMatrixAnswer, ApiNode, ApiVersion } from './api-types.ts';
+import type { ApiFinding, ApiMatrixAnswer, ApiNode, ApiTarget, ApiVersion } from './api-types.ts';
 
 export interface CollectorClient {
   findings(state: 'open' | 'all'): Promise<ApiFinding[]>;
   nodes(): Promise<ApiNode[]>;
   matrix(): Promise<ApiMatrixAnswer>;
+  targets(): Promise<ApiTarget[]>;
   version(): Promise<ApiVersion>;
   /** The raw JSON answer of a path, for --json. */
   getJson(path: string): Promise<unknown>;
@@ -45,6 +46,7 @@ export function createCollectorClient(deps: { baseUrl: string; timeoutMs: number
   return {
     findings: (state) => listOf<ApiFinding>(`/api/v1/findings?state=${state}`, 'findings'),
     nodes: () => listOf<ApiNode>('/api/v1/nodes', 'nodes'),
+    targets: () => listOf<ApiTarget>('/api/v1/targets', 'targets'),
     matrix: async () => {
       const matrices = await listOf<ApiMatrixAnswer['matrices'][number]>('/api/v1/matrix', 'matrices');
       return { matrices };

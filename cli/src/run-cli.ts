@@ -9,6 +9,7 @@ import { exitCodeForFindings, exitCodes, type ExitCode } from './exit-codes.ts';
 import { findingsHeadline, formatFindings } from './format-findings.ts';
 import { formatMatrix } from './format-matrix.ts';
 import { formatNodes, nodesHeadline } from './format-nodes.ts';
+import { formatTargets, targetsHeadline } from './format-targets.ts';
 import { kubeconfigFiles, locateCollector } from './kube-collector.ts';
 import { ansiPalette, plainPalette, useColour, type Palette } from './palette.ts';
 
@@ -64,6 +65,11 @@ async function frame(options: CliOptions, target: Target, palette: Palette, nowM
       if (options.output === 'json' || options.output === 'yaml') return { code: exitCodes.healthy, text: '', data: await client.getJson('/api/v1/nodes') };
       const nodes = await client.nodes();
       return { code: exitCodes.healthy, text: `${nodesHeadline(nodes)}\n\n${formatNodes(nodes, nowMs, palette, options.output === 'wide')}`, data: undefined };
+    }
+    case 'targets': {
+      if (options.output === 'json' || options.output === 'yaml') return { code: exitCodes.healthy, text: '', data: await client.getJson('/api/v1/targets') };
+      const targets = await client.targets();
+      return { code: exitCodes.healthy, text: `${targetsHeadline(targets)}\n\n${formatTargets(targets, palette)}`, data: undefined };
     }
     case 'status': {
       const [findings, nodes, matrix] = await Promise.all([client.findings('open'), client.nodes(), client.matrix()]);

@@ -1,5 +1,6 @@
 // Wires the collector together: model ← ingest; model → findings engine → metrics and HTTP.
 import type { Logger } from '../../shared/src/logger.ts';
+import type { TargetBatch } from '../../shared/src/gen/netsentry/v1/target_pb.js';
 import type { ParsedFlags } from '../../shared/src/flags.ts';
 import type { collectorFlags } from './collector-flags.ts';
 import { createClusterModel } from './model/cluster-model.ts';
@@ -27,6 +28,10 @@ import { createTokenReviewer } from './kubernetes/token-review.ts';
 import { createNodeWriteBack } from './kubernetes/node-write-back.ts';
 import { createApiPeerMembership, followApiMembership } from './kubernetes/peer-membership.ts';
 import { nodeRecordView } from './kubernetes/node-record.ts';
+import { createTargetsFileSource } from './targets/target-set-source.ts';
+import { createTargetStore } from './targets/target-store.ts';
+import { registerTargetMetrics } from './targets/target-metrics.ts';
+import { buildTargetViews } from './targets/target-view.ts';
 
 export interface Collector {
   listen(grpc: { host: string; port: number }, http: { host: string; port: number }): Promise<{ grpcPort: number; httpPort: number }>;
@@ -62,7 +67,14 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
   });
   const hold = createLifecycleHold({ model, lifecycle });
   const findingsBudgetLog = createLogOncePerKey({ windowMs: 60_000, maxKeys: 4096 });
-  const detectors = defaultDetectors({ agentMissingAfterMs: flags.agentMissingAfter, heartbeatIntervalMs: flags.heartbeatInterval });
+  const targetSource = flags.targetsFile ? createTargetsFileSource({ path: flags.targetsFile, intervalMs: 2_000, logger }) : undefined;
+  const targetStore = createTargetStore(targetSource?.specs() ?? []);
+  targetSource?.onChange(() => targetStore.setSpecs(targetSource.specs()));
+  const detectors = defaultDetectors(
+    { agentMissingAfterMs: flags.agentMissingAfter, heartbeatIntervalMs: flags.heartbeatInterval },
+    // Stale after 60 s: agents probe every interval (at most 60 s), rotating above 256 addresses.
+    { store: targetStore, specs: () => targetSource?.specs() ?? [], graceMs: flags.targetStartupGrace, staleMs: 60_000 },
+  );
   const findings = createFindingsEngine({
     model: hold.model,
     detectors: hold.detectors(
@@ -94,6 +106,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
   writeBackTimer?.unref();
   const metrics = createCollectorMetrics({ model, findings });
   if (informer) registerKubernetesMetrics(metrics.registry, informer);
+  if (targetSource) registerTargetMetrics(metrics.registry, { store: targetStore, specs: targetSource.specs, now, staleMs: 60_000 });
   findings.onEvaluated?.((seconds: number) => metrics.observeDetectorRun(seconds));
   let ready = false;
   const transport = createIngestTransport({
@@ -138,6 +151,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     maxStreams: flags.maxStreams,
     maxStreamsPerPeer: flags.maxStreamsPerPeer,
     messagesPerSecond: flags.agentMessageRate,
+    ...(targetSource ? { targets: { current: targetSource.current, onChange: targetSource.onChange, ingest: (node: string, instanceId: string, batch: TargetBatch) => targetStore.ingest(node, instanceId, batch, now()) } } : {}),
     budgets: { maxNodes: flags.maxNodes, hellosPerSecond: flags.hellosPerSecond, maxReportBytes: flags.maxReportBytes },
   });
   const httpTokens = flags.httpAuthTokenFile
@@ -163,6 +177,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     }),
     lifecycleOf: (name) => lifecycle.held.get(name),
     ...(informer ? { kubernetesOf: (name: string) => nodeRecordView(informer.records.get(name), informer.status.synced) } : {}),
+    ...(targetSource ? { targets: () => buildTargetViews(targetSource.specs(), targetStore, now(), 60_000) } : {}),
   });
   const expiryTimer = setInterval(() => model.expire(), 10_000);
   expiryTimer.unref();
@@ -187,6 +202,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
       transport.close();
       httpTokens?.close();
       httpTls?.close();
+      targetSource?.close();
       findings.stop();
       await app.close();
     },

@@ -24,6 +24,9 @@ export const chartVariants: Record<string, ChartVariant> = {
   'subchart with global values': { values: { global: { imageRegistry: 'registry.example', imagePullSecrets: [] } } },
   'standalone: no Kubernetes API': { values: { kubernetes: { enabled: false } } },
   'kube-rbac-proxy in front of the HTTP port': { values: { collector: { kubeRbacProxy: { enabled: true, tlsSecret: 'my-proxy-tls' }, hostNetwork: false }, serviceMonitor: { enabled: true } }, ctx: { externalSecrets: ['my-proxy-tls'] } },
+  'targets file (Services probed from every node)': {
+    values: { collector: { targets: [{ name: 'default/web', protocol: 'tcp', address: '198.19.0.10:80', endpoints: ['198.18.1.11:8080'] }, { name: 'kube-system/kube-dns', protocol: 'dns', address: '198.19.0.53:53' }] } },
+  },
   'Kubernetes API without write-back or node identity': { values: { kubernetes: { writeBack: false, nodeIdentity: false } } },
   'long release name, agents only on the host network': {
     release: 'a-release-name-long-enough-to-be-truncated-somewhere',

@@ -8,6 +8,7 @@ import YAML from 'yaml';
 import { chartVariants, createVariantRenderer, namespace } from '../helm/chart-variants.ts';
 import { chartDir, createHelmRunner, type Rendered } from '../helm/helm.ts';
 import { renderProblems } from '../helm/render-checks.ts';
+import { parseTargetsFile } from '../../collector/src/targets/targets-file.ts';
 
 type Obj = Record<string, any>;
 const helm = createHelmRunner();
@@ -86,6 +87,17 @@ describe('what each variant renders', () => {
 });
 
 describe('embedded files are the tested sources', () => {
+  it('targets: a ConfigMap the collector parses as its --targets-file, mounted as a directory and passed as the flag', async () => {
+    const objs = await render('targets file (Services probed from every node)');
+    const configMap = find(objs, 'ConfigMap', '-targets')!;
+    const specs = parseTargetsFile(configMap.data['targets.yaml']);
+    expect(specs.map((t) => t.name)).toEqual(['default/web', 'kube-system/kube-dns']);
+    const pod = find(objs, 'Deployment')!.spec.template.spec;
+    expect(pod.containers[0].args).toContain('--targets-file=/etc/netsentry/targets/targets.yaml');
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'targets', mountPath: '/etc/netsentry/targets', readOnly: true });
+    expect(pod.volumes).toContainEqual({ name: 'targets', configMap: { name: configMap.metadata.name } });
+    expect(find(await render('defaults'), 'ConfigMap', '-targets')).toBeUndefined();
+  });
   it('the dashboard ConfigMap holds files/netsentry-dashboard.json byte for byte', async () => {
     const data = find(await render('monitoring on'), 'ConfigMap', '-dashboard')!.data;
     expect(Object.keys(data)).toEqual(['netsentry-dashboard.json']);

@@ -8,6 +8,8 @@ import { createCollectorMetrics } from '../../collector/src/metrics/collector-me
 import { createTestCluster } from '../fixtures/cluster-fixtures.ts';
 import { registerKubernetesMetrics } from '../../collector/src/kubernetes/kubernetes-metrics.ts';
 import { createSilentLogger } from '../../shared/src/logger.ts';
+import { registerTargetMetrics } from '../../collector/src/targets/target-metrics.ts';
+import { createTargetStore } from '../../collector/src/targets/target-store.ts';
 
 const catalogPath = new URL('../../docs/metrics.md', import.meta.url);
 
@@ -31,6 +33,8 @@ async function registered(): Promise<CatalogRow[]> {
   const { registry } = createCollectorMetrics({ model: cluster.model, findings });
   // Registered only with --kubernetes on: here with an informer that has seen nothing.
   registerKubernetesMetrics(registry, { status: { reachable: false, synced: false, relists: 0 }, records: new Map() });
+  // Registered only with --targets-file.
+  registerTargetMetrics(registry, { store: createTargetStore(), specs: () => [], now: Date.now, staleMs: 60_000 });
   return (await registry.getMetricsAsJSON()).map((m) => {
     // labelNames is set on every prom-client metric but not part of its public typing.
     const labels = (registry.getSingleMetric(m.name) as unknown as { labelNames?: string[] }).labelNames ?? [];

@@ -12,6 +12,7 @@ import type { FdbEntry, KernelReader, LinkInfo, NeighborEntry } from '../kernel/
 import type { OverlayBackend } from '../overlay/backend.ts';
 import type { SelfDescription } from '../overlay/self-description.ts';
 import { boundProblems } from './bounded-problems.ts';
+import type { LinkCounterReader } from './link-counters.ts';
 
 export interface NodeReportCollectorDeps {
   reader: KernelReader;
@@ -22,6 +23,8 @@ export interface NodeReportCollectorDeps {
   now?: () => number;
   /** Monotonic ms, for durationSeconds. */
   monotonic?: () => number;
+  /** Error and drop counters of the watched links; absent = not reported. */
+  linkCounters?: LinkCounterReader;
 }
 
 export interface NodeReportCollector {
@@ -57,13 +60,14 @@ export function createNodeReportCollector(deps: NodeReportCollectorDeps): NodeRe
       const started = monotonic();
       const unavailable: Unavailable[] = [];
       const miss = (source: string, reason: string): void => void unavailable.push(create(UnavailableSchema, { source, reason }));
-      const [links, routes, neighbors, fdbRead, conntrack, sysctls] = await Promise.all([
+      const [links, routes, neighbors, fdbRead, conntrack, sysctls, linkCounters] = await Promise.all([
         reader.links(signal).then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e })),
         reader.routes(signal).then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e })),
         (backend.needs.neighbors ? reader.neighbors(signal) : (skipped as Promise<NeighborEntry[]>)).then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e })),
         (needFdb ? reader.fdb(overlayDev, signal) : (skipped as Promise<FdbEntry[]>)).then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e })),
         reader.conntrack(),
         reader.sysctls([overlayDev, underlayDev]),
+        deps.linkCounters?.read(watched, { rate: trigger === 'periodic' }) ?? Promise.resolve([]),
       ]);
 
       // A vanished overlay device makes `bridge fdb show dev D` fail; its FDB is then empty
@@ -107,6 +111,7 @@ export function createNodeReportCollector(deps: NodeReportCollectorDeps): NodeRe
         sysctls: create(SysctlsSchema, { rpFilter: sysctls.rpFilter, ...(sysctls.ipForward !== undefined ? { ipForward: sysctls.ipForward } : {}) }),
         unavailable,
         trigger,
+        linkCounters,
       });
       log.debug({ trigger, generation: String(generation), peersChecked: overlay.peersChecked, peersOk: overlay.peersOk, durationSeconds: overlay.durationSeconds }, 'node report collected');
       return report;

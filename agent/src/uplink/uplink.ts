@@ -12,6 +12,7 @@ import {
   type PeerSet,
   type Welcome,
 } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
+import type { TargetSet } from '../../../shared/src/gen/netsentry/v1/target_pb.js';
 import type { Logger } from '../../../shared/src/logger.ts';
 import { connectPath, decodeResponse, encodeRequest, maxMessageBytes } from '../../../shared/src/wire.ts';
 import { createBackoff } from './backoff.ts';
@@ -27,6 +28,8 @@ export interface UplinkOptions {
   onWelcome: (welcome: Welcome) => void;
   /** The whole current set, after a full set or an applied delta. */
   onPeerSet: (peerSet: PeerSet) => void;
+  /** The targets to probe (pod agents): the whole set, after the welcome and on every change. */
+  onTargetSet?: (targetSet: TargetSet) => void;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   random?: () => number;
@@ -129,6 +132,9 @@ export function createUplink(options: UplinkOptions): Uplink {
           return deliver(peerSets.applyFull(message.payload.value));
         case 'peerSetDelta':
           return deliver(peerSets.applyDelta(message.payload.value));
+        case 'targetSet':
+          if (!ended) options.onTargetSet?.(message.payload.value);
+          return;
         default:
           return;
       }

@@ -12,6 +12,9 @@ import { detectMtuMismatch, mtuMismatchKind } from './mtu-mismatch.ts';
 import { detectNodeIsolated, nodeIsolatedKind } from './node-isolated.ts';
 import { detectOverlayPeerDisagreement, overlayPeerDisagreementKind } from './overlay-peer-disagreement.ts';
 import { detectProtocolBlocked, protocolBlockedKind } from './protocol-blocked.ts';
+import { createTargetDetectors, type TargetDetectorDeps } from './target-detectors.ts';
+import { detectLinkErrors, linkErrorsKind } from './link-errors.ts';
+import { createTargetStore } from '../targets/target-store.ts';
 
 export type { Detector, DetectorConfig, FindingCandidate, Severity } from './finding-candidate.ts';
 export { findingId } from './finding-candidate.ts';
@@ -21,7 +24,10 @@ const bind = (kind: string, detect: (snapshot: ClusterSnapshot, config: Detector
   detect: (snapshot) => detect(snapshot, config),
 });
 
-export function defaultDetectors(config: Partial<DetectorConfig> = {}): Detector[] {
+/** Without targets (no --targets-file) the target detectors run over an empty set. */
+const noTargets = (): TargetDetectorDeps => ({ store: createTargetStore(), specs: () => [], graceMs: 0, staleMs: 1 });
+
+export function defaultDetectors(config: Partial<DetectorConfig> = {}, targets: TargetDetectorDeps = noTargets()): Detector[] {
   const bound: DetectorConfig = Object.freeze({ ...defaultDetectorConfig, ...config });
   return [
     bind(linkDownKind, detectLinkDown, bound),
@@ -35,5 +41,7 @@ export function defaultDetectors(config: Partial<DetectorConfig> = {}): Detector
     bind(mtuMismatchKind, detectMtuMismatch, bound),
     bind(dnsFailureKind, detectDnsFailure, bound),
     bind(conntrackPressureKind, detectConntrackPressure, bound),
+    bind(linkErrorsKind, detectLinkErrors, bound),
+    ...createTargetDetectors(targets, bound),
   ];
 }

@@ -17,6 +17,7 @@ import type { HttpTls } from './http-tls.ts';
 import { departedView, lifecycleView, nodeView } from './node-view.ts';
 import { findSorted, pageOf, parsePageQuery } from './page-query.ts';
 import { registerPageRoutes } from './page-routes.ts';
+import type { TargetView } from '../targets/target-view.ts';
 
 export interface ServerDeps {
   model: Pick<ClusterModel, 'snapshot'>;
@@ -36,6 +37,8 @@ export interface ServerDeps {
   auth?: HttpAuth;
   /** Serve HTTPS (the files are re-read when they change); absent = plain HTTP. */
   tls?: HttpTls;
+  /** The targets and which nodes fail them (collector/src/targets/target-view.ts); absent = none configured. */
+  targets?: () => TargetView[];
 }
 
 const gzipAsync = promisify(gzip);
@@ -116,6 +119,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       ...(page.after === undefined && query.node === undefined ? { departed: (snapshot.departed ?? []).map(departedView) } : {}),
     };
   });
+
+  app.get('/api/v1/targets', async () => ({ targets: deps.targets?.() ?? [] }));
 
   app.get('/api/v1/matrix', async (request, reply) => {
     const query = request.query as Record<string, unknown>;

@@ -13,6 +13,7 @@ import {
 import { Network, PartCountSchema } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { partCounts } from '../model/overlay-counts.ts';
 import type { ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
+import type { TargetBatch, TargetSet } from '../../../shared/src/gen/netsentry/v1/target_pb.js';
 import type { Logger } from '../../../shared/src/logger.ts';
 import { version } from '../../../shared/src/version.ts';
 import { collectorServiceDefinition, maxMessageBytes, requestBytes } from '../../../shared/src/wire.ts';
@@ -62,6 +63,15 @@ export interface IngestServerOptions {
    * may not speak for, sent as PERMISSION_DENIED; the authorizer logs and counts it itself.
    */
   authorizeHello?: (nodeName: string, metadata: grpc.Metadata, peer: string) => string | undefined;
+  /**
+   * Targets for pod agents (collector/src/targets/): the set is sent after the welcome and
+   * again on every change; a batch is stored or refused (a returned problem closes the stream).
+   */
+  targets?: {
+    current(): TargetSet;
+    onChange(listener: () => void): () => void;
+    ingest(node: string, instanceId: string, batch: TargetBatch): string | undefined;
+  };
 }
 
 export interface IngestServer {
@@ -79,6 +89,7 @@ interface AgentStream {
   readonly key: AgentKey;
   readonly call: Call;
   readonly acceptsDeltas: boolean;
+  readonly instanceId: string;
   /** The generation of the last peer set or delta written to this stream; -1 = none yet. */
   sentGeneration: bigint;
 }
@@ -168,6 +179,12 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
     }, Math.max(options.peerSetDebounceMs, 3 * lastWaveMs));
   };
   const unsubscribe = model.onMembershipChange(scheduleWave);
+  const sendTargetSet = (stream: AgentStream): void => {
+    if (options.targets && stream.key.network === 'pod') send(stream, create(ConnectResponseSchema, { payload: { case: 'targetSet', value: options.targets.current() } }));
+  };
+  const unsubscribeTargets = options.targets?.onChange(() => {
+    for (const stream of streams.values()) sendTargetSet(stream);
+  });
 
   // Calls this server ended itself: their 'error' event is not a stream failure.
   const refusedCalls = new WeakSet<Call>();
@@ -212,7 +229,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
         metrics.streamError('replaced');
         other.call.emit('error', { code: grpc.status.ABORTED, details: 'replaced by a newer connection for the same node and network' });
       }
-      stream = { id, key, call, acceptsDeltas: hello.acceptsPeerSetDeltas, sentGeneration: -1n };
+      stream = { id, key, call, acceptsDeltas: hello.acceptsPeerSetDeltas, instanceId: hello.instanceId, sentGeneration: -1n };
       streams.set(id, stream);
       byAgent.set(agentId(key), stream);
       const { restarted } = model.agentConnected(hello, { connectionId: id, peerAddress: call.getPeer() });
@@ -230,6 +247,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
         },
       }));
       pushPeerSet(stream);
+      sendTargetSet(stream);
     };
 
     call.on('data', (message: ConnectRequest) => {
@@ -278,6 +296,12 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
           metrics.observeProbeBatch(message.payload.value, stream.key.network);
           return;
         }
+        case 'targetBatch': {
+          if (!options.targets || stream.key.network !== 'pod') return;
+          const problem = options.targets.ingest(stream.key.node, stream.instanceId, message.payload.value);
+          if (problem) return refuse(call, grpc.status.INVALID_ARGUMENT, 'invalid_target_batch', problem);
+          return;
+        }
         default:
           return refuse(call, grpc.status.INVALID_ARGUMENT, 'empty_message', 'message has no payload');
       }
@@ -317,6 +341,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
       }),
     shutdown: async (graceMs) => {
       unsubscribe();
+      unsubscribeTargets?.();
       if (pushTimer) clearTimeout(pushTimer);
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {

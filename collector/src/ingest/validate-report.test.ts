@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
-import { LinkRole, NodeReportSchema, OverlayKind, OverlayPart, Problem, type NodeReport } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import { LinkCountersSchema, LinkRole, NodeReportSchema, OverlayKind, OverlayPart, Problem, type NodeReport } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { validateNodeReport } from './validate-report.ts';
 
 const good = () =>
@@ -48,6 +48,9 @@ describe('validateNodeReport', () => {
     ['long unavailable reason', (r: NodeReport) => (r.unavailable[0]!.reason = 'r'.repeat(513)), /unavailable/],
     ['long trigger', (r: NodeReport) => (r.trigger = 't'.repeat(33)), /trigger/],
     ['negative observation time', (r: NodeReport) => (r.observedAtUnixMs = -5n), /observed_at/],
+    ['too many link counters', (r: NodeReport) => (r.linkCounters = Array.from({ length: 65 }, () => create(LinkCountersSchema, { name: 'eth0' }))), /link_counters has more than 64/],
+    ['a negative link rate', (r: NodeReport) => (r.linkCounters = [create(LinkCountersSchema, { name: 'eth0', rxErrorsPerSecond: -1 })]), /link_counters\[\] has a rate/],
+    ['a NaN link interval', (r: NodeReport) => (r.linkCounters = [create(LinkCountersSchema, { name: 'eth0', intervalSeconds: Number.NaN })]), /link_counters\[\] has a rate/],
   ])('refuses %s', (_name, mutate, message) => {
     const report = good();
     mutate(report);

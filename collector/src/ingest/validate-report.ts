@@ -44,6 +44,12 @@ export function validateNodeReport(report: NodeReport): string | undefined {
     }
   }
   if (report.links.length > maxLinks) return `node_report.links has more than ${maxLinks} entries`;
+  if (report.linkCounters.length > maxLinks) return `node_report.link_counters has more than ${maxLinks} entries`;
+  for (const c of report.linkCounters) {
+    if (c.name.length === 0 || c.name.length > maxName) return 'node_report.link_counters[].name is empty or too long';
+    const rates = [c.rxErrorsPerSecond, c.txErrorsPerSecond, c.rxDroppedPerSecond, c.txDroppedPerSecond, c.intervalSeconds];
+    if (!rates.every((r) => Number.isFinite(r) && r >= 0)) return 'node_report.link_counters[] has a rate or interval that is not a finite non-negative number';
+  }
   for (const link of report.links) {
     if (!ifNamePattern.test(link.name)) return `node_report.links: '${link.name.slice(0, 32)}' is not a Linux interface name`;
     if (!roles.has(link.role)) return `node_report.links[].role ${link.role} is not a known role`;

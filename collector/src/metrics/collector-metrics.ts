@@ -16,8 +16,8 @@ import { budgetNames, type BudgetName } from '../ingest/ingest-budgets.ts';
 import { ProbeProtocol, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 
 /** Closed sets, initialised to 0 so rate() and absent() work from the first scrape. */
-export const streamErrorReasons = ['hello_timeout', 'invalid_hello', 'duplicate_hello', 'no_hello', 'invalid_report', 'invalid_probe_batch', 'empty_message', 'stream_error', 'unauthenticated', 'message_too_large', 'undecodable_message', 'too_many_streams', 'rate_limited', 'replaced', 'over_budget', 'permission_denied'] as const;
-export const messageTypes = ['hello', 'nodeReport', 'heartbeat', 'probeBatch', 'empty'] as const;
+export const streamErrorReasons = ['hello_timeout', 'invalid_hello', 'duplicate_hello', 'no_hello', 'invalid_report', 'invalid_probe_batch', 'empty_message', 'stream_error', 'unauthenticated', 'message_too_large', 'undecodable_message', 'too_many_streams', 'rate_limited', 'replaced', 'over_budget', 'permission_denied', 'invalid_target_batch'] as const;
+export const messageTypes = ['hello', 'nodeReport', 'heartbeat', 'probeBatch', 'targetBatch', 'empty'] as const;
 const networks = ['host', 'pod'] as const;
 
 export interface Exposition {

@@ -6,6 +6,7 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import type { Message } from "@bufbuild/protobuf";
 import type { Network, NodeReport, OverlayDevice } from "./node_pb.js";
 import type { ProbeBatch } from "./probe_pb.js";
+import type { TargetBatch, TargetSet } from "./target_pb.js";
 
 /**
  * Describes the file netsentry/v1/collector.proto.
@@ -45,6 +46,15 @@ export declare type ConnectRequest = Message<"netsentry.v1.ConnectRequest"> & {
      */
     value: ProbeBatch;
     case: "probeBatch";
+  } | {
+    /**
+     * Results of probing the targets (pod agents only). A high field number, clear of the
+     * mesh-probe messages' growth.
+     *
+     * @generated from field: netsentry.v1.TargetBatch target_batch = 16;
+     */
+    value: TargetBatch;
+    case: "targetBatch";
   } | { case: undefined; value?: undefined };
 };
 
@@ -86,6 +96,14 @@ export declare type ConnectResponse = Message<"netsentry.v1.ConnectResponse"> & 
      */
     value: PeerSetDelta;
     case: "peerSetDelta";
+  } | {
+    /**
+     * The targets to probe, in full (pod agents only): after the welcome and on every change.
+     *
+     * @generated from field: netsentry.v1.TargetSet target_set = 16;
+     */
+    value: TargetSet;
+    case: "targetSet";
   } | { case: undefined; value?: undefined };
 };
 

@@ -125,6 +125,14 @@ export declare type NodeReport = Message<"netsentry.v1.NodeReport"> & {
    * @generated from field: string trigger = 8;
    */
   trigger: string;
+
+  /**
+   * Error and drop counters of the watched links (underlay, overlay device, pod bridge). A
+   * high field number, clear of other reports' growth.
+   *
+   * @generated from field: repeated netsentry.v1.LinkCounters link_counters = 16;
+   */
+  linkCounters: LinkCounters[];
 };
 
 /**
@@ -132,6 +140,78 @@ export declare type NodeReport = Message<"netsentry.v1.NodeReport"> & {
  * Use `create(NodeReportSchema)` to create a new message.
  */
 export declare const NodeReportSchema: GenMessage<NodeReport>;
+
+/**
+ * LinkCounters: one watched link's error and drop counters (/sys/class/net/DEV/statistics),
+ * cumulative, and per second over the interval since the agent's previous read (0 on the
+ * first read and after the counters went backwards: the device was recreated).
+ *
+ * @generated from message netsentry.v1.LinkCounters
+ */
+export declare type LinkCounters = Message<"netsentry.v1.LinkCounters"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: netsentry.v1.LinkRole role = 2;
+   */
+  role: LinkRole;
+
+  /**
+   * @generated from field: uint64 rx_errors = 3;
+   */
+  rxErrors: bigint;
+
+  /**
+   * @generated from field: uint64 tx_errors = 4;
+   */
+  txErrors: bigint;
+
+  /**
+   * @generated from field: uint64 rx_dropped = 5;
+   */
+  rxDropped: bigint;
+
+  /**
+   * @generated from field: uint64 tx_dropped = 6;
+   */
+  txDropped: bigint;
+
+  /**
+   * @generated from field: double rx_errors_per_second = 7;
+   */
+  rxErrorsPerSecond: number;
+
+  /**
+   * @generated from field: double tx_errors_per_second = 8;
+   */
+  txErrorsPerSecond: number;
+
+  /**
+   * @generated from field: double rx_dropped_per_second = 9;
+   */
+  rxDroppedPerSecond: number;
+
+  /**
+   * @generated from field: double tx_dropped_per_second = 10;
+   */
+  txDroppedPerSecond: number;
+
+  /**
+   * The interval the rates cover; 0 when there is no rate yet.
+   *
+   * @generated from field: double interval_seconds = 11;
+   */
+  intervalSeconds: number;
+};
+
+/**
+ * Describes the message netsentry.v1.LinkCounters.
+ * Use `create(LinkCountersSchema)` to create a new message.
+ */
+export declare const LinkCountersSchema: GenMessage<LinkCounters>;
 
 /**
  * OverlayVerification is the overlay check of one node against its peer set.
