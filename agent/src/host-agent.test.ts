@@ -29,8 +29,15 @@ function bootingNode() {
 
 function fakeUplink() {
   const reasons: string[] = [];
-  const uplink: Uplink = { start: () => undefined, send: () => true, connected: true, reconnect: (reason) => reasons.push(reason), stop: async () => undefined };
-  return { uplink, reasons };
+  const sent: string[] = [];
+  const uplink: Uplink = {
+    start: () => undefined,
+    send: (request) => (sent.push(request.payload.case ?? 'none'), true),
+    connected: true,
+    reconnect: (reason) => reasons.push(reason),
+    stop: async () => undefined,
+  };
+  return { uplink, reasons, sent };
 }
 
 const options = { nodeName: 'node-1', logger: createSilentLogger(), probeAddress: '0.0.0.0', probePort: 7946, verifyIntervalMs: 60_000, netlinkDebounceMs: 1 };
@@ -39,17 +46,18 @@ describe('host agent overlay detection', () => {
   it('re-announces the node once the overlay device appears after start-up (--overlay auto)', async () => {
     const { reader, state } = bootingNode();
     const agent = await createHostAgent({ ...options, reader, overrides: { overlay: 'auto' } });
-    const { uplink, reasons } = fakeUplink();
+    const { uplink, reasons, sent } = fakeUplink();
     agent.attach(uplink);
     expect(agent.hello().overlay?.kind).toBe(OverlayKind.NONE);
 
     agent.onNetlinkChange();
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await agent.whenIdle();
+    expect(sent).toEqual(['nodeReport']); // the pass ran, and found no device yet
     expect(reasons).toEqual([]);
 
     state.flannelUp = true;
     agent.onNetlinkChange();
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await agent.whenIdle();
     expect(reasons).toEqual(['overlay device appeared']);
     expect(agent.hello().overlay?.kind).toBe(OverlayKind.FLANNEL_VXLAN);
     expect(agent.hello().overlay?.name).toBe('flannel.1');
@@ -61,14 +69,15 @@ describe('host agent overlay detection', () => {
     const { reader, state } = bootingNode();
     state.flannelUp = true;
     const agent = await createHostAgent({ ...options, reader, overrides: { overlay: 'auto' } });
-    const { uplink, reasons } = fakeUplink();
+    const { uplink, reasons, sent } = fakeUplink();
     agent.attach(uplink);
     agent.onNetlinkChange();
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await agent.whenIdle();
+    expect(sent).toEqual(['nodeReport']);
     expect(reasons).toEqual([]);
     state.mac = '0a:58:c6:12:77:00';
     agent.onNetlinkChange();
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await agent.whenIdle();
     expect(reasons).toEqual(['overlay device changed']);
     expect(agent.hello().overlay?.vtepMac).toBe('0a:58:c6:12:77:00');
     agent.stop();
@@ -78,10 +87,11 @@ describe('host agent overlay detection', () => {
     const { reader, state } = bootingNode();
     state.flannelUp = true;
     const agent = await createHostAgent({ ...options, reader, overrides: { overlay: 'none' } });
-    const { uplink, reasons } = fakeUplink();
+    const { uplink, reasons, sent } = fakeUplink();
     agent.attach(uplink);
     agent.onNetlinkChange();
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await agent.whenIdle();
+    expect(sent).toEqual(['nodeReport']);
     expect(reasons).toEqual([]);
     expect(agent.hello().overlay?.kind).toBe(OverlayKind.NONE);
     agent.stop();
@@ -96,8 +106,11 @@ describe('host agent overlay detection', () => {
     agent.attach(fakeUplink().uplink);
     linkReads = 0;
     agent.onNetlinkChange();
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await agent.whenIdle();
     expect(linkReads).toBe(1);
+    agent.onNetlinkChange();
+    await agent.whenIdle();
+    expect(linkReads).toBe(2); // a second pass reads afresh
     agent.stop();
   });
 });

@@ -39,6 +39,8 @@ export interface HostAgent {
   onPeerSet(peerSet: PeerSet): void;
   onConnected(heartbeatIntervalSeconds: number, reportIntervalSeconds: number): void;
   onNetlinkChange(): void;
+  /** Resolves once no verification is running, queued or waiting out the netlink debounce. */
+  whenIdle(): Promise<void>;
   attach(uplink: Uplink): void;
   stop(): void;
 }
@@ -103,6 +105,14 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
   let reportIntervalMs = 30_000;
   let lastSentAt = 0;
   const abort = new AbortController();
+  let idleWaiters: Array<() => void> = [];
+  const idle = (): boolean => !running && pendingTrigger === undefined && debounceTimer === undefined;
+  const settleIdle = (): void => {
+    if (!idle() && !abort.signal.aborted) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  };
 
   // One verification at a time; a trigger arriving meanwhile runs once more afterwards.
   const verify = async (trigger: string): Promise<void> => {
@@ -137,6 +147,7 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
       const next = pendingTrigger;
       pendingTrigger = undefined;
       if (next !== undefined && !abort.signal.aborted) void verify(next);
+      else settleIdle();
     }
   };
 
@@ -190,10 +201,13 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
         void verify('netlink');
       }, options.netlinkDebounceMs);
     },
+    whenIdle: () => (idle() || abort.signal.aborted ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
     stop: () => {
       abort.abort();
       for (const timer of [debounceTimer, periodicTimer]) if (timer) clearTimeout(timer);
+      debounceTimer = undefined;
       if (heartbeatTimer) clearInterval(heartbeatTimer);
+      settleIdle();
     },
   };
 }
