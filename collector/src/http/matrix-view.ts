@@ -1,6 +1,7 @@
 // GET /api/v1/matrix: the probe mesh per network and protocol, one cell per directed pair
 // with state (small probes; large-probe loss beside it for UDP). Plain JSON values.
-import type { AgentNetwork, ClusterSnapshot } from '../model/cluster-snapshot.ts';
+import type { AgentNetwork } from '../model/agent-network.ts';
+import type { ClusterSnapshot } from '../model/cluster-snapshot.ts';
 import type { PathProtocol } from '../probes/probe-store.ts';
 import { pageOf, type PageQuery } from './page-query.ts';
 

@@ -7,9 +7,8 @@
 // toward it made while its responder was down must not count against the path: the store
 // records a per-destination cut-off (O(1)); older attempts are skipped on ingest and by
 // the view, and age out with the retention.
-import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { ProbeProtocol, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
-import type { AgentNetwork } from '../model/cluster-snapshot.ts';
+import { agentNetworkOf, type AgentNetwork } from '../model/agent-network.ts';
 import { appendAttempt, newestAtMs, type AttemptLog } from './attempt-log.ts';
 import { sampledStaleIntervals } from './path-state.ts';
 
@@ -116,7 +115,6 @@ interface TargetNames {
   readonly keys: readonly string[];
 }
 
-const networkName = (network: Network): AgentNetwork | undefined => (network === Network.HOST ? 'host' : network === Network.POD ? 'pod' : undefined);
 const agentKey = (node: string, network: AgentNetwork): string => `${node}\u0000${network}`;
 
 function pushBounded<T extends { atMs: number }>(list: T[], item: T, max: number, cutoffMs: number): void {
@@ -200,7 +198,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
           appendAttempt(dns.attempts, atMs, result.ok, result.rttSeconds, result.sizeBytes, maxAttemptsPerPath, cutoffMs);
           continue;
         }
-        const network = networkName(result.targetNetwork);
+        const network = agentNetworkOf(result.targetNetwork);
         if (!network) continue;
         let slots = slotsByTarget.get(result.targetNode);
         if (slots === undefined) {
@@ -231,7 +229,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       // keep ~100 KB per node of spare capacity out of the heap at scale.
       for (const path of touched) path.attempts = path.attempts.slice();
       for (const receipt of acrossChange ? [] : batch.receipts) {
-        const sourceNetwork = networkName(receipt.sourceNetwork);
+        const sourceNetwork = agentNetworkOf(receipt.sourceNetwork);
         if (!sourceNetwork || receipt.sourceNode === key.node || !deps.isKnownNode(receipt.sourceNode)) continue;
         if (atMs < (sourceCutoffs.get(receipt.sourceNode) ?? 0)) continue;
         const protocol: PathProtocol = receipt.protocol === ProbeProtocol.TCP ? 'tcp' : 'udp';
