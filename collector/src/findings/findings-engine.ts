@@ -11,6 +11,7 @@ import { linkSymptoms } from '../detectors/link-symptoms.ts';
 import type { ClusterModel } from '../model/cluster-model.ts';
 import { sameCandidate, toFinding, type Finding, type FindingRecord } from './finding.ts';
 import { orderFindings } from './finding-order.ts';
+import { withParents } from './finding-parents.ts';
 
 export type { Finding, FindingState } from './finding.ts';
 
@@ -161,7 +162,7 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
     list(listOptions = {}) {
       const all = [...records.values()];
       const selected = listOptions.state === 'all' ? all : all.filter((r) => r.state === 'open');
-      return orderFindings(selected).map(toFinding);
+      return withParents(orderFindings(selected).map(toFinding));
     },
     onChange(listener) {
       changeListeners.add(listener);

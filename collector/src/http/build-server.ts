@@ -1,6 +1,7 @@
 // The collector's HTTP API: health, readiness, metrics, findings, nodes and a page. Returns
 // the app without listening; main.ts listens, tests use app.inject().
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { ApiFindingsAnswer, ApiNodesAnswer, ApiVersion } from '../../../shared/src/api-types.ts';
 import type { Logger } from '../../../shared/src/logger.ts';
 import { version } from '../../../shared/src/version.ts';
 import type { FindingsEngine } from '../findings/findings-engine.ts';
@@ -52,7 +53,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  app.get('/api/v1/version', async () => ({ version, nodeVersion: process.version }));
+  app.get('/api/v1/version', async (): Promise<ApiVersion> => ({ version, nodeVersion: process.version }));
 
   app.get('/readyz', async (_request, reply) => {
     const ready = deps.isReady();
@@ -71,7 +72,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if (!isFindingState(state)) {
       return reply.code(400).send({ error: 'invalid_argument', message: `state must be one of ${findingStates.join(', ')}, got '${String(state).slice(0, 32)}'` });
     }
-    return { findings: findings.list({ state }) };
+    const answer: ApiFindingsAnswer = { findings: findings.list({ state }) };
+    return answer;
   });
 
   app.get('/api/v1/nodes', async (request, reply) => {
@@ -81,7 +83,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     const snapshot = model.snapshot();
     // ?node=NAME: that one node (or none); nodes are sorted by name, so it is a binary search.
     const { items, nextAfter } = query.node !== undefined ? { items: findSorted(snapshot.nodes, (n) => n.name, String(query.node)), nextAfter: undefined } : pageOf(snapshot.nodes, (n) => n.name, page);
-    return {
+    const answer: ApiNodesAnswer = {
       nodes: items.map((node) => {
         const probes = nodeProbeView(snapshot, node.name);
         const hold = deps.lifecycleOf?.(node.name);
@@ -91,6 +93,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       // Nodes that left: on the first page only (a page after another never repeats them).
       ...(page.after === undefined && query.node === undefined ? { departed: (snapshot.departed ?? []).map(departedView) } : {}),
     };
+    return answer;
   });
 
   app.get('/api/v1/matrix', async (request, reply) => {
