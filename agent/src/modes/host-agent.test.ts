@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { OverlayKind } from '../../shared/src/gen/netsentry/v1/node_pb.js';
-import { createSilentLogger } from '../../shared/src/logger.ts';
+import { OverlayKind } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import { createSilentLogger } from '../../../shared/src/logger.ts';
 import { createHostAgent } from './host-agent.ts';
-import { parseFdb } from './kernel/parse-fdb.ts';
-import { parseLinks } from './kernel/parse-links.ts';
-import { parseNeighbors } from './kernel/parse-neighbors.ts';
-import { parseRoutes } from './kernel/parse-routes.ts';
-import { loadTestdata } from './kernel/testdata/load.ts';
-import type { KernelReader } from './kernel/types.ts';
-import type { Uplink } from './uplink/uplink.ts';
+import { parseFdb } from '../kernel/parse-fdb.ts';
+import { parseLinks } from '../kernel/parse-links.ts';
+import { parseNeighbors } from '../kernel/parse-neighbors.ts';
+import { parseRoutes } from '../kernel/parse-routes.ts';
+import { loadTestdata } from '../kernel/testdata/load.ts';
+import type { KernelReader } from '../kernel/types.ts';
+import type { Uplink } from '../uplink/uplink.ts';
 
 // A node whose flannel.1 does not exist yet when the agent starts (seed 000: the agent
 // races the CNI at boot), and appears later.
@@ -45,9 +45,8 @@ const options = { nodeName: 'node-1', logger: createSilentLogger(), probeAddress
 describe('host agent overlay detection', () => {
   it('re-announces the node once the overlay device appears after start-up (--overlay auto)', async () => {
     const { reader, state } = bootingNode();
-    const agent = await createHostAgent({ ...options, reader, overrides: { overlay: 'auto' } });
     const { uplink, reasons, sent } = fakeUplink();
-    agent.attach(uplink);
+    const agent = await createHostAgent({ ...options, reader, overrides: { overlay: 'auto' }, uplink });
     expect(agent.hello().overlay?.kind).toBe(OverlayKind.NONE);
 
     agent.onNetlinkChange();
@@ -68,9 +67,8 @@ describe('host agent overlay detection', () => {
   it('re-announces the node when the device it found changes its MAC (configured after creation, or recreated)', async () => {
     const { reader, state } = bootingNode();
     state.flannelUp = true;
-    const agent = await createHostAgent({ ...options, reader, overrides: { overlay: 'auto' } });
     const { uplink, reasons, sent } = fakeUplink();
-    agent.attach(uplink);
+    const agent = await createHostAgent({ ...options, reader, overrides: { overlay: 'auto' }, uplink });
     agent.onNetlinkChange();
     await agent.whenIdle();
     expect(sent).toEqual(['nodeReport']);
@@ -86,9 +84,8 @@ describe('host agent overlay detection', () => {
   it('keeps an explicit --overlay none as it is', async () => {
     const { reader, state } = bootingNode();
     state.flannelUp = true;
-    const agent = await createHostAgent({ ...options, reader, overrides: { overlay: 'none' } });
     const { uplink, reasons, sent } = fakeUplink();
-    agent.attach(uplink);
+    const agent = await createHostAgent({ ...options, reader, overrides: { overlay: 'none' }, uplink });
     agent.onNetlinkChange();
     await agent.whenIdle();
     expect(sent).toEqual(['nodeReport']);
@@ -102,8 +99,7 @@ describe('host agent overlay detection', () => {
     state.flannelUp = true;
     let linkReads = 0;
     const counting = { ...reader, links: async () => ((linkReads += 1), reader.links()) };
-    const agent = await createHostAgent({ ...options, reader: counting, overrides: { overlay: 'auto' } });
-    agent.attach(fakeUplink().uplink);
+    const agent = await createHostAgent({ ...options, reader: counting, overrides: { overlay: 'auto' }, uplink: fakeUplink().uplink });
     linkReads = 0;
     agent.onNetlinkChange();
     await agent.whenIdle();

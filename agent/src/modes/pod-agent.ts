@@ -1,12 +1,11 @@
-// The pod-network agent: lives in a pod's network namespace, says hello as a POD agent,
-// keeps the peer set for the prober and sends heartbeats. No kernel state is read here.
+// The pod-network agent: lives in a pod's network namespace, says hello as a POD agent and
+// keeps the peer set for the prober. No kernel state is read here; the uplink sends heartbeats.
 import { create } from '@bufbuild/protobuf';
-import { ConnectRequestSchema, HelloSchema, type Hello, type Peer, type PeerSet } from '../../shared/src/gen/netsentry/v1/collector_pb.js';
-import { Network, OverlayDeviceSchema, OverlayKind } from '../../shared/src/gen/netsentry/v1/node_pb.js';
-import type { Logger } from '../../shared/src/logger.ts';
-import { version } from '../../shared/src/version.ts';
-import type { PodNetwork } from './pod-network.ts';
-import type { Uplink } from './uplink/uplink.ts';
+import { HelloSchema, type Hello, type Peer, type PeerSet } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
+import { Network, OverlayDeviceSchema, OverlayKind } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import type { Logger } from '../../../shared/src/logger.ts';
+import { version } from '../../../shared/src/version.ts';
+import type { PodNetwork } from '../pod-network.ts';
 
 export interface PodAgentOptions {
   nodeName: string;
@@ -18,21 +17,16 @@ export interface PodAgentOptions {
 
 export interface PodAgent {
   readonly hello: () => Hello;
-  /** The current peers (this node excluded). */
+  /** The current peers (this node excluded by create-agent.ts). */
   peers(): readonly Peer[];
   onPeerSet(peerSet: PeerSet): void;
-  onConnected(heartbeatIntervalSeconds: number): void;
-  attach(uplink: Uplink): void;
-  stop(): void;
 }
 
 export function createPodAgent(options: PodAgentOptions): PodAgent {
   const log = options.logger.child({ component: 'pod-agent' });
   for (const note of options.pod.notes) log.info({ note }, 'pod network self-description');
   log.info({ podIp: options.pod.podIp, interface: options.pod.interfaceName, mtu: options.pod.mtu, podCidrs: options.podCidrs }, 'pod agent started');
-  let uplink: Uplink | undefined;
-  let peers: Peer[] = [];
-  let heartbeatTimer: NodeJS.Timeout | undefined;
+  let peers: readonly Peer[] = [];
 
   return {
     hello: () =>
@@ -47,21 +41,8 @@ export function createPodAgent(options: PodAgentOptions): PodAgent {
         overlay: create(OverlayDeviceSchema, { kind: OverlayKind.NONE }),
       }),
     peers: () => peers,
-    attach: (u) => {
-      uplink = u;
-    },
     onPeerSet: (peerSet) => {
-      peers = peerSet.peers.filter((peer) => peer.nodeName !== options.nodeName);
-    },
-    onConnected: (heartbeatIntervalSeconds) => {
-      if (heartbeatTimer) clearInterval(heartbeatTimer);
-      heartbeatTimer = setInterval(() => {
-        uplink?.send(create(ConnectRequestSchema, { payload: { case: 'heartbeat', value: { sentAtUnixMs: BigInt(Date.now()) } } }));
-      }, Math.max(1, heartbeatIntervalSeconds) * 1000);
-      heartbeatTimer.unref();
-    },
-    stop: () => {
-      if (heartbeatTimer) clearInterval(heartbeatTimer);
+      peers = peerSet.peers;
     },
   };
 }
