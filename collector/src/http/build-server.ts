@@ -4,6 +4,7 @@ import type { Server as TlsServer } from 'node:tls';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { ApiFindingsAnswer, ApiNodesAnswer, ApiVersion } from '../../../shared/src/api-types.ts';
 import type { Logger } from '../../../shared/src/logger.ts';
 import { version } from '../../../shared/src/version.ts';
 import type { FindingsEngine } from '../findings/findings-engine.ts';
@@ -68,7 +69,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  app.get('/api/v1/version', async () => ({ version, nodeVersion: process.version }));
+  app.get('/api/v1/version', async (): Promise<ApiVersion> => ({ version, nodeVersion: process.version }));
 
   app.get('/readyz', async (_request, reply) => {
     const ready = deps.isReady();
@@ -97,7 +98,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if (!isFindingState(state)) {
       return reply.code(400).send({ error: 'invalid_argument', message: `state must be one of ${findingStates.join(', ')}, got '${String(state).slice(0, 32)}'` });
     }
-    return { findings: findings.list({ state }) };
+    const answer: ApiFindingsAnswer = { findings: findings.list({ state }) };
+    return answer;
   });
 
   app.get('/api/v1/nodes', async (request, reply) => {
@@ -107,7 +109,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     const snapshot = model.snapshot();
     // ?node=NAME: that one node (or none); nodes are sorted by name, so it is a binary search.
     const { items, nextAfter } = query.node !== undefined ? { items: findSorted(snapshot.nodes, (n) => n.name, String(query.node)), nextAfter: undefined } : pageOf(snapshot.nodes, (n) => n.name, page);
-    return {
+    const answer: ApiNodesAnswer = {
       nodes: items.map((node) => {
         const probes = nodeProbeView(snapshot, node.name);
         const hold = deps.lifecycleOf?.(node.name);
@@ -118,6 +120,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       // Nodes that left: on the first page only (a page after another never repeats them).
       ...(page.after === undefined && query.node === undefined ? { departed: (snapshot.departed ?? []).map(departedView) } : {}),
     };
+    return answer;
   });
 
   app.get('/api/v1/targets', async () => ({ targets: deps.targets?.() ?? [] }));
