@@ -66,9 +66,9 @@ describe('targets from the Kubernetes API with the real client against the API d
       { name: 'kube-system/kube-dns', protocol: 'dns', address: '198.19.0.10:53', endpoints: ['198.18.1.2:53', '198.18.2.2:53'], query: 'kubernetes.default.svc.cluster.local' },
       { name: 'default/kubernetes', protocol: 'tcp', address: '198.19.0.1:443', endpoints: ['192.0.2.1:6443'], query: '' },
     ]);
-    // Both collections were listed and watched cluster-wide.
-    expect(double.requests.some((r) => r.path === '/api/v1/services' && r.query.includes('watch=true'))).toBe(true);
-    expect(double.requests.some((r) => r.path === '/apis/discovery.k8s.io/v1/endpointslices' && r.query.includes('watch=true'))).toBe(true);
+    // Both collections are watched cluster-wide, with bookmarks.
+    const watched = (path: string) => double.requests.some((r) => r.path === path && r.query.includes('watch=true') && r.query.includes('allowWatchBookmarks=true'));
+    await waitFor('both watches', async () => watched('/api/v1/services') && watched('/apis/discovery.k8s.io/v1/endpointslices'));
   });
 
   it('follows a labelled Service, its EndpointSlice changes and its removal', async () => {

@@ -48,9 +48,11 @@ export function createResourceInformer<T extends KubernetesObject>(deps: {
     synced = true;
     changed();
   };
+  // ListWatch starts the watch after a list that was in flight when stop() came; no watch then,
+  // or it would stay open after shutdown.
   const watch = {
-    watch: (path: string, params: Record<string, string | number | boolean | undefined>, callback: (phase: string, obj: unknown) => void, done: (err: unknown) => void) =>
-      realWatch.watch(path, { ...params, allowWatchBookmarks: true }, (phase, obj) => {
+    watch: async (path: string, params: Record<string, string | number | boolean | undefined>, callback: (phase: string, obj: unknown) => void, done: (err: unknown) => void) =>
+      stopped ? new AbortController() : realWatch.watch(path, { ...params, allowWatchBookmarks: true }, (phase, obj) => {
         if (phase !== 'ERROR') up();
         callback(phase, obj);
       }, done),
