@@ -37,6 +37,7 @@ export const collectorFlags = {
   'write-back-hysteresis': { type: 'duration', default: '30s', description: 'the node condition changes only after the state held this long' },
   'write-back-events-per-minute': { type: 'integer', default: '6', description: 'Events per node per minute at most (bursts of as many pass); beyond it they are dropped and counted' },
   'targets-file': { type: 'string', description: 'YAML file of targets pod agents probe from every node: `targets: [{name, protocol: tcp|dns, address: IP:PORT, endpoints: [IP:PORT, …], query?}]` (at most 64 targets × 32 endpoints); re-read when it changes' },
+  'kubernetes-targets': { type: 'string', default: 'true', choices: ['true', 'false'], description: 'with the API on: also probe the kube-dns and kubernetes Services and every Service labelled netsentry.io/probe="true", with their EndpointSlices (merged with --targets-file; a file entry wins on a name clash; 64 targets in all)' },
   'target-startup-grace': { type: 'duration', default: '60s', description: 'an address a pod agent never reached since it started is info ("not reachable yet") this long, then a finding' },
   kubeconfig: { type: 'string', description: 'kubeconfig file for --kubernetes auto|on outside a cluster' },
   'log-level': { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], description: 'log level' },

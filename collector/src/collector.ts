@@ -20,6 +20,7 @@ import { createNodeLifecycle } from './model/node-lifecycle.ts';
 import { createNeverConnectedDetector, linkAgentMissingToNodeState } from './kubernetes/api-agent-state.ts';
 import { registerKubernetesMetrics } from './kubernetes/kubernetes-metrics.ts';
 import { resolveKubernetes, type KubernetesMode } from './kubernetes/kubernetes-mode.ts';
+import { createApiTargetSource } from './kubernetes/api-target-source.ts';
 import { createNodeInformer } from './kubernetes/node-informer.ts';
 import { createRecordMismatchDetector } from './kubernetes/record-mismatch.ts';
 import { createHelloAuthorizer } from './kubernetes/hello-authorizer.ts';
@@ -28,6 +29,7 @@ import { createTokenReviewer } from './kubernetes/token-review.ts';
 import { createNodeWriteBack } from './kubernetes/node-write-back.ts';
 import { createApiPeerMembership, followApiMembership } from './kubernetes/peer-membership.ts';
 import { nodeRecordView } from './kubernetes/node-record.ts';
+import { createMergedTargetSetSource } from './targets/merged-target-source.ts';
 import { createTargetsFileSource } from './targets/target-set-source.ts';
 import { createTargetStore } from './targets/target-store.ts';
 import { registerTargetMetrics } from './targets/target-metrics.ts';
@@ -67,7 +69,10 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
   });
   const hold = createLifecycleHold({ model, lifecycle });
   const findingsBudgetLog = createLogOncePerKey({ windowMs: 60_000, maxKeys: 4096 });
-  const targetSource = flags.targetsFile ? createTargetsFileSource({ path: flags.targetsFile, intervalMs: 2_000, logger }) : undefined;
+  const fileTargets = flags.targetsFile ? createTargetsFileSource({ path: flags.targetsFile, intervalMs: 2_000, logger }) : undefined;
+  // With the API on (and --kubernetes-targets true): kube-dns, kubernetes and labelled Services join the file's targets.
+  const apiTargets = kubernetes && flags.kubernetesTargets === 'true' ? createApiTargetSource({ kubeConfig: kubernetes.kubeConfig, logger }) : undefined;
+  const targetSource = apiTargets ? createMergedTargetSetSource({ ...(fileTargets ? { file: fileTargets } : {}), api: apiTargets, logger }) : fileTargets;
   const targetStore = createTargetStore(targetSource?.specs() ?? []);
   targetSource?.onChange(() => targetStore.setSpecs(targetSource.specs()));
   const detectors = defaultDetectors(
@@ -186,6 +191,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     listen: async (grpcAddress, httpAddress) => {
       findings.start();
       informer?.start();
+      apiTargets?.start();
       const grpcPort = await ingest.listen(grpcAddress.host, grpcAddress.port);
       await app.listen({ host: httpAddress.host, port: httpAddress.port });
       const address = app.server.address();
@@ -198,6 +204,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
       if (writeBackTimer) clearInterval(writeBackTimer);
       await writeBack?.idle();
       await informer?.stop();
+      await apiTargets?.stop();
       await ingest.shutdown(graceMs);
       transport.close();
       httpTokens?.close();

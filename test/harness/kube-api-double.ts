@@ -1,8 +1,9 @@
 // A Kubernetes API server double that speaks the real protocol for what the collector uses,
 // so the real @kubernetes/client-node can talk to it: HTTPS with a bearer token; Nodes list
 // and watch with resourceVersion (ADDED / MODIFIED / DELETED, BOOKMARK, ERROR 410 "Expired"
-// for a compacted version); TokenReview; Events create and nodes/status patch, recorded.
-// Not a real API server: no field or label selectors, no admission, one namespace-free store.
+// for a compacted version); Services (v1) and EndpointSlices (discovery.k8s.io/v1) list and
+// watch, cluster-wide and per namespace, in the same shape; TokenReview; Events create and
+// nodes/status patch, recorded. Not a real API server: no field or label selectors, no admission.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
@@ -18,6 +19,33 @@ export interface KubeNode {
   spec: { podCIDR?: string; podCIDRs?: string[]; unschedulable?: boolean };
   status: { addresses?: { type: string; address: string }[]; conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string; lastHeartbeatTime?: string }[] };
 }
+
+export interface KubeService {
+  metadata: { name: string; namespace: string; uid?: string; resourceVersion?: string; labels?: Record<string, string> };
+  spec: { type?: string; clusterIP?: string; clusterIPs?: string[]; ports?: { name?: string; protocol?: string; port: number; targetPort?: number | string }[] };
+}
+
+export interface KubeEndpointSlice {
+  metadata: { name: string; namespace: string; uid?: string; resourceVersion?: string; labels?: Record<string, string> };
+  addressType: 'IPv4' | 'IPv6' | 'FQDN';
+  endpoints: { addresses: string[]; conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean }; nodeName?: string }[];
+  ports?: { name?: string; protocol?: string; port?: number }[];
+}
+
+type Collection = 'nodes' | 'services' | 'endpointslices';
+type StoredObject = KubeNode | KubeService | KubeEndpointSlice;
+const kinds: Record<Collection, { kind: string; apiVersion: string }> = {
+  nodes: { kind: 'Node', apiVersion: 'v1' },
+  services: { kind: 'Service', apiVersion: 'v1' },
+  endpointslices: { kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1' },
+};
+const keyOf = (object: StoredObject): string => {
+  const namespace = (object.metadata as { namespace?: string }).namespace;
+  return namespace ? `${namespace}/${object.metadata.name}` : object.metadata.name;
+};
+// GET paths of the collections: /api/v1/nodes, /api/v1[/namespaces/NS]/services,
+// /apis/discovery.k8s.io/v1[/namespaces/NS]/endpointslices.
+const collectionPath = /^(?:\/api\/v1(?:\/namespaces\/([^/]+))?\/(nodes|services)|\/apis\/discovery\.k8s\.io\/v1(?:\/namespaces\/([^/]+))?\/(endpointslices))$/;
 
 export interface RecordedRequest {
   method: string;
@@ -42,6 +70,10 @@ export interface KubeApiDouble {
   upsertNode(node: KubeNode): void;
   deleteNode(name: string): void;
   node(name: string): KubeNode | undefined;
+  upsertService(service: KubeService): void;
+  deleteService(namespace: string, name: string): void;
+  upsertEndpointSlice(slice: KubeEndpointSlice): void;
+  deleteEndpointSlice(namespace: string, name: string): void;
   /** Forgets history: a watch from any older resourceVersion gets 410 Gone. */
   compact(): void;
   /** The current resourceVersion. */
@@ -65,9 +97,10 @@ export interface KubeApiDouble {
 }
 
 interface WatchEvent {
+  collection: Collection;
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
   rv: number;
-  object: KubeNode;
+  object: StoredObject;
 }
 
 const status = (code: number, reason: string, message: string) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
@@ -99,12 +132,15 @@ export async function startKubeApiDouble(options: { host?: string; port?: number
   const dir = await mkdtemp(join(tmpdir(), 'netsentry-kube-double-'));
   const pem = await selfSignedCert(dir);
   const token = `double-${Math.random().toString(36).slice(2)}`;
-  const nodes = new Map<string, KubeNode>();
+  const stores: Record<Collection, Map<string, StoredObject>> = { nodes: new Map(), services: new Map(), endpointslices: new Map() };
+  const nodes = stores.nodes as Map<string, KubeNode>;
   const history: WatchEvent[] = [];
   let rv = 100;
   let compactedRv = 0;
   let available = true;
-  const watches = new Set<{ response: ServerResponse; after: number }>();
+  const watches = new Set<{ response: ServerResponse; after: number; collection: Collection; namespace?: string }>();
+  const matches = (event: WatchEvent, collection: Collection, namespace?: string): boolean =>
+    event.collection === collection && (namespace === undefined || (event.object.metadata as { namespace?: string }).namespace === namespace);
   const tokens = new Map<string, { node: string; audience: string }>();
   const events: RecordedRequest[] = [];
   const statusPatches: RecordedRequest[] = [];
@@ -115,15 +151,23 @@ export async function startKubeApiDouble(options: { host?: string; port?: number
     response.writeHead(code, { 'content-type': 'application/json' });
     response.end(JSON.stringify(body));
   };
-  const record = (type: WatchEvent['type'], node: KubeNode): void => {
+  const record = (type: WatchEvent['type'], node: StoredObject, collection: Collection = 'nodes'): void => {
     rv += 1;
-    const object = structuredClone({ ...node, metadata: { ...node.metadata, resourceVersion: String(rv) } });
-    if (type !== 'DELETED') nodes.set(node.metadata.name, object);
-    history.push({ type, rv, object });
-    for (const watch of watches) if (!watch.response.writableEnded) watch.response.write(`${JSON.stringify({ type, object })}\n`);
+    const object = structuredClone({ ...kinds[collection], ...node, metadata: { ...node.metadata, resourceVersion: String(rv) } }) as StoredObject;
+    if (type !== 'DELETED') stores[collection].set(keyOf(object), object);
+    const event: WatchEvent = { collection, type, rv, object };
+    history.push(event);
+    for (const watch of watches) if (!watch.response.writableEnded && matches(event, watch.collection, watch.namespace)) watch.response.write(`${JSON.stringify({ type, object })}\n`);
+  };
+  const upsert = (collection: Collection, object: StoredObject): void => record(stores[collection].has(keyOf(object)) ? 'MODIFIED' : 'ADDED', object, collection);
+  const remove = (collection: Collection, key: string): void => {
+    const object = stores[collection].get(key);
+    if (!object) return;
+    stores[collection].delete(key);
+    record('DELETED', object, collection);
   };
 
-  const handleWatch = (response: ServerResponse, params: URLSearchParams): void => {
+  const handleWatch = (response: ServerResponse, params: URLSearchParams, collection: Collection, namespace?: string): void => {
     counts.watch += 1;
     const from = Number(params.get('resourceVersion') ?? '0');
     response.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
@@ -132,14 +176,14 @@ export async function startKubeApiDouble(options: { host?: string; port?: number
       response.end(`${JSON.stringify({ type: 'ERROR', object: status(410, 'Expired', `too old resource version: ${from} (${compactedRv})`) })}\n`);
       return;
     }
-    for (const event of history) if (event.rv > from) response.write(`${JSON.stringify({ type: event.type, object: event.object })}\n`);
-    const watch = { response, after: from };
+    for (const event of history) if (event.rv > from && matches(event, collection, namespace)) response.write(`${JSON.stringify({ type: event.type, object: event.object })}\n`);
+    const watch = { response, after: from, collection, ...(namespace !== undefined ? { namespace } : {}) };
     watches.add(watch);
     const bookmarks = params.get('allowWatchBookmarks') === 'true'
       ? setInterval(() => {
           if (response.writableEnded) return;
           counts.bookmarks += 1;
-          response.write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: 'Node', apiVersion: 'v1', metadata: { resourceVersion: String(rv) } } })}\n`);
+          response.write(`${JSON.stringify({ type: 'BOOKMARK', object: { ...kinds[collection], metadata: { resourceVersion: String(rv) } } })}\n`);
         }, options.bookmarkIntervalMs ?? 1_000)
       : undefined;
     const timeoutSeconds = Number(params.get('timeoutSeconds') ?? '0');
@@ -161,10 +205,14 @@ export async function startKubeApiDouble(options: { host?: string; port?: number
     if (!available) return send(response, 503, status(503, 'ServiceUnavailable', 'the double is unavailable'));
     if (request.headers.authorization !== `Bearer ${token}`) return send(response, 401, status(401, 'Unauthorized', 'Unauthorized'));
 
-    if (method === 'GET' && path === '/api/v1/nodes') {
-      if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') return handleWatch(response, url.searchParams);
+    const collectionMatch = method === 'GET' ? collectionPath.exec(path) : null;
+    if (collectionMatch) {
+      const collection = (collectionMatch[2] ?? collectionMatch[4]) as Collection;
+      const namespace = collectionMatch[1] ?? collectionMatch[3];
+      if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') return handleWatch(response, url.searchParams, collection, namespace);
       counts.list += 1;
-      return send(response, 200, { kind: 'NodeList', apiVersion: 'v1', metadata: { resourceVersion: String(rv) }, items: [...nodes.values()].map((n) => ({ kind: 'Node', apiVersion: 'v1', ...n })) });
+      const items = [...stores[collection].values()].filter((o) => namespace === undefined || (o.metadata as { namespace?: string }).namespace === namespace);
+      return send(response, 200, { kind: `${kinds[collection].kind}List`, apiVersion: kinds[collection].apiVersion, metadata: { resourceVersion: String(rv) }, items: items.map((o) => ({ ...kinds[collection], ...o })) });
     }
     const nodeStatus = /^\/api\/v1\/nodes\/([^/]+)\/status$/.exec(path);
     if (method === 'PATCH' && nodeStatus) {
@@ -243,14 +291,13 @@ export async function startKubeApiDouble(options: { host?: string; port?: number
     token,
     kubeconfigPath,
     kubeconfigFor: (relayPort) => writeKubeconfig(join(dir, `kubeconfig-${relayPort}`), `https://127.0.0.1:${relayPort}`),
-    upsertNode: (node) => record(nodes.has(node.metadata.name) ? 'MODIFIED' : 'ADDED', node),
-    deleteNode: (name) => {
-      const node = nodes.get(name);
-      if (!node) return;
-      nodes.delete(name);
-      record('DELETED', node);
-    },
+    upsertNode: (node) => upsert('nodes', node),
+    deleteNode: (name) => remove('nodes', name),
     node: (name) => nodes.get(name),
+    upsertService: (service) => upsert('services', service),
+    deleteService: (namespace, name) => remove('services', `${namespace}/${name}`),
+    upsertEndpointSlice: (slice) => upsert('endpointslices', slice),
+    deleteEndpointSlice: (namespace, name) => remove('endpointslices', `${namespace}/${name}`),
     get resourceVersion() {
       return String(rv);
     },

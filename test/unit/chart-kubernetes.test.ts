@@ -13,7 +13,7 @@ const all = (objs: Rendered[], kind: string): Obj[] => objs.filter((r) => r.obj.
 const one = (objs: Rendered[], kind: string, suffix = ''): Obj => objs.find((r) => r.obj.kind === kind && r.obj.metadata.name.endsWith(suffix))!.obj;
 
 describe('chart: the Kubernetes API (defaults)', () => {
-  it('one ClusterRole with exactly nodes get/list/watch, nodes/status patch, events create, tokenreviews create, bound to the collector only', async () => {
+  it('one ClusterRole with exactly nodes, services, endpointslices get/list/watch, nodes/status patch, events create, tokenreviews create, bound to the collector only', async () => {
     const objs = await helm.template({});
     expect(all(objs, 'Role')).toEqual([]);
     expect(all(objs, 'RoleBinding')).toEqual([]);
@@ -21,6 +21,8 @@ describe('chart: the Kubernetes API (defaults)', () => {
     expect(all(objs, 'ClusterRole')).toHaveLength(1);
     expect(role!.rules).toEqual([
       { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: [''], resources: ['nodes/status'], verbs: ['patch'] },
       { apiGroups: [''], resources: ['events'], verbs: ['create'] },
       { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
@@ -35,7 +37,7 @@ describe('chart: the Kubernetes API (defaults)', () => {
     const objs = await helm.template({});
     const collector = one(objs, 'Deployment').spec.template.spec;
     expect(collector.automountServiceAccountToken).toBe(true);
-    expect(collector.containers[0].args).toEqual(expect.arrayContaining(['--kubernetes=on', '--token-audience=netsentry', '--write-back=on']));
+    expect(collector.containers[0].args).toEqual(expect.arrayContaining(['--kubernetes=on', '--token-audience=netsentry', '--write-back=on', '--kubernetes-targets=true']));
     expect(collector.containers[0].args.some((a: string) => a.startsWith('--auth-token-file'))).toBe(false);
     for (const ds of all(objs, 'DaemonSet')) {
       const spec = ds.spec.template.spec;
@@ -45,8 +47,15 @@ describe('chart: the Kubernetes API (defaults)', () => {
     }
   });
 
+  it('targets off drops services and endpointslices and turns the flag off', async () => {
+    const objs = await helm.template({ kubernetes: { targets: false } });
+    const [role] = all(objs, 'ClusterRole');
+    expect(role!.rules.map((r: Obj) => r.resources[0])).toEqual(['nodes', 'nodes/status', 'events', 'tokenreviews']);
+    expect(one(objs, 'Deployment').spec.template.spec.containers[0].args).toContain('--kubernetes-targets=false');
+  });
+
   it('write-back off drops the write permissions; node identity off returns to the shared token', async () => {
-    const objs = await helm.template({ kubernetes: { writeBack: false, nodeIdentity: false } });
+    const objs = await helm.template({ kubernetes: { writeBack: false, nodeIdentity: false, targets: false } });
     const [role] = all(objs, 'ClusterRole');
     expect(role!.rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] }]);
     expect(one(objs, 'Deployment').spec.template.spec.containers[0].args).not.toContain('--write-back=on');
@@ -60,5 +69,6 @@ describe('chart: the Kubernetes API (defaults)', () => {
     const collector = one(objs, 'Deployment').spec.template.spec;
     expect(collector.automountServiceAccountToken).toBe(false);
     expect(collector.containers[0].args).toEqual(expect.arrayContaining(['--kubernetes=off', '--auth-token-file=/etc/netsentry/auth/token']));
+    expect(collector.containers[0].args.some((a: string) => a.startsWith('--kubernetes-targets'))).toBe(false);
   });
 });

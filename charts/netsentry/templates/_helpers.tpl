@@ -207,6 +207,7 @@ the collector by default) are beyond "baseline"; everything else meets "restrict
 {{- if .Values.kubernetes.writeBack }}
 - --write-back=on
 {{- end }}
+- --kubernetes-targets={{ .Values.kubernetes.targets }}
 {{- else }}
 - --kubernetes=off
 {{- end }}
