@@ -131,9 +131,10 @@ describe('the page behind a sub-path with 1,000 nodes', () => {
     expect(await targetRows.nth(0).innerText()).toContain(`fails from 1 of ${nodeCount} nodes: ${broken}`);
     expect(await targetRows.nth(1).innerText()).toMatch(/✕ 1 of 2 failing\s+✕ 198\.18\.3\.9:53 fails from every node \(1000\)/);
     expect(await page.locator('#targets .targets-summary').innerText()).toBe('60 targets · 2 with failing paths · the 50 worst shown (all: api/v1/targets)');
-    console.log(`page at ${nodeCount} nodes: first render ${await page.evaluate(() => (globalThis as any).document.body.dataset.renderMs)} ms (render() only)`);
     mkdirSync(`${repoRoot}test-results`, { recursive: true });
+    console.log(`page at ${nodeCount} nodes: first render ${await page.evaluate(() => (globalThis as any).document.body.dataset.renderMs)} ms (render() only)`);
     await page.screenshot({ path: `${repoRoot}test-results/page-1000-nodes-subpath.png` });
+    await page.locator('#targets-section').screenshot({ path: `${repoRoot}test-results/page-targets.png` });
     expect(outside).toEqual([]);
     expect(problems).toEqual([]);
   });
