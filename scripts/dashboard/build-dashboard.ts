@@ -77,6 +77,14 @@ export const rows: Row[] = [
     ],
   },
   {
+    // Registered only with --targets-file (docs/metrics.md): empty panels without targets.
+    row: 'Targets (Services and endpoints)',
+    panels: [
+      { title: 'Targets failing', description: 'Targets whose Service address or an endpoint fails from at least one node now (ServicePathBroken / TargetUnreachable name the nodes).', type: 'stat', w: 4, h: 8, thresholds: redAbove(1), targets: [{ expr: `count(max by (target) (netsentry_target_failing_paths{${sel}}) > 0) or vector(0)` }] },
+      { title: 'Failing target paths by target', description: 'Source nodes failing each target now: path="service" its Service address (that node\'s Service rules, when the endpoints answer), path="endpoint" its endpoints probed directly. The $limit worst.', type: 'timeseries', w: 20, h: 8, min: 0, thresholds: redAbove(1), targets: [{ expr: worst(`sum by (target, path) (netsentry_target_failing_paths{${sel}})`), legend: '{{target}} {{path}}' }] },
+    ],
+  },
+  {
     row: 'Node state',
     panels: [
       { title: 'MTU per node', description: 'Overlay and underlay MTU; overlay + 50 must not exceed underlay for VXLAN.', type: 'timeseries', unit: 'none', w: 8, h: 8, targets: [{ expr: lowest(`netsentry_node_mtu_bytes{${node}}`), legend: '{{node}} {{device_role}}' }] },
@@ -176,7 +184,7 @@ export function buildDashboard(): Record<string, unknown> {
   return {
     uid: dashboardUid,
     title: 'netsentry',
-    description: 'Kubernetes pod-network health from netsentry: overlay routes, mesh reachability, RTT, loss, DNS, MTU, conntrack and the collector itself.',
+    description: 'Kubernetes pod-network health from netsentry: overlay routes, mesh reachability, RTT, loss, DNS, Services and endpoints (targets), MTU, conntrack and the collector itself.',
     tags: ['netsentry', 'network', 'kubernetes'],
     editable: true,
     graphTooltip: 1,

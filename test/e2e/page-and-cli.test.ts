@@ -20,6 +20,7 @@ let browser: Browser;
 let page: Page;
 const pageProblems: string[] = [];
 const foreignRequests: string[] = [];
+const targetsAnswers: number[] = [];
 
 async function netsentry(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const env = { ...process.env };
@@ -64,6 +65,9 @@ beforeAll(async () => {
   page.on('request', (request) => {
     if (!request.url().startsWith(origin) && !request.url().startsWith('data:')) foreignRequests.push(request.url());
   });
+  page.on('response', (response) => {
+    if (new URL(response.url()).pathname === '/api/v1/targets') targetsAnswers.push(response.status());
+  });
   page.on('pageerror', (err) => pageProblems.push(`pageerror: ${err.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error') pageProblems.push(`console: ${message.text()}`);
@@ -99,6 +103,10 @@ describe('page and CLI against the lab', () => {
     expect(await page.locator('#matrix .broken').count()).toBe(0);
     expect(await page.locator('#nodes tbody tr').count()).toBe(4);
     expect(await page.locator('#nodes').innerText()).toContain('flannel.1');
+    // No --targets-file: the page asked for targets, got none, and shows no Targets section.
+    await expect.poll(() => targetsAnswers.length, { timeout: 15_000 }).toBeGreaterThan(0);
+    expect(targetsAnswers).toContain(200);
+    expect(await page.locator('#targets-section').isHidden()).toBe(true);
     await page.screenshot({ path: `${resultsDir}/page-healthy.png`, fullPage: true });
 
     const status = await netsentry(['status', '--collector', stack.httpUrl]);

@@ -1,7 +1,8 @@
 // The page in real Chromium as an operator reaches it in a cluster: behind a sub-path (the
 // API server's service proxy, as `kubectl proxy` or `kubectl netsentry` use it), with 1,000
-// nodes (a sampled mesh, node-37 broken). The page's own files; the collector's API answered
-// from synthetic data by request interception, so nothing reaches a network.
+// nodes (a sampled mesh, node-37 broken) and 60 targets. The page's own files; the
+// collector's API answered from synthetic data by request interception, so nothing reaches a
+// network.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -32,6 +33,17 @@ const findings = {
 const agent = () => ({ connected: true, lastSeen: nowIso(), network: 'host', addresses: ['192.0.2.10'], overlay: { kind: 'flannel-vxlan', name: 'flannel.1', vni: 1, mtu: 1450, underlayMtu: 1500 }, conntrack: { available: true, entries: 100, maxEntries: 262144 } });
 const nodes = { nodes: names.map((name) => ({ name, hostAgent: agent() })) };
 const nodesByName = [...nodes.nodes].sort((a, b) => (a.name < b.name ? -1 : 1));
+
+// 60 targets (more than the page lists): default/web's Service address fails from node-37,
+// one endpoint of kube-system/kube-dns from every node; the rest are healthy.
+const address = (addr: string, failingFrom: string[] = [], failingCount = failingFrom.length) => ({ address: addr, failingFrom, failingCount, probedFrom: nodeCount });
+const targets = {
+  targets: [
+    { name: 'default/web', protocol: 'tcp', service: address('198.19.0.10:80', [broken]), endpoints: [address('198.18.1.5:8080'), address('198.18.2.5:8080')] },
+    { name: 'kube-system/kube-dns', protocol: 'dns', service: address('198.19.0.53:53'), endpoints: [address('198.18.3.9:53', names.slice(0, 20), nodeCount), address('198.18.4.9:53')] },
+    ...Array.from({ length: 58 }, (_, i) => ({ name: `apps/svc-${i + 1}`, protocol: 'tcp', service: address(`198.19.1.${i + 1}:80`), endpoints: [address(`198.18.5.${i + 1}:80`)] })),
+  ],
+};
 
 const files: Record<string, [string, string]> = {
   '': ['text/html', readFileSync(`${pageDir}index.html`, 'utf8')],
@@ -77,6 +89,7 @@ beforeAll(async () => {
       const more = items.length > 0 && items.at(-1) !== nodesByName.at(-1);
       return json({ nodes: items, ...(more ? { nextAfter: items.at(-1)!.name } : {}) });
     }
+    if (rest === 'api/v1/targets') return json(targets);
     if (rest === 'api/v1/matrix') {
       matrixAsked.push(url.search);
       return json(matrix(url.searchParams.get('network') ?? 'pod', url.searchParams.get('protocol') ?? 'udp'));
@@ -109,9 +122,19 @@ describe('the page behind a sub-path with 1,000 nodes', () => {
     await page.locator('#nodes-pager button[data-page="next"]').click();
     await expect.poll(() => nodesAsked.at(-1)).toMatch(/limit=50&after=node-/);
     await expect.poll(() => page.locator('#nodes-pager').innerText()).toContain('Page 2');
-    console.log(`page at ${nodeCount} nodes: first render ${await page.evaluate(() => (globalThis as any).document.body.dataset.renderMs)} ms (render() only)`);
+    // Targets: the section appears (targets are configured), failing targets first, at most 50 rows.
+    await page.locator('#targets-section table.targets').waitFor({ timeout: 30_000 });
+    expect(await page.locator('#targets-section').isVisible()).toBe(true);
+    const targetRows = page.locator('#targets table.targets tbody tr');
+    expect(await targetRows.count()).toBe(50);
+    expect(await targetRows.evaluateAll((trs) => trs.slice(0, 3).map((tr) => tr.getAttribute('data-target')))).toEqual(['default/web', 'kube-system/kube-dns', 'apps/svc-1']);
+    expect(await targetRows.nth(0).innerText()).toContain(`fails from 1 of ${nodeCount} nodes: ${broken}`);
+    expect(await targetRows.nth(1).innerText()).toMatch(/✕ 1 of 2 failing\s+✕ 198\.18\.3\.9:53 fails from every node \(1000\)/);
+    expect(await page.locator('#targets .targets-summary').innerText()).toBe('60 targets · 2 with failing paths · the 50 worst shown (all: api/v1/targets)');
     mkdirSync(`${repoRoot}test-results`, { recursive: true });
+    console.log(`page at ${nodeCount} nodes: first render ${await page.evaluate(() => (globalThis as any).document.body.dataset.renderMs)} ms (render() only)`);
     await page.screenshot({ path: `${repoRoot}test-results/page-1000-nodes-subpath.png` });
+    await page.locator('#targets-section').screenshot({ path: `${repoRoot}test-results/page-targets.png` });
     expect(outside).toEqual([]);
     expect(problems).toEqual([]);
   });

@@ -3,7 +3,9 @@
 // node-2's overlay routes deleted fire NetsentryOverlayRouteMissing for node-2 and no other
 // node; and, with UDP also dropped on node-3, every Grafana dashboard panel query returns
 // data from this Prometheus and NetsentryProtocolBlocked fires for node-3.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrometheus, readRules, shippedDashboardPath, shippedRulesPath, type LabPrometheus, type PrometheusAlert } from '../harness/prometheus.ts';
 import { startStack, waitFor, type Stack } from '../harness/stack.ts';
@@ -13,6 +15,12 @@ const shortFor = '2s';
 // Lab addresses are fixed: node-i is 192.0.2.(10+i). dnsmasq runs on node-1's underlay
 // address so host agents have a lab resolver (never the machine's) and DNS panels get data.
 const labResolver = '192.0.2.11:53';
+// A target set, so the target metrics (registered only with --targets-file) exist for the
+// dashboard's Targets panels. No pod agents run here, so nothing probes it: its series are 0
+// and no target finding can open (test/e2e/services.test.ts probes targets for real).
+const targetsDir = mkdtempSync(join(tmpdir(), 'netsentry-prometheus-targets-'));
+const targetsFile = join(targetsDir, 'targets.yaml');
+writeFileSync(targetsFile, 'targets:\n  - {name: default/web, protocol: tcp, address: "198.19.0.10:80", endpoints: ["198.18.1.5:8080"]}\n');
 let stack: Stack | undefined;
 let prometheus: LabPrometheus | undefined;
 const log = (...args: unknown[]) => console.log('[prometheus-e2e]', ...args);
@@ -21,7 +29,7 @@ beforeAll(async () => {
   stack = await startStack({
     nodes: 4,
     dnsPod: 'node-1',
-    collectorArgs: ['--agent-missing-after', '5s'],
+    collectorArgs: ['--agent-missing-after', '5s', '--targets-file', targetsFile],
     agentArgs: ['--probe-interval', `${probeIntervalSeconds}s`, '--dns-server', labResolver],
   });
   expect(stack.dnsServer).toBe(labResolver);
@@ -33,6 +41,7 @@ afterAll(async () => {
   // Both always run, Prometheus first: it is ours, by pid, with its temp dir.
   const results = await Promise.allSettled([prometheus?.stop(), stack?.teardown()]);
   for (const r of results) if (r.status === 'rejected') console.error(r.reason);
+  rmSync(targetsDir, { recursive: true, force: true });
 });
 
 const alertsNamed = (alerts: PrometheusAlert[], name: string) => alerts.filter((a) => a.labels.alertname === name);

@@ -72,7 +72,7 @@ describe('Grafana dashboard', () => {
 
   it('covers the views operators need', () => {
     const titles = queryPanels.map((p) => p.title).join('\n');
-    for (const want of [/overlay routes missing per node/i, /reachability outbound/i, /reachability inbound/i, /failing pairs/i, /RTT per node/i, /loss per node/i, /MTU per node/i, /conntrack/i, /open findings by kind/i, /agents connected/i, /stream errors/i, /detector run time/i]) {
+    for (const want of [/overlay routes missing per node/i, /reachability outbound/i, /reachability inbound/i, /failing pairs/i, /RTT per node/i, /loss per node/i, /MTU per node/i, /conntrack/i, /open findings by kind/i, /agents connected/i, /stream errors/i, /detector run time/i, /targets failing/i, /failing target paths by target/i]) {
       expect(titles).toMatch(want);
     }
   });

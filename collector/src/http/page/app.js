@@ -1,5 +1,5 @@
 // The netsentry page: polls the collector's JSON API and renders findings (root causes
-// first, symptoms nested), the reachability matrix and the node view. Plain browser ESM, no
+// first, symptoms nested), the reachability matrix, the node view and the targets (Services). Plain browser ESM, no
 // build. Every value that came from agents goes through esc() before it touches HTML.
 // Rendering functions are pure (data in, HTML string out) and exported, so unit tests
 // import this file under Node; start() only runs in a browser.
@@ -361,6 +361,90 @@ export function hashFromView(view) {
   return text ? `#${text}` : '';
 }
 
+// ---- targets (GET /api/v1/targets, --targets-file): kept apart from the matrix and node code ----
+
+/** The targets table shows at most this many targets, those with failing paths first. */
+export const targetRowsShown = 50;
+/** Failing endpoints listed per target; the rest are counted. */
+const failingEndpointsListed = 5;
+
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** Which nodes fail one address: none, every node that probed it (the address itself), or some of them (named). */
+export function failingFromText(address) {
+  if (address.failingCount === 0) return address.probedFrom === 0 ? 'no results yet' : `ok from ${plural(address.probedFrom, 'node')}`;
+  if (address.failingCount >= address.probedFrom) return `fails from every node (${address.failingCount})`;
+  const more = address.failingCount - address.failingFrom.length;
+  return `fails from ${address.failingCount} of ${address.probedFrom} nodes: ${address.failingFrom.join(', ')}${more > 0 ? ` (+${more} more)` : ''}`;
+}
+
+const failingPaths = (t) => (t.service.failingCount > 0 ? 1 : 0) + t.endpoints.filter((e) => e.failingCount > 0).length;
+
+/** Targets with failing paths first (most first), then by name; at most targetRowsShown. */
+export function sortTargets(targets) {
+  const sorted = [...targets].sort((a, b) => failingPaths(b) - failingPaths(a) || naturalCompare(a.name, b.name));
+  return { sorted, shown: sorted.slice(0, targetRowsShown), failing: sorted.filter((t) => failingPaths(t) > 0).length };
+}
+
+const addressSymbol = (a) => (a.failingCount > 0 ? '✕' : a.probedFrom === 0 ? '?' : '·');
+const addressClass = (a) => (a.failingCount > 0 ? 'bad' : a.probedFrom === 0 ? 'none' : 'ok');
+
+function endpointsCell(endpoints) {
+  if (endpoints.length === 0) return '<td class="endpoints none">none listed</td>';
+  const failing = endpoints.filter((e) => e.failingCount > 0);
+  const silent = endpoints.filter((e) => e.failingCount === 0 && e.probedFrom === 0).length;
+  const head = failing.length === 0 ? `· ${endpoints.length - silent}/${endpoints.length} ok${silent ? `, ${silent} without results yet` : ''}` : `✕ ${failing.length} of ${endpoints.length} failing`;
+  const items = failing.slice(0, failingEndpointsListed).map((e) => `<li>✕ <code>${esc(e.address)}</code> ${esc(failingFromText(e))}</li>`);
+  if (failing.length > failingEndpointsListed) items.push(`<li>+${failing.length - failingEndpointsListed} more failing endpoints</li>`);
+  return `<td class="endpoints ${failing.length ? 'bad' : 'ok'}">${esc(head)}${items.length ? `<ul class="problems">${items.join('')}</ul>` : ''}</td>`;
+}
+
+/** The Targets section: per target its Service address and endpoints, and which nodes fail them. */
+export function renderTargets(targets) {
+  if (targets.length === 0) return '<p class="empty">No targets configured.</p>';
+  const { sorted, shown, failing } = sortTargets(targets);
+  const summary = `${plural(sorted.length, 'target')} · ${failing === 0 ? 'every path ok' : `${failing} with failing paths`}${sorted.length > shown.length ? ` · the ${shown.length} worst shown (all: api/v1/targets)` : ''}`;
+  const rows = shown.map((t) => {
+    const bad = failingPaths(t) > 0;
+    const s = t.service;
+    return `<tr class="${bad ? 'broken' : ''}" data-target="${esc(t.name)}"><th scope="row"${bad ? ' class="bad"' : ''}>${bad ? '✕ ' : ''}${esc(t.name)}</th><td>${esc(t.protocol)}</td><td class="service ${addressClass(s)}"><code>${esc(s.address)}</code> ${esc(addressSymbol(s))} ${esc(failingFromText(s))}</td>${endpointsCell(t.endpoints)}</tr>`;
+  });
+  return `<p class="targets-summary">${esc(summary)}</p><table class="targets"><thead><tr><th scope="col">target</th><th scope="col">protocol</th><th scope="col">Service address</th><th scope="col">endpoints (probed directly)</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/**
+ * Polls the targets on its own (one small request every poll interval) and shows the section
+ * only when the collector has targets configured. An error keeps the last answer on screen:
+ * the main poll already says the collector cannot be reached.
+ */
+function startTargets($, getJson) {
+  const section = $('targets-section');
+  let timer;
+  let inFlight = false;
+  let shownHtml = '';
+  const refresh = async () => {
+    clearTimeout(timer);
+    if (inFlight) return;
+    inFlight = true;
+    try {
+      const targets = (await getJson('api/v1/targets'))?.targets ?? [];
+      section.hidden = targets.length === 0;
+      const html = renderTargets(targets);
+      if (html !== shownHtml) $('targets').innerHTML = shownHtml = html;
+    } catch {
+      // Shown by the main poll's "cannot reach the collector".
+    } finally {
+      inFlight = false;
+      if (!document.hidden) timer = setTimeout(refresh, pollIntervalMs);
+    }
+  };
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden) void refresh();
+    else clearTimeout(timer);
+  });
+  void refresh();
+}
+
 // ---- browser side ----
 
 function start() {
@@ -460,6 +544,7 @@ function start() {
     if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
     return response.json();
   };
+  startTargets($, getJson);
 
   const refresh = async () => {
     clearTimeout(timer);

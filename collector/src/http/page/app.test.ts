@@ -186,4 +186,42 @@ describe('page rendering', () => {
     expect(last).not.toContain('data-page="next"');
     expect(last).toContain('5 more marked nodes not listed');
   });
+
+  it('targets: failing ones first, which nodes fail the Service address, which endpoints fail and from where', () => {
+    const address = (addr: string, over: Record<string, unknown> = {}) => ({ address: addr, failingFrom: [], failingCount: 0, probedFrom: 4, ...over });
+    const healthy = { name: 'default/api', protocol: 'tcp', service: address('198.19.0.30:443'), endpoints: [address('198.18.1.7:6443'), address('198.18.2.7:6443', { probedFrom: 0 })] };
+    const servicePath = { name: 'default/web', protocol: 'tcp', service: address('198.19.0.10:80', { failingFrom: ['node-3'], failingCount: 1 }), endpoints: [address('198.18.1.5:8080'), address('198.18.2.5:8080')] };
+    const endpointDown = { name: 'kube-system/kube-dns', protocol: 'dns', service: address('198.19.0.53:53'), endpoints: [address('198.18.3.9:53', { failingFrom: ['node-1', 'node-2', 'node-3', 'node-4'], failingCount: 4 })] };
+    const html = page.renderTargets([healthy, servicePath, endpointDown]);
+    expect(html).toContain('3 targets · 2 with failing paths');
+    const order = [...html.matchAll(/data-target="([^"]+)"/g)].map((m) => m[1]);
+    expect(order).toEqual(['default/web', 'kube-system/kube-dns', 'default/api']);
+    expect(html).toContain('<code>198.19.0.10:80</code> ✕ fails from 1 of 4 nodes: node-3');
+    expect(html).toContain('· 2/2 ok</td>');
+    expect(html).toContain('✕ 1 of 1 failing<ul class="problems"><li>✕ <code>198.18.3.9:53</code> fails from every node (4)</li>');
+    expect(html).toContain('<code>198.19.0.30:443</code> · ok from 4 nodes');
+    expect(html).toContain('· 1/2 ok, 1 without results yet');
+    expect(html).toContain('<tr class="broken" data-target="default/web"><th scope="row" class="bad">✕ default/web</th>');
+    expect(html).toContain('<tr class="" data-target="default/api"><th scope="row">default/api</th>');
+    // The collector names at most 20 failing nodes and counts the rest.
+    expect(page.failingFromText(address('a', { failingFrom: Array.from({ length: 20 }, (_, i) => `n${i}`), failingCount: 25, probedFrom: 100 }))).toMatch(/^fails from 25 of 100 nodes: n0, .*, n19 \(\+5 more\)$/);
+    expect(page.failingFromText(address('a', { probedFrom: 0 }))).toBe('no results yet');
+    expect(page.renderTargets([])).toContain('No targets configured');
+  });
+
+  it('targets: bounded rows and failing endpoints, everything escaped', () => {
+    const evil = '<img src=x onerror=alert(1)>"';
+    const address = (addr: string, over: Record<string, unknown> = {}) => ({ address: addr, failingFrom: [], failingCount: 0, probedFrom: 3, ...over });
+    const many = Array.from({ length: 64 }, (_, i) => ({ name: `t-${i}`, protocol: 'tcp', service: address(`198.19.0.${i}:80`), endpoints: [] as unknown[] }));
+    const bad = { name: evil, protocol: evil, service: address(evil, { failingFrom: [evil], failingCount: 1 }), endpoints: Array.from({ length: 8 }, (_, i) => address(`198.18.0.${i}:80`, { failingFrom: [evil], failingCount: 1 })) };
+    const html = page.renderTargets([...many, bad]);
+    expect(html.match(/<tr class=/g)).toHaveLength(page.targetRowsShown);
+    expect(html).toContain('65 targets · 1 with failing paths · the 50 worst shown (all: api/v1/targets)');
+    expect(html).not.toContain('<img');
+    expect(html).not.toMatch(/"[^"]*"'/);
+    expect(html).toContain('✕ 8 of 8 failing');
+    expect(html.match(/<li>✕ <code>/g)).toHaveLength(5);
+    expect(html).toContain('<li>+3 more failing endpoints</li>');
+    expect(html).toContain('<td class="endpoints none">none listed</td>');
+  });
 });
