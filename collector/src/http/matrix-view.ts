@@ -2,6 +2,7 @@
 // with state (small probes; large-probe loss beside it for UDP). Plain JSON values.
 import type { AgentNetwork, ClusterSnapshot } from '../model/cluster-snapshot.ts';
 import type { PathProtocol } from '../probes/probe-store.ts';
+import { worstRows } from './matrix-worst.ts';
 import { pageOf, type PageQuery } from './page-query.ts';
 
 export const matrixNetworks = ['host', 'pod'] as const;
@@ -12,7 +13,11 @@ const round = (value: number | undefined): number | null => (value === undefined
 /** A cell's cursor for ?after=: node names hold no '/'. */
 const cellKey = (p: { source: string; destination: string }): string => `${p.source}/${p.destination}`;
 
-export function matrixView(snapshot: ClusterSnapshot, filter: { network?: AgentNetwork; protocol?: PathProtocol; page?: PageQuery }) {
+/**
+ * `worst`: instead of cells, the N worst source rows (matrix-worst.ts); `named` are the nodes
+ * open findings name, marked like the page and CLI mark them.
+ */
+export function matrixView(snapshot: ClusterSnapshot, filter: { network?: AgentNetwork; protocol?: PathProtocol; page?: PageQuery; worst?: number; named?: ReadonlySet<string> }) {
   const { probes } = snapshot;
   const large = new Map(probes.paths.filter((p) => p.size === 'large').map((p) => [`${p.source}|${p.destination}|${p.network}`, p]));
   const matrices = [];
@@ -21,6 +26,10 @@ export function matrixView(snapshot: ClusterSnapshot, filter: { network?: AgentN
     const nodes = snapshot.nodes.filter((n) => (network === 'host' ? n.hostAgent : n.podAgent)).map((n) => n.name);
     for (const protocol of matrixProtocols) {
       if (filter.protocol && filter.protocol !== protocol) continue;
+      if (filter.worst !== undefined) {
+        matrices.push({ network, protocol, ...worstRows(snapshot, network, protocol, filter.worst, filter.named ?? new Set()) });
+        continue;
+      }
       const sorted = probes.paths
         .filter((p) => p.network === network && p.protocol === protocol && p.size === 'small')
         .sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.destination < b.destination ? -1 : 1));
@@ -40,7 +49,7 @@ export function matrixView(snapshot: ClusterSnapshot, filter: { network?: AgentN
             ...(big ? { large: { attempts: big.attempts, failures: big.failures, failing: big.failing, sizeBytes: Math.max(big.okSizeBytes, big.failedSizeBytes) } } : {}),
           };
         });
-      matrices.push({ network, protocol, nodes, cells, ...(nextAfter !== undefined ? { nextAfter } : {}) });
+      matrices.push({ network, protocol, nodeCount: nodes.length, nodes, cells, ...(nextAfter !== undefined ? { nextAfter } : {}) });
     }
   }
   return { generatedAt: new Date(snapshot.nowMs).toISOString(), windowSeconds: probes.windowSeconds, matrices };
