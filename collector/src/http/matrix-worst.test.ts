@@ -1,7 +1,9 @@
 // The collector's worst rows against the page's own count from every cell (app.js, the
 // reference): the same rows, counts and marks on random meshes, from O(rows) of answer.
 import { describe, expect, it } from 'vitest';
+import { createSilentLogger } from '../../../shared/src/logger.ts';
 import type { ClusterSnapshot } from '../model/cluster-snapshot.ts';
+import { buildServer } from './build-server.ts';
 import * as pageModule from './page/app.js';
 import { matrixView } from './matrix-view.ts';
 import { parseWorst, worstRows } from './matrix-worst.ts';
@@ -73,5 +75,39 @@ describe('worst rows of /api/v1/matrix', () => {
     expect(parseWorst({ worst: '50' })).toEqual({ worst: 50 });
     for (const bad of ['0', '501', '-1', '1e2', 'x', '']) expect(parseWorst({ worst: bad })).toMatchObject({ error: expect.stringMatching(/worst must be an integer in 1\.\.500/) });
     expect(parseWorst({ worst: '5', limit: '10' })).toMatchObject({ error: expect.stringMatching(/cannot be combined/) });
+  });
+});
+
+describe('GET /api/v1/matrix?worst=', () => {
+  it('answers the N worst rows (node-7, named by a finding, first) in a bounded body, and refuses bad values with 400', async () => {
+    const { snapshot } = mesh(1000, 20, 6, ['node-7']);
+    const app = buildServer({
+      model: { snapshot: () => snapshot },
+      findings: { list: () => [finding('node-7')] as never },
+      metrics: { exposition: async () => ({ body: Buffer.alloc(0), release: () => {} }), contentType: 'text/plain' },
+      logger: createSilentLogger(),
+      isReady: () => true,
+    });
+    try {
+      const full = await app.inject({ method: 'GET', url: '/api/v1/matrix?network=pod&protocol=udp' });
+      const worst = await app.inject({ method: 'GET', url: '/api/v1/matrix?network=pod&protocol=udp&worst=50' });
+      expect(worst.statusCode).toBe(200);
+      const [m] = worst.json().matrices;
+      expect(m).toMatchObject({ network: 'pod', protocol: 'udp', nodeCount: 1000 });
+      expect(m.cells).toBeUndefined();
+      expect(m.worst).toHaveLength(50);
+      expect(m.worst[0]).toMatchObject({ node: 'node-7', marked: true });
+      expect(m.nodesWithProblems).toBeGreaterThan(50);
+      // 50 rows, not 20,000 cells.
+      expect(worst.body.length).toBeLessThan(10_000);
+      expect(full.body.length).toBeGreaterThan(100 * worst.body.length);
+      for (const bad of ['0', '501', 'abc', '10&limit=5']) {
+        const refused = await app.inject({ method: 'GET', url: `/api/v1/matrix?worst=${bad}` });
+        expect(refused.statusCode).toBe(400);
+        expect(refused.json()).toMatchObject({ error: 'invalid_argument', message: expect.stringMatching(/^worst /) });
+      }
+    } finally {
+      await app.close();
+    }
   });
 });
