@@ -65,10 +65,17 @@ function baseOf(snapshot: ClusterSnapshot, network: AgentNetwork, protocol: Path
     const into = tally(p.destination);
     out.outMeasured++;
     into.inMeasured++;
-    if (state === 'fail') (out.outFailing++, into.inFailing++);
+    if (state === 'fail') {
+      out.outFailing++;
+      into.inFailing++;
+    }
     if (state === 'deg') out.degraded++;
     const pair = { source: p.source, destination: p.destination, state };
-    for (const n of [p.source, p.destination]) base.pairsOf.get(n)?.push(pair) ?? base.pairsOf.set(n, [pair]);
+    for (const n of [p.source, p.destination]) {
+      const list = base.pairsOf.get(n);
+      if (list) list.push(pair);
+      else base.pairsOf.set(n, [pair]);
+    }
   }
   for (const [node, t] of base.tallies) {
     const measured = t.outMeasured + t.inMeasured;
