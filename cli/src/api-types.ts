@@ -46,8 +46,20 @@ export interface ApiCell {
   large?: { failing?: boolean };
 }
 
+/** A row of a ?worst= answer: one node's pairs on a network and protocol (collector/src/http/matrix-worst.ts). */
+export interface ApiWorstRow {
+  node: string;
+  outFailing: number;
+  outMeasured: number;
+  inFailing: number;
+  inMeasured: number;
+  degraded: number;
+  marked?: boolean;
+  broken?: { failing: number; measured: number };
+}
+
 export interface ApiMatrixAnswer {
-  matrices: { network: string; protocol: string; nodes?: string[]; cells?: ApiCell[] }[];
+  matrices: { network: string; protocol: string; nodeCount?: number; nodes?: string[]; cells?: ApiCell[]; nodesWithProblems?: number; worst?: ApiWorstRow[] }[];
 }
 
 export interface ApiVersion {
