@@ -240,7 +240,8 @@ export function renderWorstRows(matrix, marks) {
 }
 
 export function renderMatrix(matrix, marks, sort, onlyMarked = false) {
-  if (matrix && !onlyMarked && (matrixNodeCount(matrix) > gridNodeLimit || matrix.worst)) return renderWorstRows(matrix, marks);
+  if (matrix && !onlyMarked && matrixNodeCount(matrix) > gridNodeLimit) return renderWorstRows(matrix, marks);
+  // Worst rows of a small network (the grid is asked for next) or while "marked nodes only" waits for its cells.
   if (matrix?.worst) return '<p class="empty">Loading…</p>';
   const layout = matrixLayout(matrix, marks, sort, onlyMarked);
   const { order } = layout;
@@ -433,7 +434,7 @@ function start() {
 
   // Same layout as last time: patch classes and symbols of the cells that changed.
   const updateMatrix = (matrix, marks) => {
-    if (matrix && !view.onlyMarked && (matrixNodeCount(matrix) > gridNodeLimit || matrix.worst)) {
+    if (matrix && !view.onlyMarked && matrixNodeCount(matrix) > gridNodeLimit) {
       // The worst-rows table is small: rebuilt (setHtml skips it when unchanged), no cell patching.
       last.matrixKey = '';
       setHtml('matrix', renderWorstRows(matrix, marks));
