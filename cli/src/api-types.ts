@@ -1,71 +1,23 @@
-// The parts of the collector's JSON API the CLI reads (collector/README.md documents them).
-// Fields are optional where an older or newer collector might leave them out: the formatters
-// print what is there.
-export interface ApiFinding {
-  id: string;
-  kind: string;
-  severity: string;
-  nodes?: string[];
-  peer?: string;
-  summary?: string;
-  evidence?: string[];
-  remediation?: string[];
-  since?: string;
-  explains?: string[];
-  state?: string;
-  resolvedAt?: string;
-}
+// The collector's JSON API as the CLI reads it: the contract in shared/src/api-types.ts, with
+// every field but the identifying ones optional — an older or newer collector may leave some
+// out, and the formatters print what is there.
+import type * as api from '../../shared/src/api-types.ts';
 
-export interface ApiAgent {
-  connected?: boolean;
-  lastSeen?: string;
-  agentVersion?: string;
-  restarts?: number;
-  addresses?: string[];
-  podCidrs?: string[];
-  overlay?: { kind?: string; name?: string; vni?: number; mtu?: number; underlayMtu?: number };
-  overlayCheck?: { peersChecked?: number; peersOk?: number; problems?: { peer: string; parts?: { part: string; problem: string }[] }[] };
-  links?: { role?: string; present?: boolean; mtu?: number }[];
-  conntrack?: { available?: boolean; entries?: number; maxEntries?: number };
-}
+type Tolerant<T> = { [K in keyof T]?: Loose<Exclude<T[K], undefined>> };
+type Loose<V> = V extends (infer E)[] ? Loose<E>[] : V extends object ? Tolerant<V> : V;
 
-export interface ApiNode {
-  name: string;
-  hostAgent?: ApiAgent;
-  podAgent?: ApiAgent;
-}
-
-export interface ApiCell {
-  source: string;
-  destination: string;
-  attempts: number;
-  failures?: number;
-  lossRatio?: number | null;
-  rttP50Seconds?: number | null;
-  failing?: boolean;
-  large?: { failing?: boolean };
-}
-
-/** A row of a ?worst= answer: one node's pairs on a network and protocol (collector/src/http/matrix-worst.ts). */
-export interface ApiWorstRow {
-  node: string;
-  outFailing: number;
-  outMeasured: number;
-  inFailing: number;
-  inMeasured: number;
-  degraded: number;
-  marked?: boolean;
-  broken?: { failing: number; measured: number };
-}
-
+export type CellState = api.ApiCellState;
+export type ApiFinding = Pick<api.ApiFinding, 'id' | 'kind' | 'severity'> & Tolerant<Omit<api.ApiFinding, 'id' | 'kind' | 'severity'>>;
+export type ApiAgent = Tolerant<api.ApiAgent>;
+export type ApiNode = Pick<api.ApiNode, 'name'> & Tolerant<Omit<api.ApiNode, 'name'>>;
+export type ApiCell = Pick<api.ApiCell, 'source' | 'destination' | 'attempts'> & Tolerant<Omit<api.ApiCell, 'source' | 'destination' | 'attempts'>>;
+export type ApiWorstRow = api.ApiWorstRow;
+/** Cells (every pair, or a page of them), or with ?worst= the worst rows instead. */
+export type ApiMatrix = Pick<api.ApiMatrix, 'network' | 'protocol'> & { nodeCount?: number; nodes?: string[]; cells?: ApiCell[]; nodesWithProblems?: number; worst?: ApiWorstRow[] };
 export interface ApiMatrixAnswer {
-  matrices: { network: string; protocol: string; nodeCount?: number; nodes?: string[]; cells?: ApiCell[]; nodesWithProblems?: number; worst?: ApiWorstRow[] }[];
+  matrices: ApiMatrix[];
 }
-
-export interface ApiVersion {
-  version?: string;
-  nodeVersion?: string;
-}
+export type ApiVersion = Tolerant<api.ApiVersion>;
 
 /** One address of a target in /api/v1/targets (collector/src/targets/target-view.ts). */
 export interface ApiTargetAddress {

@@ -1,20 +1,16 @@
 // The reachability matrix in a terminal: one character per directed pair, one block per
 // network, UDP and TCP folded together (the worst of the two). Rows are sources, columns
 // destinations, numbered so 100 nodes still fit in ~110 columns.
-import type { ApiCell, ApiFinding, ApiMatrixAnswer, ApiWorstRow } from './api-types.ts';
+import type { ApiCell, ApiFinding, ApiMatrixAnswer, ApiWorstRow, CellState } from './api-types.ts';
 import type { CollectorClient } from './collector-client.ts';
 import { clean, padVisible, visibleLength, type Palette } from './palette.ts';
 
-export type CellState = 'ok' | 'degraded' | 'failing' | 'unknown';
+export type { CellState } from './api-types.ts';
 
 const rank: Record<CellState, number> = { unknown: 0, ok: 1, degraded: 2, failing: 3 };
 
-export function cellState(cell: ApiCell | undefined): CellState {
-  if (!cell || !cell.attempts) return 'unknown';
-  if (cell.failing) return 'failing';
-  if ((cell.lossRatio ?? 0) > 0 || cell.large?.failing) return 'degraded';
-  return 'ok';
-}
+/** The cell's state as the collector served it; no cell (or a collector that does not say) is unknown. */
+export const cellState = (cell: ApiCell | undefined): CellState => cell?.state ?? 'unknown';
 
 export const naturalCompare = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
 

@@ -4,6 +4,7 @@ import { findingsHeadline, formatFindings } from './format-findings.ts';
 import { formatMatrix, networkGrids } from './format-matrix.ts';
 import { formatNodes, nodesHeadline } from './format-nodes.ts';
 import { ansiPalette, clean, plainPalette, useColour } from './palette.ts';
+import type { CellState } from './api-types.ts';
 import { brokenMatrix, nodes, nowMs, rootFinding, symptomFinding } from './test-fixtures.ts';
 
 describe('terminal formatting', () => {
@@ -23,6 +24,14 @@ describe('terminal formatting', () => {
     ].join('\n'));
     expect(formatFindings([rootFinding, symptomFinding], { palette: plainPalette, nowMs, detail: 'full' })).toContain('      evidence:\n        - node-2 → node-1: 6/6 lost');
     expect(formatFindings([], { palette: plainPalette, nowMs, detail: 'full' })).toBe('· No open findings.');
+  });
+
+  it('nests by the collector\'s parent only: a resolved root (findings --all) leaves its symptom at the top, as the page does', () => {
+    const resolvedRoot = { ...rootFinding, state: 'resolved' as const, resolvedAt: '2026-01-01T00:01:30Z' };
+    const standing = { ...symptomFinding, parent: undefined };
+    const text = formatFindings([resolvedRoot, standing], { palette: plainPalette, nowMs, detail: 'compact' });
+    expect(text).not.toContain('explains:');
+    expect(text).toContain('\n✕ CRITICAL  NodeIsolated  node-2');
   });
 
   it('says how bad in one headline', () => {
@@ -66,7 +75,8 @@ describe('terminal formatting', () => {
 
   it('summarizes a grid above 40 nodes to its worst rows; pairs with the marked node count only on its row', () => {
     const many = Array.from({ length: 41 }, (_, i) => `n${i + 1}`);
-    const cells = many.flatMap((s) => many.filter((d) => d !== s).map((d) => ({ source: s, destination: d, attempts: 3, failing: s === 'n2' || d === 'n2' || (s === 'n5' && d === 'n9'), lossRatio: s === 'n30' && d === 'n31' ? 0.3 : 0 })));
+    const stateOf = (s: string, d: string): CellState => (s === 'n2' || d === 'n2' || (s === 'n5' && d === 'n9') ? 'failing' : s === 'n30' && d === 'n31' ? 'degraded' : 'ok');
+    const cells = many.flatMap((s) => many.filter((d) => d !== s).map((d) => ({ source: s, destination: d, attempts: 3, state: stateOf(s, d) })));
     const text = formatMatrix({ matrices: [{ network: 'host', protocol: 'udp', nodes: many, cells }] }, [], plainPalette);
     expect(text.split('\n')).toEqual([
       'host network (udp, worst of): 41 nodes, the 4 worst of 4 with problems (-o wide: the full matrix)',

@@ -14,13 +14,15 @@ export const rootFinding: ApiFinding = {
 export const symptomFinding: ApiFinding = {
   id: 'NodeIsolated:node-2', kind: 'NodeIsolated', severity: 'critical', nodes: ['node-2'],
   summary: 'node-2 cannot reach or be reached on the pod network', evidence: ['node-2 → node-1: 6/6 lost'], remediation: ['See the root cause'],
-  since: '2026-01-01T00:01:00Z', explains: [], state: 'open',
+  since: '2026-01-01T00:01:00Z', explains: [], parent: 'OverlayRouteMissing:node-2', state: 'open',
 };
 
-const cell = (source: string, destination: string, failing: boolean): ApiCell => ({ source, destination, attempts: 6, failures: failing ? 6 : 0, lossRatio: failing ? 1 : 0, rttP50Seconds: failing ? null : 0.0002, failing });
+const cell = (source: string, destination: string, failing: boolean): ApiCell => ({
+  source, destination, state: failing ? 'failing' : 'ok', attempts: 6, failures: failing ? 6 : 0, lossRatio: failing ? 1 : 0, rttP50Seconds: failing ? null : 0.0002, failing,
+});
 
 export const brokenMatrix = (broken: string | undefined): ApiMatrixAnswer => ({
-  matrices: ['udp', 'tcp'].map((protocol) => ({
+  matrices: (['udp', 'tcp'] as const).map((protocol) => ({
     network: 'pod',
     protocol,
     nodes: names,

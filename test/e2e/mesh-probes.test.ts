@@ -81,8 +81,15 @@ describe('mesh probes in a 4-node lab with pod agents', () => {
     const finding = await waitFor('ProtocolBlocked on node-3', async () => (await stack.findings()).find((f) => f.kind === 'ProtocolBlocked'), detectTimeoutMs);
     expect(finding.nodes).toEqual(['node-3']);
     expect(`${finding.summary} ${finding.evidence.join(' ')}`).toMatch(/UDP/);
-    // Give the other detectors a full interval to (wrongly) fire before checking precision.
-    await new Promise((resolve) => setTimeout(resolve, probeIntervalSeconds * 1000 * 2));
+    // Let the other detectors (wrongly) fire before checking precision: two more rounds from
+    // every agent (4 host + 4 pod) reach the collector, and then one more detector pass.
+    const counter = async (name: string, labels: Record<string, string> = {}) => metricValue(await stack.metrics(), name, labels) ?? 0;
+    const batches = () => counter('netsentry_messages_received_total', { type: 'probeBatch' });
+    const passes = () => counter('netsentry_detector_run_duration_seconds_count');
+    const before = await batches();
+    await waitFor('two more probe rounds from every agent', async () => (await batches()) >= before + 2 * 8, detectTimeoutMs);
+    const passesThen = await passes();
+    await waitFor('a detector pass after them', async () => (await passes()) > passesThen);
     const open = await stack.findings();
     expect(kinds(open)).toEqual(['ProtocolBlocked']);
     expect(namedNodes(open)).toEqual(['node-3']);

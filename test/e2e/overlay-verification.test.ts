@@ -108,12 +108,18 @@ describe('overlay verification in a 4-node lab', () => {
       process.execPath, agentEntry, '--collector', `${stack.lab.underlayGatewayIp}:9`, '--node-name', 'node-1', '--probe-listen', `${node.underlayIp}:0`,
       '--reconnect-max-backoff', '2s',
     ], { name: 'agent-unreachable', uid: 65534 });
-    await new Promise((resolve) => setTimeout(resolve, 8_000));
-    const lines = proc.output().split('\n').filter((l) => l.includes('collector stream down'));
+    // Logged at failures 1, 2 and 4 only (0.5 → 1 → 2 s backoff, capped at 2 s): wait for the fourth.
+    const streamDown = () =>
+      proc
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('collector stream down'))
+        .map((l) => JSON.parse(l) as { failures: number; retryInMs: number });
+    await waitFor('the fourth failed attempt logged', async () => streamDown().some((l) => l.failures === 4), 15_000);
     await proc.stop();
-    // 8 s of 0.5→2 s backoff is about 6 attempts; logged at attempts 1, 2, 4 only.
-    expect(lines.length).toBeGreaterThanOrEqual(2);
-    expect(lines.length).toBeLessThanOrEqual(4);
+    const lines = streamDown();
+    expect(lines.map((l) => l.failures)).toEqual([1, 2, 4]);
+    for (const { retryInMs } of lines) expect(retryInMs).toBeLessThanOrEqual(2_000);
     expect(proc.output()).toContain('agent started');
   }, 20_000);
 

@@ -104,8 +104,9 @@ describe('real Prometheus on the lab collector', () => {
     expect(alert.labels.severity).toBe('warning');
     expect(alert.annotations.description).toMatch(/^node-2 is missing the overlay chain .* toward 3 peer node\(s\)/);
     expect(alert.annotations.runbook_url).toBe('https://github.com/netsentry/netsentry/blob/main/docs/runbooks/NetsentryOverlayRouteMissing.md');
-    // A few more evaluations: still only node-2.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Three more evaluations of every rule group: still only node-2.
+    const evaluatedAt = await p.oldestEvaluationMs();
+    await waitFor('three more rule evaluations', async () => (await p.oldestEvaluationMs()) >= evaluatedAt + 3_000, 15_000, 250);
     const routeAlerts = alertsNamed(await p.alerts(), 'NetsentryOverlayRouteMissing');
     expect(routeAlerts.map((a) => a.labels.node)).toEqual(['node-2']);
   }, 60_000);

@@ -31,6 +31,8 @@ export interface LabPrometheus {
   alerts(): Promise<PrometheusAlert[]>;
   /** Every rule's evaluation health as Prometheus reports it. */
   ruleHealth(): Promise<{ name: string; health: string; lastError?: string }[]>;
+  /** When the rule group evaluated longest ago last evaluated (ms since the epoch): every group has evaluated since. */
+  oldestEvaluationMs(): Promise<number>;
   output(): string;
   stop(): Promise<void>;
 }
@@ -137,6 +139,8 @@ export async function startPrometheus(options: {
     },
     alerts: async () => (await api<{ alerts: PrometheusAlert[] }>('/api/v1/alerts')).alerts,
     ruleHealth: async () => (await api<{ groups: { rules: { name: string; health: string; lastError?: string }[] }[] }>('/api/v1/rules')).groups.flatMap((g) => g.rules.map((r) => ({ name: r.name, health: r.health, lastError: r.lastError }))),
+    oldestEvaluationMs: async () =>
+      Math.min(...(await api<{ groups: { lastEvaluation: string }[] }>('/api/v1/rules')).groups.map((g) => Date.parse(g.lastEvaluation))),
     output: () => output,
     stop,
   };

@@ -4,25 +4,15 @@ import { fileURLToPath } from 'node:url';
 import { createLab, type Lab, type LabProcess } from '../lab/lab.ts';
 import { forwardNamespacePort, type ForwardedPort } from './namespace-port.ts';
 import { agentNodeFlags } from '../../agent/src/node-flags.ts';
+import type { ApiFinding, ApiFindingsAnswer } from '../../shared/src/api-types.ts';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const nodeBinary = process.execPath;
 export const agentEntry = `${repoRoot}agent/src/main.ts`;
 export const collectorEntry = `${repoRoot}collector/src/main.ts`;
 
-export interface Finding {
-  id: string;
-  kind: string;
-  severity: string;
-  nodes: string[];
-  peer?: string;
-  summary: string;
-  evidence: string[];
-  remediation: string[];
-  since: string;
-  explains: string[];
-  state?: string;
-}
+/** A finding as GET /api/v1/findings serves it (the API contract in shared/). */
+export type Finding = ApiFinding;
 
 export interface Stack {
   lab: Lab;
@@ -212,7 +202,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         await proc.stop(signal);
         agents.delete(node);
       },
-      findings: async (state = 'open') => (await getJson<{ findings: Finding[] }>(`/api/v1/findings?state=${state}`)).findings,
+      findings: async (state = 'open') => (await getJson<ApiFindingsAnswer>(`/api/v1/findings?state=${state}`)).findings,
       metrics: async () => {
         const response = await fetch(`${httpUrl}/metrics`, { signal: AbortSignal.timeout(5_000) });
         return response.text();

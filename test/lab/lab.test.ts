@@ -1,6 +1,6 @@
 // Real-kernel tests of the netns lab: need root (they are skipped otherwise).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupStaleLabs, createLab, type Lab } from './lab.ts';
 import { createLabId } from './naming.ts';
@@ -282,7 +282,8 @@ describe.skipIf(!isRoot)('stale lab cleanup', () => {
     await new Promise((r) => dead.on('exit', r));
     const sleeper = spawn('ip', ['netns', 'exec', ns, 'sleep', '60'], { stdio: 'ignore' });
     const sleeperExit = new Promise((r) => sleeper.on('exit', r));
-    await new Promise((r) => setTimeout(r, 100));
+    // `ip netns exec` execs `sleep` in place: wait until the pid is the sleeper in the namespace.
+    await expect.poll(() => readFileSync(`/proc/${sleeper.pid}/comm`, 'utf8').trim(), { timeout: 5_000 }).toBe('sleep');
     await writeState({
       id,
       prefix: `${id}-`,

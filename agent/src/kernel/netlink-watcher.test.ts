@@ -96,7 +96,14 @@ describe.skipIf(!canCreateNetns())('createNetlinkWatcher (real netns)', () => {
     const watcher = createNetlinkWatcher({ logger: createSilentLogger(), commandPrefix: ns.prefix, onChange: (w) => events.push(w) });
     watcher.start();
     try {
-      await new Promise((r) => setTimeout(r, 300)); // let ip monitor subscribe
+      // ip monitor prints nothing when it has subscribed: poke a link attribute (no route or
+      // neighbor event) until its event shows, then measure the route and neighbor events.
+      let pokes = 0;
+      await vi.waitFor(() => {
+        ns.exec(`ip link set eth0 alias poke-${(pokes += 1)}`);
+        expect(events).toContain('link');
+      }, { timeout: 5000, interval: 50 });
+      expect(events.filter((w) => w !== 'link')).toEqual([]);
       const t0 = performance.now();
       ns.exec('ip route add 198.18.9.0/24 via 192.0.2.19 dev eth0 onlink');
       await vi.waitFor(() => expect(events).toContain('route'), { timeout: 1000, interval: 5 });

@@ -43,6 +43,8 @@ export interface ProbeResponderOptions {
   strangers?: Partial<BudgetLimits>;
   /** A TCP connection that completes no frame for this long is closed (default 2000 ms). */
   idleTimeoutMs?: number;
+  /** Milliseconds clock of the rate budgets (tests freeze it). */
+  now?: () => number;
 }
 
 export const peerDefaults: BudgetLimits = { ratePerSecond: 2000, perSourceRatePerSecond: 100, maxConnections: 256, maxConnectionsPerSource: 16, maxSources: 16_384 };
@@ -53,8 +55,8 @@ const maxReceiptKeys = 20_000;
 
 export function createProbeResponder(options: ProbeResponderOptions): ProbeResponder {
   const log = options.logger.child({ component: 'probe-responder' });
-  const peers = createSenderBudget({ ...peerDefaults, ...options.peers });
-  const strangers = createSenderBudget({ ...strangerDefaults, ...options.strangers });
+  const peers = createSenderBudget({ ...peerDefaults, ...options.peers }, options.now);
+  const strangers = createSenderBudget({ ...strangerDefaults, ...options.strangers }, options.now);
   const idleTimeoutMs = options.idleTimeoutMs ?? 2000;
   const budgetFor = (address: string) => (options.senders.isPeerAddress(address) ? peers : strangers);
   const stats: ResponderStats = { answered: 0, ignored: 0, rateLimited: 0, connectionsRefused: 0, strangerRequests: 0, idleClosed: 0 };

@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ProbeProtocol, ProbeReceiptSchema, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import { createSilentLogger } from '../../../shared/src/logger.ts';
 import { createPathSummarizer } from './path-summary.ts';
@@ -11,7 +11,10 @@ const raw: RawResult = {
   targetNode: 'node-2', protocol: ProbeProtocol.UDP, ok: true, rttSeconds: 0.001, sizeBytes: 32, error: '',
   sentAtUnixMs: 1_700_000_000_000, targetNetwork: 1, target: '', large: false, sendDelaySeconds: 0,
 };
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+// Fake timers: the scheduler's ticks and the scripted rounds advance only when the test says so.
+const advance = async (ms: number): Promise<void> => void (await vi.advanceTimersByTimeAsync(ms));
+beforeEach(() => void vi.useFakeTimers());
+afterEach(() => void vi.useRealTimers());
 
 function setup(overrides: Partial<ProbeSchedulerOptions> & { roundMs?: number } = {}) {
   const batches: ProbeBatch[] = [];
@@ -47,9 +50,10 @@ describe('probe scheduler', () => {
   it('sends one batch per round with results, drained receipts, loop delay and interval', async () => {
     const { scheduler, batches, requests } = setup({ intervalMs: 30 });
     scheduler.start();
-    await sleep(120);
+    await advance(120);
     await scheduler.stop();
-    expect(batches.length).toBeGreaterThanOrEqual(2);
+    // Rounds start at 15, 45, 75 and 105 ms (the first at random × interval, then every interval).
+    expect(batches).toHaveLength(4);
     const first = batches[0]!;
     expect(first.results[0]).toMatchObject({ targetNode: 'node-2', ok: true, sentAtUnixMs: 1_700_000_000_000n });
     expect(first.receipts.map((r) => r.requests)).toEqual([1]);
@@ -63,7 +67,8 @@ describe('probe scheduler', () => {
   it('with a summarizer, reports peer probes by exception: a fine target is covered, not listed', async () => {
     const { scheduler, batches } = setup({ intervalMs: 30, summarizer: createPathSummarizer() });
     scheduler.start();
-    for (const deadline = Date.now() + 5_000; batches.length === 0 && Date.now() < deadline; ) await sleep(10);
+    // The first round starts at random (0.5) × 30 ms and takes 1 ms.
+    await advance(20);
     await scheduler.stop();
     const first = batches[0]!;
     expect(first.results).toEqual([]);
@@ -75,28 +80,31 @@ describe('probe scheduler', () => {
   it('never overlaps rounds: ticks during a running round are skipped', async () => {
     const { scheduler, requests } = setup({ intervalMs: 20, roundMs: 90 });
     scheduler.start();
-    await sleep(200);
+    await advance(200);
     await scheduler.stop();
-    expect(scheduler.stats.skipped).toBeGreaterThan(0);
-    expect(requests.length).toBeLessThanOrEqual(3);
+    // Rounds at 10 and 110 ms (each 90 ms long); the four ticks inside each are skipped.
+    expect(requests).toHaveLength(2);
+    expect(scheduler.stats.skipped).toBe(8);
   });
 
   it('stops promptly, aborting a running round, and sends nothing after stop', async () => {
-    const { scheduler, batches } = setup({ intervalMs: 10, roundMs: 10_000, random: () => 0 });
+    const { scheduler, batches, requests } = setup({ intervalMs: 10, roundMs: 10_000, random: () => 0 });
     scheduler.start();
-    await sleep(30);
-    const started = Date.now();
+    await advance(30);
+    expect(requests).toHaveLength(1); // a round is running
+    // No timer advances here: stop resolves without waiting the 10 s round out.
     await scheduler.stop();
-    expect(Date.now() - started).toBeLessThan(100);
+    expect(batches).toHaveLength(0);
+    await advance(20_000);
     expect(batches).toHaveLength(0);
   });
 
   it('counts a batch that could not be sent as dropped', async () => {
     const { scheduler } = setup({ intervalMs: 20, send: () => false });
     scheduler.start();
-    await sleep(70);
+    await advance(70);
     await scheduler.stop();
-    expect(scheduler.stats.dropped).toBeGreaterThan(0);
+    expect(scheduler.stats.dropped).toBe(3); // rounds at 10, 30 and 50 ms
     expect(scheduler.stats.sent).toBe(0);
   });
 
@@ -108,10 +116,11 @@ describe('probe scheduler', () => {
       runner: { run: async () => (starts.push(Date.now()), []) },
     });
     scheduler.start();
-    await sleep(250);
+    await advance(250);
     await scheduler.stop();
     const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(54);
+    expect(gaps.length).toBeGreaterThanOrEqual(3);
+    for (const gap of gaps) expect(gap).toBe(55); // random() = 1: the interval + 10 %
   });
 
   it('above the threshold probes the sample plus suspects and reports the coverage bound', async () => {
@@ -125,7 +134,7 @@ describe('probe scheduler', () => {
       runner: { run: async (request) => (requests.push(request), request.peers).map((p) => ({ ...raw, targetNode: p.nodeName, ok: p.nodeName !== 'peer-0' })) },
     });
     scheduler.start();
-    await sleep(250);
+    await advance(250);
     await scheduler.stop();
     expect(batches.length).toBeGreaterThanOrEqual(5);
     expect(batches[0]!.sampleRounds).toBe(4);

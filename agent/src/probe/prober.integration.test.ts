@@ -40,14 +40,14 @@ async function freePort(): Promise<number> {
 
 describe('prober round on 127.0.0.1', () => {
   it('probes two responders: ok results, sizes from the MTU, receipts attributed to the sender', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 100)); // let the worker load
-    if (typeStripping) expect(runner.mode).toBe('worker');
     const peers: PeerTarget[] = [
       { nodeName: 'node-2', network: Network.HOST, address: '127.0.0.1', port: ports[0]!, mtu: 1500 },
       { nodeName: 'node-3', network: Network.POD, address: '127.0.0.1', port: ports[1]!, mtu: 1450 },
     ];
     const results = await runner.run({ identity, peers, timeoutMs: 1000, concurrency: 2, spacingMs: 20 }, new AbortController().signal);
     expect(results).toHaveLength(2 * 6);
+    // A worker that failed to load would have fallen back to inline (and lost this round).
+    if (typeStripping) expect(runner.mode).toBe('worker');
     for (const r of results) expect(r).toMatchObject({ ok: true, error: '' });
     const node2 = results.filter((r) => r.targetNode === 'node-2');
     const udp = node2.filter((r) => r.protocol === ProbeProtocol.UDP);
@@ -80,18 +80,23 @@ describe('prober round on 127.0.0.1', () => {
 
   it('an aborted round comes back promptly', async () => {
     // A peer that accepts but never answers: UDP swallowed, TCP connected but silent.
+    // The round is aborted once its first probe arrives, so it is provably in flight.
+    const controller = new AbortController();
+    let abortedAt = 0;
     const silentUdp = createSocket('udp4');
+    silentUdp.once('message', () => {
+      abortedAt = Date.now();
+      controller.abort();
+    });
     await new Promise<void>((resolve) => silentUdp.bind(0, '127.0.0.1', resolve));
     const port = silentUdp.address().port;
     const silentTcp = createServer(() => {});
     await new Promise<void>((resolve) => silentTcp.listen(port, '127.0.0.1', resolve));
     const peers: PeerTarget[] = [{ nodeName: 'node-8', network: Network.HOST, address: '127.0.0.1', port, mtu: 1500 }];
-    const controller = new AbortController();
-    const started = Date.now();
-    const round = runner.run({ identity, peers, timeoutMs: 5000, concurrency: 1, spacingMs: 10 }, controller.signal);
-    setTimeout(() => controller.abort(), 50);
-    const results = await round;
-    expect(Date.now() - started).toBeLessThan(1000);
+    const results = await runner.run({ identity, peers, timeoutMs: 5000, concurrency: 1, spacingMs: 10 }, controller.signal);
+    expect(abortedAt).toBeGreaterThan(0);
+    // Well inside the 5 s probe timeout: the round did not wait its probes out.
+    expect(Date.now() - abortedAt).toBeLessThan(1000);
     expect(results.every((r) => !r.ok)).toBe(true);
     silentUdp.close();
     silentTcp.close();

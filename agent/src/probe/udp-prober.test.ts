@@ -88,11 +88,14 @@ describe('UDP prober (one socket per round)', () => {
   });
 
   it('a reply later than the timeout counts as lost', async () => {
+    // Each reply leaves 250 ms after its request arrived: later than the 150 ms timeout however loaded the machine.
     const timers: NodeJS.Timeout[] = [];
-    const late = await echoServer((msg, rinfo, s) => void timers.push(setTimeout(() => s.send(toReply(msg), rinfo.port, rinfo.address), 250)));
+    let lateSent = 0;
+    const late = await echoServer((msg, rinfo, s) => void timers.push(setTimeout(() => s.send(toReply(msg), rinfo.port, rinfo.address, () => (lateSent += 1)), 250)));
     const prober = createUdpProber({ identity, timeoutMs: 150, spacingMs: 40, signal: new AbortController().signal });
     const results = await prober.probe(target(late.port));
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the late replies arrive
+    // The prober's socket stays open until every late reply is out: they must not disturb it.
+    await expect.poll(() => lateSent, { timeout: 5_000 }).toBe(5);
     prober.close();
     for (const t of timers) clearTimeout(t);
     expect(results.map((r) => r.error)).toEqual(Array(5).fill('timeout'));
@@ -120,15 +123,19 @@ describe('UDP prober (one socket per round)', () => {
   });
 
   it('abort settles every open probe at once as timeout', async () => {
-    const silent = await echoServer(() => undefined);
+    // Aborted once the first probe arrives (provably open), long before the 5 s timeout.
     const controller = new AbortController();
+    let abortedAt = 0;
+    const silent = await echoServer(() => {
+      if (abortedAt) return;
+      abortedAt = performance.now();
+      controller.abort();
+    });
     const prober = createUdpProber({ identity, timeoutMs: 5000, spacingMs: 10, signal: controller.signal });
-    const started = performance.now();
-    const pending = prober.probe(target(silent.port));
-    setTimeout(() => controller.abort(), 30);
-    const results = await pending;
+    const results = await prober.probe(target(silent.port));
     prober.close();
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(abortedAt).toBeGreaterThan(0);
+    expect(performance.now() - abortedAt).toBeLessThan(1000);
     expect(results.every((r) => !r.ok && r.error === 'timeout')).toBe(true);
     expect(await createUdpProber({ identity, timeoutMs: 5000, spacingMs: 10, signal: controller.signal }).probe(target(silent.port))).toHaveLength(5);
   });

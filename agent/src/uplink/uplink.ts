@@ -1,4 +1,5 @@
-// The agent's one gRPC stream to the collector: hello first, then reports and heartbeats;
+// The agent's one gRPC stream to the collector: hello first, then reports and heartbeats (at
+// the interval the welcome names, for either mode);
 // reconnects with jittered exponential backoff and re-sends full state after every reconnect.
 // Peer sets arrive in full (first on every stream) and then as deltas; onPeerSet always gets
 // the whole set. A delta that does not apply ends the stream, so the reconnect brings a full set.
@@ -72,6 +73,18 @@ export function createUplink(options: UplinkOptions): Uplink {
   // Lives across reconnects: until the new stream's full set arrives the agent keeps verifying and probing the old one.
   const peerSets = createPeerSetState();
   let peerSetResyncs = 0;
+  let heartbeatTimer: NodeJS.Timeout | undefined;
+  const stopHeartbeat = (): void => {
+    if (heartbeatTimer) clearInterval(heartbeatTimer);
+    heartbeatTimer = undefined;
+  };
+  const startHeartbeat = (intervalSeconds: number): void => {
+    stopHeartbeat();
+    heartbeatTimer = setInterval(() => {
+      if (call && welcomed) call.write(create(ConnectRequestSchema, { payload: { case: 'heartbeat', value: { sentAtUnixMs: BigInt(Date.now()) } } }));
+    }, Math.max(1, intervalSeconds) * 1000);
+    heartbeatTimer.unref();
+  };
 
   const scheduleReconnect = (why: string): void => {
     if (stopped || retryTimer) return;
@@ -112,6 +125,7 @@ export function createUplink(options: UplinkOptions): Uplink {
       if (call === stream) {
         call = undefined;
         welcomed = false;
+        stopHeartbeat();
       }
       scheduleReconnect(why);
     };
@@ -126,6 +140,7 @@ export function createUplink(options: UplinkOptions): Uplink {
           else log.info({ target: options.target }, 'connected to collector');
           failuresSinceConnected = 0;
           backoff.reset();
+          startHeartbeat(message.payload.value.heartbeatIntervalSeconds);
           options.onWelcome(message.payload.value);
           return;
         case 'peerSet':
@@ -192,6 +207,7 @@ export function createUplink(options: UplinkOptions): Uplink {
     },
     stop: async () => {
       stopped = true;
+      stopHeartbeat();
       if (retryTimer) clearTimeout(retryTimer);
       const current = call;
       call = undefined;

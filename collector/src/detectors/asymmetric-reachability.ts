@@ -2,9 +2,9 @@
 // a one-way block (a stateful firewall or policy allowing connections only one way, a
 // one-sided route). Pairs already explained by a node-level finding are left out.
 import type { ClusterSnapshot } from '../model/cluster-snapshot.ts';
-import { findingId, type DetectorConfig, type FindingCandidate } from './finding-candidate.ts';
-import { analyzeMesh, udpBlockedOnHost } from './mesh-analysis.ts';
-import { meshOf } from './mesh-pairs.ts';
+import { findingId, type FindingCandidate } from './finding-candidate.ts';
+import { udpBlockedOnHost } from './mesh-analysis.ts';
+import type { MeshPass } from './mesh-pass.ts';
 import { meshNetworks } from './pair.ts';
 import { networkLabel } from './node-isolated.ts';
 import { findingKind } from './finding-kinds.ts';
@@ -13,9 +13,7 @@ export const asymmetricReachabilityKind = 'AsymmetricReachability';
 
 const directionText = { 'request-lost': 'requests never arrive', 'reply-lost': 'requests arrive but replies are lost' } as const;
 
-export function detectAsymmetricReachability(snapshot: ClusterSnapshot, config: DetectorConfig): FindingCandidate[] {
-  const analysis = analyzeMesh(snapshot, config);
-  const mesh = meshOf(snapshot, config);
+export function detectAsymmetricReachability(snapshot: ClusterSnapshot, { analysis, mesh }: MeshPass): FindingCandidate[] {
   // Per source node, its agents' probe interval (ms): the length of one of its rounds.
   let intervals: Map<string, number> | undefined;
   const intervalMsOf = (node: string): number => {

@@ -8,6 +8,7 @@ import { asymmetricReachabilityKind, detectAsymmetricReachability } from './asym
 import { conntrackPressureKind, detectConntrackPressure } from './conntrack-pressure.ts';
 import { detectDnsFailure, dnsFailureKind } from './dns-failure.ts';
 import { detectMtuBlackhole, mtuBlackholeKind } from './mtu-blackhole.ts';
+import { createMeshPasses, type MeshPass, type MeshPasses } from './mesh-pass.ts';
 import { detectMtuMismatch, mtuMismatchKind } from './mtu-mismatch.ts';
 import { detectNodeIsolated, nodeIsolatedKind } from './node-isolated.ts';
 import { detectOverlayPeerDisagreement, overlayPeerDisagreementKind } from './overlay-peer-disagreement.ts';
@@ -23,21 +24,27 @@ const bind = (kind: string, detect: (snapshot: ClusterSnapshot, config: Detector
   kind,
   detect: (snapshot) => detect(snapshot, config),
 });
+// The mesh detectors share one pass's work (mesh-pass.ts), handed to them here.
+const bindMesh = (kind: string, detect: (snapshot: ClusterSnapshot, pass: MeshPass) => FindingCandidate[], passes: MeshPasses): Detector => ({
+  kind,
+  detect: (snapshot) => detect(snapshot, passes.of(snapshot)),
+});
 
 /** Without targets (no --targets-file) the target detectors run over an empty set. */
 const noTargets = (): TargetDetectorDeps => ({ store: createTargetStore(), specs: () => [], graceMs: 0, staleMs: 1 });
 
 export function defaultDetectors(config: Partial<DetectorConfig> = {}, targets: TargetDetectorDeps = noTargets()): Detector[] {
   const bound: DetectorConfig = Object.freeze({ ...defaultDetectorConfig, ...config });
+  const mesh = createMeshPasses(bound);
   return [
     bind(linkDownKind, detectLinkDown, bound),
     bind(overlayRouteMissingKind, detectOverlayRouteMissing, bound),
     bind(overlayPeerDisagreementKind, detectOverlayPeerDisagreement, bound),
     bind(agentMissingKind, detectAgentMissing, bound),
-    bind(nodeIsolatedKind, detectNodeIsolated, bound),
-    bind(protocolBlockedKind, detectProtocolBlocked, bound),
-    bind(asymmetricReachabilityKind, detectAsymmetricReachability, bound),
-    bind(mtuBlackholeKind, detectMtuBlackhole, bound),
+    bindMesh(nodeIsolatedKind, detectNodeIsolated, mesh),
+    bindMesh(protocolBlockedKind, detectProtocolBlocked, mesh),
+    bindMesh(asymmetricReachabilityKind, detectAsymmetricReachability, mesh),
+    bindMesh(mtuBlackholeKind, detectMtuBlackhole, mesh),
     bind(mtuMismatchKind, detectMtuMismatch, bound),
     bind(dnsFailureKind, detectDnsFailure, bound),
     bind(conntrackPressureKind, detectConntrackPressure, bound),

@@ -1,10 +1,9 @@
-// One localization pass per snapshot shared by the mesh detectors: which nodes are
-// isolated, have one protocol blocked, or lose large probes, per network.
-import type { AgentNetwork, ClusterSnapshot } from '../model/cluster-snapshot.ts';
+// One localization of the mesh, shared by the mesh detectors of a pass (mesh-pass.ts): which
+// nodes are isolated, have one protocol blocked, or lose large probes, per network.
+import type { AgentNetwork } from '../model/agent-network.ts';
 import type { PathProtocol } from '../probes/probe-store.ts';
-import type { DetectorConfig } from './finding-candidate.ts';
 import type { Localized } from './localize.ts';
-import { meshOf } from './mesh-pairs.ts';
+import type { Mesh } from './mesh-pairs.ts';
 import { meshNetworks, type Pair } from './pair.ts';
 
 export interface MeshAnalysis {
@@ -13,21 +12,12 @@ export interface MeshAnalysis {
   readonly mtu: ReadonlyMap<AgentNetwork, Localized[]>;
 }
 
-const cache = new WeakMap<ClusterSnapshot, WeakMap<DetectorConfig, MeshAnalysis>>();
-
-export function analyzeMesh(snapshot: ClusterSnapshot, config: DetectorConfig): MeshAnalysis {
-  let byConfig = cache.get(snapshot);
-  if (!byConfig) cache.set(snapshot, (byConfig = new WeakMap()));
-  const cached = byConfig.get(config);
-  if (cached) return cached;
-  const { index } = meshOf(snapshot, config);
-  const analysis: MeshAnalysis = {
+export function analyzeMesh({ index }: Mesh): MeshAnalysis {
+  return {
     isolated: new Map(meshNetworks.map((n) => [n, index.localize(n, 'isolated')])),
     blocked: new Map(meshNetworks.map((n) => [n, new Map([['udp', index.localize(n, 'udpBlocked')], ['tcp', index.localize(n, 'tcpBlocked')]] as const)])),
     mtu: new Map(meshNetworks.map((n) => [n, index.localize(n, 'mtu')])),
   };
-  byConfig.set(config, analysis);
-  return analysis;
 }
 
 /** Nodes with UDP blocked on the host network: a VXLAN overlay rides on UDP, so their pod network is down with it. */

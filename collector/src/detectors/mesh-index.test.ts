@@ -2,7 +2,8 @@
 // from scratch): random meshes, random state changes and agents coming and going, compared
 // after every step for every network and verdict.
 import { describe, expect, it } from 'vitest';
-import type { AgentNetwork, AgentState, ClusterSnapshot, NodeState } from '../model/cluster-snapshot.ts';
+import type { AgentNetwork } from '../model/agent-network.ts';
+import type { AgentState, ClusterSnapshot, NodeState } from '../model/cluster-snapshot.ts';
 import type { PathState, PathStateFeed, PathStateListener } from '../probes/probe-view.ts';
 import type { PathProtocol, SizeClass } from '../probes/probe-store.ts';
 import { defaultDetectorConfig } from './finding-candidate.ts';

@@ -7,7 +7,8 @@
 // O(paths). Pairs whose target agent is disconnected or missing are not counted: a dead
 // responder is AgentMissing, not a network fault. Same rules as localize.ts, which stays as
 // the plain-list reference the index is tested against.
-import type { AgentNetwork, ClusterSnapshot } from '../model/cluster-snapshot.ts';
+import type { AgentNetwork } from '../model/agent-network.ts';
+import type { ClusterSnapshot } from '../model/cluster-snapshot.ts';
 import type { PathState, PathStateFeed } from '../probes/probe-view.ts';
 import type { DetectorConfig } from './finding-candidate.ts';
 import { nodeBadRatio, othersGoodRatio, type Localized } from './localize.ts';

@@ -2,16 +2,16 @@
 // paths vanish, concentrated on one node: a lowered MTU somewhere on that node's path
 // drops full-size packets silently (no ICMP "fragmentation needed" comes back).
 import type { ClusterSnapshot } from '../model/cluster-snapshot.ts';
-import { findingId, plural, type DetectorConfig, type FindingCandidate } from './finding-candidate.ts';
-import { analyzeMesh, peersOf } from './mesh-analysis.ts';
+import { findingId, plural, type FindingCandidate } from './finding-candidate.ts';
+import { peersOf } from './mesh-analysis.ts';
 import { meshNetworks } from './pair.ts';
 import { directionOfNode, networkLabel } from './node-isolated.ts';
 import { findingKind } from './finding-kinds.ts';
+import type { MeshPass } from './mesh-pass.ts';
 
 export const mtuBlackholeKind = 'MtuBlackhole';
 
-export function detectMtuBlackhole(snapshot: ClusterSnapshot, config: DetectorConfig): FindingCandidate[] {
-  const analysis = analyzeMesh(snapshot, config);
+export function detectMtuBlackhole(snapshot: ClusterSnapshot, { analysis }: MeshPass): FindingCandidate[] {
   const byNode = new Map<string, FindingCandidate>();
   for (const network of meshNetworks) {
     for (const loc of analysis.mtu.get(network) ?? []) {

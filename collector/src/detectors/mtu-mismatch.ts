@@ -11,22 +11,8 @@ export const mtuMismatchKind = 'MtuMismatch';
 export const vxlanOverheadBytes = 50;
 
 type NodeMtus = { overlay?: number; underlay?: number; overlayName: string; underlayName: string };
-// Reports and hellos are immutable and change every report interval, not every pass.
-const memo = new WeakMap<object, WeakMap<object, NodeMtus>>();
-
 /** The node's overlay and underlay MTUs: the latest report's links first, then the hello. */
 export function nodeMtus(node: NodeState): NodeMtus {
-  const agent = node.hostAgent;
-  if (!agent) return readMtus(node);
-  let byReport = memo.get(agent.hello);
-  if (!byReport) memo.set(agent.hello, (byReport = new WeakMap()));
-  const key = agent.report ?? agent.hello;
-  let mtus = byReport.get(key);
-  if (!mtus) byReport.set(key, (mtus = readMtus(node)));
-  return mtus;
-}
-
-function readMtus(node: NodeState): NodeMtus {
   const agent = node.hostAgent;
   const links = agent?.report?.links ?? [];
   const overlayLink = links.find((l) => l.role === LinkRole.OVERLAY && l.present);

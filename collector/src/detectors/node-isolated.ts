@@ -3,12 +3,14 @@
 // targets' receipts, where probes are lost: requests that never arrive, or replies.
 // A node whose UDP is blocked on the host network gets ProtocolBlocked instead for its
 // pod network (the VXLAN overlay rides on UDP).
-import type { AgentNetwork, ClusterSnapshot } from '../model/cluster-snapshot.ts';
-import { findingId, plural, type DetectorConfig, type FindingCandidate } from './finding-candidate.ts';
+import type { AgentNetwork } from '../model/agent-network.ts';
+import type { ClusterSnapshot } from '../model/cluster-snapshot.ts';
+import { findingId, plural, type FindingCandidate } from './finding-candidate.ts';
 import type { Localized } from './localize.ts';
-import { analyzeMesh, listNames, peersOf, udpBlockedOnHost } from './mesh-analysis.ts';
+import { listNames, peersOf, udpBlockedOnHost } from './mesh-analysis.ts';
 import { failingPath, meshNetworks, type Pair } from './pair.ts';
 import { findingKind } from './finding-kinds.ts';
+import type { MeshPass } from './mesh-pass.ts';
 
 export const nodeIsolatedKind = 'NodeIsolated';
 export const networkLabel = (network: AgentNetwork): string => (network === 'host' ? 'host network (underlay)' : 'pod network (overlay)');
@@ -48,8 +50,7 @@ function remediation(node: string): string[] {
   ];
 }
 
-export function detectNodeIsolated(snapshot: ClusterSnapshot, config: DetectorConfig): FindingCandidate[] {
-  const analysis = analyzeMesh(snapshot, config);
+export function detectNodeIsolated(snapshot: ClusterSnapshot, { analysis }: MeshPass): FindingCandidate[] {
   const udpBlocked = udpBlockedOnHost(analysis);
   const byNode = new Map<string, { network: AgentNetwork; loc: Localized }[]>();
   for (const network of meshNetworks) {

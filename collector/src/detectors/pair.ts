@@ -1,7 +1,8 @@
 // A directed pair of the probe mesh and the primitives every mesh detector and the mesh index
 // share. Its own file so the index (mesh-index.ts) and the per-snapshot mesh (mesh-pairs.ts)
 // both build on it without importing each other.
-import type { AgentNetwork, AgentState } from '../model/cluster-snapshot.ts';
+import type { AgentNetwork } from '../model/agent-network.ts';
+import type { AgentState } from '../model/cluster-snapshot.ts';
 import type { PathState } from '../probes/probe-view.ts';
 import { isMissing } from './agent-missing.ts';
 import type { DetectorConfig } from './finding-candidate.ts';

@@ -3,12 +3,13 @@
 // blocked on the host network the VXLAN overlay (UDP) goes down too; this finding then
 // speaks for the node's pod network and explains its DNS failures.
 import type { ClusterSnapshot } from '../model/cluster-snapshot.ts';
-import { findingId, plural, type DetectorConfig, type FindingCandidate } from './finding-candidate.ts';
+import { findingId, plural, type FindingCandidate } from './finding-candidate.ts';
 import type { Localized } from './localize.ts';
-import { analyzeMesh, peersOf } from './mesh-analysis.ts';
+import { peersOf } from './mesh-analysis.ts';
 import { meshNetworks } from './pair.ts';
 import { directionOfNode, directionPhrases, networkLabel } from './node-isolated.ts';
 import { findingKind } from './finding-kinds.ts';
+import type { MeshPass } from './mesh-pass.ts';
 
 export const protocolBlockedKind = 'ProtocolBlocked';
 
@@ -20,8 +21,7 @@ function remediation(node: string, protocol: string): string[] {
   ];
 }
 
-export function detectProtocolBlocked(snapshot: ClusterSnapshot, config: DetectorConfig): FindingCandidate[] {
-  const analysis = analyzeMesh(snapshot, config);
+export function detectProtocolBlocked(snapshot: ClusterSnapshot, { analysis }: MeshPass): FindingCandidate[] {
   const byNode = new Map<string, { network: 'host' | 'pod'; protocol: 'UDP' | 'TCP'; loc: Localized }[]>();
   for (const network of meshNetworks) {
     for (const [protocol, locs] of analysis.blocked.get(network) ?? []) {

@@ -1,25 +1,10 @@
-// A finding as the HTTP API and the page show it: a detector's candidate plus its life cycle.
-import type { FindingCandidate, Severity } from '../detectors/finding-candidate.ts';
+// A finding as the HTTP API and the page show it (shared/src/api-types.ts): a detector's
+// candidate plus its life cycle.
+import type { ApiFinding, ApiFindingState } from '../../../shared/src/api-types.ts';
+import type { FindingCandidate } from '../detectors/finding-candidate.ts';
 
-/** pending: produced, but its evidence is not complete yet (shown only with ?state=all). */
-export type FindingState = 'pending' | 'open' | 'resolved';
-
-export interface Finding {
-  id: string;
-  kind: string;
-  severity: Severity;
-  nodes: string[];
-  peer?: string;
-  summary: string;
-  evidence: string[];
-  remediation: string[];
-  /** ISO time the finding opened. */
-  since: string;
-  explains: string[];
-  state: FindingState;
-  /** ISO time the finding resolved. */
-  resolvedAt?: string;
-}
+export type FindingState = ApiFindingState;
+export type Finding = ApiFinding;
 
 /** The engine's record; times in ms. */
 export interface FindingRecord {

@@ -12,6 +12,7 @@ import type { ClusterModel } from '../model/cluster-model.ts';
 import { sameCandidate, toFinding, type Finding, type FindingRecord } from './finding.ts';
 import { orderFindings } from './finding-order.ts';
 import { limitFindingsPerNode, type FindingsBudgetResult } from './findings-budget.ts';
+import { withParents } from './finding-parents.ts';
 
 export type { Finding, FindingState } from './finding.ts';
 
@@ -183,7 +184,7 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
     list(listOptions = {}) {
       const all = [...records.values()];
       const selected = listOptions.state === 'all' ? all : all.filter((r) => r.state === 'open');
-      return orderFindings(selected).map(toFinding);
+      return withParents(orderFindings(selected).map(toFinding));
     },
     onChange(listener) {
       changeListeners.add(listener);

@@ -4,13 +4,14 @@ import type { Server as TlsServer } from 'node:tls';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { ApiFindingsAnswer, ApiNodesAnswer, ApiVersion } from '../../../shared/src/api-types.ts';
 import type { Logger } from '../../../shared/src/logger.ts';
 import { version } from '../../../shared/src/version.ts';
 import type { FindingsEngine } from '../findings/findings-engine.ts';
 import type { CollectorMetrics } from '../metrics/collector-metrics.ts';
 import type { ClusterModel } from '../model/cluster-model.ts';
 import type { LifecycleHold } from '../model/node-lifecycle.ts';
-import { matrixNetworks, matrixProtocols, matrixView, nodeProbeView } from './matrix-view.ts';
+import { matrixNetworks, matrixProtocols, matrixView, matrixWorstView, nodeProbeView } from './matrix-view.ts';
 import { parseWorst } from './matrix-worst.ts';
 import { acceptsGzip } from './accept-encoding.ts';
 import { registerHttpAuth, type HttpAuth } from './http-auth.ts';
@@ -69,7 +70,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  app.get('/api/v1/version', async () => ({ version, nodeVersion: process.version }));
+  app.get('/api/v1/version', async (): Promise<ApiVersion> => ({ version, nodeVersion: process.version }));
 
   app.get('/readyz', async (_request, reply) => {
     const ready = deps.isReady();
@@ -98,7 +99,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if (!isFindingState(state)) {
       return reply.code(400).send({ error: 'invalid_argument', message: `state must be one of ${findingStates.join(', ')}, got '${String(state).slice(0, 32)}'` });
     }
-    return { findings: findings.list({ state }) };
+    const answer: ApiFindingsAnswer = { findings: findings.list({ state }) };
+    return answer;
   });
 
   app.get('/api/v1/nodes', async (request, reply) => {
@@ -108,7 +110,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     const snapshot = model.snapshot();
     // ?node=NAME: that one node (or none); nodes are sorted by name, so it is a binary search.
     const { items, nextAfter } = query.node !== undefined ? { items: findSorted(snapshot.nodes, (n) => n.name, String(query.node)), nextAfter: undefined } : pageOf(snapshot.nodes, (n) => n.name, page);
-    return {
+    const answer: ApiNodesAnswer = {
       nodes: items.map((node) => {
         const probes = nodeProbeView(snapshot, node.name);
         const hold = deps.lifecycleOf?.(node.name);
@@ -119,6 +121,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       // Nodes that left: on the first page only (a page after another never repeats them).
       ...(page.after === undefined && query.node === undefined ? { departed: (snapshot.departed ?? []).map(departedView) } : {}),
     };
+    return answer;
   });
 
   app.get('/api/v1/targets', async () => ({ targets: deps.targets?.() ?? [] }));
@@ -134,8 +137,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     // ?worst=N: the N worst source rows, not the cells (what the page and CLI show above ~100 nodes).
     const worst = parseWorst(query);
     if ('error' in worst) return reply.code(400).send({ error: 'invalid_argument', message: worst.error });
-    const named = worst.worst === undefined ? undefined : new Set(findings.list({ state: 'open' }).flatMap((f) => f.nodes));
-    return matrixView(model.snapshot(), { ...(network ? { network } : {}), ...(protocol ? { protocol } : {}), page, ...(worst.worst !== undefined ? { worst: worst.worst, named: named! } : {}) });
+    const filter = { ...(network ? { network } : {}), ...(protocol ? { protocol } : {}) };
+    if (worst.worst !== undefined) return matrixWorstView(model.snapshot(), { ...filter, worst: worst.worst, named: new Set(findings.list({ state: 'open' }).flatMap((f) => f.nodes)) });
+    return matrixView(model.snapshot(), { ...filter, page });
   });
 
   registerPageRoutes(app, { dir: deps.pageDir, logger: deps.logger });

@@ -1,6 +1,8 @@
 // GET /api/v1/matrix: the probe mesh per network and protocol, one cell per directed pair
 // with state (small probes; large-probe loss beside it for UDP). Plain JSON values.
-import type { AgentNetwork, ClusterSnapshot } from '../model/cluster-snapshot.ts';
+import type { ApiCell, ApiCellState, ApiMatrix, ApiMatrixAnswer, ApiNodeProbes, ApiWorstAnswer, ApiWorstMatrix } from '../../../shared/src/api-types.ts';
+import type { AgentNetwork } from '../model/agent-network.ts';
+import type { ClusterSnapshot } from '../model/cluster-snapshot.ts';
 import type { PathProtocol } from '../probes/probe-store.ts';
 import { worstRows } from './matrix-worst.ts';
 import { pageOf, type PageQuery } from './page-query.ts';
@@ -13,30 +15,30 @@ const round = (value: number | undefined): number | null => (value === undefined
 /** A cell's cursor for ?after=: node names hold no '/'. */
 const cellKey = (p: { source: string; destination: string }): string => `${p.source}/${p.destination}`;
 
-/**
- * `worst`: instead of cells, the N worst source rows (matrix-worst.ts); `named` are the nodes
- * open findings name, marked like the page and CLI mark them.
- */
-export function matrixView(snapshot: ClusterSnapshot, filter: { network?: AgentNetwork; protocol?: PathProtocol; page?: PageQuery; worst?: number; named?: ReadonlySet<string> }) {
+/** The colour every reader gives a cell (ApiCellState). */
+export function cellState(cell: Pick<ApiCell, 'attempts' | 'failing' | 'lossRatio' | 'large'>): ApiCellState {
+  if (!cell.attempts) return 'unknown';
+  if (cell.failing) return 'failing';
+  if ((cell.lossRatio ?? 0) > 0 || cell.large?.failing) return 'degraded';
+  return 'ok';
+}
+
+export function matrixView(snapshot: ClusterSnapshot, filter: { network?: AgentNetwork; protocol?: PathProtocol; page?: PageQuery }): ApiMatrixAnswer {
   const { probes } = snapshot;
   const large = new Map(probes.paths.filter((p) => p.size === 'large').map((p) => [`${p.source}|${p.destination}|${p.network}`, p]));
-  const matrices = [];
+  const matrices: ApiMatrix[] = [];
   for (const network of matrixNetworks) {
     if (filter.network && filter.network !== network) continue;
     const nodes = snapshot.nodes.filter((n) => (network === 'host' ? n.hostAgent : n.podAgent)).map((n) => n.name);
     for (const protocol of matrixProtocols) {
       if (filter.protocol && filter.protocol !== protocol) continue;
-      if (filter.worst !== undefined) {
-        matrices.push({ network, protocol, ...worstRows(snapshot, network, protocol, filter.worst, filter.named ?? new Set()) });
-        continue;
-      }
       const sorted = probes.paths
         .filter((p) => p.network === network && p.protocol === protocol && p.size === 'small')
         .sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.destination < b.destination ? -1 : 1));
       const { items, nextAfter } = pageOf(sorted, cellKey, filter.page ?? {});
-      const cells = items.map((p) => {
+      const cells = items.map((p): ApiCell => {
           const big = protocol === 'udp' ? large.get(`${p.source}|${p.destination}|${network}`) : undefined;
-          return {
+          const cell: Omit<ApiCell, 'state'> = {
             source: p.source,
             destination: p.destination,
             attempts: p.attempts,
@@ -48,11 +50,28 @@ export function matrixView(snapshot: ClusterSnapshot, filter: { network?: AgentN
             ...(p.direction ? { direction: p.direction } : {}),
             ...(big ? { large: { attempts: big.attempts, failures: big.failures, failing: big.failing, sizeBytes: Math.max(big.okSizeBytes, big.failedSizeBytes) } } : {}),
           };
+          return { ...cell, state: cellState(cell) };
         });
       matrices.push({ network, protocol, nodeCount: nodes.length, nodes, cells, ...(nextAfter !== undefined ? { nextAfter } : {}) });
     }
   }
   return { generatedAt: new Date(snapshot.nowMs).toISOString(), windowSeconds: probes.windowSeconds, matrices };
+}
+
+/**
+ * ?worst=N: instead of cells, the N worst source rows per matrix (matrix-worst.ts); `named` are
+ * the nodes open findings name, marked as the page and CLI mark them.
+ */
+export function matrixWorstView(snapshot: ClusterSnapshot, filter: { network?: AgentNetwork; protocol?: PathProtocol; worst: number; named: ReadonlySet<string> }): ApiWorstAnswer {
+  const matrices: ApiWorstMatrix[] = [];
+  for (const network of matrixNetworks) {
+    if (filter.network && filter.network !== network) continue;
+    for (const protocol of matrixProtocols) {
+      if (filter.protocol && filter.protocol !== protocol) continue;
+      matrices.push({ network, protocol, ...worstRows(snapshot, network, protocol, filter.worst, filter.named) });
+    }
+  }
+  return { generatedAt: new Date(snapshot.nowMs).toISOString(), windowSeconds: snapshot.probes.windowSeconds, matrices };
 }
 
 type LossRow = { network: AgentNetwork; protocol: PathProtocol; direction: 'outbound' | 'inbound'; attempts: number; failures: number; lossRatio: number | null };
@@ -90,7 +109,7 @@ function probeIndex(snapshot: ClusterSnapshot): Map<string, NodeProbes> {
 }
 
 /** Per node, for GET /api/v1/nodes: event-loop delay and outbound / inbound small-probe loss per network and protocol. */
-export function nodeProbeView(snapshot: ClusterSnapshot, node: string) {
+export function nodeProbeView(snapshot: ClusterSnapshot, node: string): ApiNodeProbes | undefined {
   const entry = probeIndex(snapshot).get(node);
   if (!entry || entry.agents.length === 0) return undefined;
   const loss: LossRow[] = [];

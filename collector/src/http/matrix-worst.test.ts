@@ -5,7 +5,7 @@ import { createSilentLogger } from '../../../shared/src/logger.ts';
 import type { ClusterSnapshot } from '../model/cluster-snapshot.ts';
 import { buildServer } from './build-server.ts';
 import * as pageModule from './page/app.js';
-import { matrixView } from './matrix-view.ts';
+import { matrixView, matrixWorstView } from './matrix-view.ts';
 import { parseWorst, worstRows } from './matrix-worst.ts';
 
 const page: any = pageModule;
@@ -44,7 +44,7 @@ describe('worst rows of /api/v1/matrix', () => {
       const full = matrixView(snapshot, { network: 'pod', protocol: 'udp' }).matrices[0]!;
       const findings = named.map((n) => finding(n));
       const reference = page.worstRows(full, page.nodeMarks(findings, full));
-      const answer = matrixView(snapshot, { network: 'pod', protocol: 'udp', worst: 500, named: new Set(named) }).matrices[0]! as any;
+      const answer = matrixWorstView(snapshot, { network: 'pod', protocol: 'udp', worst: 500, named: new Set(named) }).matrices[0]! as any;
       expect(answer.cells).toBeUndefined();
       const fromAnswer = page.worstRows(answer, page.nodeMarks(findings, answer));
       expect(fromAnswer.total).toBe(count);

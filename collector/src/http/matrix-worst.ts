@@ -2,7 +2,9 @@
 // the page and the CLI read O(N) instead of every cell (O(nodes²)). The tallies are built once
 // per probe view (the model hands out the same view until the store changes) and network/
 // protocol; a request then costs O(nodes with problems + pairs of the marked nodes).
-import type { AgentNetwork, ClusterSnapshot } from '../model/cluster-snapshot.ts';
+import type { AgentNetwork } from '../model/agent-network.ts';
+import type { ClusterSnapshot } from '../model/cluster-snapshot.ts';
+import type { ApiWorstRow } from '../../../shared/src/api-types.ts';
 import type { PathState } from '../probes/probe-view.ts';
 import type { PathProtocol } from '../probes/probe-store.ts';
 
@@ -29,12 +31,7 @@ interface Base {
   broken: Map<string, { failing: number; measured: number }>;
 }
 
-export interface WorstRow extends Tally {
-  node: string;
-  /** Named by an open finding or broken: its row counts every pair; other rows skip pairs with it. */
-  marked?: true;
-  broken?: { failing: number; measured: number };
-}
+export type WorstRow = ApiWorstRow;
 
 const bases = new WeakMap<object, Map<string, Base>>();
 const answers = new WeakMap<Base, { key: string; rows: WorstRow[]; withProblems: number }>();

@@ -1,5 +1,6 @@
 // The JSON view of a node for GET /api/v1/nodes: plain values only (bigints become numbers,
 // enums become names), so it serialises and stays stable across proto changes.
+import type { ApiAgent, ApiConntrack, ApiDepartedNode, ApiLifecycle, ApiLink, ApiNode, ApiOverlayCheck } from '../../../shared/src/api-types.ts';
 import type { Conntrack, LinkStatus, NodeReport } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import type { AgentState, DepartedNode, NodeState } from '../model/cluster-snapshot.ts';
 import type { LifecycleHold } from '../model/node-lifecycle.ts';
@@ -8,7 +9,7 @@ import { problemPeerCount } from '../model/overlay-counts.ts';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-const linkView = (link: LinkStatus) => ({
+const linkView = (link: LinkStatus): ApiLink => ({
   name: link.name,
   role: linkRoleName(link.role),
   present: link.present,
@@ -18,7 +19,7 @@ const linkView = (link: LinkStatus) => ({
   kind: link.kind,
 });
 
-const conntrackView = (conntrack: Conntrack) => ({
+const conntrackView = (conntrack: Conntrack): ApiConntrack => ({
   available: conntrack.available,
   entries: Number(conntrack.entries),
   maxEntries: Number(conntrack.maxEntries),
@@ -27,7 +28,7 @@ const conntrackView = (conntrack: Conntrack) => ({
   earlyDropTotal: Number(conntrack.earlyDropTotal),
 });
 
-const overlayCheckView = (report: NodeReport) => {
+const overlayCheckView = (report: NodeReport): ApiOverlayCheck | undefined => {
   const overlay = report.overlay;
   if (!overlay) return undefined;
   return {
@@ -45,7 +46,7 @@ const overlayCheckView = (report: NodeReport) => {
   };
 };
 
-export function agentView(agent: AgentState) {
+export function agentView(agent: AgentState): ApiAgent {
   const { hello, report } = agent;
   const overlay = hello.overlay;
   return {
@@ -89,7 +90,7 @@ export function agentView(agent: AgentState) {
   };
 }
 
-export function nodeView(node: NodeState) {
+export function nodeView(node: NodeState): Pick<ApiNode, 'name' | 'hostAgent' | 'podAgent'> {
   return {
     name: node.name,
     ...(node.hostAgent ? { hostAgent: agentView(node.hostAgent) } : {}),
@@ -98,7 +99,7 @@ export function nodeView(node: NodeState) {
 }
 
 /** `state`: active, or the transition the node is in (findings about it held meanwhile). */
-export const lifecycleView = (hold: LifecycleHold | undefined) =>
+export const lifecycleView = (hold: LifecycleHold | undefined): ApiLifecycle =>
   hold ? { state: hold.state, stateSince: iso(hold.sinceMs), stateReason: hold.reason } : { state: 'active' as const };
 
-export const departedView = (node: DepartedNode) => ({ name: node.name, state: 'left' as const, leftAt: iso(node.leftAtMs), reason: node.reason });
+export const departedView = (node: DepartedNode): ApiDepartedNode => ({ name: node.name, state: 'left' as const, leftAt: iso(node.leftAtMs), reason: node.reason });

@@ -109,10 +109,8 @@ describe('ingest server', () => {
     expect(await second.welcomed).toBe(true);
     expect((await first.status).code).toBe(grpc.status.ABORTED);
     expect(reasons).toEqual(['replaced']);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const agent = model.snapshot().nodes[0]!.hostAgent!;
-    expect(agent).toMatchObject({ connected: true, restarts: 1 });
-    expect(agent.hello.instanceId).toBe('b');
+    // The first stream's close is handled after its status reaches the client: wait for the model.
+    await expect.poll(() => model.snapshot().nodes[0]?.hostAgent, { timeout: 5_000 }).toMatchObject({ connected: true, restarts: 1, hello: { instanceId: 'b' } });
   });
 
   it('survives bytes that are not a ConnectRequest and a hello that fails validation', async () => {

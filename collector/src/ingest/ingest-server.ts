@@ -22,6 +22,7 @@ import type { IngestTransport } from './ingest-transport.ts';
 import { createIngestBudgets, type BudgetLimitsOptions, type BudgetName } from './ingest-budgets.ts';
 import { createStreamLimits } from './stream-limits.ts';
 import { transportErrorInterceptor } from './transport-errors.ts';
+import { agentNetworkOf, type AgentNetwork } from '../model/agent-network.ts';
 import { validateHello } from './validate-hello.ts';
 import { maxProbeReceipts, validateProbeBatch } from './validate-probe-batch.ts';
 import { validateNodeReport } from './validate-report.ts';
@@ -97,7 +98,8 @@ interface AgentStream {
 /** Problem peers kept per report: agents send at most 100 (agent/src/node-state/bounded-problems.ts). */
 export const maxStoredProblemPeers = 100;
 
-const networkName = (network: Network): 'host' | 'pod' => (network === Network.POD ? 'pod' : 'host');
+// validateHello admits host and pod only.
+const networkName = (network: Network): AgentNetwork => agentNetworkOf(network) ?? 'host';
 
 export function createIngestServer(options: IngestServerOptions): IngestServer {
   const { model, metrics, logger } = options;

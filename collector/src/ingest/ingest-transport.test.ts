@@ -4,12 +4,13 @@
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { copyFile } from 'node:fs/promises';
+import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, type TestPki } from '../../../test/harness/test-pki.ts';
 import { createUplinkTransport, type UplinkTransportOptions } from '../../../agent/src/uplink/uplink-transport.ts';
 import { classifyStreamFailure } from '../../../agent/src/uplink/stream-failure.ts';
 import { ConnectRequestSchema, ConnectResponseSchema, type ConnectRequest, type ConnectResponse } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
-import { createSilentLogger } from '../../../shared/src/logger.ts';
+import { createLogger, createSilentLogger } from '../../../shared/src/logger.ts';
 import { collectorServiceDefinition, connectPath, decodeResponse, encodeRequest } from '../../../shared/src/wire.ts';
 import { createIngestTransport, type IngestTransportOptions } from './ingest-transport.ts';
 
@@ -121,12 +122,14 @@ describe('collector and agent transports over loopback', () => {
     await copyFile(pki.serverCert, cert);
     await copyFile(pki.serverKey, key);
     const tokens = await pki.write('tokens-rotating', `${tokenA}\n`);
-    const served = await serve({ tlsCertFile: cert, tlsKeyFile: key, authTokenFile: tokens });
+    const logLines: string[] = [];
+    const capture = new Writable({ write: (chunk: Buffer, _encoding, done) => (logLines.push(chunk.toString()), done()) });
+    const served = await serve({ tlsCertFile: cert, tlsKeyFile: key, authTokenFile: tokens, logger: createLogger({ name: 'test', destination: capture }) });
     expect(await attempt(served.port, { ...tls(), authTokenFile: tokens })).toBe('welcome');
 
     // Half a rotation (new certificate, old key) is refused; the old pair keeps serving.
     await copyFile(pki.otherServerCert, cert);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expect.poll(() => logLines.some((line) => line.includes('keeping the previous version')), { timeout: 5_000 }).toBe(true);
     expect(await attempt(served.port, { ...tls(), authTokenFile: tokens })).toBe('welcome');
 
     await copyFile(pki.otherServerKey, key);

@@ -2,17 +2,19 @@
 // restart. The ingest writes to it; detectors, metrics and HTTP read immutable snapshots.
 import { create } from '@bufbuild/protobuf';
 import { PeerSetSchema, type Hello, type PeerSet } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
-import { Network, type NodeReport } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import type { NodeReport } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import type { ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import { createProbeStore } from '../probes/probe-store.ts';
 import { createProbeViewBuilder, type ProbeView } from '../probes/probe-view.ts';
-import type { AgentNetwork, AgentState, ClusterSnapshot, DepartedNode, NodeState } from './cluster-snapshot.ts';
+import { agentNetworkOf, type AgentNetwork } from './agent-network.ts';
+import type { AgentState, ClusterSnapshot, DepartedNode, NodeState } from './cluster-snapshot.ts';
 import { createPeerChangeLog, type PeerChange } from './peer-change-log.ts';
 import { pathStateDigest } from './path-state-digest.ts';
 import { peerFingerprint, peerOf } from './peer-set.ts';
 import { createPeerSetPublisher, type PeerSetUpdate } from './peer-set-publisher.ts';
 
-export type { AgentNetwork, AgentState, ClusterSnapshot, DepartedNode, NodeState } from './cluster-snapshot.ts';
+export type { AgentNetwork } from './agent-network.ts';
+export type { AgentState, ClusterSnapshot, DepartedNode, NodeState } from './cluster-snapshot.ts';
 export type { PeerSetUpdate } from './peer-set-publisher.ts';
 
 export interface AgentKey {
@@ -102,7 +104,8 @@ interface MutableNode {
   pod?: AgentState;
 }
 
-const networkOf = (hello: Hello): AgentNetwork => (hello.network === Network.POD ? 'pod' : 'host');
+// Hellos are validated (host or pod) before they reach the model.
+const networkOf = (hello: Hello): AgentNetwork => agentNetworkOf(hello.network) ?? 'host';
 
 export function createClusterModel(deps: { now: () => number; nodeExpiryMs: number; membership?: PeerMembership }): ClusterModel {
   const { now, nodeExpiryMs } = deps;

@@ -3,8 +3,7 @@
 import type { Hello } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
 import type { Conntrack, NodeReport } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import type { ProbeView } from '../probes/probe-view.ts';
-
-export type AgentNetwork = 'host' | 'pod';
+import type { AgentNetwork } from './agent-network.ts';
 
 export interface AgentState {
   readonly network: AgentNetwork;

@@ -1,7 +1,7 @@
 // Which peers changed in which membership generation, for the last few thousand changes:
 // what a delta peer set is computed from. Bounded: once more than maxEntries changes are
 // kept, the oldest generations are dropped, and a stream whose base is older gets a full set.
-import type { AgentNetwork } from './cluster-snapshot.ts';
+import type { AgentNetwork } from './agent-network.ts';
 
 export interface PeerChange {
   node: string;

@@ -12,9 +12,8 @@ import {
   type ConnectResponse,
   type Peer,
 } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
-import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { preEncodedResponses, varint } from '../../../shared/src/wire.ts';
-import type { AgentNetwork } from './cluster-snapshot.ts';
+import { wireNetworkOf, type AgentNetwork } from './agent-network.ts';
 import type { PeerChange, PeerChangeLog } from './peer-change-log.ts';
 
 export interface PeerSetUpdate {
@@ -219,7 +218,7 @@ export function createPeerSetPublisher(deps: PeerSetPublisherDeps): PeerSetPubli
         chunk[0] = upsertedTag;
         upserts.push({ node: change.node, chunk });
       } else {
-        const ref = { nodeName: change.node, network: change.network === 'host' ? Network.HOST : Network.POD };
+        const ref = { nodeName: change.node, network: wireNetworkOf(change.network) };
         removals.push({ node: change.node, chunk: toBinary(PeerSetDeltaSchema, create(PeerSetDeltaSchema, { removed: [ref] })) });
       }
     }

@@ -1,8 +1,8 @@
 // The desired state each agent verifies against: every other known agent on the same network.
 import { create } from '@bufbuild/protobuf';
 import { PeerSchema, type Peer } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
-import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
-import type { AgentNetwork, NodeState } from './cluster-snapshot.ts';
+import { wireNetworkOf, type AgentNetwork } from './agent-network.ts';
+import type { NodeState } from './cluster-snapshot.ts';
 
 /**
  * A pod agent that was not given --pod-cidr takes its node's (from the host agent's hello):
@@ -21,7 +21,7 @@ export function peerOf(node: NodeState, network: AgentNetwork): Peer | undefined
   const hello = agent.hello;
   return create(PeerSchema, {
     nodeName: node.name,
-    network: network === 'host' ? Network.HOST : Network.POD,
+    network: wireNetworkOf(network),
     // For pod agents the peer's node IP is its host agent's address, when known.
     nodeIp: (network === 'host' ? hello.addresses[0] : node.hostAgent?.hello.addresses[0]) ?? '',
     podCidrs: [...podCidrsOf(node, network)],

@@ -7,9 +7,9 @@
 // toward it made while its responder was down must not count against the path: the store
 // records a per-destination cut-off (O(1)); older attempts are skipped on ingest and by
 // the view, and age out with the retention.
-import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { ProbeProtocol, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
-import type { AgentNetwork } from '../model/cluster-snapshot.ts';
+import type { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import { agentNetworkOf, type AgentNetwork } from '../model/agent-network.ts';
 import { appendAttempt, dropFailures, newestAtMs, type AttemptLog } from './attempt-log.ts';
 import { sampledStaleIntervals } from './path-state.ts';
 
@@ -126,7 +126,6 @@ interface TargetNames {
   readonly keys: readonly string[];
 }
 
-const networkName = (network: Network): AgentNetwork | undefined => (network === Network.HOST ? 'host' : network === Network.POD ? 'pod' : undefined);
 const agentKey = (node: string, network: AgentNetwork): string => `${node}\u0000${network}`;
 
 function pushBounded<T extends { atMs: number }>(list: T[], item: T, max: number, cutoffMs: number): void {
@@ -215,7 +214,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       const touched: PathRecord[] = [];
       /** The record this batch adds to for one path, or undefined when its attempts are not kept (the count is added to discardedResults). */
       const pathFor = (targetNode: string, targetNetwork: Network, protocol: PathProtocol, large: boolean, attempts: number): PathRecord | undefined => {
-        const network = networkName(targetNetwork);
+        const network = agentNetworkOf(targetNetwork);
         if (!network) return undefined;
         let slots = slotsByTarget.get(targetNode);
         if (slots === undefined) {
@@ -290,7 +289,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       // keep ~100 KB per node of spare capacity out of the heap at scale.
       for (const path of touched) path.attempts = path.attempts.slice();
       for (const receipt of acrossChange ? [] : batch.receipts) {
-        const sourceNetwork = networkName(receipt.sourceNetwork);
+        const sourceNetwork = agentNetworkOf(receipt.sourceNetwork);
         if (!sourceNetwork || receipt.sourceNode === key.node || !deps.isKnownNode(receipt.sourceNode)) continue;
         if (atMs < (sourceCutoffs.get(receipt.sourceNode) ?? 0)) continue;
         const protocol: PathProtocol = receipt.protocol === ProbeProtocol.TCP ? 'tcp' : 'udp';

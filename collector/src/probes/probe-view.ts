@@ -7,7 +7,7 @@
 // arrives (or by a pass, once a source has been silent for an interval); and re-summarized
 // on every pass while failing (its direction comes from the target's receipts). Readers that keep their own per-path structures (the mesh
 // index) subscribe to the changes instead of rescanning.
-import type { AgentNetwork } from '../model/cluster-snapshot.ts';
+import type { AgentNetwork } from '../model/agent-network.ts';
 import { directionOf, sampledStaleIntervals, staleIntervals, summarize, windowIntervals, type Direction, type WindowSummary } from './path-state.ts';
 import { attemptAtMs, attemptCount, mergeLogs, type AttemptLog } from './attempt-log.ts';
 import { pathKeyOf, type AgentProbeRecord, type PathProtocol, type PathRecord, type ProbeStore, type SizeClass } from './probe-store.ts';

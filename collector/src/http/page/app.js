@@ -38,30 +38,21 @@ export function formatAge(iso, nowMs) {
 const percent = (ratio) => `${(ratio * 100).toFixed(ratio > 0 && ratio < 0.01 ? 1 : 0)}%`;
 
 /**
- * Root causes first: a finding explained by another open finding is nested beneath the first
- * one that explains it. Keeps the collector's order otherwise.
+ * Root causes first: each finding beneath its `parent` as the collector decided it (the API
+ * contract, shared/src/api-types.ts; the CLI draws the same tree). Keeps the collector's order.
  */
 export function findingTree(findings) {
-  const byId = new Map(findings.map((f) => [f.id, f]));
-  const parentOf = new Map();
-  for (const f of findings) {
-    for (const id of f.explains ?? []) if (byId.has(id) && id !== f.id && !parentOf.has(id)) parentOf.set(id, f.id);
-  }
-  // A cycle would hide both: only nest under a parent that is itself reachable from a root.
-  const rooted = (id, seen = new Set()) => !parentOf.has(id) || (!seen.has(id) && (seen.add(id), rooted(parentOf.get(id), seen)));
-  const node = (f, seen) => ({
-    finding: f,
-    children: findings.filter((c) => parentOf.get(c.id) === f.id && rooted(c.id) && !seen.has(c.id)).map((c) => node(c, new Set([...seen, c.id]))),
-  });
-  return findings.filter((f) => !parentOf.has(f.id) || !rooted(f.id)).map((f) => node(f, new Set([f.id])));
+  const ids = new Set(findings.map((f) => f.id));
+  // A parent outside this answer leaves the finding at the top.
+  const parentOf = (f) => (f.parent !== undefined && ids.has(f.parent) ? f.parent : undefined);
+  const node = (f) => ({ finding: f, children: findings.filter((c) => parentOf(c) === f.id).map(node) });
+  return findings.filter((f) => parentOf(f) === undefined).map(node);
 }
 
-/** State of one matrix cell: ok, degraded, failing or unknown (no attempts). */
+/** A cell's state as the collector served it, as the page's class suffix: ok, deg, fail, unk. */
+const stateCode = { ok: 'ok', degraded: 'deg', failing: 'fail', unknown: 'unk' };
 export function cellState(cell) {
-  if (!cell || !cell.attempts) return 'unk';
-  if (cell.failing) return 'fail';
-  if ((cell.lossRatio ?? 0) > 0 || cell.large?.failing) return 'deg';
-  return 'ok';
+  return stateCode[cell?.state] ?? 'unk';
 }
 
 const cellSymbol = { ok: '·', deg: '!', fail: '✕', unk: '', self: '' };

@@ -7,13 +7,14 @@ const page: any = pageModule;
 
 const now = Date.parse('2026-01-01T00:01:00Z');
 const finding = (over: Record<string, unknown>) => ({ id: 'X:node-2', kind: 'X', severity: 'critical', nodes: ['node-2'], summary: 's', evidence: [], remediation: [], since: '2026-01-01T00:00:00Z', explains: [], state: 'open', ...over });
-const cell = (source: string, destination: string, over: Record<string, unknown> = {}) => ({ source, destination, attempts: 6, failures: 0, lossRatio: 0, rttP50Seconds: 0.0002, rttP95Seconds: 0.0004, failing: false, ...over });
+// Cells as the collector serves them, with their state (matrix-view.ts decides it).
+const cell = (source: string, destination: string, over: Record<string, unknown> = {}) => ({ source, destination, state: 'ok', attempts: 6, failures: 0, lossRatio: 0, rttP50Seconds: 0.0002, rttP95Seconds: 0.0004, failing: false, ...over });
 const names = ['node-1', 'node-2', 'node-3', 'node-4'];
 const meshWithBroken = (broken: string) => ({
   network: 'pod',
   protocol: 'udp',
   nodes: names,
-  cells: names.flatMap((s) => names.filter((d) => d !== s).map((d) => (s === broken || d === broken ? cell(s, d, { failures: 6, lossRatio: 1, failing: true, rttP50Seconds: null }) : cell(s, d)))),
+  cells: names.flatMap((s) => names.filter((d) => d !== s).map((d) => (s === broken || d === broken ? cell(s, d, { state: 'failing', failures: 6, lossRatio: 1, failing: true, rttP50Seconds: null }) : cell(s, d)))),
 });
 
 describe('page rendering', () => {
@@ -38,8 +39,8 @@ describe('page rendering', () => {
 
   it('nests symptoms beneath the root cause that explains them, with evidence and remediation', () => {
     const root = finding({ id: 'OverlayRouteMissing:node-2', kind: 'OverlayRouteMissing', explains: ['NodeIsolated:node-2', 'DnsFailure:node-2'], evidence: ['node-1: route missing'], remediation: ['Restart the flannel pod on node-2'] });
-    const isolated = finding({ id: 'NodeIsolated:node-2', kind: 'NodeIsolated', explains: ['DnsFailure:node-2'] });
-    const dns = finding({ id: 'DnsFailure:node-2', kind: 'DnsFailure' });
+    const isolated = finding({ id: 'NodeIsolated:node-2', kind: 'NodeIsolated', explains: ['DnsFailure:node-2'], parent: 'OverlayRouteMissing:node-2' });
+    const dns = finding({ id: 'DnsFailure:node-2', kind: 'DnsFailure', parent: 'OverlayRouteMissing:node-2' });
     const other = finding({ id: 'ConntrackPressure:node-3', kind: 'ConntrackPressure', severity: 'warning', nodes: ['node-3'] });
     const tree = page.findingTree([root, isolated, dns, other]);
     expect(tree.map((t: any) => t.finding.id)).toEqual(['OverlayRouteMissing:node-2', 'ConntrackPressure:node-3']);
@@ -53,19 +54,23 @@ describe('page rendering', () => {
     expect(html).toContain('since 1m ago');
   });
 
-  it('survives a cycle in explains without hiding either finding', () => {
-    const a = finding({ id: 'A:n', explains: ['B:n'] });
-    const b = finding({ id: 'B:n', explains: ['A:n'] });
-    expect(page.findingTree([a, b]).map((t: any) => t.finding.id)).toEqual(['A:n', 'B:n']);
+  it('draws the tree from the collector\'s parent field alone, a parent outside the answer leaving the finding at the top', () => {
+    // explains alone does not nest (the collector decides: a resolved root explains nothing).
+    const resolvedRoot = finding({ id: 'A:n', explains: ['B:n'], state: 'resolved' });
+    const symptom = finding({ id: 'B:n' });
+    expect(page.findingTree([resolvedRoot, symptom]).map((t: any) => t.finding.id)).toEqual(['A:n', 'B:n']);
+    const orphan = finding({ id: 'C:n', parent: 'Gone:n' });
+    expect(page.findingTree([orphan]).map((t: any) => t.finding.id)).toEqual(['C:n']);
   });
 
   it('gives every cell a symbol as well as a colour, and numbers in its title', () => {
     expect(page.cellState(undefined)).toBe('unk');
     expect(page.cellState(cell('a', 'b'))).toBe('ok');
-    expect(page.cellState(cell('a', 'b', { failures: 1, lossRatio: 0.17 }))).toBe('deg');
-    expect(page.cellState(cell('a', 'b', { large: { attempts: 2, failures: 2, failing: true, sizeBytes: 1422 } }))).toBe('deg');
-    expect(page.cellState(cell('a', 'b', { failing: true }))).toBe('fail');
-    const title = page.cellTitle('node-1', 'node-2', { network: 'pod', protocol: 'udp' }, cell('node-1', 'node-2', { failures: 6, lossRatio: 1, failing: true, direction: 'request-lost' }));
+    expect(page.cellState(cell('a', 'b', { state: 'degraded', failures: 1, lossRatio: 0.17 }))).toBe('deg');
+    expect(page.cellState(cell('a', 'b', { state: 'failing', failing: true }))).toBe('fail');
+    expect(page.cellState(cell('a', 'b', { state: 'unknown', attempts: 0 }))).toBe('unk');
+    expect(page.cellState(cell('a', 'b', { state: 'a state this page does not know' }))).toBe('unk');
+    const title = page.cellTitle('node-1', 'node-2', { network: 'pod', protocol: 'udp' }, cell('node-1', 'node-2', { state: 'failing', failures: 6, lossRatio: 1, failing: true, direction: 'request-lost' }));
     expect(title).toBe('node-1 → node-2 (pod/udp): failing\nloss 100% (6/6 failed)\nRTT p50 200 µs, p95 400 µs\nrequests never arrive');
     const html = page.renderMatrix(meshWithBroken('node-2'), new Map(), 'name');
     expect(html.match(/>✕</g)).toHaveLength(6);
@@ -108,7 +113,7 @@ describe('page rendering', () => {
 
   it('keeps the matrix layout key while only cell states change, so polls patch cells in place', () => {
     const healthy = { network: 'pod', protocol: 'udp', nodes: names, cells: names.flatMap((s) => names.filter((d) => d !== s).map((d) => cell(s, d))) };
-    const degraded = { ...healthy, cells: healthy.cells.map((c, i) => (i === 0 ? { ...c, failures: 1, lossRatio: 0.17 } : c)) };
+    const degraded = { ...healthy, cells: healthy.cells.map((c, i) => (i === 0 ? { ...c, state: 'degraded', failures: 1, lossRatio: 0.17 } : c)) };
     const a = page.matrixLayout(healthy, new Map(), 'problems');
     const b = page.matrixLayout(degraded, new Map(), 'problems');
     expect(b.key).toBe(a.key);
@@ -144,8 +149,8 @@ describe('page rendering', () => {
     const many = Array.from({ length: 150 }, (_, i) => `n${i + 1}`);
     // A sampled mesh: each node probes its next 10; n7 fails every pair; n40 → n41 is degraded.
     const cells = many.flatMap((s, i) => Array.from({ length: 10 }, (_, k) => many[(i + k + 1) % many.length]!).map((d) => {
-      if (s === 'n7' || d === 'n7') return cell(s, d, { failures: 6, lossRatio: 1, failing: true, rttP50Seconds: null });
-      return s === 'n40' && d === 'n41' ? cell(s, d, { failures: 1, lossRatio: 0.17 }) : cell(s, d);
+      if (s === 'n7' || d === 'n7') return cell(s, d, { state: 'failing', failures: 6, lossRatio: 1, failing: true, rttP50Seconds: null });
+      return s === 'n40' && d === 'n41' ? cell(s, d, { state: 'degraded', failures: 1, lossRatio: 0.17 }) : cell(s, d);
     }));
     const matrix = { network: 'pod', protocol: 'udp', nodes: many, cells };
     const marks = page.nodeMarks([finding({ id: 'OverlayRouteMissing:n7', nodes: ['n7'] })], matrix);

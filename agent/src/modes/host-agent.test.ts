@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { OverlayKind } from '../../shared/src/gen/netsentry/v1/node_pb.js';
-import { createSilentLogger } from '../../shared/src/logger.ts';
+import { OverlayKind } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import { createSilentLogger } from '../../../shared/src/logger.ts';
 import { createHostAgent } from './host-agent.ts';
-import { parseFdb } from './kernel/parse-fdb.ts';
-import { parseLinks } from './kernel/parse-links.ts';
-import { parseNeighbors } from './kernel/parse-neighbors.ts';
-import { parseRoutes } from './kernel/parse-routes.ts';
-import { loadTestdata } from './kernel/testdata/load.ts';
-import type { KernelReader } from './kernel/types.ts';
-import type { Uplink } from './uplink/uplink.ts';
+import { parseFdb } from '../kernel/parse-fdb.ts';
+import { parseLinks } from '../kernel/parse-links.ts';
+import { parseNeighbors } from '../kernel/parse-neighbors.ts';
+import { parseRoutes } from '../kernel/parse-routes.ts';
+import { loadTestdata } from '../kernel/testdata/load.ts';
+import type { KernelReader } from '../kernel/types.ts';
+import type { Uplink } from '../uplink/uplink.ts';
 
 // A node whose flannel.1 does not exist yet when the agent starts (seed 000: the agent
 // races the CNI at boot), and appears later.
@@ -29,8 +29,15 @@ function bootingNode() {
 
 function fakeUplink() {
   const reasons: string[] = [];
-  const uplink: Uplink = { start: () => undefined, send: () => true, connected: true, reconnect: (reason) => reasons.push(reason), stop: async () => undefined };
-  return { uplink, reasons };
+  const sent: string[] = [];
+  const uplink: Uplink = {
+    start: () => undefined,
+    send: (request) => (sent.push(request.payload.case ?? 'none'), true),
+    connected: true,
+    reconnect: (reason) => reasons.push(reason),
+    stop: async () => undefined,
+  };
+  return { uplink, reasons, sent };
 }
 
 const options = { nodeName: 'node-1', logger: createSilentLogger(), probeAddress: '0.0.0.0', probePort: 7946, verifyIntervalMs: 60_000, netlinkDebounceMs: 1 };
@@ -38,18 +45,18 @@ const options = { nodeName: 'node-1', logger: createSilentLogger(), probeAddress
 describe('host agent overlay detection', () => {
   it('re-announces the node once the overlay device appears after start-up (--overlay auto)', async () => {
     const { reader, state } = bootingNode();
-    const agent = await createHostAgent({ ...options, reader, overrides: { overlay: 'auto' } });
-    const { uplink, reasons } = fakeUplink();
-    agent.attach(uplink);
+    const { uplink, reasons, sent } = fakeUplink();
+    const agent = await createHostAgent({ ...options, reader, overrides: { overlay: 'auto' }, uplink });
     expect(agent.hello().overlay?.kind).toBe(OverlayKind.NONE);
 
     agent.onNetlinkChange();
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await agent.whenIdle();
+    expect(sent).toEqual(['nodeReport']); // the pass ran, and found no device yet
     expect(reasons).toEqual([]);
 
     state.flannelUp = true;
     agent.onNetlinkChange();
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await agent.whenIdle();
     expect(reasons).toEqual(['overlay device appeared']);
     expect(agent.hello().overlay?.kind).toBe(OverlayKind.FLANNEL_VXLAN);
     expect(agent.hello().overlay?.name).toBe('flannel.1');
@@ -60,15 +67,15 @@ describe('host agent overlay detection', () => {
   it('re-announces the node when the device it found changes its MAC (configured after creation, or recreated)', async () => {
     const { reader, state } = bootingNode();
     state.flannelUp = true;
-    const agent = await createHostAgent({ ...options, reader, overrides: { overlay: 'auto' } });
-    const { uplink, reasons } = fakeUplink();
-    agent.attach(uplink);
+    const { uplink, reasons, sent } = fakeUplink();
+    const agent = await createHostAgent({ ...options, reader, overrides: { overlay: 'auto' }, uplink });
     agent.onNetlinkChange();
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await agent.whenIdle();
+    expect(sent).toEqual(['nodeReport']);
     expect(reasons).toEqual([]);
     state.mac = '0a:58:c6:12:77:00';
     agent.onNetlinkChange();
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await agent.whenIdle();
     expect(reasons).toEqual(['overlay device changed']);
     expect(agent.hello().overlay?.vtepMac).toBe('0a:58:c6:12:77:00');
     agent.stop();
@@ -77,11 +84,11 @@ describe('host agent overlay detection', () => {
   it('keeps an explicit --overlay none as it is', async () => {
     const { reader, state } = bootingNode();
     state.flannelUp = true;
-    const agent = await createHostAgent({ ...options, reader, overrides: { overlay: 'none' } });
-    const { uplink, reasons } = fakeUplink();
-    agent.attach(uplink);
+    const { uplink, reasons, sent } = fakeUplink();
+    const agent = await createHostAgent({ ...options, reader, overrides: { overlay: 'none' }, uplink });
     agent.onNetlinkChange();
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await agent.whenIdle();
+    expect(sent).toEqual(['nodeReport']);
     expect(reasons).toEqual([]);
     expect(agent.hello().overlay?.kind).toBe(OverlayKind.NONE);
     agent.stop();
@@ -92,12 +99,14 @@ describe('host agent overlay detection', () => {
     state.flannelUp = true;
     let linkReads = 0;
     const counting = { ...reader, links: async () => ((linkReads += 1), reader.links()) };
-    const agent = await createHostAgent({ ...options, reader: counting, overrides: { overlay: 'auto' } });
-    agent.attach(fakeUplink().uplink);
+    const agent = await createHostAgent({ ...options, reader: counting, overrides: { overlay: 'auto' }, uplink: fakeUplink().uplink });
     linkReads = 0;
     agent.onNetlinkChange();
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await agent.whenIdle();
     expect(linkReads).toBe(1);
+    agent.onNetlinkChange();
+    await agent.whenIdle();
+    expect(linkReads).toBe(2); // a second pass reads afresh
     agent.stop();
   });
 });

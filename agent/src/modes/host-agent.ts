@@ -7,18 +7,18 @@ import {
   type Hello,
   type Peer,
   type PeerSet,
-} from '../../shared/src/gen/netsentry/v1/collector_pb.js';
-import { Network, NodeReportSchema, type NodeReport } from '../../shared/src/gen/netsentry/v1/node_pb.js';
-import type { Logger } from '../../shared/src/logger.ts';
-import { version } from '../../shared/src/version.ts';
-import { createPassReader } from './kernel/pass-reader.ts';
-import type { KernelReader } from './kernel/types.ts';
-import { describeSelf, type SelfDescription, type SelfOverrides } from './overlay/self-description.ts';
-import { getOverlayBackend } from './overlay/registry.ts';
-import { toOverlayDevice } from './overlay/overlay-device.ts';
-import { createNodeReportCollector } from './node-state/collect-node-report.ts';
-import type { Uplink } from './uplink/uplink.ts';
-import { createLinkCounterReader, type LinkCounterReader } from './node-state/link-counters.ts';
+} from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
+import { Network, NodeReportSchema, type NodeReport } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import type { Logger } from '../../../shared/src/logger.ts';
+import { version } from '../../../shared/src/version.ts';
+import { createPassReader } from '../kernel/pass-reader.ts';
+import type { KernelReader } from '../kernel/types.ts';
+import { describeSelf, type SelfDescription, type SelfOverrides } from '../overlay/self-description.ts';
+import { getOverlayBackend } from '../overlay/registry.ts';
+import { toOverlayDevice } from '../overlay/overlay-device.ts';
+import { createNodeReportCollector } from '../node-state/collect-node-report.ts';
+import type { Uplink } from '../uplink/uplink.ts';
+import { createLinkCounterReader, type LinkCounterReader } from '../node-state/link-counters.ts';
 
 export interface HostAgentOptions {
   nodeName: string;
@@ -29,6 +29,8 @@ export interface HostAgentOptions {
   probePort: number;
   verifyIntervalMs: number;
   netlinkDebounceMs: number;
+  /** Where reports go; reconnect re-announces the node when its overlay device appears or changes. */
+  uplink: Pick<Uplink, 'send' | 'reconnect'>;
   /** Error and drop counters of the watched links (default: /sys/class/net). */
   linkCounters?: LinkCounterReader;
 }
@@ -39,10 +41,12 @@ export interface HostAgent {
   readonly self: SelfDescription;
   /** The current peers, host and pod agents of other nodes. */
   peers(): readonly Peer[];
+  /** The peer set without this node (create-agent.ts drops it). */
   onPeerSet(peerSet: PeerSet): void;
-  onConnected(heartbeatIntervalSeconds: number, reportIntervalSeconds: number): void;
+  onConnected(reportIntervalSeconds: number): void;
   onNetlinkChange(): void;
-  attach(uplink: Uplink): void;
+  /** Resolves once no verification is running, queued or waiting out the netlink debounce. */
+  whenIdle(): Promise<void>;
   stop(): void;
 }
 
@@ -89,14 +93,13 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
     collector = collectorFor(found);
     const reason = appeared ? 'overlay device appeared' : 'overlay device changed';
     log.info({ overlay: found.overlay.kind, device: found.overlay.name, vtepMac: found.overlay.vtepMac, mtu: found.overlay.mtu }, `${reason}; re-announcing this node`);
-    uplink?.reconnect(reason);
+    options.uplink.reconnect(reason);
   };
   log.info(
     { overlay: self.overlay.kind, device: self.overlay.name, vtepMac: self.overlay.vtepMac, podCidrs: self.podCidrs, underlayIp: self.underlayIp },
     'host agent started',
   );
 
-  let uplink: Uplink | undefined;
   let peers: Peer[] = [];
   let generation = 0n;
   let lastSent: NodeReport | undefined;
@@ -104,10 +107,17 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
   let pendingTrigger: string | undefined;
   let debounceTimer: NodeJS.Timeout | undefined;
   let periodicTimer: NodeJS.Timeout | undefined;
-  let heartbeatTimer: NodeJS.Timeout | undefined;
   let reportIntervalMs = 30_000;
   let lastSentAt = 0;
   const abort = new AbortController();
+  let idleWaiters: Array<() => void> = [];
+  const idle = (): boolean => !running && pendingTrigger === undefined && debounceTimer === undefined;
+  const settleIdle = (): void => {
+    if (!idle() && !abort.signal.aborted) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  };
 
   // One verification at a time; a trigger arriving meanwhile runs once more afterwards.
   const verify = async (trigger: string): Promise<void> => {
@@ -124,7 +134,7 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
       const changed = !lastSent || !equals(NodeReportSchema, fingerprint, lastSent);
       const due = Date.now() - lastSentAt >= reportIntervalMs;
       if (changed || trigger !== 'netlink' || due) {
-        const sent = uplink?.send(create(ConnectRequestSchema, { payload: { case: 'nodeReport', value: report } })) ?? false;
+        const sent = options.uplink.send(create(ConnectRequestSchema, { payload: { case: 'nodeReport', value: report } }));
         if (sent) {
           lastSent = fingerprint;
           lastSentAt = Date.now();
@@ -142,6 +152,7 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
       const next = pendingTrigger;
       pendingTrigger = undefined;
       if (next !== undefined && !abort.signal.aborted) void verify(next);
+      else settleIdle();
     }
   };
 
@@ -169,22 +180,14 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
       return self;
     },
     peers: () => peers,
-    attach: (u) => {
-      uplink = u;
-    },
     onPeerSet: (peerSet) => {
-      peers = peerSet.peers.filter((peer) => peer.nodeName !== options.nodeName);
+      peers = peerSet.peers;
       generation = peerSet.generation;
       void verify('peer-set');
     },
-    onConnected: (heartbeatIntervalSeconds, reportIntervalSeconds) => {
+    onConnected: (reportIntervalSeconds) => {
       reportIntervalMs = Math.max(1, reportIntervalSeconds) * 1000;
       lastSent = undefined;
-      if (heartbeatTimer) clearInterval(heartbeatTimer);
-      heartbeatTimer = setInterval(() => {
-        uplink?.send(create(ConnectRequestSchema, { payload: { case: 'heartbeat', value: { sentAtUnixMs: BigInt(Date.now()) } } }));
-      }, Math.max(1, heartbeatIntervalSeconds) * 1000);
-      heartbeatTimer.unref();
       // Full state after every (re)connect: the collector may be new.
       void verify('reconnect');
     },
@@ -195,10 +198,12 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
         void verify('netlink');
       }, options.netlinkDebounceMs);
     },
+    whenIdle: () => (idle() || abort.signal.aborted ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
     stop: () => {
       abort.abort();
       for (const timer of [debounceTimer, periodicTimer]) if (timer) clearTimeout(timer);
-      if (heartbeatTimer) clearInterval(heartbeatTimer);
+      debounceTimer = undefined;
+      settleIdle();
     },
   };
 }
