@@ -11,7 +11,9 @@ export type ApiFinding = Pick<api.ApiFinding, 'id' | 'kind' | 'severity'> & Tole
 export type ApiAgent = Tolerant<api.ApiAgent>;
 export type ApiNode = Pick<api.ApiNode, 'name'> & Tolerant<Omit<api.ApiNode, 'name'>>;
 export type ApiCell = Pick<api.ApiCell, 'source' | 'destination' | 'attempts'> & Tolerant<Omit<api.ApiCell, 'source' | 'destination' | 'attempts'>>;
-export type ApiMatrix = Pick<api.ApiMatrix, 'network' | 'protocol'> & { nodes?: string[]; cells?: ApiCell[] };
+export type ApiWorstRow = api.ApiWorstRow;
+/** Cells (every pair, or a page of them), or with ?worst= the worst rows instead. */
+export type ApiMatrix = Pick<api.ApiMatrix, 'network' | 'protocol'> & { nodeCount?: number; nodes?: string[]; cells?: ApiCell[]; nodesWithProblems?: number; worst?: ApiWorstRow[] };
 export interface ApiMatrixAnswer {
   matrices: ApiMatrix[];
 }

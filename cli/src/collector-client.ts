@@ -6,7 +6,8 @@ import type { ApiFinding, ApiMatrixAnswer, ApiNode, ApiTarget, ApiVersion } from
 export interface CollectorClient {
   findings(state: 'open' | 'all'): Promise<ApiFinding[]>;
   nodes(): Promise<ApiNode[]>;
-  matrix(): Promise<ApiMatrixAnswer>;
+  /** `worst`: the N worst rows per network and protocol instead of every cell; `network`: one network. */
+  matrix(options?: { worst?: number; network?: string }): Promise<ApiMatrixAnswer>;
   targets(): Promise<ApiTarget[]>;
   version(): Promise<ApiVersion>;
   /** The raw JSON answer of a path, for --json. */
@@ -47,8 +48,11 @@ export function createCollectorClient(deps: { baseUrl: string; timeoutMs: number
     findings: (state) => listOf<ApiFinding>(`/api/v1/findings?state=${state}`, 'findings'),
     nodes: () => listOf<ApiNode>('/api/v1/nodes', 'nodes'),
     targets: () => listOf<ApiTarget>('/api/v1/targets', 'targets'),
-    matrix: async () => {
-      const matrices = await listOf<ApiMatrixAnswer['matrices'][number]>('/api/v1/matrix', 'matrices');
+    matrix: async (options = {}) => {
+      const query = new URLSearchParams();
+      if (options.network !== undefined) query.set('network', options.network);
+      if (options.worst !== undefined) query.set('worst', String(options.worst));
+      const matrices = await listOf<ApiMatrixAnswer['matrices'][number]>(`/api/v1/matrix${query.size ? `?${query}` : ''}`, 'matrices');
       return { matrices };
     },
     version: async () => {

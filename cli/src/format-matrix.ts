@@ -1,7 +1,8 @@
 // The reachability matrix in a terminal: one character per directed pair, one block per
 // network, UDP and TCP folded together (the worst of the two). Rows are sources, columns
 // destinations, numbered so 100 nodes still fit in ~110 columns.
-import type { ApiCell, ApiFinding, ApiMatrixAnswer, CellState } from './api-types.ts';
+import type { ApiCell, ApiFinding, ApiMatrixAnswer, ApiWorstRow, CellState } from './api-types.ts';
+import type { CollectorClient } from './collector-client.ts';
 import { clean, padVisible, visibleLength, type Palette } from './palette.ts';
 
 export type { CellState } from './api-types.ts';
@@ -138,11 +139,56 @@ export function formatWorstRows(grid: NetworkGrid, findings: readonly ApiFinding
   return [head, line(header), ...rows.map(line), `  ${rest} more nodes: ${tail}the rest ok${noData ? ` or without data (${noData})` : ''}`].join('\n');
 }
 
+/**
+ * What `status` reads: the worst rows (?worst=, O(rows), not every cell) and every cell only of
+ * networks small enough to draw (or all of them with -o wide). A collector without ?worst=
+ * answers cells, which are drawn as before.
+ */
+export async function statusMatrix(client: Pick<CollectorClient, 'matrix'>, full: boolean): Promise<ApiMatrixAnswer> {
+  if (full) return client.matrix();
+  const worst = await client.matrix({ worst: worstRowsShown });
+  const counts = new Map<string, number>();
+  for (const m of worst.matrices) if (m.worst) counts.set(m.network, Math.max(counts.get(m.network) ?? 0, m.nodeCount ?? 0));
+  const small = [...counts].filter(([, count]) => count > 0 && count <= fullMatrixLimit).map(([network]) => network);
+  const grids = await Promise.all(small.map((network) => client.matrix({ network })));
+  return { matrices: [...worst.matrices.filter((m) => !small.includes(m.network)), ...grids.flatMap((g) => g.matrices)] };
+}
+
+/** Rows of a ?worst= answer, UDP and TCP folded per node (the larger count of the two). */
+function formatWorstAnswer(network: string, matrices: ApiMatrixAnswer['matrices'], findings: readonly ApiFinding[], palette: Palette): { text: string; marked: boolean } {
+  const named = new Set(findings.filter((f) => (f.state ?? 'open') === 'open').flatMap((f) => f.nodes ?? []));
+  const byNode = new Map<string, ApiWorstRow>();
+  for (const m of matrices) {
+    for (const r of m.worst ?? []) {
+      const t = byNode.get(r.node);
+      if (!t) byNode.set(r.node, { ...r });
+      else for (const k of ['outFailing', 'outMeasured', 'inFailing', 'inMeasured', 'degraded'] as const) t[k] = Math.max(t[k], r[k]);
+      if (r.marked || r.broken) byNode.get(r.node)!.marked = true;
+    }
+  }
+  const isMarked = (r: ApiWorstRow) => Boolean(r.marked) || named.has(r.node);
+  const score = (r: ApiWorstRow) => (isMarked(r) ? 1e9 : 0) + (r.outFailing + r.inFailing) * 1e3 + r.degraded;
+  const bad = [...byNode.values()].filter((r) => score(r) > 0).sort((a, b) => score(b) - score(a) || naturalCompare(a.node, b.node));
+  const shown = bad.slice(0, worstRowsShown);
+  const total = Math.max(...matrices.map((m) => m.nodeCount ?? 0));
+  const problems = Math.max(bad.length, ...matrices.map((m) => m.nodesWithProblems ?? 0));
+  const head = `${palette.bold(`${network} network`)} (${matrices.map((m) => m.protocol).join('+')}, worst of): ${total} nodes, ${problems === 0 ? 'no failing or degraded pair' : `the ${shown.length} worst of ${problems} with problems`} (-o wide: the full matrix)`;
+  if (shown.length === 0) return { text: `${head}\n  every measured pair ok`, marked: false };
+  const rows = shown.map((t) => [`${isMarked(t) ? palette.red('✕') : ' '} ${clean(t.node)}`, `${t.outFailing}/${t.outMeasured}`, `${t.inFailing}/${t.inMeasured}`, String(t.degraded)]);
+  const header = ['  NODE', 'OUT FAILING', 'IN FAILING', 'DEGRADED'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleLength(r[i]!))));
+  const line = (cols: string[]) => cols.map((c, i) => padVisible(c, widths[i]!)).join('  ').trimEnd();
+  const tail = problems > shown.length ? `${problems - shown.length} more with problems, ` : '';
+  return { text: [head, line(header), ...rows.map(line), `  ${total - shown.length} more nodes: ${tail}the rest ok or without data`].join('\n'), marked: shown.some(isMarked) };
+}
+
 export function formatMatrix(answer: ApiMatrixAnswer, findings: readonly ApiFinding[], palette: Palette, options: { full?: boolean } = {}): string {
   const grids = networkGrids(answer);
-  if (grids.length === 0) return 'Reachability: no probe data yet.';
-  const text = grids.map((g) => (options.full || g.nodes.length <= fullMatrixLimit ? formatGrid(g, findings, palette) : formatWorstRows(g, findings, palette))).join('\n\n');
+  const worstNetworks = [...new Set(answer.matrices.filter((m) => m.worst).map((m) => m.network))];
+  const worst = worstNetworks.map((network) => formatWorstAnswer(network, answer.matrices.filter((m) => m.network === network && m.worst), findings, palette));
+  if (grids.length === 0 && worst.length === 0) return 'Reachability: no probe data yet.';
+  const text = [...grids.map((g) => (options.full || g.nodes.length <= fullMatrixLimit ? formatGrid(g, findings, palette) : formatWorstRows(g, findings, palette))), ...worst.map((w) => w.text)].join('\n\n');
   const named = new Set(findings.filter((f) => (f.state ?? 'open') === 'open').flatMap((f) => f.nodes ?? []));
-  const anyMarked = grids.some((g) => g.brokenNodes.size > 0 || g.nodes.some((n) => named.has(n)));
+  const anyMarked = worst.some((w) => w.marked) || grids.some((g) => g.brokenNodes.size > 0 || g.nodes.some((n) => named.has(n)));
   return anyMarked ? `${text}\n${palette.red('✕')} before a node: named by an open finding, or failing on at least half of its pairs` : text;
 }

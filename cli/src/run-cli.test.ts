@@ -89,6 +89,39 @@ describe('netsentry CLI', () => {
     expect(full.stdout.split('\n').filter((l) => / n\d+ {2}/.test(l))).toHaveLength(60);
   });
 
+  it('status asks for the worst rows (?worst=20), and for every cell only of a network small enough to draw', async () => {
+    const asked: string[] = [];
+    const small = largeMatrix(5, 'n2');
+    const row = (node: string, failing: number, over: Record<string, unknown> = {}) => ({ node, outFailing: failing, outMeasured: 999, inFailing: failing, inMeasured: 999, degraded: 0, ...over });
+    const answer = (url: URL) => {
+      if (url.searchParams.get('network') === 'pod') return small;
+      return {
+        matrices: [
+          { network: 'host', protocol: 'udp', nodeCount: 1000, nodesWithProblems: 31, worst: [row('n37', 999, { marked: true, broken: { failing: 1998, measured: 1998 } }), ...Array.from({ length: 19 }, (_, i) => row(`n${i + 100}`, 1))] },
+          { network: 'host', protocol: 'tcp', nodeCount: 1000, nodesWithProblems: 1, worst: [row('n37', 998, { marked: true })] },
+          { network: 'pod', protocol: 'udp', nodeCount: 5, nodesWithProblems: 1, worst: [row('n2', 4, { marked: true })] },
+        ],
+      };
+    };
+    const inner = fakeFetch({ findings: [] });
+    const spy = (async (input: string | URL | Request, init?: RequestInit) => {
+      const url = new URL(String(input));
+      if (!url.pathname.endsWith('/api/v1/matrix')) return inner(input, init);
+      asked.push(url.search);
+      return new Response(JSON.stringify(answer(url)), { headers: { 'content-type': 'application/json' } });
+    }) as typeof fetch;
+    const { stdout } = await cli(['status'], spy);
+    expect(asked).toEqual(['?worst=20', '?network=pod']);
+    expect(stdout).toContain('host network (udp+tcp, worst of): 1000 nodes, the 20 worst of 31 with problems (-o wide: the full matrix)');
+    expect(stdout).toMatch(/✕ n37\s+999\/999\s+999\/999\s+0/);
+    expect(stdout).toContain('980 more nodes: 11 more with problems, the rest ok or without data');
+    // The small pod network is drawn as a grid from its cells.
+    expect(stdout).toContain('pod network (udp, worst of; rows → columns)');
+    asked.length = 0;
+    await cli(['status', '-o', 'wide'], spy);
+    expect(asked).toEqual(['']);
+  });
+
   it('version: the CLI and the collector', async () => {
     const { code, stdout } = await cli(['version'], fakeFetch({ findings: [] }));
     expect(code).toBe(0);

@@ -7,7 +7,7 @@ import { defaultCollectorUrl, parseCliArgs, type CliOptions } from './cli-args.t
 import { createCollectorClient, type CollectorClient } from './collector-client.ts';
 import { exitCodeForFindings, exitCodes, type ExitCode } from './exit-codes.ts';
 import { findingsHeadline, formatFindings } from './format-findings.ts';
-import { formatMatrix } from './format-matrix.ts';
+import { formatMatrix, statusMatrix } from './format-matrix.ts';
 import { formatNodes, nodesHeadline } from './format-nodes.ts';
 import { formatTargets, targetsHeadline } from './format-targets.ts';
 import { kubeconfigFiles, locateCollector } from './kube-collector.ts';
@@ -72,7 +72,7 @@ async function frame(options: CliOptions, target: Target, palette: Palette, nowM
       return { code: exitCodes.healthy, text: `${targetsHeadline(targets)}\n\n${formatTargets(targets, palette)}`, data: undefined };
     }
     case 'status': {
-      const [findings, nodes, matrix] = await Promise.all([client.findings('open'), client.nodes(), client.matrix()]);
+      const [findings, nodes, matrix] = await Promise.all([client.findings('open'), client.nodes(), statusMatrix(client, options.output === 'wide')]);
       const code = exitCodeForFindings(findings);
       const wide = options.output === 'wide';
       const text = [

@@ -168,6 +168,7 @@ export interface ApiCell {
 export interface ApiMatrix {
   network: 'host' | 'pod';
   protocol: 'udp' | 'tcp';
+  nodeCount: number;
   nodes: string[];
   cells: ApiCell[];
   nextAfter?: string;
@@ -177,6 +178,36 @@ export interface ApiMatrixAnswer {
   generatedAt: string;
   windowSeconds: number;
   matrices: ApiMatrix[];
+}
+
+/** A row of GET /api/v1/matrix?worst=N: one node's measured and failing pairs (collector/src/http/matrix-worst.ts). */
+export interface ApiWorstRow {
+  node: string;
+  outFailing: number;
+  outMeasured: number;
+  inFailing: number;
+  inMeasured: number;
+  /** Outbound pairs degraded (loss below failing, or large probes failing). */
+  degraded: number;
+  /** Named by an open finding or broken: the row counts every pair; other rows skip pairs with it. */
+  marked?: true;
+  /** Failing on at least half of the pairs it takes part in. */
+  broken?: { failing: number; measured: number };
+}
+
+/** A matrix as its worst rows: no cells. */
+export interface ApiWorstMatrix {
+  network: 'host' | 'pod';
+  protocol: 'udp' | 'tcp';
+  nodeCount: number;
+  nodesWithProblems: number;
+  worst: ApiWorstRow[];
+}
+
+export interface ApiWorstAnswer {
+  generatedAt: string;
+  windowSeconds: number;
+  matrices: ApiWorstMatrix[];
 }
 
 export interface ApiVersion {

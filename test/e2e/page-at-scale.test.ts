@@ -2,11 +2,15 @@
 // API server's service proxy, as `kubectl proxy` or `kubectl netsentry` use it), with 1,000
 // nodes (a sampled mesh, node-37 broken) and 60 targets. The page's own files; the
 // collector's API answered from synthetic data by request interception, so nothing reaches a
-// network.
+// network. The matrix is answered by the collector's own route (buildServer + inject) over a
+// synthetic snapshot.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSilentLogger } from '../../shared/src/logger.ts';
+import { buildServer } from '../../collector/src/http/build-server.ts';
+import type { ClusterSnapshot } from '../../collector/src/model/cluster-snapshot.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const pageDir = `${repoRoot}collector/src/http/page/`;
@@ -18,15 +22,17 @@ const broken = 'node-37';
 const names = Array.from({ length: nodeCount }, (_, i) => `node-${i + 1}`);
 const nowIso = () => new Date().toISOString();
 
-function matrix(network: string, protocol: string) {
-  const cells = names.flatMap((s, i) =>
-    Array.from({ length: peersProbed }, (_, k) => names[(i + 1 + k * 47) % nodeCount]!).filter((d) => d !== s).map((d) => {
-      const fail = s === broken || d === broken;
-      return { source: s, destination: d, attempts: 6, failures: fail ? 6 : 0, lossRatio: fail ? 1 : 0, rttP50Seconds: fail ? null : 0.0003, rttP95Seconds: fail ? null : 0.0005, failing: fail };
-    }),
-  );
-  return { generatedAt: nowIso(), windowSeconds: 10, matrices: [{ network, protocol, nodes: names, cells }] };
-}
+const paths = ['host', 'pod'].flatMap((network) =>
+  ['udp', 'tcp'].flatMap((protocol) =>
+    names.flatMap((s, i) =>
+      Array.from({ length: peersProbed }, (_, k) => names[(i + 1 + k * 47) % nodeCount]!).filter((d) => d !== s).map((d) => {
+        const fail = s === broken || d === broken;
+        return { network, protocol, size: 'small', source: s, destination: d, attempts: 6, failures: fail ? 6 : 0, lossRatio: fail ? 1 : 0, rttP50Seconds: fail ? undefined : 0.0003, rttP95Seconds: fail ? undefined : 0.0005, failing: fail };
+      }),
+    ),
+  ),
+);
+const snapshot = { nowMs: Date.now(), nodes: names.map((name) => ({ name, hostAgent: {}, podAgent: {} })), probes: { windowSeconds: 10, paths, agents: [], dns: [] } } as unknown as ClusterSnapshot;
 const findings = {
   findings: [{ id: `OverlayRouteMissing:${broken}`, kind: 'OverlayRouteMissing', severity: 'critical', nodes: [broken], summary: `${broken} is missing overlay routes to 999 of 999 peers (route)`, evidence: ['node-1: route missing'], remediation: ['Restart the flannel pod'], since: nowIso(), explains: [], state: 'open' }],
 };
@@ -51,11 +57,20 @@ const files: Record<string, [string, string]> = {
   'page/style.css': ['text/css', readFileSync(`${pageDir}style.css`, 'utf8')],
 };
 
+const collector = buildServer({
+  model: { snapshot: () => snapshot },
+  findings: { list: () => findings.findings as never },
+  metrics: { exposition: async () => ({ body: Buffer.alloc(0), release: () => {} }), contentType: 'text/plain' },
+  logger: createSilentLogger(),
+  isReady: () => true,
+});
+
 let browser: Browser;
 let page: Page;
 const outside: string[] = [];
 const problems: string[] = [];
 const matrixAsked: string[] = [];
+const matrixBytes: number[] = [];
 const nodesAsked: string[] = [];
 
 beforeAll(async () => {
@@ -92,7 +107,9 @@ beforeAll(async () => {
     if (rest === 'api/v1/targets') return json(targets);
     if (rest === 'api/v1/matrix') {
       matrixAsked.push(url.search);
-      return json(matrix(url.searchParams.get('network') ?? 'pod', url.searchParams.get('protocol') ?? 'udp'));
+      const answer = await collector.inject({ method: 'GET', url: `/api/v1/matrix${url.search}` });
+      matrixBytes.push(answer.body.length);
+      return route.fulfill({ status: answer.statusCode, contentType: 'application/json', body: answer.body });
     }
     return route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"not_found"}' });
   });
@@ -100,6 +117,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  await collector.close();
 });
 
 describe('the page behind a sub-path with 1,000 nodes', () => {
@@ -112,6 +130,12 @@ describe('the page behind a sub-path with 1,000 nodes', () => {
     expect(rows).toEqual([broken]);
     expect(await page.locator('#matrix table.matrix').count()).toBe(0);
     expect(await page.locator('#matrix .matrix-summary').innerText()).toContain('pod/udp: 1000 nodes · 1 with problems');
+    // The matrix asks only for the worst rows: O(rows), not the 1,000 × 20 cells.
+    expect(matrixAsked.length).toBeGreaterThan(0);
+    expect(matrixAsked.filter((q) => !/[?&]worst=50(&|$)/.test(q))).toEqual([]);
+    expect(Math.max(...matrixBytes)).toBeLessThan(5_000);
+    const everyCell = await collector.inject({ method: 'GET', url: '/api/v1/matrix?network=pod&protocol=udp' });
+    console.log(`page's matrix request at ${nodeCount} nodes: ${Math.max(...matrixBytes)} bytes (?worst=50) vs ${everyCell.body.length} bytes (every cell)`);
     await expect.poll(() => page.locator('#status').innerText()).toContain('1 open finding');
     // The node table asks only for what it shows: node-37 by name and the first page of 50.
     await expect.poll(() => page.locator('#nodes tbody tr').count()).toBe(51);
@@ -143,7 +167,7 @@ describe('the page behind a sub-path with 1,000 nodes', () => {
     await page.locator('input[name="network"][value="host"]').check();
     await page.locator('input[name="protocol"][value="tcp"]').check();
     await expect.poll(() => new URL(page.url()).hash).toBe('#network=host&protocol=tcp');
-    await expect.poll(() => matrixAsked.at(-1)).toBe('?network=host&protocol=tcp');
+    await expect.poll(() => matrixAsked.at(-1)).toBe('?network=host&protocol=tcp&worst=50');
     await page.reload();
     await page.locator('#matrix table.worst-rows[data-network="host"][data-protocol="tcp"]').waitFor({ timeout: 30_000 });
     expect(await page.locator('input[name="network"][value="host"]').isChecked()).toBe(true);
@@ -154,6 +178,8 @@ describe('the page behind a sub-path with 1,000 nodes', () => {
     expect(await page.locator('input[name="only"]').isChecked()).toBe(true);
     expect(await page.locator('#matrix table.matrix tbody th.row-head').count()).toBe(1);
     expect(await page.locator('#matrix table.matrix thead th.col-head').count()).toBe(nodeCount);
+    // "Marked nodes only" draws every column of the marked rows: that view asks for the cells.
+    expect(matrixAsked.at(-1)).toBe('?network=pod&protocol=udp');
     expect(outside).toEqual([]);
     expect(problems).toEqual([]);
   });

@@ -11,7 +11,8 @@ import type { FindingsEngine } from '../findings/findings-engine.ts';
 import type { CollectorMetrics } from '../metrics/collector-metrics.ts';
 import type { ClusterModel } from '../model/cluster-model.ts';
 import type { LifecycleHold } from '../model/node-lifecycle.ts';
-import { matrixNetworks, matrixProtocols, matrixView, nodeProbeView } from './matrix-view.ts';
+import { matrixNetworks, matrixProtocols, matrixView, matrixWorstView, nodeProbeView } from './matrix-view.ts';
+import { parseWorst } from './matrix-worst.ts';
 import { acceptsGzip } from './accept-encoding.ts';
 import { registerHttpAuth, type HttpAuth } from './http-auth.ts';
 import type { HttpTls } from './http-tls.ts';
@@ -133,7 +134,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if (query.protocol !== undefined && !protocol) return reply.code(400).send({ error: 'invalid_argument', message: `protocol must be one of ${matrixProtocols.join(', ')}, got '${String(query.protocol).slice(0, 32)}'` });
     const page = parsePageQuery(query);
     if ('error' in page) return reply.code(400).send({ error: 'invalid_argument', message: page.error });
-    return matrixView(model.snapshot(), { ...(network ? { network } : {}), ...(protocol ? { protocol } : {}), page });
+    // ?worst=N: the N worst source rows, not the cells (what the page and CLI show above ~100 nodes).
+    const worst = parseWorst(query);
+    if ('error' in worst) return reply.code(400).send({ error: 'invalid_argument', message: worst.error });
+    const filter = { ...(network ? { network } : {}), ...(protocol ? { protocol } : {}) };
+    if (worst.worst !== undefined) return matrixWorstView(model.snapshot(), { ...filter, worst: worst.worst, named: new Set(findings.list({ state: 'open' }).flatMap((f) => f.nodes)) });
+    return matrixView(model.snapshot(), { ...filter, page });
   });
 
   registerPageRoutes(app, { dir: deps.pageDir, logger: deps.logger });

@@ -1,9 +1,10 @@
 // GET /api/v1/matrix: the probe mesh per network and protocol, one cell per directed pair
 // with state (small probes; large-probe loss beside it for UDP). Plain JSON values.
-import type { ApiCell, ApiCellState, ApiMatrix, ApiMatrixAnswer, ApiNodeProbes } from '../../../shared/src/api-types.ts';
+import type { ApiCell, ApiCellState, ApiMatrix, ApiMatrixAnswer, ApiNodeProbes, ApiWorstAnswer, ApiWorstMatrix } from '../../../shared/src/api-types.ts';
 import type { AgentNetwork } from '../model/agent-network.ts';
 import type { ClusterSnapshot } from '../model/cluster-snapshot.ts';
 import type { PathProtocol } from '../probes/probe-store.ts';
+import { worstRows } from './matrix-worst.ts';
 import { pageOf, type PageQuery } from './page-query.ts';
 
 export const matrixNetworks = ['host', 'pod'] as const;
@@ -51,10 +52,26 @@ export function matrixView(snapshot: ClusterSnapshot, filter: { network?: AgentN
           };
           return { ...cell, state: cellState(cell) };
         });
-      matrices.push({ network, protocol, nodes, cells, ...(nextAfter !== undefined ? { nextAfter } : {}) });
+      matrices.push({ network, protocol, nodeCount: nodes.length, nodes, cells, ...(nextAfter !== undefined ? { nextAfter } : {}) });
     }
   }
   return { generatedAt: new Date(snapshot.nowMs).toISOString(), windowSeconds: probes.windowSeconds, matrices };
+}
+
+/**
+ * ?worst=N: instead of cells, the N worst source rows per matrix (matrix-worst.ts); `named` are
+ * the nodes open findings name, marked as the page and CLI mark them.
+ */
+export function matrixWorstView(snapshot: ClusterSnapshot, filter: { network?: AgentNetwork; protocol?: PathProtocol; worst: number; named: ReadonlySet<string> }): ApiWorstAnswer {
+  const matrices: ApiWorstMatrix[] = [];
+  for (const network of matrixNetworks) {
+    if (filter.network && filter.network !== network) continue;
+    for (const protocol of matrixProtocols) {
+      if (filter.protocol && filter.protocol !== protocol) continue;
+      matrices.push({ network, protocol, ...worstRows(snapshot, network, protocol, filter.worst, filter.named) });
+    }
+  }
+  return { generatedAt: new Date(snapshot.nowMs).toISOString(), windowSeconds: snapshot.probes.windowSeconds, matrices };
 }
 
 type LossRow = { network: AgentNetwork; protocol: PathProtocol; direction: 'outbound' | 'inbound'; attempts: number; failures: number; lossRatio: number | null };

@@ -94,6 +94,11 @@ export function nodeMarks(findings, matrix) {
   }
   const failing = new Map();
   const measured = new Map();
+  // A ?worst= answer carries no cells: the collector counted each node's pairs, and says which are broken.
+  for (const r of matrix?.worst ?? []) {
+    failing.set(r.node, r.outFailing + r.inFailing);
+    if (r.broken) mark(r.node, 'critical', `fails ${r.broken.failing} of ${r.broken.measured} pairs on ${matrix.network}/${matrix.protocol}`);
+  }
   for (const c of matrix?.cells ?? []) {
     if (!c.attempts || c.source === c.destination) continue;
     for (const n of [c.source, c.destination]) {
@@ -164,7 +169,20 @@ export function matrixSummary(matrix, layout, cells) {
 
 /** Above this many nodes the grid (N² cells) is neither readable nor fast: the page shows the worst rows. */
 export const gridNodeLimit = 100;
-const worstRowsShown = 50;
+export const worstRowsShown = 50;
+
+/** Nodes on a matrix: a ?worst= answer counts them, a full one lists them. */
+export const matrixNodeCount = (matrix) => matrix?.nodeCount ?? matrix?.nodes?.length ?? 0;
+
+/**
+ * What the matrix asks the collector for: above gridNodeLimit nodes (or before the count is
+ * known) only the worst rows (?worst=, O(rows), not O(nodes²) cells); the grid otherwise, and
+ * for "marked nodes only" (every column of the marked rows).
+ */
+export function matrixRequest(view, knownNodeCount) {
+  const base = `api/v1/matrix?network=${encodeURIComponent(view.network)}&protocol=${encodeURIComponent(view.protocol)}`;
+  return !view.onlyMarked && (knownNodeCount === undefined || knownNodeCount > gridNodeLimit) ? `${base}&worst=${worstRowsShown}` : base;
+}
 
 /**
  * A large network as a table of its worst nodes: marked nodes first (every pair counted), then
@@ -172,6 +190,13 @@ const worstRowsShown = 50;
  * that node explains them), at most 50.
  */
 export function worstRows(matrix, marks) {
+  if (matrix?.worst) {
+    // Counted by the collector (the same rules); re-sorted here, where a critical mark ranks above a warning.
+    const score = (t) => (marks.has(t.node) ? (marks.get(t.node).level === 'critical' ? 2e9 : 1e9) : 0) + (t.outFailing + t.inFailing) * 1e3 + t.degraded;
+    const bad = matrix.worst.map((r) => ({ node: r.node, outFailing: r.outFailing, inFailing: r.inFailing, degraded: r.degraded, measured: r.outMeasured + r.inMeasured }));
+    bad.sort((a, b) => score(b) - score(a) || naturalCompare(a.node, b.node));
+    return { total: matrixNodeCount(matrix), bad, problems: Math.max(matrix.nodesWithProblems ?? 0, bad.length), shown: bad.slice(0, worstRowsShown) };
+  }
   const tallies = new Map();
   const tally = (n) => tallies.get(n) ?? (tallies.set(n, { node: n, outFailing: 0, inFailing: 0, degraded: 0, measured: 0 }), tallies.get(n));
   const names = new Set(matrix?.nodes ?? []);
@@ -191,12 +216,12 @@ export function worstRows(matrix, marks) {
   for (const n of marks.keys()) if (names.has(n)) tally(n);
   const score = (t) => (marks.has(t.node) ? (marks.get(t.node).level === 'critical' ? 2e9 : 1e9) : 0) + (t.outFailing + t.inFailing) * 1e3 + t.degraded;
   const bad = [...tallies.values()].filter((t) => score(t) > 0).sort((a, b) => score(b) - score(a) || naturalCompare(a.node, b.node));
-  return { total: names.size, bad, shown: bad.slice(0, worstRowsShown) };
+  return { total: names.size, bad, problems: bad.length, shown: bad.slice(0, worstRowsShown) };
 }
 
 export function renderWorstRows(matrix, marks) {
-  const { total, bad, shown } = worstRows(matrix, marks);
-  const summary = `${matrix.network}/${matrix.protocol}: ${total} nodes · ${bad.length === 0 ? 'no failing or degraded pair' : `${bad.length} with problems${bad.length > shown.length ? `, the ${shown.length} worst shown` : ''}`} · above ${gridNodeLimit} nodes the grid is drawn for marked rows only (Show: marked nodes only)`;
+  const { total, problems, shown } = worstRows(matrix, marks);
+  const summary = `${matrix.network}/${matrix.protocol}: ${total} nodes · ${problems === 0 ? 'no failing or degraded pair' : `${problems} with problems${problems > shown.length ? `, the ${shown.length} worst shown` : ''}`} · above ${gridNodeLimit} nodes the grid is drawn for marked rows only (Show: marked nodes only)`;
   if (shown.length === 0) return `<p class="matrix-summary">${esc(summary)}</p><p class="empty no-problems">· Every measured pair is ok.</p>`;
   const rows = shown.map((t) => {
     const m = markAttrs(t.node, marks);
@@ -206,7 +231,9 @@ export function renderWorstRows(matrix, marks) {
 }
 
 export function renderMatrix(matrix, marks, sort, onlyMarked = false) {
-  if (matrix && !onlyMarked && (matrix.nodes?.length ?? 0) > gridNodeLimit) return renderWorstRows(matrix, marks);
+  if (matrix && !onlyMarked && matrixNodeCount(matrix) > gridNodeLimit) return renderWorstRows(matrix, marks);
+  // Worst rows of a small network (the grid is asked for next) or while "marked nodes only" waits for its cells.
+  if (matrix?.worst) return '<p class="empty">Loading…</p>';
   const layout = matrixLayout(matrix, marks, sort, onlyMarked);
   const { order } = layout;
   if (!matrix || order.length === 0) return '<p class="empty">No agents on this network yet.</p>';
@@ -463,6 +490,8 @@ function start() {
   const last = { findings: [], nodes: [], matrix: undefined, html: {}, matrixKey: '', nextAfter: undefined };
   // The node table's page: the cursors of the pages before it (the first page has none).
   const cursors = [undefined];
+  // Nodes per network from the last matrix answer: which matrix request to make (matrixRequest).
+  const nodeCounts = new Map();
   let timer;
   let inFlight = false;
   // The selection changed while a poll was in flight: poll again as soon as it lands.
@@ -480,7 +509,7 @@ function start() {
 
   // Same layout as last time: patch classes and symbols of the cells that changed.
   const updateMatrix = (matrix, marks) => {
-    if (matrix && !view.onlyMarked && (matrix.nodes?.length ?? 0) > gridNodeLimit) {
+    if (matrix && !view.onlyMarked && matrixNodeCount(matrix) > gridNodeLimit) {
       // The worst-rows table is small: rebuilt (setHtml skips it when unchanged), no cell patching.
       last.matrixKey = '';
       setHtml('matrix', renderWorstRows(matrix, marks));
@@ -489,7 +518,7 @@ function start() {
     const layout = matrixLayout(matrix, marks, view.sort, view.onlyMarked);
     const el = $('matrix');
     const table = el.querySelector('table.matrix');
-    if (!matrix && last.matrix) {
+    if ((!matrix && last.matrix) || matrix?.worst) {
       // The answer on hand is for the previous network/protocol; the new one is on its way.
       last.matrixKey = '';
       setHtml('matrix', '<p class="empty">Loading…</p>');
@@ -521,7 +550,7 @@ function start() {
     $('status').textContent = status.text;
     setHtml('findings', renderFindings(last.findings, now));
     updateMatrix(matrix, marks);
-    const total = matrix?.nodes?.length;
+    const total = matrix ? matrixNodeCount(matrix) : undefined;
     setHtml('nodes', view.onlyMarked && marks.size === 0 ? `<p class="empty">No marked node among ${esc(total ?? 0)}.</p>` : renderNodes(last.nodes, marks, view.sort, now, view.onlyMarked));
     setHtml('nodes-pager', view.onlyMarked ? '' : renderNodePager(cursors.length, last.nextAfter !== undefined, marks.size, total));
     document.title = `netsentry — ${status.text.slice(2)}`;
@@ -558,7 +587,7 @@ function start() {
       const [findings, matrix] = await Promise.all([
         // Relative paths: the page may live under a sub-path (kubectl proxy, Ingress).
         getJson('api/v1/findings'),
-        getJson(`api/v1/matrix?network=${encodeURIComponent(view.network)}&protocol=${encodeURIComponent(view.protocol)}`),
+        getJson(matrixRequest(view, nodeCounts.get(view.network))),
       ]);
       // The node table asks only for the rows it shows: the marked nodes and one page by name.
       const shown = matrix?.matrices?.find((m) => m.network === view.network && m.protocol === view.protocol);
@@ -572,7 +601,10 @@ function start() {
       last.nextAfter = pageAnswer?.nextAfter;
       last.matrix = matrix;
       render();
-      const total = shown?.nodes?.length ?? last.nodes.length;
+      const total = shown ? matrixNodeCount(shown) : last.nodes.length;
+      // A small network found by a ?worst= answer: ask again for the grid.
+      if (shown) nodeCounts.set(view.network, total);
+      if (shown?.worst && total <= gridNodeLimit && !view.onlyMarked) again = true;
       $('meta').className = 'meta';
       $('meta').textContent = `${total} node${total === 1 ? '' : 's'} on the ${view.network} network · updated ${new Date().toLocaleTimeString()} · every ${pollIntervalMs / 1000} s`;
     } catch (err) {
@@ -614,7 +646,7 @@ function start() {
     const td = event.target.closest?.('td[data-src]');
     if (!td) return;
     const matrix = last.matrix?.matrices?.find((m) => m.network === view.network && m.protocol === view.protocol);
-    const cell = matrix?.cells.find((c) => c.source === td.dataset.src && c.destination === td.dataset.dst);
+    const cell = matrix?.cells?.find((c) => c.source === td.dataset.src && c.destination === td.dataset.dst);
     if (matrix) td.title = cellTitle(td.dataset.src, td.dataset.dst, matrix, cell);
   });
   document.addEventListener('visibilitychange', () => {

@@ -167,6 +167,27 @@ describe('page rendering', () => {
     expect((grid.match(/<tr class="[^"]*"><th scope="row"/g) ?? []).length).toBe(1);
   });
 
+  it('asks for the worst rows above 100 nodes (or before the count is known), for every cell otherwise and for marked rows only', () => {
+    const view = { network: 'host', protocol: 'tcp', sort: 'problems', onlyMarked: false };
+    expect(page.matrixRequest(view, undefined)).toBe('api/v1/matrix?network=host&protocol=tcp&worst=50');
+    expect(page.matrixRequest(view, 101)).toBe('api/v1/matrix?network=host&protocol=tcp&worst=50');
+    expect(page.matrixRequest(view, 100)).toBe('api/v1/matrix?network=host&protocol=tcp');
+    expect(page.matrixRequest({ ...view, onlyMarked: true }, 1000)).toBe('api/v1/matrix?network=host&protocol=tcp');
+    // A ?worst= answer: no cells; the rows, their marks and the summary come from the collector's counts.
+    const answer = { network: 'pod', protocol: 'udp', nodeCount: 1000, nodesWithProblems: 3, worst: [
+      { node: 'n9', outFailing: 1, outMeasured: 20, inFailing: 0, inMeasured: 20, degraded: 0 },
+      { node: 'n7', outFailing: 20, outMeasured: 20, inFailing: 20, inMeasured: 20, degraded: 0, marked: true, broken: { failing: 40, measured: 40 } },
+    ] };
+    const marks = page.nodeMarks([], answer);
+    expect([...marks.keys()]).toEqual(['n7']);
+    const html = page.renderMatrix(answer, marks, 'problems');
+    expect(html).toContain('pod/udp: 1000 nodes · 3 with problems, the 2 worst shown');
+    expect([...html.matchAll(/data-node="([^"]+)"/g)].map((m) => m[1])).toEqual(['n7', 'n9']);
+    // Worst rows of a small network, or for "marked nodes only": the cells are on their way.
+    expect(page.renderMatrix({ ...answer, nodeCount: 4 }, marks, 'problems')).toContain('Loading…');
+    expect(page.renderMatrix(answer, marks, 'problems', true)).toContain('Loading…');
+  });
+
   it('asks the collector only for the node rows it shows: marked nodes by name (worst first, at most 20) and one page', () => {
     expect(page.nodeRequests(new Map(), false, undefined)).toEqual([`api/v1/nodes?limit=${page.nodePageSize}`]);
     const marks = page.nodeMarks([finding({ id: 'A:node-9', nodes: ['node-9'], severity: 'warning' }), finding({ id: 'B:node 2', nodes: ['node 2'] })], undefined);
