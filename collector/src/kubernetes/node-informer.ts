@@ -2,8 +2,9 @@
 // (an ERROR event or status) and follows BOOKMARK events; here it also asks for bookmarks,
 // restarts after an error with jittered exponential backoff, and keeps the last view while
 // the API is unreachable — a node is never dropped because the API went away.
-import { CoreV1Api, ListWatch, Watch, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import { CoreV1Api, ListWatch, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 import type { Logger } from '../../../shared/src/logger.ts';
+import { apiErrorMessage, bookmarkWatch, createRelistRetry } from './list-watch-support.ts';
 import { nodeRecordOf, type NodeRecord } from './node-record.ts';
 
 export interface ApiStatus {
@@ -36,17 +37,10 @@ const maxDeleted = 10_000;
 export function createNodeInformer(deps: { kubeConfig: KubeConfig; logger: Logger; now: () => number; maxBackoffMs?: number; minBackoffMs?: number }): NodeInformer {
   const log = deps.logger.child({ component: 'kubernetes-nodes' });
   const api = deps.kubeConfig.makeApiClient(CoreV1Api);
-  const realWatch = new Watch(deps.kubeConfig);
   let relists = 0;
   // ListWatch passes only resourceVersion (and selectors); the API sends bookmarks when asked.
   // Any event on the watch, bookmarks included, shows the API is reachable.
-  const watch = {
-    watch: (path: string, params: Record<string, string | number | boolean | undefined>, callback: (phase: string, obj: unknown) => void, done: (err: unknown) => void) =>
-      realWatch.watch(path, { ...params, allowWatchBookmarks: true }, (phase, obj) => {
-        if (phase !== 'ERROR') up();
-        callback(phase, obj);
-      }, done),
-  } as unknown as Watch;
+  const watch = bookmarkWatch(deps.kubeConfig, () => stopped, () => up());
   const list = async () => {
     const nodes = await api.listNode();
     relists += 1;
@@ -60,8 +54,13 @@ export function createNodeInformer(deps: { kubeConfig: KubeConfig; logger: Logge
   const deleted = new Map<string, number>();
   const listeners = new Set<(node?: string) => void>();
   let status: ApiStatus = { reachable: false, synced: false, relists: 0 };
-  let backoffMs = deps.minBackoffMs ?? 1_000;
-  let retryTimer: NodeJS.Timeout | undefined;
+  const retry = createRelistRetry({
+    minBackoffMs: deps.minBackoffMs,
+    maxBackoffMs: deps.maxBackoffMs,
+    restart: () => {
+      if (!stopped) void informer.start();
+    },
+  });
   let stopped = false;
   let loggedDown = false;
 
@@ -72,7 +71,7 @@ export function createNodeInformer(deps: { kubeConfig: KubeConfig; logger: Logge
     if (status.reachable && status.synced && status.relists === relists) return;
     if (!status.reachable) log.info({ nodes: records.size, relists }, loggedDown ? 'Kubernetes API reachable again' : 'Kubernetes API synced');
     loggedDown = false;
-    backoffMs = deps.minBackoffMs ?? 1_000;
+    retry.reset();
     status = { reachable: true, synced: true, relists };
     changed();
   }
@@ -99,20 +98,14 @@ export function createNodeInformer(deps: { kubeConfig: KubeConfig; logger: Logge
   });
   informer.on('error', (err: unknown) => {
     if (stopped) return;
-    const message = err instanceof Error ? err.message : String((err as { body?: unknown })?.body ?? err);
+    const message = apiErrorMessage(err);
     if (status.reachable || !loggedDown) {
-      log.warn({ err: message, retryInSeconds: backoffMs / 1000, nodesKept: records.size }, 'Kubernetes API unreachable; keeping the last view of Nodes');
+      log.warn({ err: message, retryInSeconds: retry.nextDelayMs / 1000, nodesKept: records.size }, 'Kubernetes API unreachable; keeping the last view of Nodes');
       loggedDown = true;
     }
-    status = { ...status, reachable: false, lastErrorMessage: message.slice(0, 200), unreachableSinceMs: status.reachable || status.unreachableSinceMs === undefined ? deps.now() : status.unreachableSinceMs, relists };
+    status = { ...status, reachable: false, lastErrorMessage: message, unreachableSinceMs: status.reachable || status.unreachableSinceMs === undefined ? deps.now() : status.unreachableSinceMs, relists };
     changed();
-    const delay = backoffMs * (0.8 + 0.4 * Math.random());
-    backoffMs = Math.min(backoffMs * 2, deps.maxBackoffMs ?? 30_000);
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined;
-      if (!stopped) void informer.start();
-    }, delay);
-    retryTimer.unref();
+    retry.schedule();
   });
 
   return {
@@ -122,7 +115,7 @@ export function createNodeInformer(deps: { kubeConfig: KubeConfig; logger: Logge
     },
     stop: async () => {
       stopped = true;
-      if (retryTimer) clearTimeout(retryTimer);
+      retry.cancel();
       await informer.stop();
     },
     records,

@@ -2,8 +2,9 @@
 // @kubernetes/client-node's ListWatch, which re-lists on 410 Gone and follows bookmarks. Like
 // the Node informer it asks for bookmarks, retries after an error with jittered exponential
 // backoff and keeps its last view while the API is unreachable.
-import { ListWatch, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { ListWatch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../../../shared/src/logger.ts';
+import { apiErrorMessage, bookmarkWatch, createRelistRetry } from './list-watch-support.ts';
 
 export interface ResourceInformer<T extends KubernetesObject> {
   start(): void;
@@ -27,15 +28,18 @@ export function createResourceInformer<T extends KubernetesObject>(deps: {
   maxBackoffMs?: number;
 }): ResourceInformer<T> {
   const log = deps.logger.child({ component: `kubernetes-${deps.what}` });
-  const realWatch = new Watch(deps.kubeConfig);
   const listeners = new Set<() => void>();
   let synced = false;
   let reachable = false;
   let stopped = false;
   let loggedDown = false;
-  let retryTimer: NodeJS.Timeout | undefined;
-  const minBackoffMs = deps.minBackoffMs ?? 1_000;
-  let backoffMs = minBackoffMs;
+  const retry = createRelistRetry({
+    minBackoffMs: deps.minBackoffMs,
+    maxBackoffMs: deps.maxBackoffMs,
+    restart: () => {
+      if (!stopped) void informer.start();
+    },
+  });
   const changed = (): void => {
     for (const listener of [...listeners]) listener();
   };
@@ -43,20 +47,12 @@ export function createResourceInformer<T extends KubernetesObject>(deps: {
     if (reachable && synced) return;
     if (loggedDown) log.info(`Kubernetes API reachable again (${deps.what})`);
     loggedDown = false;
-    backoffMs = minBackoffMs;
+    retry.reset();
     reachable = true;
     synced = true;
     changed();
   };
-  // ListWatch starts the watch after a list that was in flight when stop() came; no watch then,
-  // or it would stay open after shutdown.
-  const watch = {
-    watch: async (path: string, params: Record<string, string | number | boolean | undefined>, callback: (phase: string, obj: unknown) => void, done: (err: unknown) => void) =>
-      stopped ? new AbortController() : realWatch.watch(path, { ...params, allowWatchBookmarks: true }, (phase, obj) => {
-        if (phase !== 'ERROR') up();
-        callback(phase, obj);
-      }, done),
-  } as unknown as Watch;
+  const watch = bookmarkWatch(deps.kubeConfig, () => stopped, up);
   const list = async () => {
     const result = await deps.listFn();
     // ListWatch applies the list right after this resolves.
@@ -67,19 +63,13 @@ export function createResourceInformer<T extends KubernetesObject>(deps: {
   for (const event of ['add', 'update', 'delete'] as const) informer.on(event, changed);
   informer.on('error', (err: unknown) => {
     if (stopped) return;
-    const message = err instanceof Error ? err.message : String((err as { body?: unknown })?.body ?? err);
+    const message = apiErrorMessage(err);
     if (reachable || !loggedDown) {
-      log.warn({ err: message.slice(0, 200), retryInSeconds: backoffMs / 1000 }, `Kubernetes API unreachable; keeping the last view of ${deps.what}`);
+      log.warn({ err: message, retryInSeconds: retry.nextDelayMs / 1000 }, `Kubernetes API unreachable; keeping the last view of ${deps.what}`);
       loggedDown = true;
     }
     reachable = false;
-    const delay = backoffMs * (0.8 + 0.4 * Math.random());
-    backoffMs = Math.min(backoffMs * 2, deps.maxBackoffMs ?? 30_000);
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined;
-      if (!stopped) void informer.start();
-    }, delay);
-    retryTimer.unref();
+    retry.schedule();
   });
   return {
     start: () => {
@@ -88,7 +78,7 @@ export function createResourceInformer<T extends KubernetesObject>(deps: {
     },
     stop: async () => {
       stopped = true;
-      if (retryTimer) clearTimeout(retryTimer);
+      retry.cancel();
       await informer.stop();
     },
     list: () => informer.list(),
