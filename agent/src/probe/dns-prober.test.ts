@@ -28,7 +28,18 @@ afterEach(async () => {
   servers = [];
 });
 
+// UDP takes a free port and TCP the same number, which another process may hold for TCP: try again then.
 async function startDns(behaviour: Behaviour): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDnsOnce(behaviour);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 20) throw err;
+    }
+  }
+}
+
+async function startDnsOnce(behaviour: Behaviour): Promise<number> {
   const udp = createSocket('udp4');
   udp.on('message', (msg, rinfo) => {
     const out = answer(msg, behaviour);
@@ -46,7 +57,13 @@ async function startDns(behaviour: Behaviour): Promise<number> {
     });
     socket.on('error', () => socket.destroy());
   });
-  await new Promise<void>((resolve) => tcp.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    tcp.once('error', (err) => {
+      udp.close();
+      reject(err);
+    });
+    tcp.listen(port, '127.0.0.1', resolve);
+  });
   servers.push(udp, tcp);
   return port;
 }
