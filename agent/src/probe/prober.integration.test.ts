@@ -83,15 +83,26 @@ describe('prober round on 127.0.0.1', () => {
     // The round is aborted once its first probe arrives, so it is provably in flight.
     const controller = new AbortController();
     let abortedAt = 0;
-    const silentUdp = createSocket('udp4');
+    // UDP takes a free port and TCP the same number, which another process may hold for TCP: try again then.
+    let silentUdp!: ReturnType<typeof createSocket>;
+    let silentTcp!: ReturnType<typeof createServer>;
+    for (let attempt = 1; ; attempt++) {
+      silentUdp = createSocket('udp4');
+      silentTcp = createServer(() => {});
+      await new Promise<void>((resolve) => silentUdp.bind(0, '127.0.0.1', resolve));
+      const tried = silentUdp.address().port;
+      const listened = await new Promise<boolean>((resolve, reject) => {
+        silentTcp.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' && attempt < 20 ? resolve(false) : reject(err)));
+        silentTcp.listen(tried, '127.0.0.1', () => resolve(true));
+      });
+      if (listened) break;
+      silentUdp.close();
+    }
+    const port = silentUdp.address().port;
     silentUdp.once('message', () => {
       abortedAt = Date.now();
       controller.abort();
     });
-    await new Promise<void>((resolve) => silentUdp.bind(0, '127.0.0.1', resolve));
-    const port = silentUdp.address().port;
-    const silentTcp = createServer(() => {});
-    await new Promise<void>((resolve) => silentTcp.listen(port, '127.0.0.1', resolve));
     const peers: PeerTarget[] = [{ nodeName: 'node-8', network: Network.HOST, address: '127.0.0.1', port, mtu: 1500 }];
     const results = await runner.run({ identity, peers, timeoutMs: 5000, concurrency: 1, spacingMs: 10 }, controller.signal);
     expect(abortedAt).toBeGreaterThan(0);
