@@ -54,13 +54,7 @@ function open(port: number, hello: ReturnType<typeof hostHello>) {
   return { call, received, status, targetSets };
 }
 
-const until = async (what: string, check: () => boolean): Promise<void> => {
-  const deadline = Date.now() + 5_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-};
+const until = (what: string, check: () => boolean) => expect.poll(check, { message: `waiting for ${what}`, timeout: 5_000 }).toBe(true);
 
 describe('ingest: targets', () => {
   it('sends the set to pod agents after the welcome and again on change; host agents get none', async () => {
