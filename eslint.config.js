@@ -26,15 +26,51 @@ export default tseslint.config(
   {
     files: ['collector/**/*.ts', 'cli/**/*.ts'],
     ignores: ['**/*.test.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/agent/**'], message: 'the collector and the CLI do not import the agent' }, { group: ['**/test/**', '**/*-fixtures.ts'], message: 'shipped code does not import test code' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/agent/**'], message: 'the collector and the CLI do not import the agent' },
+            { group: ['**/test/**', '**/*-fixtures.ts'], message: 'shipped code does not import test code' },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['agent/**/*.ts'],
     ignores: ['**/*.test.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/collector/**'], message: 'the agent does not import the collector' }, { group: ['**/test/**', '**/*-fixtures.ts'], message: 'shipped code does not import test code' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/collector/**'], message: 'the agent does not import the collector' },
+            { group: ['**/test/**', '**/*-fixtures.ts'], message: 'shipped code does not import test code' },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['collector/src/http/page/*.js'],
-    languageOptions: { globals: { document: 'readonly', window: 'readonly', location: 'readonly', history: 'readonly', performance: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', sessionStorage: 'readonly', AbortSignal: 'readonly', URLSearchParams: 'readonly', FormData: 'readonly', Intl: 'readonly' } },
+    languageOptions: {
+      globals: {
+        document: 'readonly',
+        window: 'readonly',
+        location: 'readonly',
+        history: 'readonly',
+        performance: 'readonly',
+        fetch: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        sessionStorage: 'readonly',
+        AbortSignal: 'readonly',
+        URLSearchParams: 'readonly',
+        FormData: 'readonly',
+        Intl: 'readonly',
+      },
+    },
   },
 );

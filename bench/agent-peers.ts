@@ -59,18 +59,54 @@ async function simulate(collector: string): Promise<void> {
       const call = client.makeBidiStreamRequest(connectPath, identity, identity, new grpc.Metadata());
       call.on('data', () => undefined);
       call.on('error', () => undefined);
-      call.write(Buffer.from(toBinary(ConnectRequestSchema, create(ConnectRequestSchema, {
-        payload: {
-          case: 'hello',
-          value: {
-            nodeName: `peer-${j}`, network, addresses: [peerIp(j)], podCidrs: [podCidr(j)], agentVersion: 'sim', probeAddress: peerIp(j), probePort: port,
-            overlay: network === Network.HOST ? { kind: OverlayKind.FLANNEL_VXLAN, name: 'flannel.1', vni: 1, port: 8472, vtepIp: peerIp(j), vtepMac: vtepMac(j), mtu: 1450, underlayMtu: 1500 } : { kind: OverlayKind.NONE },
-          },
-        },
-      }))));
+      call.write(
+        Buffer.from(
+          toBinary(
+            ConnectRequestSchema,
+            create(ConnectRequestSchema, {
+              payload: {
+                case: 'hello',
+                value: {
+                  nodeName: `peer-${j}`,
+                  network,
+                  addresses: [peerIp(j)],
+                  podCidrs: [podCidr(j)],
+                  agentVersion: 'sim',
+                  probeAddress: peerIp(j),
+                  probePort: port,
+                  overlay:
+                    network === Network.HOST
+                      ? {
+                          kind: OverlayKind.FLANNEL_VXLAN,
+                          name: 'flannel.1',
+                          vni: 1,
+                          port: 8472,
+                          vtepIp: peerIp(j),
+                          vtepMac: vtepMac(j),
+                          mtu: 1450,
+                          underlayMtu: 1500,
+                        }
+                      : { kind: OverlayKind.NONE },
+                },
+              },
+            }),
+          ),
+        ),
+      );
       calls.push(call);
       // Heartbeats keep the simulated peers alive in the collector.
-      setInterval(() => call.write(Buffer.from(toBinary(ConnectRequestSchema, create(ConnectRequestSchema, { payload: { case: 'heartbeat', value: { sentAtUnixMs: BigInt(Date.now()) } } })))), 5000);
+      setInterval(
+        () =>
+          call.write(
+            Buffer.from(
+              toBinary(
+                ConnectRequestSchema,
+                create(ConnectRequestSchema, { payload: { case: 'heartbeat', value: { sentAtUnixMs: BigInt(Date.now()) } } }),
+              ),
+            ),
+          ),
+        5000,
+      );
     }
   }
   process.send?.('ready');
@@ -114,27 +150,66 @@ async function main(): Promise<void> {
     for (let j = 0; j < 100; j++) lines.push(`address add 192.0.2.${100 + j}/32 dev eth0`);
     for (let j = 0; j < peerCount; j++) {
       const gateway = podCidr(j).split('/')[0]!;
-      lines.push(`route add ${podCidr(j)} via ${gateway} dev flannel.1 onlink`, `neigh add ${gateway} lladdr ${vtepMac(j)} dev flannel.1 nud permanent`);
+      lines.push(
+        `route add ${podCidr(j)} via ${gateway} dev flannel.1 onlink`,
+        `neigh add ${gateway} lladdr ${vtepMac(j)} dev flannel.1 nud permanent`,
+      );
     }
-    execFileSync('ip', ['netns', 'exec', ns.name, 'ip', '-batch', '-'], { input: `${lines.join('\n')}\n`, stdio: ['pipe', 'pipe', 'pipe'] });
+    execFileSync('ip', ['netns', 'exec', ns.name, 'ip', '-batch', '-'], {
+      input: `${lines.join('\n')}\n`,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const fdb = Array.from({ length: peerCount }, (_, j) => `fdb append ${vtepMac(j)} dev flannel.1 dst ${peerIp(j)} self permanent`);
-    execFileSync('ip', ['netns', 'exec', ns.name, 'bridge', '-batch', '-'], { input: `${fdb.join('\n')}\n`, stdio: ['pipe', 'pipe', 'pipe'] });
+    execFileSync('ip', ['netns', 'exec', ns.name, 'bridge', '-batch', '-'], {
+      input: `${fdb.join('\n')}\n`,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
 
     if (!fromSource) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
     const node = process.execPath;
     const run = (argv: string[], ipc = false, flags: string[] = []): ChildProcess => {
-      const child = spawn('ip', ['netns', 'exec', ns.name, node, ...flags, ...argv], { stdio: ['ignore', 'ignore', 'inherit', ...(ipc ? ['ipc' as const] : [])] });
+      const child = spawn('ip', ['netns', 'exec', ns.name, node, ...flags, ...argv], {
+        stdio: ['ignore', 'ignore', 'inherit', ...(ipc ? ['ipc' as const] : [])],
+      });
       children.push(child);
       return child;
     };
-    run(['collector/src/main.ts', '--grpc-listen', '192.0.2.11:7443', '--http-listen', '192.0.2.11:8080', '--max-streams-per-peer', '0', '--log-level', 'warn']);
+    run([
+      'collector/src/main.ts',
+      '--grpc-listen',
+      '192.0.2.11:7443',
+      '--http-listen',
+      '192.0.2.11:8080',
+      '--max-streams-per-peer',
+      '0',
+      '--log-level',
+      'warn',
+    ]);
     await sleep(2000);
     const sim = run(['bench/agent-peers.ts', '--simulate', '192.0.2.11:7443', '--peers', String(peerCount)], true);
     await new Promise<void>((resolve, reject) => {
       sim.once('message', () => resolve());
       setTimeout(() => reject(new Error('simulated peers not ready within 60 s')), 60_000).unref();
     });
-    const agent = run([fromSource ? 'agent/src/main.ts' : 'dist/agent/src/main.js', '--collector', '192.0.2.11:7443', '--node-name', 'node-1', '--network', 'host', '--probe-listen', '192.0.2.11:7946', '--log-level', 'warn', '--probe-report', probeReport], false, agentNodeFlags);
+    const agent = run(
+      [
+        fromSource ? 'agent/src/main.ts' : 'dist/agent/src/main.js',
+        '--collector',
+        '192.0.2.11:7443',
+        '--node-name',
+        'node-1',
+        '--network',
+        'host',
+        '--probe-listen',
+        '192.0.2.11:7946',
+        '--log-level',
+        'warn',
+        '--probe-report',
+        probeReport,
+      ],
+      false,
+      agentNodeFlags,
+    );
     await sleep(30_000); // start-up, first verification, first rounds
     const pid = agent.pid!;
     const cpu0 = cpuSeconds(pid);
@@ -153,12 +228,27 @@ async function main(): Promise<void> {
       .sort((a, b) => b[1] - a[1])
       .map(([name, m]) => `${name} ${m.toFixed(1)}`)
       .join(', ');
-    const nodes = execFileSync('ip', ['netns', 'exec', ns.name, node, '-e', "fetch('http://192.0.2.11:8080/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))"], { encoding: 'utf8' });
+    const nodes = execFileSync(
+      'ip',
+      [
+        'netns',
+        'exec',
+        ns.name,
+        node,
+        '-e',
+        "fetch('http://192.0.2.11:8080/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))",
+      ],
+      { encoding: 'utf8' },
+    );
     const batches = /netsentry_messages_received_total\{type="probeBatch"\} (\d+)/.exec(nodes)?.[1];
     console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, Linux ${release()}, Node ${process.version}`);
-    console.log(`agent (${fromSource ? 'agent/src/main.ts' : 'dist/agent/src/main.js'}, host mode, defaults, node flags: ${agentNodeFlags.join(' ') || 'none'}) with ${peerCount} peer nodes (${2 * peerCount} probe targets, full mesh), --probe-report ${probeReport}, ${seconds.toFixed(0)} s after a 30 s warm-up; probe batches received by the collector: ${batches}`);
+    console.log(
+      `agent (${fromSource ? 'agent/src/main.ts' : 'dist/agent/src/main.js'}, host mode, defaults, node flags: ${agentNodeFlags.join(' ') || 'none'}) with ${peerCount} peer nodes (${2 * peerCount} probe targets, full mesh), --probe-report ${probeReport}, ${seconds.toFixed(0)} s after a 30 s warm-up; probe batches received by the collector: ${batches}`,
+    );
     console.log(`agent CPU by thread (millicores): ${byThread}`);
-    console.log(`agent CPU ${millicores.toFixed(1)} millicores; RSS mean ${(rss.reduce((a, b) => a + b, 0) / rss.length).toFixed(1)} MiB, max ${Math.max(...rss).toFixed(1)} MiB`);
+    console.log(
+      `agent CPU ${millicores.toFixed(1)} millicores; RSS mean ${(rss.reduce((a, b) => a + b, 0) / rss.length).toFixed(1)} MiB, max ${Math.max(...rss).toFixed(1)} MiB`,
+    );
   } finally {
     stop();
     await sleep(1000);

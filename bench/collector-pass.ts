@@ -37,7 +37,12 @@ const byException = (process.argv.includes('--report') ? process.argv[process.ar
 
 const cluster = createTestCluster({ nodes, nodeExpiryMs: 3_600_000 });
 for (const name of cluster.names) cluster.model.agentConnected(podHello(name), { connectionId: `pod-${name}`, peerAddress: 'x' });
-const engine = createFindingsEngine({ model: cluster.model, detectors: defaultDetectors(), now: cluster.clock.now, logger: createSilentLogger() });
+const engine = createFindingsEngine({
+  model: cluster.model,
+  detectors: defaultDetectors(),
+  now: cluster.clock.now,
+  logger: createSilentLogger(),
+});
 const sampleRounds = Math.ceil((nodes - 1) / k);
 
 // Results are plain objects shaped like decoded ProbeResults: the store only reads fields.
@@ -60,20 +65,61 @@ function batchFor(index: number, network: 'host' | 'pod', round: number): ProbeB
     if (byException) {
       targetNetworks.forEach((targetNetwork, n) => {
         if (ok) covered[n]!.push(targetNode);
-        else for (const s of shapes) summaries.push({ targetNode, targetNetwork, protocol: s.protocol, large: s.large, sent: s.count, lost: s.count, sizeBytes: s.bytes });
+        else
+          for (const s of shapes)
+            summaries.push({
+              targetNode,
+              targetNetwork,
+              protocol: s.protocol,
+              large: s.large,
+              sent: s.count,
+              lost: s.count,
+              sizeBytes: s.bytes,
+            });
       });
       continue;
     }
     for (const targetNetwork of targetNetworks) {
       for (const s of shapes) {
         for (let i = 0; i < s.count; i++) {
-          results.push({ targetNode, protocol: s.protocol, ok, rttSeconds: ok ? 0.0004 + i * 0.0001 : 0, sizeBytes: s.bytes, error: ok ? '' : 'timeout', sentAtUnixMs, targetNetwork, target: '', large: s.large, sendDelaySeconds: 0 } as unknown as ProbeResult);
+          results.push({
+            targetNode,
+            protocol: s.protocol,
+            ok,
+            rttSeconds: ok ? 0.0004 + i * 0.0001 : 0,
+            sizeBytes: s.bytes,
+            error: ok ? '' : 'timeout',
+            sentAtUnixMs,
+            targetNetwork,
+            target: '',
+            large: s.large,
+            sendDelaySeconds: 0,
+          } as unknown as ProbeResult);
         }
       }
     }
   }
-  const coverage = targetNetworks.map((targetNetwork, n) => ({ targetNetwork, targetNodes: covered[n]!, udpSmall: 3, udpSmallBytes: 72, udpLarge: 2, udpLargeBytes: 1450, tcp: 1, tcpBytes: 64, rttP50Seconds: 0.0004 })).filter((c) => c.targetNodes.length > 0);
-  return create(ProbeBatchSchema, { results, pathSummaries: summaries, coverage, intervalSeconds: intervalMs / 1000, sampleRounds, eventLoopDelayP99Seconds: 0.002 });
+  const coverage = targetNetworks
+    .map((targetNetwork, n) => ({
+      targetNetwork,
+      targetNodes: covered[n]!,
+      udpSmall: 3,
+      udpSmallBytes: 72,
+      udpLarge: 2,
+      udpLargeBytes: 1450,
+      tcp: 1,
+      tcpBytes: 64,
+      rttP50Seconds: 0.0004,
+    }))
+    .filter((c) => c.targetNodes.length > 0);
+  return create(ProbeBatchSchema, {
+    results,
+    pathSummaries: summaries,
+    coverage,
+    intervalSeconds: intervalMs / 1000,
+    sampleRounds,
+    eventLoopDelayP99Seconds: 0.002,
+  });
 }
 
 let ingestMs = 0;
@@ -124,10 +170,18 @@ const sorted = [...steady].sort((a, b) => a - b);
 const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}, Linux ${release()}, Node ${process.version}`);
 console.log(`nodes ${nodes} (${2 * nodes} agents), k ${k}, ${warmRounds} rounds in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-console.log(`report ${byException ? 'exception' : 'results'}: ${Math.round(wireBytes / batches)} bytes per batch = ${Math.round((wireBytes / batches) * (60_000 / intervalMs))} bytes per agent per minute`);
-console.log(`ingest: ${ingested} probes in ${ingestMs.toFixed(0)} ms CPU = ${Math.round(ingested / (ingestMs / 1000))} probes per CPU-second (decode, validation, model, store, view, mesh index); ${((ingestMs / warmRounds / 1000) / (intervalMs / 1000)).toFixed(2)} cores for ${nodes} nodes`);
-console.log(`detector pass CPU time (rounds 3..${warmRounds}, one pass per simulated second): p50 ${p(0.5).toFixed(1)} ms, p95 ${p(0.95).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms over ${steady.length} passes (first pass, building the mesh index: ${passes[0]!.toFixed(0)} ms)`);
-console.log(`heap used after GC: ${heapMiB.toFixed(0)} MiB${gc ? '' : ' (run with --expose-gc for a GC first)'}; RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+console.log(
+  `report ${byException ? 'exception' : 'results'}: ${Math.round(wireBytes / batches)} bytes per batch = ${Math.round((wireBytes / batches) * (60_000 / intervalMs))} bytes per agent per minute`,
+);
+console.log(
+  `ingest: ${ingested} probes in ${ingestMs.toFixed(0)} ms CPU = ${Math.round(ingested / (ingestMs / 1000))} probes per CPU-second (decode, validation, model, store, view, mesh index); ${(ingestMs / warmRounds / 1000 / (intervalMs / 1000)).toFixed(2)} cores for ${nodes} nodes`,
+);
+console.log(
+  `detector pass CPU time (rounds 3..${warmRounds}, one pass per simulated second): p50 ${p(0.5).toFixed(1)} ms, p95 ${p(0.95).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms over ${steady.length} passes (first pass, building the mesh index: ${passes[0]!.toFixed(0)} ms)`,
+);
+console.log(
+  `heap used after GC: ${heapMiB.toFixed(0)} MiB${gc ? '' : ' (run with --expose-gc for a GC first)'}; RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
+);
 
 // Break one node: from the next simulated second on, every probe to and from it fails.
 broken = Math.floor(nodes / 3);
@@ -140,7 +194,9 @@ for (let second = 1; second <= 3 * stepsPerRound && !found; second++) {
   if (open.includes(`NodeIsolated:${name}`)) {
     found = true;
     const others = [...seen].filter((id) => !id.endsWith(`:${name}`));
-    console.log(`broken ${name}: NodeIsolated after ${second} simulated s (${(second / (intervalMs / 1000)).toFixed(1)} probe intervals); findings about other nodes on the way: ${others.length ? others.join(', ') : 'none'}`);
+    console.log(
+      `broken ${name}: NodeIsolated after ${second} simulated s (${(second / (intervalMs / 1000)).toFixed(1)} probe intervals); findings about other nodes on the way: ${others.length ? others.join(', ') : 'none'}`,
+    );
   }
 }
 if (!found) console.log(`broken ${name}: no NodeIsolated within 3 intervals; seen: ${[...seen].join(', ') || 'nothing'}`);

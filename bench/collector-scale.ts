@@ -65,9 +65,24 @@ async function startCollector(): Promise<{ grpc: number; http: number }> {
   const prof = process.argv.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', '/tmp/collector-prof'] : [];
   const heapFlag = arg('collector-heap-mib', 0);
   const heap = heapFlag > 0 ? [`--max-old-space-size=${heapFlag}`] : [];
-  collector = spawn(node, [...prof, ...heap, 'collector/src/main.ts', '--grpc-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--log-level', 'info',
-    // Every simulated agent comes from 127.0.0.1: the per-address cap (default 8) would refuse all but 8 streams.
-    '--max-streams-per-peer', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  collector = spawn(
+    node,
+    [
+      ...prof,
+      ...heap,
+      'collector/src/main.ts',
+      '--grpc-listen',
+      '127.0.0.1:0',
+      '--http-listen',
+      '127.0.0.1:0',
+      '--log-level',
+      'info',
+      // Every simulated agent comes from 127.0.0.1: the per-address cap (default 8) would refuse all but 8 streams.
+      '--max-streams-per-peer',
+      '0',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   return new Promise((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(() => reject(new Error('collector did not start')), 20_000);
@@ -87,20 +102,54 @@ async function startCollector(): Promise<{ grpc: number; http: number }> {
 }
 
 interface SimStats {
-  agents: number; connected: number; welcomed: number; batches: number; results: number; bytes: number; errors: number; skippedRounds: number;
-  peerSetBytes: number; fullSets: number; fullSetBytes: number; deltas: number; deltaBytes: number; peerEntries: number; deltaMismatches: number;
+  agents: number;
+  connected: number;
+  welcomed: number;
+  batches: number;
+  results: number;
+  bytes: number;
+  errors: number;
+  skippedRounds: number;
+  peerSetBytes: number;
+  fullSets: number;
+  fullSetBytes: number;
+  deltas: number;
+  deltaBytes: number;
+  peerEntries: number;
+  deltaMismatches: number;
 }
 async function simStats(): Promise<{ stats: SimStats; cpu: number }> {
-  const replies = await Promise.all(children.map((child) => new Promise<{ stats: SimStats; cpu: { user: number; system: number } }>((resolve) => {
-    const onMessage = (m: { type: string; stats: SimStats; cpu: { user: number; system: number } }) => {
-      if (m.type !== 'stats') return;
-      child.off('message', onMessage);
-      resolve(m);
-    };
-    child.on('message', onMessage);
-    child.send({ type: 'stats' });
-  })));
-  const total: SimStats = { agents: 0, connected: 0, welcomed: 0, batches: 0, results: 0, bytes: 0, errors: 0, skippedRounds: 0, peerSetBytes: 0, fullSets: 0, fullSetBytes: 0, deltas: 0, deltaBytes: 0, peerEntries: 0, deltaMismatches: 0 };
+  const replies = await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<{ stats: SimStats; cpu: { user: number; system: number } }>((resolve) => {
+          const onMessage = (m: { type: string; stats: SimStats; cpu: { user: number; system: number } }) => {
+            if (m.type !== 'stats') return;
+            child.off('message', onMessage);
+            resolve(m);
+          };
+          child.on('message', onMessage);
+          child.send({ type: 'stats' });
+        }),
+    ),
+  );
+  const total: SimStats = {
+    agents: 0,
+    connected: 0,
+    welcomed: 0,
+    batches: 0,
+    results: 0,
+    bytes: 0,
+    errors: 0,
+    skippedRounds: 0,
+    peerSetBytes: 0,
+    fullSets: 0,
+    fullSetBytes: 0,
+    deltas: 0,
+    deltaBytes: 0,
+    peerEntries: 0,
+    deltaMismatches: 0,
+  };
   let cpu = 0;
   for (const r of replies) {
     for (const key of Object.keys(total) as (keyof SimStats)[]) total[key] += r.stats[key];
@@ -121,20 +170,50 @@ async function scrape(http: number): Promise<{ ms: number; text: string }> {
 }
 const metricValue = (text: string, name: string): number => {
   let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  for (const line of text.split('\n'))
+    if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{'))
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   return sum;
 };
 
 async function main(): Promise<void> {
-  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}`);
-  console.log(`nodes ${nodes} (${2 * nodes} agents: host + pod), ${procs} simulator processes, sample size ${sampleSize}, probe interval 5 s`);
+  console.log(
+    `machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}`,
+  );
+  console.log(
+    `nodes ${nodes} (${2 * nodes} agents: host + pod), ${procs} simulator processes, sample size ${sampleSize}, probe interval 5 s`,
+  );
   const ports = await startCollector();
   const pid = collector!.pid!;
   const per = Math.ceil(nodes / procs);
   for (let p = 0; p < procs; p++) {
     const from = p * per;
     const to = Math.min(nodes, from + per);
-    const child = fork('bench/sim-agents.ts', ['--target', `127.0.0.1:${ports.grpc}`, '--nodes', String(nodes), '--from', String(from), '--to', String(to), '--sample-size', String(sampleSize), '--window-mib', String(arg('sim-window-mib', 64)), '--streams-per-channel', String(arg('streams-per-channel', 250)), '--report', report], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.argv.includes('--sim-cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', '/tmp/sim-prof'] : [] });
+    const child = fork(
+      'bench/sim-agents.ts',
+      [
+        '--target',
+        `127.0.0.1:${ports.grpc}`,
+        '--nodes',
+        String(nodes),
+        '--from',
+        String(from),
+        '--to',
+        String(to),
+        '--sample-size',
+        String(sampleSize),
+        '--window-mib',
+        String(arg('sim-window-mib', 64)),
+        '--streams-per-channel',
+        String(arg('streams-per-channel', 250)),
+        '--report',
+        report,
+      ],
+      {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        execArgv: process.argv.includes('--sim-cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', '/tmp/sim-prof'] : [],
+      },
+    );
     children.push(child);
   }
   const t0 = performance.now();
@@ -158,15 +237,24 @@ async function main(): Promise<void> {
     last = stats.peerSetBytes;
   }
   const settled = await simStats();
-  console.log(`peer sets settled after ${((performance.now() - t0) / 1000).toFixed(1)} s; ${(last / 2 ** 20).toFixed(0)} MiB of peer sets received in total: ${progress(settled.stats)}, collector peak ${Math.round(rssMiB(pid).hwm)} MiB`);
+  console.log(
+    `peer sets settled after ${((performance.now() - t0) / 1000).toFixed(1)} s; ${(last / 2 ** 20).toFixed(0)} MiB of peer sets received in total: ${progress(settled.stats)}, collector peak ${Math.round(rssMiB(pid).hwm)} MiB`,
+  );
   const sentMetric = (await scrape(ports.http)).text;
-  console.log(JSON.stringify({
-    peerSetBytesSentMiB: {
-      full: Math.round(metricValue(sentMetric, 'netsentry_peer_set_bytes_total{kind="full"}') / 2 ** 20),
-      delta: Math.round(metricValue(sentMetric, 'netsentry_peer_set_bytes_total{kind="delta"}') / 2 ** 20),
-    },
-    peerSetsReceived: { full: settled.stats.fullSets, deltas: settled.stats.deltas, entries: settled.stats.peerEntries, deltaMismatches: settled.stats.deltaMismatches },
-  }));
+  console.log(
+    JSON.stringify({
+      peerSetBytesSentMiB: {
+        full: Math.round(metricValue(sentMetric, 'netsentry_peer_set_bytes_total{kind="full"}') / 2 ** 20),
+        delta: Math.round(metricValue(sentMetric, 'netsentry_peer_set_bytes_total{kind="delta"}') / 2 ** 20),
+      },
+      peerSetsReceived: {
+        full: settled.stats.fullSets,
+        deltas: settled.stats.deltas,
+        entries: settled.stats.peerEntries,
+        deltaMismatches: settled.stats.deltaMismatches,
+      },
+    }),
+  );
   await sleep(10_000); // two probe intervals of steady state before measuring
 
   const before = await simStats();
@@ -188,31 +276,53 @@ async function main(): Promise<void> {
   const mem = rssMiB(pid);
   const results = after.stats.results - before.stats.results;
   const batchesSent = after.stats.batches - before.stats.batches;
-  const batchesIngested = metricValue(scrapeAfter, 'netsentry_messages_received_total{type="probeBatch"}') - metricValue(scrapeBefore, 'netsentry_messages_received_total{type="probeBatch"}');
+  const batchesIngested =
+    metricValue(scrapeAfter, 'netsentry_messages_received_total{type="probeBatch"}') -
+    metricValue(scrapeBefore, 'netsentry_messages_received_total{type="probeBatch"}');
   const collectorCpu = cpuAfter - cpuBefore;
-  const passes = metricValue(scrapeAfter, 'netsentry_detector_run_duration_seconds_count') - metricValue(scrapeBefore, 'netsentry_detector_run_duration_seconds_count');
-  const passSeconds = metricValue(scrapeAfter, 'netsentry_detector_run_duration_seconds_sum') - metricValue(scrapeBefore, 'netsentry_detector_run_duration_seconds_sum');
+  const passes =
+    metricValue(scrapeAfter, 'netsentry_detector_run_duration_seconds_count') -
+    metricValue(scrapeBefore, 'netsentry_detector_run_duration_seconds_count');
+  const passSeconds =
+    metricValue(scrapeAfter, 'netsentry_detector_run_duration_seconds_sum') -
+    metricValue(scrapeBefore, 'netsentry_detector_run_duration_seconds_sum');
   const seriesNode = (text: string) => text.split('\n').filter((l) => l && !l.startsWith('#') && /node="/.test(l)).length;
-  console.log(JSON.stringify({
-    nodes, agents: 2 * nodes, windowSeconds: Number(wall.toFixed(1)),
-    resultsSentPerSecond: Math.round(results / wall),
-    batchesSent, batchesIngested, roundsSkippedCollectorBehind: after.stats.skippedRounds - before.stats.skippedRounds,
-    collectorCpuCores: Number((collectorCpu / wall).toFixed(2)),
-    // The collector may fall behind (gRPC buffers the rest): count what it ingested.
-    resultsIngestedPerSecond: Math.round(((results / Math.max(1, batchesSent)) * batchesIngested) / wall),
-    resultsIngestedPerCollectorCpuSecond: Math.round(((results / Math.max(1, batchesSent)) * batchesIngested) / collectorCpu),
-    detectorPasses: passes, detectorPassMeanMs: passes ? Number(((passSeconds / passes) * 1000).toFixed(1)) : null,
-    collectorRssMiB: Math.round(mem.rss), collectorPeakRssMiB: Math.round(mem.hwm),
-    collectorHeapUsedMiB: Math.round(metricValue(scrapeAfter, 'nodejs_heap_size_used_bytes') / 2 ** 20),
-    metricsSeries: series, metricsSeriesPerNode: Number((series / nodes).toFixed(1)), seriesWithNodeLabel: seriesNode(scrapeAfter),
-    metricsRenderMs: { p50: Math.round(renders.sort((a, b) => a - b)[Math.floor(renders.length / 2)] ?? 0), max: Math.round(renders.at(-1) ?? 0) },
-    simulatorCpuCores: Number(((after.cpu - before.cpu) / wall).toFixed(2)),
-    report,
-    probeBatchBytesPerAgentPerMinute: Math.round(((after.stats.bytes - before.stats.bytes) / (2 * nodes)) * (60 / wall)),
-  }));
+  console.log(
+    JSON.stringify({
+      nodes,
+      agents: 2 * nodes,
+      windowSeconds: Number(wall.toFixed(1)),
+      resultsSentPerSecond: Math.round(results / wall),
+      batchesSent,
+      batchesIngested,
+      roundsSkippedCollectorBehind: after.stats.skippedRounds - before.stats.skippedRounds,
+      collectorCpuCores: Number((collectorCpu / wall).toFixed(2)),
+      // The collector may fall behind (gRPC buffers the rest): count what it ingested.
+      resultsIngestedPerSecond: Math.round(((results / Math.max(1, batchesSent)) * batchesIngested) / wall),
+      resultsIngestedPerCollectorCpuSecond: Math.round(((results / Math.max(1, batchesSent)) * batchesIngested) / collectorCpu),
+      detectorPasses: passes,
+      detectorPassMeanMs: passes ? Number(((passSeconds / passes) * 1000).toFixed(1)) : null,
+      collectorRssMiB: Math.round(mem.rss),
+      collectorPeakRssMiB: Math.round(mem.hwm),
+      collectorHeapUsedMiB: Math.round(metricValue(scrapeAfter, 'nodejs_heap_size_used_bytes') / 2 ** 20),
+      metricsSeries: series,
+      metricsSeriesPerNode: Number((series / nodes).toFixed(1)),
+      seriesWithNodeLabel: seriesNode(scrapeAfter),
+      metricsRenderMs: {
+        p50: Math.round(renders.sort((a, b) => a - b)[Math.floor(renders.length / 2)] ?? 0),
+        max: Math.round(renders.at(-1) ?? 0),
+      },
+      simulatorCpuCores: Number(((after.cpu - before.cpu) / wall).toFixed(2)),
+      report,
+      probeBatchBytesPerAgentPerMinute: Math.round(((after.stats.bytes - before.stats.bytes) / (2 * nodes)) * (60 / wall)),
+    }),
+  );
 
   // Zero false findings: nothing is broken yet, so every open finding is false.
-  const steady = (await fetch(`http://127.0.0.1:${ports.http}/api/v1/findings`, { signal: AbortSignal.timeout(60_000) }).then((r) => r.json(), () => ({ findings: [] }))) as { findings: { id: string }[] };
+  const steady = (await fetch(`http://127.0.0.1:${ports.http}/api/v1/findings`, { signal: AbortSignal.timeout(60_000) }).then(
+    (r) => r.json(),
+    () => ({ findings: [] }),
+  )) as { findings: { id: string }[] };
   console.log(JSON.stringify({ falseFindingsBeforeBreak: steady.findings.length, sample: steady.findings.slice(0, 5).map((f) => f.id) }));
   // One broken node: every probe to and from it fails from now on.
   const victim = Math.floor(nodes / 3);
@@ -222,7 +332,10 @@ async function main(): Promise<void> {
   let found: { ms: number; ids: string[] } | undefined;
   while (performance.now() - breakAt < 90_000) {
     await sleep(250);
-    const body = (await fetch(`http://127.0.0.1:${ports.http}/api/v1/findings`, { signal: AbortSignal.timeout(60_000) }).then((r) => r.json(), () => ({ findings: [] }))) as { findings: { id: string }[] };
+    const body = (await fetch(`http://127.0.0.1:${ports.http}/api/v1/findings`, { signal: AbortSignal.timeout(60_000) }).then(
+      (r) => r.json(),
+      () => ({ findings: [] }),
+    )) as { findings: { id: string }[] };
     const ids = body.findings.map((f) => f.id);
     if (ids.includes(`NodeIsolated:${name}`)) {
       found = { ms: performance.now() - breakAt, ids };
@@ -231,7 +344,17 @@ async function main(): Promise<void> {
   }
   // Named alone: every open finding is about the broken node (its id names it).
   const others = found?.ids.filter((id) => !id.includes(name)) ?? [];
-  console.log(JSON.stringify({ brokenNode: name, findingAfterSeconds: found ? Number((found.ms / 1000).toFixed(1)) : 'not within 90 s', findingAfterIntervals: found ? Number((found.ms / 5000).toFixed(1)) : null, otherOpenFindings: others.length, openFindings: found?.ids.slice(0, 10), collectorRssMiB: Math.round(rssMiB(pid).rss), collectorPeakRssMiB: Math.round(rssMiB(pid).hwm) }));
+  console.log(
+    JSON.stringify({
+      brokenNode: name,
+      findingAfterSeconds: found ? Number((found.ms / 1000).toFixed(1)) : 'not within 90 s',
+      findingAfterIntervals: found ? Number((found.ms / 5000).toFixed(1)) : null,
+      otherOpenFindings: others.length,
+      openFindings: found?.ids.slice(0, 10),
+      collectorRssMiB: Math.round(rssMiB(pid).rss),
+      collectorPeakRssMiB: Math.round(rssMiB(pid).hwm),
+    }),
+  );
   console.log(`total bench time ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 

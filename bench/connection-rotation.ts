@@ -16,7 +16,8 @@ const arg = (name: string, fallback: string): string => {
 const seconds = Number(arg('seconds', '90'));
 const age = arg('age', '15s');
 
-const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
+const quantile = (sorted: number[], q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
 
 async function main(): Promise<void> {
   const pki = await createTestPki();
@@ -27,14 +28,32 @@ async function main(): Promise<void> {
   await copyFile(pki.serverKey, key);
   const stack = await startStack({
     nodes: 4,
-    collectorArgs: ['--tls-cert-file', cert, '--tls-key-file', key, '--auth-token-file', tokens, '--max-connection-age', age, '--max-connection-age-grace', '1s'],
+    collectorArgs: [
+      '--tls-cert-file',
+      cert,
+      '--tls-key-file',
+      key,
+      '--auth-token-file',
+      tokens,
+      '--max-connection-age',
+      age,
+      '--max-connection-age-grace',
+      '1s',
+    ],
     agentArgs: ['--tls-ca-file', pki.caCert, '--auth-token-file', tokens],
   });
   const stopOnSignal = () => void Promise.all([stack.teardown(), pki.remove()]).then(() => process.exit(130));
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   try {
-    await waitFor('4 agents connected', async () => (await stack.getJson<{ nodes: { hostAgent?: { connected: boolean } }[] }>('/api/v1/nodes')).nodes.filter((n) => n.hostAgent?.connected).length === 4, 20_000);
+    await waitFor(
+      '4 agents connected',
+      async () =>
+        (await stack.getJson<{ nodes: { hostAgent?: { connected: boolean } }[] }>('/api/v1/nodes')).nodes.filter(
+          (n) => n.hostAgent?.connected,
+        ).length === 4,
+      20_000,
+    );
     const findingIds = new Set<string>();
     const deadline = Date.now() + seconds * 1000;
     while (Date.now() < deadline) {
@@ -60,7 +79,9 @@ async function main(): Promise<void> {
     const sorted = gaps.sort((a, b) => a - b);
     console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, Linux ${release()}, Node ${process.version}`);
     console.log(`${seconds} s, --max-connection-age ${age}, grace 1s, 4 host agents, TLS + token`);
-    console.log(`stream closed -> reconnected: n=${sorted.length} p50=${quantile(sorted, 0.5)} ms p95=${quantile(sorted, 0.95)} ms max=${sorted.at(-1)} ms`);
+    console.log(
+      `stream closed -> reconnected: n=${sorted.length} p50=${quantile(sorted, 0.5)} ms p95=${quantile(sorted, 0.95)} ms max=${sorted.at(-1)} ms`,
+    );
     console.log(`failures logged by agents: ${failures}; findings opened: ${findingIds.size ? [...findingIds].join(', ') : 'none'}`);
   } finally {
     await stack.teardown();

@@ -24,13 +24,31 @@ function run(maxFindingsPerNode: number) {
   let shift = 0;
   const flood: Detector = {
     kind: 'AsymmetricReachability',
-    detect: (): FindingCandidate[] => Array.from({ length: count }, (_, i) => {
-      const peer = `peer-${(i + shift) % (2 * count)}`;
-      return { id: `AsymmetricReachability:made-up:${peer}`, kind: 'AsymmetricReachability', severity: 'warning', nodes: ['made-up', peer], peer, summary: `made-up cannot reach ${peer} over UDP, while ${peer} reaches made-up`, evidence: [`pod UDP: made-up→${peer} 6/6 failed; ${peer}→made-up 6/6 passed`], remediation: ['Look for a one-way rule: nft list ruleset on both nodes.'], explains: [] };
-    }),
+    detect: (): FindingCandidate[] =>
+      Array.from({ length: count }, (_, i) => {
+        const peer = `peer-${(i + shift) % (2 * count)}`;
+        return {
+          id: `AsymmetricReachability:made-up:${peer}`,
+          kind: 'AsymmetricReachability',
+          severity: 'warning',
+          nodes: ['made-up', peer],
+          peer,
+          summary: `made-up cannot reach ${peer} over UDP, while ${peer} reaches made-up`,
+          evidence: [`pod UDP: made-up→${peer} 6/6 failed; ${peer}→made-up 6/6 passed`],
+          remediation: ['Look for a one-way rule: nft list ruleset on both nodes.'],
+          explains: [],
+        };
+      }),
   };
   let dropped = 0;
-  const engine = createFindingsEngine({ model: cluster.model, detectors: [flood], now: cluster.clock.now, logger: createSilentLogger(), maxFindingsPerNode, findingsDropped: (_node, _now, fresh) => void (dropped += fresh) });
+  const engine = createFindingsEngine({
+    model: cluster.model,
+    detectors: [flood],
+    now: cluster.clock.now,
+    logger: createSilentLogger(),
+    maxFindingsPerNode,
+    findingsDropped: (_node, _now, fresh) => void (dropped += fresh),
+  });
   gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
   const times: number[] = [];
@@ -47,7 +65,16 @@ function run(maxFindingsPerNode: number) {
   gc?.();
   const heapMiB = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
   times.sort((a, b) => a - b);
-  return { maxFindingsPerNode, open, kept: all.length, apiBytes: bytes, heapMiB: Number(heapMiB.toFixed(1)), passP50Ms: Number(times[Math.floor(times.length / 2)]!.toFixed(1)), passMaxMs: Number(times.at(-1)!.toFixed(1)), countedAsDropped: dropped };
+  return {
+    maxFindingsPerNode,
+    open,
+    kept: all.length,
+    apiBytes: bytes,
+    heapMiB: Number(heapMiB.toFixed(1)),
+    passP50Ms: Number(times[Math.floor(times.length / 2)]!.toFixed(1)),
+    passMaxMs: Number(times.at(-1)!.toFixed(1)),
+    countedAsDropped: dropped,
+  };
 }
 
 console.log(JSON.stringify({ candidatesPerPass: count, passes, runs: [run(0), run(100)] }, null, 1));

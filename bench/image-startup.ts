@@ -6,7 +6,16 @@
 // Usage (root, images built): node bench/image-startup.ts [--trials 5]
 import { execFileSync } from 'node:child_process';
 import { createLab } from '../test/lab/lab.ts';
-import { agentImage, chartSecurityFlags, collectorImage, createContainers, netnsNetwork, podman, removeOrphanContainers, type Container } from '../test/images/podman.ts';
+import {
+  agentImage,
+  chartSecurityFlags,
+  collectorImage,
+  createContainers,
+  netnsNetwork,
+  podman,
+  removeOrphanContainers,
+  type Container,
+} from '../test/images/podman.ts';
 
 const trialsIndex = process.argv.indexOf('--trials');
 const trials = trialsIndex > 0 ? Number(process.argv[trialsIndex + 1]) : 5;
@@ -29,19 +38,35 @@ const containers = createContainers();
 await removeOrphanContainers();
 const lab = await createLab({ nodes: 1, gateway: 'netns', lockTimeoutMs: 600_000 });
 const node = lab.nodes[0]!;
-const stopOnSignal = (): void => void containers.removeAll().finally(() => lab.teardown()).finally(() => process.exit(130));
+const stopOnSignal = (): void =>
+  void containers
+    .removeAll()
+    .finally(() => lab.teardown())
+    .finally(() => process.exit(130));
 process.once('SIGINT', stopOnSignal);
 process.once('SIGTERM', stopOnSignal);
 
 try {
   for (let trial = 0; trial < trials; trial++) {
     let t0 = performance.now();
-    const collector = await containers.run('collector', collectorImage, netnsNetwork(lab.gatewayNs!), ['--grpc-listen', `${lab.underlayGatewayIp}:7443`, '--http-listen', `${lab.underlayGatewayIp}:8080`]);
+    const collector = await containers.run('collector', collectorImage, netnsNetwork(lab.gatewayNs!), [
+      '--grpc-listen',
+      `${lab.underlayGatewayIp}:7443`,
+      '--http-listen',
+      `${lab.underlayGatewayIp}:8080`,
+    ]);
     record('collector: podman run -d returned', collector.runMs);
     record('collector: podman run → "collector started"', await waitForLog(collector, 'collector started', t0));
     t0 = performance.now();
     const agent = await containers.run('agent', agentImage, netnsNetwork(node.ns), [
-      '--collector', `${lab.underlayGatewayIp}:7443`, '--node-name', node.name, '--network', 'host', '--probe-listen', `${node.underlayIp}:7946`,
+      '--collector',
+      `${lab.underlayGatewayIp}:7443`,
+      '--node-name',
+      node.name,
+      '--network',
+      'host',
+      '--probe-listen',
+      `${node.underlayIp}:7946`,
     ]);
     record('agent: podman run -d returned', agent.runMs);
     record('agent: podman run → "agent started"', await waitForLog(agent, 'agent started', t0));
@@ -62,9 +87,17 @@ try {
 }
 
 const sizes = await podman(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}} {{.Size}}']);
-console.log(`image start-up over ${trials} trials (ms), ${new Date().toISOString()}, load average ${execFileSync('cat', ['/proc/loadavg']).toString().split(' ').slice(0, 3).join(' ')}`);
+console.log(
+  `image start-up over ${trials} trials (ms), ${new Date().toISOString()}, load average ${execFileSync('cat', ['/proc/loadavg']).toString().split(' ').slice(0, 3).join(' ')}`,
+);
 for (const [step, values] of Object.entries(samples)) {
   const sorted = [...values].sort((a, b) => a - b);
   console.log(`  ${step.padEnd(52)} p50 ${Math.round(sorted[Math.floor((sorted.length - 1) / 2)]!)}  max ${Math.round(sorted.at(-1)!)}`);
 }
-console.log(sizes.split('\n').filter((l) => /netsentry-|node:24/.test(l)).map((l) => `  ${l}`).join('\n'));
+console.log(
+  sizes
+    .split('\n')
+    .filter((l) => /netsentry-|node:24/.test(l))
+    .map((l) => `  ${l}`)
+    .join('\n'),
+);

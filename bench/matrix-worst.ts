@@ -11,10 +11,24 @@ const peers = Number(process.argv[3] ?? 20);
 const broken = 'node-37';
 const names = Array.from({ length: nodeCount }, (_, i) => `node-${i + 1}`);
 const paths = names.flatMap((s, i) =>
-  Array.from({ length: peers }, (_, k) => names[(i + 1 + k * 47) % nodeCount]!).filter((d) => d !== s).map((d) => {
-    const fail = s === broken || d === broken;
-    return { network: 'pod', protocol: 'udp', size: 'small', source: s, destination: d, attempts: 6, failures: fail ? 6 : 0, lossRatio: fail ? 1 : 0, rttP50Seconds: 0.0003, rttP95Seconds: 0.0005, failing: fail };
-  }),
+  Array.from({ length: peers }, (_, k) => names[(i + 1 + k * 47) % nodeCount]!)
+    .filter((d) => d !== s)
+    .map((d) => {
+      const fail = s === broken || d === broken;
+      return {
+        network: 'pod',
+        protocol: 'udp',
+        size: 'small',
+        source: s,
+        destination: d,
+        attempts: 6,
+        failures: fail ? 6 : 0,
+        lossRatio: fail ? 1 : 0,
+        rttP50Seconds: 0.0003,
+        rttP95Seconds: 0.0005,
+        failing: fail,
+      };
+    }),
 );
 const nodes = names.map((name) => ({ name, podAgent: {} }));
 let snapshot = { nowMs: Date.now(), nodes, probes: { windowSeconds: 10, paths, agents: [], dns: [] } } as unknown as ClusterSnapshot;
@@ -47,5 +61,6 @@ for (const [path, fresh] of [
   ['/api/v1/matrix?network=pod&protocol=udp', false],
   ['/api/v1/matrix?network=pod&protocol=udp&worst=50', true],
   ['/api/v1/matrix?network=pod&protocol=udp&worst=50', false],
-] as const) console.log(JSON.stringify(await time(path, fresh)));
+] as const)
+  console.log(JSON.stringify(await time(path, fresh)));
 await app.close();

@@ -49,9 +49,14 @@ const peers: Peer[] = Array.from({ length: peerCount }, (_, j) => {
   });
 });
 
-const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+const quantile = (sorted: number[], q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 
-const p50 = (xs: number[]): number => quantile([...xs].sort((a, b) => a - b), 0.5);
+const p50 = (xs: number[]): number =>
+  quantile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
 
 /** Inside the namespace: the measurements. */
 async function measure(programMs: number): Promise<void> {
@@ -90,28 +95,47 @@ async function measure(programMs: number): Promise<void> {
   previous.sort((a, b) => a - b);
   verifyOnly.sort((a, b) => a - b);
   console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, Linux ${release()}, Node ${process.version}`);
-  console.log(`peers ${peerCount}: programmed ${routes.length} routes, ${neighbors.length} neighbors, ${fdb.length} FDB entries with ip/bridge -batch in ${programMs.toFixed(0)} ms`);
-  console.log(`report: peersChecked=${last?.overlay?.peersChecked} peersOk=${last?.overlay?.peersOk} problems=${last?.overlay?.problems.length}`);
-  console.log(`pass (ip -batch + bridge fdb, parse, verify), n=${runs}: p50 ${quantile(total, 0.5).toFixed(1)} ms, p95 ${quantile(total, 0.95).toFixed(1)} ms, max ${total.at(-1)!.toFixed(1)} ms; this process's CPU ${(passCpu / 1000 / runs).toFixed(1)} ms per pass`);
-  console.log(`previous pass (4 dumps in parallel, parse, verify), n=${runs}: p50 ${quantile(previous, 0.5).toFixed(1)} ms, p95 ${quantile(previous, 0.95).toFixed(1)} ms; this process's CPU ${(previousCpu / 1000 / runs).toFixed(1)} ms per pass`);
-  console.log(`verify only (pure), n=${runs}: p50 ${quantile(verifyOnly, 0.5).toFixed(1)} ms, p95 ${quantile(verifyOnly, 0.95).toFixed(1)} ms`);
+  console.log(
+    `peers ${peerCount}: programmed ${routes.length} routes, ${neighbors.length} neighbors, ${fdb.length} FDB entries with ip/bridge -batch in ${programMs.toFixed(0)} ms`,
+  );
+  console.log(
+    `report: peersChecked=${last?.overlay?.peersChecked} peersOk=${last?.overlay?.peersOk} problems=${last?.overlay?.problems.length}`,
+  );
+  console.log(
+    `pass (ip -batch + bridge fdb, parse, verify), n=${runs}: p50 ${quantile(total, 0.5).toFixed(1)} ms, p95 ${quantile(total, 0.95).toFixed(1)} ms, max ${total.at(-1)!.toFixed(1)} ms; this process's CPU ${(passCpu / 1000 / runs).toFixed(1)} ms per pass`,
+  );
+  console.log(
+    `previous pass (4 dumps in parallel, parse, verify), n=${runs}: p50 ${quantile(previous, 0.5).toFixed(1)} ms, p95 ${quantile(previous, 0.95).toFixed(1)} ms; this process's CPU ${(previousCpu / 1000 / runs).toFixed(1)} ms per pass`,
+  );
+  console.log(
+    `verify only (pure), n=${runs}: p50 ${quantile(verifyOnly, 0.5).toFixed(1)} ms, p95 ${quantile(verifyOnly, 0.95).toFixed(1)} ms`,
+  );
 
   // Each dump alone through the agent's command runner (output via an unlinked temp file),
   // and the route dump once more through a pipe: wall time, output size, parse time, and this
   // process's CPU per run (spawn + read + parse).
   const viaFile = createCommandRunner({ timeoutMs: 10_000 });
   const viaPipe = createCommandRunner({ timeoutMs: 10_000, outputDir: '' });
-  const dumps: [string, string[], ((text: string) => unknown), string?, typeof viaFile?][] = [
+  const dumps: [string, string[], (text: string) => unknown, string?, typeof viaFile?][] = [
     ['ip -V (start-up only)', ['ip', '-V'], () => undefined],
     [`ip ${kernelCommands.links.join(' ')}`, ['ip', ...kernelCommands.links], parseLinks],
     [`ip ${kernelCommands.routes.join(' ')}`, ['ip', ...kernelCommands.routes], parseRoutes],
     [`ip ${kernelCommands.routes.join(' ')} (through a pipe)`, ['ip', ...kernelCommands.routes], parseRoutes, undefined, viaPipe],
     [`ip ${kernelCommands.neighbors.join(' ')}`, ['ip', ...kernelCommands.neighbors], parseNeighbors],
-    [`bridge ${kernelCommands.fdb('flannel.1').join(' ')}`, ['bridge', ...kernelCommands.fdb('flannel.1')], (t) => parseFdb(t, 'flannel.1')],
-    [`ip ${kernelCommands.tables.argv.join(' ')} (addr, route, neigh)`, ['ip', ...kernelCommands.tables.argv], (t) => {
-      const [l, r, n] = splitBatchOutput(t, 3);
-      return [parseLinks(l!), parseRoutes(r!), parseNeighbors(n!)];
-    }, kernelCommands.tables.input],
+    [
+      `bridge ${kernelCommands.fdb('flannel.1').join(' ')}`,
+      ['bridge', ...kernelCommands.fdb('flannel.1')],
+      (t) => parseFdb(t, 'flannel.1'),
+    ],
+    [
+      `ip ${kernelCommands.tables.argv.join(' ')} (addr, route, neigh)`,
+      ['ip', ...kernelCommands.tables.argv],
+      (t) => {
+        const [l, r, n] = splitBatchOutput(t, 3);
+        return [parseLinks(l!), parseRoutes(r!), parseNeighbors(n!)];
+      },
+      kernelCommands.tables.input,
+    ],
   ];
   for (const [name, argv, parse, input, runner = viaFile] of dumps) {
     const walls: number[] = [];
@@ -128,7 +152,9 @@ async function measure(programMs: number): Promise<void> {
       parses.push(performance.now() - t);
     }
     const cpu = process.cpuUsage(cpu0);
-    console.log(`  ${name}: wall p50 ${p50(walls).toFixed(1)} ms, ${(bytes / 1024).toFixed(0)} KiB, parse p50 ${p50(parses).toFixed(1)} ms, this process's CPU ${((cpu.user + cpu.system) / 1000 / runs).toFixed(1)} ms per run`);
+    console.log(
+      `  ${name}: wall p50 ${p50(walls).toFixed(1)} ms, ${(bytes / 1024).toFixed(0)} KiB, parse p50 ${p50(parses).toFixed(1)} ms, this process's CPU ${((cpu.user + cpu.system) / 1000 / runs).toFixed(1)} ms per run`,
+    );
   }
 }
 
@@ -148,7 +174,10 @@ async function main(): Promise<void> {
     for (const p of peers) {
       const cidr = p.podCidrs[0]!;
       const gateway = cidr.split('/')[0]!;
-      ipLines.push(`route add ${cidr} via ${gateway} dev flannel.1 onlink`, `neigh add ${gateway} lladdr ${p.vtepMac} dev flannel.1 nud permanent`);
+      ipLines.push(
+        `route add ${cidr} via ${gateway} dev flannel.1 onlink`,
+        `neigh add ${gateway} lladdr ${p.vtepMac} dev flannel.1 nud permanent`,
+      );
       fdbLines.push(`fdb append ${p.vtepMac} dev flannel.1 dst ${p.nodeIp} self permanent`);
     }
     writeFileSync(join(dir, 'ip.batch'), `${ipLines.join('\n')}\n`);
@@ -157,7 +186,23 @@ async function main(): Promise<void> {
     execFileSync('ip', ['netns', 'exec', ns.name, 'ip', '-batch', join(dir, 'ip.batch')], { stdio: 'pipe' });
     execFileSync('ip', ['netns', 'exec', ns.name, 'bridge', '-batch', join(dir, 'fdb.batch')], { stdio: 'pipe' });
     const programMs = performance.now() - t;
-    execFileSync('ip', ['netns', 'exec', ns.name, process.execPath, process.argv[1]!, '--inside', String(programMs), '--peers', String(peerCount), '--runs', String(runs)], { stdio: 'inherit', timeout: 600_000 });
+    execFileSync(
+      'ip',
+      [
+        'netns',
+        'exec',
+        ns.name,
+        process.execPath,
+        process.argv[1]!,
+        '--inside',
+        String(programMs),
+        '--peers',
+        String(peerCount),
+        '--runs',
+        String(runs),
+      ],
+      { stdio: 'inherit', timeout: 600_000 },
+    );
   } finally {
     stop();
   }

@@ -26,7 +26,12 @@ const stack = await startStack({
   podAgents: true,
   dnsPod: 'node-1-pod-1',
   // The grace as in the e2e test (3 intervals): a changed VTEP MAC is a CNI restart, held until it ends.
-  collectorArgs: ['--agent-missing-after', `${Math.max(5, intervalSeconds * 2)}s`, '--converge-grace', `${Math.max(6, intervalSeconds * 3)}s`],
+  collectorArgs: [
+    '--agent-missing-after',
+    `${Math.max(5, intervalSeconds * 2)}s`,
+    '--converge-grace',
+    `${Math.max(6, intervalSeconds * 3)}s`,
+  ],
   agentArgs: ['--probe-interval', `${intervalSeconds}s`],
   podAgentArgs: ['--probe-interval', `${intervalSeconds}s`],
 });
@@ -36,14 +41,30 @@ process.once('SIGTERM', stop);
 const results: PrecisionResult[] = [];
 const cleanupFaults = await preparePrecisionFaults(stack, faults);
 try {
-  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, Linux ${release()}, Node ${process.version}, load ${loadavg()[0]!.toFixed(1)}; probe interval ${intervalSeconds} s`);
-  await waitFor('a full, healthy probe matrix', async () => {
-    const { matrices } = await stack.getJson<{ matrices: { cells: { attempts: number }[] }[] }>('/api/v1/matrix');
-    return matrices.length >= 4 && matrices.every((m) => m.cells.filter((c) => c.attempts > 0).length >= 12) && (await stack.findings()).length === 0;
-  }, 120_000, 500);
+  console.log(
+    `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, Linux ${release()}, Node ${process.version}, load ${loadavg()[0]!.toFixed(1)}; probe interval ${intervalSeconds} s`,
+  );
+  await waitFor(
+    'a full, healthy probe matrix',
+    async () => {
+      const { matrices } = await stack.getJson<{ matrices: { cells: { attempts: number }[] }[] }>('/api/v1/matrix');
+      return (
+        matrices.length >= 4 &&
+        matrices.every((m) => m.cells.filter((c) => c.attempts > 0).length >= 12) &&
+        (await stack.findings()).length === 0
+      );
+    },
+    120_000,
+    500,
+  );
   for (let round = 0; round < rounds; round++) {
     for (const fault of faults) {
-      results.push(await runPrecisionFault(stack, fault, { diagnosisTimeoutMs: 8 * intervalSeconds * 1000, holdAfterDiagnosisMs: 3 * intervalSeconds * 1000 }));
+      results.push(
+        await runPrecisionFault(stack, fault, {
+          diagnosisTimeoutMs: 8 * intervalSeconds * 1000,
+          holdAfterDiagnosisMs: 3 * intervalSeconds * 1000,
+        }),
+      );
     }
   }
   console.log(precisionTable(results));

@@ -43,14 +43,19 @@ if (process.argv.includes('--responders')) {
     let total = 0;
     const rtts: number[] = [];
     for (let i = 0; i < rounds; i++) {
-      const results: { ok: boolean; protocol: number; large: boolean; rttSeconds: number }[] = await runProbeRound(request, new AbortController().signal);
+      const results: { ok: boolean; protocol: number; large: boolean; rttSeconds: number }[] = await runProbeRound(
+        request,
+        new AbortController().signal,
+      );
       total += results.length;
       ok += results.filter((r) => r.ok).length;
       for (const r of results) if (r.ok && r.protocol === 1 && !r.large) rtts.push(r.rttSeconds * 1e6);
     }
     const cpu = process.cpuUsage(cpu0);
     rtts.sort((a, b) => a - b);
-    console.log(`${tree}: ${((cpu.user + cpu.system) / 1000 / rounds).toFixed(1)} ms CPU per round (user ${(cpu.user / 1000 / rounds).toFixed(1)}, system ${(cpu.system / 1000 / rounds).toFixed(1)}), ${ok}/${total} results ok; small UDP RTT p50 ${rtts[Math.floor(rtts.length / 2)]?.toFixed(0) ?? '-'} µs over ${rtts.length} probes`);
+    console.log(
+      `${tree}: ${((cpu.user + cpu.system) / 1000 / rounds).toFixed(1)} ms CPU per round (user ${(cpu.user / 1000 / rounds).toFixed(1)}, system ${(cpu.system / 1000 / rounds).toFixed(1)}), ${ok}/${total} results ok; small UDP RTT p50 ${rtts[Math.floor(rtts.length / 2)]?.toFixed(0) ?? '-'} µs over ${rtts.length} probes`,
+    );
   } finally {
     child.kill();
   }

@@ -9,7 +9,7 @@ import { startStack, waitFor, type Stack } from '../test/harness/stack.ts';
 
 const flag = (name: string, fallback: string) => {
   const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] ?? fallback : fallback;
+  return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 };
 const trials = Number(flag('--trials', '10'));
 const forDuration = flag('--for', '2s');
@@ -19,7 +19,10 @@ function quantile(sorted: number[], q: number): number {
   return sorted[index] ?? NaN;
 }
 
-const firing = async (p: LabPrometheus) => (await p.alerts()).some((a) => a.labels.alertname === 'NetsentryOverlayRouteMissing' && a.labels.node === 'node-2' && a.state === 'firing');
+const firing = async (p: LabPrometheus) =>
+  (await p.alerts()).some(
+    (a) => a.labels.alertname === 'NetsentryOverlayRouteMissing' && a.labels.node === 'node-2' && a.state === 'firing',
+  );
 const anyRouteAlert = async (p: LabPrometheus) => (await p.alerts()).some((a) => a.labels.alertname === 'NetsentryOverlayRouteMissing');
 
 async function main(): Promise<void> {
@@ -35,7 +38,12 @@ async function main(): Promise<void> {
     stack = await startStack({ nodes: 4 });
     prometheus = await startPrometheus({ target: new URL(stack.httpUrl).host, forDuration });
     const p = prometheus;
-    await waitFor('Prometheus to see 4 healthy nodes', async () => (await p.query('count(netsentry_overlay_routes_missing == 0) == 4')).result.length === 1, 60_000, 500);
+    await waitFor(
+      'Prometheus to see 4 healthy nodes',
+      async () => (await p.query('count(netsentry_overlay_routes_missing == 0) == 4')).result.length === 1,
+      60_000,
+      500,
+    );
     const detect: number[] = [];
     const resolve: number[] = [];
     for (let i = 0; i < trials; i++) {
@@ -54,7 +62,9 @@ async function main(): Promise<void> {
       const sorted = [...samples].sort((a, b) => a - b);
       return `${label}: n=${sorted.length} p50=${(quantile(sorted, 0.5) / 1000).toFixed(2)} s p95=${(quantile(sorted, 0.95) / 1000).toFixed(2)} s max=${(sorted.at(-1)! / 1000).toFixed(2)} s`;
     };
-    console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, Linux ${release()}, Node ${process.version}; Prometheus scrape 1 s, evaluation 1 s, for: ${forDuration}`);
+    console.log(
+      `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, Linux ${release()}, Node ${process.version}; Prometheus scrape 1 s, evaluation 1 s, for: ${forDuration}`,
+    );
     console.log(summary('routes deleted -> alert firing ', detect));
     console.log(summary('routes restored -> alert gone  ', resolve));
   } finally {

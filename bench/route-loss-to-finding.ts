@@ -24,14 +24,18 @@ async function main(): Promise<void> {
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   try {
-    await waitFor('a healthy lab', async () => (await stack.findings()).length === 0 && (await stack.getJson<{ nodes: unknown[] }>('/api/v1/nodes')).nodes.length === 4, 20_000);
+    await waitFor(
+      'a healthy lab',
+      async () => (await stack.findings()).length === 0 && (await stack.getJson<{ nodes: unknown[] }>('/api/v1/nodes')).nodes.length === 4,
+      20_000,
+    );
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const detect: number[] = [];
     const resolve: number[] = [];
     for (let i = 0; i < trials; i++) {
       const peer = ['node-1', 'node-3', 'node-4'][i % 3]!;
       const deleted = stack.lab.deleteOverlayRoutes('node-2', [peer]);
-      detect.push(await timeUntil(stack, (ids) => ids.includes('OverlayRouteMissing:node-2')) );
+      detect.push(await timeUntil(stack, (ids) => ids.includes('OverlayRouteMissing:node-2')));
       await deleted;
       const restored = stack.lab.restoreOverlay('node-2');
       resolve.push(await timeUntil(stack, (ids) => ids.length === 0));

@@ -58,26 +58,66 @@ const shape = [
 ];
 const chunk = (i: number, network: Network, ok: boolean): Buffer =>
   Buffer.from(
-    toBinary(ProbeBatchSchema, create(ProbeBatchSchema, {
-      results: shape.flatMap((s) =>
-        Array.from({ length: s.count }, (_, n) =>
-          create(ProbeResultSchema, {
-            targetNode: nodeName(i), protocol: s.protocol, ok, rttSeconds: ok ? 0.0004 + n * 0.00005 : 0, sizeBytes: s.size,
-            error: ok ? '' : 'timeout', sentAtUnixMs: 1_700_000_000_000n, targetNetwork: network, large: s.large,
-          }),
+    toBinary(
+      ProbeBatchSchema,
+      create(ProbeBatchSchema, {
+        results: shape.flatMap((s) =>
+          Array.from({ length: s.count }, (_, n) =>
+            create(ProbeResultSchema, {
+              targetNode: nodeName(i),
+              protocol: s.protocol,
+              ok,
+              rttSeconds: ok ? 0.0004 + n * 0.00005 : 0,
+              sizeBytes: s.size,
+              error: ok ? '' : 'timeout',
+              sentAtUnixMs: 1_700_000_000_000n,
+              targetNetwork: network,
+              large: s.large,
+            }),
+          ),
         ),
-      ),
-    })),
+      }),
+    ),
   );
 // Report by exception: a target's three path summaries (all lost, or all answered after a
 // loss), and its name as a coverage entry (field 2 of PathCoverage).
 const summaryChunk = (i: number, network: Network, ok: boolean): Buffer =>
-  Buffer.from(toBinary(ProbeBatchSchema, create(ProbeBatchSchema, {
-    pathSummaries: shape.map((s) => ({ targetNode: nodeName(i), targetNetwork: network, protocol: s.protocol, large: s.large, sent: s.count, lost: ok ? 0 : s.count, rttP50Seconds: ok ? 0.0004 : 0, rttMaxSeconds: ok ? 0.0005 : 0, sizeBytes: s.size })),
-  })));
-const coverageName = (i: number): Buffer => Buffer.from(toBinary(PathCoverageSchema, create(PathCoverageSchema, { targetNodes: [nodeName(i)] })));
+  Buffer.from(
+    toBinary(
+      ProbeBatchSchema,
+      create(ProbeBatchSchema, {
+        pathSummaries: shape.map((s) => ({
+          targetNode: nodeName(i),
+          targetNetwork: network,
+          protocol: s.protocol,
+          large: s.large,
+          sent: s.count,
+          lost: ok ? 0 : s.count,
+          rttP50Seconds: ok ? 0.0004 : 0,
+          rttMaxSeconds: ok ? 0.0005 : 0,
+          sizeBytes: s.size,
+        })),
+      }),
+    ),
+  );
+const coverageName = (i: number): Buffer =>
+  Buffer.from(toBinary(PathCoverageSchema, create(PathCoverageSchema, { targetNodes: [nodeName(i)] })));
 const coverageTail = (network: Network): Buffer =>
-  Buffer.from(toBinary(PathCoverageSchema, create(PathCoverageSchema, { targetNetwork: network, udpSmall: 3, udpSmallBytes: 72, udpLarge: 2, udpLargeBytes: 1450, tcp: 1, tcpBytes: 64, rttP50Seconds: 0.0004 })));
+  Buffer.from(
+    toBinary(
+      PathCoverageSchema,
+      create(PathCoverageSchema, {
+        targetNetwork: network,
+        udpSmall: 3,
+        udpSmallBytes: 72,
+        udpLarge: 2,
+        udpLargeBytes: 1450,
+        tcp: 1,
+        tcpBytes: 64,
+        rttP50Seconds: 0.0004,
+      }),
+    ),
+  );
 const exception = {
   host: { tail: coverageTail(Network.HOST), names: [] as Buffer[], bad: [] as Buffer[], recovered: [] as Buffer[] },
   pod: { tail: coverageTail(Network.POD), names: [] as Buffer[], bad: [] as Buffer[], recovered: [] as Buffer[] },
@@ -85,7 +125,10 @@ const exception = {
 if (byException) {
   for (let i = 0; i < nodes; i++) {
     const name = coverageName(i);
-    for (const [net, e] of [[Network.HOST, exception.host], [Network.POD, exception.pod]] as const) {
+    for (const [net, e] of [
+      [Network.HOST, exception.host],
+      [Network.POD, exception.pod],
+    ] as const) {
       e.names.push(name);
       e.bad.push(summaryChunk(i, net, false));
       e.recovered.push(summaryChunk(i, net, true));
@@ -102,12 +145,30 @@ for (let i = 0; i < nodes; i++) {
 const resultsPerTarget = shape.reduce((sum, s) => sum + s.count, 0);
 const sampleRounds = nodes - 1 > 100 ? Math.ceil((nodes - 1) / k) : 1;
 
-const batchTail = Buffer.from(toBinary(ProbeBatchSchema, create(ProbeBatchSchema, { intervalSeconds: intervalMs / 1000, sampleRounds, eventLoopDelayP99Seconds: 0.002 })));
+const batchTail = Buffer.from(
+  toBinary(
+    ProbeBatchSchema,
+    create(ProbeBatchSchema, { intervalSeconds: intervalMs / 1000, sampleRounds, eventLoopDelayP99Seconds: 0.002 }),
+  ),
+);
 
 const broken = new Set<number>();
 const stats = {
-  agents: 0, connected: 0, welcomed: 0, batches: 0, results: 0, bytes: 0, errors: 0,
-  skippedRounds: 0, peerSetBytes: 0, fullSets: 0, fullSetBytes: 0, deltas: 0, deltaBytes: 0, peerEntries: 0, deltaMismatches: 0,
+  agents: 0,
+  connected: 0,
+  welcomed: 0,
+  batches: 0,
+  results: 0,
+  bytes: 0,
+  errors: 0,
+  skippedRounds: 0,
+  peerSetBytes: 0,
+  fullSets: 0,
+  fullSetBytes: 0,
+  deltas: 0,
+  deltaBytes: 0,
+  peerEntries: 0,
+  deltaMismatches: 0,
 };
 
 /** Reads a varint at `at`: [value, next offset]. Generations stay far below 2^53. */
@@ -227,37 +288,70 @@ function round(agent: SimAgent): void {
 function hello(agent: SimAgent): Buffer {
   const i = agent.index;
   const host = agent.network === 'host';
-  return Buffer.from(toBinary(ConnectRequestSchema, create(ConnectRequestSchema, {
-    payload: {
-      case: 'hello',
-      value: {
-        nodeName: nodeName(i), network: host ? Network.HOST : Network.POD, addresses: [host ? underlayIp(i) : podIp(i)], podCidrs: [podCidr(i)],
-        agentVersion: 'sim', acceptsPeerSetDeltas: true, probeAddress: host ? underlayIp(i) : podIp(i), probePort: 7946,
-        overlay: host
-          ? { kind: OverlayKind.FLANNEL_VXLAN, name: 'flannel.1', vni: 1, port: 8472, vtepIp: underlayIp(i), vtepMac: `0a:58:${[(i >> 16) & 255, (i >> 8) & 255, i & 255, 1].map((b) => b.toString(16).padStart(2, '0')).join(':')}`, mtu: 1450, underlayMtu: 1500 }
-          : { kind: OverlayKind.NONE },
-      },
-    },
-  })));
+  return Buffer.from(
+    toBinary(
+      ConnectRequestSchema,
+      create(ConnectRequestSchema, {
+        payload: {
+          case: 'hello',
+          value: {
+            nodeName: nodeName(i),
+            network: host ? Network.HOST : Network.POD,
+            addresses: [host ? underlayIp(i) : podIp(i)],
+            podCidrs: [podCidr(i)],
+            agentVersion: 'sim',
+            acceptsPeerSetDeltas: true,
+            probeAddress: host ? underlayIp(i) : podIp(i),
+            probePort: 7946,
+            overlay: host
+              ? {
+                  kind: OverlayKind.FLANNEL_VXLAN,
+                  name: 'flannel.1',
+                  vni: 1,
+                  port: 8472,
+                  vtepIp: underlayIp(i),
+                  vtepMac: `0a:58:${[(i >> 16) & 255, (i >> 8) & 255, i & 255, 1].map((b) => b.toString(16).padStart(2, '0')).join(':')}`,
+                  mtu: 1450,
+                  underlayMtu: 1500,
+                }
+              : { kind: OverlayKind.NONE },
+          },
+        },
+      }),
+    ),
+  );
 }
 
 function report(): Buffer {
-  return Buffer.from(toBinary(ConnectRequestSchema, create(ConnectRequestSchema, {
-    payload: {
-      case: 'nodeReport',
-      value: {
-        observedAtUnixMs: BigInt(Date.now()), peerSetGeneration: 1n,
-        overlay: { kind: OverlayKind.FLANNEL_VXLAN, peersChecked: nodes - 1, peersOk: nodes - 1, problems: [], healthyDigest: 'sim', durationSeconds: 0.02 },
-        links: [
-          { name: 'flannel.1', role: LinkRole.OVERLAY, present: true, up: true, operState: 'UNKNOWN', mtu: 1450, kind: 'vxlan' },
-          { name: 'cni0', role: LinkRole.POD_BRIDGE, present: true, up: true, operState: 'UP', mtu: 1450, kind: 'bridge' },
-          { name: 'eth0', role: LinkRole.UNDERLAY, present: true, up: true, operState: 'UP', mtu: 1500, kind: 'veth' },
-        ],
-        conntrack: { available: true, entries: 120n, maxEntries: 262144n },
-        trigger: 'periodic',
-      },
-    },
-  })));
+  return Buffer.from(
+    toBinary(
+      ConnectRequestSchema,
+      create(ConnectRequestSchema, {
+        payload: {
+          case: 'nodeReport',
+          value: {
+            observedAtUnixMs: BigInt(Date.now()),
+            peerSetGeneration: 1n,
+            overlay: {
+              kind: OverlayKind.FLANNEL_VXLAN,
+              peersChecked: nodes - 1,
+              peersOk: nodes - 1,
+              problems: [],
+              healthyDigest: 'sim',
+              durationSeconds: 0.02,
+            },
+            links: [
+              { name: 'flannel.1', role: LinkRole.OVERLAY, present: true, up: true, operState: 'UNKNOWN', mtu: 1450, kind: 'vxlan' },
+              { name: 'cni0', role: LinkRole.POD_BRIDGE, present: true, up: true, operState: 'UP', mtu: 1450, kind: 'bridge' },
+              { name: 'eth0', role: LinkRole.UNDERLAY, present: true, up: true, operState: 'UP', mtu: 1500, kind: 'veth' },
+            ],
+            conntrack: { available: true, entries: 120n, maxEntries: 262144n },
+            trigger: 'periodic',
+          },
+        },
+      }),
+    ),
+  );
 }
 
 const channels: grpc.Client[] = [];

@@ -24,11 +24,18 @@ async function main(): Promise<number> {
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   try {
-    console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, Linux ${release()}, Node ${process.version}; soak ${minutes} min, poll every ${pollSeconds} s`);
-    await waitFor('a full probe matrix on both networks', async () => {
-      const { matrices } = await stack.getJson<Matrix>('/api/v1/matrix');
-      return matrices.length >= 4 && matrices.every((m) => m.cells.filter((c) => c.attempts > 0).length >= 12);
-    }, 90_000, 500);
+    console.log(
+      `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, Linux ${release()}, Node ${process.version}; soak ${minutes} min, poll every ${pollSeconds} s`,
+    );
+    await waitFor(
+      'a full probe matrix on both networks',
+      async () => {
+        const { matrices } = await stack.getJson<Matrix>('/api/v1/matrix');
+        return matrices.length >= 4 && matrices.every((m) => m.cells.filter((c) => c.attempts > 0).length >= 12);
+      },
+      90_000,
+      500,
+    );
     const started = Date.now();
     const end = started + minutes * 60_000;
     const seen = new Map<string, Finding>();
@@ -36,16 +43,21 @@ async function main(): Promise<number> {
     let failingCells = 0;
     const rssMax = new Map<string, number>();
     const sampleRss = async () => {
-      for (const [name, proc] of [['collector', stack.collector] as const, ...[...stack.agents].map(([n, p]) => [`agent ${n}`, p] as const), ...[...stack.podAgents].map(([n, p]) => [`pod agent ${n}`, p] as const)]) {
+      for (const [name, proc] of [
+        ['collector', stack.collector] as const,
+        ...[...stack.agents].map(([n, p]) => [`agent ${n}`, p] as const),
+        ...[...stack.podAgents].map(([n, p]) => [`pod agent ${n}`, p] as const),
+      ]) {
         rssMax.set(name, Math.max(rssMax.get(name) ?? 0, await residentBytes(proc.pid).catch(() => 0)));
       }
     };
     while (Date.now() < end) {
       polls++;
-      for (const f of await stack.findings()) if (!seen.has(f.id)) {
-        seen.set(f.id, f);
-        console.log(`${((Date.now() - started) / 1000).toFixed(0)} s: finding ${f.kind} ${f.nodes.join(',')}: ${f.summary}`);
-      }
+      for (const f of await stack.findings())
+        if (!seen.has(f.id)) {
+          seen.set(f.id, f);
+          console.log(`${((Date.now() - started) / 1000).toFixed(0)} s: finding ${f.kind} ${f.nodes.join(',')}: ${f.summary}`);
+        }
       const { matrices } = await stack.getJson<Matrix>('/api/v1/matrix');
       failingCells += matrices.reduce((n, m) => n + m.cells.filter((c) => c.failing).length, 0);
       if (polls % 6 === 1) await sampleRss();
@@ -53,8 +65,12 @@ async function main(): Promise<number> {
     }
     const metrics = await stack.metrics();
     const { matrices } = await stack.getJson<Matrix>('/api/v1/matrix');
-    console.log(`soak: ${((Date.now() - started) / 60_000).toFixed(1)} min, ${polls} polls, findings seen: ${seen.size}, failing matrix cells seen over all polls: ${failingCells}`);
-    console.log(`soak: matrices ${matrices.map((m) => `${m.network}/${m.protocol} ${m.cells.length} cells`).join(', ')}; agents connected host ${metricValue(metrics, 'netsentry_agents_connected', { network: 'host' })}, pod ${metricValue(metrics, 'netsentry_agents_connected', { network: 'pod' })}; agent restarts ${metricValue(metrics, 'netsentry_agent_restarts_total', { network: 'host' })}/${metricValue(metrics, 'netsentry_agent_restarts_total', { network: 'pod' })}`);
+    console.log(
+      `soak: ${((Date.now() - started) / 60_000).toFixed(1)} min, ${polls} polls, findings seen: ${seen.size}, failing matrix cells seen over all polls: ${failingCells}`,
+    );
+    console.log(
+      `soak: matrices ${matrices.map((m) => `${m.network}/${m.protocol} ${m.cells.length} cells`).join(', ')}; agents connected host ${metricValue(metrics, 'netsentry_agents_connected', { network: 'host' })}, pod ${metricValue(metrics, 'netsentry_agents_connected', { network: 'pod' })}; agent restarts ${metricValue(metrics, 'netsentry_agent_restarts_total', { network: 'host' })}/${metricValue(metrics, 'netsentry_agent_restarts_total', { network: 'pod' })}`,
+    );
     console.log(`soak: max VmRSS ${[...rssMax].map(([name, bytes]) => `${name} ${mib(bytes)} MiB`).join(', ')}`);
     console.log(seen.size === 0 ? 'soak: PASS (zero findings throughout)' : 'soak: FAIL');
     return seen.size === 0 ? 0 : 1;

@@ -22,7 +22,10 @@ const endpointCount = arg('endpoints', 5);
 const passes = arg('passes', 20);
 
 const specs: TargetSpec[] = Array.from({ length: targetCount }, (_, t) => ({
-  name: `ns/svc-${t}`, protocol: 'tcp', address: `198.19.0.${t + 1}:80`, query: '',
+  name: `ns/svc-${t}`,
+  protocol: 'tcp',
+  address: `198.19.0.${t + 1}:80`,
+  query: '',
   endpoints: Array.from({ length: endpointCount }, (_, e) => `198.18.${e + 1}.${t + 10}:8080`),
 }));
 const names = Array.from({ length: nodes }, (_, i) => `node-${i + 1}`);
@@ -32,19 +35,30 @@ const startMs = 1_000_000;
 const ingestStarted = performance.now();
 for (let round = 0; round < 3; round++) {
   for (const [i, node] of names.entries()) {
-    const results = specs.flatMap((s) => [s.address, ...s.endpoints].map((address) => {
-      const fail = round > 0 && node === broken.node && address === broken.address;
-      return { target: s.name, address, ok: !fail, error: fail ? 'timeout' : '' };
-    }));
+    const results = specs.flatMap((s) =>
+      [s.address, ...s.endpoints].map((address) => {
+        const fail = round > 0 && node === broken.node && address === broken.address;
+        return { target: s.name, address, ok: !fail, error: fail ? 'timeout' : '' };
+      }),
+    );
     store.ingest(node, 'i1', create(TargetBatchSchema, { results }), startMs + round * 2_000 + i * 0.1);
   }
 }
 const ingestMs = performance.now() - ingestStarted;
 const nowMs = startMs + 3 * 2_000 + nodes * 0.1 + 100;
-const nodeStates = names.map((name, i) => ({
-  name,
-  podAgent: { network: 'pod', connected: true, lastSeenMs: nowMs, connectedSinceMs: startMs, hello: { podCidrs: [`198.18.${(i % 250) + 1}.0/24`] } },
-}) as unknown as NodeState);
+const nodeStates = names.map(
+  (name, i) =>
+    ({
+      name,
+      podAgent: {
+        network: 'pod',
+        connected: true,
+        lastSeenMs: nowMs,
+        connectedSinceMs: startMs,
+        hello: { podCidrs: [`198.18.${(i % 250) + 1}.0/24`] },
+      },
+    }) as unknown as NodeState,
+);
 const detectors = createTargetDetectors({ store, specs: () => specs, graceMs: 0, staleMs: 60_000 }, defaultDetectorConfig);
 const times: number[] = [];
 let findings: string[] = [];
@@ -57,10 +71,16 @@ for (let p = 0; p < passes; p++) {
 }
 (globalThis as { gc?: () => void }).gc?.();
 times.sort((a, b) => a - b);
-console.log(JSON.stringify({
-  nodes, targets: targetCount, endpointsPerTarget: endpointCount, histories: store.size,
-  ingestMsPerRound: +(ingestMs / 3).toFixed(1),
-  passP50Ms: +times[Math.floor(times.length / 2)]!.toFixed(1), passMaxMs: +times.at(-1)!.toFixed(1),
-  heapUsedMiB: +(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1),
-  findings,
-}));
+console.log(
+  JSON.stringify({
+    nodes,
+    targets: targetCount,
+    endpointsPerTarget: endpointCount,
+    histories: store.size,
+    ingestMsPerRound: +(ingestMs / 3).toFixed(1),
+    passP50Ms: +times[Math.floor(times.length / 2)]!.toFixed(1),
+    passMaxMs: +times.at(-1)!.toFixed(1),
+    heapUsedMiB: +(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1),
+    findings,
+  }),
+);

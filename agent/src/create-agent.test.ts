@@ -5,7 +5,13 @@ import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseFlags } from '../../shared/src/flags.ts';
-import { ConnectResponseSchema, PeerSchema, type ConnectRequest, type ConnectResponse, type Hello } from '../../shared/src/gen/netsentry/v1/collector_pb.js';
+import {
+  ConnectResponseSchema,
+  PeerSchema,
+  type ConnectRequest,
+  type ConnectResponse,
+  type Hello,
+} from '../../shared/src/gen/netsentry/v1/collector_pb.js';
 import { Network } from '../../shared/src/gen/netsentry/v1/node_pb.js';
 import { createSilentLogger } from '../../shared/src/logger.ts';
 import { collectorServiceDefinition } from '../../shared/src/wire.ts';
@@ -28,23 +34,46 @@ async function scriptedCollector() {
         received.push(message.payload.case ?? 'empty');
         if (message.payload.case !== 'hello') return;
         hellos.push(message.payload.value);
-        call.write(create(ConnectResponseSchema, { payload: { case: 'welcome', value: { collectorVersion: 'test', heartbeatIntervalSeconds: 1, reportIntervalSeconds: 30 } } }));
-        const peer = (nodeName: string, address: string) => create(PeerSchema, { nodeName, network: Network.POD, probeAddress: address, probePort: 7946, nodeIp: address });
-        call.write(create(ConnectResponseSchema, { payload: { case: 'peerSet', value: { generation: 1n, peers: [peer('node-1', '198.18.1.5'), peer('node-2', '198.18.2.5')] } } }));
+        call.write(
+          create(ConnectResponseSchema, {
+            payload: { case: 'welcome', value: { collectorVersion: 'test', heartbeatIntervalSeconds: 1, reportIntervalSeconds: 30 } },
+          }),
+        );
+        const peer = (nodeName: string, address: string) =>
+          create(PeerSchema, { nodeName, network: Network.POD, probeAddress: address, probePort: 7946, nodeIp: address });
+        call.write(
+          create(ConnectResponseSchema, {
+            payload: { case: 'peerSet', value: { generation: 1n, peers: [peer('node-1', '198.18.1.5'), peer('node-2', '198.18.2.5')] } },
+          }),
+        );
       });
       call.on('error', () => undefined);
       call.on('end', () => call.end());
     },
   });
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
   cleanups.push(() => void server.forceShutdown());
   return { port, hellos, received };
 }
 
 async function startAgent(collectorPort: number): Promise<Agent> {
   const parsed = parseFlags('netsentry-agent', agentFlags, [
-    '--collector', `127.0.0.1:${collectorPort}`, '--node-name', 'node-1', '--network', 'pod', '--pod-ip', '198.18.1.5',
-    '--probe-listen', '127.0.0.1:0', '--probe-interval', '0s', '--dns-server', 'off',
+    '--collector',
+    `127.0.0.1:${collectorPort}`,
+    '--node-name',
+    'node-1',
+    '--network',
+    'pod',
+    '--pod-ip',
+    '198.18.1.5',
+    '--probe-listen',
+    '127.0.0.1:0',
+    '--probe-interval',
+    '0s',
+    '--dns-server',
+    'off',
   ]);
   if (parsed.kind !== 'flags') throw new Error('flags did not parse');
   const logger = createSilentLogger();
@@ -59,7 +88,7 @@ async function startAgent(collectorPort: number): Promise<Agent> {
 }
 
 describe('createAgent (pod mode)', () => {
-  it('says hello with its identity, sends heartbeats at the welcome\'s interval and works with the peer set without its own node', async () => {
+  it("says hello with its identity, sends heartbeats at the welcome's interval and works with the peer set without its own node", async () => {
     const collector = await scriptedCollector();
     const agent = await startAgent(collector.port);
     await expect.poll(() => agent.peers().map((p) => p.nodeName), { timeout: 5_000 }).toEqual(['node-2']);
@@ -73,7 +102,10 @@ describe('createAgent (pod mode)', () => {
   it('drops the own node only when it is there (the same set otherwise)', () => {
     const set = { generation: 3n, peers: [create(PeerSchema, { nodeName: 'node-2' })] } as never;
     expect(withoutNode(set, 'node-1')).toBe(set);
-    const withSelf = { generation: 3n, peers: [create(PeerSchema, { nodeName: 'node-1' }), create(PeerSchema, { nodeName: 'node-2' })] } as never;
+    const withSelf = {
+      generation: 3n,
+      peers: [create(PeerSchema, { nodeName: 'node-1' }), create(PeerSchema, { nodeName: 'node-2' })],
+    } as never;
     expect(withoutNode(withSelf, 'node-1')).toMatchObject({ generation: 3n, peers: [{ nodeName: 'node-2' }] });
   });
 });

@@ -44,7 +44,9 @@ export interface Agent {
 
 /** The peer set without this node's own agents: the collector leaves them out already; an older one may not. */
 export const withoutNode = (peerSet: PeerSet, nodeName: string): PeerSet =>
-  peerSet.peers.some((p) => p.nodeName === nodeName) ? create(PeerSetSchema, { ...peerSet, peers: peerSet.peers.filter((p) => p.nodeName !== nodeName) }) : peerSet;
+  peerSet.peers.some((p) => p.nodeName === nodeName)
+    ? create(PeerSetSchema, { ...peerSet, peers: peerSet.peers.filter((p) => p.nodeName !== nodeName) })
+    : peerSet;
 
 /** --dns-server, else in pod mode the first resolv.conf nameserver on port 53; host mode: off. */
 async function dnsTarget(flags: AgentFlags, log: Logger, read: (path: string) => Promise<string>): Promise<DnsTarget | undefined> {
@@ -127,7 +129,14 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   }
   const running = mode;
   if (flags.network === 'pod' && flags.probeInterval > 0)
-    targetProber = createTargetProber({ uplink, intervalMs: flags.probeInterval, timeoutMs: flags.probeTimeout, concurrency: 8, maxProbesPerRound: flags.targetProbesPerRound, logger });
+    targetProber = createTargetProber({
+      uplink,
+      intervalMs: flags.probeInterval,
+      timeoutMs: flags.probeTimeout,
+      concurrency: 8,
+      maxProbesPerRound: flags.targetProbesPerRound,
+      logger,
+    });
 
   const dns = await dnsTarget(flags, log, read);
   const probing =

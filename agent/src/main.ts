@@ -16,7 +16,8 @@ async function main(): Promise<number> {
   }
   const flags = parsed.flags;
   // The collector caps every agent's interval at 60 s (a longer round would be judged on a window it does not fill).
-  if (flags.probeInterval > 60_000) throw new NetsentryError('INVALID_CONFIG', `--probe-interval must be at most 60s, got ${flags.probeInterval / 1000}s`);
+  if (flags.probeInterval > 60_000)
+    throw new NetsentryError('INVALID_CONFIG', `--probe-interval must be at most 60s, got ${flags.probeInterval / 1000}s`);
   const logger = createLogger({ name: 'netsentry-agent', level: flags.logLevel as 'info' });
   const log = logger.child({ component: 'main', node: flags.nodeName, network: flags.network });
 
@@ -43,7 +44,10 @@ async function main(): Promise<number> {
   return 0;
 }
 
-process.on('unhandledRejection', onUnhandledRejection('netsentry-agent', (code) => process.exit(code)));
+process.on(
+  'unhandledRejection',
+  onUnhandledRejection('netsentry-agent', (code) => process.exit(code)),
+);
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {

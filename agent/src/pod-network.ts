@@ -22,9 +22,7 @@ export interface PodNetworkDeps {
 export async function detectPodNetwork(deps: PodNetworkDeps): Promise<PodNetwork> {
   const notes: string[] = [];
   const entries = Object.entries(deps.interfaces).flatMap(([name, addrs]) => (addrs ?? []).map((a) => ({ name, ...a })));
-  const match = deps.podIp
-    ? entries.find((e) => e.address === deps.podIp)
-    : entries.find((e) => e.family === 'IPv4' && !e.internal);
+  const match = deps.podIp ? entries.find((e) => e.address === deps.podIp) : entries.find((e) => e.family === 'IPv4' && !e.internal);
   const podIp = deps.podIp ?? match?.address;
   if (!podIp) throw new Error('no non-internal IPv4 address in this namespace; pass --pod-ip');
   if (!match) notes.push(`--pod-ip ${podIp} is not on any interface here; using it as given`);

@@ -10,10 +10,17 @@ export type CellState = api.ApiCellState;
 export type ApiFinding = Pick<api.ApiFinding, 'id' | 'kind' | 'severity'> & Tolerant<Omit<api.ApiFinding, 'id' | 'kind' | 'severity'>>;
 export type ApiAgent = Tolerant<api.ApiAgent>;
 export type ApiNode = Pick<api.ApiNode, 'name'> & Tolerant<Omit<api.ApiNode, 'name'>>;
-export type ApiCell = Pick<api.ApiCell, 'source' | 'destination' | 'attempts'> & Tolerant<Omit<api.ApiCell, 'source' | 'destination' | 'attempts'>>;
+export type ApiCell = Pick<api.ApiCell, 'source' | 'destination' | 'attempts'> &
+  Tolerant<Omit<api.ApiCell, 'source' | 'destination' | 'attempts'>>;
 export type ApiWorstRow = api.ApiWorstRow;
 /** Cells (every pair, or a page of them), or with ?worst= the worst rows instead. */
-export type ApiMatrix = Pick<api.ApiMatrix, 'network' | 'protocol'> & { nodeCount?: number; nodes?: string[]; cells?: ApiCell[]; nodesWithProblems?: number; worst?: ApiWorstRow[] };
+export type ApiMatrix = Pick<api.ApiMatrix, 'network' | 'protocol'> & {
+  nodeCount?: number;
+  nodes?: string[];
+  cells?: ApiCell[];
+  nodesWithProblems?: number;
+  worst?: ApiWorstRow[];
+};
 export interface ApiMatrixAnswer {
   matrices: ApiMatrix[];
 }

@@ -10,27 +10,48 @@ const run = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
 describe('netsentry arguments', () => {
   it('defaults: no collector (found later through the kubeconfig or the local default), text, 5 s timeout', () => {
     expect(run(['status'])).toEqual({
-      command: 'status', collector: undefined, kube: { kubeconfig: undefined, context: undefined, namespace: undefined },
-      timeoutMs: 5000, output: 'text', all: false, watch: false, intervalMs: 2000,
+      command: 'status',
+      collector: undefined,
+      kube: { kubeconfig: undefined, context: undefined, namespace: undefined },
+      timeoutMs: 5000,
+      output: 'text',
+      all: false,
+      watch: false,
+      intervalMs: 2000,
     });
   });
 
   it('takes flags before or after the command, with or without =', () => {
-    expect(run(['--collector', 'http://c:9090', 'findings', '--json', '--all', '--timeout=2s'])).toMatchObject({ command: 'findings', collector: 'http://c:9090', timeoutMs: 2000, output: 'json', all: true });
+    expect(run(['--collector', 'http://c:9090', 'findings', '--json', '--all', '--timeout=2s'])).toMatchObject({
+      command: 'findings',
+      collector: 'http://c:9090',
+      timeoutMs: 2000,
+      output: 'json',
+      all: true,
+    });
     expect(run(['--json', 'nodes']).output).toBe('json');
     expect(run(['status', '--json']).output).toBe('json');
   });
 
   it("takes kubectl's short forms: -n, -o (spaced, joined or with =), -w", () => {
-    expect(run(['-n', 'monitoring', 'status', '-o', 'wide', '-w'])).toMatchObject({ kube: { namespace: 'monitoring' }, output: 'wide', watch: true });
+    expect(run(['-n', 'monitoring', 'status', '-o', 'wide', '-w'])).toMatchObject({
+      kube: { namespace: 'monitoring' },
+      output: 'wide',
+      watch: true,
+    });
     expect(run(['findings', '-oyaml', '-n=kube-system']).output).toBe('yaml');
     expect(run(['findings', '-o=json']).output).toBe('json');
-    expect(run(['nodes', '--context', 'prod', '--kubeconfig', '/tmp/kc', '--interval', '5s'])).toMatchObject({ kube: { context: 'prod', kubeconfig: '/tmp/kc' }, intervalMs: 5000 });
+    expect(run(['nodes', '--context', 'prod', '--kubeconfig', '/tmp/kc', '--interval', '5s'])).toMatchObject({
+      kube: { context: 'prod', kubeconfig: '/tmp/kc' },
+      intervalMs: 5000,
+    });
     expect(run(['version']).command).toBe('version');
   });
 
   it('reads NETSENTRY_COLLECTOR and NETSENTRY_TIMEOUT; the flag wins', () => {
-    expect(run(['status'], { NETSENTRY_COLLECTOR: 'https://collector.example:8443/prefix/' }).collector).toBe('https://collector.example:8443/prefix');
+    expect(run(['status'], { NETSENTRY_COLLECTOR: 'https://collector.example:8443/prefix/' }).collector).toBe(
+      'https://collector.example:8443/prefix',
+    );
     expect(run(['status', '--collector', '127.0.0.1:1234'], { NETSENTRY_COLLECTOR: 'http://x' }).collector).toBe('http://127.0.0.1:1234');
     expect(run(['status'], { NETSENTRY_TIMEOUT: '750ms' }).timeoutMs).toBe(750);
   });

@@ -84,7 +84,15 @@ export type ParsedArgs = { kind: 'help'; text: string } | { kind: 'run'; options
 export function helpText(command?: Command): string {
   const lines = ['Usage: netsentry <command> [flags]    (as a kubectl plugin: kubectl netsentry <command> [flags])', '', 'Commands:'];
   for (const [name, what] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)} ${what}`);
-  lines.push('', usage(`netsentry ${command ?? '<command>'}`, command ? commandFlags[command] : commandFlags.findings).split('\n').slice(2).join('\n'), '', exitCodeHelp);
+  lines.push(
+    '',
+    usage(`netsentry ${command ?? '<command>'}`, command ? commandFlags[command] : commandFlags.findings)
+      .split('\n')
+      .slice(2)
+      .join('\n'),
+    '',
+    exitCodeHelp,
+  );
   return lines.join('\n');
 }
 
@@ -128,8 +136,16 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
   const parsed = parseFlags(`netsentry ${cmd}`, commandFlags[cmd] as FlagSpecs, flags, env);
   if (parsed.kind === 'help') return { kind: 'help', text: helpText(cmd) };
   const f = parsed.flags as unknown as {
-    collector?: string; kubeconfig?: string; context?: string; namespace?: string; timeout: number;
-    output: OutputFormat; json: boolean; watch: boolean; interval: number; all?: boolean;
+    collector?: string;
+    kubeconfig?: string;
+    context?: string;
+    namespace?: string;
+    timeout: number;
+    output: OutputFormat;
+    json: boolean;
+    watch: boolean;
+    interval: number;
+    all?: boolean;
   };
   if (f.timeout <= 0) throw usageError('--timeout must be more than 0');
   if (f.interval < 500) throw usageError('--interval must be at least 500ms');

@@ -14,14 +14,22 @@ export interface CollectorClient {
   getJson(path: string): Promise<unknown>;
 }
 
-export function createCollectorClient(deps: { baseUrl: string; timeoutMs: number; fetch?: typeof fetch; /** Bearer token for a collector run with --http-auth-token-file. */ token?: string }): CollectorClient {
+export function createCollectorClient(deps: {
+  baseUrl: string;
+  timeoutMs: number;
+  fetch?: typeof fetch;
+  /** Bearer token for a collector run with --http-auth-token-file. */ token?: string;
+}): CollectorClient {
   const doFetch = deps.fetch ?? fetch;
   const getJson = async (path: string): Promise<unknown> => {
     const url = `${deps.baseUrl}${path}`;
     let response: Response;
     let text: string;
     try {
-      response = await doFetch(url, { headers: { accept: 'application/json', ...(deps.token ? { authorization: `Bearer ${deps.token}` } : {}) }, signal: AbortSignal.timeout(deps.timeoutMs) });
+      response = await doFetch(url, {
+        headers: { accept: 'application/json', ...(deps.token ? { authorization: `Bearer ${deps.token}` } : {}) },
+        signal: AbortSignal.timeout(deps.timeoutMs),
+      });
       text = await response.text();
     } catch (err) {
       throw unreachableError(err, url, deps.timeoutMs);
@@ -30,7 +38,10 @@ export function createCollectorClient(deps: { baseUrl: string; timeoutMs: number
     try {
       body = JSON.parse(text);
     } catch {
-      throw badAnswerError(url, `HTTP ${response.status}, not JSON (${JSON.stringify(text.slice(0, 80))}); is --collector the collector's HTTP address?`);
+      throw badAnswerError(
+        url,
+        `HTTP ${response.status}, not JSON (${JSON.stringify(text.slice(0, 80))}); is --collector the collector's HTTP address?`,
+      );
     }
     if (!response.ok) {
       const message = (body as { message?: unknown })?.message;
@@ -41,7 +52,8 @@ export function createCollectorClient(deps: { baseUrl: string; timeoutMs: number
   const listOf = async <T>(path: string, key: string): Promise<T[]> => {
     const body = (await getJson(path)) as Record<string, unknown> | null;
     const list = body?.[key];
-    if (!Array.isArray(list) || !list.every((item) => item && typeof item === 'object')) throw badAnswerError(`${deps.baseUrl}${path}`, `no "${key}" list; is --collector a netsentry collector?`);
+    if (!Array.isArray(list) || !list.every((item) => item && typeof item === 'object'))
+      throw badAnswerError(`${deps.baseUrl}${path}`, `no "${key}" list; is --collector a netsentry collector?`);
     return list as T[];
   };
   return {
@@ -57,7 +69,8 @@ export function createCollectorClient(deps: { baseUrl: string; timeoutMs: number
     },
     version: async () => {
       const body = (await getJson('/api/v1/version')) as ApiVersion | null;
-      if (!body || typeof body !== 'object' || typeof body.version !== 'string') throw badAnswerError(`${deps.baseUrl}/api/v1/version`, 'no "version"; is --collector a netsentry collector (0.2 or later)?');
+      if (!body || typeof body !== 'object' || typeof body.version !== 'string')
+        throw badAnswerError(`${deps.baseUrl}/api/v1/version`, 'no "version"; is --collector a netsentry collector (0.2 or later)?');
       return { version: body.version, ...(typeof body.nodeVersion === 'string' ? { nodeVersion: body.nodeVersion } : {}) };
     },
     getJson,

@@ -13,8 +13,11 @@ const reasons: Record<string, { code: ErrorCode; text: (host: string) => string 
   ENETUNREACH: { code: 'UNREACHABLE', text: () => 'network unreachable' },
   ETIMEDOUT: { code: 'TIMEOUT', text: () => 'connection timed out' },
   UND_ERR_CONNECT_TIMEOUT: { code: 'TIMEOUT', text: () => 'connection timed out' },
-  ECONNRESET: { code: 'UNAVAILABLE', text: () => 'connection reset: is this the collector\'s HTTP port (default 8080, not gRPC 7443)?' },
-  UND_ERR_SOCKET: { code: 'UNAVAILABLE', text: () => 'connection closed before an answer: is this the collector\'s HTTP port (default 8080, not gRPC 7443)?' },
+  ECONNRESET: { code: 'UNAVAILABLE', text: () => "connection reset: is this the collector's HTTP port (default 8080, not gRPC 7443)?" },
+  UND_ERR_SOCKET: {
+    code: 'UNAVAILABLE',
+    text: () => "connection closed before an answer: is this the collector's HTTP port (default 8080, not gRPC 7443)?",
+  },
   EPROTO: { code: 'UNAVAILABLE', text: () => 'TLS handshake failed: https:// against a plain HTTP port, or the other way round?' },
 };
 
@@ -41,13 +44,20 @@ export function unreachableError(err: unknown, url: string, timeoutMs: number): 
   const where = new URL(url);
   const origin = where.origin;
   if ((err as { name?: string } | null)?.name === 'TimeoutError') {
-    return new NetsentryError('TIMEOUT', `no answer from the collector at ${origin} within ${timeoutMs / 1000} s (--timeout)`, { cause: err });
+    return new NetsentryError('TIMEOUT', `no answer from the collector at ${origin} within ${timeoutMs / 1000} s (--timeout)`, {
+      cause: err,
+    });
   }
   const errno = errnoOf(err);
   const reason = errno ? reasons[errno] : undefined;
-  if (reason) return new NetsentryError(reason.code, `cannot reach the collector at ${origin}: ${reason.text(where.hostname)}`, { cause: err });
+  if (reason)
+    return new NetsentryError(reason.code, `cannot reach the collector at ${origin}: ${reason.text(where.hostname)}`, { cause: err });
   const detail = (err as { cause?: { message?: string } })?.cause?.message ?? (err as Error)?.message ?? String(err);
-  return new NetsentryError(errno ? codeFromErrno({ code: errno }) : 'UNAVAILABLE', `cannot reach the collector at ${origin}: ${detail}${errno ? ` (${errno})` : ''}`, { cause: err });
+  return new NetsentryError(
+    errno ? codeFromErrno({ code: errno }) : 'UNAVAILABLE',
+    `cannot reach the collector at ${origin}: ${detail}${errno ? ` (${errno})` : ''}`,
+    { cause: err },
+  );
 }
 
 /** The collector answered, but not with what this CLI asked for. */

@@ -69,6 +69,12 @@ export function findingsHeadline(findings: readonly ApiFinding[], palette: Palet
   const warning = open.filter((f) => f.severity === 'warning').length;
   const roots = findingTree(open).length;
   const label = critical ? palette.red(palette.bold('CRITICAL')) : warning ? palette.yellow(palette.bold('WARNING')) : palette.bold('INFO');
-  const counts = [critical ? `${critical} critical` : '', warning ? `${warning} warning` : '', `${roots} root cause${roots === 1 ? '' : 's'}`].filter(Boolean).join(', ');
+  const counts = [
+    critical ? `${critical} critical` : '',
+    warning ? `${warning} warning` : '',
+    `${roots} root cause${roots === 1 ? '' : 's'}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
   return `${label}: ${open.length} open finding${open.length === 1 ? '' : 's'} (${counts})`;
 }

@@ -64,13 +64,16 @@ const symbols: Record<CellState, string> = { ok: '·', degraded: '!', failing: '
 
 export function formatGrid(grid: NetworkGrid, findings: readonly ApiFinding[], palette: Palette): string {
   const named = new Set(findings.filter((f) => (f.state ?? 'open') === 'open').flatMap((f) => f.nodes ?? []));
-  const colour = (s: CellState, text: string) => (s === 'failing' ? palette.red(text) : s === 'degraded' ? palette.yellow(text) : s === 'ok' ? palette.green(text) : text);
+  const colour = (s: CellState, text: string) =>
+    s === 'failing' ? palette.red(text) : s === 'degraded' ? palette.yellow(text) : s === 'ok' ? palette.green(text) : text;
   const n = grid.nodes.length;
   const gap = n > 40 ? '' : ' ';
   const indexWidth = String(n).length;
   const nameWidth = Math.max(...grid.nodes.map((x) => clean(x).length));
   const lead = 2 + indexWidth + 1 + nameWidth + 2;
-  const lines = [`${palette.bold(`${grid.network} network`)} (${grid.protocols.join('+')}, worst of; rows → columns): ✕ failing  ! degraded  · ok  blank no data`];
+  const lines = [
+    `${palette.bold(`${grid.network} network`)} (${grid.protocols.join('+')}, worst of; rows → columns): ✕ failing  ! degraded  · ok  blank no data`,
+  ];
   // Column numbers, one digit per line (tens above units) so each column stays one character wide.
   for (let digit = 0; digit < indexWidth; digit++) {
     const heads = grid.nodes.map((_, i) => String(i + 1).padStart(indexWidth, ' ')[digit]);
@@ -80,7 +83,9 @@ export function formatGrid(grid: NetworkGrid, findings: readonly ApiFinding[], p
     const marked = grid.brokenNodes.has(source) || named.has(source);
     const mark = marked ? palette.red('✕') : ' ';
     const label = `${mark} ${String(i + 1).padStart(indexWidth)} ${clean(source).padEnd(nameWidth)}  `;
-    const cells = grid.nodes.map((destination) => (destination === source ? palette.dim('-') : colour(grid.state(source, destination), symbols[grid.state(source, destination)])));
+    const cells = grid.nodes.map((destination) =>
+      destination === source ? palette.dim('-') : colour(grid.state(source, destination), symbols[grid.state(source, destination)]),
+    );
     lines.push(label + cells.join(gap));
   });
   return lines.join('\n');
@@ -124,7 +129,8 @@ export function formatWorstRows(grid: NetworkGrid, findings: readonly ApiFinding
   const shown = bad.slice(0, limit);
   const noData = tallies.filter((t) => t.outMeasured + t.inMeasured === 0 && !marked.has(t.node)).length;
   const head = `${palette.bold(`${grid.network} network`)} (${grid.protocols.join('+')}, worst of): ${grid.nodes.length} nodes, ${bad.length === 0 ? 'no failing or degraded pair' : `the ${shown.length} worst of ${bad.length} with problems`} (-o wide: the full matrix)`;
-  if (shown.length === 0) return `${head}\n  every measured pair ok${noData ? ` (${noData} node${noData === 1 ? '' : 's'} with no data yet)` : ''}`;
+  if (shown.length === 0)
+    return `${head}\n  every measured pair ok${noData ? ` (${noData} node${noData === 1 ? '' : 's'} with no data yet)` : ''}`;
   const rows = shown.map((t) => [
     `${marked.has(t.node) ? palette.red('✕') : ' '} ${clean(t.node)}`,
     `${t.outFailing}/${t.outMeasured}`,
@@ -133,10 +139,19 @@ export function formatWorstRows(grid: NetworkGrid, findings: readonly ApiFinding
   ]);
   const header = ['  NODE', 'OUT FAILING', 'IN FAILING', 'DEGRADED'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleLength(r[i]!))));
-  const line = (cols: string[]) => cols.map((c, i) => padVisible(c, widths[i]!)).join('  ').trimEnd();
+  const line = (cols: string[]) =>
+    cols
+      .map((c, i) => padVisible(c, widths[i]!))
+      .join('  ')
+      .trimEnd();
   const rest = grid.nodes.length - shown.length;
   const tail = bad.length > shown.length ? `${bad.length - shown.length} more with problems, ` : '';
-  return [head, line(header), ...rows.map(line), `  ${rest} more nodes: ${tail}the rest ok${noData ? ` or without data (${noData})` : ''}`].join('\n');
+  return [
+    head,
+    line(header),
+    ...rows.map(line),
+    `  ${rest} more nodes: ${tail}the rest ok${noData ? ` or without data (${noData})` : ''}`,
+  ].join('\n');
 }
 
 /**
@@ -155,7 +170,12 @@ export async function statusMatrix(client: Pick<CollectorClient, 'matrix'>, full
 }
 
 /** Rows of a ?worst= answer, UDP and TCP folded per node (the larger count of the two). */
-function formatWorstAnswer(network: string, matrices: ApiMatrixAnswer['matrices'], findings: readonly ApiFinding[], palette: Palette): { text: string; marked: boolean } {
+function formatWorstAnswer(
+  network: string,
+  matrices: ApiMatrixAnswer['matrices'],
+  findings: readonly ApiFinding[],
+  palette: Palette,
+): { text: string; marked: boolean } {
   const named = new Set(findings.filter((f) => (f.state ?? 'open') === 'open').flatMap((f) => f.nodes ?? []));
   const byNode = new Map<string, ApiWorstRow>();
   for (const m of matrices) {
@@ -174,21 +194,52 @@ function formatWorstAnswer(network: string, matrices: ApiMatrixAnswer['matrices'
   const problems = Math.max(bad.length, ...matrices.map((m) => m.nodesWithProblems ?? 0));
   const head = `${palette.bold(`${network} network`)} (${matrices.map((m) => m.protocol).join('+')}, worst of): ${total} nodes, ${problems === 0 ? 'no failing or degraded pair' : `the ${shown.length} worst of ${problems} with problems`} (-o wide: the full matrix)`;
   if (shown.length === 0) return { text: `${head}\n  every measured pair ok`, marked: false };
-  const rows = shown.map((t) => [`${isMarked(t) ? palette.red('✕') : ' '} ${clean(t.node)}`, `${t.outFailing}/${t.outMeasured}`, `${t.inFailing}/${t.inMeasured}`, String(t.degraded)]);
+  const rows = shown.map((t) => [
+    `${isMarked(t) ? palette.red('✕') : ' '} ${clean(t.node)}`,
+    `${t.outFailing}/${t.outMeasured}`,
+    `${t.inFailing}/${t.inMeasured}`,
+    String(t.degraded),
+  ]);
   const header = ['  NODE', 'OUT FAILING', 'IN FAILING', 'DEGRADED'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleLength(r[i]!))));
-  const line = (cols: string[]) => cols.map((c, i) => padVisible(c, widths[i]!)).join('  ').trimEnd();
+  const line = (cols: string[]) =>
+    cols
+      .map((c, i) => padVisible(c, widths[i]!))
+      .join('  ')
+      .trimEnd();
   const tail = problems > shown.length ? `${problems - shown.length} more with problems, ` : '';
-  return { text: [head, line(header), ...rows.map(line), `  ${total - shown.length} more nodes: ${tail}the rest ok or without data`].join('\n'), marked: shown.some(isMarked) };
+  return {
+    text: [head, line(header), ...rows.map(line), `  ${total - shown.length} more nodes: ${tail}the rest ok or without data`].join('\n'),
+    marked: shown.some(isMarked),
+  };
 }
 
-export function formatMatrix(answer: ApiMatrixAnswer, findings: readonly ApiFinding[], palette: Palette, options: { full?: boolean } = {}): string {
+export function formatMatrix(
+  answer: ApiMatrixAnswer,
+  findings: readonly ApiFinding[],
+  palette: Palette,
+  options: { full?: boolean } = {},
+): string {
   const grids = networkGrids(answer);
   const worstNetworks = [...new Set(answer.matrices.filter((m) => m.worst).map((m) => m.network))];
-  const worst = worstNetworks.map((network) => formatWorstAnswer(network, answer.matrices.filter((m) => m.network === network && m.worst), findings, palette));
+  const worst = worstNetworks.map((network) =>
+    formatWorstAnswer(
+      network,
+      answer.matrices.filter((m) => m.network === network && m.worst),
+      findings,
+      palette,
+    ),
+  );
   if (grids.length === 0 && worst.length === 0) return 'Reachability: no probe data yet.';
-  const text = [...grids.map((g) => (options.full || g.nodes.length <= fullMatrixLimit ? formatGrid(g, findings, palette) : formatWorstRows(g, findings, palette))), ...worst.map((w) => w.text)].join('\n\n');
+  const text = [
+    ...grids.map((g) =>
+      options.full || g.nodes.length <= fullMatrixLimit ? formatGrid(g, findings, palette) : formatWorstRows(g, findings, palette),
+    ),
+    ...worst.map((w) => w.text),
+  ].join('\n\n');
   const named = new Set(findings.filter((f) => (f.state ?? 'open') === 'open').flatMap((f) => f.nodes ?? []));
   const anyMarked = worst.some((w) => w.marked) || grids.some((g) => g.brokenNodes.size > 0 || g.nodes.some((n) => named.has(n)));
-  return anyMarked ? `${text}\n${palette.red('✕')} before a node: named by an open finding, or failing on at least half of its pairs` : text;
+  return anyMarked
+    ? `${text}\n${palette.red('✕')} before a node: named by an open finding, or failing on at least half of its pairs`
+    : text;
 }

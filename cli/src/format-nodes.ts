@@ -14,7 +14,12 @@ const mtuOf = (a: ApiAgent | undefined, role: string): number | undefined => a?.
 export function nodeColumns(node: ApiNode, nowMs: number, p: Palette): string[] {
   const host = node.hostAgent;
   const overlay = host?.overlay;
-  const device = overlay && overlay.kind !== 'none' ? `${clean(overlay.name || '?')} ${clean(overlay.kind)}${overlay.vni ? ` vni ${overlay.vni}` : ''}` : host ? 'none' : '-';
+  const device =
+    overlay && overlay.kind !== 'none'
+      ? `${clean(overlay.name || '?')} ${clean(overlay.kind)}${overlay.vni ? ` vni ${overlay.vni}` : ''}`
+      : host
+        ? 'none'
+        : '-';
   const mtu = host ? `${mtuOf(host, 'overlay') ?? overlay?.mtu ?? '-'}/${mtuOf(host, 'underlay') ?? overlay?.underlayMtu ?? '-'}` : '-';
   const ct = host?.conntrack;
   const fill = ct?.available && ct.maxEntries ? (ct.entries ?? 0) / ct.maxEntries : undefined;
@@ -23,17 +28,35 @@ export function nodeColumns(node: ApiNode, nowMs: number, p: Palette): string[] 
   let checkText = '-';
   if (check) {
     const problems = check.problems ?? [];
-    const text = problems.map((pr) => `${clean(pr.peer)} ${(pr.parts ?? []).map((x) => `${clean(x.part)} ${clean(x.problem)}`).join('+')}`).join('; ');
-    checkText = problems.length === 0 ? `${p.green('·')} ${check.peersOk}/${check.peersChecked} ok` : `${p.red('✕')} ${check.peersOk}/${check.peersChecked} ok: ${text}`;
+    const text = problems
+      .map((pr) => `${clean(pr.peer)} ${(pr.parts ?? []).map((x) => `${clean(x.part)} ${clean(x.problem)}`).join('+')}`)
+      .join('; ');
+    checkText =
+      problems.length === 0
+        ? `${p.green('·')} ${check.peersOk}/${check.peersChecked} ok`
+        : `${p.red('✕')} ${check.peersOk}/${check.peersChecked} ok: ${text}`;
   }
-  return [clean(node.name), agent(host, nowMs, p), agent(node.podAgent, nowMs, p), device, mtu, fill !== undefined && fill >= 0.9 ? p.red(conntrack) : conntrack, checkText];
+  return [
+    clean(node.name),
+    agent(host, nowMs, p),
+    agent(node.podAgent, nowMs, p),
+    device,
+    mtu,
+    fill !== undefined && fill >= 0.9 ? p.red(conntrack) : conntrack,
+    checkText,
+  ];
 }
 
 /** -o wide: where the node is and what runs there, before the overlay check. */
 function wideColumns(node: ApiNode): string[] {
   const host = node.hostAgent ?? node.podAgent;
   const restarts = (node.hostAgent?.restarts ?? 0) + (node.podAgent?.restarts ?? 0);
-  return [clean(host?.addresses?.[0] ?? '-'), clean((host?.podCidrs ?? []).join(',') || '-'), clean(host?.agentVersion ?? '-'), String(restarts)];
+  return [
+    clean(host?.addresses?.[0] ?? '-'),
+    clean((host?.podCidrs ?? []).join(',') || '-'),
+    clean(host?.agentVersion ?? '-'),
+    String(restarts),
+  ];
 }
 
 export function formatNodes(nodes: readonly ApiNode[], nowMs: number, p: Palette, wide = false): string {

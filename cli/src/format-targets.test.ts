@@ -33,7 +33,14 @@ describe('netsentry targets', () => {
     }) as typeof fetch;
     const run = async (argv: string[]) => {
       let stdout = '';
-      const code = await runCli({ argv, env: {}, stdout: { write: (t: string) => (stdout += t) }, stderr: { write: () => undefined }, fetch: fetchImpl, home: '/nonexistent-netsentry-test-home' });
+      const code = await runCli({
+        argv,
+        env: {},
+        stdout: { write: (t: string) => (stdout += t) },
+        stderr: { write: () => undefined },
+        fetch: fetchImpl,
+        home: '/nonexistent-netsentry-test-home',
+      });
       return { code, stdout };
     };
     const text = await run(['targets', '--collector', 'http://127.0.0.1:9']);

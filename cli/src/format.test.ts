@@ -10,23 +10,27 @@ import { brokenMatrix, nodes, nowMs, rootFinding, symptomFinding } from './test-
 describe('terminal formatting', () => {
   it('prints the root cause first with evidence and what to do, its symptom beneath', () => {
     const text = formatFindings([symptomFinding, rootFinding], { palette: plainPalette, nowMs, detail: 'compact' });
-    expect(text).toBe([
-      '✕ CRITICAL  OverlayRouteMissing  node-2  (root cause, since 2m ago)',
-      '  node-2 is missing overlay routes to 3 of 3 peers (route)',
-      '  evidence:',
-      '    - node-1: route missing (expected 198.18.1.0/24 via 198.18.1.0 dev flannel.1 onlink)',
-      '  what to do:',
-      '    1. Check the flannel pod on node-2',
-      '    2. Restart the flannel pod on node-2',
-      '  explains:',
-      '    ✕ CRITICAL  NodeIsolated  node-2  (symptom, since 1m ago)',
-      '      node-2 cannot reach or be reached on the pod network',
-    ].join('\n'));
-    expect(formatFindings([rootFinding, symptomFinding], { palette: plainPalette, nowMs, detail: 'full' })).toContain('      evidence:\n        - node-2 → node-1: 6/6 lost');
+    expect(text).toBe(
+      [
+        '✕ CRITICAL  OverlayRouteMissing  node-2  (root cause, since 2m ago)',
+        '  node-2 is missing overlay routes to 3 of 3 peers (route)',
+        '  evidence:',
+        '    - node-1: route missing (expected 198.18.1.0/24 via 198.18.1.0 dev flannel.1 onlink)',
+        '  what to do:',
+        '    1. Check the flannel pod on node-2',
+        '    2. Restart the flannel pod on node-2',
+        '  explains:',
+        '    ✕ CRITICAL  NodeIsolated  node-2  (symptom, since 1m ago)',
+        '      node-2 cannot reach or be reached on the pod network',
+      ].join('\n'),
+    );
+    expect(formatFindings([rootFinding, symptomFinding], { palette: plainPalette, nowMs, detail: 'full' })).toContain(
+      '      evidence:\n        - node-2 → node-1: 6/6 lost',
+    );
     expect(formatFindings([], { palette: plainPalette, nowMs, detail: 'full' })).toBe('· No open findings.');
   });
 
-  it('nests by the collector\'s parent only: a resolved root (findings --all) leaves its symptom at the top, as the page does', () => {
+  it("nests by the collector's parent only: a resolved root (findings --all) leaves its symptom at the top, as the page does", () => {
     const resolvedRoot = { ...rootFinding, state: 'resolved' as const, resolvedAt: '2026-01-01T00:01:30Z' };
     const standing = { ...symptomFinding, parent: undefined };
     const text = formatFindings([resolvedRoot, standing], { palette: plainPalette, nowMs, detail: 'compact' });
@@ -37,7 +41,9 @@ describe('terminal formatting', () => {
   it('says how bad in one headline', () => {
     expect(findingsHeadline([], plainPalette)).toBe('OK: no open findings');
     expect(findingsHeadline([rootFinding, symptomFinding], plainPalette)).toBe('CRITICAL: 2 open findings (2 critical, 1 root cause)');
-    expect(findingsHeadline([{ ...rootFinding, severity: 'warning', explains: [] }], plainPalette)).toBe('WARNING: 1 open finding (1 warning, 1 root cause)');
+    expect(findingsHeadline([{ ...rootFinding, severity: 'warning', explains: [] }], plainPalette)).toBe(
+      'WARNING: 1 open finding (1 warning, 1 root cause)',
+    );
   });
 
   it('maps open findings to exit codes: 0 healthy, 1 warnings only, 2 critical', () => {
@@ -49,15 +55,17 @@ describe('terminal formatting', () => {
   });
 
   it('draws a compact matrix, worst of UDP and TCP, with the broken node marked', () => {
-    expect(formatMatrix(brokenMatrix('node-2'), [], plainPalette)).toBe([
-      'pod network (udp+tcp, worst of; rows → columns): ✕ failing  ! degraded  · ok  blank no data',
-      '            1 2 3 4',
-      '  1 node-1  - ✕ · ·',
-      '✕ 2 node-2  ✕ - ✕ ✕',
-      '  3 node-3  · ✕ - ·',
-      '  4 node-4  · ✕ · -',
-      '✕ before a node: named by an open finding, or failing on at least half of its pairs',
-    ].join('\n'));
+    expect(formatMatrix(brokenMatrix('node-2'), [], plainPalette)).toBe(
+      [
+        'pod network (udp+tcp, worst of; rows → columns): ✕ failing  ! degraded  · ok  blank no data',
+        '            1 2 3 4',
+        '  1 node-1  - ✕ · ·',
+        '✕ 2 node-2  ✕ - ✕ ✕',
+        '  3 node-3  · ✕ - ·',
+        '  4 node-4  · ✕ · -',
+        '✕ before a node: named by an open finding, or failing on at least half of its pairs',
+      ].join('\n'),
+    );
     expect(formatMatrix({ matrices: [] }, [], plainPalette)).toBe('Reachability: no probe data yet.');
     // Marked from findings too, e.g. before the first probes fail.
     expect(formatMatrix(brokenMatrix(undefined), [rootFinding], plainPalette)).toContain('✕ 2 node-2  · - · ·');
@@ -66,7 +74,9 @@ describe('terminal formatting', () => {
   it('keeps 100 nodes to one character per column with stacked column numbers', () => {
     const many = Array.from({ length: 100 }, (_, i) => `n${i + 1}`);
     const grid = networkGrids({ matrices: [{ network: 'host', protocol: 'udp', nodes: many, cells: [] }] });
-    const lines = formatMatrix({ matrices: [{ network: 'host', protocol: 'udp', nodes: many, cells: [] }] }, [], plainPalette, { full: true }).split('\n');
+    const lines = formatMatrix({ matrices: [{ network: 'host', protocol: 'udp', nodes: many, cells: [] }] }, [], plainPalette, {
+      full: true,
+    }).split('\n');
     expect(grid[0]!.nodes.slice(0, 3)).toEqual(['n1', 'n2', 'n3']);
     expect(lines).toHaveLength(1 + 3 + 100);
     expect(lines[3]!.trimStart().startsWith('1234567890')).toBe(true);
@@ -75,8 +85,11 @@ describe('terminal formatting', () => {
 
   it('summarizes a grid above 40 nodes to its worst rows; pairs with the marked node count only on its row', () => {
     const many = Array.from({ length: 41 }, (_, i) => `n${i + 1}`);
-    const stateOf = (s: string, d: string): CellState => (s === 'n2' || d === 'n2' || (s === 'n5' && d === 'n9') ? 'failing' : s === 'n30' && d === 'n31' ? 'degraded' : 'ok');
-    const cells = many.flatMap((s) => many.filter((d) => d !== s).map((d) => ({ source: s, destination: d, attempts: 3, state: stateOf(s, d) })));
+    const stateOf = (s: string, d: string): CellState =>
+      s === 'n2' || d === 'n2' || (s === 'n5' && d === 'n9') ? 'failing' : s === 'n30' && d === 'n31' ? 'degraded' : 'ok';
+    const cells = many.flatMap((s) =>
+      many.filter((d) => d !== s).map((d) => ({ source: s, destination: d, attempts: 3, state: stateOf(s, d) })),
+    );
     const text = formatMatrix({ matrices: [{ network: 'host', protocol: 'udp', nodes: many, cells }] }, [], plainPalette);
     expect(text.split('\n')).toEqual([
       'host network (udp, worst of): 41 nodes, the 4 worst of 4 with problems (-o wide: the full matrix)',
@@ -89,14 +102,18 @@ describe('terminal formatting', () => {
       '✕ before a node: named by an open finding, or failing on at least half of its pairs',
     ]);
     const healthy = formatMatrix({ matrices: [{ network: 'host', protocol: 'udp', nodes: many, cells: [] }] }, [], plainPalette);
-    expect(healthy).toBe('host network (udp, worst of): 41 nodes, no failing or degraded pair (-o wide: the full matrix)\n  every measured pair ok (41 nodes with no data yet)');
+    expect(healthy).toBe(
+      'host network (udp, worst of): 41 nodes, no failing or degraded pair (-o wide: the full matrix)\n  every measured pair ok (41 nodes with no data yet)',
+    );
   });
 
   it('lists nodes with agents, overlay, MTU, conntrack and the overlay check', () => {
     const text = formatNodes(nodes, nowMs, plainPalette);
     const lines = text.split('\n');
     expect(lines[0]).toMatch(/^NODE\s+HOST AGENT\s+POD AGENT\s+OVERLAY\s+MTU O\/U\s+CONNTRACK\s+OVERLAY CHECK$/);
-    expect(lines[2]).toMatch(/^node-2\s+● up 1s ago\s+● up 2s ago\s+flannel\.1 flannel-vxlan vni 1\s+1450\/1500\s+0% 120\/262144\s+✕ 0\/3 ok: node-1 route missing; node-3 route missing; node-4 route missing$/);
+    expect(lines[2]).toMatch(
+      /^node-2\s+● up 1s ago\s+● up 2s ago\s+flannel\.1 flannel-vxlan vni 1\s+1450\/1500\s+0% 120\/262144\s+✕ 0\/3 ok: node-1 route missing; node-3 route missing; node-4 route missing$/,
+    );
     expect(lines[1]).toMatch(/· 3\/3 ok$/);
     expect(nodesHeadline(nodes)).toBe('4 nodes: 4/4 host agents, 4/4 pod agents connected');
   });

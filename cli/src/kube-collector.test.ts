@@ -5,7 +5,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
-import { startKubeServiceProxyDouble, type DoubleService, type KubeServiceProxyDouble } from '../../test/harness/kube-service-proxy-double.ts';
+import {
+  startKubeServiceProxyDouble,
+  type DoubleService,
+  type KubeServiceProxyDouble,
+} from '../../test/harness/kube-service-proxy-double.ts';
 import { createTestPki, type TestPki } from '../../test/harness/test-pki.ts';
 import { collectorServiceSelector } from './kube-collector.ts';
 import { runCli } from './run-cli.ts';
@@ -37,7 +41,13 @@ afterAll(async () => {
   await pki?.remove();
 });
 
-const service = (namespace: string, name = 'netsentry-collector', ports = ['grpc', 'http']): DoubleService => ({ namespace, name, labels: { ...chartLabels, 'app.kubernetes.io/instance': name }, ports, upstream: upstreamUrl });
+const service = (namespace: string, name = 'netsentry-collector', ports = ['grpc', 'http']): DoubleService => ({
+  namespace,
+  name,
+  labels: { ...chartLabels, 'app.kubernetes.io/instance': name },
+  ports,
+  upstream: upstreamUrl,
+});
 
 async function double(services: DoubleService[]): Promise<KubeServiceProxyDouble> {
   const d = await startKubeServiceProxyDouble({ certFile: pki.serverCert, keyFile: pki.serverKey, token: 'lab-token', services });
@@ -48,10 +58,18 @@ async function double(services: DoubleService[]): Promise<KubeServiceProxyDouble
 /** A kubeconfig with two contexts on the same cluster: `lab` (no namespace) and `wrong-token`. */
 async function kubeconfig(server: string, name = 'kubeconfig'): Promise<string> {
   const config = {
-    apiVersion: 'v1', kind: 'Config', 'current-context': 'lab',
+    apiVersion: 'v1',
+    kind: 'Config',
+    'current-context': 'lab',
     clusters: [{ name: 'lab', cluster: { server, 'certificate-authority': pki.caCert, 'tls-server-name': 'collector.netsentry.test' } }],
-    users: [{ name: 'lab', user: { token: 'lab-token' } }, { name: 'intruder', user: { token: 'not-the-token' } }],
-    contexts: [{ name: 'lab', context: { cluster: 'lab', user: 'lab' } }, { name: 'wrong-token', context: { cluster: 'lab', user: 'intruder' } }],
+    users: [
+      { name: 'lab', user: { token: 'lab-token' } },
+      { name: 'intruder', user: { token: 'not-the-token' } },
+    ],
+    contexts: [
+      { name: 'lab', context: { cluster: 'lab', user: 'lab' } },
+      { name: 'wrong-token', context: { cluster: 'lab', user: 'intruder' } },
+    ],
   };
   return pki.write(`${name}-${Math.random().toString(36).slice(2)}.yaml`, toYaml(config));
 }
@@ -59,7 +77,14 @@ async function kubeconfig(server: string, name = 'kubeconfig'): Promise<string> 
 async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
   let stdout = '';
   let stderr = '';
-  const code = await runCli({ argv, env, stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, now: () => nowMs, home: '/nonexistent-netsentry-test-home' });
+  const code = await runCli({
+    argv,
+    env,
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    now: () => nowMs,
+    home: '/nonexistent-netsentry-test-home',
+  });
   return { code, stdout, stderr };
 }
 
@@ -89,7 +114,9 @@ describe('kubectl netsentry: the collector through the kubeconfig', () => {
     const api = await double([service('netsentry'), service('staging')]);
     const { code, stderr } = await cli(['status', '--kubeconfig', await kubeconfig(api.url)]);
     expect(code).toBe(64);
-    expect(stderr).toBe('netsentry: 2 netsentry collectors in any namespace: netsentry/netsentry-collector, staging/netsentry-collector; choose one with -n NAMESPACE\n');
+    expect(stderr).toBe(
+      'netsentry: 2 netsentry collectors in any namespace: netsentry/netsentry-collector, staging/netsentry-collector; choose one with -n NAMESPACE\n',
+    );
   });
 
   it('no collector Service, refused credentials, an unknown context, an unreachable API: each says what to check', async () => {
@@ -100,7 +127,9 @@ describe('kubectl netsentry: the collector through the kubeconfig', () => {
     expect(none.stderr).toContain('no netsentry collector Service in namespace netsentry of context lab');
     const refused = await cli(['status', '--kubeconfig', file, '--context', 'wrong-token']);
     expect(refused.code).toBe(3);
-    expect(refused.stderr).toMatch(/the Kubernetes API at https:\/\/127\.0\.0\.1:\d+ answered HTTP 401 \(the kubeconfig credentials were refused\): Unauthorized/);
+    expect(refused.stderr).toMatch(
+      /the Kubernetes API at https:\/\/127\.0\.0\.1:\d+ answered HTTP 401 \(the kubeconfig credentials were refused\): Unauthorized/,
+    );
     const unknown = await cli(['status', '--kubeconfig', file, '--context', 'prod']);
     expect(unknown).toMatchObject({ code: 64, stderr: 'netsentry: --context prod: not in the kubeconfig (contexts: lab, wrong-token)\n' });
     const closed = await double([]);

@@ -54,11 +54,20 @@ function loadKubeConfig(files: readonly string[], context: string | undefined): 
   });
   if (context !== undefined) {
     if (!kc.getContextObject(context)) {
-      throw new NetsentryError('INVALID_CONFIG', `--context ${context}: not in the kubeconfig (contexts: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`);
+      throw new NetsentryError(
+        'INVALID_CONFIG',
+        `--context ${context}: not in the kubeconfig (contexts: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || 'none'
+        })`,
+      );
     }
     kc.setCurrentContext(context);
   }
-  if (!kc.getCurrentCluster()) throw new NetsentryError('INVALID_CONFIG', `kubeconfig ${files.join(delimiter)}: no current context or cluster; give --context`);
+  if (!kc.getCurrentCluster())
+    throw new NetsentryError('INVALID_CONFIG', `kubeconfig ${files.join(delimiter)}: no current context or cluster; give --context`);
   return kc;
 }
 
@@ -75,7 +84,14 @@ function kubeFetch(kc: KubeConfig): typeof fetch {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
-        res.on('end', () => resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 502, headers: { 'content-type': String(res.headers['content-type'] ?? '') } })));
+        res.on('end', () =>
+          resolve(
+            new Response(Buffer.concat(chunks), {
+              status: res.statusCode ?? 502,
+              headers: { 'content-type': String(res.headers['content-type'] ?? '') },
+            }),
+          ),
+        );
       });
       req.on('error', reject);
       req.end();
@@ -103,15 +119,29 @@ async function apiGet(doFetch: typeof fetch, url: string, timeoutMs: number): Pr
     } catch {
       // not a Status object; keep the text
     }
-    const hint = response.status === 401 ? ' (the kubeconfig credentials were refused)' : response.status === 403 ? ' (RBAC: listing Services is needed)' : '';
-    throw new NetsentryError('UNAVAILABLE', `the Kubernetes API at ${new URL(url).origin} answered HTTP ${response.status}${hint}: ${reason}`);
+    const hint =
+      response.status === 401
+        ? ' (the kubeconfig credentials were refused)'
+        : response.status === 403
+          ? ' (RBAC: listing Services is needed)'
+          : '';
+    throw new NetsentryError(
+      'UNAVAILABLE',
+      `the Kubernetes API at ${new URL(url).origin} answered HTTP ${response.status}${hint}: ${reason}`,
+    );
   }
   return JSON.parse(text);
 }
 
 function apiUnreachable(err: unknown, url: string, timeoutMs: number): NetsentryError {
   const base = unreachableError(err, url, timeoutMs);
-  return new NetsentryError(base.code, base.message.replace('the collector at', 'the Kubernetes API at').replace(/; check the URL.*$/, '; check the kubeconfig (--kubeconfig, --context)'), { cause: err });
+  return new NetsentryError(
+    base.code,
+    base.message
+      .replace('the collector at', 'the Kubernetes API at')
+      .replace(/; check the URL.*$/, '; check the kubeconfig (--kubeconfig, --context)'),
+    { cause: err },
+  );
 }
 
 /** Finds the collector's Service through the API and returns how to reach it. */
@@ -121,12 +151,19 @@ export async function locateCollector(target: KubeTarget, files: readonly string
   const namespace = target.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace;
   const doFetch = kubeFetch(kc);
   const selector = encodeURIComponent(collectorServiceSelector);
-  const listUrl = namespace ? `${server}/api/v1/namespaces/${encodeURIComponent(namespace)}/services?labelSelector=${selector}` : `${server}/api/v1/services?labelSelector=${selector}`;
+  const listUrl = namespace
+    ? `${server}/api/v1/namespaces/${encodeURIComponent(namespace)}/services?labelSelector=${selector}`
+    : `${server}/api/v1/services?labelSelector=${selector}`;
   const list = (await apiGet(doFetch, listUrl, timeoutMs)) as { items?: ServiceItem[] };
-  const found = (list.items ?? []).filter((s) => s.metadata?.name && s.metadata.namespace && (s.spec?.ports ?? []).some((p) => p.name === httpPortName));
+  const found = (list.items ?? []).filter(
+    (s) => s.metadata?.name && s.metadata.namespace && (s.spec?.ports ?? []).some((p) => p.name === httpPortName),
+  );
   const where = namespace ? `namespace ${namespace}` : 'any namespace';
   if (found.length === 0) {
-    throw new NetsentryError('UNAVAILABLE', `no netsentry collector Service in ${where} of context ${kc.getCurrentContext()} (looked for label ${collectorServiceSelector}); is the chart installed? Give -n NAMESPACE, or --collector URL`);
+    throw new NetsentryError(
+      'UNAVAILABLE',
+      `no netsentry collector Service in ${where} of context ${kc.getCurrentContext()} (looked for label ${collectorServiceSelector}); is the chart installed? Give -n NAMESPACE, or --collector URL`,
+    );
   }
   if (found.length > 1) {
     const names = found.map((s) => `${s.metadata!.namespace}/${s.metadata!.name}`).join(', ');

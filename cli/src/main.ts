@@ -16,7 +16,14 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-const deps = { argv: process.argv.slice(2), env: process.env, stdout: process.stdout, stderr: process.stderr, signal: interrupted.signal, onWatch: () => (watching = true) };
+const deps = {
+  argv: process.argv.slice(2),
+  env: process.env,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  signal: interrupted.signal,
+  onWatch: () => (watching = true),
+};
 runCli(deps).then(
   (code) => {
     // Let piped stdout drain before exiting (a long `findings --json` into `jq`).

@@ -44,14 +44,18 @@ describe('netsentry CLI', () => {
     const { code, stdout, stderr } = await cli(['status'], fakeFetch({ findings: [] }));
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toContain('netsentry status  OK: no open findings\ncollector http://127.0.0.1:8080 · 4 nodes: 4/4 host agents, 4/4 pod agents connected');
+    expect(stdout).toContain(
+      'netsentry status  OK: no open findings\ncollector http://127.0.0.1:8080 · 4 nodes: 4/4 host agents, 4/4 pod agents connected',
+    );
     expect(stdout).toContain('· No open findings.');
     expect(stdout).toContain('  2 node-2  · - · ·');
     expect(stdout).not.toContain('\u001b[');
   });
 
   it('status: seed 002 → exit 2, the root cause and node-2 marked; colour on a TTY', async () => {
-    const { code, stdout } = await cli(['status'], fakeFetch({ findings: [rootFinding, symptomFinding], matrix: brokenMatrix('node-2') }), { isTTY: true });
+    const { code, stdout } = await cli(['status'], fakeFetch({ findings: [rootFinding, symptomFinding], matrix: brokenMatrix('node-2') }), {
+      isTTY: true,
+    });
     expect(code).toBe(2);
     expect(stdout).toContain('OverlayRouteMissing');
     expect(stdout).toContain('\u001b[31m');
@@ -92,12 +96,29 @@ describe('netsentry CLI', () => {
   it('status asks for the worst rows (?worst=20), and for every cell only of a network small enough to draw', async () => {
     const asked: string[] = [];
     const small = largeMatrix(5, 'n2');
-    const row = (node: string, failing: number, over: Record<string, unknown> = {}) => ({ node, outFailing: failing, outMeasured: 999, inFailing: failing, inMeasured: 999, degraded: 0, ...over });
+    const row = (node: string, failing: number, over: Record<string, unknown> = {}) => ({
+      node,
+      outFailing: failing,
+      outMeasured: 999,
+      inFailing: failing,
+      inMeasured: 999,
+      degraded: 0,
+      ...over,
+    });
     const answer = (url: URL) => {
       if (url.searchParams.get('network') === 'pod') return small;
       return {
         matrices: [
-          { network: 'host', protocol: 'udp', nodeCount: 1000, nodesWithProblems: 31, worst: [row('n37', 999, { marked: true, broken: { failing: 1998, measured: 1998 } }), ...Array.from({ length: 19 }, (_, i) => row(`n${i + 100}`, 1))] },
+          {
+            network: 'host',
+            protocol: 'udp',
+            nodeCount: 1000,
+            nodesWithProblems: 31,
+            worst: [
+              row('n37', 999, { marked: true, broken: { failing: 1998, measured: 1998 } }),
+              ...Array.from({ length: 19 }, (_, i) => row(`n${i + 100}`, 1)),
+            ],
+          },
           { network: 'host', protocol: 'tcp', nodeCount: 1000, nodesWithProblems: 1, worst: [row('n37', 998, { marked: true })] },
           { network: 'pod', protocol: 'udp', nodeCount: 5, nodesWithProblems: 1, worst: [row('n2', 4, { marked: true })] },
         ],
@@ -126,13 +147,21 @@ describe('netsentry CLI', () => {
     const { code, stdout } = await cli(['version'], fakeFetch({ findings: [] }));
     expect(code).toBe(0);
     expect(stdout).toMatch(/^netsentry CLI \d+\.\d+\.\d+\ncollector 9\.8\.7 \(Node v24\.0\.0\) at http:\/\/127\.0\.0\.1:8080\n$/);
-    const json = JSON.parse((await cli(['version', '-o', 'json'], fakeFetch({ findings: [] }))).stdout) as { collector: { version: string } };
+    const json = JSON.parse((await cli(['version', '-o', 'json'], fakeFetch({ findings: [] }))).stdout) as {
+      collector: { version: string };
+    };
     expect(json.collector.version).toBe('9.8.7');
   });
 
   it('--watch redraws every interval, survives an unreachable collector, ends on the signal with the last exit code', async () => {
     const stop = new AbortController();
-    const answers = [fakeFetch({ findings: [] }), (async () => { throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }); }) as unknown as typeof fetch, fakeFetch({ findings: [rootFinding] })];
+    const answers = [
+      fakeFetch({ findings: [] }),
+      (async () => {
+        throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+      }) as unknown as typeof fetch,
+      fakeFetch({ findings: [rootFinding] }),
+    ];
     let frame = 0;
     const flaky = ((input: string | URL | Request, init?: RequestInit) => answers[Math.min(frame, 2)]!(input, init)) as typeof fetch;
     const waits: number[] = [];
@@ -150,7 +179,11 @@ describe('netsentry CLI', () => {
 
   it('--watch on a TTY clears the screen before each frame', async () => {
     const stop = new AbortController();
-    const { stdout } = await cli(['status', '-w'], fakeFetch({ findings: [] }), { isTTY: true, signal: stop.signal, sleep: async () => stop.abort() });
+    const { stdout } = await cli(['status', '-w'], fakeFetch({ findings: [] }), {
+      isTTY: true,
+      signal: stop.signal,
+      sleep: async () => stop.abort(),
+    });
     expect(stdout.startsWith('\u001b[H\u001b[2J')).toBe(true);
   });
 
@@ -164,9 +197,13 @@ describe('netsentry CLI', () => {
     const html = (async () => new Response('<html></html>', { status: 200 })) as unknown as typeof fetch;
     const { code, stderr } = await cli(['findings'], html);
     expect(code).toBe(3);
-    expect(stderr).toBe('netsentry: unexpected answer from http://127.0.0.1:8080/api/v1/findings?state=open: HTTP 200, not JSON ("<html></html>"); is --collector the collector\'s HTTP address?\n');
+    expect(stderr).toBe(
+      'netsentry: unexpected answer from http://127.0.0.1:8080/api/v1/findings?state=open: HTTP 200, not JSON ("<html></html>"); is --collector the collector\'s HTTP address?\n',
+    );
     const wrong = await cli(['nodes'], (async () => Response.json({ hello: 1 })) as unknown as typeof fetch);
-    expect(wrong.stderr).toBe('netsentry: unexpected answer from http://127.0.0.1:8080/api/v1/nodes: no "nodes" list; is --collector a netsentry collector?\n');
+    expect(wrong.stderr).toBe(
+      'netsentry: unexpected answer from http://127.0.0.1:8080/api/v1/nodes: no "nodes" list; is --collector a netsentry collector?\n',
+    );
     const error = await cli(['findings'], fakeFetch({ findings: [], status: 500 }));
     expect(error.stderr).toContain('HTTP 500');
     expect(error.code).toBe(3);
@@ -174,7 +211,9 @@ describe('netsentry CLI', () => {
 
   it('an unreachable collector → exit 3 with the reason', async () => {
     const refused = (async () => {
-      throw Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+      throw Object.assign(new TypeError('fetch failed'), {
+        cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+      });
     }) as unknown as typeof fetch;
     const { code, stderr } = await cli(['status', '--collector', 'http://127.0.0.1:1234'], refused);
     expect(code).toBe(3);
@@ -182,7 +221,11 @@ describe('netsentry CLI', () => {
   });
 
   it('usage errors → exit 64 on stderr; help → exit 0 on stdout', async () => {
-    expect(await cli(['status', '--nope'], fakeFetch({ findings: [] }))).toEqual({ code: 64, stdout: '', stderr: 'netsentry: unknown flag --nope; see --help\n' });
+    expect(await cli(['status', '--nope'], fakeFetch({ findings: [] }))).toEqual({
+      code: 64,
+      stdout: '',
+      stderr: 'netsentry: unknown flag --nope; see --help\n',
+    });
     const help = await cli(['--help'], fakeFetch({ findings: [] }));
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Exit codes:');

@@ -49,11 +49,16 @@ async function findingsFrame(options: CliOptions, client: CollectorClient, palet
   if (options.output === 'json' || options.output === 'yaml') {
     // The API answer unchanged, so scripts see exactly what /api/v1/findings says.
     const body = (await client.getJson(`/api/v1/findings?state=${state}`)) as { findings?: { severity: string; state?: string }[] };
-    if (!Array.isArray(body?.findings)) throw new NetsentryError('UNAVAILABLE', `unexpected answer from the collector's /api/v1/findings: no "findings" list`);
+    if (!Array.isArray(body?.findings))
+      throw new NetsentryError('UNAVAILABLE', `unexpected answer from the collector's /api/v1/findings: no "findings" list`);
     return { code: exitCodeForFindings(body.findings), text: '', data: body };
   }
   const findings = await client.findings(state);
-  return { code: exitCodeForFindings(findings), text: formatFindings(findings, { palette, nowMs, detail: options.output === 'wide' ? 'wide' : 'full' }), data: undefined };
+  return {
+    code: exitCodeForFindings(findings),
+    text: formatFindings(findings, { palette, nowMs, detail: options.output === 'wide' ? 'wide' : 'full' }),
+    data: undefined,
+  };
 }
 
 async function frame(options: CliOptions, target: Target, palette: Palette, nowMs: number): Promise<Frame> {
@@ -62,17 +67,27 @@ async function frame(options: CliOptions, target: Target, palette: Palette, nowM
     case 'findings':
       return findingsFrame(options, client, palette, nowMs);
     case 'nodes': {
-      if (options.output === 'json' || options.output === 'yaml') return { code: exitCodes.healthy, text: '', data: await client.getJson('/api/v1/nodes') };
+      if (options.output === 'json' || options.output === 'yaml')
+        return { code: exitCodes.healthy, text: '', data: await client.getJson('/api/v1/nodes') };
       const nodes = await client.nodes();
-      return { code: exitCodes.healthy, text: `${nodesHeadline(nodes)}\n\n${formatNodes(nodes, nowMs, palette, options.output === 'wide')}`, data: undefined };
+      return {
+        code: exitCodes.healthy,
+        text: `${nodesHeadline(nodes)}\n\n${formatNodes(nodes, nowMs, palette, options.output === 'wide')}`,
+        data: undefined,
+      };
     }
     case 'targets': {
-      if (options.output === 'json' || options.output === 'yaml') return { code: exitCodes.healthy, text: '', data: await client.getJson('/api/v1/targets') };
+      if (options.output === 'json' || options.output === 'yaml')
+        return { code: exitCodes.healthy, text: '', data: await client.getJson('/api/v1/targets') };
       const targets = await client.targets();
       return { code: exitCodes.healthy, text: `${targetsHeadline(targets)}\n\n${formatTargets(targets, palette)}`, data: undefined };
     }
     case 'status': {
-      const [findings, nodes, matrix] = await Promise.all([client.findings('open'), client.nodes(), statusMatrix(client, options.output === 'wide')]);
+      const [findings, nodes, matrix] = await Promise.all([
+        client.findings('open'),
+        client.nodes(),
+        statusMatrix(client, options.output === 'wide'),
+      ]);
       const code = exitCodeForFindings(findings);
       const wide = options.output === 'wide';
       const text = [
@@ -100,12 +115,20 @@ async function resolveTarget(options: CliOptions, deps: CliDeps): Promise<Target
   // connection: through the API server's service proxy, Authorization is the kubeconfig's.
   const token = deps.env.NETSENTRY_TOKEN?.trim();
   const client = (baseUrl: string, doFetch?: typeof fetch, withToken = true) =>
-    createCollectorClient({ baseUrl, timeoutMs: options.timeoutMs, ...(doFetch ? { fetch: doFetch } : {}), ...(token && withToken ? { token } : {}) });
+    createCollectorClient({
+      baseUrl,
+      timeoutMs: options.timeoutMs,
+      ...(doFetch ? { fetch: doFetch } : {}),
+      ...(token && withToken ? { token } : {}),
+    });
   if (options.collector !== undefined) return { client: client(options.collector, deps.fetch), label: options.collector };
   const files = kubeconfigFiles(options.kube, deps.env, deps.home);
   if (files.length === 0) {
     if (options.kube.context !== undefined || options.kube.namespace !== undefined) {
-      throw new NetsentryError('INVALID_CONFIG', 'no kubeconfig found (--kubeconfig, $KUBECONFIG, ~/.kube/config) for --context/--namespace');
+      throw new NetsentryError(
+        'INVALID_CONFIG',
+        'no kubeconfig found (--kubeconfig, $KUBECONFIG, ~/.kube/config) for --context/--namespace',
+      );
     }
     return { client: client(defaultCollectorUrl, deps.fetch), label: defaultCollectorUrl };
   }

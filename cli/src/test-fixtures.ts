@@ -5,20 +5,40 @@ export const nowMs = Date.parse('2026-01-01T00:02:00Z');
 export const names = ['node-1', 'node-2', 'node-3', 'node-4'];
 
 export const rootFinding: ApiFinding = {
-  id: 'OverlayRouteMissing:node-2', kind: 'OverlayRouteMissing', severity: 'critical', nodes: ['node-2'],
+  id: 'OverlayRouteMissing:node-2',
+  kind: 'OverlayRouteMissing',
+  severity: 'critical',
+  nodes: ['node-2'],
   summary: 'node-2 is missing overlay routes to 3 of 3 peers (route)',
   evidence: ['node-1: route missing (expected 198.18.1.0/24 via 198.18.1.0 dev flannel.1 onlink)'],
   remediation: ['Check the flannel pod on node-2', 'Restart the flannel pod on node-2'],
-  since: '2026-01-01T00:00:00Z', explains: ['NodeIsolated:node-2'], state: 'open',
+  since: '2026-01-01T00:00:00Z',
+  explains: ['NodeIsolated:node-2'],
+  state: 'open',
 };
 export const symptomFinding: ApiFinding = {
-  id: 'NodeIsolated:node-2', kind: 'NodeIsolated', severity: 'critical', nodes: ['node-2'],
-  summary: 'node-2 cannot reach or be reached on the pod network', evidence: ['node-2 → node-1: 6/6 lost'], remediation: ['See the root cause'],
-  since: '2026-01-01T00:01:00Z', explains: [], parent: 'OverlayRouteMissing:node-2', state: 'open',
+  id: 'NodeIsolated:node-2',
+  kind: 'NodeIsolated',
+  severity: 'critical',
+  nodes: ['node-2'],
+  summary: 'node-2 cannot reach or be reached on the pod network',
+  evidence: ['node-2 → node-1: 6/6 lost'],
+  remediation: ['See the root cause'],
+  since: '2026-01-01T00:01:00Z',
+  explains: [],
+  parent: 'OverlayRouteMissing:node-2',
+  state: 'open',
 };
 
 const cell = (source: string, destination: string, failing: boolean): ApiCell => ({
-  source, destination, state: failing ? 'failing' : 'ok', attempts: 6, failures: failing ? 6 : 0, lossRatio: failing ? 1 : 0, rttP50Seconds: failing ? null : 0.0002, failing,
+  source,
+  destination,
+  state: failing ? 'failing' : 'ok',
+  attempts: 6,
+  failures: failing ? 6 : 0,
+  lossRatio: failing ? 1 : 0,
+  rttP50Seconds: failing ? null : 0.0002,
+  failing,
 });
 
 export const brokenMatrix = (broken: string | undefined): ApiMatrixAnswer => ({
@@ -33,12 +53,18 @@ export const brokenMatrix = (broken: string | undefined): ApiMatrixAnswer => ({
 export const nodes: ApiNode[] = names.map((name) => ({
   name,
   hostAgent: {
-    connected: true, lastSeen: '2026-01-01T00:01:59Z',
+    connected: true,
+    lastSeen: '2026-01-01T00:01:59Z',
     overlay: { kind: 'flannel-vxlan', name: 'flannel.1', vni: 1, mtu: 1450, underlayMtu: 1500 },
     conntrack: { available: true, entries: 120, maxEntries: 262144 },
-    overlayCheck: name === 'node-2'
-      ? { peersChecked: 3, peersOk: 0, problems: ['node-1', 'node-3', 'node-4'].map((peer) => ({ peer, parts: [{ part: 'route', problem: 'missing' }] })) }
-      : { peersChecked: 3, peersOk: 3, problems: [] },
+    overlayCheck:
+      name === 'node-2'
+        ? {
+            peersChecked: 3,
+            peersOk: 0,
+            problems: ['node-1', 'node-3', 'node-4'].map((peer) => ({ peer, parts: [{ part: 'route', problem: 'missing' }] })),
+          }
+        : { peersChecked: 3, peersOk: 3, problems: [] },
   },
   podAgent: { connected: true, lastSeen: '2026-01-01T00:01:58Z' },
 }));
@@ -47,7 +73,8 @@ export const nodes: ApiNode[] = names.map((name) => ({
 export function fakeFetch(answers: { findings: ApiFinding[]; matrix?: ApiMatrixAnswer; status?: number }): typeof fetch {
   return (async (input: string | URL | Request) => {
     const url = new URL(String(input));
-    const json = (body: unknown) => new Response(JSON.stringify(body), { status: answers.status ?? 200, headers: { 'content-type': 'application/json' } });
+    const json = (body: unknown) =>
+      new Response(JSON.stringify(body), { status: answers.status ?? 200, headers: { 'content-type': 'application/json' } });
     if (url.pathname.endsWith('/api/v1/findings')) return json({ findings: answers.findings });
     if (url.pathname.endsWith('/api/v1/nodes')) return json({ nodes });
     if (url.pathname.endsWith('/api/v1/matrix')) return json(answers.matrix ?? brokenMatrix(undefined));
@@ -59,5 +86,14 @@ export function fakeFetch(answers: { findings: ApiFinding[]; matrix?: ApiMatrixA
 /** A pod-network matrix of `count` nodes (n1…) where `broken` fails both ways with everyone. */
 export function largeMatrix(count: number, broken: string): ApiMatrixAnswer {
   const many = Array.from({ length: count }, (_, i) => `n${i + 1}`);
-  return { matrices: [{ network: 'pod', protocol: 'udp', nodes: many, cells: many.flatMap((s) => many.filter((d) => d !== s).map((d) => cell(s, d, s === broken || d === broken))) }] };
+  return {
+    matrices: [
+      {
+        network: 'pod',
+        protocol: 'udp',
+        nodes: many,
+        cells: many.flatMap((s) => many.filter((d) => d !== s).map((d) => cell(s, d, s === broken || d === broken))),
+      },
+    ],
+  };
 }

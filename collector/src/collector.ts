@@ -43,9 +43,18 @@ export interface Collector {
 export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags>; logger: Logger; env?: NodeJS.ProcessEnv }): Collector {
   const { flags, logger } = deps;
   const now = Date.now;
-  const kubernetes = resolveKubernetes({ mode: flags.kubernetes as KubernetesMode, ...(flags.kubeconfig ? { kubeconfigPath: flags.kubeconfig } : {}), env: deps.env ?? process.env, logger });
+  const kubernetes = resolveKubernetes({
+    mode: flags.kubernetes as KubernetesMode,
+    ...(flags.kubeconfig ? { kubeconfigPath: flags.kubeconfig } : {}),
+    env: deps.env ?? process.env,
+    logger,
+  });
   const informer = kubernetes ? createNodeInformer({ kubeConfig: kubernetes.kubeConfig, logger, now }) : undefined;
-  const model = createClusterModel({ now, nodeExpiryMs: flags.nodeExpiry, ...(informer ? { membership: createApiPeerMembership(informer) } : {}) });
+  const model = createClusterModel({
+    now,
+    nodeExpiryMs: flags.nodeExpiry,
+    ...(informer ? { membership: createApiPeerMembership(informer) } : {}),
+  });
   if (informer) followApiMembership(informer, model);
   const lifecycle = createNodeLifecycle({
     model,
@@ -71,8 +80,11 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
   const findingsBudgetLog = createLogOncePerKey({ windowMs: 60_000, maxKeys: 4096 });
   const fileTargets = flags.targetsFile ? createTargetsFileSource({ path: flags.targetsFile, intervalMs: 2_000, logger }) : undefined;
   // With the API on (and --kubernetes-targets true): kube-dns, kubernetes and labelled Services join the file's targets.
-  const apiTargets = kubernetes && flags.kubernetesTargets === 'true' ? createApiTargetSource({ kubeConfig: kubernetes.kubeConfig, logger }) : undefined;
-  const targetSource = apiTargets ? createMergedTargetSetSource({ ...(fileTargets ? { file: fileTargets } : {}), api: apiTargets, logger }) : fileTargets;
+  const apiTargets =
+    kubernetes && flags.kubernetesTargets === 'true' ? createApiTargetSource({ kubeConfig: kubernetes.kubeConfig, logger }) : undefined;
+  const targetSource = apiTargets
+    ? createMergedTargetSetSource({ ...(fileTargets ? { file: fileTargets } : {}), api: apiTargets, logger })
+    : fileTargets;
   const targetStore = createTargetStore(targetSource?.specs() ?? []);
   targetSource?.onChange(() => targetStore.setSpecs(targetSource.specs()));
   const detectors = defaultDetectors(
@@ -87,7 +99,11 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
         ? [
             ...detectors.map((detector) => linkAgentMissingToNodeState(detector, informer.records)),
             createRecordMismatchDetector({ records: informer.records }),
-            createNeverConnectedDetector({ records: informer.records, status: () => informer.status, graceMs: Math.max(flags.convergeGrace, flags.agentMissingAfter) }),
+            createNeverConnectedDetector({
+              records: informer.records,
+              status: () => informer.status,
+              graceMs: Math.max(flags.convergeGrace, flags.agentMissingAfter),
+            }),
           ]
         : detectors,
     ),
@@ -98,13 +114,33 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     findingsDropped: (node, dropped, newlyDropped) => {
       if (newlyDropped > 0) metrics.budgetExceeded('findings_per_node', newlyDropped);
       const logged = findingsBudgetLog.shouldLog(node);
-      if (logged) logger.warn({ component: 'findings', node: node.slice(0, 253), budget: 'findings_per_node', dropped, max: flags.maxFindingsPerNode, suppressedSinceLast: logged.suppressed }, `findings naming one node over --max-findings-per-node: ${dropped} left out`);
+      if (logged)
+        logger.warn(
+          {
+            component: 'findings',
+            node: node.slice(0, 253),
+            budget: 'findings_per_node',
+            dropped,
+            max: flags.maxFindingsPerNode,
+            suppressedSinceLast: logged.suppressed,
+          },
+          `findings naming one node over --max-findings-per-node: ${dropped} left out`,
+        );
     },
   });
-  const writeBack = kubernetes && informer && flags.writeBack === 'on'
-    ? createNodeWriteBack({ kubeConfig: kubernetes.kubeConfig, logger, now, nodeExists: (name) => informer.records.has(name), hysteresisMs: flags.writeBackHysteresis, eventsPerMinutePerNode: flags.writeBackEventsPerMinute })
-    : undefined;
-  if (flags.writeBack === 'on' && !writeBack) logger.warn({ component: 'write-back' }, '--write-back on needs the Kubernetes API (--kubernetes): nothing is written');
+  const writeBack =
+    kubernetes && informer && flags.writeBack === 'on'
+      ? createNodeWriteBack({
+          kubeConfig: kubernetes.kubeConfig,
+          logger,
+          now,
+          nodeExists: (name) => informer.records.has(name),
+          hysteresisMs: flags.writeBackHysteresis,
+          eventsPerMinutePerNode: flags.writeBackEventsPerMinute,
+        })
+      : undefined;
+  if (flags.writeBack === 'on' && !writeBack)
+    logger.warn({ component: 'write-back' }, '--write-back on needs the Kubernetes API (--kubernetes): nothing is written');
   const writeBackNow = (): void => writeBack?.update(findings.list({ state: 'open' }));
   if (writeBack) findings.onChange(writeBackNow);
   const writeBackTimer = writeBack ? setInterval(writeBackNow, 5_000) : undefined;
@@ -130,20 +166,38 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
   if (nodeIdentity) {
     const reviewer = createTokenReviewer({ kubeConfig: kubernetes.kubeConfig, audience: flags.tokenAudience, now });
     const refusals = createLogOncePerKey({ windowMs: 10 * 60_000, maxKeys: 4096 });
-    transport.interceptors.push(createNodeIdentityInterceptor({
-      reviewer,
-      onRefused: (peer, why) => {
-        metrics.streamError('unauthenticated');
-        const logged = refusals.shouldLog(peerHost(peer));
-        if (logged) logger.warn({ component: 'node-identity', peer, why, code: 'UNAUTHENTICATED', refusedSinceLastLine: logged.suppressed }, 'refused agent stream: token review failed');
-      },
-    }));
-    logger.info({ component: 'node-identity', audience: flags.tokenAudience }, 'agents authenticate with projected ServiceAccount tokens (TokenReview); each stream is bound to its node');
+    transport.interceptors.push(
+      createNodeIdentityInterceptor({
+        reviewer,
+        onRefused: (peer, why) => {
+          metrics.streamError('unauthenticated');
+          const logged = refusals.shouldLog(peerHost(peer));
+          if (logged)
+            logger.warn(
+              { component: 'node-identity', peer, why, code: 'UNAUTHENTICATED', refusedSinceLastLine: logged.suppressed },
+              'refused agent stream: token review failed',
+            );
+        },
+      }),
+    );
+    logger.info(
+      { component: 'node-identity', audience: flags.tokenAudience },
+      'agents authenticate with projected ServiceAccount tokens (TokenReview); each stream is bound to its node',
+    );
   }
   const ingest = createIngestServer({
     // With the API on, a hello for a node the API does not list is refused, whatever the
     // credentials; with node identity the token must be bound to that node as well.
-    ...(informer ? { authorizeHello: createHelloAuthorizer({ logger, requireBinding: nodeIdentity === true, nodeExists: (name) => informer.records.has(name), apiSynced: () => informer.status.synced }) } : {}),
+    ...(informer
+      ? {
+          authorizeHello: createHelloAuthorizer({
+            logger,
+            requireBinding: nodeIdentity === true,
+            nodeExists: (name) => informer.records.has(name),
+            apiSynced: () => informer.status.synced,
+          }),
+        }
+      : {}),
     model,
     metrics,
     logger,
@@ -156,7 +210,15 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     maxStreams: flags.maxStreams,
     maxStreamsPerPeer: flags.maxStreamsPerPeer,
     messagesPerSecond: flags.agentMessageRate,
-    ...(targetSource ? { targets: { current: targetSource.current, onChange: targetSource.onChange, ingest: (node: string, instanceId: string, batch: TargetBatch) => targetStore.ingest(node, instanceId, batch, now()) } } : {}),
+    ...(targetSource
+      ? {
+          targets: {
+            current: targetSource.current,
+            onChange: targetSource.onChange,
+            ingest: (node: string, instanceId: string, batch: TargetBatch) => targetStore.ingest(node, instanceId, batch, now()),
+          },
+        }
+      : {}),
     budgets: { maxNodes: flags.maxNodes, hellosPerSecond: flags.hellosPerSecond, maxReportBytes: flags.maxReportBytes },
   });
   const httpTokens = flags.httpAuthTokenFile
@@ -168,16 +230,49 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
         parse: ([text]) => createTokenVerifier(parseTokenFile(text!.toString('utf8'))),
       })
     : undefined;
-  if (!httpTokens) logger.child({ component: 'http' }).warn('no --http-auth-token-file: anyone who reaches the HTTP port can read /api/v1 (findings, nodes, matrix)');
-  const httpTls = createHttpTls({ certFile: flags.httpTlsCertFile, keyFile: flags.httpTlsKeyFile, clientCaFile: flags.httpTlsClientCaFile }, logger, credentialReloadIntervalMs);
-  if (httpTls) logger.info({ component: 'http-tls', certificate: httpTls.summary.certificate, clientCertificates: httpTls.summary.clientCa ? 'required' : 'not requested' }, 'HTTP port serves HTTPS');
+  if (!httpTokens)
+    logger
+      .child({ component: 'http' })
+      .warn('no --http-auth-token-file: anyone who reaches the HTTP port can read /api/v1 (findings, nodes, matrix)');
+  const httpTls = createHttpTls(
+    { certFile: flags.httpTlsCertFile, keyFile: flags.httpTlsKeyFile, clientCaFile: flags.httpTlsClientCaFile },
+    logger,
+    credentialReloadIntervalMs,
+  );
+  if (httpTls)
+    logger.info(
+      {
+        component: 'http-tls',
+        certificate: httpTls.summary.certificate,
+        clientCertificates: httpTls.summary.clientCa ? 'required' : 'not requested',
+      },
+      'HTTP port serves HTTPS',
+    );
   const app = buildServer({
-    model, findings, metrics, logger, isReady: () => ready,
+    model,
+    findings,
+    metrics,
+    logger,
+    isReady: () => ready,
     ...(httpTls ? { tls: httpTls } : {}),
     ...(httpTokens ? { auth: { verifier: httpTokens.current, metrics: flags.httpAuthMetrics === 'true' } } : {}),
     readinessDetail: () => ({
       kubernetes: informer
-        ? { source: kubernetes?.source, reachable: informer.status.reachable, synced: informer.status.synced, nodes: informer.records.size, ...(informer.status.reachable ? {} : { note: 'API unreachable: working from the last view of Nodes', ...(informer.status.unreachableSinceMs ? { unreachableSince: new Date(informer.status.unreachableSinceMs).toISOString() } : {}), ...(informer.status.lastErrorMessage ? { lastError: informer.status.lastErrorMessage } : {}) }) }
+        ? {
+            source: kubernetes?.source,
+            reachable: informer.status.reachable,
+            synced: informer.status.synced,
+            nodes: informer.records.size,
+            ...(informer.status.reachable
+              ? {}
+              : {
+                  note: 'API unreachable: working from the last view of Nodes',
+                  ...(informer.status.unreachableSinceMs
+                    ? { unreachableSince: new Date(informer.status.unreachableSinceMs).toISOString() }
+                    : {}),
+                  ...(informer.status.lastErrorMessage ? { lastError: informer.status.lastErrorMessage } : {}),
+                }),
+          }
         : { source: 'off' },
     }),
     lifecycleOf: (name) => lifecycle.held.get(name),

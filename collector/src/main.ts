@@ -21,7 +21,10 @@ async function main(): Promise<number> {
   const grpcAddress = splitHostPort(flags.grpcListen);
   const httpAddress = splitHostPort(flags.httpListen);
   const bound = await collector.listen(grpcAddress, httpAddress);
-  log.info({ grpcPort: bound.grpcPort, httpPort: bound.httpPort, grpcListen: flags.grpcListen, httpListen: flags.httpListen }, 'collector started');
+  log.info(
+    { grpcPort: bound.grpcPort, httpPort: bound.httpPort, grpcListen: flags.grpcListen, httpListen: flags.httpListen },
+    'collector started',
+  );
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -34,7 +37,10 @@ async function main(): Promise<number> {
   return 0;
 }
 
-process.on('unhandledRejection', onUnhandledRejection('netsentry-collector', (code) => process.exit(code)));
+process.on(
+  'unhandledRejection',
+  onUnhandledRejection('netsentry-collector', (code) => process.exit(code)),
+);
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {

@@ -21,7 +21,8 @@ export function parseTokenFile(text: string): string[] {
     const where = `line ${index + 1}`;
     // Visible ASCII only: the token travels in an HTTP/2 header.
     if (!/^[\x21-\x7e]+$/.test(line)) throw new Error(`${where}: a token may hold only visible ASCII characters, no spaces`);
-    if (line.length < minTokenLength) throw new Error(`${where}: token is ${line.length} characters, at least ${minTokenLength} are needed (e.g. openssl rand -hex 32)`);
+    if (line.length < minTokenLength)
+      throw new Error(`${where}: token is ${line.length} characters, at least ${minTokenLength} are needed (e.g. openssl rand -hex 32)`);
     if (line.length > maxTokenLength) throw new Error(`${where}: token is longer than ${maxTokenLength} characters`);
     tokens.push(line);
   }

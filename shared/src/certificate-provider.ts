@@ -31,7 +31,12 @@ interface Loaded {
 }
 
 /** Throws NetsentryError('INVALID_CONFIG') at start when a file is missing or wrong. */
-export function createCertificateProvider(options: { files: CertificateFiles; what: string; intervalMs: number; logger: Logger }): ReloadingCertificateProvider {
+export function createCertificateProvider(options: {
+  files: CertificateFiles;
+  what: string;
+  intervalMs: number;
+  logger: Logger;
+}): ReloadingCertificateProvider {
   const { certFile, keyFile, caFile } = options.files;
   const flags = options.files.flags ?? { cert: 'certificate file', key: 'key file', ca: 'CA file' };
   const paths = [certFile, keyFile, caFile].filter((p): p is string => p !== undefined);
@@ -48,7 +53,11 @@ export function createCertificateProvider(options: { files: CertificateFiles; wh
       if (certFile && keyFile) {
         const certificate = contents[i++]!;
         const privateKey = contents[i++]!;
-        loaded.identity = { certificate, privateKey, summary: checkKeyPair(certificate, privateKey, { cert: `${flags.cert} ${certFile}`, key: `${flags.key} ${keyFile}` }) };
+        loaded.identity = {
+          certificate,
+          privateKey,
+          summary: checkKeyPair(certificate, privateKey, { cert: `${flags.cert} ${certFile}`, key: `${flags.key} ${keyFile}` }),
+        };
       }
       if (caFile) {
         const caCertificate = contents[i]!;
@@ -57,7 +66,9 @@ export function createCertificateProvider(options: { files: CertificateFiles; wh
       return loaded;
     },
     onChange: (loaded) => {
-      if (loaded.identity) for (const listener of identityListeners) listener({ certificate: loaded.identity.certificate, privateKey: loaded.identity.privateKey });
+      if (loaded.identity)
+        for (const listener of identityListeners)
+          listener({ certificate: loaded.identity.certificate, privateKey: loaded.identity.privateKey });
       if (loaded.ca) for (const listener of caListeners) listener({ caCertificate: loaded.ca.caCertificate });
     },
   });

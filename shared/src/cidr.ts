@@ -34,7 +34,8 @@ function bigIntToIpv6(n: bigint): string {
   return canonicalIpv6(groups.join(':'));
 }
 
-const ipv6Mask = (prefixLength: number): bigint => (prefixLength === 0 ? 0n : ((1n << 128n) - 1n) ^ ((1n << BigInt(128 - prefixLength)) - 1n));
+const ipv6Mask = (prefixLength: number): bigint =>
+  prefixLength === 0 ? 0n : ((1n << 128n) - 1n) ^ ((1n << BigInt(128 - prefixLength)) - 1n);
 
 /** Parses "a.b.c.d/len" (or an IPv6 CIDR). Returns undefined when malformed. */
 export function parseCidr(text: string): Cidr | undefined {

@@ -30,7 +30,9 @@ const recordingLogger = (): { logger: Logger; errors: string[] } => {
 describe('createFileReloader', () => {
   it('fails at start with INVALID_CONFIG naming the file when it is missing or does not parse', async () => {
     const path = join(dir, 'value');
-    expect(() => createFileReloader({ what: 'test file', paths: [path], parse: parseNumber, intervalMs: 60_000, logger: createSilentLogger() })).toThrow(/test file .*value does not exist/);
+    expect(() =>
+      createFileReloader({ what: 'test file', paths: [path], parse: parseNumber, intervalMs: 60_000, logger: createSilentLogger() }),
+    ).toThrow(/test file .*value does not exist/);
     await writeFile(path, 'x');
     try {
       createFileReloader({ what: 'test file', paths: [path], parse: parseNumber, intervalMs: 60_000, logger: createSilentLogger() });
@@ -46,7 +48,14 @@ describe('createFileReloader', () => {
     await writeFile(path, '1');
     const { logger, errors } = recordingLogger();
     const seen: number[] = [];
-    const reloader = createFileReloader({ what: 'test file', paths: [path], parse: parseNumber, onChange: (v) => seen.push(v), intervalMs: 60_000, logger });
+    const reloader = createFileReloader({
+      what: 'test file',
+      paths: [path],
+      parse: parseNumber,
+      onChange: (v) => seen.push(v),
+      intervalMs: 60_000,
+      logger,
+    });
     try {
       expect(reloader.current()).toBe(1);
       await reloader.check();

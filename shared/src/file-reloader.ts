@@ -32,7 +32,8 @@ export function readConfigFile(what: string, path: string): Buffer {
     return readFileSync(path);
   } catch (err) {
     const code = codeFromErrno(err);
-    const why = code === 'NOT_FOUND' ? 'does not exist' : code === 'PERMISSION_DENIED' ? 'is not readable by this user' : (err as Error).message;
+    const why =
+      code === 'NOT_FOUND' ? 'does not exist' : code === 'PERMISSION_DENIED' ? 'is not readable by this user' : (err as Error).message;
     throw new NetsentryError('INVALID_CONFIG', `${what} ${path} ${why}`, { cause: err });
   }
 }
@@ -92,9 +93,10 @@ export function createFileReloader<T>(options: FileReloaderOptions<T>): FileRelo
 
   return {
     current: () => value,
-    check: () => (running ??= check().finally(() => {
-      running = undefined;
-    })),
+    check: () =>
+      (running ??= check().finally(() => {
+        running = undefined;
+      })),
     close: () => clearInterval(timer),
   };
 }

@@ -2,16 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { parseDuration, parseFlags, validateHostPort, type FlagSpecs } from './flags.ts';
 
 const specs = {
-  'collector': { type: 'string', description: 'collector address', required: true, validate: validateHostPort },
-  'network': { type: 'string', description: 'network', default: 'host', choices: ['host', 'pod'] },
+  collector: { type: 'string', description: 'collector address', required: true, validate: validateHostPort },
+  network: { type: 'string', description: 'network', default: 'host', choices: ['host', 'pod'] },
   'verify-interval': { type: 'duration', description: 'period', default: '30s' },
   'pod-cidr': { type: 'list', description: 'pod CIDRs' },
-  'debug': { type: 'boolean', description: 'debug', default: 'false' },
+  debug: { type: 'boolean', description: 'debug', default: 'false' },
 } as const satisfies FlagSpecs;
 
 describe('parseFlags', () => {
   it('reads flags, env and defaults, flags winning', () => {
-    const out = parseFlags('x', specs, ['--collector', '192.0.2.1:7000', '--debug'], { NETSENTRY_VERIFY_INTERVAL: '2s', NETSENTRY_NETWORK: 'pod' });
+    const out = parseFlags('x', specs, ['--collector', '192.0.2.1:7000', '--debug'], {
+      NETSENTRY_VERIFY_INTERVAL: '2s',
+      NETSENTRY_NETWORK: 'pod',
+    });
     expect(out.kind).toBe('flags');
     if (out.kind !== 'flags') return;
     expect(out.flags.collector).toBe('192.0.2.1:7000');

@@ -26,7 +26,10 @@ type ValueOf<S extends FlagSpec> = S['type'] extends 'integer' | 'duration'
       : string;
 
 /** Parsed flags: camelCase keys; durations in milliseconds; absent optional flags are undefined. */
-export type ParsedFlags<T extends FlagSpecs> = { readonly [K in keyof T as CamelCase<K & string>]: ValueOf<T[K]> | (T[K]['default'] extends string ? never : T[K]['required'] extends true ? never : undefined) };
+export type ParsedFlags<T extends FlagSpecs> = {
+  readonly [K in keyof T as CamelCase<K & string>]:
+    ValueOf<T[K]> | (T[K]['default'] extends string ? never : T[K]['required'] extends true ? never : undefined);
+};
 
 type CamelCase<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
 
@@ -57,7 +60,10 @@ function convert(flag: string, spec: FlagSpec, raw: string): unknown {
     case 'boolean':
       return raw === 'true' || raw === '' ? true : raw === 'false' ? false : fail('must be true or false');
     case 'list':
-      return raw.split(',').map((item) => item.trim()).filter(Boolean);
+      return raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
     default:
       return raw;
   }
@@ -75,7 +81,12 @@ export function usage(program: string, specs: FlagSpecs): string {
 export type ParseOutcome<T extends FlagSpecs> = { kind: 'help'; text: string } | { kind: 'flags'; flags: ParsedFlags<T> };
 
 /** Parses argv (without node and script) against the spec. Throws NetsentryError('INVALID_CONFIG') on bad input. */
-export function parseFlags<T extends FlagSpecs>(program: string, specs: T, argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParseOutcome<T> {
+export function parseFlags<T extends FlagSpecs>(
+  program: string,
+  specs: T,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ParseOutcome<T> {
   const raw = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';

@@ -40,23 +40,37 @@ describe('createServerCredentials', () => {
   });
 
   it('refuses a certificate without its key, and a client CA without TLS', () => {
-    expect(configError(() => createServerCredentials({ certFile: pki.serverCert }, logger)).message).toMatch(/--tls-cert-file and --tls-key-file go together/);
-    expect(configError(() => createServerCredentials({ clientCaFile: pki.caCert }, logger)).message).toMatch(/--tls-client-ca-file needs --tls-cert-file/);
+    expect(configError(() => createServerCredentials({ certFile: pki.serverCert }, logger)).message).toMatch(
+      /--tls-cert-file and --tls-key-file go together/,
+    );
+    expect(configError(() => createServerCredentials({ clientCaFile: pki.caCert }, logger)).message).toMatch(
+      /--tls-client-ca-file needs --tls-cert-file/,
+    );
   });
 
   it('names a missing file', () => {
-    expect(configError(() => createServerCredentials({ certFile: `${pki.dir}/nope.crt`, keyFile: pki.serverKey }, logger)).message).toMatch(/nope\.crt does not exist/);
+    expect(configError(() => createServerCredentials({ certFile: `${pki.dir}/nope.crt`, keyFile: pki.serverKey }, logger)).message).toMatch(
+      /nope\.crt does not exist/,
+    );
   });
 
   it('refuses a key that belongs to another certificate', () => {
-    expect(configError(() => createServerCredentials({ certFile: pki.serverCert, keyFile: pki.otherServerKey }, logger)).message).toMatch(/the key does not belong to the certificate \(CN=collector\)/);
+    expect(configError(() => createServerCredentials({ certFile: pki.serverCert, keyFile: pki.otherServerKey }, logger)).message).toMatch(
+      /the key does not belong to the certificate \(CN=collector\)/,
+    );
   });
 
   it('refuses files that are not PEM', async () => {
     const junk = await pki.write('junk.pem', 'not a certificate\n');
-    expect(configError(() => createServerCredentials({ certFile: junk, keyFile: pki.serverKey }, logger)).message).toMatch(/--tls-cert-file .*junk\.pem holds no PEM certificate/);
-    expect(configError(() => createServerCredentials({ certFile: pki.serverCert, keyFile: junk }, logger)).message).toMatch(/--tls-key-file .*junk\.pem holds no usable PEM private key/);
-    expect(configError(() => createServerCredentials({ certFile: pki.serverCert, keyFile: pki.serverKey, clientCaFile: junk }, logger)).message).toMatch(/--tls-client-ca-file .*junk\.pem holds no PEM certificate/);
+    expect(configError(() => createServerCredentials({ certFile: junk, keyFile: pki.serverKey }, logger)).message).toMatch(
+      /--tls-cert-file .*junk\.pem holds no PEM certificate/,
+    );
+    expect(configError(() => createServerCredentials({ certFile: pki.serverCert, keyFile: junk }, logger)).message).toMatch(
+      /--tls-key-file .*junk\.pem holds no usable PEM private key/,
+    );
+    expect(
+      configError(() => createServerCredentials({ certFile: pki.serverCert, keyFile: pki.serverKey, clientCaFile: junk }, logger)).message,
+    ).toMatch(/--tls-client-ca-file .*junk\.pem holds no PEM certificate/);
   });
 });
 
@@ -73,8 +87,14 @@ describe('createChannelCredentials', () => {
   });
 
   it('refuses a client certificate or a server name without a CA', () => {
-    expect(configError(() => createChannelCredentials({ certFile: pki.clientCert, keyFile: pki.clientKey }, logger)).message).toMatch(/--tls-cert-file needs --tls-ca-file/);
-    expect(configError(() => createChannelCredentials({ serverName: 'x' }, logger)).message).toMatch(/--tls-server-name needs --tls-ca-file/);
-    expect(configError(() => createChannelCredentials({ caFile: pki.caCert, keyFile: pki.clientKey }, logger)).message).toMatch(/go together/);
+    expect(configError(() => createChannelCredentials({ certFile: pki.clientCert, keyFile: pki.clientKey }, logger)).message).toMatch(
+      /--tls-cert-file needs --tls-ca-file/,
+    );
+    expect(configError(() => createChannelCredentials({ serverName: 'x' }, logger)).message).toMatch(
+      /--tls-server-name needs --tls-ca-file/,
+    );
+    expect(configError(() => createChannelCredentials({ caFile: pki.caCert, keyFile: pki.clientKey }, logger)).message).toMatch(
+      /go together/,
+    );
   });
 });

@@ -29,18 +29,34 @@ export interface ServerTlsOptions {
   clientCaFile?: string;
 }
 
-export function createServerCredentials(tls: ServerTlsOptions, logger: Logger, intervalMs = credentialReloadIntervalMs): TransportCredentials<grpc.ServerCredentials> {
-  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) invalid('--tls-cert-file and --tls-key-file go together: give both or neither');
-  if (tls.clientCaFile !== undefined && tls.certFile === undefined) invalid('--tls-client-ca-file needs --tls-cert-file and --tls-key-file (mutual TLS runs over TLS)');
-  if (tls.certFile === undefined) return { credentials: grpc.ServerCredentials.createInsecure(), secure: false, summary: undefined, close: () => {} };
+export function createServerCredentials(
+  tls: ServerTlsOptions,
+  logger: Logger,
+  intervalMs = credentialReloadIntervalMs,
+): TransportCredentials<grpc.ServerCredentials> {
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined))
+    invalid('--tls-cert-file and --tls-key-file go together: give both or neither');
+  if (tls.clientCaFile !== undefined && tls.certFile === undefined)
+    invalid('--tls-client-ca-file needs --tls-cert-file and --tls-key-file (mutual TLS runs over TLS)');
+  if (tls.certFile === undefined)
+    return { credentials: grpc.ServerCredentials.createInsecure(), secure: false, summary: undefined, close: () => {} };
   const provider = createCertificateProvider({
-    files: { certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.clientCaFile, flags: { cert: '--tls-cert-file', key: '--tls-key-file', ca: '--tls-client-ca-file' } },
+    files: {
+      certFile: tls.certFile,
+      keyFile: tls.keyFile,
+      caFile: tls.clientCaFile,
+      flags: { cert: '--tls-cert-file', key: '--tls-key-file', ca: '--tls-client-ca-file' },
+    },
     what: 'collector TLS files',
     intervalMs,
     logger: logger.child({ component: 'tls' }),
   });
   // grpc-js: the first argument is the identity provider, the second the CA provider (or null).
-  const credentials = grpc.experimental.createCertificateProviderServerCredentials(provider, tls.clientCaFile ? provider : null, tls.clientCaFile !== undefined);
+  const credentials = grpc.experimental.createCertificateProviderServerCredentials(
+    provider,
+    tls.clientCaFile ? provider : null,
+    tls.clientCaFile !== undefined,
+  );
   return { credentials, secure: true, summary: provider.describe(), close: provider.close };
 }
 
@@ -58,19 +74,27 @@ export function createChannelCredentials(
   logger: Logger,
   intervalMs = credentialReloadIntervalMs,
 ): TransportCredentials<grpc.ChannelCredentials> & { channelOptions: grpc.ChannelOptions } {
-  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) invalid('--tls-cert-file and --tls-key-file go together: give both or neither');
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined))
+    invalid('--tls-cert-file and --tls-key-file go together: give both or neither');
   if (tls.caFile === undefined) {
     if (tls.certFile !== undefined) invalid('--tls-cert-file needs --tls-ca-file (a client certificate is only sent over TLS)');
     if (tls.serverName !== undefined) invalid('--tls-server-name needs --tls-ca-file');
     return { credentials: grpc.credentials.createInsecure(), channelOptions: {}, secure: false, summary: undefined, close: () => {} };
   }
   const provider = createCertificateProvider({
-    files: { caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile, flags: { cert: '--tls-cert-file', key: '--tls-key-file', ca: '--tls-ca-file' } },
+    files: {
+      caFile: tls.caFile,
+      certFile: tls.certFile,
+      keyFile: tls.keyFile,
+      flags: { cert: '--tls-cert-file', key: '--tls-key-file', ca: '--tls-ca-file' },
+    },
     what: 'agent TLS files',
     intervalMs,
     logger: logger.child({ component: 'tls' }),
   });
   const credentials = grpc.experimental.createCertificateProviderChannelCredentials(provider, tls.certFile ? provider : null);
-  const channelOptions: grpc.ChannelOptions = tls.serverName ? { 'grpc.ssl_target_name_override': tls.serverName, 'grpc.default_authority': tls.serverName } : {};
+  const channelOptions: grpc.ChannelOptions = tls.serverName
+    ? { 'grpc.ssl_target_name_override': tls.serverName, 'grpc.default_authority': tls.serverName }
+    : {};
   return { credentials, channelOptions, secure: true, summary: provider.describe(), close: provider.close };
 }

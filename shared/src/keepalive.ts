@@ -38,7 +38,10 @@ export function serverKeepaliveOptions(connection: { maxConnectionAgeMs: number;
     'grpc.http2.min_ping_interval_without_data_ms': keepalive.serverMinPingIntervalMs,
     'grpc.keepalive_permit_without_calls': 1,
     ...(connection.maxConnectionAgeMs > 0
-      ? { 'grpc.max_connection_age_ms': connection.maxConnectionAgeMs, 'grpc.max_connection_age_grace_ms': connection.maxConnectionAgeGraceMs }
+      ? {
+          'grpc.max_connection_age_ms': connection.maxConnectionAgeMs,
+          'grpc.max_connection_age_grace_ms': connection.maxConnectionAgeGraceMs,
+        }
       : {}),
   };
 }

@@ -1,12 +1,7 @@
 // The gRPC binding of the proto contract: @bufbuild/protobuf messages carried by @grpc/grpc-js.
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { ServiceDefinition } from '@grpc/grpc-js';
-import {
-  ConnectRequestSchema,
-  ConnectResponseSchema,
-  type ConnectRequest,
-  type ConnectResponse,
-} from './gen/netsentry/v1/collector_pb.js';
+import { ConnectRequestSchema, ConnectResponseSchema, type ConnectRequest, type ConnectResponse } from './gen/netsentry/v1/collector_pb.js';
 
 export const connectPath = '/netsentry.v1.CollectorService/Connect';
 

@@ -13,7 +13,13 @@ const step = (s: string) => console.log(`\n${bold(`▶ ${s}`)}`);
 
 interface NodeView {
   name: string;
-  hostAgent?: { connected: boolean; addresses: string[]; podCidrs: string[]; overlay?: { name: string; vtepMac: string; mtu: number }; overlayCheck?: { peersChecked: number; peersOk: number } };
+  hostAgent?: {
+    connected: boolean;
+    addresses: string[];
+    podCidrs: string[];
+    overlay?: { name: string; vtepMac: string; mtu: number };
+    overlayCheck?: { peersChecked: number; peersOk: number };
+  };
 }
 
 async function showNodes(stack: Stack): Promise<void> {
@@ -23,7 +29,9 @@ async function showNodes(stack: Stack): Promise<void> {
     const a = node.hostAgent;
     const check = a?.overlayCheck ? `${a.overlayCheck.peersOk}/${a.overlayCheck.peersChecked} peers ok` : '-';
     const checkText = a?.overlayCheck && a.overlayCheck.peersOk < a.overlayCheck.peersChecked ? red(check) : green(check);
-    console.log(`  ${node.name.padEnd(8)} ${(a?.connected ? 'connected' : 'missing').padEnd(10)} ${(a?.addresses[0] ?? '').padEnd(13)} ${(a?.podCidrs[0] ?? '').padEnd(16)} ${(a?.overlay?.name ?? '').padEnd(11)} ${(a?.overlay?.vtepMac ?? '').padEnd(19)} ${checkText}`);
+    console.log(
+      `  ${node.name.padEnd(8)} ${(a?.connected ? 'connected' : 'missing').padEnd(10)} ${(a?.addresses[0] ?? '').padEnd(13)} ${(a?.podCidrs[0] ?? '').padEnd(16)} ${(a?.overlay?.name ?? '').padEnd(11)} ${(a?.overlay?.vtepMac ?? '').padEnd(19)} ${checkText}`,
+    );
   }
 }
 
@@ -41,28 +49,37 @@ async function main(): Promise<void> {
   const stack = await startStack({ nodes: 4, logger: { info: () => undefined } });
   const uninstall = installSignalTeardown(stack.lab);
   try {
-    for (const node of stack.lab.nodes) console.log(`  ${node.name}: netns ${node.ns}, underlay ${node.underlayIp}, pod CIDR ${node.podCidr}, VTEP MAC ${node.vtepMac}`);
+    for (const node of stack.lab.nodes)
+      console.log(`  ${node.name}: netns ${node.ns}, underlay ${node.underlayIp}, pod CIDR ${node.podCidr}, VTEP MAC ${node.vtepMac}`);
     console.log(`  collector: gRPC ${stack.grpcTarget}, HTTP ${stack.httpUrl}; one host agent per node as uid 65534, no capabilities`);
 
     step('Healthy state: every node verifies route + neighbor + FDB to each peer');
-    await waitFor('all agents reporting', async () => {
-      const { nodes } = await stack.getJson<{ nodes: NodeView[] }>('/api/v1/nodes');
-      return nodes.length === 4 && nodes.every((n) => n.hostAgent?.overlayCheck?.peersChecked === 3);
-    }, 20_000);
+    await waitFor(
+      'all agents reporting',
+      async () => {
+        const { nodes } = await stack.getJson<{ nodes: NodeView[] }>('/api/v1/nodes');
+        return nodes.length === 4 && nodes.every((n) => n.hostAgent?.overlayCheck?.peersChecked === 3);
+      },
+      20_000,
+    );
     await showNodes(stack);
     console.log(`  open findings: ${(await stack.findings()).length}`);
 
-    step('Seed 002: node-2\'s flannel daemon crashed and its VXLAN routes to peers are gone');
+    step("Seed 002: node-2's flannel daemon crashed and its VXLAN routes to peers are gone");
     const node2 = stack.lab.node('node-2');
     console.log(`  $ ip netns exec ${node2.ns} ip route del <peer pod CIDR> dev flannel.1   (for each of 3 peers)`);
     const started = performance.now();
     await stack.lab.deleteOverlayRoutes('node-2');
-    const finding = await waitFor('the finding', async () => (await stack.findings()).find((f) => f.kind === 'OverlayRouteMissing' && (f.evidence.length >= 3)));
+    const finding = await waitFor('the finding', async () =>
+      (await stack.findings()).find((f) => f.kind === 'OverlayRouteMissing' && f.evidence.length >= 3),
+    );
     console.log(`  finding opened ${(performance.now() - started).toFixed(0)} ms after the routes were deleted:\n`);
     showFinding(finding);
     await showNodes(stack);
     const metrics = await stack.metrics();
-    console.log(`\n  netsentry_overlay_routes_missing{node="node-2"} ${metricValue(metrics, 'netsentry_overlay_routes_missing', { node: 'node-2' })}`);
+    console.log(
+      `\n  netsentry_overlay_routes_missing{node="node-2"} ${metricValue(metrics, 'netsentry_overlay_routes_missing', { node: 'node-2' })}`,
+    );
 
     step('Where to look');
     console.log(`  curl -s ${stack.httpUrl}/api/v1/findings`);
@@ -76,7 +93,7 @@ async function main(): Promise<void> {
       await rl.question(`\n${bold('Press Enter to repair node-2 (Ctrl-C tears the lab down)…')}`);
       rl.close();
     }
-    step('Repair: re-program node-2\'s routes, as restarting its flannel pod would');
+    step("Repair: re-program node-2's routes, as restarting its flannel pod would");
     const repairStarted = performance.now();
     await stack.lab.restoreOverlay('node-2');
     await waitFor('resolution', async () => (await stack.findings()).length === 0);

@@ -14,13 +14,29 @@ let pki: TestPki;
 let stack: Stack;
 let files: { cert: string; key: string; tokens: string; wrongTokens: string; bundle: string };
 
-interface NodeView { name: string; hostAgent?: { connected: boolean; overlayCheck?: { peersChecked: number } } }
+interface NodeView {
+  name: string;
+  hostAgent?: { connected: boolean; overlayCheck?: { peersChecked: number } };
+}
 const nodes = async (): Promise<NodeView[]> => (await stack.getJson<{ nodes: NodeView[] }>('/api/v1/nodes')).nodes;
 const connected = async (name: string): Promise<boolean> => (await nodes()).some((n) => n.name === name && n.hostAgent?.connected === true);
-const unauthenticated = async (): Promise<number> => metricValue(await stack.metrics(), 'netsentry_stream_errors_total', { reason: 'unauthenticated' }) ?? NaN;
-const running = async (proc: LabProcess): Promise<boolean> => Promise.race([proc.exited.then(() => false), new Promise<boolean>((resolve) => setTimeout(resolve, 50, true))]);
+const unauthenticated = async (): Promise<number> =>
+  metricValue(await stack.metrics(), 'netsentry_stream_errors_total', { reason: 'unauthenticated' }) ?? NaN;
+const running = async (proc: LabProcess): Promise<boolean> =>
+  Promise.race([proc.exited.then(() => false), new Promise<boolean>((resolve) => setTimeout(resolve, 50, true))]);
 const logLines = (proc: LabProcess, msg: RegExp): Record<string, unknown>[] =>
-  proc.output().split('\n').filter((l) => l.startsWith('{')).map((l) => { try { return JSON.parse(l) as Record<string, unknown>; } catch { return {}; } }).filter((e) => typeof e.msg === 'string' && msg.test(e.msg));
+  proc
+    .output()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => {
+      try {
+        return JSON.parse(l) as Record<string, unknown>;
+      } catch {
+        return {};
+      }
+    })
+    .filter((e) => typeof e.msg === 'string' && msg.test(e.msg));
 
 beforeAll(async () => {
   pki = await createTestPki();
@@ -41,9 +57,17 @@ beforeAll(async () => {
     nodes: 4,
     agentNodes: ['node-1', 'node-2', 'node-3'],
     collectorArgs: [
-      '--tls-cert-file', files.cert, '--tls-key-file', files.key, '--auth-token-file', files.tokens,
+      '--tls-cert-file',
+      files.cert,
+      '--tls-key-file',
+      files.key,
+      '--auth-token-file',
+      files.tokens,
       // Short, so the test sees agents rotate their connections (GOAWAY) and come back.
-      '--max-connection-age', '15s', '--max-connection-age-grace', '1s',
+      '--max-connection-age',
+      '15s',
+      '--max-connection-age-grace',
+      '1s',
     ],
     agentArgs: ['--tls-ca-file', files.bundle, '--auth-token-file', files.tokens],
   });
@@ -57,24 +81,47 @@ afterAll(async () => {
 /** node-4's agent with exactly these credential flags (none of the stack's defaults). */
 function startNode4(credentialArgs: string[], name: string): LabProcess {
   const node = stack.lab.node('node-4');
-  return stack.lab.start(node.ns, [
-    process.execPath, agentEntry, '--collector', stack.grpcTarget, '--node-name', 'node-4', '--network', 'host',
-    '--probe-listen', `${node.underlayIp}:7946`, '--reconnect-max-backoff', '2s', ...credentialArgs,
-  ], { name, uid: 65534 });
+  return stack.lab.start(
+    node.ns,
+    [
+      process.execPath,
+      agentEntry,
+      '--collector',
+      stack.grpcTarget,
+      '--node-name',
+      'node-4',
+      '--network',
+      'host',
+      '--probe-listen',
+      `${node.underlayIp}:7946`,
+      '--reconnect-max-backoff',
+      '2s',
+      ...credentialArgs,
+    ],
+    { name, uid: 65534 },
+  );
 }
 
 describe('agent identity and transport in a 4-node lab', () => {
   it('connects agents with the right CA and token over TLS, and findings work', async () => {
-    await waitFor('node-1..3 connected and verifying', async () => {
-      const list = await nodes();
-      return ['node-1', 'node-2', 'node-3'].every((name) => list.some((n) => n.name === name && n.hostAgent?.connected && n.hostAgent.overlayCheck?.peersChecked === 2));
-    }, 20_000);
+    await waitFor(
+      'node-1..3 connected and verifying',
+      async () => {
+        const list = await nodes();
+        return ['node-1', 'node-2', 'node-3'].every((name) =>
+          list.some((n) => n.name === name && n.hostAgent?.connected && n.hostAgent.overlayCheck?.peersChecked === 2),
+        );
+      },
+      20_000,
+    );
     expect(await waitForLogLine(stack.agents.get('node-1')!, 'collector connection uses TLS')).toMatchObject({ clientCertificate: false });
     expect(await waitForLogLine(stack.collector, 'gRPC port serves TLS')).toMatchObject({ mutualTls: false });
     expect(await waitForLogLine(stack.collector, 'agents must present a bearer token')).toMatchObject({ tokens: 1 });
 
     await stack.lab.deleteOverlayRoutes('node-2', ['node-1']);
-    const finding = await waitFor('OverlayRouteMissing for node-2', async () => (await stack.findings()).find((f) => f.kind === 'OverlayRouteMissing'));
+    const finding = await waitFor('OverlayRouteMissing for node-2', async () =>
+      (await stack.findings()).find((f) => f.kind === 'OverlayRouteMissing'),
+    );
     expect(finding.nodes).toEqual(['node-2']);
     expect(finding.peer).toBe('node-1');
     await stack.lab.restoreOverlay('node-2');
@@ -85,7 +132,10 @@ describe('agent identity and transport in a 4-node lab', () => {
   it('refuses a wrong token with UNAUTHENTICATED: agent says so and keeps retrying, metric counts, one collector line', async () => {
     const agent = startNode4(['--tls-ca-file', pki.caCert, '--auth-token-file', files.wrongTokens], 'agent-node-4-wrong-token');
     try {
-      const line = await waitForLogLine(agent, "the collector refused this agent's bearer token (UNAUTHENTICATED): check that --auth-token-file holds a token listed in the collector's --auth-token-file");
+      const line = await waitForLogLine(
+        agent,
+        "the collector refused this agent's bearer token (UNAUTHENTICATED): check that --auth-token-file holds a token listed in the collector's --auth-token-file",
+      );
       expect(line).toMatchObject({ level: 'error', code: 'UNAUTHENTICATED' });
       // Retries go on with backoff: three refusals counted, the process still runs.
       await waitFor('3 refusals counted', async () => (await unauthenticated()) >= 3, 15_000);
@@ -105,7 +155,10 @@ describe('agent identity and transport in a 4-node lab', () => {
     const before = await unauthenticated();
     const agent = startNode4(['--tls-ca-file', pki.caCert], 'agent-node-4-no-token');
     try {
-      await waitForLogLine(agent, "the collector refused this agent's bearer token (UNAUTHENTICATED): check that --auth-token-file holds a token listed in the collector's --auth-token-file");
+      await waitForLogLine(
+        agent,
+        "the collector refused this agent's bearer token (UNAUTHENTICATED): check that --auth-token-file holds a token listed in the collector's --auth-token-file",
+      );
       await waitFor('2 more refusals counted', async () => (await unauthenticated()) >= before + 2, 15_000);
       expect(await running(agent)).toBe(true);
       expect(await connected('node-4')).toBe(false);
@@ -119,9 +172,16 @@ describe('agent identity and transport in a 4-node lab', () => {
     const before = await unauthenticated();
     const agent = startNode4(['--tls-ca-file', pki.otherCaCert, '--auth-token-file', files.tokens], 'agent-node-4-wrong-ca');
     try {
-      const line = await waitForLogLine(agent, "TLS: the collector's certificate verification failed: check --tls-ca-file (the CA that signed the collector's certificate) and --tls-server-name (a name or IP in its subjectAltName)");
+      const line = await waitForLogLine(
+        agent,
+        "TLS: the collector's certificate verification failed: check --tls-ca-file (the CA that signed the collector's certificate) and --tls-server-name (a name or IP in its subjectAltName)",
+      );
       expect(String(line.details)).toMatch(/unable to verify the first certificate/);
-      await waitFor('a second failed attempt', async () => logLines(agent, /^collector stream down; retrying$/).some((e) => Number(e.failures) >= 2), 15_000);
+      await waitFor(
+        'a second failed attempt',
+        async () => logLines(agent, /^collector stream down; retrying$/).some((e) => Number(e.failures) >= 2),
+        15_000,
+      );
       expect(await running(agent)).toBe(true);
       expect(await connected('node-4')).toBe(false);
       // The handshake failed before any token was looked at.
@@ -134,7 +194,11 @@ describe('agent identity and transport in a 4-node lab', () => {
   it('agents rotate their connections at the max connection age without counting a failure', async () => {
     const agent = stack.agents.get('node-1')!;
     await waitForLogLine(agent, 'collector closed the stream; reconnecting', 25_000);
-    await waitFor('node-1 reconnected', async () => logLines(agent, /^connected to collector$/).length >= 2 && (await connected('node-1')), 10_000);
+    await waitFor(
+      'node-1 reconnected',
+      async () => logLines(agent, /^connected to collector$/).length >= 2 && (await connected('node-1')),
+      10_000,
+    );
     expect(logLines(agent, /^collector stream down; retrying$/)).toEqual([]);
     expect(await stack.findings()).toEqual([]);
   }, 45_000);
@@ -153,7 +217,10 @@ describe('agent identity and transport in a 4-node lab', () => {
     }
     const old = startNode4(['--tls-ca-file', pki.caCert, '--auth-token-file', files.tokens], 'agent-node-4-old-ca');
     try {
-      await waitForLogLine(old, "TLS: the collector's certificate verification failed: check --tls-ca-file (the CA that signed the collector's certificate) and --tls-server-name (a name or IP in its subjectAltName)");
+      await waitForLogLine(
+        old,
+        "TLS: the collector's certificate verification failed: check --tls-ca-file (the CA that signed the collector's certificate) and --tls-server-name (a name or IP in its subjectAltName)",
+      );
     } finally {
       await old.stop();
     }

@@ -44,9 +44,26 @@ const corpus = (): ConnectRequest[] => [
     payload: {
       case: 'hello',
       value: {
-        nodeName: fuzzName, network: Network.HOST, addresses: ['192.0.2.99'], podCidrs: ['198.18.99.0/24'], agentVersion: '0.1.0', probeAddress: '192.0.2.99', probePort: 7946,
-        instanceId: 'e7b0c3a2-9d4f-4f53-8c1e-5a6b7c8d9e0f', startedAtUnixMs: 1_795_000_000_000n,
-        overlay: { kind: OverlayKind.FLANNEL_VXLAN, name: 'flannel.1', vni: 1, port: 8472, vtepIp: '192.0.2.99', vtepMac: '0a:58:c6:12:63:00', mtu: 1450, underlayDevice: 'eth0', underlayMtu: 1500 },
+        nodeName: fuzzName,
+        network: Network.HOST,
+        addresses: ['192.0.2.99'],
+        podCidrs: ['198.18.99.0/24'],
+        agentVersion: '0.1.0',
+        probeAddress: '192.0.2.99',
+        probePort: 7946,
+        instanceId: 'e7b0c3a2-9d4f-4f53-8c1e-5a6b7c8d9e0f',
+        startedAtUnixMs: 1_795_000_000_000n,
+        overlay: {
+          kind: OverlayKind.FLANNEL_VXLAN,
+          name: 'flannel.1',
+          vni: 1,
+          port: 8472,
+          vtepIp: '192.0.2.99',
+          vtepMac: '0a:58:c6:12:63:00',
+          mtu: 1450,
+          underlayDevice: 'eth0',
+          underlayMtu: 1500,
+        },
       },
     },
   }),
@@ -54,8 +71,21 @@ const corpus = (): ConnectRequest[] => [
     payload: {
       case: 'nodeReport',
       value: {
-        observedAtUnixMs: 1n, peerSetGeneration: 2n, trigger: 'periodic',
-        overlay: { kind: OverlayKind.FLANNEL_VXLAN, peersChecked: 3, peersOk: 2, durationSeconds: 0.01, problems: [{ peer: 'node-3', parts: [{ part: OverlayPart.ROUTE, problem: Problem.MISSING, expected: '198.18.3.0/24 via 198.18.3.0 dev flannel.1 onlink' }] }] },
+        observedAtUnixMs: 1n,
+        peerSetGeneration: 2n,
+        trigger: 'periodic',
+        overlay: {
+          kind: OverlayKind.FLANNEL_VXLAN,
+          peersChecked: 3,
+          peersOk: 2,
+          durationSeconds: 0.01,
+          problems: [
+            {
+              peer: 'node-3',
+              parts: [{ part: OverlayPart.ROUTE, problem: Problem.MISSING, expected: '198.18.3.0/24 via 198.18.3.0 dev flannel.1 onlink' }],
+            },
+          ],
+        },
         links: [{ name: 'flannel.1', role: LinkRole.OVERLAY, present: true, up: true, operState: 'UNKNOWN', mtu: 1450, kind: 'vxlan' }],
         conntrack: { available: true, entries: 5n, maxEntries: 1000n },
         sysctls: { rpFilter: { all: 0 } },
@@ -66,10 +96,28 @@ const corpus = (): ConnectRequest[] => [
     payload: {
       case: 'probeBatch',
       value: {
-        intervalSeconds: 5, eventLoopDelayP99Seconds: 0.002, heldMs: 0,
+        intervalSeconds: 5,
+        eventLoopDelayP99Seconds: 0.002,
+        heldMs: 0,
         results: [
-          { targetNode: 'node-2', protocol: ProbeProtocol.UDP, ok: true, rttSeconds: 0.0004, sizeBytes: 32, sentAtUnixMs: 1n, targetNetwork: Network.HOST },
-          { targetNode: 'node-3', protocol: ProbeProtocol.TCP, ok: false, error: 'timeout', sizeBytes: 32, sentAtUnixMs: 1n, targetNetwork: Network.POD },
+          {
+            targetNode: 'node-2',
+            protocol: ProbeProtocol.UDP,
+            ok: true,
+            rttSeconds: 0.0004,
+            sizeBytes: 32,
+            sentAtUnixMs: 1n,
+            targetNetwork: Network.HOST,
+          },
+          {
+            targetNode: 'node-3',
+            protocol: ProbeProtocol.TCP,
+            ok: false,
+            error: 'timeout',
+            sizeBytes: 32,
+            sentAtUnixMs: 1n,
+            targetNetwork: Network.POD,
+          },
           { protocol: ProbeProtocol.DNS_UDP, ok: true, target: '198.18.1.5:53', sentAtUnixMs: 1n, rttSeconds: 0.001 },
         ],
         receipts: [{ sourceNode: 'node-2', sourceNetwork: Network.HOST, protocol: ProbeProtocol.UDP, requests: 5, largeRequests: 2 }],
@@ -79,9 +127,23 @@ const corpus = (): ConnectRequest[] => [
   create(ConnectRequestSchema, { payload: { case: 'heartbeat', value: { sentAtUnixMs: 1n } } }),
 ];
 
-const edgeStrings = ['', ' ', 'a'.repeat(300), 'node-2', '../../etc', '192.0.2.1', '198.18.0.0/15', '999.0.0.1', '0a:58:c6:12:02:00', 'zz', '\u0000', 'é'.repeat(40), 'flannel.1/x'];
+const edgeStrings = [
+  '',
+  ' ',
+  'a'.repeat(300),
+  'node-2',
+  '../../etc',
+  '192.0.2.1',
+  '198.18.0.0/15',
+  '999.0.0.1',
+  '0a:58:c6:12:02:00',
+  'zz',
+  '\u0000',
+  'é'.repeat(40),
+  'flannel.1/x',
+];
 const edgeNumbers = [0, 1, -1, 2 ** 31, 4_294_967_295, 65_536, 0x1000000, Number.NaN, Number.POSITIVE_INFINITY, 1e300, 0.5];
-const pick = <T,>(rand: () => number, list: readonly T[]): T => list[randomInt(rand, list.length)]!;
+const pick = <T>(rand: () => number, list: readonly T[]): T => list[randomInt(rand, list.length)]!;
 
 /** Sets one to three random fields (at any depth, in arrays too) to edge values of their type. */
 function withEdgeValues(rand: () => number, message: ConnectRequest): ConnectRequest {
@@ -101,10 +163,14 @@ function withEdgeValues(rand: () => number, message: ConnectRequest): ConnectReq
     const key = pick(rand, keys);
     const current = holder[key];
     if (typeof current === 'string') holder[key] = pick(rand, edgeStrings);
-    else if (typeof current === 'number') holder[key] = Number.isInteger(current) ? Math.max(0, Math.min(4_294_967_295, Math.trunc(pick(rand, edgeNumbers)) || 0)) : pick(rand, edgeNumbers);
+    else if (typeof current === 'number')
+      holder[key] = Number.isInteger(current)
+        ? Math.max(0, Math.min(4_294_967_295, Math.trunc(pick(rand, edgeNumbers)) || 0))
+        : pick(rand, edgeNumbers);
     else if (typeof current === 'bigint') holder[key] = pick(rand, [0n, -1n, 2n ** 62n, 1n]);
     else if (typeof current === 'boolean') holder[key] = !current;
-    else if (Array.isArray(current)) holder[key] = rand() < 0.5 ? [] : Array.from({ length: 1 + randomInt(rand, 40) }, () => current[0] ?? pick(rand, edgeStrings));
+    else if (Array.isArray(current))
+      holder[key] = rand() < 0.5 ? [] : Array.from({ length: 1 + randomInt(rand, 40) }, () => current[0] ?? pick(rand, edgeStrings));
   }
   return message;
 }
@@ -139,10 +205,13 @@ describe(`fuzzing (seed ${seed})`, () => {
       tally.decoded++;
       const payload = message.payload;
       const problem =
-        payload.case === 'hello' ? validateHello(payload.value)
-        : payload.case === 'nodeReport' ? validateNodeReport(payload.value)
-        : payload.case === 'probeBatch' ? validateProbeBatch(payload.value)
-        : undefined;
+        payload.case === 'hello'
+          ? validateHello(payload.value)
+          : payload.case === 'nodeReport'
+            ? validateNodeReport(payload.value)
+            : payload.case === 'probeBatch'
+              ? validateProbeBatch(payload.value)
+              : undefined;
       if (problem !== undefined) {
         tally.rejected++;
         continue;
@@ -156,7 +225,13 @@ describe(`fuzzing (seed ${seed})`, () => {
       const snapshot = model.snapshot();
       for (const detector of detectors) detector.detect(snapshot);
       // Probe wire decoder too: a decoded request's reply is never larger than the request.
-      const probe = mutate(rand, encodeProbe({ kind: probeKind.request, sequence: i, sentAtMicros: 1, nodeName: 'node-2', network: probeNetwork.host }, randomInt(rand, 1500)));
+      const probe = mutate(
+        rand,
+        encodeProbe(
+          { kind: probeKind.request, sequence: i, sentAtMicros: 1, nodeName: 'node-2', network: probeNetwork.host },
+          randomInt(rand, 1500),
+        ),
+      );
       const decodedProbe = decodeProbe(probe);
       if (decodedProbe) {
         tally.probesDecoded++;
@@ -170,13 +245,17 @@ describe(`fuzzing (seed ${seed})`, () => {
 
   it('the collector gRPC port: raw TCP garbage and mutated gRPC payloads leave it serving', async () => {
     const rand = createPrng(seed + 1);
-    const [host, portText] = [stack.grpcFromTest.slice(0, stack.grpcFromTest.lastIndexOf(':')), stack.grpcFromTest.slice(stack.grpcFromTest.lastIndexOf(':') + 1)];
+    const [host, portText] = [
+      stack.grpcFromTest.slice(0, stack.grpcFromTest.lastIndexOf(':')),
+      stack.grpcFromTest.slice(stack.grpcFromTest.lastIndexOf(':') + 1),
+    ];
     const port = Number(portText);
     const deadline = Date.now() + phaseDeadlineMs;
     const preface = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
     let rawSent = 0;
     for (let i = 0; i < counts.rawTcp && Date.now() < deadline; i++) {
-      const garbage = rand() < 0.5 ? Buffer.concat([preface, randomBytes(rand, randomInt(rand, 512))]) : randomBytes(rand, 1 + randomInt(rand, 512));
+      const garbage =
+        rand() < 0.5 ? Buffer.concat([preface, randomBytes(rand, randomInt(rand, 512))]) : randomBytes(rand, 1 + randomInt(rand, 512));
       await new Promise<void>((resolve) => {
         const socket = connect(port, host, () => socket.end(garbage));
         socket.setTimeout(300, () => socket.destroy());
@@ -200,7 +279,8 @@ describe(`fuzzing (seed ${seed})`, () => {
       call.on('error', () => undefined);
       call.on('data', () => undefined);
       const messages = 1 + randomInt(rand, 4);
-      for (let m = 0; m < messages; m++) call.write(rand() < 0.1 ? randomBytes(rand, randomInt(rand, 256)) : mutate(rand, valid[randomInt(rand, valid.length)]!));
+      for (let m = 0; m < messages; m++)
+        call.write(rand() < 0.1 ? randomBytes(rand, randomInt(rand, 256)) : mutate(rand, valid[randomInt(rand, valid.length)]!));
       const code = await status;
       statuses[code] = (statuses[code] ?? 0) + 1;
       call.cancel();
@@ -214,19 +294,38 @@ describe(`fuzzing (seed ${seed})`, () => {
     client.close();
     console.log(`fuzz gRPC: ${rawSent} raw TCP connections; ${streams + 12} mutated streams, statuses ${JSON.stringify(statuses)}`);
     const metrics = await stack.metrics();
-    const reasons = ['invalid_hello', 'no_hello', 'undecodable_message', 'too_many_streams', 'empty_message', 'hello_timeout', 'stream_error', 'rate_limited', 'message_too_large'];
-    console.log(`fuzz gRPC: netsentry_stream_errors_total ${JSON.stringify(Object.fromEntries(reasons.map((r) => [r, metricValue(metrics, 'netsentry_stream_errors_total', { reason: r })])))}`);
+    const reasons = [
+      'invalid_hello',
+      'no_hello',
+      'undecodable_message',
+      'too_many_streams',
+      'empty_message',
+      'hello_timeout',
+      'stream_error',
+      'rate_limited',
+      'message_too_large',
+    ];
+    console.log(
+      `fuzz gRPC: netsentry_stream_errors_total ${JSON.stringify(Object.fromEntries(reasons.map((r) => [r, metricValue(metrics, 'netsentry_stream_errors_total', { reason: r })])))}`,
+    );
     expect(statuses['OK'] ?? 0).toBe(0);
     expect(metricValue(metrics, 'netsentry_stream_errors_total', { reason: 'too_many_streams' })).toBeGreaterThan(0);
     expect(metricValue(metrics, 'netsentry_nodes_known')).toBe(4);
   }, 90_000);
 
-  it('the agents\' probe ports: mutated and random probes over UDP and TCP from a lab namespace, never a larger reply', async () => {
+  it("the agents' probe ports: mutated and random probes over UDP and TCP from a lab namespace, never a larger reply", async () => {
     const targets = stack.lab.nodes.filter((n) => n.name !== 'node-1').map((n) => `${n.underlayIp}:7946`);
     const script = fileURLToPath(new URL('../harness/probe-fuzzer.ts', import.meta.url));
-    const proc = stack.lab.start(stack.lab.node('node-1').ns, [process.execPath, script, String(seed + 2), String(counts.probeUdp), String(counts.probeTcp), String(phaseDeadlineMs), ...targets], { name: 'probe-fuzzer', uid: 65534 });
+    const proc = stack.lab.start(
+      stack.lab.node('node-1').ns,
+      [process.execPath, script, String(seed + 2), String(counts.probeUdp), String(counts.probeTcp), String(phaseDeadlineMs), ...targets],
+      { name: 'probe-fuzzer', uid: 65534 },
+    );
     expect(await proc.exited).toBe(0);
-    const line = proc.output().split('\n').find((l) => l.startsWith('{"probeFuzz"'));
+    const line = proc
+      .output()
+      .split('\n')
+      .find((l) => l.startsWith('{"probeFuzz"'));
     expect(line, proc.output().slice(-1000)).toBeDefined();
     const stats = (JSON.parse(line!) as { probeFuzz: Record<string, number> }).probeFuzz;
     console.log(`fuzz probe ports: ${JSON.stringify(stats)}`);
@@ -241,11 +340,18 @@ describe(`fuzzing (seed ${seed})`, () => {
       const response = await fetch(`${stack.httpUrl}${path}`, { signal: AbortSignal.timeout(5_000) });
       expect(response.status, path).toBe(200);
     }
-    for (const [node, agent] of stack.agents) expect(await Promise.race([agent.exited.then(() => 'exited'), new Promise((r) => setTimeout(() => r('running'), 10))]), node).toBe('running');
-    await waitFor('4 host agents connected and zero findings', async () => {
-      const metrics = await stack.metrics();
-      return metricValue(metrics, 'netsentry_agents_connected', { network: 'host' }) === 4 && (await stack.findings()).length === 0;
-    }, 30_000);
+    for (const [node, agent] of stack.agents)
+      expect(await Promise.race([agent.exited.then(() => 'exited'), new Promise((r) => setTimeout(() => r('running'), 10))]), node).toBe(
+        'running',
+      );
+    await waitFor(
+      '4 host agents connected and zero findings',
+      async () => {
+        const metrics = await stack.metrics();
+        return metricValue(metrics, 'netsentry_agents_connected', { network: 'host' }) === 4 && (await stack.findings()).length === 0;
+      },
+      30_000,
+    );
     await stack.lab.deleteOverlayRoutes('node-2');
     const findings = await waitFor('OverlayRouteMissing(node-2)', async () => {
       const open = await stack.findings();

@@ -29,26 +29,37 @@ const kinds = (findings: Finding[]) => findings.map((f) => f.kind).sort();
 const namedNodes = (findings: Finding[]) => [...new Set(findings.flatMap((f) => f.nodes))].sort();
 
 interface Matrix {
-  matrices: { network: string; protocol: string; nodes: string[]; cells: { source: string; destination: string; attempts: number; lossRatio: number; failing: boolean }[] }[];
+  matrices: {
+    network: string;
+    protocol: string;
+    nodes: string[];
+    cells: { source: string; destination: string; attempts: number; lossRatio: number; failing: boolean }[];
+  }[];
 }
 
 describe('mesh probes in a 4-node lab with pod agents', () => {
   it('runs 60 s with zero findings while every pair is probed on both networks', async () => {
-    await waitFor('a full probe matrix on both networks', async () => {
-      const { matrices } = await stack.getJson<Matrix>('/api/v1/matrix');
-      const full = (network: string, protocol: string) => {
-        const m = matrices.find((x) => x.network === network && x.protocol === protocol);
-        return m !== undefined && m.cells.filter((c) => c.attempts > 0).length >= 12;
-      };
-      return full('host', 'udp') && full('host', 'tcp') && full('pod', 'udp') && full('pod', 'tcp');
-    }, 30_000);
+    await waitFor(
+      'a full probe matrix on both networks',
+      async () => {
+        const { matrices } = await stack.getJson<Matrix>('/api/v1/matrix');
+        const full = (network: string, protocol: string) => {
+          const m = matrices.find((x) => x.network === network && x.protocol === protocol);
+          return m !== undefined && m.cells.filter((c) => c.attempts > 0).length >= 12;
+        };
+        return full('host', 'udp') && full('host', 'tcp') && full('pod', 'udp') && full('pod', 'tcp');
+      },
+      30_000,
+    );
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       expect(await stack.findings()).toEqual([]);
       await new Promise((resolve) => setTimeout(resolve, 2_000));
     }
     const { matrices } = await stack.getJson<Matrix>('/api/v1/matrix');
-    for (const matrix of matrices) for (const cell of matrix.cells) expect(cell.failing, `${matrix.network}/${matrix.protocol} ${cell.source}→${cell.destination}`).toBe(false);
+    for (const matrix of matrices)
+      for (const cell of matrix.cells)
+        expect(cell.failing, `${matrix.network}/${matrix.protocol} ${cell.source}→${cell.destination}`).toBe(false);
     const metrics = await stack.metrics();
     expect(metricValue(metrics, 'netsentry_dns_probe_success_ratio', { node: 'node-3', protocol: 'udp' })).toBe(1);
     // The suite's healthy soak (bench/soak.ts runs 10 min): no agent restarted or was refused.
@@ -60,11 +71,15 @@ describe('mesh probes in a 4-node lab with pod agents', () => {
 
   it('seed 002: node-2 loses its overlay routes → OverlayRouteMissing explains NodeIsolated and DnsFailure, all about node-2', async () => {
     await stack.lab.deleteOverlayRoutes('node-2');
-    const findings = await waitFor('the root cause and its symptoms', async () => {
-      const open = await stack.findings();
-      const has = (kind: string) => open.some((f) => f.kind === kind);
-      return has('OverlayRouteMissing') && has('NodeIsolated') && has('DnsFailure') ? open : undefined;
-    }, detectTimeoutMs);
+    const findings = await waitFor(
+      'the root cause and its symptoms',
+      async () => {
+        const open = await stack.findings();
+        const has = (kind: string) => open.some((f) => f.kind === kind);
+        return has('OverlayRouteMissing') && has('NodeIsolated') && has('DnsFailure') ? open : undefined;
+      },
+      detectTimeoutMs,
+    );
     expect(namedNodes(findings)).toEqual(['node-2']);
     const root = findings[0]!;
     expect(root.kind).toBe('OverlayRouteMissing');
@@ -78,7 +93,11 @@ describe('mesh probes in a 4-node lab with pod agents', () => {
 
   it('nft drops UDP on node-3 (TCP untouched) → ProtocolBlocked for UDP on node-3, nothing else', async () => {
     await stack.lab.dropUdp('node-3');
-    const finding = await waitFor('ProtocolBlocked on node-3', async () => (await stack.findings()).find((f) => f.kind === 'ProtocolBlocked'), detectTimeoutMs);
+    const finding = await waitFor(
+      'ProtocolBlocked on node-3',
+      async () => (await stack.findings()).find((f) => f.kind === 'ProtocolBlocked'),
+      detectTimeoutMs,
+    );
     expect(finding.nodes).toEqual(['node-3']);
     expect(`${finding.summary} ${finding.evidence.join(' ')}`).toMatch(/UDP/);
     // Let the other detectors (wrongly) fire before checking precision: two more rounds from
@@ -101,7 +120,11 @@ describe('mesh probes in a 4-node lab with pod agents', () => {
   it('node-4 underlay MTU lowered so full-size overlay packets vanish → MtuBlackhole on node-4', async () => {
     const node4 = stack.lab.node('node-4');
     await stack.lab.setMtu(node4.ns, 'eth0', 1450);
-    const finding = await waitFor('MtuBlackhole on node-4', async () => (await stack.findings()).find((f) => f.kind === 'MtuBlackhole'), detectTimeoutMs);
+    const finding = await waitFor(
+      'MtuBlackhole on node-4',
+      async () => (await stack.findings()).find((f) => f.kind === 'MtuBlackhole'),
+      detectTimeoutMs,
+    );
     expect(finding.nodes).toEqual(['node-4']);
     const open = await stack.findings();
     expect(namedNodes(open)).toEqual(['node-4']);

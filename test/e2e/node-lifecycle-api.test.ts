@@ -29,7 +29,18 @@ beforeAll(async () => {
   stack = await startStack({
     nodes: 4,
     agentNodes: [],
-    collectorArgs: ['--kubernetes', 'on', '--write-back', 'on', '--write-back-hysteresis', '2s', '--agent-missing-after', '5s', '--converge-grace', `${convergeGraceSeconds}s`],
+    collectorArgs: [
+      '--kubernetes',
+      'on',
+      '--write-back',
+      'on',
+      '--write-back-hysteresis',
+      '2s',
+      '--agent-missing-after',
+      '5s',
+      '--converge-grace',
+      `${convergeGraceSeconds}s`,
+    ],
     beforeCollector: async (lab) => {
       const relay = await exposeToNamespace(lab, lab.gatewayNs, Number(new URL(double.url).port));
       closeRelay = relay.close;
@@ -53,12 +64,22 @@ afterAll(async () => {
 });
 
 interface NodesView {
-  nodes: { name: string; state: string; stateReason?: string; kubernetes?: { listed: boolean; flannel?: { backend?: string } }; hostAgent?: { connected: boolean; overlayCheck?: { peersChecked: number; peersOk: number } }; podAgent?: { connected: boolean } }[];
+  nodes: {
+    name: string;
+    state: string;
+    stateReason?: string;
+    kubernetes?: { listed: boolean; flannel?: { backend?: string } };
+    hostAgent?: { connected: boolean; overlayCheck?: { peersChecked: number; peersOk: number } };
+    podAgent?: { connected: boolean };
+  }[];
   departed: { name: string; reason: string }[];
 }
 const nodesView = () => stack.getJson<NodesView>('/api/v1/nodes');
 const allVerified = (view: NodesView, count: number) =>
-  view.nodes.length === count && view.nodes.every((n) => n.state === 'active' && n.hostAgent?.connected && n.podAgent?.connected && n.hostAgent.overlayCheck?.peersOk === count - 1);
+  view.nodes.length === count &&
+  view.nodes.every(
+    (n) => n.state === 'active' && n.hostAgent?.connected && n.podAgent?.connected && n.hostAgent.overlayCheck?.peersOk === count - 1,
+  );
 
 async function quietUntil(what: string, done: (view: NodesView) => Promise<boolean> | boolean, timeoutMs: number): Promise<number> {
   const started = Date.now();
@@ -71,19 +92,24 @@ async function quietUntil(what: string, done: (view: NodesView) => Promise<boole
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
-
 /** Waits until no finding has been open for 10 s in a row, so each transition starts settled. */
 async function settled(): Promise<void> {
   let quietSince = Date.now();
-  await waitFor('10 s without a finding', async () => {
-    if ((await stack.findings()).length > 0) quietSince = Date.now();
-    return Date.now() - quietSince >= 10_000;
-  }, 60_000, 500);
+  await waitFor(
+    '10 s without a finding',
+    async () => {
+      if ((await stack.findings()).length > 0) quietSince = Date.now();
+      return Date.now() - quietSince >= 10_000;
+    },
+    60_000,
+    500,
+  );
 }
 
 /** Every open finding is `root` or one it explains (a symptom linked to the root cause). */
 function onlyRootAndSymptoms(findings: Finding[], root: Finding): void {
-  for (const f of findings) expect(f.id === root.id || root.explains.includes(f.id), `${f.id} (${f.summary}) is neither ${root.id} nor explained by it`).toBe(true);
+  for (const f of findings)
+    expect(f.id === root.id || root.explains.includes(f.id), `${f.id} (${f.summary}) is neither ${root.id} nor explained by it`).toBe(true);
 }
 
 /**
@@ -91,7 +117,11 @@ function onlyRootAndSymptoms(findings: Finding[], root: Finding): void {
  * AgentMissing on it that names that state, a warning, and nothing else but its symptoms; then
  * it comes back and the cluster converges to zero findings. Resolves [ms to the finding, ms back to clean].
  */
-async function nodeDownAndBack(node: string, nodeState: Partial<Parameters<typeof flannelNode>[1]>, says: RegExp): Promise<[number, number]> {
+async function nodeDownAndBack(
+  node: string,
+  nodeState: Partial<Parameters<typeof flannelNode>[1]>,
+  says: RegExp,
+): Promise<[number, number]> {
   await settled();
   const started = Date.now();
   double.upsertNode(labNodeRecord(node, nodeState));
@@ -102,7 +132,10 @@ async function nodeDownAndBack(node: string, nodeState: Partial<Parameters<typeo
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     const findings = await stack.findings();
-    for (const f of findings) expect(f.severity === 'critical' && !findings.some((r) => r.explains.includes(f.id)), `unexplained critical ${f.summary}`).toBe(false);
+    for (const f of findings)
+      expect(f.severity === 'critical' && !findings.some((r) => r.explains.includes(f.id)), `unexplained critical ${f.summary}`).toBe(
+        false,
+      );
     missing = findings.find((f) => f.kind === 'AgentMissing');
     if (missing) {
       onlyRootAndSymptoms(findings, missing);
@@ -129,13 +162,34 @@ async function nodeDownAndBack(node: string, nodeState: Partial<Parameters<typeo
   double.upsertNode(labNodeRecord(node));
   await stack.startAgent(node, ['--auth-token-file', tokens.get(node)!]);
   await stack.startPodAgent(node, ['--auth-token-file', tokens.get(node)!]);
-  await waitFor(`${node} back: verified, zero findings`, async () => allVerified(await nodesView(), 4) && (await stack.findings()).length === 0, 60_000, 500);
+  await waitFor(
+    `${node} back: verified, zero findings`,
+    async () => allVerified(await nodesView(), 4) && (await stack.findings()).length === 0,
+    60_000,
+    500,
+  );
   return [toFinding, Date.now() - back];
 }
 
 async function createFlannelDevice(name: string): Promise<void> {
   const node = stack.lab.node(name);
-  await stack.lab.exec(node.ns, ['ip', 'link', 'add', 'flannel.1', 'type', 'vxlan', 'id', '1', 'dstport', '8472', 'local', node.underlayIp, 'dev', 'eth0', 'nolearning']);
+  await stack.lab.exec(node.ns, [
+    'ip',
+    'link',
+    'add',
+    'flannel.1',
+    'type',
+    'vxlan',
+    'id',
+    '1',
+    'dstport',
+    '8472',
+    'local',
+    node.underlayIp,
+    'dev',
+    'eth0',
+    'nolearning',
+  ]);
   await stack.lab.exec(node.ns, ['ip', 'link', 'set', 'flannel.1', 'address', node.vtepMac, 'mtu', '1450', 'up']);
   await stack.lab.exec(node.ns, ['ip', 'addr', 'add', `${node.podCidr.split('/')[0]}/32`, 'dev', 'flannel.1']);
 }
@@ -152,20 +206,32 @@ describe('node life cycle with the Kubernetes API (double)', () => {
   it('an annotated VtepMAC that differs from the device is a finding with both values, an Event and the node condition, all cleared on repair', async () => {
     const started = Date.now();
     double.upsertNode(labNodeRecord('node-3', { vtepMac: '0a:58:c6:12:99:99' }));
-    const finding = await waitFor('NodeRecordMismatch for node-3', async () => (await stack.findings()).find((f) => f.kind === 'NodeRecordMismatch'), 15_000);
+    const finding = await waitFor(
+      'NodeRecordMismatch for node-3',
+      async () => (await stack.findings()).find((f) => f.kind === 'NodeRecordMismatch'),
+      15_000,
+    );
     timings.annotationToFinding = Date.now() - started;
     expect(finding.nodes).toEqual(['node-3']);
     expect(finding.evidence.join('\n')).toContain('annotated 0a:58:c6:12:99:99');
     expect(finding.evidence.join('\n')).toContain(`has ${stack.lab.node('node-3').vtepMac}`);
-    await waitFor('the Event and the condition on node-3', async () =>
-      double.events.some((e) => (e.body as { reason: string }).reason === 'NetsentryNodeRecordMismatch') &&
-      double.node('node-3')?.status.conditions?.some((c) => c.type === 'NetsentryNetworkProblem' && c.status === 'True'), 20_000);
+    await waitFor(
+      'the Event and the condition on node-3',
+      async () =>
+        double.events.some((e) => (e.body as { reason: string }).reason === 'NetsentryNodeRecordMismatch') &&
+        double.node('node-3')?.status.conditions?.some((c) => c.type === 'NetsentryNetworkProblem' && c.status === 'True'),
+      20_000,
+    );
     timings.annotationToCondition = Date.now() - started;
     double.upsertNode(labNodeRecord('node-3'));
-    await waitFor('resolved, Event and condition cleared', async () =>
-      (await stack.findings()).length === 0 &&
-      double.events.some((e) => (e.body as { reason: string }).reason === 'NetsentryNodeRecordMismatchResolved') &&
-      double.node('node-3')?.status.conditions?.some((c) => c.type === 'NetsentryNetworkProblem' && c.status === 'False'), 30_000);
+    await waitFor(
+      'resolved, Event and condition cleared',
+      async () =>
+        (await stack.findings()).length === 0 &&
+        double.events.some((e) => (e.body as { reason: string }).reason === 'NetsentryNodeRecordMismatchResolved') &&
+        double.node('node-3')?.status.conditions?.some((c) => c.type === 'NetsentryNetworkProblem' && c.status === 'False'),
+      30_000,
+    );
   }, 90_000);
 
   it('node-3 reboots (NotReady, its agents gone): AgentMissing linked to NotReady, a warning; back up, zero findings', async () => {
@@ -181,18 +247,29 @@ describe('node life cycle with the Kubernetes API (double)', () => {
     const started = Date.now();
     double.deleteNode('node-4');
     const peersChecked = (view: NodesView, n: string) => view.nodes.find((x) => x.name === n)?.hostAgent?.overlayCheck?.peersChecked;
-    await quietUntil('node-4 out of every peer set', (view) => ['node-1', 'node-2', 'node-3'].every((n) => peersChecked(view, n) === 2), 15_000);
+    await quietUntil(
+      'node-4 out of every peer set',
+      (view) => ['node-1', 'node-2', 'node-3'].every((n) => peersChecked(view, n) === 2),
+      15_000,
+    );
     timings.deleteToOutOfPeerSets = Date.now() - started;
     expect((await nodesView()).nodes.find((n) => n.name === 'node-4')?.kubernetes).toEqual({ listed: false });
     await stack.stopAgent('node-4');
     await stack.podAgents.get('node-4')?.stop('SIGTERM');
     stack.podAgents.delete('node-4');
     await Promise.all(['node-1', 'node-2', 'node-3'].map((peer) => stack.lab.removePeers(peer, ['node-4'])));
-    await quietUntil('node-4 left', async (view) => {
-      if (!view.departed.some((d) => d.name === 'node-4' && /deleted from the Kubernetes API/.test(d.reason))) return false;
-      const metrics = await stack.metrics();
-      return ['node-1', 'node-2', 'node-3'].every((n) => metricValue(metrics, 'netsentry_overlay_routes_missing', { node: n }) === 0) && allVerified(view, 3);
-    }, 30_000);
+    await quietUntil(
+      'node-4 left',
+      async (view) => {
+        if (!view.departed.some((d) => d.name === 'node-4' && /deleted from the Kubernetes API/.test(d.reason))) return false;
+        const metrics = await stack.metrics();
+        return (
+          ['node-1', 'node-2', 'node-3'].every((n) => metricValue(metrics, 'netsentry_overlay_routes_missing', { node: n }) === 0) &&
+          allVerified(view, 3)
+        );
+      },
+      30_000,
+    );
     timings.deleteToLeftAndPeersClean = Date.now() - started;
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
@@ -208,21 +285,37 @@ describe('node life cycle with the Kubernetes API (double)', () => {
     double.upsertNode(labNodeRecord('node-4'));
     const agent = await stack.startAgent('node-4', ['--auth-token-file', tokens.get('node-4')!]);
     await stack.startPodAgent('node-4', ['--auth-token-file', tokens.get('node-4')!]);
-    await quietUntil('node-4 joining, waiting for its CNI', (view) => {
-      const n4 = view.nodes.find((n) => n.name === 'node-4');
-      return n4?.state === 'joining' && /waiting for the CNI: the Node says flannel vxlan/.test(n4.stateReason ?? '') && n4.kubernetes?.flannel?.backend === 'vxlan';
-    }, 15_000);
+    await quietUntil(
+      'node-4 joining, waiting for its CNI',
+      (view) => {
+        const n4 = view.nodes.find((n) => n.name === 'node-4');
+        return (
+          n4?.state === 'joining' &&
+          /waiting for the CNI: the Node says flannel vxlan/.test(n4.stateReason ?? '') &&
+          n4.kubernetes?.flannel?.backend === 'vxlan'
+        );
+      },
+      15_000,
+    );
     timings.joinToHeldWithCniReason = Date.now() - started;
     // The CNI does not come: once the grace is over the disagreement is the root cause, everything else its symptom.
-    const root = await waitFor('NodeRecordMismatch for node-4', async () => (await stack.findings()).find((f) => f.kind === 'NodeRecordMismatch'), (convergeGraceSeconds + 15) * 1000, 250);
+    const root = await waitFor(
+      'NodeRecordMismatch for node-4',
+      async () => (await stack.findings()).find((f) => f.kind === 'NodeRecordMismatch'),
+      (convergeGraceSeconds + 15) * 1000,
+      250,
+    );
     timings.joinWithoutCniToRootCause = Date.now() - started;
     expect(timings.joinWithoutCniToRootCause).toBeGreaterThanOrEqual(convergeGraceSeconds * 1000 - 1000);
     expect(root).toMatchObject({ severity: 'critical', nodes: ['node-4'] });
     expect(root.evidence.join('\n')).toMatch(/the Node says flannel backend vxlan .*no flannel\.<VNI> VXLAN device/);
     // Held for 3 s, checked at every poll: nothing else opens beside the root cause and its symptoms.
-    for (const until = Date.now() + 3_000; Date.now() < until; ) {
+    for (const until = Date.now() + 3_000; Date.now() < until;) {
       const findings = await stack.findings();
-      onlyRootAndSymptoms(findings, findings.find((f) => f.kind === 'NodeRecordMismatch')!);
+      onlyRootAndSymptoms(
+        findings,
+        findings.find((f) => f.kind === 'NodeRecordMismatch')!,
+      );
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     // The CNI arrives: flannel creates its device and programs node-4, then the peers program it.
@@ -230,7 +323,12 @@ describe('node life cycle with the Kubernetes API (double)', () => {
     await createFlannelDevice('node-4');
     await stack.lab.restoreOverlay('node-4');
     for (const peer of ['node-1', 'node-2', 'node-3']) await stack.lab.restoreOverlay(peer);
-    await waitFor('node-4 verified, zero findings', async () => allVerified(await nodesView(), 4) && (await stack.findings()).length === 0, 45_000, 500);
+    await waitFor(
+      'node-4 verified, zero findings',
+      async () => allVerified(await nodesView(), 4) && (await stack.findings()).length === 0,
+      45_000,
+      500,
+    );
     timings.cniToVerified = Date.now() - cni;
     expect(agent.output()).toContain('overlay device appeared');
     expect(agent.output().match(/"msg":"agent started"/g)).toHaveLength(1);
@@ -242,7 +340,11 @@ describe('node life cycle with the Kubernetes API (double)', () => {
     await settled();
     const started = Date.now();
     await stack.lab.exec(node.ns, ['ip', 'link', 'del', 'flannel.1']);
-    await quietUntil('node-2 settling with flannel.1 gone', (view) => view.nodes.find((n) => n.name === 'node-2')?.state === 'settling', 15_000);
+    await quietUntil(
+      'node-2 settling with flannel.1 gone',
+      (view) => view.nodes.find((n) => n.name === 'node-2')?.state === 'settling',
+      15_000,
+    );
     // flannel's restart takes a few seconds: the disagreement with the Node (vxlan, no device) stays held meanwhile.
     await quietUntil('3 s of the CNI away', () => Date.now() - started > 3_000, 10_000);
     await createFlannelDevice('node-2');
@@ -262,7 +364,11 @@ describe('node life cycle with the Kubernetes API (double)', () => {
     expect(ready.kubernetes.note).toMatch(/last view/);
     // Still verifying and finding: a real fault shows while the API is away.
     await stack.lab.deleteOverlayRoutes('node-2', ['node-1']);
-    const finding = await waitFor('OverlayRouteMissing for node-2', async () => (await stack.findings()).find((f) => f.kind === 'OverlayRouteMissing'), 15_000);
+    const finding = await waitFor(
+      'OverlayRouteMissing for node-2',
+      async () => (await stack.findings()).find((f) => f.kind === 'OverlayRouteMissing'),
+      15_000,
+    );
     expect(finding.nodes).toEqual(['node-2']);
     await stack.lab.restoreOverlay('node-2');
     await waitFor('resolved', async () => !(await stack.findings()).some((f) => f.kind === 'OverlayRouteMissing'), 15_000);

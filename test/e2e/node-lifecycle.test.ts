@@ -29,7 +29,12 @@ interface NodesView {
     name: string;
     state: string;
     stateReason?: string;
-    hostAgent?: { connected: boolean; overlay?: { kind: string }; overlayCheck?: { peersChecked: number; peersOk: number }; links?: { name: string; present: boolean }[] };
+    hostAgent?: {
+      connected: boolean;
+      overlay?: { kind: string };
+      overlayCheck?: { peersChecked: number; peersOk: number };
+      links?: { name: string; present: boolean }[];
+    };
     podAgent?: { connected: boolean };
   }[];
   departed: { name: string; state: string; leftAt: string; reason: string }[];
@@ -69,19 +74,47 @@ async function quietFor(ms: number): Promise<void> {
  */
 async function settled(): Promise<void> {
   let quietSince = Date.now();
-  await waitFor('10 s without a finding', async () => {
-    if ((await stack.findings()).length > 0) quietSince = Date.now();
-    return Date.now() - quietSince >= 10_000;
-  }, 60_000, 500);
+  await waitFor(
+    '10 s without a finding',
+    async () => {
+      if ((await stack.findings()).length > 0) quietSince = Date.now();
+      return Date.now() - quietSince >= 10_000;
+    },
+    60_000,
+    500,
+  );
 }
 
 const allVerified = (view: NodesView, count: number) =>
   view.nodes.length === count &&
-  view.nodes.every((n) => n.state === 'active' && n.hostAgent?.connected && n.podAgent?.connected && n.hostAgent.overlayCheck?.peersChecked === count - 1 && n.hostAgent.overlayCheck.peersOk === count - 1);
+  view.nodes.every(
+    (n) =>
+      n.state === 'active' &&
+      n.hostAgent?.connected &&
+      n.podAgent?.connected &&
+      n.hostAgent.overlayCheck?.peersChecked === count - 1 &&
+      n.hostAgent.overlayCheck.peersOk === count - 1,
+  );
 
 async function createFlannelDevice(name: string): Promise<void> {
   const node = stack.lab.node(name);
-  await stack.lab.exec(node.ns, ['ip', 'link', 'add', 'flannel.1', 'type', 'vxlan', 'id', '1', 'dstport', '8472', 'local', node.underlayIp, 'dev', 'eth0', 'nolearning']);
+  await stack.lab.exec(node.ns, [
+    'ip',
+    'link',
+    'add',
+    'flannel.1',
+    'type',
+    'vxlan',
+    'id',
+    '1',
+    'dstport',
+    '8472',
+    'local',
+    node.underlayIp,
+    'dev',
+    'eth0',
+    'nolearning',
+  ]);
   await stack.lab.exec(node.ns, ['ip', 'link', 'set', 'flannel.1', 'address', node.vtepMac, 'mtu', '1450', 'up']);
   await stack.lab.exec(node.ns, ['ip', 'addr', 'add', `${node.podCidr.split('/')[0]}/32`, 'dev', 'flannel.1']);
 }
@@ -99,11 +132,18 @@ describe('node life cycle without the Kubernetes API', () => {
     await stack.podAgents.get('node-4')?.stop('SIGTERM');
     stack.podAgents.delete('node-4');
     await Promise.all(peersOf('node-4').map((peer) => stack.lab.removePeers(peer, ['node-4'])));
-    await quietUntil('node-4 concluded left', async (view) => {
-      if (!view.departed.some((d) => d.name === 'node-4') || view.nodes.some((n) => n.name === 'node-4')) return false;
-      const metrics = await stack.metrics();
-      return peersOf('node-4').every((peer) => metricValue(metrics, 'netsentry_overlay_routes_missing', { node: peer }) === 0) && allVerified(view, 3);
-    }, 30_000);
+    await quietUntil(
+      'node-4 concluded left',
+      async (view) => {
+        if (!view.departed.some((d) => d.name === 'node-4') || view.nodes.some((n) => n.name === 'node-4')) return false;
+        const metrics = await stack.metrics();
+        return (
+          peersOf('node-4').every((peer) => metricValue(metrics, 'netsentry_overlay_routes_missing', { node: peer }) === 0) &&
+          allVerified(view, 3)
+        );
+      },
+      30_000,
+    );
     timings.leaveToLeftAndPeersClean = Date.now() - started;
     const { departed } = await nodesView();
     expect(departed.find((d) => d.name === 'node-4')).toMatchObject({ state: 'left', reason: expect.stringMatching(/every peer removed/) });
@@ -119,16 +159,24 @@ describe('node life cycle without the Kubernetes API', () => {
     const started = Date.now();
     const agent = await stack.startAgent('node-4');
     await stack.startPodAgent('node-4');
-    await quietUntil('node-4 joining', (view) => view.nodes.some((n) => n.name === 'node-4' && n.state === 'joining' && n.hostAgent?.connected && n.podAgent?.connected), 15_000);
+    await quietUntil(
+      'node-4 joining',
+      (view) => view.nodes.some((n) => n.name === 'node-4' && n.state === 'joining' && n.hostAgent?.connected && n.podAgent?.connected),
+      15_000,
+    );
     expect(agent.output()).toMatch(/"overlay":"none"/);
     // The CNI arrives: flannel creates its device and programs node-4, then the peers program it.
     await createFlannelDevice('node-4');
     await stack.lab.restoreOverlay('node-4');
     for (const peer of peersOf('node-4')) await stack.lab.restoreOverlay(peer);
-    await quietUntil('node-4 active and every overlay verified', (view) => {
-      const n4 = view.nodes.find((n) => n.name === 'node-4');
-      return n4?.hostAgent?.overlay?.kind === 'flannel-vxlan' && allVerified(view, 4);
-    }, convergeGraceSeconds * 1000);
+    await quietUntil(
+      'node-4 active and every overlay verified',
+      (view) => {
+        const n4 = view.nodes.find((n) => n.name === 'node-4');
+        return n4?.hostAgent?.overlay?.kind === 'flannel-vxlan' && allVerified(view, 4);
+      },
+      convergeGraceSeconds * 1000,
+    );
     timings.joinToVerified = Date.now() - started;
     expect(agent.output()).toContain('overlay device appeared');
     expect(agent.output().match(/"msg":"agent started"/g)).toHaveLength(1);
@@ -140,7 +188,11 @@ describe('node life cycle without the Kubernetes API', () => {
   it('node-4 is an ordinary member once converged: a lost route shows at once', async () => {
     const started = Date.now();
     await stack.lab.deleteOverlayRoutes('node-4', ['node-1']);
-    const finding = await waitFor('OverlayRouteMissing for node-4', async () => (await stack.findings()).find((f) => f.kind === 'OverlayRouteMissing'), 10_000);
+    const finding = await waitFor(
+      'OverlayRouteMissing for node-4',
+      async () => (await stack.findings()).find((f) => f.kind === 'OverlayRouteMissing'),
+      10_000,
+    );
     timings.faultAfterJoinToFinding = Date.now() - started;
     expect(finding.nodes).toEqual(['node-4']);
     expect(finding.peer).toBe('node-1');
@@ -154,10 +206,14 @@ describe('node life cycle without the Kubernetes API', () => {
     await settled();
     const started = Date.now();
     await stack.lab.exec(node.ns, ['ip', 'link', 'del', 'flannel.1']);
-    await quietUntil('node-2 settling with flannel.1 gone', (view) => {
-      const n2 = view.nodes.find((n) => n.name === 'node-2');
-      return n2?.state === 'settling' && n2.hostAgent?.links?.some((l) => l.name === 'flannel.1' && !l.present) === true;
-    }, 15_000);
+    await quietUntil(
+      'node-2 settling with flannel.1 gone',
+      (view) => {
+        const n2 = view.nodes.find((n) => n.name === 'node-2');
+        return n2?.state === 'settling' && n2.hostAgent?.links?.some((l) => l.name === 'flannel.1' && !l.present) === true;
+      },
+      15_000,
+    );
     await createFlannelDevice('node-2');
     await stack.lab.restoreOverlay('node-2');
     await quietUntil('node-2 active and every overlay verified', (view) => allVerified(view, 4), convergeGraceSeconds * 1000);
@@ -171,7 +227,11 @@ describe('node life cycle without the Kubernetes API', () => {
     await settled();
     const started = Date.now();
     await stack.lab.exec(node.ns, ['ip', 'link', 'del', 'flannel.1']);
-    const finding = await waitFor('LinkDown for node-3', async () => (await stack.findings()).find((f) => f.kind === 'LinkDown'), (convergeGraceSeconds + 10) * 1000);
+    const finding = await waitFor(
+      'LinkDown for node-3',
+      async () => (await stack.findings()).find((f) => f.kind === 'LinkDown'),
+      (convergeGraceSeconds + 10) * 1000,
+    );
     timings.cniGoneToFinding = Date.now() - started;
     expect(finding.nodes).toEqual(['node-3']);
     expect(timings.cniGoneToFinding).toBeGreaterThanOrEqual(convergeGraceSeconds * 1000 - 1000);

@@ -29,7 +29,10 @@ interface NodesView {
 
 const allConnected = async (since = 0): Promise<boolean> => {
   const { nodes } = await stack.getJson<NodesView>('/api/v1/nodes');
-  return nodes.length === 4 && nodes.every((n) => n.hostAgent?.connected && n.hostAgent.overlayCheck?.peersChecked === 3 && Date.parse(n.hostAgent.lastSeen) > since);
+  return (
+    nodes.length === 4 &&
+    nodes.every((n) => n.hostAgent?.connected && n.hostAgent.overlayCheck?.peersChecked === 3 && Date.parse(n.hostAgent.lastSeen) > since)
+  );
 };
 const summary = (findings: Finding[]) => findings.map((f) => `${f.kind}(${f.nodes.join(',')})`).sort();
 
@@ -45,12 +48,19 @@ describe('outages and restarts in a 4-node lab', () => {
 
     const { stoppedAtMs, startedAtMs } = await stack.restartCollector('SIGKILL');
     const seen = new Set<string>();
-    const back = await waitFor('OverlayRouteMissing(node-2) after the restart', async () => {
-      const findings = await stack.findings();
-      for (const s of summary(findings)) seen.add(s);
-      return findings.some((f) => f.kind === 'OverlayRouteMissing' && f.nodes.join() === 'node-2') ? Date.now() : undefined;
-    }, reportIntervalSeconds * 1000, 50);
-    console.log(`collector restart: finding back ${((back - startedAtMs) / 1000).toFixed(2)} s after the new collector listened, ${((back - stoppedAtMs) / 1000).toFixed(2)} s after the kill`);
+    const back = await waitFor(
+      'OverlayRouteMissing(node-2) after the restart',
+      async () => {
+        const findings = await stack.findings();
+        for (const s of summary(findings)) seen.add(s);
+        return findings.some((f) => f.kind === 'OverlayRouteMissing' && f.nodes.join() === 'node-2') ? Date.now() : undefined;
+      },
+      reportIntervalSeconds * 1000,
+      50,
+    );
+    console.log(
+      `collector restart: finding back ${((back - startedAtMs) / 1000).toFixed(2)} s after the new collector listened, ${((back - stoppedAtMs) / 1000).toFixed(2)} s after the kill`,
+    );
     expect(back - startedAtMs).toBeLessThan(reportIntervalSeconds * 1000);
 
     // Watch past --agent-missing-after (and then some): nothing else appears, no AgentMissing storm.
@@ -75,9 +85,16 @@ describe('outages and restarts in a 4-node lab', () => {
       expect(max - before, `${node} memory growth`).toBeLessThan(memoryGrowthBoundBytes);
       expect(max, `${node} memory`).toBeLessThan(memoryBoundBytes);
     }
-    const recovered = await waitFor('every agent connected and heard from after the cut', () => allConnected(cutEndedMs).then((ok) => ok && Date.now()), 90_000, 250);
+    const recovered = await waitFor(
+      'every agent connected and heard from after the cut',
+      () => allConnected(cutEndedMs).then((ok) => ok && Date.now()),
+      90_000,
+      250,
+    );
     await waitFor('zero findings after the cut', async () => (await stack.findings()).length === 0, 60_000);
-    console.log(`cut ${cutSeconds} s: all agents back ${((recovered - cutEndedMs) / 1000).toFixed(1)} s after the cut ended, findings clear ${((Date.now() - cutEndedMs) / 1000).toFixed(1)} s after`);
+    console.log(
+      `cut ${cutSeconds} s: all agents back ${((recovered - cutEndedMs) / 1000).toFixed(1)} s after the cut ended, findings clear ${((Date.now() - cutEndedMs) / 1000).toFixed(1)} s after`,
+    );
     // And the next real fault is still found.
     await stack.lab.deleteOverlayRoutes('node-3');
     await waitFor('OverlayRouteMissing(node-3)', async () => summary(await stack.findings()).join() === 'OverlayRouteMissing(node-3)');

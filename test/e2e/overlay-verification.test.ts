@@ -25,10 +25,16 @@ const byKind = (findings: Finding[], kind: string) => findings.filter((f) => f.k
 
 describe('overlay verification in a 4-node lab', () => {
   it('converges to zero findings and stays there for 20 s', async () => {
-    await waitFor('all 4 host agents reporting', async () => {
-      const { nodes } = await stack.getJson<{ nodes: { name: string; hostAgent?: { connected: boolean; overlayCheck?: { peersChecked: number } } }[] }>('/api/v1/nodes');
-      return nodes.length === 4 && nodes.every((n) => n.hostAgent?.connected && n.hostAgent.overlayCheck?.peersChecked === 3);
-    }, 20_000);
+    await waitFor(
+      'all 4 host agents reporting',
+      async () => {
+        const { nodes } = await stack.getJson<{
+          nodes: { name: string; hostAgent?: { connected: boolean; overlayCheck?: { peersChecked: number } } }[];
+        }>('/api/v1/nodes');
+        return nodes.length === 4 && nodes.every((n) => n.hostAgent?.connected && n.hostAgent.overlayCheck?.peersChecked === 3);
+      },
+      20_000,
+    );
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
       expect(await stack.findings()).toEqual([]);
@@ -85,7 +91,11 @@ describe('overlay verification in a 4-node lab', () => {
         call.on('data', () => undefined);
         call.on('error', () => undefined);
         call.on('status', resolve);
-        call.write(create(ConnectRequestSchema, { payload: { case: 'hello', value: { network: Network.HOST, addresses: ['192.0.2.99'], ...hello } } }));
+        call.write(
+          create(ConnectRequestSchema, {
+            payload: { case: 'hello', value: { network: Network.HOST, addresses: ['192.0.2.99'], ...hello } },
+          }),
+        );
       });
     const empty = await helloStatus({ nodeName: '', podCidrs: ['198.18.9.0/24'] });
     expect(empty.code).toBe(grpc.status.INVALID_ARGUMENT);
@@ -104,10 +114,22 @@ describe('overlay verification in a 4-node lab', () => {
   it('keeps retrying with backoff and without log spam when the collector is unreachable', async () => {
     const node = stack.lab.node('node-1');
     // A port nothing listens on, on the lab's underlay.
-    const proc = stack.lab.start(node.ns, [
-      process.execPath, agentEntry, '--collector', `${stack.lab.underlayGatewayIp}:9`, '--node-name', 'node-1', '--probe-listen', `${node.underlayIp}:0`,
-      '--reconnect-max-backoff', '2s',
-    ], { name: 'agent-unreachable', uid: 65534 });
+    const proc = stack.lab.start(
+      node.ns,
+      [
+        process.execPath,
+        agentEntry,
+        '--collector',
+        `${stack.lab.underlayGatewayIp}:9`,
+        '--node-name',
+        'node-1',
+        '--probe-listen',
+        `${node.underlayIp}:0`,
+        '--reconnect-max-backoff',
+        '2s',
+      ],
+      { name: 'agent-unreachable', uid: 65534 },
+    );
     // Logged at failures 1, 2 and 4 only (0.5 → 1 → 2 s backoff, capped at 2 s): wait for the fourth.
     const streamDown = () =>
       proc
@@ -150,24 +172,59 @@ describe('overlay verification in a 4-node lab', () => {
     expect(agent.output()).toMatch(/"overlay":"none"/);
     // Without its overlay device the node is still announced (underlay IP from eth0).
     await waitFor('node-2 connected without an overlay', async () => {
-      const { nodes } = await stack.getJson<{ nodes: { name: string; hostAgent?: { connected: boolean; overlay?: { kind: string } } }[] }>('/api/v1/nodes');
+      const { nodes } = await stack.getJson<{ nodes: { name: string; hostAgent?: { connected: boolean; overlay?: { kind: string } } }[] }>(
+        '/api/v1/nodes',
+      );
       const n2 = nodes.find((n) => n.name === 'node-2')?.hostAgent;
       return n2?.connected && n2.overlay?.kind === 'none';
     });
-    await stack.lab.exec(node.ns, ['ip', 'link', 'add', 'flannel.1', 'type', 'vxlan', 'id', '1', 'dstport', '8472', 'local', node.underlayIp, 'dev', 'eth0', 'nolearning']);
+    await stack.lab.exec(node.ns, [
+      'ip',
+      'link',
+      'add',
+      'flannel.1',
+      'type',
+      'vxlan',
+      'id',
+      '1',
+      'dstport',
+      '8472',
+      'local',
+      node.underlayIp,
+      'dev',
+      'eth0',
+      'nolearning',
+    ]);
     await stack.lab.exec(node.ns, ['ip', 'link', 'set', 'flannel.1', 'address', node.vtepMac, 'mtu', '1450', 'up']);
     await stack.lab.exec(node.ns, ['ip', 'addr', 'add', `${node.podCidr.split('/')[0]}/32`, 'dev', 'flannel.1']);
     await stack.lab.restoreOverlay('node-2');
     await waitFor('node-2 re-announced with its VXLAN device and verified', async () => {
-      const { nodes } = await stack.getJson<{ nodes: { name: string; hostAgent?: { connected: boolean; overlay?: { kind: string; vtepMac: string }; overlayCheck?: { peersChecked: number; peersOk: number } } }[] }>('/api/v1/nodes');
+      const { nodes } = await stack.getJson<{
+        nodes: {
+          name: string;
+          hostAgent?: {
+            connected: boolean;
+            overlay?: { kind: string; vtepMac: string };
+            overlayCheck?: { peersChecked: number; peersOk: number };
+          };
+        }[];
+      }>('/api/v1/nodes');
       const n2 = nodes.find((n) => n.name === 'node-2')?.hostAgent;
-      return n2?.connected && n2.overlay?.kind === 'flannel-vxlan' && n2.overlay.vtepMac === node.vtepMac && n2.overlayCheck?.peersChecked === 3 && n2.overlayCheck.peersOk === 3;
+      return (
+        n2?.connected &&
+        n2.overlay?.kind === 'flannel-vxlan' &&
+        n2.overlay.vtepMac === node.vtepMac &&
+        n2.overlayCheck?.peersChecked === 3 &&
+        n2.overlayCheck.peersOk === 3
+      );
     });
     expect(agent.output()).toContain('overlay device appeared');
     expect((await stack.findings()).filter((f) => f.nodes.includes('node-2'))).toEqual([]);
     // The collector noticed the restart (a new agent process) and says so.
     expect(stack.collector.output()).toMatch(/"node":"node-2".*"msg":"agent restarted"|"msg":"agent restarted".*"node":"node-2"/);
-    const { nodes } = await stack.getJson<{ nodes: { name: string; hostAgent?: { restarts: number; restartedAt?: string } }[] }>('/api/v1/nodes');
+    const { nodes } = await stack.getJson<{ nodes: { name: string; hostAgent?: { restarts: number; restartedAt?: string } }[] }>(
+      '/api/v1/nodes',
+    );
     expect(nodes.find((n) => n.name === 'node-2')?.hostAgent).toMatchObject({ restarts: 1, restartedAt: expect.any(String) });
     expect(metricValue(await stack.metrics(), 'netsentry_agent_restarts_total', { network: 'host' })).toBe(1);
   }, 30_000);

@@ -58,7 +58,15 @@ beforeAll(async () => {
     executablePath: '/usr/bin/chromium',
     headless: true,
     // Without the background-networking flags Chromium tries to reach the internet.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   const origin = new URL(stack.httpUrl).origin;
@@ -85,12 +93,18 @@ const colHead = (node: string) => page.locator(`#matrix th.col-head[data-node="$
 
 describe('page and CLI against the lab', () => {
   it('healthy: the page shows no finding and the full pod matrix; the CLI exits 0', async () => {
-    interface Matrix { matrices: { cells: { attempts: number; failing: boolean }[] }[] }
-    await waitFor('a full pod/udp matrix with no failing pair and no finding', async () => {
-      const { matrices } = await stack.getJson<Matrix>('/api/v1/matrix?network=pod&protocol=udp');
-      const cells = matrices[0]?.cells ?? [];
-      return cells.filter((c) => c.attempts > 0 && !c.failing).length === 12 && (await stack.findings()).length === 0;
-    }, 40_000);
+    interface Matrix {
+      matrices: { cells: { attempts: number; failing: boolean }[] }[];
+    }
+    await waitFor(
+      'a full pod/udp matrix with no failing pair and no finding',
+      async () => {
+        const { matrices } = await stack.getJson<Matrix>('/api/v1/matrix?network=pod&protocol=udp');
+        const cells = matrices[0]?.cells ?? [];
+        return cells.filter((c) => c.attempts > 0 && !c.failing).length === 12 && (await stack.findings()).length === 0;
+      },
+      40_000,
+    );
 
     await page.goto(stack.httpUrl);
     await page.locator('#findings .no-findings').waitFor({ timeout: 15_000 });
@@ -98,7 +112,12 @@ describe('page and CLI against the lab', () => {
     expect(await page.locator('#findings li.finding').count()).toBe(0);
     await expect.poll(() => page.locator('#status').innerText(), { timeout: 15_000 }).toContain('Healthy');
     await waitFor('every pod-matrix cell ok on the page', async () => (await page.locator('#matrix td.c-ok').count()) === 12, 15_000, 250);
-    expect(await page.locator('#matrix th.row-head').evaluateAll((ths) => ths.map((th) => th.getAttribute('data-node')))).toEqual(['node-1', 'node-2', 'node-3', 'node-4']);
+    expect(await page.locator('#matrix th.row-head').evaluateAll((ths) => ths.map((th) => th.getAttribute('data-node')))).toEqual([
+      'node-1',
+      'node-2',
+      'node-3',
+      'node-4',
+    ]);
     expect(await page.locator('#matrix th.col-head').count()).toBe(4);
     expect(await page.locator('#matrix .broken').count()).toBe(0);
     expect(await page.locator('#nodes tbody tr').count()).toBe(4);
@@ -123,10 +142,14 @@ describe('page and CLI against the lab', () => {
 
   it('seed 002: node-2 loses its overlay routes → the page marks node-2 and shows the root cause with what to do; the CLI exits 2', async () => {
     await stack.lab.deleteOverlayRoutes('node-2');
-    await waitFor('OverlayRouteMissing and NodeIsolated on node-2', async () => {
-      const kinds = (await stack.findings()).map((f) => f.kind);
-      return kinds.includes('OverlayRouteMissing') && kinds.includes('NodeIsolated');
-    }, 8 * probeIntervalSeconds * 1000);
+    await waitFor(
+      'OverlayRouteMissing and NodeIsolated on node-2',
+      async () => {
+        const kinds = (await stack.findings()).map((f) => f.kind);
+        return kinds.includes('OverlayRouteMissing') && kinds.includes('NodeIsolated');
+      },
+      8 * probeIntervalSeconds * 1000,
+    );
 
     // The same page, not reloaded: it updates by itself.
     const root = page.locator('#findings > ul.findings > li.finding[data-kind="OverlayRouteMissing"]');
@@ -137,14 +160,29 @@ describe('page and CLI against the lab', () => {
     expect(await remediation.isVisible()).toBe(true);
     expect(await remediation.innerText()).toContain('Check the flannel pod on node-2');
     expect(await root.locator(':scope > details.evidence').innerText()).toMatch(/node-1: route missing/);
-    await waitFor('node-2 row and column marked, its peers not', async () => {
-      const marked = await page.locator('#matrix th.broken').evaluateAll((ths) => ths.map((th) => `${th.className.includes('row-head') ? 'row' : 'col'}:${th.getAttribute('data-node')}`));
-      return marked.sort().join(',') === 'col:node-2,row:node-2';
-    }, 20_000, 250);
+    await waitFor(
+      'node-2 row and column marked, its peers not',
+      async () => {
+        const marked = await page
+          .locator('#matrix th.broken')
+          .evaluateAll((ths) => ths.map((th) => `${th.className.includes('row-head') ? 'row' : 'col'}:${th.getAttribute('data-node')}`));
+        return marked.sort().join(',') === 'col:node-2,row:node-2';
+      },
+      20_000,
+      250,
+    );
     expect(await rowHead('node-2').innerText()).toBe('✕ node-2');
     expect(await colHead('node-2').innerText()).toBe('✕ node-2');
     await waitFor('node-2 pod/udp cells failing', async () => (await page.locator('#matrix td.c-fail').count()) === 6, 20_000, 250);
-    expect(await page.locator('#matrix td.c-fail').evaluateAll((tds) => tds.every((td) => td.textContent === '✕' && (td.getAttribute('data-src') === 'node-2' || td.getAttribute('data-dst') === 'node-2')))).toBe(true);
+    expect(
+      await page
+        .locator('#matrix td.c-fail')
+        .evaluateAll((tds) =>
+          tds.every(
+            (td) => td.textContent === '✕' && (td.getAttribute('data-src') === 'node-2' || td.getAttribute('data-dst') === 'node-2'),
+          ),
+        ),
+    ).toBe(true);
     // Problems first: node-2 is the first row of the matrix and of the node view.
     expect(await page.locator('#matrix th.row-head').first().getAttribute('data-node')).toBe('node-2');
     expect(await page.locator('#nodes tbody tr').first().getAttribute('data-node')).toBe('node-2');
@@ -168,7 +206,9 @@ describe('page and CLI against the lab', () => {
     await page.locator('#matrix table.matrix[data-network="pod"]').waitFor({ timeout: 15_000 });
     // At 100 nodes: only the marked node's row (all columns) and node-table row.
     await page.locator('input[name="only"]').check();
-    expect(await page.locator('#matrix th.row-head').evaluateAll((ths) => ths.map((th) => th.getAttribute('data-node')))).toEqual(['node-2']);
+    expect(await page.locator('#matrix th.row-head').evaluateAll((ths) => ths.map((th) => th.getAttribute('data-node')))).toEqual([
+      'node-2',
+    ]);
     expect(await page.locator('#matrix th.col-head').count()).toBe(4);
     expect(await page.locator('#nodes tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-node')))).toEqual(['node-2']);
     await page.locator('input[name="only"]').uncheck();
@@ -200,7 +240,9 @@ describe('page and CLI against the lab', () => {
     const down = await netsentry(['status', '--collector', `http://127.0.0.1:${port}`]);
     expect(down.code).toBe(3);
     expect(down.stdout).toBe('');
-    expect(down.stderr).toBe(`netsentry: cannot reach the collector at http://127.0.0.1:${port}: connection refused: nothing listens there; check the URL (--collector or NETSENTRY_COLLECTOR) and that netsentry-collector is running\n`);
+    expect(down.stderr).toBe(
+      `netsentry: cannot reach the collector at http://127.0.0.1:${port}: connection refused: nothing listens there; check the URL (--collector or NETSENTRY_COLLECTOR) and that netsentry-collector is running\n`,
+    );
     const usage = await netsentry(['findings', '--colour']);
     expect(usage.code).toBe(64);
     expect(usage.stderr).toBe('netsentry: unknown flag --colour; see --help\n');

@@ -25,29 +25,87 @@ const nowIso = () => new Date().toISOString();
 const paths = ['host', 'pod'].flatMap((network) =>
   ['udp', 'tcp'].flatMap((protocol) =>
     names.flatMap((s, i) =>
-      Array.from({ length: peersProbed }, (_, k) => names[(i + 1 + k * 47) % nodeCount]!).filter((d) => d !== s).map((d) => {
-        const fail = s === broken || d === broken;
-        return { network, protocol, size: 'small', source: s, destination: d, attempts: 6, failures: fail ? 6 : 0, lossRatio: fail ? 1 : 0, rttP50Seconds: fail ? undefined : 0.0003, rttP95Seconds: fail ? undefined : 0.0005, failing: fail };
-      }),
+      Array.from({ length: peersProbed }, (_, k) => names[(i + 1 + k * 47) % nodeCount]!)
+        .filter((d) => d !== s)
+        .map((d) => {
+          const fail = s === broken || d === broken;
+          return {
+            network,
+            protocol,
+            size: 'small',
+            source: s,
+            destination: d,
+            attempts: 6,
+            failures: fail ? 6 : 0,
+            lossRatio: fail ? 1 : 0,
+            rttP50Seconds: fail ? undefined : 0.0003,
+            rttP95Seconds: fail ? undefined : 0.0005,
+            failing: fail,
+          };
+        }),
     ),
   ),
 );
-const snapshot = { nowMs: Date.now(), nodes: names.map((name) => ({ name, hostAgent: {}, podAgent: {} })), probes: { windowSeconds: 10, paths, agents: [], dns: [] } } as unknown as ClusterSnapshot;
+const snapshot = {
+  nowMs: Date.now(),
+  nodes: names.map((name) => ({ name, hostAgent: {}, podAgent: {} })),
+  probes: { windowSeconds: 10, paths, agents: [], dns: [] },
+} as unknown as ClusterSnapshot;
 const findings = {
-  findings: [{ id: `OverlayRouteMissing:${broken}`, kind: 'OverlayRouteMissing', severity: 'critical', nodes: [broken], summary: `${broken} is missing overlay routes to 999 of 999 peers (route)`, evidence: ['node-1: route missing'], remediation: ['Restart the flannel pod'], since: nowIso(), explains: [], state: 'open' }],
+  findings: [
+    {
+      id: `OverlayRouteMissing:${broken}`,
+      kind: 'OverlayRouteMissing',
+      severity: 'critical',
+      nodes: [broken],
+      summary: `${broken} is missing overlay routes to 999 of 999 peers (route)`,
+      evidence: ['node-1: route missing'],
+      remediation: ['Restart the flannel pod'],
+      since: nowIso(),
+      explains: [],
+      state: 'open',
+    },
+  ],
 };
-const agent = () => ({ connected: true, lastSeen: nowIso(), network: 'host', addresses: ['192.0.2.10'], overlay: { kind: 'flannel-vxlan', name: 'flannel.1', vni: 1, mtu: 1450, underlayMtu: 1500 }, conntrack: { available: true, entries: 100, maxEntries: 262144 } });
+const agent = () => ({
+  connected: true,
+  lastSeen: nowIso(),
+  network: 'host',
+  addresses: ['192.0.2.10'],
+  overlay: { kind: 'flannel-vxlan', name: 'flannel.1', vni: 1, mtu: 1450, underlayMtu: 1500 },
+  conntrack: { available: true, entries: 100, maxEntries: 262144 },
+});
 const nodes = { nodes: names.map((name) => ({ name, hostAgent: agent() })) };
 const nodesByName = [...nodes.nodes].sort((a, b) => (a.name < b.name ? -1 : 1));
 
 // 60 targets (more than the page lists): default/web's Service address fails from node-37,
 // one endpoint of kube-system/kube-dns from every node; the rest are healthy.
-const address = (addr: string, failingFrom: string[] = [], failingCount = failingFrom.length) => ({ address: addr, failingFrom, failingCount, probedFrom: nodeCount });
+const address = (addr: string, failingFrom: string[] = [], failingCount = failingFrom.length) => ({
+  address: addr,
+  failingFrom,
+  failingCount,
+  probedFrom: nodeCount,
+});
 const targets = {
   targets: [
-    { name: 'default/web', protocol: 'tcp', service: address('198.19.0.10:80', [broken]), endpoints: [address('198.18.1.5:8080'), address('198.18.2.5:8080')] },
-    { name: 'kube-system/kube-dns', protocol: 'dns', service: address('198.19.0.53:53'), endpoints: [address('198.18.3.9:53', names.slice(0, 20), nodeCount), address('198.18.4.9:53')] },
-    ...Array.from({ length: 58 }, (_, i) => ({ name: `apps/svc-${i + 1}`, protocol: 'tcp', service: address(`198.19.1.${i + 1}:80`), endpoints: [address(`198.18.5.${i + 1}:80`)] })),
+    {
+      name: 'default/web',
+      protocol: 'tcp',
+      service: address('198.19.0.10:80', [broken]),
+      endpoints: [address('198.18.1.5:8080'), address('198.18.2.5:8080')],
+    },
+    {
+      name: 'kube-system/kube-dns',
+      protocol: 'dns',
+      service: address('198.19.0.53:53'),
+      endpoints: [address('198.18.3.9:53', names.slice(0, 20), nodeCount), address('198.18.4.9:53')],
+    },
+    ...Array.from({ length: 58 }, (_, i) => ({
+      name: `apps/svc-${i + 1}`,
+      protocol: 'tcp',
+      service: address(`198.19.1.${i + 1}:80`),
+      endpoints: [address(`198.18.5.${i + 1}:80`)],
+    })),
   ],
 };
 
@@ -77,7 +135,15 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
@@ -100,7 +166,10 @@ beforeAll(async () => {
       if (q.has('node')) return json({ nodes: nodes.nodes.filter((n) => n.name === q.get('node')) });
       const after = q.get('after');
       const from = after === null ? 0 : nodesByName.findIndex((n) => n.name > after);
-      const items = nodesByName.slice(from < 0 ? nodesByName.length : from, q.has('limit') ? (from < 0 ? nodesByName.length : from) + Number(q.get('limit')) : undefined);
+      const items = nodesByName.slice(
+        from < 0 ? nodesByName.length : from,
+        q.has('limit') ? (from < 0 ? nodesByName.length : from) + Number(q.get('limit')) : undefined,
+      );
       const more = items.length > 0 && items.at(-1) !== nodesByName.at(-1);
       return json({ nodes: items, ...(more ? { nextAfter: items.at(-1)!.name } : {}) });
     }
@@ -124,7 +193,9 @@ describe('the page behind a sub-path with 1,000 nodes', () => {
   it('loads everything relative to the sub-path and shows the worst rows, node-37 first', async () => {
     await page.goto(`${origin}${prefix}`);
     await page.locator('#matrix table.worst-rows').waitFor({ timeout: 30_000 });
-    const rows = await page.locator('#matrix table.worst-rows th.row-head').evaluateAll((ths) => ths.map((th) => th.getAttribute('data-node')));
+    const rows = await page
+      .locator('#matrix table.worst-rows th.row-head')
+      .evaluateAll((ths) => ths.map((th) => th.getAttribute('data-node')));
     expect(rows[0]).toBe(broken);
     // Only node-37 has problems; its peers' failing pairs are its own.
     expect(rows).toEqual([broken]);
@@ -135,7 +206,9 @@ describe('the page behind a sub-path with 1,000 nodes', () => {
     expect(matrixAsked.filter((q) => !/[?&]worst=50(&|$)/.test(q))).toEqual([]);
     expect(Math.max(...matrixBytes)).toBeLessThan(5_000);
     const everyCell = await collector.inject({ method: 'GET', url: '/api/v1/matrix?network=pod&protocol=udp' });
-    console.log(`page's matrix request at ${nodeCount} nodes: ${Math.max(...matrixBytes)} bytes (?worst=50) vs ${everyCell.body.length} bytes (every cell)`);
+    console.log(
+      `page's matrix request at ${nodeCount} nodes: ${Math.max(...matrixBytes)} bytes (?worst=50) vs ${everyCell.body.length} bytes (every cell)`,
+    );
     await expect.poll(() => page.locator('#status').innerText()).toContain('1 open finding');
     // The node table asks only for what it shows: node-37 by name and the first page of 50.
     await expect.poll(() => page.locator('#nodes tbody tr').count()).toBe(51);
@@ -151,12 +224,20 @@ describe('the page behind a sub-path with 1,000 nodes', () => {
     expect(await page.locator('#targets-section').isVisible()).toBe(true);
     const targetRows = page.locator('#targets table.targets tbody tr');
     expect(await targetRows.count()).toBe(50);
-    expect(await targetRows.evaluateAll((trs) => trs.slice(0, 3).map((tr) => tr.getAttribute('data-target')))).toEqual(['default/web', 'kube-system/kube-dns', 'apps/svc-1']);
+    expect(await targetRows.evaluateAll((trs) => trs.slice(0, 3).map((tr) => tr.getAttribute('data-target')))).toEqual([
+      'default/web',
+      'kube-system/kube-dns',
+      'apps/svc-1',
+    ]);
     expect(await targetRows.nth(0).innerText()).toContain(`fails from 1 of ${nodeCount} nodes: ${broken}`);
     expect(await targetRows.nth(1).innerText()).toMatch(/✕ 1 of 2 failing\s+✕ 198\.18\.3\.9:53 fails from every node \(1000\)/);
-    expect(await page.locator('#targets .targets-summary').innerText()).toBe('60 targets · 2 with failing paths · the 50 worst shown (all: api/v1/targets)');
+    expect(await page.locator('#targets .targets-summary').innerText()).toBe(
+      '60 targets · 2 with failing paths · the 50 worst shown (all: api/v1/targets)',
+    );
     mkdirSync(`${repoRoot}test-results`, { recursive: true });
-    console.log(`page at ${nodeCount} nodes: first render ${await page.evaluate(() => (globalThis as any).document.body.dataset.renderMs)} ms (render() only)`);
+    console.log(
+      `page at ${nodeCount} nodes: first render ${await page.evaluate(() => (globalThis as any).document.body.dataset.renderMs)} ms (render() only)`,
+    );
     await page.screenshot({ path: `${repoRoot}test-results/page-1000-nodes-subpath.png` });
     await page.locator('#targets-section').screenshot({ path: `${repoRoot}test-results/page-targets.png` });
     expect(outside).toEqual([]);

@@ -28,10 +28,19 @@ beforeAll(async () => {
     podAgentArgs: ['--probe-interval', `${probeIntervalSeconds}s`],
   });
   cleanupFaults = await preparePrecisionFaults(stack, faults);
-  await waitFor('a full, healthy probe matrix', async () => {
-    const { matrices } = await stack.getJson<{ matrices: { cells: { attempts: number }[] }[] }>('/api/v1/matrix');
-    return matrices.length >= 4 && matrices.every((m) => m.cells.filter((c) => c.attempts > 0).length >= 12) && (await stack.findings()).length === 0;
-  }, 60_000, 200);
+  await waitFor(
+    'a full, healthy probe matrix',
+    async () => {
+      const { matrices } = await stack.getJson<{ matrices: { cells: { attempts: number }[] }[] }>('/api/v1/matrix');
+      return (
+        matrices.length >= 4 &&
+        matrices.every((m) => m.cells.filter((c) => c.attempts > 0).length >= 12) &&
+        (await stack.findings()).length === 0
+      );
+    },
+    60_000,
+    200,
+  );
 }, 200_000); // the lab lock may be held by another run for a while
 
 afterAll(async () => {
@@ -45,12 +54,18 @@ afterAll(async () => {
 
 describe('precision from onset to repair, faults back to back', () => {
   for (const fault of faults) {
-    it(fault.nodes.length > 0 ? `${fault.name}: diagnosed on ${fault.nodes.join(' + ')}, no healthy node named, clean after repair` : `${fault.name}: seen by the node life cycle, no finding at any moment`, async () => {
-      const result = await runPrecisionFault(stack, fault, { diagnosisTimeoutMs: 8 * probeIntervalSeconds * 1000 });
-      results.push(result);
-      expect(result.diagnosisSeconds, 'time to the correct diagnosis').toBeDefined();
-      expect(result.wrong, 'findings naming a healthy node').toEqual([]);
-      expect(result.clean, `clean after the repair; still open: ${result.leftOpen.join(' | ')}`).toBe(true);
-    }, 120_000);
+    it(
+      fault.nodes.length > 0
+        ? `${fault.name}: diagnosed on ${fault.nodes.join(' + ')}, no healthy node named, clean after repair`
+        : `${fault.name}: seen by the node life cycle, no finding at any moment`,
+      async () => {
+        const result = await runPrecisionFault(stack, fault, { diagnosisTimeoutMs: 8 * probeIntervalSeconds * 1000 });
+        results.push(result);
+        expect(result.diagnosisSeconds, 'time to the correct diagnosis').toBeDefined();
+        expect(result.wrong, 'findings naming a healthy node').toEqual([]);
+        expect(result.clean, `clean after the repair; still open: ${result.leftOpen.join(' | ')}`).toBe(true);
+      },
+      120_000,
+    );
   }
 });

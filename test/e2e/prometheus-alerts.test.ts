@@ -7,7 +7,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPrometheus, readRules, shippedDashboardPath, shippedRulesPath, type LabPrometheus, type PrometheusAlert } from '../harness/prometheus.ts';
+import {
+  startPrometheus,
+  readRules,
+  shippedDashboardPath,
+  shippedRulesPath,
+  type LabPrometheus,
+  type PrometheusAlert,
+} from '../harness/prometheus.ts';
 import { startStack, waitFor, type Stack } from '../harness/stack.ts';
 
 const probeIntervalSeconds = 2;
@@ -45,7 +52,8 @@ afterAll(async () => {
 });
 
 const alertsNamed = (alerts: PrometheusAlert[], name: string) => alerts.filter((a) => a.labels.alertname === name);
-const describeAlerts = (alerts: PrometheusAlert[]) => alerts.map((a) => `${a.labels.alertname}{node=${a.labels.node ?? '-'}} ${a.state}`).join(', ');
+const describeAlerts = (alerts: PrometheusAlert[]) =>
+  alerts.map((a) => `${a.labels.alertname}{node=${a.labels.node ?? '-'}} ${a.state}`).join(', ');
 
 describe('real Prometheus on the lab collector', () => {
   it('loads the shipped rules with only for: shortened', () => {
@@ -64,13 +72,18 @@ describe('real Prometheus on the lab collector', () => {
 
   it('healthy lab: the collector is scraped, every rule evaluates, and no alert is pending or firing', async () => {
     const p = prometheus!;
-    await waitFor('Prometheus to scrape the collector with data from 4 nodes and their probes', async () => {
-      const up = await p.query('up{job="netsentry-collector"} == 1');
-      const routes = await p.query('count(netsentry_overlay_routes_missing == 0) == 4');
-      const rtt = await p.query('count(netsentry_probe_rtt_median_seconds) == 4');
-      const dns = await p.query('count(netsentry_dns_probe_success_ratio == 1) == 8');
-      return up.result.length === 1 && routes.result.length === 1 && rtt.result.length === 1 && dns.result.length === 1;
-    }, 60_000, 1_000);
+    await waitFor(
+      'Prometheus to scrape the collector with data from 4 nodes and their probes',
+      async () => {
+        const up = await p.query('up{job="netsentry-collector"} == 1');
+        const routes = await p.query('count(netsentry_overlay_routes_missing == 0) == 4');
+        const rtt = await p.query('count(netsentry_probe_rtt_median_seconds) == 4');
+        const dns = await p.query('count(netsentry_dns_probe_success_ratio == 1) == 8');
+        return up.result.length === 1 && routes.result.length === 1 && rtt.result.length === 1 && dns.result.length === 1;
+      },
+      60_000,
+      1_000,
+    );
 
     // Per-node series on /metrics (the catalog's O(nodes) claim), for the report.
     const text = await stack!.metrics();
@@ -105,14 +118,25 @@ describe('real Prometheus on the lab collector', () => {
     const p = prometheus!;
     const started = Date.now();
     await stack!.lab.deleteOverlayRoutes('node-2');
-    const alert = await waitFor('NetsentryOverlayRouteMissing firing for node-2', async () => {
-      return alertsNamed(await p.alerts(), 'NetsentryOverlayRouteMissing').find((a) => a.state === 'firing' && a.labels.node === 'node-2');
-    }, 30_000, 250);
+    const alert = await waitFor(
+      'NetsentryOverlayRouteMissing firing for node-2',
+      async () => {
+        return alertsNamed(await p.alerts(), 'NetsentryOverlayRouteMissing').find(
+          (a) => a.state === 'firing' && a.labels.node === 'node-2',
+        );
+      },
+      30_000,
+      250,
+    );
     const seconds = (Date.now() - started) / 1000;
-    log(`route deletion → NetsentryOverlayRouteMissing firing in Prometheus: ${seconds.toFixed(1)} s (for: ${shortFor}, scrape and evaluation every 1 s)`);
+    log(
+      `route deletion → NetsentryOverlayRouteMissing firing in Prometheus: ${seconds.toFixed(1)} s (for: ${shortFor}, scrape and evaluation every 1 s)`,
+    );
     expect(alert.labels.severity).toBe('warning');
     expect(alert.annotations.description).toMatch(/^node-2 is missing the overlay chain .* toward 3 peer node\(s\)/);
-    expect(alert.annotations.runbook_url).toBe('https://github.com/netsentry/netsentry/blob/main/docs/runbooks/NetsentryOverlayRouteMissing.md');
+    expect(alert.annotations.runbook_url).toBe(
+      'https://github.com/netsentry/netsentry/blob/main/docs/runbooks/NetsentryOverlayRouteMissing.md',
+    );
     // Three more evaluations of every rule group: still only node-2.
     const evaluatedAt = await p.oldestEvaluationMs();
     await waitFor('three more rule evaluations', async () => (await p.oldestEvaluationMs()) >= evaluatedAt + 3_000, 15_000, 250);
@@ -126,28 +150,47 @@ describe('real Prometheus on the lab collector', () => {
   it('every dashboard panel query succeeds and returns data (node-2 broken, UDP dropped on node-3)', async () => {
     const p = prometheus!;
     await stack!.lab.dropUdp('node-3');
-    const dashboard = JSON.parse(readFileSync(shippedDashboardPath, 'utf8')) as { panels: { type: string; title: string; targets?: { refId: string; expr: string }[] }[] };
+    const dashboard = JSON.parse(readFileSync(shippedDashboardPath, 'utf8')) as {
+      panels: { type: string; title: string; targets?: { refId: string; expr: string }[] }[];
+    };
     // Grafana's variables as Grafana would expand them ($cluster "All", $job the lab's scrape job, $limit 20): $node as "All" (.*) and as a
     // multi-value selection of two nodes, (node-1|node-3): node-3 has open findings and
     // failing pairs, and node-1 an RTT (node-3's UDP probes all fail, so it has none — a panel
     // may rightly be empty for one node); a rate window of a few scrapes.
-    const queries = ['.*', '(node-1|node-3)'].flatMap((nodeValue) => dashboard.panels.filter((panel) => panel.type !== 'row').flatMap((panel) => (panel.targets ?? []).map((t) => ({
-      panel: `${panel.title} [${t.refId}] (node=${nodeValue})`,
-      expr: t.expr.replaceAll('$node', nodeValue).replaceAll('$cluster', '.*').replaceAll('$job', 'netsentry-collector').replaceAll('$limit', '20').replaceAll('$__rate_interval', '10s').replaceAll('$__interval', '5s'),
-    }))));
+    const queries = ['.*', '(node-1|node-3)'].flatMap((nodeValue) =>
+      dashboard.panels
+        .filter((panel) => panel.type !== 'row')
+        .flatMap((panel) =>
+          (panel.targets ?? []).map((t) => ({
+            panel: `${panel.title} [${t.refId}] (node=${nodeValue})`,
+            expr: t.expr
+              .replaceAll('$node', nodeValue)
+              .replaceAll('$cluster', '.*')
+              .replaceAll('$job', 'netsentry-collector')
+              .replaceAll('$limit', '20')
+              .replaceAll('$__rate_interval', '10s')
+              .replaceAll('$__interval', '5s'),
+          })),
+        ),
+    );
     expect(queries.length).toBeGreaterThanOrEqual(40);
     for (const q of queries) expect(q.expr, q.panel).not.toMatch(/\$/);
 
     let failures: string[] = [];
-    await waitFor('every panel query to return data', async () => {
-      failures = [];
-      for (const q of queries) {
-        const answer = await p.query(q.expr);
-        if (answer.status !== 'success') failures.push(`${q.panel}: ${answer.error ?? answer.status}`);
-        else if (answer.result.length === 0) failures.push(`${q.panel}: no data (${q.expr})`);
-      }
-      return failures.length === 0;
-    }, 40_000, 2_000).catch(() => undefined);
+    await waitFor(
+      'every panel query to return data',
+      async () => {
+        failures = [];
+        for (const q of queries) {
+          const answer = await p.query(q.expr);
+          if (answer.status !== 'success') failures.push(`${q.panel}: ${answer.error ?? answer.status}`);
+          else if (answer.result.length === 0) failures.push(`${q.panel}: no data (${q.expr})`);
+        }
+        return failures.length === 0;
+      },
+      40_000,
+      2_000,
+    ).catch(() => undefined);
     expect(failures).toEqual([]);
     log(`dashboard: ${queries.length / 2} panel queries × 2 node selections, all returned data`);
 
@@ -158,7 +201,12 @@ describe('real Prometheus on the lab collector', () => {
 
     // A finding-backed alert through the same Prometheus: UDP dropped on node-3 →
     // NetsentryProtocolBlocked{node="node-3"}; every firing alert names node-2 or node-3 only.
-    const blocked = await waitFor('NetsentryProtocolBlocked firing for node-3', async () => alertsNamed(await p.alerts(), 'NetsentryProtocolBlocked').find((a) => a.state === 'firing' && a.labels.node === 'node-3'), 30_000, 500);
+    const blocked = await waitFor(
+      'NetsentryProtocolBlocked firing for node-3',
+      async () => alertsNamed(await p.alerts(), 'NetsentryProtocolBlocked').find((a) => a.state === 'firing' && a.labels.node === 'node-3'),
+      30_000,
+      500,
+    );
     expect(blocked.labels.kind).toBe('ProtocolBlocked');
     expect(blocked.labels.severity).toBe('warning');
     const firingNow = (await p.alerts()).filter((a) => a.state === 'firing');

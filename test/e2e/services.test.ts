@@ -37,18 +37,28 @@ beforeAll(async () => {
       const ep2 = lab.node('node-2').pods[0]!;
       const late = lab.node('node-3').pods[0]!;
       services = [
-        { ip: '198.19.0.10', port: 80, endpoints: [{ ip: ep1.ip, port: 8080 }, { ip: ep2.ip, port: 8080 }] },
+        {
+          ip: '198.19.0.10',
+          port: 80,
+          endpoints: [
+            { ip: ep1.ip, port: 8080 },
+            { ip: ep2.ip, port: 8080 },
+          ],
+        },
         { ip: '198.19.0.20', port: 80, endpoints: [{ ip: late.ip, port: 9090 }] },
       ];
       await Promise.all([startServer(lab, ep1.name, 8080), startServer(lab, ep2.name, 8080)]);
       await Promise.all(lab.nodes.map((n) => installServices(n.ns, services)));
       const file = join(dir, 'targets.yaml');
-      writeFileSync(file, [
-        'targets:',
-        `  - {name: default/web, protocol: tcp, address: "198.19.0.10:80", endpoints: ["${ep1.ip}:8080", "${ep2.ip}:8080"]}`,
-        `  - {name: default/late, protocol: tcp, address: "198.19.0.20:80", endpoints: ["${late.ip}:9090"]}`,
-        '',
-      ].join('\n'));
+      writeFileSync(
+        file,
+        [
+          'targets:',
+          `  - {name: default/web, protocol: tcp, address: "198.19.0.10:80", endpoints: ["${ep1.ip}:8080", "${ep2.ip}:8080"]}`,
+          `  - {name: default/late, protocol: tcp, address: "198.19.0.20:80", endpoints: ["${late.ip}:9090"]}`,
+          '',
+        ].join('\n'),
+      );
       return ['--targets-file', file];
     },
   });
@@ -57,10 +67,12 @@ beforeAll(async () => {
 // A failed test must not leave its fault for the next one.
 afterEach(async () => {
   if (!stack) return;
-  await Promise.all(stack.lab.nodes.map(async (n) => {
-    await installServices(n.ns, services);
-    await clearEndpointDrop(n.ns);
-  }));
+  await Promise.all(
+    stack.lab.nodes.map(async (n) => {
+      await installServices(n.ns, services);
+      await clearEndpointDrop(n.ns);
+    }),
+  );
 });
 
 afterAll(async () => {
@@ -75,7 +87,10 @@ async function holds(what: string, ok: (f: Finding) => boolean, rounds = 3): Pro
   const deadline = Date.now() + rounds * probeIntervalSeconds * 1000;
   while (Date.now() < deadline) {
     const findings = await open();
-    expect(findings.filter((f) => !ok(f)), `${what}: ${summary(findings).join('; ')}`).toEqual([]);
+    expect(
+      findings.filter((f) => !ok(f)),
+      `${what}: ${summary(findings).join('; ')}`,
+    ).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
@@ -83,7 +98,11 @@ async function holds(what: string, ok: (f: Finding) => boolean, rounds = 3): Pro
 describe('Services and endpoints from every node', () => {
   it('seed 000: a target that comes up after the agents is info ("not reachable yet"), then clean once it answers', async () => {
     const lateEp = `${services[1]!.endpoints[0]!.ip}:9090`;
-    const info = await waitFor('the late target as info', async () => (await open()).find((f) => f.id === `TargetUnreachable:default/late:${lateEp}`), detectTimeoutMs);
+    const info = await waitFor(
+      'the late target as info',
+      async () => (await open()).find((f) => f.id === `TargetUnreachable:default/late:${lateEp}`),
+      detectTimeoutMs,
+    );
     expect(info.severity).toBe('info');
     expect(info.summary).toMatch(/not reachable yet/);
     // The healthy Service (default/web) produces nothing; the late one only its info finding.
@@ -95,7 +114,11 @@ describe('Services and endpoints from every node', () => {
   it('seed 003: node-4 loses its Service rules (stale kube-proxy) → ServicePathBroken on node-4 only', async () => {
     const node4 = stack.lab.node('node-4');
     await removeServices(node4.ns);
-    const finding = await waitFor('ServicePathBroken on node-4', async () => (await open()).find((f) => f.id === 'ServicePathBroken:node-4:default/web'), detectTimeoutMs);
+    const finding = await waitFor(
+      'ServicePathBroken on node-4',
+      async () => (await open()).find((f) => f.id === 'ServicePathBroken:node-4:default/web'),
+      detectTimeoutMs,
+    );
     expect(finding.severity).toBe('critical');
     expect(finding.nodes).toEqual(['node-4']);
     await holds('only node-4 Service findings', (f) => f.kind === 'ServicePathBroken' && f.nodes.join() === 'node-4');
@@ -103,11 +126,15 @@ describe('Services and endpoints from every node', () => {
     await waitFor('all findings resolved after the rules are back', async () => (await open()).length === 0, detectTimeoutMs);
   }, 90_000);
 
-  it('seed 004: node-3\'s pods cannot reach one endpoint (a drop rule) → TargetUnreachable naming node-3', async () => {
+  it("seed 004: node-3's pods cannot reach one endpoint (a drop rule) → TargetUnreachable naming node-3", async () => {
     const node3 = stack.lab.node('node-3');
     const ep1 = services[0]!.endpoints[0]!;
     await dropToEndpoint(node3.ns, node3.podCidr, ep1);
-    const finding = await waitFor('TargetUnreachable from node-3', async () => (await open()).find((f) => f.id === 'TargetUnreachable:node-3:default/web'), detectTimeoutMs);
+    const finding = await waitFor(
+      'TargetUnreachable from node-3',
+      async () => (await open()).find((f) => f.id === 'TargetUnreachable:node-3:default/web'),
+      detectTimeoutMs,
+    );
     expect(finding.nodes).toEqual(['node-3']);
     expect(finding.summary).toContain(`${ep1.ip}:8080`);
     await holds('only the node-3 finding', (f) => f.id === finding.id);

@@ -22,7 +22,10 @@ export async function exposeToNamespace(lab: Lab, ns: string | null, port: numbe
   const deadline = Date.now() + 10_000;
   let inside = 0;
   while (inside === 0) {
-    const line = forwarder.output().split('\n').find((l) => l.includes('reverse forwarder ready'));
+    const line = forwarder
+      .output()
+      .split('\n')
+      .find((l) => l.includes('reverse forwarder ready'));
     if (line) inside = (JSON.parse(line) as { port: number }).port;
     else if (Date.now() > deadline) throw new Error(`reverse forwarder did not start: ${forwarder.output()}`);
     else await new Promise((resolve) => setTimeout(resolve, 20));

@@ -61,7 +61,11 @@ export function mutate(rand: () => number, input: Uint8Array): Buffer {
       }
       case 7:
         // A varint-ish run of 0xff: huge lengths and field numbers.
-        bytes = Buffer.concat([bytes.subarray(0, at), Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]), bytes.subarray(at)]);
+        bytes = Buffer.concat([
+          bytes.subarray(0, at),
+          Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
+          bytes.subarray(at),
+        ]);
         break;
       default:
         // A single varint byte nudged: changes numbers, lengths and enum values in place.

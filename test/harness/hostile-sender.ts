@@ -20,7 +20,11 @@ if (mode === 'udp-flood') {
   while (Date.now() - started < seconds * 1000) {
     // One tick every 10 ms: RATE/100 datagrams each.
     for (let k = 0; k < amount / 100; k++) {
-      socket.send(encodeProbe({ kind: probeKind.request, sequence: sent, sentAtMicros: 1, nodeName: `made-up-${sent % 20_000}`, network: 1 }, 30), port, host);
+      socket.send(
+        encodeProbe({ kind: probeKind.request, sequence: sent, sentAtMicros: 1, nodeName: `made-up-${sent % 20_000}`, network: 1 }, 30),
+        port,
+        host,
+      );
       sent++;
     }
     await sleep(10);

@@ -15,14 +15,37 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 export interface KubeNode {
-  metadata: { name: string; uid?: string; resourceVersion?: string; annotations?: Record<string, string>; labels?: Record<string, string>; deletionTimestamp?: string; creationTimestamp?: string };
+  metadata: {
+    name: string;
+    uid?: string;
+    resourceVersion?: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+    deletionTimestamp?: string;
+    creationTimestamp?: string;
+  };
   spec: { podCIDR?: string; podCIDRs?: string[]; unschedulable?: boolean };
-  status: { addresses?: { type: string; address: string }[]; conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string; lastHeartbeatTime?: string }[] };
+  status: {
+    addresses?: { type: string; address: string }[];
+    conditions?: {
+      type: string;
+      status: string;
+      reason?: string;
+      message?: string;
+      lastTransitionTime?: string;
+      lastHeartbeatTime?: string;
+    }[];
+  };
 }
 
 export interface KubeService {
   metadata: { name: string; namespace: string; uid?: string; resourceVersion?: string; labels?: Record<string, string> };
-  spec: { type?: string; clusterIP?: string; clusterIPs?: string[]; ports?: { name?: string; protocol?: string; port: number; targetPort?: number | string }[] };
+  spec: {
+    type?: string;
+    clusterIP?: string;
+    clusterIPs?: string[];
+    ports?: { name?: string; protocol?: string; port: number; targetPort?: number | string }[];
+  };
 }
 
 export interface KubeEndpointSlice {
@@ -45,7 +68,8 @@ const keyOf = (object: StoredObject): string => {
 };
 // GET paths of the collections: /api/v1/nodes, /api/v1[/namespaces/NS]/services,
 // /apis/discovery.k8s.io/v1[/namespaces/NS]/endpointslices.
-const collectionPath = /^(?:\/api\/v1(?:\/namespaces\/([^/]+))?\/(nodes|services)|\/apis\/discovery\.k8s\.io\/v1(?:\/namespaces\/([^/]+))?\/(endpointslices))$/;
+const collectionPath =
+  /^(?:\/api\/v1(?:\/namespaces\/([^/]+))?\/(nodes|services)|\/apis\/discovery\.k8s\.io\/v1(?:\/namespaces\/([^/]+))?\/(endpointslices))$/;
 
 export interface RecordedRequest {
   method: string;
@@ -103,13 +127,44 @@ interface WatchEvent {
   object: StoredObject;
 }
 
-const status = (code: number, reason: string, message: string) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+const status = (code: number, reason: string, message: string) => ({
+  kind: 'Status',
+  apiVersion: 'v1',
+  metadata: {},
+  status: 'Failure',
+  message,
+  reason,
+  code,
+});
 
 async function selfSignedCert(dir: string): Promise<{ cert: string; key: string }> {
   const cert = join(dir, 'apiserver.crt');
   const key = join(dir, 'apiserver.key');
-  await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '2',
-    '-subj', '/CN=kube-apiserver-double', '-addext', 'subjectAltName=IP:127.0.0.1,IP:192.0.2.1,DNS:kubernetes.default.svc', '-addext', 'basicConstraints=critical,CA:TRUE'], { timeout: 20_000 });
+  await run(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=kube-apiserver-double',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,IP:192.0.2.1,DNS:kubernetes.default.svc',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+    ],
+    { timeout: 20_000 },
+  );
   return { cert: await readFile(cert, 'utf8'), key: await readFile(key, 'utf8') };
 }
 
@@ -128,7 +183,9 @@ const readBody = (request: IncomingMessage): Promise<unknown> =>
     request.on('error', reject);
   });
 
-export async function startKubeApiDouble(options: { host?: string; port?: number; bookmarkIntervalMs?: number } = {}): Promise<KubeApiDouble> {
+export async function startKubeApiDouble(
+  options: { host?: string; port?: number; bookmarkIntervalMs?: number } = {},
+): Promise<KubeApiDouble> {
   const dir = await mkdtemp(join(tmpdir(), 'netsentry-kube-double-'));
   const pem = await selfSignedCert(dir);
   const token = `double-${Math.random().toString(36).slice(2)}`;
@@ -140,7 +197,8 @@ export async function startKubeApiDouble(options: { host?: string; port?: number
   let available = true;
   const watches = new Set<{ response: ServerResponse; after: number; collection: Collection; namespace?: string }>();
   const matches = (event: WatchEvent, collection: Collection, namespace?: string): boolean =>
-    event.collection === collection && (namespace === undefined || (event.object.metadata as { namespace?: string }).namespace === namespace);
+    event.collection === collection &&
+    (namespace === undefined || (event.object.metadata as { namespace?: string }).namespace === namespace);
   const tokens = new Map<string, { node: string; audience: string }>();
   const events: RecordedRequest[] = [];
   const statusPatches: RecordedRequest[] = [];
@@ -153,13 +211,20 @@ export async function startKubeApiDouble(options: { host?: string; port?: number
   };
   const record = (type: WatchEvent['type'], node: StoredObject, collection: Collection = 'nodes'): void => {
     rv += 1;
-    const object = structuredClone({ ...kinds[collection], ...node, metadata: { ...node.metadata, resourceVersion: String(rv) } }) as StoredObject;
+    const object = structuredClone({
+      ...kinds[collection],
+      ...node,
+      metadata: { ...node.metadata, resourceVersion: String(rv) },
+    }) as StoredObject;
     if (type !== 'DELETED') stores[collection].set(keyOf(object), object);
     const event: WatchEvent = { collection, type, rv, object };
     history.push(event);
-    for (const watch of watches) if (!watch.response.writableEnded && matches(event, watch.collection, watch.namespace)) watch.response.write(`${JSON.stringify({ type, object })}\n`);
+    for (const watch of watches)
+      if (!watch.response.writableEnded && matches(event, watch.collection, watch.namespace))
+        watch.response.write(`${JSON.stringify({ type, object })}\n`);
   };
-  const upsert = (collection: Collection, object: StoredObject): void => record(stores[collection].has(keyOf(object)) ? 'MODIFIED' : 'ADDED', object, collection);
+  const upsert = (collection: Collection, object: StoredObject): void =>
+    record(stores[collection].has(keyOf(object)) ? 'MODIFIED' : 'ADDED', object, collection);
   const remove = (collection: Collection, key: string): void => {
     const object = stores[collection].get(key);
     if (!object) return;
@@ -173,19 +238,26 @@ export async function startKubeApiDouble(options: { host?: string; port?: number
     response.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     if (from !== 0 && from < compactedRv) {
       counts.gone += 1;
-      response.end(`${JSON.stringify({ type: 'ERROR', object: status(410, 'Expired', `too old resource version: ${from} (${compactedRv})`) })}\n`);
+      response.end(
+        `${JSON.stringify({ type: 'ERROR', object: status(410, 'Expired', `too old resource version: ${from} (${compactedRv})`) })}\n`,
+      );
       return;
     }
-    for (const event of history) if (event.rv > from && matches(event, collection, namespace)) response.write(`${JSON.stringify({ type: event.type, object: event.object })}\n`);
+    for (const event of history)
+      if (event.rv > from && matches(event, collection, namespace))
+        response.write(`${JSON.stringify({ type: event.type, object: event.object })}\n`);
     const watch = { response, after: from, collection, ...(namespace !== undefined ? { namespace } : {}) };
     watches.add(watch);
-    const bookmarks = params.get('allowWatchBookmarks') === 'true'
-      ? setInterval(() => {
-          if (response.writableEnded) return;
-          counts.bookmarks += 1;
-          response.write(`${JSON.stringify({ type: 'BOOKMARK', object: { ...kinds[collection], metadata: { resourceVersion: String(rv) } } })}\n`);
-        }, options.bookmarkIntervalMs ?? 1_000)
-      : undefined;
+    const bookmarks =
+      params.get('allowWatchBookmarks') === 'true'
+        ? setInterval(() => {
+            if (response.writableEnded) return;
+            counts.bookmarks += 1;
+            response.write(
+              `${JSON.stringify({ type: 'BOOKMARK', object: { ...kinds[collection], metadata: { resourceVersion: String(rv) } } })}\n`,
+            );
+          }, options.bookmarkIntervalMs ?? 1_000)
+        : undefined;
     const timeoutSeconds = Number(params.get('timeoutSeconds') ?? '0');
     const timeout = timeoutSeconds > 0 ? setTimeout(() => response.end(), timeoutSeconds * 1000) : undefined;
     response.on('close', () => {
@@ -200,7 +272,14 @@ export async function startKubeApiDouble(options: { host?: string; port?: number
     const path = url.pathname;
     const method = request.method ?? 'GET';
     const body = method === 'POST' || method === 'PATCH' || method === 'PUT' ? await readBody(request) : undefined;
-    const entry: RecordedRequest = { method, path, query: url.search, ...(request.headers['content-type'] ? { contentType: request.headers['content-type'] } : {}), ...(body !== undefined ? { body } : {}), atMs: Date.now() };
+    const entry: RecordedRequest = {
+      method,
+      path,
+      query: url.search,
+      ...(request.headers['content-type'] ? { contentType: request.headers['content-type'] } : {}),
+      ...(body !== undefined ? { body } : {}),
+      atMs: Date.now(),
+    };
     requests.push(entry);
     if (!available) return send(response, 503, status(503, 'ServiceUnavailable', 'the double is unavailable'));
     if (request.headers.authorization !== `Bearer ${token}`) return send(response, 401, status(401, 'Unauthorized', 'Unauthorized'));
@@ -209,10 +288,18 @@ export async function startKubeApiDouble(options: { host?: string; port?: number
     if (collectionMatch) {
       const collection = (collectionMatch[2] ?? collectionMatch[4]) as Collection;
       const namespace = collectionMatch[1] ?? collectionMatch[3];
-      if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') return handleWatch(response, url.searchParams, collection, namespace);
+      if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1')
+        return handleWatch(response, url.searchParams, collection, namespace);
       counts.list += 1;
-      const items = [...stores[collection].values()].filter((o) => namespace === undefined || (o.metadata as { namespace?: string }).namespace === namespace);
-      return send(response, 200, { kind: `${kinds[collection].kind}List`, apiVersion: kinds[collection].apiVersion, metadata: { resourceVersion: String(rv) }, items: items.map((o) => ({ ...kinds[collection], ...o })) });
+      const items = [...stores[collection].values()].filter(
+        (o) => namespace === undefined || (o.metadata as { namespace?: string }).namespace === namespace,
+      );
+      return send(response, 200, {
+        kind: `${kinds[collection].kind}List`,
+        apiVersion: kinds[collection].apiVersion,
+        metadata: { resourceVersion: String(rv) },
+        items: items.map((o) => ({ ...kinds[collection], ...o })),
+      });
     }
     const nodeStatus = /^\/api\/v1\/nodes\/([^/]+)\/status$/.exec(path);
     if (method === 'PATCH' && nodeStatus) {
@@ -233,7 +320,10 @@ export async function startKubeApiDouble(options: { host?: string; port?: number
     }
     if (method === 'POST' && /^\/api\/v1\/namespaces\/[^/]+\/events$/.test(path)) {
       events.push(entry);
-      return send(response, 201, { ...(body as object), metadata: { ...((body as { metadata?: object }).metadata ?? {}), resourceVersion: String(++rv) } });
+      return send(response, 201, {
+        ...(body as object),
+        metadata: { ...((body as { metadata?: object }).metadata ?? {}), resourceVersion: String(++rv) },
+      });
     }
     if (method === 'POST' && path === '/apis/authentication.k8s.io/v1/tokenreviews') {
       const review = body as { spec?: { token?: string; audiences?: string[] } };
@@ -253,7 +343,10 @@ export async function startKubeApiDouble(options: { host?: string; port?: number
                 username: 'system:serviceaccount:netsentry:netsentry-agent',
                 uid: 'sa-uid',
                 groups: ['system:serviceaccounts', 'system:serviceaccounts:netsentry', 'system:authenticated'],
-                extra: { 'authentication.kubernetes.io/node-name': [known.node], 'authentication.kubernetes.io/pod-name': [`netsentry-agent-${known.node}`] },
+                extra: {
+                  'authentication.kubernetes.io/node-name': [known.node],
+                  'authentication.kubernetes.io/pod-name': [`netsentry-agent-${known.node}`],
+                },
               },
             }
           : { authenticated: false, error: 'invalid bearer token' },
@@ -271,14 +364,17 @@ export async function startKubeApiDouble(options: { host?: string; port?: number
   const url = `https://${options.host ?? '127.0.0.1'}:${port}`;
   const { writeFile, chmod } = await import('node:fs/promises');
   const writeKubeconfig = async (path: string, server: string): Promise<string> => {
-    await writeFile(path, JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'double', cluster: { server, 'certificate-authority-data': Buffer.from(pem.cert).toString('base64') } }],
-      users: [{ name: 'collector', user: { token } }],
-      contexts: [{ name: 'double', context: { cluster: 'double', user: 'collector' } }],
-      'current-context': 'double',
-    }));
+    await writeFile(
+      path,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'double', cluster: { server, 'certificate-authority-data': Buffer.from(pem.cert).toString('base64') } }],
+        users: [{ name: 'collector', user: { token } }],
+        contexts: [{ name: 'double', context: { cluster: 'double', user: 'collector' } }],
+        'current-context': 'double',
+      }),
+    );
     await chmod(path, 0o644);
     return path;
   };
@@ -345,7 +441,10 @@ export async function startKubeApiDouble(options: { host?: string; port?: number
 }
 
 /** A Ready Node as flannel annotates it. */
-export function flannelNode(name: string, facts: { internalIp: string; podCidr: string; vtepMac: string; publicIp?: string; ready?: boolean; unschedulable?: boolean }): KubeNode {
+export function flannelNode(
+  name: string,
+  facts: { internalIp: string; podCidr: string; vtepMac: string; publicIp?: string; ready?: boolean; unschedulable?: boolean },
+): KubeNode {
   return {
     metadata: {
       name,
@@ -360,8 +459,17 @@ export function flannelNode(name: string, facts: { internalIp: string; podCidr: 
     },
     spec: { podCIDR: facts.podCidr, podCIDRs: [facts.podCidr], ...(facts.unschedulable ? { unschedulable: true } : {}) },
     status: {
-      addresses: [{ type: 'InternalIP', address: facts.internalIp }, { type: 'Hostname', address: name }],
-      conditions: [{ type: 'Ready', status: facts.ready === false ? 'False' : 'True', reason: facts.ready === false ? 'KubeletNotReady' : 'KubeletReady' }],
+      addresses: [
+        { type: 'InternalIP', address: facts.internalIp },
+        { type: 'Hostname', address: name },
+      ],
+      conditions: [
+        {
+          type: 'Ready',
+          status: facts.ready === false ? 'False' : 'True',
+          reason: facts.ready === false ? 'KubeletNotReady' : 'KubeletReady',
+        },
+      ],
     },
   };
 }

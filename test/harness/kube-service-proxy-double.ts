@@ -25,16 +25,32 @@ export interface KubeServiceProxyDouble {
   close(): Promise<void>;
 }
 
-const status = (code: number, reason: string, message: string) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+const status = (code: number, reason: string, message: string) => ({
+  kind: 'Status',
+  apiVersion: 'v1',
+  metadata: {},
+  status: 'Failure',
+  message,
+  reason,
+  code,
+});
 
 function matches(labels: Record<string, string>, selector: string): boolean {
-  return selector.split(',').filter(Boolean).every((term) => {
-    const [key, value] = term.split('=');
-    return labels[key!] === value;
-  });
+  return selector
+    .split(',')
+    .filter(Boolean)
+    .every((term) => {
+      const [key, value] = term.split('=');
+      return labels[key!] === value;
+    });
 }
 
-export async function startKubeServiceProxyDouble(options: { certFile: string; keyFile: string; token: string; services: DoubleService[] }): Promise<KubeServiceProxyDouble> {
+export async function startKubeServiceProxyDouble(options: {
+  certFile: string;
+  keyFile: string;
+  token: string;
+  services: DoubleService[];
+}): Promise<KubeServiceProxyDouble> {
   const requests: KubeServiceProxyDouble['requests'] = [];
   const server: Server = createServer({ cert: await readFile(options.certFile), key: await readFile(options.keyFile) }, (req, res) => {
     const url = new URL(req.url ?? '/', 'https://double');
@@ -50,7 +66,10 @@ export async function startKubeServiceProxyDouble(options: { certFile: string; k
       const selector = url.searchParams.get('labelSelector') ?? '';
       const items = options.services
         .filter((s) => (namespace === undefined || s.namespace === namespace) && matches(s.labels, selector))
-        .map((s) => ({ metadata: { name: s.name, namespace: s.namespace, labels: s.labels }, spec: { ports: s.ports.map((name, i) => ({ name, port: 8080 + i })) } }));
+        .map((s) => ({
+          metadata: { name: s.name, namespace: s.namespace, labels: s.labels },
+          spec: { ports: s.ports.map((name, i) => ({ name, port: 8080 + i })) },
+        }));
       return json(200, { kind: 'ServiceList', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items });
     }
     const proxy = /^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/:]+):([^/]+)\/proxy(\/.*)?$/.exec(url.pathname);
@@ -58,7 +77,8 @@ export async function startKubeServiceProxyDouble(options: { certFile: string; k
       const [, ns, name, port, rest] = proxy.map((p) => (p === undefined ? p : decodeURIComponent(p)));
       const target = options.services.find((s) => s.namespace === ns && s.name === name);
       if (!target) return json(404, status(404, 'NotFound', `services "${name}" not found`));
-      if (!target.ports.includes(port!)) return json(503, status(503, 'ServiceUnavailable', `no endpoints available for service "${name}:${port}"`));
+      if (!target.ports.includes(port!))
+        return json(503, status(503, 'ServiceUnavailable', `no endpoints available for service "${name}:${port}"`));
       const upstream = httpRequest(new URL(`${rest ?? '/'}${url.search}`, target.upstream), { method: req.method }, (up) => {
         res.writeHead(up.statusCode ?? 502, { 'content-type': up.headers['content-type'] ?? 'application/octet-stream' });
         up.pipe(res);

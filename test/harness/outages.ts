@@ -23,7 +23,9 @@ export async function cutCollector(stack: Stack): Promise<void> {
 }
 
 export async function restoreCollector(stack: Stack): Promise<void> {
-  await Promise.all(stack.lab.nodes.map((node) => stack.lab.exec(node.ns, ['nft', 'delete', 'table', 'inet', table]).catch(() => undefined)));
+  await Promise.all(
+    stack.lab.nodes.map((node) => stack.lab.exec(node.ns, ['nft', 'delete', 'table', 'inet', table]).catch(() => undefined)),
+  );
 }
 
 /** VmRSS of a process, bytes (the node process itself, not the `ip netns exec` wrapper). */

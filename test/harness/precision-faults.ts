@@ -23,14 +23,35 @@ function oneWay(from: string, to: string): PrecisionFault {
       const nft = (...args: string[]) => s.lab.exec(s.lab.node(to).ns, ['nft', ...args]);
       await nft('add', 'table', 'inet', oneWayTable);
       await nft('add', 'chain', 'inet', oneWayTable, 'in', '{ type filter hook input priority 0 ; }');
-      await nft('add', 'rule', 'inet', oneWayTable, 'in', 'ip', 'saddr', source, 'meta', 'l4proto', '{ tcp, udp }', 'th', 'dport', '7946', 'drop');
+      await nft(
+        'add',
+        'rule',
+        'inet',
+        oneWayTable,
+        'in',
+        'ip',
+        'saddr',
+        source,
+        'meta',
+        'l4proto',
+        '{ tcp, udp }',
+        'th',
+        'dport',
+        '7946',
+        'drop',
+      );
     },
     repair: (s) => s.lab.exec(s.lab.node(to).ns, ['nft', 'delete', 'table', 'inet', oneWayTable]),
   };
 }
 
 interface NodesView {
-  nodes: { name: string; state: string; hostAgent?: { connected: boolean; overlayCheck?: { peersChecked: number; peersOk: number } }; podAgent?: { connected: boolean } }[];
+  nodes: {
+    name: string;
+    state: string;
+    hostAgent?: { connected: boolean; overlayCheck?: { peersChecked: number; peersOk: number } };
+    podAgent?: { connected: boolean };
+  }[];
   departed: { name: string }[];
 }
 const nodesView = (s: Stack) => s.getJson<NodesView>('/api/v1/nodes');
@@ -40,13 +61,39 @@ const peersOf = (s: Stack, node: string) => s.lab.nodes.map((n) => n.name).filte
 async function allVerified(s: Stack): Promise<boolean> {
   const { nodes } = await nodesView(s);
   const peers = s.lab.nodes.length - 1;
-  return nodes.length === s.lab.nodes.length && nodes.every((n) => n.state === 'active' && n.hostAgent?.connected && n.podAgent?.connected && n.hostAgent.overlayCheck?.peersChecked === peers && n.hostAgent.overlayCheck.peersOk === peers);
+  return (
+    nodes.length === s.lab.nodes.length &&
+    nodes.every(
+      (n) =>
+        n.state === 'active' &&
+        n.hostAgent?.connected &&
+        n.podAgent?.connected &&
+        n.hostAgent.overlayCheck?.peersChecked === peers &&
+        n.hostAgent.overlayCheck.peersOk === peers,
+    )
+  );
 }
 
 /** What flannel does when it starts on a node: its VXLAN device with the node's VTEP MAC (as the lab built it). */
 async function createFlannelDevice(s: Stack, name: string): Promise<void> {
   const node = s.lab.node(name);
-  await s.lab.exec(node.ns, ['ip', 'link', 'add', 'flannel.1', 'type', 'vxlan', 'id', '1', 'dstport', '8472', 'local', node.underlayIp, 'dev', 'eth0', 'nolearning']);
+  await s.lab.exec(node.ns, [
+    'ip',
+    'link',
+    'add',
+    'flannel.1',
+    'type',
+    'vxlan',
+    'id',
+    '1',
+    'dstport',
+    '8472',
+    'local',
+    node.underlayIp,
+    'dev',
+    'eth0',
+    'nolearning',
+  ]);
   await s.lab.exec(node.ns, ['ip', 'link', 'set', 'flannel.1', 'address', node.vtepMac, 'mtu', '1450', 'up']);
   await s.lab.exec(node.ns, ['ip', 'addr', 'add', `${node.podCidr.split('/')[0]}/32`, 'dev', 'flannel.1']);
 }

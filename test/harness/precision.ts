@@ -92,11 +92,24 @@ export async function runPrecisionFault(stack: Stack, fault: PrecisionFault, opt
     polls++;
     const at = elapsed();
     for (const f of wrongNodeFindings(open, fault.nodes)) {
-      if (!wrong.has(f.id)) wrong.set(f.id, { id: f.id, kind: f.kind, nodes: f.nodes, atSeconds: at, phase, phaseSeconds: (performance.now() - phaseStarted) / 1000, summary: f.summary });
+      if (!wrong.has(f.id))
+        wrong.set(f.id, {
+          id: f.id,
+          kind: f.kind,
+          nodes: f.nodes,
+          atSeconds: at,
+          phase,
+          phaseSeconds: (performance.now() - phaseStarted) / 1000,
+          summary: f.summary,
+        });
     }
     return open;
   };
-  const pollUntil = async (phase: WrongFinding['phase'], untilMs: number, stop?: (open: Finding[]) => boolean | Promise<boolean>): Promise<boolean> => {
+  const pollUntil = async (
+    phase: WrongFinding['phase'],
+    untilMs: number,
+    stop?: (open: Finding[]) => boolean | Promise<boolean>,
+  ): Promise<boolean> => {
     while (performance.now() < untilMs) {
       const next = performance.now() + pollMs;
       if (await stop?.(await poll(phase))) return true;
@@ -107,7 +120,9 @@ export async function runPrecisionFault(stack: Stack, fault: PrecisionFault, opt
 
   await fault.apply(stack);
   await pollUntil('fault', started + diagnosisTimeoutMs, async (open) => {
-    const found = fault.concluded ? await fault.concluded(stack) : open.some((f) => fault.diagnosis.includes(f.kind) && subset(f.nodes, allowed));
+    const found = fault.concluded
+      ? await fault.concluded(stack)
+      : open.some((f) => fault.diagnosis.includes(f.kind) && subset(f.nodes, allowed));
     if (found) diagnosisSeconds = elapsed();
     return found;
   });
@@ -158,8 +173,18 @@ export async function preparePrecisionFaults(stack: Stack, faults: readonly Prec
 /** A markdown table row per fault. */
 export function precisionTable(results: PrecisionResult[]): string {
   const rows = results.map((r) => {
-    const wrongKinds = [...new Set(r.wrong.map((w) => `${w.kind}(${w.nodes.join(',')}) ${w.phase === 'repair' ? 'repair' : 'injection'} +${w.phaseSeconds.toFixed(1)} s`))].join('; ');
+    const wrongKinds = [
+      ...new Set(
+        r.wrong.map(
+          (w) => `${w.kind}(${w.nodes.join(',')}) ${w.phase === 'repair' ? 'repair' : 'injection'} +${w.phaseSeconds.toFixed(1)} s`,
+        ),
+      ),
+    ].join('; ');
     return `| ${r.fault} | ${r.diagnosisSeconds === undefined ? 'never' : `${r.diagnosisSeconds.toFixed(1)} s`} | ${r.wrong.length}${wrongKinds ? ` — ${wrongKinds}` : ''} | ${r.clean ? `${r.cleanSeconds.toFixed(1)} s` : `not clean (>${r.cleanSeconds.toFixed(1)} s)`} |`;
   });
-  return ['| fault | time to correct diagnosis | wrong-node findings seen | time to clean after repair |', '|---|---|---|---|', ...rows].join('\n');
+  return [
+    '| fault | time to correct diagnosis | wrong-node findings seen | time to clean after repair |',
+    '|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }

@@ -13,7 +13,16 @@ const targets = targetArgs.map((t) => ({ host: t.slice(0, t.lastIndexOf(':')), p
 const stats = { udpSent: 0, udpReplies: 0, tcpConnections: 0, tcpBytesSent: 0, tcpBytesReceived: 0, amplified: 0, maxReplyRatio: 0 };
 
 const sample = (): Buffer => {
-  const valid = encodeProbe({ kind: probeKind.request, sequence: randomInt(rand, 2 ** 31), sentAtMicros: 1, nodeName: `fuzz-${randomInt(rand, 9)}`, network: probeNetwork.host }, randomInt(rand, 1600));
+  const valid = encodeProbe(
+    {
+      kind: probeKind.request,
+      sequence: randomInt(rand, 2 ** 31),
+      sentAtMicros: 1,
+      nodeName: `fuzz-${randomInt(rand, 9)}`,
+      network: probeNetwork.host,
+    },
+    randomInt(rand, 1600),
+  );
   const pick = randomInt(rand, 4);
   if (pick === 0) return randomBytes(rand, randomInt(rand, 1500));
   if (pick === 1) return valid; // well-formed: must be answered at most at its own size

@@ -16,11 +16,29 @@ export const shippedDashboardPath = join(repoRoot, 'charts/netsentry/files/netse
 /** The job name the chart's ServiceMonitor gives the collector; NetsentryCollectorDown matches on it. */
 export const collectorJob = 'netsentry-collector';
 
-export interface AlertRule { alert?: string; record?: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }
-interface RuleFile { groups: { name: string; interval?: string; rules: AlertRule[] }[] }
+export interface AlertRule {
+  alert?: string;
+  record?: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+interface RuleFile {
+  groups: { name: string; interval?: string; rules: AlertRule[] }[];
+}
 
-export interface PrometheusAlert { labels: Record<string, string>; annotations: Record<string, string>; state: 'pending' | 'firing' | 'inactive'; activeAt: string; value: string }
-export interface PromSample { metric: Record<string, string>; value: [number, string] }
+export interface PrometheusAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  state: 'pending' | 'firing' | 'inactive';
+  activeAt: string;
+  value: string;
+}
+export interface PromSample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
 
 export interface LabPrometheus {
   pid: number;
@@ -70,35 +88,60 @@ export async function startPrometheus(options: {
   const dir = mkdtempSync(join(tmpdir(), 'netsentry-prometheus-'));
   const rulesPath = join(dir, 'netsentry-alerts.yaml');
   writeFileSync(rulesPath, shortenFor(readFileSync(shippedRulesPath, 'utf8'), options.forDuration ?? '2s'));
-  writeFileSync(join(dir, 'prometheus.yml'), stringify({
-    global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
-    rule_files: [rulesPath],
-    scrape_configs: [{ job_name: collectorJob, static_configs: [{ targets: [options.target] }] }],
-  }));
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    stringify({
+      global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
+      rule_files: [rulesPath],
+      scrape_configs: [{ job_name: collectorJob, static_configs: [{ targets: [options.target] }] }],
+    }),
+  );
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(options.binary ?? '/usr/bin/prometheus', [
-    `--config.file=${join(dir, 'prometheus.yml')}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--storage.tsdb.retention.time=1h',
-    '--log.level=warn',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    options.binary ?? '/usr/bin/prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--storage.tsdb.retention.time=1h',
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
-  const append = (chunk: Buffer) => { output = (output + chunk.toString()).slice(-256 * 1024); };
+  const append = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-256 * 1024);
+  };
   child.stdout.on('data', append);
   child.stderr.on('data', append);
   let exited = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
-  child.once('error', (err) => { output += `\nspawn error: ${err.message}`; });
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
+  child.once('error', (err) => {
+    output += `\nspawn error: ${err.message}`;
+  });
   // If the test process dies without afterAll, do not leave Prometheus behind.
-  const killOnExit = () => { if (!exited && child.pid) try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } };
+  const killOnExit = () => {
+    if (!exited && child.pid)
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+  };
   process.once('exit', killOnExit);
 
   const stop = async () => {
     if (!exited && child.pid) {
       child.kill('SIGTERM');
-      const timer = setTimeout(() => { if (!exited) child.kill('SIGKILL'); }, 10_000);
+      const timer = setTimeout(() => {
+        if (!exited) child.kill('SIGKILL');
+      }, 10_000);
       await exit;
       clearTimeout(timer);
     }
@@ -119,7 +162,9 @@ export async function startPrometheus(options: {
       if (exited) throw new Error(`prometheus exited at start-up:\n${output}`);
       try {
         if ((await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1_000) })).ok) break;
-      } catch { /* not listening yet */ }
+      } catch {
+        /* not listening yet */
+      }
       if (Date.now() > deadline) throw new Error(`prometheus not ready after ${options.startTimeoutMs ?? 30_000} ms:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -138,7 +183,10 @@ export async function startPrometheus(options: {
       return { status: body.status, error: body.error, resultType: body.data?.resultType, result: body.data?.result ?? [] };
     },
     alerts: async () => (await api<{ alerts: PrometheusAlert[] }>('/api/v1/alerts')).alerts,
-    ruleHealth: async () => (await api<{ groups: { rules: { name: string; health: string; lastError?: string }[] }[] }>('/api/v1/rules')).groups.flatMap((g) => g.rules.map((r) => ({ name: r.name, health: r.health, lastError: r.lastError }))),
+    ruleHealth: async () =>
+      (await api<{ groups: { rules: { name: string; health: string; lastError?: string }[] }[] }>('/api/v1/rules')).groups.flatMap((g) =>
+        g.rules.map((r) => ({ name: r.name, health: r.health, lastError: r.lastError })),
+      ),
     oldestEvaluationMs: async () =>
       Math.min(...(await api<{ groups: { lastEvaluation: string }[] }>('/api/v1/rules')).groups.map((g) => Date.parse(g.lastEvaluation))),
     output: () => output,

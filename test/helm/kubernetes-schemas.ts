@@ -29,12 +29,13 @@ function modelFor(apiVersion: string, kind: string): Promise<ModelClass | undefi
     const pkg = packageOf(group);
     // Kinds and versions become module paths: only plain identifiers get that far.
     const plain = /^[A-Z][A-Za-z0-9]*$/.test(kind) && /^v[0-9a-z]+$/.test(version) && /^[a-z0-9.-]*$/.test(group);
-    model = !pkg || !plain
-      ? Promise.resolve(undefined)
-      : import(group ? `${pkg}/${group}/${version}/${kind}` : `${pkg}/${version}/${kind}`).then(
-          (mod: Record<string, unknown>) => mod[kind] as ModelClass | undefined,
-          () => undefined,
-        );
+    model =
+      !pkg || !plain
+        ? Promise.resolve(undefined)
+        : import(group ? `${pkg}/${group}/${version}/${kind}` : `${pkg}/${version}/${kind}`).then(
+            (mod: Record<string, unknown>) => mod[kind] as ModelClass | undefined,
+            () => undefined,
+          );
     models.set(key, model);
   }
   return model;

@@ -30,7 +30,8 @@ export function podProblems(obj: Obj): string[] {
   if (obj.kind !== 'Job' && obj.kind !== 'CronJob') {
     const selector = obj.spec?.selector?.matchLabels as Record<string, string> | undefined;
     if (!matches(selector, template.metadata?.labels)) fail('selector does not match the pod template labels');
-    for (const l of volatileLabels) if (selector && l in selector) fail(`selector holds ${l}, which changes on upgrade (selectors are immutable)`);
+    for (const l of volatileLabels)
+      if (selector && l in selector) fail(`selector holds ${l}, which changes on upgrade (selectors are immutable)`);
   }
   if (pod.runAsNonRoot !== true) fail('pod securityContext.runAsNonRoot is not true');
   if (pod.seccompProfile?.type !== 'RuntimeDefault') fail('pod seccompProfile is not RuntimeDefault');
@@ -47,8 +48,10 @@ export function podProblems(obj: Obj): string[] {
     if (!(sc.capabilities?.drop ?? []).includes('ALL')) fail(`${where}: capabilities do not drop ALL`);
     if ((sc.capabilities?.add ?? []).length) fail(`${where}: adds capabilities ${sc.capabilities.add}`);
     if ((sc.runAsNonRoot ?? pod.runAsNonRoot) !== true || (sc.runAsUser ?? pod.runAsUser) === 0) fail(`${where}: may run as root`);
-    if (!/(:[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})$/.test(c.image ?? '') || /:latest$/.test(c.image)) fail(`${where}: image ${c.image} has no pinned tag or digest`);
-    if (!c.resources?.requests?.cpu || !c.resources?.requests?.memory || !c.resources?.limits?.memory) fail(`${where}: no cpu/memory request or memory limit`);
+    if (!/(:[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})$/.test(c.image ?? '') || /:latest$/.test(c.image))
+      fail(`${where}: image ${c.image} has no pinned tag or digest`);
+    if (!c.resources?.requests?.cpu || !c.resources?.requests?.memory || !c.resources?.limits?.memory)
+      fail(`${where}: no cpu/memory request or memory limit`);
     for (const m of c.volumeMounts ?? []) if (!volumes.has(m.name)) fail(`${where}: mount ${m.name} has no volume`);
     const portNames = (c.ports ?? []).map((p: Obj) => p.name).filter(Boolean);
     if (new Set(portNames).size !== portNames.length) fail(`${where}: duplicate port names`);

@@ -4,7 +4,16 @@
 type Obj = Record<string, any>;
 export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
 
-const restrictedVolumes = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
+const restrictedVolumes = new Set([
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+]);
 
 /** Why a pod spec is above `baseline` (needs `privileged`), and why above `restricted` (needs `baseline`). */
 export function podSecurityViolations(spec: Obj): { baseline: string[]; restricted: string[] } {

@@ -17,11 +17,25 @@ export interface RenderContext {
   otherNamespaces?: string[];
 }
 
-const clusterScoped = new Set(['ClusterRole', 'ClusterRoleBinding', 'Namespace', 'PriorityClass', 'CustomResourceDefinition', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']);
+const clusterScoped = new Set([
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'Namespace',
+  'PriorityClass',
+  'CustomResourceDefinition',
+  'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration',
+]);
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const dnsLabel = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const standardLabels = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/part-of', 'helm.sh/chart'];
+const standardLabels = [
+  'app.kubernetes.io/name',
+  'app.kubernetes.io/instance',
+  'app.kubernetes.io/managed-by',
+  'app.kubernetes.io/part-of',
+  'helm.sh/chart',
+];
 
 export async function renderProblems(objects: Rendered[], ctx: RenderContext): Promise<string[]> {
   const problems: string[] = [];
@@ -41,12 +55,15 @@ export async function renderProblems(objects: Rendered[], ctx: RenderContext): P
     if (!dnsSubdomain.test(name) || name.length > 253) problems.push(`${at}: name is not a DNS subdomain`);
     if (obj.kind === 'Service' && (!dnsLabel.test(name) || name.length > 63)) problems.push(`${at}: Service name is not a DNS-1035 label`);
     const ns = obj.metadata?.namespace;
-    if (clusterScoped.has(obj.kind) ? ns !== undefined : ns !== ctx.namespace && !(ctx.otherNamespaces ?? []).includes(ns)) problems.push(`${at}: namespace ${ns}`);
+    if (clusterScoped.has(obj.kind) ? ns !== undefined : ns !== ctx.namespace && !(ctx.otherNamespaces ?? []).includes(ns))
+      problems.push(`${at}: namespace ${ns}`);
     const labels: Record<string, string> = obj.metadata?.labels ?? {};
     for (const l of standardLabels) if (!labels[l]) problems.push(`${at}: label ${l} missing`);
-    if (labels['app.kubernetes.io/instance'] !== ctx.release || labels['app.kubernetes.io/managed-by'] !== 'Helm') problems.push(`${at}: instance/managed-by labels wrong`);
+    if (labels['app.kubernetes.io/instance'] !== ctx.release || labels['app.kubernetes.io/managed-by'] !== 'Helm')
+      problems.push(`${at}: instance/managed-by labels wrong`);
     for (const [k, v] of Object.entries({ ...labels, ...(podTemplateOf(obj)?.metadata?.labels ?? {}) })) {
-      if (typeof v !== 'string' || v.length > 63 || !labelValue.test(v)) problems.push(`${at}: label ${k}=${String(v)} is not a valid label value`);
+      if (typeof v !== 'string' || v.length > 63 || !labelValue.test(v))
+        problems.push(`${at}: label ${k}=${String(v)} is not a valid label value`);
     }
     problems.push(...podProblems(obj));
   }
@@ -57,15 +74,20 @@ export async function renderProblems(objects: Rendered[], ctx: RenderContext): P
     if (sa !== 'default' && !named('ServiceAccount', sa)) problems.push(`${id(w)}: ServiceAccount ${sa} is not rendered`);
     // A pod gets an API token only where a rendered binding gives that account a purpose.
     const automount = spec.automountServiceAccountToken ?? named('ServiceAccount', sa)?.automountServiceAccountToken ?? true;
-    const bound = all.some((o) => /RoleBinding$/.test(o.kind) && (o.subjects ?? []).some((s: Obj) => s.kind === 'ServiceAccount' && s.name === sa));
+    const bound = all.some(
+      (o) => /RoleBinding$/.test(o.kind) && (o.subjects ?? []).some((s: Obj) => s.kind === 'ServiceAccount' && s.name === sa),
+    );
     if (automount !== false && !bound) problems.push(`${id(w)}: mounts an API token for ${sa}, which no binding uses`);
     for (const v of spec.volumes ?? []) {
       const secret = v.secret?.secretName;
       if (secret) {
         const rendered = named('Secret', secret);
         const issued = all.some((o) => o.kind === 'Certificate' && o.spec?.secretName === secret);
-        if (!rendered && !issued && !(ctx.externalSecrets ?? []).includes(secret)) problems.push(`${id(w)}: volume ${v.name} names Secret ${secret}, which nothing provides`);
-        for (const item of v.secret.items ?? []) if (rendered && !(item.key in (rendered.data ?? rendered.stringData ?? {}))) problems.push(`${id(w)}: Secret ${secret} has no key ${item.key}`);
+        if (!rendered && !issued && !(ctx.externalSecrets ?? []).includes(secret))
+          problems.push(`${id(w)}: volume ${v.name} names Secret ${secret}, which nothing provides`);
+        for (const item of v.secret.items ?? [])
+          if (rendered && !(item.key in (rendered.data ?? rendered.stringData ?? {})))
+            problems.push(`${id(w)}: Secret ${secret} has no key ${item.key}`);
       }
       if (v.configMap && !named('ConfigMap', v.configMap.name)) problems.push(`${id(w)}: ConfigMap ${v.configMap.name} is not rendered`);
     }
@@ -77,7 +99,11 @@ export async function renderProblems(objects: Rendered[], ctx: RenderContext): P
     const targets = podsOf(svc.spec?.selector ?? {});
     if (targets.length !== 1) problems.push(`${id(svc)}: selector matches ${targets.length} workloads`);
     for (const p of svc.spec?.ports ?? []) {
-      const hit = targets.some((w) => portsOf(w).some((c) => (c.name === p.targetPort || c.containerPort === p.targetPort) && (c.protocol ?? 'TCP') === (p.protocol ?? 'TCP')));
+      const hit = targets.some((w) =>
+        portsOf(w).some(
+          (c) => (c.name === p.targetPort || c.containerPort === p.targetPort) && (c.protocol ?? 'TCP') === (p.protocol ?? 'TCP'),
+        ),
+      );
       if (!hit) problems.push(`${id(svc)}: port ${p.name} targets ${p.targetPort}, which no selected container exposes`);
     }
   }
@@ -85,26 +111,35 @@ export async function renderProblems(objects: Rendered[], ctx: RenderContext): P
     const svcs = all.filter((o) => o.kind === 'Service' && matches(sm.spec?.selector?.matchLabels, o.metadata?.labels));
     if (svcs.length !== 1) problems.push(`${id(sm)}: selector matches ${svcs.length} Services`);
     for (const s of svcs) {
-      if (!(sm.spec?.namespaceSelector?.matchNames ?? []).includes(s.metadata.namespace)) problems.push(`${id(sm)}: namespaceSelector misses ${s.metadata.namespace}`);
-      for (const e of sm.spec?.endpoints ?? []) if (!s.spec.ports.some((p: Obj) => p.name === e.port)) problems.push(`${id(sm)}: endpoint port ${e.port} is not a Service port`);
-      if (sm.spec?.jobLabel && !s.metadata.labels?.[sm.spec.jobLabel]) problems.push(`${id(sm)}: jobLabel ${sm.spec.jobLabel} is not on the Service`);
+      if (!(sm.spec?.namespaceSelector?.matchNames ?? []).includes(s.metadata.namespace))
+        problems.push(`${id(sm)}: namespaceSelector misses ${s.metadata.namespace}`);
+      for (const e of sm.spec?.endpoints ?? [])
+        if (!s.spec.ports.some((p: Obj) => p.name === e.port)) problems.push(`${id(sm)}: endpoint port ${e.port} is not a Service port`);
+      if (sm.spec?.jobLabel && !s.metadata.labels?.[sm.spec.jobLabel])
+        problems.push(`${id(sm)}: jobLabel ${sm.spec.jobLabel} is not on the Service`);
     }
   }
   for (const np of all.filter((o) => o.kind === 'NetworkPolicy')) {
     const targets = podsOf(np.spec?.podSelector?.matchLabels ?? {});
     if (targets.length === 0) problems.push(`${id(np)}: podSelector selects no workload`);
-    for (const rule of np.spec?.ingress ?? []) for (const p of rule.ports ?? []) {
-      if (!targets.some((w) => portsOf(w).some((c) => c.containerPort === p.port || c.name === p.port))) problems.push(`${id(np)}: port ${p.port} is no selected container's`);
-    }
+    for (const rule of np.spec?.ingress ?? [])
+      for (const p of rule.ports ?? []) {
+        if (!targets.some((w) => portsOf(w).some((c) => c.containerPort === p.port || c.name === p.port)))
+          problems.push(`${id(np)}: port ${p.port} is no selected container's`);
+      }
   }
   for (const b of all.filter((o) => /RoleBinding$/.test(o.kind))) {
-    if (!named(b.roleRef?.kind, b.roleRef?.name) && !(b.roleRef?.kind === 'ClusterRole' && b.roleRef?.name?.startsWith('system:'))) problems.push(`${id(b)}: roleRef ${b.roleRef?.kind}/${b.roleRef?.name} is not rendered`);
-    for (const s of b.subjects ?? []) if (s.kind === 'ServiceAccount' && !named('ServiceAccount', s.name)) problems.push(`${id(b)}: subject ${s.name} is not rendered`);
+    if (!named(b.roleRef?.kind, b.roleRef?.name) && !(b.roleRef?.kind === 'ClusterRole' && b.roleRef?.name?.startsWith('system:')))
+      problems.push(`${id(b)}: roleRef ${b.roleRef?.kind}/${b.roleRef?.name} is not rendered`);
+    for (const s of b.subjects ?? [])
+      if (s.kind === 'ServiceAccount' && !named('ServiceAccount', s.name)) problems.push(`${id(b)}: subject ${s.name} is not rendered`);
   }
   for (const role of all.filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole')) {
     for (const rule of role.rules ?? []) {
-      for (const field of ['apiGroups', 'resources', 'verbs']) if ((rule[field] ?? []).includes('*')) problems.push(`${id(role)}: wildcard in ${field}`);
-      for (const verb of ['escalate', 'bind', 'impersonate']) if ((rule.verbs ?? []).includes(verb)) problems.push(`${id(role)}: verb ${verb}`);
+      for (const field of ['apiGroups', 'resources', 'verbs'])
+        if ((rule[field] ?? []).includes('*')) problems.push(`${id(role)}: wildcard in ${field}`);
+      for (const verb of ['escalate', 'bind', 'impersonate'])
+        if ((rule.verbs ?? []).includes(verb)) problems.push(`${id(role)}: verb ${verb}`);
     }
   }
   return problems;

@@ -22,11 +22,16 @@ export const collectorImage = `localhost/netsentry-collector:${version}`;
 /** podman with the images' store and settings; resolves stdout. */
 export function podman(args: readonly string[], timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('podman', args, { env: podmanEnv, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (!err) return resolve(stdout);
-      const code = typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null;
-      reject(new CommandError(['podman', ...args], stderr, code, err, stdout));
-    });
+    execFile(
+      'podman',
+      args,
+      { env: podmanEnv, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (!err) return resolve(stdout);
+        const code = typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null;
+        reject(new CommandError(['podman', ...args], stderr, code, err, stdout));
+      },
+    );
   });
 }
 
@@ -37,10 +42,16 @@ export function podman(args: readonly string[], timeoutMs = 60_000): Promise<str
  * profile (podman applies it unless told otherwise; the test reads it back from the kernel).
  */
 export const chartSecurityFlags = [
-  '--user', '65534:65534',
-  '--read-only', '--read-only-tmpfs=false', '--tmpfs', '/tmp:rw,size=16m,mode=1777',
-  '--cap-drop', 'ALL',
-  '--security-opt', 'no-new-privileges',
+  '--user',
+  '65534:65534',
+  '--read-only',
+  '--read-only-tmpfs=false',
+  '--tmpfs',
+  '/tmp:rw,size=16m,mode=1777',
+  '--cap-drop',
+  'ALL',
+  '--security-opt',
+  'no-new-privileges',
 ] as const;
 
 export interface Container {
@@ -74,10 +85,13 @@ function ownerValue(ref: ProcessRef): string {
 
 async function containersByOwner(): Promise<{ id: string; owner: string }[]> {
   const out = await podman(['ps', '--all', '--filter', `label=${OWNER_LABEL}`, '--format', `{{.ID}} {{index .Labels "${OWNER_LABEL}"}}`]);
-  return out.split('\n').filter(Boolean).map((line) => {
-    const [id = '', owner = ''] = line.split(' ');
-    return { id, owner };
-  });
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [id = '', owner = ''] = line.split(' ');
+      return { id, owner };
+    });
 }
 
 /** Removes one by one, newest first (a container may share an earlier one's namespace). */

@@ -26,7 +26,10 @@ async function rootLinks(): Promise<string[]> {
 async function pidsIn(ns: string): Promise<number[]> {
   try {
     const out = await run(['ip', 'netns', 'pids', ns]);
-    return out.split('\n').map(Number).filter((n) => Number.isInteger(n) && n > 0 && n !== process.pid);
+    return out
+      .split('\n')
+      .map(Number)
+      .filter((n) => Number.isInteger(n) && n > 0 && n !== process.pid);
   } catch {
     return [];
   }
@@ -63,7 +66,11 @@ export async function deleteLabLinks(rootVeth: string | null, netns: readonly st
   }
   const existing = new Set(await listNetns());
   const present = netns.filter((n) => existing.has(n));
-  await ipBatch(null, present.map((n) => `netns del ${n}`), { force: true }).catch(() => {});
+  await ipBatch(
+    null,
+    present.map((n) => `netns del ${n}`),
+    { force: true },
+  ).catch(() => {});
 }
 
 /**

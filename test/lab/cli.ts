@@ -63,7 +63,8 @@ async function down(args: string[]): Promise<void> {
     return;
   }
   const [id, ...rest] = positionals;
-  if (id === undefined || rest.length > 0 || !LAB_ID_PATTERN.test(id)) throw new UsageError('down needs one lab id like nslk3x9, or --stale');
+  if (id === undefined || rest.length > 0 || !LAB_ID_PATTERN.test(id))
+    throw new UsageError('down needs one lab id like nslk3x9, or --stale');
   const entry = (await readAllStates()).find((s) => s.id === id);
   const owner = entry?.state?.owner;
   if (owner && isAlive(owner) && owner.pid !== process.pid) {

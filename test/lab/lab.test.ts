@@ -11,7 +11,10 @@ const isRoot = process.getuid?.() === 0;
 
 async function netnsWithPrefix(prefix: string): Promise<string[]> {
   const out = await run(['ip', 'netns', 'list']);
-  return out.split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith(prefix));
+  return out
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter((n) => n.startsWith(prefix));
 }
 
 async function rootLinkNames(): Promise<string[]> {
@@ -95,11 +98,15 @@ describe.skipIf(!isRoot)('netns lab (3 nodes)', () => {
   it('192.0.2.1 is reachable from nodes and pods; lab.http reaches a server there', async () => {
     expect(await lab.ping(lab.node('node-2').ns, '192.0.2.1')).toBe(true);
     expect(await lab.ping(lab.node('node-2').pods[0]!.ns, '192.0.2.1')).toBe(true);
-    const server = lab.start(lab.gatewayNs, [
-      process.execPath,
-      '-e',
-      "require('node:http').createServer((q, s) => s.end('ok ' + q.url)).listen(18080, '192.0.2.1', () => console.log('listening'))",
-    ], { name: 'http-echo' });
+    const server = lab.start(
+      lab.gatewayNs,
+      [
+        process.execPath,
+        '-e',
+        "require('node:http').createServer((q, s) => s.end('ok ' + q.url)).listen(18080, '192.0.2.1', () => console.log('listening'))",
+      ],
+      { name: 'http-echo' },
+    );
     for (let i = 0; i < 50 && !server.output().includes('listening'); i++) await new Promise((r) => setTimeout(r, 50));
     expect(await lab.http(18080, '/healthz')).toEqual({ status: 200, body: 'ok /healthz' });
     await server.stop();
@@ -118,7 +125,7 @@ describe.skipIf(!isRoot)('netns lab (3 nodes)', () => {
     expect(echo.output()).toContain('oops');
   });
 
-  it('rejects namespaces that are not the lab\'s', async () => {
+  it("rejects namespaces that are not the lab's", async () => {
     await expect(lab.exec('not-a-lab-ns', ['true'])).rejects.toThrow(/not a namespace/);
     expect(() => lab.node('node-9')).toThrow(/no node/);
   });
@@ -181,7 +188,7 @@ describe.skipIf(!isRoot)('netns lab: mesh-probe helpers (4 nodes)', () => {
     console.log(`startDns ready in ${startMs.toFixed(0)} ms; UDP query ${udp.ms.toFixed(1)} ms, TCP ${tcp.ms.toFixed(1)} ms`);
   }, 30_000);
 
-  it('dropUdp drops the node\'s own UDP (not VXLAN, not TCP); removeNftTable undoes it', async () => {
+  it("dropUdp drops the node's own UDP (not VXLAN, not TCP); removeNftTable undoes it", async () => {
     const dns = await lab.startDns('node-3', { 'node-3.netsentry.test': '192.0.2.13' });
     expect(dns.address).toBe('192.0.2.13');
     const podDns = await lab.startDns('node-1-pod-1', { 'pod.netsentry.test': '198.18.1.11' });
@@ -311,7 +318,15 @@ describe.skipIf(!isRoot)('stale lab cleanup', () => {
   it('leaves a live lab alone', async () => {
     const id = createLabId();
     const ns = `${id}-node-1`;
-    await writeState({ id, prefix: `${id}-`, owner: processRef(process.pid), createdAt: new Date().toISOString(), netns: [ns], rootVeth: null, processes: [] });
+    await writeState({
+      id,
+      prefix: `${id}-`,
+      owner: processRef(process.pid),
+      createdAt: new Date().toISOString(),
+      netns: [ns],
+      rootVeth: null,
+      processes: [],
+    });
     await run(['ip', 'netns', 'add', ns]);
     try {
       expect(await cleanupStaleLabs()).not.toContain(id);

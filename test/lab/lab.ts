@@ -30,15 +30,7 @@ import {
 import { parsePingOutput, type PingRtt } from './ping.ts';
 import { createProcessRegistry, type LabProcess, type StartOptions } from './processes.ts';
 import { CommandError, bridgeBatch, ipBatch, isAlreadyGone, run } from './run.ts';
-import {
-  acquireLabLock,
-  processRef,
-  readAllStates,
-  releaseLabLock,
-  removeState,
-  writeState,
-  type LabState,
-} from './state.ts';
+import { acquireLabLock, processRef, readAllStates, releaseLabLock, removeState, writeState, type LabState } from './state.ts';
 
 export type { LabNode, LabPod } from './naming.ts';
 export type { LabProcess, StartOptions } from './processes.ts';
@@ -300,7 +292,8 @@ function createLabHandle(names: LabNames, state: LabState, log: LabLogger | unde
 
   function node(name: string): LabNode {
     const found = names.nodes.find((n) => n.name === name || n.ns === name);
-    if (!found) throw new Error(`lab ${names.id} has no node ${JSON.stringify(name)} (nodes: ${names.nodes.map((n) => n.name).join(', ')})`);
+    if (!found)
+      throw new Error(`lab ${names.id} has no node ${JSON.stringify(name)} (nodes: ${names.nodes.map((n) => n.name).join(', ')})`);
     return found;
   }
 
@@ -340,8 +333,22 @@ function createLabHandle(names: LabNames, state: LabState, log: LabLogger | unde
     checkDnsName(name);
     const timeoutMs = opts.timeoutMs ?? 2_000;
     const retryMs = opts.retryMs ?? 0;
-    if (!(timeoutMs > 0 && timeoutMs <= 60_000) || !(retryMs >= 0 && retryMs <= 60_000)) throw new Error('dnsQuery: timeoutMs/retryMs out of range');
-    const argv = ['ip', 'netns', 'exec', resolveNs(ns), process.execPath, DNS_SCRIPT, 'query', server, name, opts.tcp ? 'tcp' : 'udp', String(timeoutMs), String(retryMs)];
+    if (!(timeoutMs > 0 && timeoutMs <= 60_000) || !(retryMs >= 0 && retryMs <= 60_000))
+      throw new Error('dnsQuery: timeoutMs/retryMs out of range');
+    const argv = [
+      'ip',
+      'netns',
+      'exec',
+      resolveNs(ns),
+      process.execPath,
+      DNS_SCRIPT,
+      'query',
+      server,
+      name,
+      opts.tcp ? 'tcp' : 'udp',
+      String(timeoutMs),
+      String(retryMs),
+    ];
     const out = await run(argv, undefined, timeoutMs + retryMs + 15_000);
     return JSON.parse(out) as DnsQueryResult;
   }
@@ -389,7 +396,11 @@ function createLabHandle(names: LabNames, state: LabState, log: LabLogger | unde
     async ping(ns, ip, timeoutSeconds = 1) {
       const wait = String(Math.max(1, Math.ceil(timeoutSeconds)));
       try {
-        await run(['ip', 'netns', 'exec', resolveNs(ns), 'ping', '-n', '-q', '-c', '1', '-W', wait, ip], undefined, (Number(wait) + 5) * 1000);
+        await run(
+          ['ip', 'netns', 'exec', resolveNs(ns), 'ping', '-n', '-q', '-c', '1', '-W', wait, ip],
+          undefined,
+          (Number(wait) + 5) * 1000,
+        );
         return true;
       } catch {
         return false;
@@ -406,7 +417,19 @@ function createLabHandle(names: LabNames, state: LabState, log: LabLogger | unde
         return { status: res.status, body: await res.text() };
       }
       const out = await run(
-        ['ip', 'netns', 'exec', names.gatewayNs, process.execPath, '--input-type=module', '-e', HTTP_SCRIPT, url, JSON.stringify(request), String(timeoutMs)],
+        [
+          'ip',
+          'netns',
+          'exec',
+          names.gatewayNs,
+          process.execPath,
+          '--input-type=module',
+          '-e',
+          HTTP_SCRIPT,
+          url,
+          JSON.stringify(request),
+          String(timeoutMs),
+        ],
         undefined,
         timeoutMs + 10_000,
       );
@@ -420,8 +443,14 @@ function createLabHandle(names: LabNames, state: LabState, log: LabLogger | unde
     async restoreOverlay(name) {
       const n = node(name);
       const peers = peersOf(n);
-      await ipBatch(n.ns, peers.flatMap((p) => peerIpLines(p, 'replace')));
-      await bridgeBatch(n.ns, peers.map((p) => peerFdbLine(p, 'replace')));
+      await ipBatch(
+        n.ns,
+        peers.flatMap((p) => peerIpLines(p, 'replace')),
+      );
+      await bridgeBatch(
+        n.ns,
+        peers.map((p) => peerFdbLine(p, 'replace')),
+      );
     },
     async removePeers(name, peers) {
       const n = node(name);
@@ -509,7 +538,23 @@ function createLabHandle(names: LabNames, state: LabState, log: LabLogger | unde
       if (!Number.isInteger(count) || count < 1 || count > 10_000) throw new Error(`bad count ${count}`);
       if (!(intervalSeconds >= 0.002 && intervalSeconds <= 10)) throw new Error(`bad interval ${intervalSeconds}`);
       const deadline = Math.ceil(count * intervalSeconds) + 2;
-      const argv = ['ip', 'netns', 'exec', resolveNs(ns), 'ping', '-n', '-c', String(count), '-i', String(intervalSeconds), '-W', '1', '-w', String(deadline), ip];
+      const argv = [
+        'ip',
+        'netns',
+        'exec',
+        resolveNs(ns),
+        'ping',
+        '-n',
+        '-c',
+        String(count),
+        '-i',
+        String(intervalSeconds),
+        '-W',
+        '1',
+        '-w',
+        String(deadline),
+        ip,
+      ];
       let out: string;
       try {
         out = await run(argv, undefined, (deadline + 10) * 1000);

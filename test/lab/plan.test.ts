@@ -63,9 +63,7 @@ describe('build plan', () => {
 
   it('derives the overlay MTU from the underlay', () => {
     expect(overlayMtu(1500)).toBe(1450);
-    expect(createBuildPlan(createLabNames('nslab12', 2, 1), 9000).ip.get('nslab12-node-1')).toContain(
-      'link add cni0 mtu 8950 type bridge',
-    );
+    expect(createBuildPlan(createLabNames('nslab12', 2, 1), 9000).ip.get('nslab12-node-1')).toContain('link add cni0 mtu 8950 type bridge');
   });
 });
 
@@ -82,7 +80,11 @@ describe('underlay overlap', () => {
 describe('mesh-probe helpers (pure)', () => {
   it('nft script: atomic replace, VXLAN excepted by caller, UDP dropped in input and output', () => {
     const script = nftDropUdpScript([8472, 53, 8472]);
-    expect(script.split('\n').slice(0, 3)).toEqual(['table inet netsentry_lab {}', 'delete table inet netsentry_lab', 'table inet netsentry_lab {']);
+    expect(script.split('\n').slice(0, 3)).toEqual([
+      'table inet netsentry_lab {}',
+      'delete table inet netsentry_lab',
+      'table inet netsentry_lab {',
+    ]);
     expect(script).toContain('type filter hook input priority filter; policy accept;');
     expect(script).toContain('type filter hook output priority filter; policy accept;');
     expect(script).not.toContain('hook forward');
@@ -113,7 +115,16 @@ describe('mesh-probe helpers (pure)', () => {
 
   it('dnsmasq argv never forwards and refuses non-lab addresses', () => {
     const argv = dnsmasqArgv('198.18.1.11', { 'a.test': '198.18.2.11' });
-    expect(argv).toEqual(expect.arrayContaining(['--no-resolv', '--no-hosts', '--local=/#/', '--listen-address=198.18.1.11', '--bind-interfaces', '--host-record=a.test,198.18.2.11']));
+    expect(argv).toEqual(
+      expect.arrayContaining([
+        '--no-resolv',
+        '--no-hosts',
+        '--local=/#/',
+        '--listen-address=198.18.1.11',
+        '--bind-interfaces',
+        '--host-record=a.test,198.18.2.11',
+      ]),
+    );
     expect(argv.some((a) => a.startsWith('--server'))).toBe(false);
     expect(() => dnsmasqArgv('198.18.1.11', { 'a.test': '10.0.0.1' })).toThrow(/only 192\.0\.2\.0\/24/);
     expect(isLabAddress('198.19.255.1')).toBe(true);

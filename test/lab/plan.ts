@@ -62,11 +62,7 @@ export function createBuildPlan(names: LabNames, underlayMtu: number): BuildPlan
   const root: string[] = names.allNs.map((ns) => `netns add ${ns}`);
   const ip = new Map<string, string[]>();
   const bridge = new Map<string, string[]>();
-  const underlay = [
-    'link set lo up',
-    `link add br0 mtu ${mtu} type bridge`,
-    'link set br0 up',
-  ];
+  const underlay = ['link set lo up', `link add br0 mtu ${mtu} type bridge`, 'link set br0 up'];
   for (const node of names.nodes) {
     root.push(
       `link add ${underlayPort(node)} netns ${names.underlayNs} index ${UNDERLAY_PORT_INDEX + node.index} mtu ${mtu} type veth peer name eth0 netns ${node.ns} mtu ${mtu}`,
@@ -97,7 +93,10 @@ export function createBuildPlan(names: LabNames, underlayMtu: number): BuildPlan
     const peers = names.nodes.filter((p) => p.index !== node.index);
     for (const peer of peers) script.push(...peerIpLines(peer, 'add'));
     ip.set(node.ns, script);
-    bridge.set(node.ns, peers.map((peer) => peerFdbLine(peer, 'append')));
+    bridge.set(
+      node.ns,
+      peers.map((peer) => peerFdbLine(peer, 'append')),
+    );
   }
   const gatewayAddr = `${UNDERLAY_GATEWAY_IP}/${UNDERLAY_PREFIX_LEN}`;
   if (names.rootVeth !== null) {
@@ -109,7 +108,9 @@ export function createBuildPlan(names: LabNames, underlayMtu: number): BuildPlan
       ...names.nodes.map((n) => `route add ${n.podCidr} via ${n.underlayIp} dev ${names.rootVeth} onlink`),
     );
   } else if (names.gatewayNs !== null) {
-    root.push(`link add gw netns ${names.underlayNs} index ${UNDERLAY_PORT_INDEX} mtu ${mtu} type veth peer name eth0 netns ${names.gatewayNs} mtu ${mtu}`);
+    root.push(
+      `link add gw netns ${names.underlayNs} index ${UNDERLAY_PORT_INDEX} mtu ${mtu} type veth peer name eth0 netns ${names.gatewayNs} mtu ${mtu}`,
+    );
     ip.set(names.gatewayNs, [
       'link set lo up',
       'link set eth0 up',

@@ -33,8 +33,7 @@ export interface ProcessRegistry {
 
 export function processArgv(ns: string | null, argv: readonly string[], uid?: number): string[] {
   if (argv.length === 0) throw new Error('start: empty argv');
-  const priv =
-    uid === undefined ? [] : ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all'];
+  const priv = uid === undefined ? [] : ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all'];
   const netns = ns === null ? [] : ['ip', 'netns', 'exec', ns];
   return [...netns, ...priv, ...argv];
 }

@@ -31,7 +31,7 @@ export function run(argv: readonly string[], input?: string, timeoutMs = COMMAND
       { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
       (err, stdout, stderr) => {
         if (err) {
-          const code = typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null;
+          const code = typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null;
           reject(new CommandError(argv, stderr, code, err, stdout));
         } else {
           resolve(stdout);
@@ -58,6 +58,12 @@ export function bridgeBatch(ns: string, lines: readonly string[], opts: { force?
 /** Errors that mean "already gone" when deleting: tolerated so faults are idempotent. */
 export function isAlreadyGone(err: unknown): boolean {
   if (!(err instanceof CommandError)) return false;
-  const lines = err.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^Command failed/.test(l));
-  return lines.length > 0 && lines.every((l) => /No such process|No such file or directory|Cannot find device|does not exist|No such device/i.test(l));
+  const lines = err.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^Command failed/.test(l));
+  return (
+    lines.length > 0 &&
+    lines.every((l) => /No such process|No such file or directory|Cannot find device|does not exist|No such device/i.test(l))
+  );
 }

@@ -3,7 +3,16 @@ import { endpointDropScript, serviceDnatScript } from './services.ts';
 
 describe('lab Services (nft DNAT, kube-proxy nftables style)', () => {
   it('programs a random-choice verdict map over one DNAT chain per endpoint, and hairpin masquerade', () => {
-    const script = serviceDnatScript([{ ip: '198.19.0.10', port: 80, endpoints: [{ ip: '198.18.1.11', port: 8080 }, { ip: '198.18.2.11', port: 8080 }] }]);
+    const script = serviceDnatScript([
+      {
+        ip: '198.19.0.10',
+        port: 80,
+        endpoints: [
+          { ip: '198.18.1.11', port: 8080 },
+          { ip: '198.18.2.11', port: 8080 },
+        ],
+      },
+    ]);
     expect(script).toContain('ip daddr 198.19.0.10 tcp dport 80 numgen random mod 2 vmap { 0 : jump svc0-ep0, 1 : jump svc0-ep1 }');
     expect(script).toContain('meta l4proto tcp dnat ip to 198.18.2.11:8080');
     expect(script).toContain('oifname "cni0" ct status dnat masquerade');
@@ -16,7 +25,9 @@ describe('lab Services (nft DNAT, kube-proxy nftables style)', () => {
     expect(() => serviceDnatScript([{ ip: '198.19.0.10', port: 0, endpoints: [] }])).toThrow(/bad port/);
   });
 
-  it('drops one node\'s pods to one endpoint in the forward hook', () => {
-    expect(endpointDropScript('198.18.3.0/24', { ip: '198.18.1.11', port: 8080 })).toContain('ip saddr 198.18.3.0/24 ip daddr 198.18.1.11 tcp dport 8080 counter drop');
+  it("drops one node's pods to one endpoint in the forward hook", () => {
+    expect(endpointDropScript('198.18.3.0/24', { ip: '198.18.1.11', port: 8080 })).toContain(
+      'ip saddr 198.18.3.0/24 ip daddr 198.18.1.11 tcp dport 8080 counter drop',
+    );
   });
 });

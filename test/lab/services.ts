@@ -19,8 +19,10 @@ export interface LabService {
 
 const checkService = (s: LabService): void => {
   if (!cidrContains('198.19.0.0/16', s.ip)) throw new Error(`lab Service addresses come from 198.19.0.0/16, not ${s.ip}`);
-  for (const ep of s.endpoints) if (!cidrContains('198.18.0.0/16', ep.ip)) throw new Error(`lab endpoints are pod IPs in 198.18.0.0/16, not ${ep.ip}`);
-  for (const p of [s.port, ...s.endpoints.map((e) => e.port)]) if (!Number.isInteger(p) || p < 1 || p > 65535) throw new Error(`bad port ${p}`);
+  for (const ep of s.endpoints)
+    if (!cidrContains('198.18.0.0/16', ep.ip)) throw new Error(`lab endpoints are pod IPs in 198.18.0.0/16, not ${ep.ip}`);
+  for (const p of [s.port, ...s.endpoints.map((e) => e.port)])
+    if (!Number.isInteger(p) || p < 1 || p > 65535) throw new Error(`bad port ${p}`);
 };
 
 /** The node's whole Service table (replaces an earlier one). */
@@ -36,16 +38,30 @@ export function serviceDnatScript(services: readonly LabService[]): string {
     const map = s.endpoints.map((_, j) => `${j} : jump svc${i}-ep${j}`).join(', ');
     lines.push(`    ip daddr ${s.ip} tcp dport ${s.port} numgen random mod ${s.endpoints.length} vmap { ${map} }`);
   });
-  lines.push('  }', '  chain postrouting {', '    type nat hook postrouting priority srcnat; policy accept;', `    oifname "${POD_BRIDGE}" ct status dnat masquerade`, '  }', '}', '');
+  lines.push(
+    '  }',
+    '  chain postrouting {',
+    '    type nat hook postrouting priority srcnat; policy accept;',
+    `    oifname "${POD_BRIDGE}" ct status dnat masquerade`,
+    '  }',
+    '}',
+    '',
+  );
   return lines.join('\n');
 }
 
 /** Drops forwarded traffic from the node's pods to one endpoint, direct or DNATed. */
 export function endpointDropScript(podCidr: string, endpoint: { ip: string; port: number }): string {
   return [
-    `table inet ${SERVICE_FAULT_TABLE} {}`, `delete table inet ${SERVICE_FAULT_TABLE}`, `table inet ${SERVICE_FAULT_TABLE} {`,
-    '  chain forward {', '    type filter hook forward priority filter; policy accept;',
-    `    ip saddr ${podCidr} ip daddr ${endpoint.ip} tcp dport ${endpoint.port} counter drop`, '  }', '}', '',
+    `table inet ${SERVICE_FAULT_TABLE} {}`,
+    `delete table inet ${SERVICE_FAULT_TABLE}`,
+    `table inet ${SERVICE_FAULT_TABLE} {`,
+    '  chain forward {',
+    '    type filter hook forward priority filter; policy accept;',
+    `    ip saddr ${podCidr} ip daddr ${endpoint.ip} tcp dport ${endpoint.port} counter drop`,
+    '  }',
+    '}',
+    '',
   ].join('\n');
 }
 
@@ -56,7 +72,9 @@ export async function installServices(ns: string, services: readonly LabService[
   // kubelet's hairpin-veth mode: a pod whose Service connection is DNATed back to itself
   // gets the frame out of the bridge port it came in on (with br_netfilter the DNATed frame
   // is bridged, not routed).
-  const ports = JSON.parse(await run(['ip', 'netns', 'exec', ns, 'ip', '-j', 'link', 'show', 'master', POD_BRIDGE])) as { ifname: string }[];
+  const ports = JSON.parse(await run(['ip', 'netns', 'exec', ns, 'ip', '-j', 'link', 'show', 'master', POD_BRIDGE])) as {
+    ifname: string;
+  }[];
   for (const { ifname } of ports) await run(['ip', 'netns', 'exec', ns, 'bridge', 'link', 'set', 'dev', ifname, 'hairpin', 'on']);
 }
 export async function removeServices(ns: string): Promise<void> {
@@ -71,6 +89,7 @@ export async function clearEndpointDrop(ns: string): Promise<void> {
 
 /** A TCP server in a pod (accepts and closes), as a node one-liner under the lab's process registry. */
 export const tcpServerArgv = (nodeBinary: string, ip: string, port: number): string[] => [
-  nodeBinary, '-e',
+  nodeBinary,
+  '-e',
   `require('node:net').createServer((s) => s.end()).listen(${port}, ${JSON.stringify(ip)}, () => console.log(JSON.stringify({ msg: 'listening' })))`,
 ];

@@ -68,8 +68,13 @@ export async function removeState(id: string): Promise<void> {
 function isLabState(v: unknown): v is LabState {
   const s = v as Partial<LabState> | null;
   return (
-    typeof s === 'object' && s !== null && typeof s.id === 'string' && typeof s.owner === 'object' &&
-    Array.isArray(s.netns) && (typeof s.rootVeth === 'string' || s.rootVeth === null) && Array.isArray(s.processes)
+    typeof s === 'object' &&
+    s !== null &&
+    typeof s.id === 'string' &&
+    typeof s.owner === 'object' &&
+    Array.isArray(s.netns) &&
+    (typeof s.rootVeth === 'string' || s.rootVeth === null) &&
+    Array.isArray(s.processes)
   );
 }
 
@@ -131,7 +136,10 @@ export async function acquireLabLock(id: string, timeoutMs: number): Promise<voi
     const held = await readLock();
     let stale = held !== null && !isAlive(held.owner);
     if (held === null) {
-      const age = await stat(file).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = await stat(file).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
       stale = age > 5_000;
     }
     if (stale) {

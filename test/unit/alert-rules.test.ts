@@ -16,12 +16,32 @@ const rulesPath = join(root, 'charts/netsentry/files/netsentry-alerts.yaml');
 const testsPath = join(root, 'test/prometheus/netsentry-alerts.test.yaml');
 const runbookUrl = (alert: string) => `https://github.com/netsentry/netsentry/blob/main/docs/runbooks/${alert}.md`;
 
-interface Rule { alert?: string; record?: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }
-interface PromtoolTests { rule_files: string[]; tests: { name: string; alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }[] }
+interface Rule {
+  alert?: string;
+  record?: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+interface PromtoolTests {
+  rule_files: string[];
+  tests: { name: string; alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }[];
+}
 
 const rules: Rule[] = (parse(readFileSync(rulesPath, 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules);
 const alerts = rules.filter((r): r is Rule & { alert: string } => typeof r.alert === 'string');
-const required = ['NetsentryOverlayRouteMissing', 'NetsentryNodeIsolated', 'NetsentryAsymmetricReachability', 'NetsentryProtocolBlocked', 'NetsentryMtuBlackhole', 'NetsentryConntrackPressure', 'NetsentryDnsFailure', 'NetsentryAgentMissing', 'NetsentryCollectorDown'];
+const required = [
+  'NetsentryOverlayRouteMissing',
+  'NetsentryNodeIsolated',
+  'NetsentryAsymmetricReachability',
+  'NetsentryProtocolBlocked',
+  'NetsentryMtuBlackhole',
+  'NetsentryConntrackPressure',
+  'NetsentryDnsFailure',
+  'NetsentryAgentMissing',
+  'NetsentryCollectorDown',
+];
 // Alerts about the collector itself have no node to name.
 const clusterScoped = new Set(['NetsentryCollectorDown']);
 
@@ -59,17 +79,20 @@ describe('alert rules', () => {
     expect(rule.for, '`for:` set').toMatch(/^\d+[smh]$/);
   });
 
-  it.each(alerts.map((a) => [a.alert, a] as const))('%s has a runbook with Meaning, Impact, Diagnosis, Mitigation, listed in docs/alerts.md', (name, rule) => {
-    const path = join(root, 'docs/runbooks', `${name}.md`);
-    expect(existsSync(path), path).toBe(true);
-    const text = readFileSync(path, 'utf8');
-    expect(text.startsWith(`# ${name}`)).toBe(true);
-    const headings = [...text.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
-    expect(headings).toEqual(expect.arrayContaining(['Meaning', 'Impact', 'Diagnosis', 'Mitigation']));
-    // The runbook quotes the rule as shipped, so the two cannot drift apart.
-    expect(text, 'runbook quotes the expression and for').toContain(`\`${rule.expr}\` for ${rule.for}`);
-    expect(readFileSync(join(root, 'docs/alerts.md'), 'utf8')).toContain(`(runbooks/${name}.md)`);
-  });
+  it.each(alerts.map((a) => [a.alert, a] as const))(
+    '%s has a runbook with Meaning, Impact, Diagnosis, Mitigation, listed in docs/alerts.md',
+    (name, rule) => {
+      const path = join(root, 'docs/runbooks', `${name}.md`);
+      expect(existsSync(path), path).toBe(true);
+      const text = readFileSync(path, 'utf8');
+      expect(text.startsWith(`# ${name}`)).toBe(true);
+      const headings = [...text.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
+      expect(headings).toEqual(expect.arrayContaining(['Meaning', 'Impact', 'Diagnosis', 'Mitigation']));
+      // The runbook quotes the rule as shipped, so the two cannot drift apart.
+      expect(text, 'runbook quotes the expression and for').toContain(`\`${rule.expr}\` for ${rule.for}`);
+      expect(readFileSync(join(root, 'docs/alerts.md'), 'utf8')).toContain(`(runbooks/${name}.md)`);
+    },
+  );
 
   it('promtool check rules accepts the file', async () => {
     const { code, output } = await promtool('check', 'rules', rulesPath);
@@ -80,7 +103,9 @@ describe('alert rules', () => {
   it('has a promtool test case where each alert fires', () => {
     const tests = parse(readFileSync(testsPath, 'utf8')) as PromtoolTests;
     expect(tests.rule_files).toEqual(['../../charts/netsentry/files/netsentry-alerts.yaml']);
-    const firing = new Set(tests.tests.flatMap((t) => (t.alert_rule_test ?? []).filter((c) => c.exp_alerts.length > 0).map((c) => c.alertname)));
+    const firing = new Set(
+      tests.tests.flatMap((t) => (t.alert_rule_test ?? []).filter((c) => c.exp_alerts.length > 0).map((c) => c.alertname)),
+    );
     for (const { alert } of alerts) expect(firing.has(alert), `no promtool case where ${alert} fires`).toBe(true);
   });
 
@@ -90,19 +115,25 @@ describe('alert rules', () => {
     expect(output).toContain('SUCCESS');
   }, 60_000);
 
-  it.each(alerts.map((a) => [a.alert, a] as const))('%s aggregates to identifying labels (cluster, namespace, node, kind), never a collector pod\'s', (_name, rule) => {
-    const by = [...rule.expr.matchAll(/max by \(([^)]*)\)/g)].map((m) => m[1]!.split(/,\s*/));
-    expect(by.length, rule.expr).toBeGreaterThan(0);
-    for (const labels of by) {
-      expect(labels).toEqual(expect.arrayContaining(['cluster', 'namespace']));
-      for (const scrape of ['pod', 'instance', 'endpoint', 'service', 'container']) expect(labels).not.toContain(scrape);
-    }
-  });
+  it.each(alerts.map((a) => [a.alert, a] as const))(
+    "%s aggregates to identifying labels (cluster, namespace, node, kind), never a collector pod's",
+    (_name, rule) => {
+      const by = [...rule.expr.matchAll(/max by \(([^)]*)\)/g)].map((m) => m[1]!.split(/,\s*/));
+      expect(by.length, rule.expr).toBeGreaterThan(0);
+      for (const labels of by) {
+        expect(labels).toEqual(expect.arrayContaining(['cluster', 'namespace']));
+        for (const scrape of ['pod', 'instance', 'endpoint', 'service', 'container']) expect(labels).not.toContain(scrape);
+      }
+    },
+  );
 
-  it('the pod-change promtool cases fail for rules that keep the collector\'s scrape labels', async () => {
+  it("the pod-change promtool cases fail for rules that keep the collector's scrape labels", async () => {
     const unaggregated = readFileSync(rulesPath, 'utf8')
       .replace('max by (cluster, namespace, node) (netsentry_overlay_routes_missing) > 0', 'netsentry_overlay_routes_missing > 0')
-      .replaceAll(/max by \(cluster, namespace, node, kind\) \((sum without \(severity\) \(netsentry_findings\{kind="\w+"(?:,severity!="info")?\}\))\) > 0/g, '$1 > 0');
+      .replaceAll(
+        /max by \(cluster, namespace, node, kind\) \((sum without \(severity\) \(netsentry_findings\{kind="\w+"(?:,severity!="info")?\}\))\) > 0/g,
+        '$1 > 0',
+      );
     expect(unaggregated).not.toMatch(/max by \(cluster, namespace, node/);
     writeFileSync(join(temp, 'unaggregated.yaml'), unaggregated);
     const tests = parse(readFileSync(testsPath, 'utf8')) as PromtoolTests;
@@ -116,7 +147,10 @@ describe('alert rules', () => {
   }, 60_000);
 
   it('promtool test rules fails when a shipped expression changes (the tests can fail)', async () => {
-    const mutated = readFileSync(rulesPath, 'utf8').replace('(netsentry_overlay_routes_missing) > 0', '(netsentry_overlay_routes_missing) > 5');
+    const mutated = readFileSync(rulesPath, 'utf8').replace(
+      '(netsentry_overlay_routes_missing) > 0',
+      '(netsentry_overlay_routes_missing) > 5',
+    );
     expect(mutated).not.toBe(readFileSync(rulesPath, 'utf8'));
     writeFileSync(join(temp, 'rules.yaml'), mutated);
     const tests = parse(readFileSync(testsPath, 'utf8')) as PromtoolTests;

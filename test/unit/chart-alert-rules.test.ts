@@ -10,8 +10,16 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import YAML from 'yaml';
 import { chartDir, createHelmRunner } from '../helm/helm.ts';
 
-interface Rule { alert: string; expr: string; for: string; labels: Record<string, string>; annotations: Record<string, string> }
-interface RuleFile { groups: { name: string; rules: Rule[] }[] }
+interface Rule {
+  alert: string;
+  expr: string;
+  for: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+interface RuleFile {
+  groups: { name: string; rules: Rule[] }[];
+}
 
 const run = promisify(execFile);
 const helm = createHelmRunner();
@@ -35,7 +43,11 @@ describe('PrometheusRule from chart values', () => {
 
   it('job name, runbook base, disabled alerts and alert labels change exactly what they name', async () => {
     const rendered = await rulesOf(
-      { runbookBaseUrl: 'https://runbooks.example/netsentry/', disabledAlerts: ['NetsentryMtuMismatch'], alertLabels: { team: 'network', severity: 'critical' } },
+      {
+        runbookBaseUrl: 'https://runbooks.example/netsentry/',
+        disabledAlerts: ['NetsentryMtuMismatch'],
+        alertLabels: { team: 'network', severity: 'critical' },
+      },
       { serviceMonitor: { jobName: 'netsentry' } },
     );
     const expected = structuredClone(source);
@@ -54,7 +66,10 @@ describe('PrometheusRule from chart values', () => {
   });
 
   it('what it renders with options passes promtool check rules', async () => {
-    const rendered = await rulesOf({ disabledAlerts: ['NetsentryAgentMissing'], alertLabels: { team: 'network' } }, { serviceMonitor: { jobName: 'other' } });
+    const rendered = await rulesOf(
+      { disabledAlerts: ['NetsentryAgentMissing'], alertLabels: { team: 'network' } },
+      { serviceMonitor: { jobName: 'other' } },
+    );
     const path = join(temp, 'rendered.yaml');
     writeFileSync(path, YAML.stringify(rendered));
     const { stdout } = await run('promtool', ['check', 'rules', path]);
@@ -62,6 +77,8 @@ describe('PrometheusRule from chart values', () => {
   });
 
   it('an unknown alert in disabledAlerts fails the render with the list of names', async () => {
-    await expect(rulesOf({ disabledAlerts: ['NetsentryRouteMissing'] })).rejects.toThrow(/NetsentryRouteMissing is not one of the shipped alerts \(NetsentryOverlayRouteMissing, /);
+    await expect(rulesOf({ disabledAlerts: ['NetsentryRouteMissing'] })).rejects.toThrow(
+      /NetsentryRouteMissing is not one of the shipped alerts \(NetsentryOverlayRouteMissing, /,
+    );
   });
 });

@@ -49,36 +49,61 @@ describe('agent DaemonSets as the default values render them', () => {
     expect(spec.containers[0].env).toContainEqual({ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
   });
 
-  it.each([['host'], ['pod']])('%s agent: no capability, non-root 65534, read-only root, no escalation, RuntimeDefault seccomp', (which) => {
-    const ds = which === 'host' ? host : pod;
-    const spec = ds.spec.template.spec;
-    const c = spec.containers[0];
-    expect(c.securityContext.capabilities).toEqual({ drop: ['ALL'] });
-    expect(c.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(spec.tolerations).toEqual([{ operator: 'Exists' }]);
-    expect(c.env).toContainEqual({ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
-    // The only listening port is the probe responder's; both probes use its TCP side.
-    expect(c.readinessProbe.tcpSocket.port).toBe('probe-tcp');
-    expect(c.livenessProbe.tcpSocket.port).toBe('probe-tcp');
-    expect(c.ports.map((p: Doc) => `${p.name}/${p.protocol}`)).toEqual(['probe-udp/UDP', 'probe-tcp/TCP']);
-    expect(ds.spec.updateStrategy.rollingUpdate.maxUnavailable).toBe(1);
-    expect(spec.priorityClassName).toBeUndefined();
-  });
+  it.each([['host'], ['pod']])(
+    '%s agent: no capability, non-root 65534, read-only root, no escalation, RuntimeDefault seccomp',
+    (which) => {
+      const ds = which === 'host' ? host : pod;
+      const spec = ds.spec.template.spec;
+      const c = spec.containers[0];
+      expect(c.securityContext.capabilities).toEqual({ drop: ['ALL'] });
+      expect(c.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: 65534,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(spec.tolerations).toEqual([{ operator: 'Exists' }]);
+      expect(c.env).toContainEqual({ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
+      // The only listening port is the probe responder's; both probes use its TCP side.
+      expect(c.readinessProbe.tcpSocket.port).toBe('probe-tcp');
+      expect(c.livenessProbe.tcpSocket.port).toBe('probe-tcp');
+      expect(c.ports.map((p: Doc) => `${p.name}/${p.protocol}`)).toEqual(['probe-udp/UDP', 'probe-tcp/TCP']);
+      expect(ds.spec.updateStrategy.rollingUpdate.maxUnavailable).toBe(1);
+      expect(spec.priorityClassName).toBeUndefined();
+    },
+  );
 
-  it.each([['host'], ['pod']])('%s agent: the collector address, its projected token and, with TLS, only the CA — never the server key', (which) => {
-    const spec = (which === 'host' ? host : pod).spec.template.spec;
-    const c = spec.containers[0];
-    const probePort = values.agent.probePort as number;
-    expect(c.args).toEqual(expect.arrayContaining([`--collector=netsentry-collector.netsentry.svc.cluster.local:${values.collector.service.grpcPort}`, '--node-name=$(NODE_NAME)', '--auth-token-file=/etc/netsentry/sa-token/token', '--tls-ca-file=/etc/netsentry/tls/ca.crt']));
-    expect(c.args.filter((a: string) => a.startsWith('--probe-listen='))).toHaveLength(1);
-    expect(c.args.find((a: string) => a.startsWith('--probe-listen=')).endsWith(`:${probePort}`)).toBe(true);
-    expect(c.ports.map((p: Doc) => p.containerPort)).toEqual([probePort, probePort]);
-    // With the API on (the default) the agent's identity is its projected ServiceAccount token.
-    expect(c.volumeMounts.map((m: Doc) => m.mountPath)).toEqual(['/tmp', '/etc/netsentry/auth', '/etc/netsentry/tls', '/etc/netsentry/sa-token']);
-    expect(spec.volumes.find((v: Doc) => v.name === 'tls').secret.items).toEqual([{ key: 'ca.crt', path: 'ca.crt' }]);
-    expect(spec.volumes.find((v: Doc) => v.name === 'auth').secret.items).toEqual([{ key: 'token', path: 'token' }]);
-  });
+  it.each([['host'], ['pod']])(
+    '%s agent: the collector address, its projected token and, with TLS, only the CA — never the server key',
+    (which) => {
+      const spec = (which === 'host' ? host : pod).spec.template.spec;
+      const c = spec.containers[0];
+      const probePort = values.agent.probePort as number;
+      expect(c.args).toEqual(
+        expect.arrayContaining([
+          `--collector=netsentry-collector.netsentry.svc.cluster.local:${values.collector.service.grpcPort}`,
+          '--node-name=$(NODE_NAME)',
+          '--auth-token-file=/etc/netsentry/sa-token/token',
+          '--tls-ca-file=/etc/netsentry/tls/ca.crt',
+        ]),
+      );
+      expect(c.args.filter((a: string) => a.startsWith('--probe-listen='))).toHaveLength(1);
+      expect(c.args.find((a: string) => a.startsWith('--probe-listen=')).endsWith(`:${probePort}`)).toBe(true);
+      expect(c.ports.map((p: Doc) => p.containerPort)).toEqual([probePort, probePort]);
+      // With the API on (the default) the agent's identity is its projected ServiceAccount token.
+      expect(c.volumeMounts.map((m: Doc) => m.mountPath)).toEqual([
+        '/tmp',
+        '/etc/netsentry/auth',
+        '/etc/netsentry/tls',
+        '/etc/netsentry/sa-token',
+      ]);
+      expect(spec.volumes.find((v: Doc) => v.name === 'tls').secret.items).toEqual([{ key: 'ca.crt', path: 'ca.crt' }]);
+      expect(spec.volumes.find((v: Doc) => v.name === 'auth').secret.items).toEqual([{ key: 'token', path: 'token' }]);
+    },
+  );
 });
 
 describe('collector as the default values render it', () => {
@@ -87,7 +112,13 @@ describe('collector as the default values render it', () => {
     const c = spec.containers[0];
     expect(spec.hostNetwork).toBe(true);
     expect(spec.dnsPolicy).toBe('ClusterFirstWithHostNet');
-    expect(c.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(c.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 65534,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
   });
@@ -99,7 +130,13 @@ describe('collector as the default values render it', () => {
     expect(args.find((a) => a.startsWith('--grpc-listen='))!.endsWith(`:${grpcPort}`)).toBe(true);
     expect(args.find((a) => a.startsWith('--http-listen='))!.endsWith(`:${httpPort}`)).toBe(true);
     // With the API on (the default) agents' tokens are checked by TokenReview, not a shared token.
-    expect(args).toEqual(expect.arrayContaining(['--kubernetes=on', '--tls-cert-file=/etc/netsentry/tls/tls.crt', '--tls-key-file=/etc/netsentry/tls/tls.key']));
+    expect(args).toEqual(
+      expect.arrayContaining([
+        '--kubernetes=on',
+        '--tls-cert-file=/etc/netsentry/tls/tls.crt',
+        '--tls-key-file=/etc/netsentry/tls/tls.key',
+      ]),
+    );
     expect(args.some((a) => a.startsWith('--auth-token-file'))).toBe(false);
     expect(spec.volumes.find((v: Doc) => v.name === 'tls').secret.items.map((i: Doc) => i.key)).toEqual(['tls.crt', 'tls.key']);
     expect(service.spec.ports.map((p: Doc) => `${p.name}:${p.port}`)).toEqual([`grpc:${grpcPort}`, `http:${httpPort}`]);

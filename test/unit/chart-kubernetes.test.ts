@@ -10,7 +10,8 @@ vi.setConfig({ testTimeout: 60_000 });
 afterAll(() => helm.close());
 
 const all = (objs: Rendered[], kind: string): Obj[] => objs.filter((r) => r.obj.kind === kind).map((r) => r.obj);
-const one = (objs: Rendered[], kind: string, suffix = ''): Obj => objs.find((r) => r.obj.kind === kind && r.obj.metadata.name.endsWith(suffix))!.obj;
+const one = (objs: Rendered[], kind: string, suffix = ''): Obj =>
+  objs.find((r) => r.obj.kind === kind && r.obj.metadata.name.endsWith(suffix))!.obj;
 
 describe('chart: the Kubernetes API (defaults)', () => {
   it('one ClusterRole with exactly nodes, services, endpointslices get/list/watch, nodes/status patch, events create, tokenreviews create, bound to the collector only', async () => {
@@ -37,12 +38,16 @@ describe('chart: the Kubernetes API (defaults)', () => {
     const objs = await helm.template({});
     const collector = one(objs, 'Deployment').spec.template.spec;
     expect(collector.automountServiceAccountToken).toBe(true);
-    expect(collector.containers[0].args).toEqual(expect.arrayContaining(['--kubernetes=on', '--token-audience=netsentry', '--write-back=on', '--kubernetes-targets=true']));
+    expect(collector.containers[0].args).toEqual(
+      expect.arrayContaining(['--kubernetes=on', '--token-audience=netsentry', '--write-back=on', '--kubernetes-targets=true']),
+    );
     expect(collector.containers[0].args.some((a: string) => a.startsWith('--auth-token-file'))).toBe(false);
     for (const ds of all(objs, 'DaemonSet')) {
       const spec = ds.spec.template.spec;
       expect(spec.containers[0].args, ds.metadata.name).toContain('--auth-token-file=/etc/netsentry/sa-token/token');
-      expect(spec.volumes.find((v: Obj) => v.name === 'sa-token').projected.sources).toEqual([{ serviceAccountToken: { audience: 'netsentry', expirationSeconds: 3600, path: 'token' } }]);
+      expect(spec.volumes.find((v: Obj) => v.name === 'sa-token').projected.sources).toEqual([
+        { serviceAccountToken: { audience: 'netsentry', expirationSeconds: 3600, path: 'token' } },
+      ]);
       expect(spec.containers[0].volumeMounts).toContainEqual({ name: 'sa-token', mountPath: '/etc/netsentry/sa-token', readOnly: true });
     }
   });
@@ -59,7 +64,8 @@ describe('chart: the Kubernetes API (defaults)', () => {
     const [role] = all(objs, 'ClusterRole');
     expect(role!.rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] }]);
     expect(one(objs, 'Deployment').spec.template.spec.containers[0].args).not.toContain('--write-back=on');
-    for (const ds of all(objs, 'DaemonSet')) expect(ds.spec.template.spec.containers[0].args).toContain('--auth-token-file=/etc/netsentry/auth/token');
+    for (const ds of all(objs, 'DaemonSet'))
+      expect(ds.spec.template.spec.containers[0].args).toContain('--auth-token-file=/etc/netsentry/auth/token');
   });
 
   it('standalone (kubernetes.enabled false): no RBAC, no API token in any pod, the shared token', async () => {
@@ -68,7 +74,9 @@ describe('chart: the Kubernetes API (defaults)', () => {
     expect(all(objs, 'ClusterRoleBinding')).toEqual([]);
     const collector = one(objs, 'Deployment').spec.template.spec;
     expect(collector.automountServiceAccountToken).toBe(false);
-    expect(collector.containers[0].args).toEqual(expect.arrayContaining(['--kubernetes=off', '--auth-token-file=/etc/netsentry/auth/token']));
+    expect(collector.containers[0].args).toEqual(
+      expect.arrayContaining(['--kubernetes=off', '--auth-token-file=/etc/netsentry/auth/token']),
+    );
     expect(collector.containers[0].args.some((a: string) => a.startsWith('--kubernetes-targets'))).toBe(false);
   });
 });

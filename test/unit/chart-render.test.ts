@@ -18,7 +18,8 @@ afterAll(() => helm.close());
 const { render, ctxOf } = createVariantRenderer(helm);
 const variants = chartVariants;
 
-const find = (objs: Rendered[], kind: string, suffix = ''): Obj | undefined => objs.find((r) => r.obj.kind === kind && r.obj.metadata.name.endsWith(suffix))?.obj;
+const find = (objs: Rendered[], kind: string, suffix = ''): Obj | undefined =>
+  objs.find((r) => r.obj.kind === kind && r.obj.metadata.name.endsWith(suffix))?.obj;
 const kinds = (objs: Rendered[]) => objs.map((r) => r.obj.kind).sort();
 
 describe.each(Object.keys(variants))('helm render: %s', (name) => {
@@ -35,8 +36,19 @@ describe.each(Object.keys(variants))('helm render: %s', (name) => {
 });
 
 describe('what each variant renders', () => {
-  it('defaults: two DaemonSets, the collector, its Service, token and TLS Secrets, two ServiceAccounts, the collector\'s ClusterRole and binding', async () => {
-    expect(kinds(await render('defaults'))).toEqual(['ClusterRole', 'ClusterRoleBinding', 'DaemonSet', 'DaemonSet', 'Deployment', 'Secret', 'Secret', 'Service', 'ServiceAccount', 'ServiceAccount']);
+  it("defaults: two DaemonSets, the collector, its Service, token and TLS Secrets, two ServiceAccounts, the collector's ClusterRole and binding", async () => {
+    expect(kinds(await render('defaults'))).toEqual([
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'DaemonSet',
+      'DaemonSet',
+      'Deployment',
+      'Secret',
+      'Secret',
+      'Service',
+      'ServiceAccount',
+      'ServiceAccount',
+    ]);
   });
   it('collector on the pod network: a NetworkPolicy for its ports, gRPC from the pod agents and the CIDRs', async () => {
     const objs = await render('collector on the pod network');
@@ -53,7 +65,11 @@ describe('what each variant renders', () => {
     expect(find(objs, 'ServiceMonitor')!.metadata.labels.release).toBe('kube-prometheus-stack');
     expect(find(objs, 'PrometheusRule')!.metadata.labels.release).toBe('kube-prometheus-stack');
     const dashboard = find(objs, 'ConfigMap', '-dashboard')!;
-    expect(dashboard.metadata).toMatchObject({ namespace: 'monitoring', labels: { grafana_dashboard: '1' }, annotations: { grafana_folder: 'Networking' } });
+    expect(dashboard.metadata).toMatchObject({
+      namespace: 'monitoring',
+      labels: { grafana_dashboard: '1' },
+      annotations: { grafana_folder: 'Networking' },
+    });
   });
   it('tls certManager: a Certificate for the Service names whose Secret the collector mounts, no generated TLS Secret', async () => {
     const objs = await render('tls certManager');
@@ -61,12 +77,16 @@ describe('what each variant renders', () => {
     expect(cert.spec.issuerRef).toEqual({ name: 'netsentry-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' });
     expect(cert.spec.dnsNames).toContain('netsentry-collector.netsentry.svc.cluster.local');
     expect(objs.filter((r) => r.obj.kind === 'Secret').map((r) => r.obj.metadata.name)).toEqual(['netsentry-agent-token']);
-    expect(find(objs, 'Deployment')!.spec.template.spec.volumes.find((v: Obj) => v.name === 'tls').secret.secretName).toBe(cert.spec.secretName);
+    expect(find(objs, 'Deployment')!.spec.template.spec.volumes.find((v: Obj) => v.name === 'tls').secret.secretName).toBe(
+      cert.spec.secretName,
+    );
   });
   it('existing Secrets: none rendered, both mounted by name', async () => {
     const objs = await render('tls and token from existing Secrets');
     expect(objs.some((r) => r.obj.kind === 'Secret')).toBe(false);
-    const names = find(objs, 'DaemonSet', '-agent-host')!.spec.template.spec.volumes.map((v: Obj) => v.secret?.secretName).filter(Boolean);
+    const names = find(objs, 'DaemonSet', '-agent-host')!
+      .spec.template.spec.volumes.map((v: Obj) => v.secret?.secretName)
+      .filter(Boolean);
     expect(names).toEqual(['my-token', 'my-tls']);
   });
   it('tls disabled, auth off: no Secret, no token or TLS flag, nothing mounted but /tmp', async () => {
@@ -114,23 +134,75 @@ describe('the render checks can fail', () => {
   const of = (objs: Obj[], kind: string, suffix = '') => objs.find((o) => o.kind === kind && o.metadata.name.endsWith(suffix))!;
   const hostSpec = (objs: Obj[]) => of(objs, 'DaemonSet', '-agent-host').spec.template.spec;
   const mutations: Mutation[] = [
-    ['an added capability', (o) => (hostSpec(o).containers[0].securityContext.capabilities.add = ['NET_ADMIN']), /adds capabilities NET_ADMIN/],
-    ['a writable root file system', (o) => (hostSpec(o).containers[0].securityContext.readOnlyRootFilesystem = false), /root file system is writable/],
-    ['a port number as a string (schema)', (o) => (hostSpec(o).containers[0].ports[0].containerPort = 'seven'), /containerPort must be integer/],
-    ['a Service targeting a missing port', (o) => (of(o, 'Service').spec.ports[1].targetPort = 'metrics'), /targets metrics, which no selected container exposes/],
-    ['a selector that misses its pods', (o) => (of(o, 'Deployment').spec.selector.matchLabels['app.kubernetes.io/component'] = 'other'), /selector does not match the pod template labels/],
-    ['a version label in a selector', (o) => { const d = of(o, 'Deployment'); d.spec.selector.matchLabels['helm.sh/chart'] = d.spec.template.metadata.labels['helm.sh/chart']; }, /selector holds helm.sh\/chart/],
-    ['a missing standard label', (o) => delete of(o, 'ServiceAccount').metadata.labels['app.kubernetes.io/part-of'], /label app.kubernetes.io\/part-of missing/],
-    ['an unknown kind', (o) => o.push({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace } }), /no schema for example.com\/v1 Widget/],
+    [
+      'an added capability',
+      (o) => (hostSpec(o).containers[0].securityContext.capabilities.add = ['NET_ADMIN']),
+      /adds capabilities NET_ADMIN/,
+    ],
+    [
+      'a writable root file system',
+      (o) => (hostSpec(o).containers[0].securityContext.readOnlyRootFilesystem = false),
+      /root file system is writable/,
+    ],
+    [
+      'a port number as a string (schema)',
+      (o) => (hostSpec(o).containers[0].ports[0].containerPort = 'seven'),
+      /containerPort must be integer/,
+    ],
+    [
+      'a Service targeting a missing port',
+      (o) => (of(o, 'Service').spec.ports[1].targetPort = 'metrics'),
+      /targets metrics, which no selected container exposes/,
+    ],
+    [
+      'a selector that misses its pods',
+      (o) => (of(o, 'Deployment').spec.selector.matchLabels['app.kubernetes.io/component'] = 'other'),
+      /selector does not match the pod template labels/,
+    ],
+    [
+      'a version label in a selector',
+      (o) => {
+        const d = of(o, 'Deployment');
+        d.spec.selector.matchLabels['helm.sh/chart'] = d.spec.template.metadata.labels['helm.sh/chart'];
+      },
+      /selector holds helm.sh\/chart/,
+    ],
+    [
+      'a missing standard label',
+      (o) => delete of(o, 'ServiceAccount').metadata.labels['app.kubernetes.io/part-of'],
+      /label app.kubernetes.io\/part-of missing/,
+    ],
+    [
+      'an unknown kind',
+      (o) => o.push({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace } }),
+      /no schema for example.com\/v1 Widget/,
+    ],
     ['an API token nothing binds', (o) => (hostSpec(o).automountServiceAccountToken = true), /mounts an API token/],
-    ['a Secret nothing provides', (o) => (hostSpec(o).volumes.find((v: Obj) => v.name === 'auth').secret.secretName = 'gone'), /names Secret gone, which nothing provides/],
-    ['a wildcard Role', (o) => o.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'r', labels: of(o, 'Deployment').metadata.labels }, rules: [{ apiGroups: [''], resources: ['*'], verbs: ['get'] }] }), /wildcard in resources/],
+    [
+      'a Secret nothing provides',
+      (o) => (hostSpec(o).volumes.find((v: Obj) => v.name === 'auth').secret.secretName = 'gone'),
+      /names Secret gone, which nothing provides/,
+    ],
+    [
+      'a wildcard Role',
+      (o) =>
+        o.push({
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRole',
+          metadata: { name: 'r', labels: of(o, 'Deployment').metadata.labels },
+          rules: [{ apiGroups: [''], resources: ['*'], verbs: ['get'] }],
+        }),
+      /wildcard in resources/,
+    ],
     ['a wrong namespace', (o) => (of(o, 'Service').metadata.namespace = 'default'), /namespace default/],
   ];
   it.each(mutations)('%s is reported', async (_what, mutate, expected) => {
     const objs = structuredClone(await render('defaults')).map((r) => r.obj);
     mutate(objs);
-    const problems = await renderProblems(objs.map((obj) => ({ source: 'mutated', obj })), ctxOf('defaults'));
+    const problems = await renderProblems(
+      objs.map((obj) => ({ source: 'mutated', obj })),
+      ctxOf('defaults'),
+    );
     expect(problems.join('\n')).toMatch(expected);
   });
 });

@@ -45,14 +45,17 @@ describe('rendering twice (what `lookup` keeps stable on upgrade)', () => {
 });
 
 describe('selectors are immutable: no values variant changes one', () => {
-  it.each(Object.keys(chartVariants).filter((v) => v !== 'defaults' && !chartVariants[v]!.release))('%s keeps every selector of the defaults', async (variant) => {
-    const selectors = (objs: Rendered[]) =>
-      new Map(objs.filter((r) => immutableSelectorKinds.has(r.obj.kind)).map((r) => [key(r.obj), r.obj.spec.selector]));
-    const base = selectors(await render('defaults'));
-    const other = selectors(await render(variant));
-    expect(other.size).toBeGreaterThan(0);
-    for (const [name, selector] of other) if (base.has(name)) expect(selector, name).toEqual(base.get(name));
-  });
+  it.each(Object.keys(chartVariants).filter((v) => v !== 'defaults' && !chartVariants[v]!.release))(
+    '%s keeps every selector of the defaults',
+    async (variant) => {
+      const selectors = (objs: Rendered[]) =>
+        new Map(objs.filter((r) => immutableSelectorKinds.has(r.obj.kind)).map((r) => [key(r.obj), r.obj.spec.selector]));
+      const base = selectors(await render('defaults'));
+      const other = selectors(await render(variant));
+      expect(other.size).toBeGreaterThan(0);
+      for (const [name, selector] of other) if (base.has(name)) expect(selector, name).toEqual(base.get(name));
+    },
+  );
 
   it('selectors hold no label that changes with the chart or app version', async () => {
     for (const r of await render('defaults')) {
@@ -66,7 +69,12 @@ describe('selectors are immutable: no values variant changes one', () => {
     try {
       cpSync(chartDir, dir, { recursive: true });
       const meta = join(dir, 'Chart.yaml');
-      writeFileSync(meta, readFileSync(meta, 'utf8').replace(/^version: .*$/m, 'version: 9.9.9').replace(/^appVersion: .*$/m, 'appVersion: "9.9.9"'));
+      writeFileSync(
+        meta,
+        readFileSync(meta, 'utf8')
+          .replace(/^version: .*$/m, 'version: 9.9.9')
+          .replace(/^appVersion: .*$/m, 'appVersion: "9.9.9"'),
+      );
       const bumped = await helm.template({}, { chart: dir, namespace });
       const base = await render('defaults');
       const dep = (objs: Rendered[]) => objs.find((r) => r.obj.kind === 'Deployment')!.obj;

@@ -45,7 +45,10 @@ async function helmAcceptsPattern(pattern: string, index: number): Promise<{ ok:
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'Chart.yaml'), 'apiVersion: v2\nname: pattern\nversion: 0.1.0\n');
   writeFileSync(join(dir, 'values.yaml'), '{}\n');
-  writeFileSync(join(dir, 'values.schema.json'), JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', properties: { v: { type: 'string', pattern } } }));
+  writeFileSync(
+    join(dir, 'values.schema.json'),
+    JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', properties: { v: { type: 'string', pattern } } }),
+  );
   const r = await helm.helm(['lint', dir]);
   return { ok: r.code === 0, output: r.stdout + r.stderr };
 }
@@ -76,21 +79,21 @@ describe('values.schema.json', () => {
     expect(validate({ ...values, auth: { ...(values.auth as object), token: 'x'.repeat(16) } })).toBe(true);
   });
   const bad: Array<[string, (v: any) => void]> = [
-      ['unknown top-level key', (v) => (v.replicas = 3)],
-      ['unknown nested key', (v) => (v.hostAgent.hostNetwork = false)],
-      ['probe port as string', (v) => (v.agent.probePort = '7946')],
-      ['probe port out of range', (v) => (v.agent.probePort = 70000)],
-      ['unknown tls mode', (v) => (v.tls.mode = 'on')],
-      ['added capability', (v) => (v.agent.securityContext.capabilities.add = ['NET_ADMIN'])],
-      ['privilege escalation', (v) => (v.collector.securityContext.allowPrivilegeEscalation = true)],
-      ['root allowed', (v) => (v.agent.podSecurityContext.runAsNonRoot = false)],
-      ['uid 0', (v) => (v.agent.securityContext.runAsUser = 0)],
-      ['bad duration', (v) => (v.agent.probeInterval = '5 seconds')],
-      ['bad CIDR', (v) => (v.networkPolicy.grpcFromCidrs = ['10.0.0.0'])],
-      ['token shorter than the binaries accept', (v) => (v.auth.token = 'short-token')],
-      ['token longer than the binaries accept', (v) => (v.auth.token = 'x'.repeat(4097))],
-      ['token with a space', (v) => (v.auth.token = 'sixteen chars ok')],
-    ];
+    ['unknown top-level key', (v) => (v.replicas = 3)],
+    ['unknown nested key', (v) => (v.hostAgent.hostNetwork = false)],
+    ['probe port as string', (v) => (v.agent.probePort = '7946')],
+    ['probe port out of range', (v) => (v.agent.probePort = 70000)],
+    ['unknown tls mode', (v) => (v.tls.mode = 'on')],
+    ['added capability', (v) => (v.agent.securityContext.capabilities.add = ['NET_ADMIN'])],
+    ['privilege escalation', (v) => (v.collector.securityContext.allowPrivilegeEscalation = true)],
+    ['root allowed', (v) => (v.agent.podSecurityContext.runAsNonRoot = false)],
+    ['uid 0', (v) => (v.agent.securityContext.runAsUser = 0)],
+    ['bad duration', (v) => (v.agent.probeInterval = '5 seconds')],
+    ['bad CIDR', (v) => (v.networkPolicy.grpcFromCidrs = ['10.0.0.0'])],
+    ['token shorter than the binaries accept', (v) => (v.auth.token = 'short-token')],
+    ['token longer than the binaries accept', (v) => (v.auth.token = 'x'.repeat(4097))],
+    ['token with a space', (v) => (v.auth.token = 'sixteen chars ok')],
+  ];
   it.each(bad)('ajv and helm both reject: %s', async (_what, mutate) => {
     const copy = structuredClone(values);
     mutate(copy);
@@ -100,7 +103,11 @@ describe('values.schema.json', () => {
     expect(stdout).toContain("values don't meet the specifications of the schema");
   });
   it('ajv and helm both accept a 16- and a 4096-character token and global values', async () => {
-    for (const v of [{ auth: { token: '!'.repeat(16) } }, { auth: { token: '~'.repeat(4096) } }, { global: { imageRegistry: 'r.example' } }]) {
+    for (const v of [
+      { auth: { token: '!'.repeat(16) } },
+      { auth: { token: '~'.repeat(4096) } },
+      { global: { imageRegistry: 'r.example' } },
+    ]) {
       expect(validator()({ ...values, ...v, auth: { ...(values.auth as object), ...v.auth } })).toBe(true);
       const { code, stdout } = await helm.lint(v);
       expect(code, stdout).toBe(0);

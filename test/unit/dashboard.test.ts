@@ -6,24 +6,46 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildDashboard, dashboardPath, dashboardText } from '../../scripts/dashboard/build-dashboard.ts';
 
-interface Panel { id: number; type: string; title: string; datasource?: { uid: string }; targets?: { refId: string; expr: string; datasource: { uid: string } }[] }
-interface Dashboard { uid: string; panels: Panel[]; templating: { list: { name: string; type: string; query?: unknown; allValue?: string }[] } }
+interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  datasource?: { uid: string };
+  targets?: { refId: string; expr: string; datasource: { uid: string } }[];
+}
+interface Dashboard {
+  uid: string;
+  panels: Panel[];
+  templating: { list: { name: string; type: string; query?: unknown; allValue?: string }[] };
+}
 
 const dashboard = JSON.parse(readFileSync(dashboardPath, 'utf8')) as Dashboard;
 const queryPanels = dashboard.panels.filter((p) => p.type !== 'row');
 const catalog = readFileSync(new URL('../../docs/metrics.md', import.meta.url), 'utf8');
 
 describe('Grafana dashboard', () => {
-  it('is the generator\'s current output (run: node scripts/dashboard/build-dashboard.ts)', () => {
+  it("is the generator's current output (run: node scripts/dashboard/build-dashboard.ts)", () => {
     expect(readFileSync(dashboardPath, 'utf8')).toBe(dashboardText());
   });
 
   it('has datasource, cluster, job, node and limit variables', () => {
-    const vars = dashboard.templating.list as { name: string; type: string; query?: unknown; allValue?: string; multi?: boolean; includeAll?: boolean }[];
+    const vars = dashboard.templating.list as {
+      name: string;
+      type: string;
+      query?: unknown;
+      allValue?: string;
+      multi?: boolean;
+      includeAll?: boolean;
+    }[];
     expect(vars.map((v) => v.name)).toEqual(['datasource', 'cluster', 'job', 'node', 'limit']);
     expect(vars.find((v) => v.name === 'datasource')?.type).toBe('datasource');
     const cluster = vars.find((v) => v.name === 'cluster')!;
-    expect(cluster).toMatchObject({ type: 'query', includeAll: true, allValue: '.*', query: 'label_values(netsentry_build_info, cluster)' });
+    expect(cluster).toMatchObject({
+      type: 'query',
+      includeAll: true,
+      allValue: '.*',
+      query: 'label_values(netsentry_build_info, cluster)',
+    });
     // One job at a time: "All" would mix every scrape job's `up` into the collector panel.
     expect(vars.find((v) => v.name === 'job')).toMatchObject({ type: 'query', multi: false, includeAll: false });
     const node = vars.find((v) => v.name === 'node');
@@ -52,7 +74,9 @@ describe('Grafana dashboard', () => {
   it('units: MTU is a plain number, and no panel mixes metrics of different units', () => {
     const unitOf = (name: string) => /_(bytes|seconds|ratio|total|info)$/.exec(name.replace(/_(bucket|sum|count)$/, ''))?.[1] ?? 'count';
     for (const panel of queryPanels) {
-      const units = new Set((panel.targets ?? []).flatMap((t) => [...t.expr.matchAll(/\b(?:netsentry|process|nodejs)_[a-z0-9_]+/g)].map((m) => unitOf(m[0]))));
+      const units = new Set(
+        (panel.targets ?? []).flatMap((t) => [...t.expr.matchAll(/\b(?:netsentry|process|nodejs)_[a-z0-9_]+/g)].map((m) => unitOf(m[0]))),
+      );
       expect(units.size, `${panel.title}: ${[...units]}`).toBeLessThanOrEqual(1);
     }
     const mtu = queryPanels.find((p) => /MTU per node/.test(p.title)) as Panel & { fieldConfig: { defaults: { unit?: string } } };
@@ -72,7 +96,22 @@ describe('Grafana dashboard', () => {
 
   it('covers the views operators need', () => {
     const titles = queryPanels.map((p) => p.title).join('\n');
-    for (const want of [/overlay routes missing per node/i, /reachability outbound/i, /reachability inbound/i, /failing pairs/i, /RTT per node/i, /loss per node/i, /MTU per node/i, /conntrack/i, /open findings by kind/i, /agents connected/i, /stream errors/i, /detector run time/i, /targets failing/i, /failing target paths by target/i]) {
+    for (const want of [
+      /overlay routes missing per node/i,
+      /reachability outbound/i,
+      /reachability inbound/i,
+      /failing pairs/i,
+      /RTT per node/i,
+      /loss per node/i,
+      /MTU per node/i,
+      /conntrack/i,
+      /open findings by kind/i,
+      /agents connected/i,
+      /stream errors/i,
+      /detector run time/i,
+      /targets failing/i,
+      /failing target paths by target/i,
+    ]) {
       expect(titles).toMatch(want);
     }
   });

@@ -116,12 +116,16 @@ describe.each(images)('$file', ({ file, bin, sources, apt }) => {
     expect([argv[0], argv.at(-1)]).toEqual(['node', `/app/${pkg.bin[bin]}`]);
     expect(argv.slice(1, -1).every((a) => a.startsWith('--'))).toBe(true);
     // The entry point's directory is copied from the build stage, and package.json for the version.
-    expect(copies(final)).toContain(`--from=build /src/${pkg.bin[bin]!.split('/').slice(0, 2).join('/')} ./${pkg.bin[bin]!.split('/').slice(0, 2).join('/')}`);
+    expect(copies(final)).toContain(
+      `--from=build /src/${pkg.bin[bin]!.split('/').slice(0, 2).join('/')} ./${pkg.bin[bin]!.split('/').slice(0, 2).join('/')}`,
+    );
     expect(copies(final)).toContain('--from=build /src/package.json ./');
   });
 
   it(`installs exactly ${apt.length ? apt.join(', ') : 'no Debian package'} in the runtime stage`, () => {
-    const installs = runs(final).flatMap((r) => [...r.matchAll(/apt-get install ([^&|;]*)/g)].map((m) => m[1]!.split(/\s+/).filter((w) => w && !w.startsWith('-'))));
+    const installs = runs(final).flatMap((r) =>
+      [...r.matchAll(/apt-get install ([^&|;]*)/g)].map((m) => m[1]!.split(/\s+/).filter((w) => w && !w.startsWith('-'))),
+    );
     expect(installs.flat()).toEqual(apt);
     for (const r of runs(final).filter((x) => x.includes('apt-get install'))) {
       expect(r).toContain('--no-install-recommends');
@@ -152,10 +156,26 @@ describe.each(images)('$file', ({ file, bin, sources, apt }) => {
 
 describe('.dockerignore', () => {
   it('keeps node_modules, dist, .git, tests, charts and lab state out of the context', () => {
-    for (const p of ['node_modules/x', 'dist/agent/src/main.js', '.git/HEAD', 'test/lab/lab.ts', 'charts/netsentry/values.yaml', '.lab-state/x', 'agent/src/kernel/testdata/load.ts', 'agent/src/main.test.ts', 'README.md']) {
+    for (const p of [
+      'node_modules/x',
+      'dist/agent/src/main.js',
+      '.git/HEAD',
+      'test/lab/lab.ts',
+      'charts/netsentry/values.yaml',
+      '.lab-state/x',
+      'agent/src/kernel/testdata/load.ts',
+      'agent/src/main.test.ts',
+      'README.md',
+    ]) {
       expect(isExcluded(p), p).toBe(true);
     }
-    for (const p of ['package.json', 'package-lock.json', 'tsconfig.build.json', 'agent/src/main.ts', 'shared/src/gen/netsentry/v1/probe_pb.js']) {
+    for (const p of [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.build.json',
+      'agent/src/main.ts',
+      'shared/src/gen/netsentry/v1/probe_pb.js',
+    ]) {
       expect(isExcluded(p), p).toBe(false);
     }
   });

@@ -8,17 +8,30 @@ import { parse } from 'yaml';
 import { chartSecurityFlags } from '../images/podman.ts';
 
 const root = join(import.meta.dirname, '..', '..');
-const values = parse(readFileSync(join(root, 'charts/netsentry/values.yaml'), 'utf8')) as Record<string, { securityContext: Record<string, unknown> }>;
+const values = parse(readFileSync(join(root, 'charts/netsentry/values.yaml'), 'utf8')) as Record<
+  string,
+  { securityContext: Record<string, unknown> }
+>;
 
 /** The flags podman needs for a Kubernetes container securityContext (the fields the chart sets). */
 function podmanFlagsFor(context: Record<string, unknown>): string[] {
   const flags: string[] = [];
-  expect(Object.keys(context).sort()).toEqual(['allowPrivilegeEscalation', 'capabilities', 'privileged', 'readOnlyRootFilesystem', 'runAsGroup', 'runAsNonRoot', 'runAsUser', 'seccompProfile']);
+  expect(Object.keys(context).sort()).toEqual([
+    'allowPrivilegeEscalation',
+    'capabilities',
+    'privileged',
+    'readOnlyRootFilesystem',
+    'runAsGroup',
+    'runAsNonRoot',
+    'runAsUser',
+    'seccompProfile',
+  ]);
   expect(context.runAsNonRoot).toBe(true);
   expect(context.privileged).toBe(false);
   flags.push('--user', `${String(context.runAsUser)}:${String(context.runAsGroup)}`);
   // Only /tmp is writable: the chart mounts an emptyDir there.
-  if (context.readOnlyRootFilesystem === true) flags.push('--read-only', '--read-only-tmpfs=false', '--tmpfs', '/tmp:rw,size=16m,mode=1777');
+  if (context.readOnlyRootFilesystem === true)
+    flags.push('--read-only', '--read-only-tmpfs=false', '--tmpfs', '/tmp:rw,size=16m,mode=1777');
   const capabilities = context.capabilities as { drop?: string[]; add?: string[] };
   expect(capabilities.add ?? []).toEqual([]);
   for (const cap of capabilities.drop ?? []) flags.push('--cap-drop', cap);

@@ -24,14 +24,21 @@ let logText = '';
 
 beforeAll(async () => {
   double = await startKubeApiDouble();
-  for (const i of [1, 2]) double.upsertNode(flannelNode(`node-${i}`, { internalIp: `192.0.2.${10 + i}`, podCidr: `198.18.${i}.0/24`, vtepMac: `0a:58:c6:12:0${i}:00` }));
+  for (const i of [1, 2])
+    double.upsertNode(
+      flannelNode(`node-${i}`, { internalIp: `192.0.2.${10 + i}`, podCidr: `198.18.${i}.0/24`, vtepMac: `0a:58:c6:12:0${i}:00` }),
+    );
   const parsed = parseFlags('netsentry-collector', collectorFlags, ['--kubernetes', 'on', '--kubeconfig', double.kubeconfigPath], {});
   if (parsed.kind !== 'flags') throw new Error('flags');
   const destination = new PassThrough();
   destination.on('data', (chunk: Buffer) => void (logText += chunk.toString('utf8')));
   collector = createCollector({ flags: parsed.flags, logger: createLogger({ name: 'test', destination }), env: {} });
   ports = await collector.listen({ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0 });
-  await waitFor('the Node list', async () => (await (await fetch(`http://127.0.0.1:${ports.httpPort}/readyz`)).json() as { kubernetes: { synced: boolean } }).kubernetes.synced);
+  await waitFor(
+    'the Node list',
+    async () =>
+      ((await (await fetch(`http://127.0.0.1:${ports.httpPort}/readyz`)).json()) as { kubernetes: { synced: boolean } }).kubernetes.synced,
+  );
 });
 
 afterAll(async () => {
@@ -78,7 +85,7 @@ describe('node identity by TokenReview', () => {
     expect(metricValue(metrics, 'netsentry_stream_errors_total', { reason: 'permission_denied' })).toBe(3);
     expect(logText.match(/refused hello/g)).toHaveLength(1);
     expect(logText).toContain('the token is bound to node node-1, not node-2');
-    const { nodes } = await (await fetch(`http://127.0.0.1:${ports.httpPort}/api/v1/nodes`)).json() as { nodes: { name: string }[] };
+    const { nodes } = (await (await fetch(`http://127.0.0.1:${ports.httpPort}/api/v1/nodes`)).json()) as { nodes: { name: string }[] };
     expect(nodes.map((n) => n.name)).toEqual(['node-1']);
   });
 
@@ -107,23 +114,34 @@ function openAgent(token: string, node: string, grpcPort: number) {
   });
   call.on('error', () => undefined);
   call.write(create(ConnectRequestSchema, { payload: { case: 'hello', value: hostHello(node) } }));
-  return { peers, close: () => { call.cancel(); client.close(); } };
+  return {
+    peers,
+    close: () => {
+      call.cancel();
+      client.close();
+    },
+  };
 }
 
-describe('the peer set: Nodes joined with the agents\' hellos', () => {
+describe("the peer set: Nodes joined with the agents' hellos", () => {
   it('a Node deleted in the API leaves every peer set at once, while its agent still runs; added again, it is back', async () => {
     double.upsertNode(flannelNode('node-3', { internalIp: '192.0.2.13', podCidr: '198.18.3.0/24', vtepMac: '0a:58:c6:12:03:00' }));
-    await waitFor('node-3 listed', async () => (await (await fetch(`http://127.0.0.1:${ports.httpPort}/readyz`)).json() as { kubernetes: { nodes: number } }).kubernetes.nodes === 3);
+    await waitFor(
+      'node-3 listed',
+      async () =>
+        ((await (await fetch(`http://127.0.0.1:${ports.httpPort}/readyz`)).json()) as { kubernetes: { nodes: number } }).kubernetes
+          .nodes === 3,
+    );
     const one = openAgent(double.issueToken('node-1', 'netsentry'), 'node-1', ports.grpcPort);
     const three = openAgent(double.issueToken('node-3', 'netsentry'), 'node-3', ports.grpcPort);
     try {
       await waitFor('node-1 sees node-3', async () => one.peers.has('node-3'));
       const started = Date.now();
       double.deleteNode('node-3');
-      await waitFor('node-3 out of node-1\'s peer set', async () => !one.peers.has('node-3'), 5_000, 10);
+      await waitFor("node-3 out of node-1's peer set", async () => !one.peers.has('node-3'), 5_000, 10);
       expect(Date.now() - started).toBeLessThan(2_000);
       double.upsertNode(flannelNode('node-3', { internalIp: '192.0.2.13', podCidr: '198.18.3.0/24', vtepMac: '0a:58:c6:12:03:00' }));
-      await waitFor('node-3 back in node-1\'s peer set', async () => one.peers.has('node-3'), 5_000, 10);
+      await waitFor("node-3 back in node-1's peer set", async () => one.peers.has('node-3'), 5_000, 10);
     } finally {
       one.close();
       three.close();
@@ -136,12 +154,26 @@ describe('with a shared token and the API on', () => {
     const dir = mkdtempSync(join(tmpdir(), 'netsentry-shared-token-'));
     const token = 'shared-token-0123456789abcdef0123456789abcdef';
     writeFileSync(join(dir, 'token'), `${token}\n`);
-    const parsed = parseFlags('netsentry-collector', collectorFlags, ['--kubernetes', 'on', '--kubeconfig', double.kubeconfigPath, '--auth-token-file', join(dir, 'token')], {});
+    const parsed = parseFlags(
+      'netsentry-collector',
+      collectorFlags,
+      ['--kubernetes', 'on', '--kubeconfig', double.kubeconfigPath, '--auth-token-file', join(dir, 'token')],
+      {},
+    );
     if (parsed.kind !== 'flags') throw new Error('flags');
-    const shared = createCollector({ flags: parsed.flags, logger: createLogger({ name: 'test', destination: new PassThrough() }), env: {} });
+    const shared = createCollector({
+      flags: parsed.flags,
+      logger: createLogger({ name: 'test', destination: new PassThrough() }),
+      env: {},
+    });
     const sharedPorts = await shared.listen({ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0 });
     try {
-      await waitFor('the Node list', async () => (await (await fetch(`http://127.0.0.1:${sharedPorts.httpPort}/readyz`)).json() as { kubernetes: { synced: boolean } }).kubernetes.synced);
+      await waitFor(
+        'the Node list',
+        async () =>
+          ((await (await fetch(`http://127.0.0.1:${sharedPorts.httpPort}/readyz`)).json()) as { kubernetes: { synced: boolean } })
+            .kubernetes.synced,
+      );
       expect(await hello(token, 'node-9', sharedPorts.grpcPort)).toBe(grpc.status.PERMISSION_DENIED);
       expect(await hello(token, 'node-2', sharedPorts.grpcPort)).toBe('welcome');
     } finally {

@@ -36,7 +36,16 @@ describe('Node informer with the real client against the API double', () => {
     double.upsertNode(node(2));
     informer.start();
     await waitFor('the list', async () => informer.records.size === 2 && informer.status.synced);
-    expect(informer.records.get('node-1')).toMatchObject({ podCidrs: ['198.18.1.0/24'], internalIp: '192.0.2.11', flannelBackend: 'vxlan', flannelVtepMac: '0a:58:c6:12:01:00', flannelPublicIp: '192.0.2.11', ready: true, unschedulable: false, deleting: false });
+    expect(informer.records.get('node-1')).toMatchObject({
+      podCidrs: ['198.18.1.0/24'],
+      internalIp: '192.0.2.11',
+      flannelBackend: 'vxlan',
+      flannelVtepMac: '0a:58:c6:12:01:00',
+      flannelPublicIp: '192.0.2.11',
+      ready: true,
+      unschedulable: false,
+      deleting: false,
+    });
     double.upsertNode(node(3));
     double.upsertNode(node(2, { ready: false, unschedulable: true }));
     await waitFor('ADDED and MODIFIED', async () => informer.records.has('node-3') && informer.records.get('node-2')?.ready === false);
@@ -60,7 +69,11 @@ describe('Node informer with the real client against the API double', () => {
     double.endWatches();
     double.deleteNode('node-2');
     double.compact();
-    await waitFor('a re-list after 410', async () => double.counts.gone >= 1 && double.counts.list >= 2 && !informer.records.has('node-2'), 15_000);
+    await waitFor(
+      'a re-list after 410',
+      async () => double.counts.gone >= 1 && double.counts.list >= 2 && !informer.records.has('node-2'),
+      15_000,
+    );
     expect(informer.records.has('node-1')).toBe(true);
     expect(informer.status.reachable).toBe(true);
   });
@@ -91,7 +104,10 @@ describe('Node informer with the real client against the API double', () => {
     // Other objects change: the Node watch hears of it only through bookmarks.
     double.bumpResourceVersion(50);
     const watchesBefore = double.counts.watch;
-    await waitFor('a bookmark carrying the new version, taken by the client', async () => informer.resourceVersion === double.resourceVersion);
+    await waitFor(
+      'a bookmark carrying the new version, taken by the client',
+      async () => informer.resourceVersion === double.resourceVersion,
+    );
     double.compact();
     double.endWatches();
     // Resumed, and a bookmark served on the new watch proves it is established.

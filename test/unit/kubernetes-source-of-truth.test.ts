@@ -26,7 +26,12 @@ afterEach(async () => {
 const recordOf = (name: string, extra: Partial<Parameters<typeof flannelNode>[1]> = {}) =>
   flannelNode(name, { internalIp: nodeIpOf(name), podCidr: podCidrOf(name), vtepMac: vtepMacOf(name), ...extra });
 
-async function setUp(): Promise<{ cluster: TestCluster; double: KubeApiDouble; informer: NodeInformer; findings: () => { id: string; severity: string; summary: string; evidence: string[] }[] }> {
+async function setUp(): Promise<{
+  cluster: TestCluster;
+  double: KubeApiDouble;
+  informer: NodeInformer;
+  findings: () => { id: string; severity: string; summary: string; evidence: string[] }[];
+}> {
   const cluster = createTestCluster();
   double = await startKubeApiDouble();
   for (const name of cluster.names) double.upsertNode(recordOf(name));
@@ -35,7 +40,12 @@ async function setUp(): Promise<{ cluster: TestCluster; double: KubeApiDouble; i
   informer = createNodeInformer({ kubeConfig, logger, now: cluster.clock.now, minBackoffMs: 100, maxBackoffMs: 400 });
   const api = informer;
   const lifecycle = createNodeLifecycle({
-    model: cluster.model, logger, startedMs: cluster.clock.now(), startupWindowMs: 60_000, convergeGraceMs: 60_000, departingWindowMs: 20_000,
+    model: cluster.model,
+    logger,
+    startedMs: cluster.clock.now(),
+    startupWindowMs: 60_000,
+    convergeGraceMs: 60_000,
+    departingWindowMs: 20_000,
     api: { deleted: api.deleted, isDeleting: (name) => api.records.get(name)?.deleting ?? false },
   });
   const hold = createLifecycleHold({ model: cluster.model, lifecycle });
@@ -67,7 +77,10 @@ describe('the Kubernetes API as the source of truth', () => {
     cluster.model.agentDisconnected(cluster.key('node-4'), 'conn-node-4');
     expect(findings()).toEqual([]);
     expect(cluster.model.snapshot().nodes.map((n) => n.name)).toEqual(['node-1', 'node-2', 'node-3']);
-    expect(cluster.model.snapshot().departed?.[0]).toMatchObject({ name: 'node-4', reason: 'its Node was deleted from the Kubernetes API' });
+    expect(cluster.model.snapshot().departed?.[0]).toMatchObject({
+      name: 'node-4',
+      reason: 'its Node was deleted from the Kubernetes API',
+    });
     expect(cluster.model.peerSetFor(cluster.key('node-1')).peers.map((p) => p.nodeName)).toEqual(['node-2', 'node-3']);
   });
 

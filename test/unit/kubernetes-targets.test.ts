@@ -27,11 +27,23 @@ afterEach(async () => {
   merged = source = double = dir = undefined;
 }, 30_000);
 
-const service = (namespace: string, name: string, clusterIP: string, ports: KubeService['spec']['ports'], labels?: Record<string, string>): KubeService => ({
+const service = (
+  namespace: string,
+  name: string,
+  clusterIP: string,
+  ports: KubeService['spec']['ports'],
+  labels?: Record<string, string>,
+): KubeService => ({
   metadata: { namespace, name, ...(labels ? { labels } : {}) },
   spec: { type: 'ClusterIP', clusterIP, clusterIPs: [clusterIP], ports },
 });
-const slice = (namespace: string, name: string, owner: string, ports: KubeEndpointSlice['ports'], endpoints: { ip: string; ready?: boolean }[]): KubeEndpointSlice => ({
+const slice = (
+  namespace: string,
+  name: string,
+  owner: string,
+  ports: KubeEndpointSlice['ports'],
+  endpoints: { ip: string; ready?: boolean }[],
+): KubeEndpointSlice => ({
   metadata: { namespace, name, labels: { 'kubernetes.io/service-name': owner } },
   addressType: 'IPv4',
   ports,
@@ -39,10 +51,30 @@ const slice = (namespace: string, name: string, owner: string, ports: KubeEndpoi
 });
 
 function seedCluster(double: KubeApiDouble): void {
-  double.upsertService(service('kube-system', 'kube-dns', '198.19.0.10', [{ name: 'dns', protocol: 'UDP', port: 53 }, { name: 'dns-tcp', protocol: 'TCP', port: 53 }, { name: 'metrics', protocol: 'TCP', port: 9153 }]));
-  double.upsertEndpointSlice(slice('kube-system', 'kube-dns-abcde', 'kube-dns', [{ name: 'dns', protocol: 'UDP', port: 53 }, { name: 'dns-tcp', protocol: 'TCP', port: 53 }, { name: 'metrics', protocol: 'TCP', port: 9153 }], [{ ip: '198.18.1.2' }, { ip: '198.18.2.2' }, { ip: '198.18.3.2', ready: false }]));
+  double.upsertService(
+    service('kube-system', 'kube-dns', '198.19.0.10', [
+      { name: 'dns', protocol: 'UDP', port: 53 },
+      { name: 'dns-tcp', protocol: 'TCP', port: 53 },
+      { name: 'metrics', protocol: 'TCP', port: 9153 },
+    ]),
+  );
+  double.upsertEndpointSlice(
+    slice(
+      'kube-system',
+      'kube-dns-abcde',
+      'kube-dns',
+      [
+        { name: 'dns', protocol: 'UDP', port: 53 },
+        { name: 'dns-tcp', protocol: 'TCP', port: 53 },
+        { name: 'metrics', protocol: 'TCP', port: 9153 },
+      ],
+      [{ ip: '198.18.1.2' }, { ip: '198.18.2.2' }, { ip: '198.18.3.2', ready: false }],
+    ),
+  );
   double.upsertService(service('default', 'kubernetes', '198.19.0.1', [{ name: 'https', protocol: 'TCP', port: 443 }]));
-  double.upsertEndpointSlice(slice('default', 'kubernetes', 'kubernetes', [{ name: 'https', protocol: 'TCP', port: 6443 }], [{ ip: '192.0.2.1' }]));
+  double.upsertEndpointSlice(
+    slice('default', 'kubernetes', 'kubernetes', [{ name: 'https', protocol: 'TCP', port: 6443 }], [{ ip: '192.0.2.1' }]),
+  );
   // Not labelled: not a target.
   double.upsertService(service('shop', 'cart', '198.19.0.30', [{ name: 'http', protocol: 'TCP', port: 80 }]));
   double.upsertEndpointSlice(slice('shop', 'cart-1', 'cart', [{ name: 'http', protocol: 'TCP', port: 8080 }], [{ ip: '198.18.1.30' }]));
@@ -63,11 +95,18 @@ describe('targets from the Kubernetes API with the real client against the API d
     source.start();
     await waitFor('the first target set', async () => source.specs().length === 2);
     expect(source.specs()).toEqual([
-      { name: 'kube-system/kube-dns', protocol: 'dns', address: '198.19.0.10:53', endpoints: ['198.18.1.2:53', '198.18.2.2:53'], query: 'kubernetes.default.svc.cluster.local' },
+      {
+        name: 'kube-system/kube-dns',
+        protocol: 'dns',
+        address: '198.19.0.10:53',
+        endpoints: ['198.18.1.2:53', '198.18.2.2:53'],
+        query: 'kubernetes.default.svc.cluster.local',
+      },
       { name: 'default/kubernetes', protocol: 'tcp', address: '198.19.0.1:443', endpoints: ['192.0.2.1:6443'], query: '' },
     ]);
     // Both collections are watched cluster-wide, with bookmarks.
-    const watched = (path: string) => double.requests.some((r) => r.path === path && r.query.includes('watch=true') && r.query.includes('allowWatchBookmarks=true'));
+    const watched = (path: string) =>
+      double.requests.some((r) => r.path === path && r.query.includes('watch=true') && r.query.includes('allowWatchBookmarks=true'));
     await waitFor('both watches', async () => watched('/api/v1/services') && watched('/apis/discovery.k8s.io/v1/endpointslices'));
   });
 
@@ -78,13 +117,37 @@ describe('targets from the Kubernetes API with the real client against the API d
     await waitFor('the first target set', async () => source.specs().length === 2);
     let changes = 0;
     source.onChange(() => changes++);
-    double.upsertService(service('shop', 'cart', '198.19.0.30', [{ name: 'grpc', protocol: 'UDP', port: 9000 }, { name: 'http', protocol: 'TCP', port: 80 }], { 'netsentry.io/probe': 'true' }));
+    double.upsertService(
+      service(
+        'shop',
+        'cart',
+        '198.19.0.30',
+        [
+          { name: 'grpc', protocol: 'UDP', port: 9000 },
+          { name: 'http', protocol: 'TCP', port: 80 },
+        ],
+        { 'netsentry.io/probe': 'true' },
+      ),
+    );
     await waitFor('the labelled Service', async () => source.specs().some((s) => s.name === 'shop/cart'));
-    expect(source.specs().find((s) => s.name === 'shop/cart')).toEqual({ name: 'shop/cart', protocol: 'tcp', address: '198.19.0.30:80', endpoints: ['198.18.1.30:8080'], query: '' });
+    expect(source.specs().find((s) => s.name === 'shop/cart')).toEqual({
+      name: 'shop/cart',
+      protocol: 'tcp',
+      address: '198.19.0.30:80',
+      endpoints: ['198.18.1.30:8080'],
+      query: '',
+    });
     double.upsertEndpointSlice(slice('shop', 'cart-2', 'cart', [{ name: 'http', protocol: 'TCP', port: 8080 }], [{ ip: '198.18.2.30' }]));
     await waitFor('a second slice', async () => source.specs().find((s) => s.name === 'shop/cart')?.endpoints.length === 2);
     double.deleteEndpointSlice('shop', 'cart-1');
-    await waitFor('a slice removed', async () => source.specs().find((s) => s.name === 'shop/cart')?.endpoints.join() === '198.18.2.30:8080');
+    await waitFor(
+      'a slice removed',
+      async () =>
+        source
+          .specs()
+          .find((s) => s.name === 'shop/cart')
+          ?.endpoints.join() === '198.18.2.30:8080',
+    );
     // A headless labelled Service gives no target (nothing to probe as the Service address).
     double.upsertService(service('shop', 'db', 'None', [{ name: 'pg', protocol: 'TCP', port: 5432 }], { 'netsentry.io/probe': 'true' }));
     double.deleteService('shop', 'cart');
@@ -100,9 +163,21 @@ describe('targets from the Kubernetes API with the real client against the API d
     await waitFor('the first target set', async () => source.specs().length === 2);
     double.compact();
     double.endWatches();
-    double.upsertEndpointSlice(slice('default', 'kubernetes', 'kubernetes', [{ name: 'https', protocol: 'TCP', port: 6443 }], [{ ip: '192.0.2.1' }, { ip: '192.0.2.2' }]));
+    double.upsertEndpointSlice(
+      slice(
+        'default',
+        'kubernetes',
+        'kubernetes',
+        [{ name: 'https', protocol: 'TCP', port: 6443 }],
+        [{ ip: '192.0.2.1' }, { ip: '192.0.2.2' }],
+      ),
+    );
     double.compact();
-    await waitFor('a re-list after 410', async () => double.counts.gone >= 1 && source.specs().find((s) => s.name === 'default/kubernetes')?.endpoints.length === 2, 15_000);
+    await waitFor(
+      'a re-list after 410',
+      async () => double.counts.gone >= 1 && source.specs().find((s) => s.name === 'default/kubernetes')?.endpoints.length === 2,
+      15_000,
+    );
     const before = double.requests.length;
     double.setAvailable(false);
     // Watches cut, then at least one retry refused with 503 for each collection.
@@ -114,10 +189,16 @@ describe('targets from the Kubernetes API with the real client against the API d
   it('merges with the targets file: the file wins on a name clash, the set is capped at 64, and generations rise only on change', async () => {
     const { double, source } = await start();
     seedCluster(double);
-    for (let i = 0; i < 70; i++) double.upsertService(service('bulk', `s${String(i).padStart(2, '0')}`, `198.19.1.${i + 1}`, [{ port: 80 }], { 'netsentry.io/probe': 'true' }));
+    for (let i = 0; i < 70; i++)
+      double.upsertService(
+        service('bulk', `s${String(i).padStart(2, '0')}`, `198.19.1.${i + 1}`, [{ port: 80 }], { 'netsentry.io/probe': 'true' }),
+      );
     dir = await mkdtemp(join(tmpdir(), 'netsentry-targets-'));
     const path = join(dir, 'targets.yaml');
-    await writeFile(path, 'targets:\n  - {name: default/kubernetes, protocol: tcp, address: "198.19.0.1:443"}\n  - {name: own, protocol: tcp, address: "198.19.9.9:80"}\n');
+    await writeFile(
+      path,
+      'targets:\n  - {name: default/kubernetes, protocol: tcp, address: "198.19.0.1:443"}\n  - {name: own, protocol: tcp, address: "198.19.9.9:80"}\n',
+    );
     const file = createTargetsFileSource({ path, intervalMs: 100, logger });
     merged = createMergedTargetSetSource({ file, api: source, logger });
     expect(merged.specs().map((s) => s.name)).toEqual(['default/kubernetes', 'own']);

@@ -13,7 +13,11 @@ import { createTargetStore } from '../../collector/src/targets/target-store.ts';
 
 const catalogPath = new URL('../../docs/metrics.md', import.meta.url);
 
-interface CatalogRow { name: string; type: string; labels: string[] }
+interface CatalogRow {
+  name: string;
+  type: string;
+  labels: string[];
+}
 
 /** Table rows of the form | `name` | type | `a`, `b` | meaning |. */
 function parseCatalog(markdown: string): CatalogRow[] {
@@ -29,7 +33,12 @@ function parseCatalog(markdown: string): CatalogRow[] {
 
 async function registered(): Promise<CatalogRow[]> {
   const cluster = createTestCluster();
-  const findings = createFindingsEngine({ model: cluster.model, detectors: defaultDetectors(), now: cluster.clock.now, logger: createSilentLogger() });
+  const findings = createFindingsEngine({
+    model: cluster.model,
+    detectors: defaultDetectors(),
+    now: cluster.clock.now,
+    logger: createSilentLogger(),
+  });
   const { registry } = createCollectorMetrics({ model: cluster.model, findings });
   // Registered only with --kubernetes on: here with an informer that has seen nothing.
   registerKubernetesMetrics(registry, { status: { reachable: false, synced: false, relists: 0 }, records: new Map() });

@@ -72,7 +72,9 @@ describe('the worst overlay fault at 5,000 nodes', () => {
     model.agentReport({ node: 'node-0001', network: 'host' }, wire);
     const [finding] = detectOverlayRouteMissing(model.snapshot(), defaultDetectorConfig);
     expect(finding?.summary).toBe('node-0001 is missing overlay routes to 4,999 of 4,999 peers (route, neighbor, FDB)');
-    expect(finding?.evidence[0]).toBe('per part: route missing toward 4999 peers; neighbor missing toward 4999 peers; FDB missing toward 4999 peers');
+    expect(finding?.evidence[0]).toBe(
+      'per part: route missing toward 4999 peers; neighbor missing toward 4999 peers; FDB missing toward 4999 peers',
+    );
     expect(finding?.evidence[1]).toMatch(/^node-0002: route missing/);
     expect(finding?.evidence.at(-1)).toMatch(/and 4,979 more peers/);
     expect(nodeView(model.snapshot().nodes[0]!).hostAgent?.overlayCheck).toMatchObject({ peersWithProblems: peerCount });

@@ -20,7 +20,10 @@ describe.each([
   });
 
   it('turns a missing binary into DEPENDENCY_MISSING with the package to install', async () => {
-    await expect(runner.run(['netsentry-no-such-binary'])).rejects.toMatchObject({ code: 'DEPENDENCY_MISSING', message: "'netsentry-no-such-binary' not found on PATH" });
+    await expect(runner.run(['netsentry-no-such-binary'])).rejects.toMatchObject({
+      code: 'DEPENDENCY_MISSING',
+      message: "'netsentry-no-such-binary' not found on PATH",
+    });
     expect(missingBinaryMessage('ip')).toBe("'ip' (iproute2) not found on PATH; install iproute2");
   });
 
@@ -37,7 +40,10 @@ describe.each([
   });
 
   it('honours an abort signal', async () => {
-    await expect(runner.run(['sleep', '5'], AbortSignal.timeout(30))).rejects.toMatchObject({ code: 'TIMEOUT', message: "'sleep 5' was aborted" });
+    await expect(runner.run(['sleep', '5'], AbortSignal.timeout(30))).rejects.toMatchObject({
+      code: 'TIMEOUT',
+      message: "'sleep 5' was aborted",
+    });
   });
 
   it('reads a large output whole (more than a pipe buffer)', async () => {

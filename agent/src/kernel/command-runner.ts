@@ -52,10 +52,17 @@ function commandError(file: string, text: string, outcome: Outcome, options: { t
   return new NetsentryError(codeFromErrno(e), `'${text}' failed: ${e.message}`, { cause: e });
 }
 
-function runThroughPipe(file: string, args: string[], options: { timeoutMs: number; maxBuffer: number; signal?: AbortSignal; input?: string }): Promise<Outcome> {
+function runThroughPipe(
+  file: string,
+  args: string[],
+  options: { timeoutMs: number; maxBuffer: number; signal?: AbortSignal; input?: string },
+): Promise<Outcome> {
   return new Promise((resolve) => {
-    const child = execFile(file, args, { timeout: options.timeoutMs, maxBuffer: options.maxBuffer, signal: options.signal, encoding: 'utf8' }, (err, stdout, stderr) =>
-      resolve({ stdout, stderr, ...(err ? { err } : {}) }),
+    const child = execFile(
+      file,
+      args,
+      { timeout: options.timeoutMs, maxBuffer: options.maxBuffer, signal: options.signal, encoding: 'utf8' },
+      (err, stdout, stderr) => resolve({ stdout, stderr, ...(err ? { err } : {}) }),
     );
     // A child that exits before reading all of stdin (EPIPE) fails through its exit status.
     child.stdin?.on('error', () => undefined);
@@ -70,7 +77,12 @@ let outputFiles = 0;
  * pipe arrives in ~4 KiB writes, each a read and an event-loop turn in the agent: a
  * 5,000-route dump cost ~45 ms of the agent's CPU that way, ~10 ms from a file (BENCHMARKS.md).
  */
-function runThroughFile(dir: string, file: string, args: string[], options: { timeoutMs: number; maxBuffer: number; signal?: AbortSignal; input?: string }): Promise<Outcome> {
+function runThroughFile(
+  dir: string,
+  file: string,
+  args: string[],
+  options: { timeoutMs: number; maxBuffer: number; signal?: AbortSignal; input?: string },
+): Promise<Outcome> {
   const path = join(dir, `netsentry-${process.pid}-${++outputFiles}.out`);
   const fd = openSync(path, 'wx+', 0o600);
   unlinkSync(path);
@@ -98,7 +110,8 @@ function runThroughFile(dir: string, file: string, args: string[], options: { ti
         if (spawnError) return resolve({ stdout: '', stderr, err: spawnError });
         if (timedOut) return resolve({ stdout: '', stderr, err: Object.assign(new Error('timed out'), { killed: true }) });
         const size = fstatSync(fd).size;
-        if (size > options.maxBuffer) return resolve({ stdout: '', stderr, err: Object.assign(new Error('maxBuffer'), { code: 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER' }) });
+        if (size > options.maxBuffer)
+          return resolve({ stdout: '', stderr, err: Object.assign(new Error('maxBuffer'), { code: 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER' }) });
         const buf = Buffer.allocUnsafe(size);
         let read = 0;
         while (read < size) {
@@ -107,7 +120,9 @@ function runThroughFile(dir: string, file: string, args: string[], options: { ti
           read += n;
         }
         const stdout = buf.toString('utf8', 0, read);
-        resolve(code === 0 ? { stdout, stderr } : { stdout, stderr, err: Object.assign(new Error(`exit status ${code}`), { code: code ?? 1 }) });
+        resolve(
+          code === 0 ? { stdout, stderr } : { stdout, stderr, err: Object.assign(new Error(`exit status ${code}`), { code: code ?? 1 }) },
+        );
       } finally {
         closeSync(fd);
       }

@@ -31,13 +31,19 @@ describe('createKernelReader', () => {
     expect((await reader.routes()).some((r) => r.dst === '198.18.3.0/24')).toBe(true);
     expect((await reader.neighbors()).length).toBe(3);
     expect((await reader.fdb('flannel.1')).every((e) => e.dev === 'flannel.1')).toBe(true);
-    expect(runner.calls).toEqual(['ip -j -d addr show', 'ip -j route show table all', 'ip -j neigh show', 'bridge -j fdb show dev flannel.1']);
+    expect(runner.calls).toEqual([
+      'ip -j -d addr show',
+      'ip -j route show table all',
+      'ip -j neigh show',
+      'bridge -j fdb show dev flannel.1',
+    ]);
   });
 
   it('tables(): one `ip -j -d -batch -` run, split into its three JSON arrays', async () => {
     const oneLine = (name: string) => JSON.stringify(JSON.parse(loadTestdata(name)));
     const batch = fakeRunner({
-      'ip -j -d -batch - <<< "addr show\\nroute show table all\\nneigh show\\n"': ['ip-addr-flannel-vxlan.json', 'ip-route-flannel-vxlan.json', 'ip-neigh-flannel-vxlan.json'].map(oneLine).join('\n') + '\n',
+      'ip -j -d -batch - <<< "addr show\\nroute show table all\\nneigh show\\n"':
+        ['ip-addr-flannel-vxlan.json', 'ip-route-flannel-vxlan.json', 'ip-neigh-flannel-vxlan.json'].map(oneLine).join('\n') + '\n',
     });
     const tables = await createKernelReader({ runner: batch }).tables!();
     expect(batch.calls).toHaveLength(1);

@@ -33,7 +33,8 @@ export const kernelCommands = {
 /** Splits `ip -j -batch` output into its commands' JSON arrays (one per line). */
 export function splitBatchOutput(text: string, commands: number): string[] {
   const lines = text.split('\n').filter((line) => line.trim() !== '');
-  if (lines.length !== commands) throw new NetsentryError('INTERNAL', `ip -batch printed ${lines.length} JSON arrays for ${commands} commands`);
+  if (lines.length !== commands)
+    throw new NetsentryError('INTERNAL', `ip -batch printed ${lines.length} JSON arrays for ${commands} commands`);
   return lines;
 }
 
@@ -45,7 +46,10 @@ export function createKernelReader(deps: KernelReaderDeps): KernelReader {
   return {
     // `ip -j -d addr show` carries link details (kind, vxlan attributes) and addresses in one dump.
     tables: async (signal) => {
-      const [links, routes, neighbors] = splitBatchOutput(await runner.run([ip, ...kernelCommands.tables.argv], signal, kernelCommands.tables.input), 3);
+      const [links, routes, neighbors] = splitBatchOutput(
+        await runner.run([ip, ...kernelCommands.tables.argv], signal, kernelCommands.tables.input),
+        3,
+      );
       return { links: parseLinks(links!), routes: parseRoutes(routes!), neighbors: parseNeighbors(neighbors!) };
     },
     links: async (signal) => parseLinks(await runner.run([ip, ...kernelCommands.links], signal)),

@@ -22,13 +22,20 @@ describe('classifyMonitorLine', () => {
   ])('%s -> %s', (line, what) => expect(classifyMonitorLine(line)).toBe(what));
 });
 
-interface FakeChild extends EventEmitter { stdout: PassThrough; stderr: PassThrough; kill: (s?: string) => boolean }
+interface FakeChild extends EventEmitter {
+  stdout: PassThrough;
+  stderr: PassThrough;
+  kill: (s?: string) => boolean;
+}
 
 function fakeChild(): FakeChild {
   const c = new EventEmitter() as FakeChild;
   c.stdout = new PassThrough();
   c.stderr = new PassThrough();
-  c.kill = () => { setImmediate(() => c.emit('close', null, 'SIGTERM')); return true; };
+  c.kill = () => {
+    setImmediate(() => c.emit('close', null, 'SIGTERM'));
+    return true;
+  };
   return c;
 }
 
@@ -41,8 +48,15 @@ describe('createNetlinkWatcher (fake spawn)', () => {
       const logger = { info: vi.fn(), warn, child: () => logger } as unknown as Logger;
       const events: string[] = [];
       const watcher = createNetlinkWatcher({
-        logger, onChange: (w) => events.push(w), initialBackoffMs: 100, maxBackoffMs: 250,
-        spawnFn: () => { const c = fakeChild(); children.push(c); return c as unknown as ChildProcess; },
+        logger,
+        onChange: (w) => events.push(w),
+        initialBackoffMs: 100,
+        maxBackoffMs: 250,
+        spawnFn: () => {
+          const c = fakeChild();
+          children.push(c);
+          return c as unknown as ChildProcess;
+        },
       });
       watcher.start();
       children[0]?.stdout.write('198.18.9.0/24 via 192.0.2.19 dev eth0\n    link/ether x\n');
@@ -72,8 +86,15 @@ describe('createNetlinkWatcher (fake spawn)', () => {
   it('treats a spawn error as an exit and retries', async () => {
     const spawns: FakeChild[] = [];
     const watcher = createNetlinkWatcher({
-      logger: createSilentLogger(), onChange: () => {}, initialBackoffMs: 5,
-      spawnFn: () => { const c = fakeChild(); spawns.push(c); if (spawns.length === 1) setImmediate(() => c.emit('error', new Error('spawn ip ENOENT'))); return c as unknown as ChildProcess; },
+      logger: createSilentLogger(),
+      onChange: () => {},
+      initialBackoffMs: 5,
+      spawnFn: () => {
+        const c = fakeChild();
+        spawns.push(c);
+        if (spawns.length === 1) setImmediate(() => c.emit('error', new Error('spawn ip ENOENT')));
+        return c as unknown as ChildProcess;
+      },
     });
     watcher.start();
     await vi.waitFor(() => expect(spawns.length).toBe(2));
@@ -99,10 +120,13 @@ describe.skipIf(!canCreateNetns())('createNetlinkWatcher (real netns)', () => {
       // ip monitor prints nothing when it has subscribed: poke a link attribute (no route or
       // neighbor event) until its event shows, then measure the route and neighbor events.
       let pokes = 0;
-      await vi.waitFor(() => {
-        ns.exec(`ip link set eth0 alias poke-${(pokes += 1)}`);
-        expect(events).toContain('link');
-      }, { timeout: 5000, interval: 50 });
+      await vi.waitFor(
+        () => {
+          ns.exec(`ip link set eth0 alias poke-${(pokes += 1)}`);
+          expect(events).toContain('link');
+        },
+        { timeout: 5000, interval: 50 },
+      );
       expect(events.filter((w) => w !== 'link')).toEqual([]);
       const t0 = performance.now();
       ns.exec('ip route add 198.18.9.0/24 via 192.0.2.19 dev eth0 onlink');

@@ -62,7 +62,9 @@ export function createNetlinkWatcher(options: NetlinkWatcherOptions): NetlinkWat
     const proc = spawnFn(file ?? 'ip', args);
     child = proc;
     let stderr = '';
-    proc.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-500); });
+    proc.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-500);
+    });
     if (proc.stdout) {
       createInterface({ input: proc.stdout }).on('line', (line) => {
         const what = classifyMonitorLine(line);
@@ -79,8 +81,14 @@ export function createNetlinkWatcher(options: NetlinkWatcherOptions): NetlinkWat
         if (!running) return;
         failures = Date.now() - startedAt >= stableAfter ? 1 : failures + 1;
         const delayMs = Math.min(max, initial * 2 ** (failures - 1));
-        log.warn({ reason, stderr: stderr.trim() || undefined, restartInMs: delayMs, restarts: failures }, "'ip monitor' exited; restarting");
-        timer = setTimeout(() => { timer = undefined; if (running) launch(); }, delayMs);
+        log.warn(
+          { reason, stderr: stderr.trim() || undefined, restartInMs: delayMs, restarts: failures },
+          "'ip monitor' exited; restarting",
+        );
+        timer = setTimeout(() => {
+          timer = undefined;
+          if (running) launch();
+        }, delayMs);
       };
       proc.once('error', (err) => finish(`spawn failed: ${err.message}`));
       proc.once('close', (code, signal) => finish(signal ? `killed by ${signal}` : `exit status ${code}`));

@@ -36,13 +36,23 @@ describe('parseLinks', () => {
   it('resolves a numeric vxlan underlay index and tolerates odd rows', () => {
     const text = JSON.stringify([
       { ifindex: 7, ifname: 'ens5', flags: ['UP'], mtu: 9001, operstate: 'UP', address: 'AA:BB:CC:00:00:01' },
-      { ifindex: 8, ifname: 'flannel.4096', flags: [], mtu: 8951, linkinfo: { info_kind: 'vxlan', info_data: { id: 4096, link: 7, port: 4789, learning: true } } },
+      {
+        ifindex: 8,
+        ifname: 'flannel.4096',
+        flags: [],
+        mtu: 8951,
+        linkinfo: { info_kind: 'vxlan', info_data: { id: 4096, link: 7, port: 4789, learning: true } },
+      },
       { ifname: 'no-index' },
       'junk',
     ]);
     const [ens5, vx] = parseLinks(text);
     expect(ens5).toMatchObject({ mac: 'aa:bb:cc:00:00:01', kind: '', adminUp: true });
-    expect(vx).toMatchObject({ adminUp: false, operState: 'UNKNOWN', vxlan: { vni: 4096, port: 4789, learning: true, underlayDevice: 'ens5' } });
+    expect(vx).toMatchObject({
+      adminUp: false,
+      operState: 'UNKNOWN',
+      vxlan: { vni: 4096, port: 4789, learning: true, underlayDevice: 'ens5' },
+    });
     expect(vx?.vxlan?.local).toBeUndefined();
   });
 

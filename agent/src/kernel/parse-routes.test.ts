@@ -7,7 +7,12 @@ describe('parseRoutes', () => {
     const routes = parseRoutes(loadTestdata('ip-route-flannel-vxlan.json'));
     const main = routes.filter((r) => r.table === 'main');
     expect(main.find((r) => r.dst === '198.18.2.0/24')).toEqual({
-      table: 'main', type: 'unicast', dst: '198.18.2.0/24', gateway: '198.18.2.0', dev: 'flannel.1', onlink: true,
+      table: 'main',
+      type: 'unicast',
+      dst: '198.18.2.0/24',
+      gateway: '198.18.2.0',
+      dev: 'flannel.1',
+      onlink: true,
     });
     expect(main.find((r) => r.dst === 'default')).toMatchObject({ gateway: '192.0.2.1', dev: 'eth0', onlink: false });
     expect(main.find((r) => r.dst === '192.0.2.0/24')).toMatchObject({ protocol: 'kernel', scope: 'link', prefsrc: '192.0.2.11' });
@@ -18,11 +23,11 @@ describe('parseRoutes', () => {
 
   it('parses a host-gw table', () => {
     const routes = parseRoutes(loadTestdata('ip-route-flannel-host-gw.json'));
-    expect(routes.filter((r) => r.dst.startsWith('198.18.') && r.gateway?.startsWith('192.0.2.1')).map((r) => `${r.dst} via ${r.gateway} dev ${r.dev}`)).toEqual([
-      '198.18.2.0/24 via 192.0.2.12 dev eth0',
-      '198.18.3.0/24 via 192.0.2.13 dev eth0',
-      '198.18.4.0/24 via 192.0.2.14 dev eth0',
-    ]);
+    expect(
+      routes
+        .filter((r) => r.dst.startsWith('198.18.') && r.gateway?.startsWith('192.0.2.1'))
+        .map((r) => `${r.dst} via ${r.gateway} dev ${r.dev}`),
+    ).toEqual(['198.18.2.0/24 via 192.0.2.12 dev eth0', '198.18.3.0/24 via 192.0.2.13 dev eth0', '198.18.4.0/24 via 192.0.2.14 dev eth0']);
   });
 
   it('keeps blackhole routes without a device', () => {

@@ -14,7 +14,7 @@ function isNormalIpv4Cidr(dst: string): boolean {
   if (length > 32 || octets.some((o) => o > 255) || octets.some((o, i) => String(o) !== [m[1], m[2], m[3], m[4]][i])) return false;
   const address = ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0;
   const mask = length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0;
-  return ((address & mask) >>> 0) === address;
+  return (address & mask) >>> 0 === address;
 }
 
 /** 'default' stays; "198.18.2.7/24" -> "198.18.2.0/24"; a bare host address gets /32 or /128. */

@@ -5,7 +5,11 @@ import type { KernelReader, KernelTables } from './types.ts';
 function countingReader(withTables: boolean): KernelReader & { calls: string[] } {
   const calls: string[] = [];
   let n = 0;
-  const tables = (): KernelTables => ({ links: [{ name: `read-${++n}`, index: 1, kind: '', adminUp: true, operState: 'UP', mtu: 1500, mac: '', addresses: [] }], routes: [], neighbors: [] });
+  const tables = (): KernelTables => ({
+    links: [{ name: `read-${++n}`, index: 1, kind: '', adminUp: true, operState: 'UP', mtu: 1500, mac: '', addresses: [] }],
+    routes: [],
+    neighbors: [],
+  });
   const reader: KernelReader & { calls: string[] } = {
     calls,
     links: async () => (calls.push('links'), tables().links),

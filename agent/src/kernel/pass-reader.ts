@@ -18,7 +18,11 @@ export function createPassReader(base: KernelReader): PassReader {
   const readAll = (signal?: AbortSignal): Promise<KernelTables> =>
     base.tables
       ? base.tables(signal)
-      : Promise.all([base.links(signal), base.routes(signal), base.neighbors(signal)]).then(([links, routes, neighbors]) => ({ links, routes, neighbors }));
+      : Promise.all([base.links(signal), base.routes(signal), base.neighbors(signal)]).then(([links, routes, neighbors]) => ({
+          links,
+          routes,
+          neighbors,
+        }));
   return {
     reader: {
       ...base,

@@ -19,8 +19,12 @@ async function put(path: string, text: string): Promise<void> {
   await writeFile(join(root, path), text);
 }
 
-beforeEach(async () => { root = await mkdtemp(join(tmpdir(), 'netsentry-proc-')); });
-afterEach(async () => { await rm(root, { recursive: true, force: true }); });
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'netsentry-proc-'));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
 
 describe('conntrack', () => {
   it('sums hex counters over CPUs by column name', () => {
@@ -31,7 +35,14 @@ describe('conntrack', () => {
     await put('sys/net/netfilter/nf_conntrack_count', '42\n');
     await put('sys/net/netfilter/nf_conntrack_max', '262144\n');
     await put('net/stat/nf_conntrack', stat);
-    expect(await readConntrack(root)).toEqual({ available: true, entries: 42, maxEntries: 262144, insertFailedTotal: 19, dropTotal: 11, earlyDropTotal: 1 });
+    expect(await readConntrack(root)).toEqual({
+      available: true,
+      entries: 42,
+      maxEntries: 262144,
+      insertFailedTotal: 19,
+      dropTotal: 11,
+      earlyDropTotal: 1,
+    });
   });
 
   it('reports a missing module plainly instead of throwing', async () => {
@@ -73,6 +84,10 @@ describe('sysctls', () => {
   it('lists everything as unavailable on an empty root', async () => {
     const r = await readSysctls(root, []);
     expect(r.ipForward).toBeUndefined();
-    expect(r.unavailable.map((u) => u.source)).toEqual(['net.ipv4.conf.all.rp_filter', 'net.ipv4.conf.default.rp_filter', 'net.ipv4.ip_forward']);
+    expect(r.unavailable.map((u) => u.source)).toEqual([
+      'net.ipv4.conf.all.rp_filter',
+      'net.ipv4.conf.default.rp_filter',
+      'net.ipv4.ip_forward',
+    ]);
   });
 });

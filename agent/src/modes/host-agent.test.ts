@@ -17,11 +17,21 @@ function bootingNode() {
   const state = { flannelUp: false, mac: '' };
   const reader: KernelReader = {
     links: async () =>
-      allLinks.filter((l) => state.flannelUp || !l.name.startsWith('flannel.')).map((l) => (state.mac && l.name.startsWith('flannel.') ? { ...l, mac: state.mac } : l)),
+      allLinks
+        .filter((l) => state.flannelUp || !l.name.startsWith('flannel.'))
+        .map((l) => (state.mac && l.name.startsWith('flannel.') ? { ...l, mac: state.mac } : l)),
     routes: async () => (state.flannelUp ? parseRoutes(loadTestdata('ip-route-flannel-vxlan.json')) : []),
     neighbors: async () => parseNeighbors(loadTestdata('ip-neigh-flannel-vxlan.json')),
     fdb: async () => parseFdb(loadTestdata('bridge-fdb-flannel-vxlan.json'), 'flannel.1'),
-    conntrack: async () => ({ available: false, entries: 0, maxEntries: 0, insertFailedTotal: 0, dropTotal: 0, earlyDropTotal: 0, reason: 'test' }),
+    conntrack: async () => ({
+      available: false,
+      entries: 0,
+      maxEntries: 0,
+      insertFailedTotal: 0,
+      dropTotal: 0,
+      earlyDropTotal: 0,
+      reason: 'test',
+    }),
     sysctls: async () => ({ rpFilter: {}, unavailable: [] }),
   };
   return { reader, state };
@@ -40,7 +50,14 @@ function fakeUplink() {
   return { uplink, reasons, sent };
 }
 
-const options = { nodeName: 'node-1', logger: createSilentLogger(), probeAddress: '0.0.0.0', probePort: 7946, verifyIntervalMs: 60_000, netlinkDebounceMs: 1 };
+const options = {
+  nodeName: 'node-1',
+  logger: createSilentLogger(),
+  probeAddress: '0.0.0.0',
+  probePort: 7946,
+  verifyIntervalMs: 60_000,
+  netlinkDebounceMs: 1,
+};
 
 describe('host agent overlay detection', () => {
   it('re-announces the node once the overlay device appears after start-up (--overlay auto)', async () => {

@@ -72,7 +72,14 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
   const linkCounters = options.linkCounters ?? createLinkCounterReader();
   const reader = pass.reader;
   const collectorFor = (description: SelfDescription) =>
-    createNodeReportCollector({ reader, backend: getOverlayBackend(description.overlay.kind), self: description, logger: options.logger, now: Date.now, linkCounters });
+    createNodeReportCollector({
+      reader,
+      backend: getOverlayBackend(description.overlay.kind),
+      self: description,
+      logger: options.logger,
+      now: Date.now,
+      linkCounters,
+    });
   let collector = collectorFor(self);
   // With --overlay auto the agent may start before the CNI creates its device (a node
   // booting, seed 000): keep looking, and re-announce the node once the device appears.
@@ -92,11 +99,20 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
     self = found;
     collector = collectorFor(found);
     const reason = appeared ? 'overlay device appeared' : 'overlay device changed';
-    log.info({ overlay: found.overlay.kind, device: found.overlay.name, vtepMac: found.overlay.vtepMac, mtu: found.overlay.mtu }, `${reason}; re-announcing this node`);
+    log.info(
+      { overlay: found.overlay.kind, device: found.overlay.name, vtepMac: found.overlay.vtepMac, mtu: found.overlay.mtu },
+      `${reason}; re-announcing this node`,
+    );
     options.uplink.reconnect(reason);
   };
   log.info(
-    { overlay: self.overlay.kind, device: self.overlay.name, vtepMac: self.overlay.vtepMac, podCidrs: self.podCidrs, underlayIp: self.underlayIp },
+    {
+      overlay: self.overlay.kind,
+      device: self.overlay.name,
+      vtepMac: self.overlay.vtepMac,
+      podCidrs: self.podCidrs,
+      underlayIp: self.underlayIp,
+    },
     'host agent started',
   );
 
@@ -141,7 +157,10 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
         }
         if (changed) {
           const problems = (report.overlay?.peersChecked ?? 0) - (report.overlay?.peersOk ?? 0);
-          log.info({ trigger, peersChecked: report.overlay?.peersChecked ?? 0, peersWithProblems: problems, sent }, 'overlay verification changed');
+          log.info(
+            { trigger, peersChecked: report.overlay?.peersChecked ?? 0, peersWithProblems: problems, sent },
+            'overlay verification changed',
+          );
         }
       }
     } catch (err) {

@@ -52,7 +52,8 @@ export async function startHostMode(options: HostModeOptions): Promise<Mode> {
     const underlay = agent.self.overlay.underlayMtu || defaultUnderlayMtu;
     return { host: underlay, pod: agent.self.overlay.mtu || underlay };
   };
-  const watcher = options.watchNetlink === false ? undefined : createNetlinkWatcher({ logger: options.logger, onChange: () => agent.onNetlinkChange() });
+  const watcher =
+    options.watchNetlink === false ? undefined : createNetlinkWatcher({ logger: options.logger, onChange: () => agent.onNetlinkChange() });
   watcher?.start();
   return {
     hello: agent.hello,

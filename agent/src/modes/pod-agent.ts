@@ -25,7 +25,10 @@ export interface PodAgent {
 export function createPodAgent(options: PodAgentOptions): PodAgent {
   const log = options.logger.child({ component: 'pod-agent' });
   for (const note of options.pod.notes) log.info({ note }, 'pod network self-description');
-  log.info({ podIp: options.pod.podIp, interface: options.pod.interfaceName, mtu: options.pod.mtu, podCidrs: options.podCidrs }, 'pod agent started');
+  log.info(
+    { podIp: options.pod.podIp, interface: options.pod.interfaceName, mtu: options.pod.mtu, podCidrs: options.podCidrs },
+    'pod agent started',
+  );
   let peers: readonly Peer[] = [];
 
   return {

@@ -6,7 +6,13 @@ import { toProbeTargets } from '../probe/probe-targets.ts';
 import type { Mode } from './mode.ts';
 import { createPodAgent } from './pod-agent.ts';
 
-export function startPodMode(options: { nodeName: string; pod: PodNetwork; podCidrs: readonly string[]; probePort: number; logger: Logger }): Mode {
+export function startPodMode(options: {
+  nodeName: string;
+  pod: PodNetwork;
+  podCidrs: readonly string[];
+  probePort: number;
+  logger: Logger;
+}): Mode {
   const agent = createPodAgent(options);
   const mtus = { host: options.pod.mtu, pod: options.pod.mtu };
   return {

@@ -6,7 +6,12 @@ const missing = (peer: string) => ({ peer, parts: [{ part: OverlayPart.ROUTE, pr
 
 describe('boundProblems', () => {
   it('lists the first peers by name and counts every peer per part and problem', () => {
-    const problems = [missing('node-5'), missing('node-2'), { peer: 'node-9', parts: [{ part: OverlayPart.FDB, problem: Problem.WRONG_DESTINATION, expected: 'a', actual: 'b' }] }, missing('node-1')];
+    const problems = [
+      missing('node-5'),
+      missing('node-2'),
+      { peer: 'node-9', parts: [{ part: OverlayPart.FDB, problem: Problem.WRONG_DESTINATION, expected: 'a', actual: 'b' }] },
+      missing('node-1'),
+    ];
     const bounded = boundProblems(problems, 2);
     expect(bounded.problems.map((p) => p.peer)).toEqual(['node-1', 'node-2']);
     expect(bounded.partCounts.map((c) => [c.part, c.problem, c.peers])).toEqual([

@@ -9,7 +9,10 @@ import type { PeerProblemResult } from '../overlay/backend.ts';
 /** Peers listed by name in one report; ~300 bytes each at most, so ~30 KB. */
 export const maxReportedProblemPeers = 100;
 
-export function boundProblems(problems: readonly PeerProblemResult[], limit = maxReportedProblemPeers): { problems: PeerProblem[]; partCounts: PartCount[] } {
+export function boundProblems(
+  problems: readonly PeerProblemResult[],
+  limit = maxReportedProblemPeers,
+): { problems: PeerProblem[]; partCounts: PartCount[] } {
   const counts = new Map<string, PartCount>();
   for (const problem of problems) {
     for (const part of problem.parts) {
@@ -19,7 +22,10 @@ export function boundProblems(problems: readonly PeerProblemResult[], limit = ma
       count.peers += 1;
     }
   }
-  const first = problems.length <= limit ? [...problems] : [...problems].sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0)).slice(0, limit);
+  const first =
+    problems.length <= limit
+      ? [...problems]
+      : [...problems].sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0)).slice(0, limit);
   return {
     problems: first.map((p) => create(PeerProblemSchema, { peer: p.peer, parts: p.parts })),
     partCounts: [...counts.values()].sort((a, b) => a.part - b.part || a.problem - b.problem),

@@ -48,7 +48,8 @@ describe.skipIf(!canCreateNetns())('node report in a flannel-like netns', () => 
     const tables = await reader.tables!();
     const [links, routes, neighbors] = await Promise.all([reader.links(), reader.routes(), reader.neighbors()]);
     // Compared on what does not change between two reads (link state, dynamic neighbors may).
-    const link = (l: (typeof links)[number]) => `${l.name} ${l.kind} ${l.mtu} ${l.mac} ${l.addresses.map((a) => a.address).join(',')} ${l.vxlan?.vni ?? ''}`;
+    const link = (l: (typeof links)[number]) =>
+      `${l.name} ${l.kind} ${l.mtu} ${l.mac} ${l.addresses.map((a) => a.address).join(',')} ${l.vxlan?.vni ?? ''}`;
     expect(tables.links.map(link)).toEqual(links.map(link));
     const permanent = (n: (typeof neighbors)[number]) => (n.states.includes('PERMANENT') ? [`${n.dst} ${n.dev} ${n.lladdr}`] : []);
     expect(tables.neighbors.flatMap(permanent)).toEqual(neighbors.flatMap(permanent));
@@ -65,7 +66,9 @@ describe.skipIf(!canCreateNetns())('node report in a flannel-like netns', () => 
     ns.exec('bridge fdb del 0a:58:c6:12:04:00 dev flannel.1 dst 192.0.2.14 self');
     const report = await collector.collect(peers, 2n, 'netlink');
     expect(report.overlay).toMatchObject({ peersChecked: 3, peersOk: 0 });
-    const summary = report.overlay?.problems.map((p) => `${p.peer} ${p.parts.map((x) => `${OverlayPart[x.part]}:${Problem[x.problem]}`).join(',')}`);
+    const summary = report.overlay?.problems.map(
+      (p) => `${p.peer} ${p.parts.map((x) => `${OverlayPart[x.part]}:${Problem[x.problem]}`).join(',')}`,
+    );
     expect(summary).toEqual(['node-2 ROUTE:MISSING', 'node-3 NEIGHBOR:WRONG_MAC', 'node-4 FDB:MISSING']);
   });
 

@@ -15,10 +15,22 @@ const links = parseLinks(loadTestdata('ip-addr-flannel-vxlan.json'));
 function fakeReader(over: Partial<KernelReader> = {}): KernelReader & { calls: string[] } {
   const calls: string[] = [];
   const base: KernelReader = {
-    links: async () => { calls.push('links'); return links; },
-    routes: async () => { calls.push('routes'); return captured.routes; },
-    neighbors: async () => { calls.push('neighbors'); return captured.neighbors; },
-    fdb: async (d) => { calls.push(`fdb ${d}`); return captured.fdb; },
+    links: async () => {
+      calls.push('links');
+      return links;
+    },
+    routes: async () => {
+      calls.push('routes');
+      return captured.routes;
+    },
+    neighbors: async () => {
+      calls.push('neighbors');
+      return captured.neighbors;
+    },
+    fdb: async (d) => {
+      calls.push(`fdb ${d}`);
+      return captured.fdb;
+    },
     conntrack: async () => ({ available: true, entries: 10, maxEntries: 100, insertFailedTotal: 1, dropTotal: 2, earlyDropTotal: 3 }),
     sysctls: async () => ({ ipForward: true, rpFilter: { all: 0, default: 1, 'flannel.1': 2, eth0: 1 }, unavailable: [] }),
   };
@@ -28,8 +40,12 @@ function fakeReader(over: Partial<KernelReader> = {}): KernelReader & { calls: s
 function collector(reader: KernelReader, backendName = 'flannel-vxlan') {
   let t = 1000;
   return createNodeReportCollector({
-    reader, backend: getOverlayBackend(backendName), self: captured.self, logger: createSilentLogger(),
-    now: () => 1_700_000_000_123, monotonic: () => (t += 5),
+    reader,
+    backend: getOverlayBackend(backendName),
+    self: captured.self,
+    logger: createSilentLogger(),
+    now: () => 1_700_000_000_123,
+    monotonic: () => (t += 5),
   });
 }
 
@@ -40,14 +56,27 @@ describe('createNodeReportCollector', () => {
     expect(report.observedAtUnixMs).toBe(1_700_000_000_123n);
     expect(report.peerSetGeneration).toBe(7n);
     expect(report.trigger).toBe('periodic');
-    expect(report.overlay).toMatchObject({ kind: OverlayKind.FLANNEL_VXLAN, peersChecked: 3, peersOk: 3, problems: [], durationSeconds: 0.005 });
+    expect(report.overlay).toMatchObject({
+      kind: OverlayKind.FLANNEL_VXLAN,
+      peersChecked: 3,
+      peersOk: 3,
+      problems: [],
+      durationSeconds: 0.005,
+    });
     expect(report.overlay?.healthyDigest).toHaveLength(16);
     expect(report.links.map((l) => [l.name, l.role, l.present, l.up, l.operState, l.mtu, l.kind])).toEqual([
       ['flannel.1', LinkRole.OVERLAY, true, true, 'UNKNOWN', 1450, 'vxlan'],
       ['cni0', LinkRole.POD_BRIDGE, true, true, 'DOWN', 1450, 'bridge'],
       ['eth0', LinkRole.UNDERLAY, true, true, 'UNKNOWN', 1500, 'ifb'],
     ]);
-    expect(report.conntrack).toMatchObject({ available: true, entries: 10n, maxEntries: 100n, insertFailedTotal: 1n, dropTotal: 2n, earlyDropTotal: 3n });
+    expect(report.conntrack).toMatchObject({
+      available: true,
+      entries: 10n,
+      maxEntries: 100n,
+      insertFailedTotal: 1n,
+      dropTotal: 2n,
+      earlyDropTotal: 3n,
+    });
     expect(report.sysctls).toMatchObject({ ipForward: true, rpFilter: { all: 0, default: 1, 'flannel.1': 2, eth0: 1 } });
     expect(report.unavailable).toEqual([]);
     expect(reader.calls.sort()).toEqual(['fdb flannel.1', 'links', 'neighbors', 'routes']);
@@ -58,19 +87,27 @@ describe('createNodeReportCollector', () => {
       links: async () => links.filter((l) => l.name !== 'flannel.1'),
       routes: async () => captured.routes.filter((r) => r.dev !== 'flannel.1'),
       neighbors: async () => [],
-      fdb: async () => { throw new NetsentryError('UNAVAILABLE', "'bridge -j fdb show dev flannel.1' failed: Cannot find device"); },
+      fdb: async () => {
+        throw new NetsentryError('UNAVAILABLE', "'bridge -j fdb show dev flannel.1' failed: Cannot find device");
+      },
     });
     const report = await collector(reader).collect(captured.peers, 1n, 'netlink');
     expect(report.links[0]).toMatchObject({ name: 'flannel.1', role: LinkRole.OVERLAY, present: false });
     expect(report.overlay).toMatchObject({ peersChecked: 3, peersOk: 0 });
     expect(report.overlay?.problems[0]?.parts.map((p) => [p.part, p.problem])).toEqual([
-      [OverlayPart.ROUTE, Problem.MISSING], [OverlayPart.NEIGHBOR, Problem.MISSING], [OverlayPart.FDB, Problem.MISSING],
+      [OverlayPart.ROUTE, Problem.MISSING],
+      [OverlayPart.NEIGHBOR, Problem.MISSING],
+      [OverlayPart.FDB, Problem.MISSING],
     ]);
     expect(report.unavailable).toEqual([]);
   });
 
   it('puts a failed reader in unavailable and checks no peers', async () => {
-    const reader = fakeReader({ routes: async () => { throw new NetsentryError('TIMEOUT', "'ip -j route show table all' timed out after 5000 ms"); } });
+    const reader = fakeReader({
+      routes: async () => {
+        throw new NetsentryError('TIMEOUT', "'ip -j route show table all' timed out after 5000 ms");
+      },
+    });
     const report = await collector(reader).collect(captured.peers, 2n, 'periodic');
     expect(report.overlay).toMatchObject({ kind: OverlayKind.FLANNEL_VXLAN, peersChecked: 0, peersOk: 0, problems: [], healthyDigest: '' });
     expect(report.unavailable.map((u) => [u.source, u.reason])).toEqual([
@@ -80,7 +117,11 @@ describe('createNodeReportCollector', () => {
   });
 
   it('sends no link status when the link dump fails, so nothing looks down', async () => {
-    const reader = fakeReader({ links: async () => { throw new Error('boom'); } });
+    const reader = fakeReader({
+      links: async () => {
+        throw new Error('boom');
+      },
+    });
     const report = await collector(reader).collect(captured.peers, 2n, 'periodic');
     expect(report.links).toEqual([]);
     expect(report.unavailable.map((u) => u.source)).toEqual(['ip -j -d addr show']);
@@ -89,13 +130,24 @@ describe('createNodeReportCollector', () => {
 
   it('lists unavailable conntrack and sysctls', async () => {
     const reader = fakeReader({
-      conntrack: async () => ({ available: false, entries: 0, maxEntries: 0, insertFailedTotal: 0, dropTotal: 0, earlyDropTotal: 0, reason: 'module not loaded' }),
+      conntrack: async () => ({
+        available: false,
+        entries: 0,
+        maxEntries: 0,
+        insertFailedTotal: 0,
+        dropTotal: 0,
+        earlyDropTotal: 0,
+        reason: 'module not loaded',
+      }),
       sysctls: async () => ({ rpFilter: {}, unavailable: [{ source: 'net.ipv4.ip_forward', reason: 'permission denied' }] }),
     });
     const report = await collector(reader).collect(captured.peers, 2n, 'periodic');
     expect(report.conntrack?.available).toBe(false);
     expect(report.sysctls?.ipForward).toBeUndefined();
-    expect(report.unavailable.map((u) => `${u.source}: ${u.reason}`)).toEqual(['conntrack: module not loaded', 'net.ipv4.ip_forward: permission denied']);
+    expect(report.unavailable.map((u) => `${u.source}: ${u.reason}`)).toEqual([
+      'conntrack: module not loaded',
+      'net.ipv4.ip_forward: permission denied',
+    ]);
   });
 
   it('skips neighbor and FDB reads for a backend that does not need them', async () => {

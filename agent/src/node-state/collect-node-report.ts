@@ -3,8 +3,17 @@
 import { create } from '@bufbuild/protobuf';
 import type { Peer } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
 import {
-  ConntrackSchema, LinkRole, LinkStatusSchema, NodeReportSchema, OverlayVerificationSchema, SysctlsSchema, UnavailableSchema,
-  type LinkStatus, type NodeReport, type OverlayVerification, type Unavailable,
+  ConntrackSchema,
+  LinkRole,
+  LinkStatusSchema,
+  NodeReportSchema,
+  OverlayVerificationSchema,
+  SysctlsSchema,
+  UnavailableSchema,
+  type LinkStatus,
+  type NodeReport,
+  type OverlayVerification,
+  type Unavailable,
 } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import type { Logger } from '../../../shared/src/logger.ts';
 import { kernelCommands } from '../kernel/kernel-reader.ts';
@@ -40,7 +49,15 @@ function reasonOf(err: unknown): string {
 function linkStatus(links: LinkInfo[], name: string, role: LinkRole): LinkStatus {
   const link = links.find((l) => l.name === name);
   if (!link) return create(LinkStatusSchema, { name, role, present: false });
-  return create(LinkStatusSchema, { name, role, present: true, up: link.adminUp, operState: link.operState, mtu: link.mtu, kind: link.kind });
+  return create(LinkStatusSchema, {
+    name,
+    role,
+    present: true,
+    up: link.adminUp,
+    operState: link.operState,
+    mtu: link.mtu,
+    kind: link.kind,
+  });
 }
 
 export function createNodeReportCollector(deps: NodeReportCollectorDeps): NodeReportCollector {
@@ -51,7 +68,11 @@ export function createNodeReportCollector(deps: NodeReportCollectorDeps): NodeRe
   const overlayDev = self.overlay.name;
   const underlayDev = self.overlay.underlayDevice;
   const watched: [string, LinkRole][] = (
-    [[overlayDev, LinkRole.OVERLAY], [self.podBridge ?? '', LinkRole.POD_BRIDGE], [underlayDev, LinkRole.UNDERLAY]] as [string, LinkRole][]
+    [
+      [overlayDev, LinkRole.OVERLAY],
+      [self.podBridge ?? '', LinkRole.POD_BRIDGE],
+      [underlayDev, LinkRole.UNDERLAY],
+    ] as [string, LinkRole][]
   ).filter(([name]) => name !== '');
   const needFdb = backend.needs.fdb && overlayDev !== '';
 
@@ -61,10 +82,22 @@ export function createNodeReportCollector(deps: NodeReportCollectorDeps): NodeRe
       const unavailable: Unavailable[] = [];
       const miss = (source: string, reason: string): void => void unavailable.push(create(UnavailableSchema, { source, reason }));
       const [links, routes, neighbors, fdbRead, conntrack, sysctls, linkCounters] = await Promise.all([
-        reader.links(signal).then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e })),
-        reader.routes(signal).then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e })),
-        (backend.needs.neighbors ? reader.neighbors(signal) : (skipped as Promise<NeighborEntry[]>)).then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e })),
-        (needFdb ? reader.fdb(overlayDev, signal) : (skipped as Promise<FdbEntry[]>)).then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e })),
+        reader.links(signal).then(
+          (v) => ({ ok: true as const, v }),
+          (e: unknown) => ({ ok: false as const, e }),
+        ),
+        reader.routes(signal).then(
+          (v) => ({ ok: true as const, v }),
+          (e: unknown) => ({ ok: false as const, e }),
+        ),
+        (backend.needs.neighbors ? reader.neighbors(signal) : (skipped as Promise<NeighborEntry[]>)).then(
+          (v) => ({ ok: true as const, v }),
+          (e: unknown) => ({ ok: false as const, e }),
+        ),
+        (needFdb ? reader.fdb(overlayDev, signal) : (skipped as Promise<FdbEntry[]>)).then(
+          (v) => ({ ok: true as const, v }),
+          (e: unknown) => ({ ok: false as const, e }),
+        ),
         reader.conntrack(),
         reader.sysctls([overlayDev, underlayDev]),
         deps.linkCounters?.read(watched, { rate: trigger === 'periodic' }) ?? Promise.resolve([]),
@@ -86,7 +119,10 @@ export function createNodeReportCollector(deps: NodeReportCollectorDeps): NodeRe
       if (routes.ok && neighbors.ok && fdb.ok) {
         const r = backend.verify({ self, routes: routes.v, neighbors: neighbors.v, fdb: fdb.v, peers });
         overlay = create(OverlayVerificationSchema, {
-          kind: backend.kind, peersChecked: r.peersChecked, peersOk: r.peersOk, healthyDigest: r.healthyDigest,
+          kind: backend.kind,
+          peersChecked: r.peersChecked,
+          peersOk: r.peersOk,
+          healthyDigest: r.healthyDigest,
           ...boundProblems(r.problems),
         });
       } else {
@@ -108,12 +144,24 @@ export function createNodeReportCollector(deps: NodeReportCollectorDeps): NodeRe
           dropTotal: BigInt(conntrack.dropTotal),
           earlyDropTotal: BigInt(conntrack.earlyDropTotal),
         }),
-        sysctls: create(SysctlsSchema, { rpFilter: sysctls.rpFilter, ...(sysctls.ipForward !== undefined ? { ipForward: sysctls.ipForward } : {}) }),
+        sysctls: create(SysctlsSchema, {
+          rpFilter: sysctls.rpFilter,
+          ...(sysctls.ipForward !== undefined ? { ipForward: sysctls.ipForward } : {}),
+        }),
         unavailable,
         trigger,
         linkCounters,
       });
-      log.debug({ trigger, generation: String(generation), peersChecked: overlay.peersChecked, peersOk: overlay.peersOk, durationSeconds: overlay.durationSeconds }, 'node report collected');
+      log.debug(
+        {
+          trigger,
+          generation: String(generation),
+          peersChecked: overlay.peersChecked,
+          peersOk: overlay.peersOk,
+          durationSeconds: overlay.durationSeconds,
+        },
+        'node report collected',
+      );
       return report;
     },
   };

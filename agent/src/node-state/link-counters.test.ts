@@ -61,7 +61,11 @@ describe('link counters', () => {
     await reader.read([['flannel.1', LinkRole.OVERLAY]]);
     now = 5_000;
     sys.set('flannel.1', { rx_dropped: 3 });
-    const got = await reader.read([['flannel.1', LinkRole.OVERLAY], ['cni0', LinkRole.POD_BRIDGE], ['../../etc', LinkRole.UNDERLAY]]);
+    const got = await reader.read([
+      ['flannel.1', LinkRole.OVERLAY],
+      ['cni0', LinkRole.POD_BRIDGE],
+      ['../../etc', LinkRole.UNDERLAY],
+    ]);
     expect(got).toHaveLength(1);
     expect(got[0]).toMatchObject({ rxDropped: 3n, rxDroppedPerSecond: 0, intervalSeconds: 0 });
   });

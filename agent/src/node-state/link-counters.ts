@@ -51,18 +51,37 @@ export function createLinkCounterReader(deps: { sysRoot?: string; monotonicMs?: 
         const before = previous.get(name);
         previous.set(name, { counts, atMs });
         if (!withRate) {
-          out.push(create(LinkCountersSchema, { name, role, rxErrors: counts.rx_errors, txErrors: counts.tx_errors, rxDropped: counts.rx_dropped, txDropped: counts.tx_dropped }));
+          out.push(
+            create(LinkCountersSchema, {
+              name,
+              role,
+              rxErrors: counts.rx_errors,
+              txErrors: counts.tx_errors,
+              rxDropped: counts.rx_dropped,
+              txDropped: counts.tx_dropped,
+            }),
+          );
           continue;
         }
         const seconds = before ? (atMs - before.atMs) / 1000 : 0;
         const reset = before ? counterFiles.some((f) => counts[f] < before.counts[f]) : true;
-        const rate = (f: (typeof counterFiles)[number]): number => (reset || seconds <= 0 ? 0 : Number(counts[f] - before!.counts[f]) / seconds);
-        out.push(create(LinkCountersSchema, {
-          name, role,
-          rxErrors: counts.rx_errors, txErrors: counts.tx_errors, rxDropped: counts.rx_dropped, txDropped: counts.tx_dropped,
-          rxErrorsPerSecond: rate('rx_errors'), txErrorsPerSecond: rate('tx_errors'), rxDroppedPerSecond: rate('rx_dropped'), txDroppedPerSecond: rate('tx_dropped'),
-          intervalSeconds: reset ? 0 : seconds,
-        }));
+        const rate = (f: (typeof counterFiles)[number]): number =>
+          reset || seconds <= 0 ? 0 : Number(counts[f] - before!.counts[f]) / seconds;
+        out.push(
+          create(LinkCountersSchema, {
+            name,
+            role,
+            rxErrors: counts.rx_errors,
+            txErrors: counts.tx_errors,
+            rxDropped: counts.rx_dropped,
+            txDropped: counts.tx_dropped,
+            rxErrorsPerSecond: rate('rx_errors'),
+            txErrorsPerSecond: rate('tx_errors'),
+            rxDroppedPerSecond: rate('rx_dropped'),
+            txDroppedPerSecond: rate('tx_dropped'),
+            intervalSeconds: reset ? 0 : seconds,
+          }),
+        );
       }
       for (const name of [...previous.keys()]) if (!seen.has(name)) previous.delete(name);
       return out;

@@ -2,7 +2,11 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { healthyDigest } from './backend.ts';
 
-const reference = (chains: string[]): string => createHash('sha256').update([...chains].sort().join('\n')).digest('hex').slice(0, 16);
+const reference = (chains: string[]): string =>
+  createHash('sha256')
+    .update([...chains].sort().join('\n'))
+    .digest('hex')
+    .slice(0, 16);
 
 describe('healthyDigest', () => {
   it('is the sha256 of the sorted chains, also when asked again with the same or changed chains', () => {

@@ -51,7 +51,10 @@ let lastDigest = '';
 
 export function healthyDigest(chains: string[]): string {
   if (chains.length === lastChains.length && chains.every((c, i) => c === lastChains[i])) return lastDigest;
-  const digest = createHash('sha256').update([...chains].sort().join('\n')).digest('hex').slice(0, 16);
+  const digest = createHash('sha256')
+    .update([...chains].sort().join('\n'))
+    .digest('hex')
+    .slice(0, 16);
   lastChains = [...chains];
   lastDigest = digest;
   return digest;

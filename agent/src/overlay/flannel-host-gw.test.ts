@@ -11,7 +11,13 @@ import { peer } from './test-fixtures.ts';
 function input(): VerificationInput {
   const links = parseLinks(loadTestdata('ip-addr-flannel-vxlan.json')).filter((l) => l.kind !== 'vxlan');
   const routes = parseRoutes(loadTestdata('ip-route-flannel-host-gw.json'));
-  return { self: describeSelf(links, routes, { overlay: 'flannel-host-gw' }), routes, neighbors: [], fdb: [], peers: [peer(2), peer(3), peer(4)] };
+  return {
+    self: describeSelf(links, routes, { overlay: 'flannel-host-gw' }),
+    routes,
+    neighbors: [],
+    fdb: [],
+    peers: [peer(2), peer(3), peer(4)],
+  };
 }
 const expected = '198.18.2.0/24 via 192.0.2.12 dev eth0';
 
@@ -24,9 +30,27 @@ describe('flannel-host-gw verify', () => {
   });
 
   it.each([
-    ['missing', (i: VerificationInput) => { i.routes = i.routes.filter((r) => r.dst !== '198.18.2.0/24'); }, [{ problem: Problem.MISSING, actual: 'absent' }]],
-    ['wrong gateway', (i: VerificationInput) => { i.routes.find((r) => r.dst === '198.18.2.0/24')!.gateway = '192.0.2.13'; }, [{ problem: Problem.WRONG_GATEWAY, actual: '198.18.2.0/24 via 192.0.2.13 dev eth0' }]],
-    ['wrong device', (i: VerificationInput) => { i.routes.find((r) => r.dst === '198.18.2.0/24')!.dev = 'cni0'; }, [{ problem: Problem.WRONG_DEVICE, actual: '198.18.2.0/24 via 192.0.2.12 dev cni0' }]],
+    [
+      'missing',
+      (i: VerificationInput) => {
+        i.routes = i.routes.filter((r) => r.dst !== '198.18.2.0/24');
+      },
+      [{ problem: Problem.MISSING, actual: 'absent' }],
+    ],
+    [
+      'wrong gateway',
+      (i: VerificationInput) => {
+        i.routes.find((r) => r.dst === '198.18.2.0/24')!.gateway = '192.0.2.13';
+      },
+      [{ problem: Problem.WRONG_GATEWAY, actual: '198.18.2.0/24 via 192.0.2.13 dev eth0' }],
+    ],
+    [
+      'wrong device',
+      (i: VerificationInput) => {
+        i.routes.find((r) => r.dst === '198.18.2.0/24')!.dev = 'cni0';
+      },
+      [{ problem: Problem.WRONG_DEVICE, actual: '198.18.2.0/24 via 192.0.2.12 dev cni0' }],
+    ],
   ])('%s', (_n, mutate, parts) => {
     const i = input();
     mutate(i);

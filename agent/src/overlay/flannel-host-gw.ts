@@ -1,6 +1,14 @@
 // flannel host-gw: per peer, a route to its pod CIDR via its node IP on the underlay.
 import { OverlayKind, OverlayPart, Problem } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
-import { describeRoute, healthyDigest, indexMainRoutes, peerLabel, type OverlayBackend, type PartProblemResult, type VerificationResult } from './backend.ts';
+import {
+  describeRoute,
+  healthyDigest,
+  indexMainRoutes,
+  peerLabel,
+  type OverlayBackend,
+  type PartProblemResult,
+  type VerificationResult,
+} from './backend.ts';
 import { checkableCidrs } from './peer-cidrs.ts';
 
 export const flannelHostGwBackend: OverlayBackend = {

@@ -1,7 +1,15 @@
 // flannel VXLAN: per peer, route -> PERMANENT neighbor -> FDB entry, as flannel programs them.
 import { OverlayKind, OverlayPart, Problem } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import type { FdbEntry, NeighborEntry } from '../kernel/types.ts';
-import { describeRoute, healthyDigest, indexMainRoutes, peerLabel, type OverlayBackend, type PartProblemResult, type VerificationResult } from './backend.ts';
+import {
+  describeRoute,
+  healthyDigest,
+  indexMainRoutes,
+  peerLabel,
+  type OverlayBackend,
+  type PartProblemResult,
+  type VerificationResult,
+} from './backend.ts';
 import { checkableCidrs } from './peer-cidrs.ts';
 
 function describeNeighbor(n: NeighborEntry): string {
@@ -54,8 +62,20 @@ export const flannelVxlanBackend: OverlayBackend = {
         const neigh = neighByDst.get(gw);
         if (!neigh) parts.push({ part: OverlayPart.NEIGHBOR, problem: Problem.MISSING, expected: expectedNeigh, actual: 'absent' });
         else {
-          if (neigh.lladdr !== mac) parts.push({ part: OverlayPart.NEIGHBOR, problem: Problem.WRONG_MAC, expected: expectedNeigh, actual: describeNeighbor(neigh) });
-          if (!neigh.states.includes('PERMANENT')) parts.push({ part: OverlayPart.NEIGHBOR, problem: Problem.NOT_PERMANENT, expected: expectedNeigh, actual: describeNeighbor(neigh) });
+          if (neigh.lladdr !== mac)
+            parts.push({
+              part: OverlayPart.NEIGHBOR,
+              problem: Problem.WRONG_MAC,
+              expected: expectedNeigh,
+              actual: describeNeighbor(neigh),
+            });
+          if (!neigh.states.includes('PERMANENT'))
+            parts.push({
+              part: OverlayPart.NEIGHBOR,
+              problem: Problem.NOT_PERMANENT,
+              expected: expectedNeigh,
+              actual: describeNeighbor(neigh),
+            });
         }
         chain.push(`${expected}; neigh ${gw} lladdr ${mac}`);
       }
@@ -65,7 +85,8 @@ export const flannelVxlanBackend: OverlayBackend = {
       const actualFdb = entries.map(describeFdb).join(', ') || 'absent';
       if (entries.length === 0) parts.push({ part: OverlayPart.FDB, problem: Problem.MISSING, expected: expectedFdb, actual: actualFdb });
       else if (!toPeer) parts.push({ part: OverlayPart.FDB, problem: Problem.WRONG_DESTINATION, expected: expectedFdb, actual: actualFdb });
-      else if (!toPeer.permanent) parts.push({ part: OverlayPart.FDB, problem: Problem.NOT_PERMANENT, expected: expectedFdb, actual: actualFdb });
+      else if (!toPeer.permanent)
+        parts.push({ part: OverlayPart.FDB, problem: Problem.NOT_PERMANENT, expected: expectedFdb, actual: actualFdb });
 
       if (parts.length === 0) {
         result.peersOk++;

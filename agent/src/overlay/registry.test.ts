@@ -27,6 +27,16 @@ describe('overlay registry', () => {
 
   it('builds the Hello OverlayDevice from the self-description', () => {
     const d = toOverlayDevice(capturedVxlanInput().self);
-    expect(d).toMatchObject({ kind: OverlayKind.FLANNEL_VXLAN, name: 'flannel.1', vni: 1, port: 8472, vtepIp: '192.0.2.11', vtepMac: '0a:58:c6:12:01:00', mtu: 1450, underlayDevice: 'eth0', underlayMtu: 1500 });
+    expect(d).toMatchObject({
+      kind: OverlayKind.FLANNEL_VXLAN,
+      name: 'flannel.1',
+      vni: 1,
+      port: 8472,
+      vtepIp: '192.0.2.11',
+      vtepMac: '0a:58:c6:12:01:00',
+      mtu: 1450,
+      underlayDevice: 'eth0',
+      underlayMtu: 1500,
+    });
   });
 });

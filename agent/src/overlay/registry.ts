@@ -31,6 +31,7 @@ export function parseOverlayName(name: string): OverlayOverride {
 export function getOverlayBackend(name: string): OverlayBackend {
   const backend = backends.get(name);
   if (backend) return backend;
-  if (name === 'auto') throw new NetsentryError('INVALID_ARGUMENT', "overlay kind 'auto' is resolved by describeSelf(); pass self.overlay.kind");
+  if (name === 'auto')
+    throw new NetsentryError('INVALID_ARGUMENT', "overlay kind 'auto' is resolved by describeSelf(); pass self.overlay.kind");
   throw unknown(name);
 }

@@ -52,13 +52,21 @@ function findVxlan(links: LinkInfo[], overrides: SelfOverrides, notes: string[])
     return link?.kind === 'vxlan' ? link : undefined;
   }
   const candidates = links.filter((l) => l.kind === 'vxlan' && flannelName.test(l.name)).sort((a, b) => a.index - b.index);
-  if (candidates.length > 1) notes.push(`several flannel VXLAN devices (${candidates.map((l) => l.name).join(', ')}); using ${candidates[0]?.name}`);
+  if (candidates.length > 1)
+    notes.push(`several flannel VXLAN devices (${candidates.map((l) => l.name).join(', ')}); using ${candidates[0]?.name}`);
   return candidates[0];
 }
 
-function underlayFor(links: LinkInfo[], routes: RouteEntry[], vtepIp: string | undefined, vxlanLink: LinkInfo | undefined, overrides: SelfOverrides): { ip?: string; device?: LinkInfo } {
+function underlayFor(
+  links: LinkInfo[],
+  routes: RouteEntry[],
+  vtepIp: string | undefined,
+  vxlanLink: LinkInfo | undefined,
+  overrides: SelfOverrides,
+): { ip?: string; device?: LinkInfo } {
   const byName = (name: string | undefined): LinkInfo | undefined => (name ? links.find((l) => l.name === name) : undefined);
-  const owning = (ip: string | undefined): LinkInfo | undefined => (ip ? links.find((l) => l.addresses.some((a) => a.address === ip)) : undefined);
+  const owning = (ip: string | undefined): LinkInfo | undefined =>
+    ip ? links.find((l) => l.addresses.some((a) => a.address === ip)) : undefined;
   const ip = overrides.underlayIp ?? vtepIp;
   if (ip) return { ip, device: byName(vxlanLink?.vxlan?.underlayDevice) ?? owning(ip) };
   const def = routes.find((r) => r.table === 'main' && r.dst === 'default' && r.dev);
@@ -84,22 +92,31 @@ export function describeSelf(links: LinkInfo[], routes: RouteEntry[], overrides:
   if (wanted === 'auto' && !vxlanLink) {
     notes.push('no flannel.<VNI> VXLAN device found; overlay verification is off — pass --overlay flannel-host-gw for host-gw');
   }
-  if (wanted === 'flannel-vxlan' && !vxlanLink && !overrides.overlayDevice) notes.push('no flannel.<VNI> VXLAN device found; it will be reported missing');
+  if (wanted === 'flannel-vxlan' && !vxlanLink && !overrides.overlayDevice)
+    notes.push('no flannel.<VNI> VXLAN device found; it will be reported missing');
 
   const vtepIp = vxlanLink?.vxlan?.local;
   const underlay = underlayFor(links, routes, vtepIp, vxlanLink, overrides);
   if (!underlay.ip) notes.push('no underlay IPv4 address found; pass --underlay-ip');
 
-  const bridge = overrides.podBridge ? links.find((l) => l.name === overrides.podBridge) : links.find((l) => podBridgeNames.includes(l.name));
+  const bridge = overrides.podBridge
+    ? links.find((l) => l.name === overrides.podBridge)
+    : links.find((l) => podBridgeNames.includes(l.name));
   const podBridge = overrides.podBridge ?? bridge?.name;
   // An empty list (flag not given) means "detect", not "this node has no pod CIDR".
   let podCidrs = overrides.podCidrs?.length ? [...overrides.podCidrs] : undefined;
   if (!podCidrs) {
-    podCidrs = (bridge?.addresses ?? []).filter((a) => a.scope !== 'link' && a.scope !== 'host').map((a) => {
-      const c = parseCidr(`${a.address}/${a.prefixLength}`);
-      return c ? `${c.network}/${c.prefixLength}` : '';
-    }).filter((c) => c !== '');
-    if (podCidrs.length === 0) notes.push(bridge ? `pod bridge ${bridge.name} has no address; pass --pod-cidrs` : 'no pod bridge (cni0, cbr0) found; pass --pod-cidrs');
+    podCidrs = (bridge?.addresses ?? [])
+      .filter((a) => a.scope !== 'link' && a.scope !== 'host')
+      .map((a) => {
+        const c = parseCidr(`${a.address}/${a.prefixLength}`);
+        return c ? `${c.network}/${c.prefixLength}` : '';
+      })
+      .filter((c) => c !== '');
+    if (podCidrs.length === 0)
+      notes.push(
+        bridge ? `pod bridge ${bridge.name} has no address; pass --pod-cidrs` : 'no pod bridge (cni0, cbr0) found; pass --pod-cidrs',
+      );
   }
 
   const defaultName = overrides.overlayDevice ?? (kind === 'flannel-vxlan' ? 'flannel.1' : '');

@@ -34,10 +34,25 @@ export function judgeDnsReply(reply: Buffer, id: number): ProbeErrorReason | '' 
 type Finish = (error: ProbeErrorReason | '', rttSeconds?: number) => void;
 
 /** Runs one exchange with a deadline and abort; `start` wires the transport and calls finish. */
-function exchange(protocol: (typeof probeProtocol)[keyof typeof probeProtocol], dns: DnsTarget, sizeBytes: number, options: DnsProbeOptions, start: (finish: Finish) => () => void): Promise<RawResult> {
+function exchange(
+  protocol: (typeof probeProtocol)[keyof typeof probeProtocol],
+  dns: DnsTarget,
+  sizeBytes: number,
+  options: DnsProbeOptions,
+  start: (finish: Finish) => () => void,
+): Promise<RawResult> {
   const base: RawResult = {
-    targetNode: '', protocol, ok: false, rttSeconds: 0, sizeBytes, error: 'timeout', sentAtUnixMs: Date.now(),
-    targetNetwork: 0, target: hostPort(dns.host, dns.port), large: false, sendDelaySeconds: 0,
+    targetNode: '',
+    protocol,
+    ok: false,
+    rttSeconds: 0,
+    sizeBytes,
+    error: 'timeout',
+    sentAtUnixMs: Date.now(),
+    targetNetwork: 0,
+    target: hostPort(dns.host, dns.port),
+    large: false,
+    sendDelaySeconds: 0,
   };
   return new Promise((resolve) => {
     let done = false;

@@ -4,8 +4,20 @@ import { PeerSchema, type Peer } from '../../../shared/src/gen/netsentry/v1/coll
 import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { createKnownSenders } from './known-senders.ts';
 
-const host2 = create(PeerSchema, { nodeName: 'node-2', network: Network.HOST, nodeIp: '192.0.2.12', podCidrs: ['198.18.2.0/24'], probeAddress: '192.0.2.12' });
-const pod2 = create(PeerSchema, { nodeName: 'node-2', network: Network.POD, nodeIp: '192.0.2.12', podCidrs: ['198.18.2.0/24'], probeAddress: '198.18.2.5' });
+const host2 = create(PeerSchema, {
+  nodeName: 'node-2',
+  network: Network.HOST,
+  nodeIp: '192.0.2.12',
+  podCidrs: ['198.18.2.0/24'],
+  probeAddress: '192.0.2.12',
+});
+const pod2 = create(PeerSchema, {
+  nodeName: 'node-2',
+  network: Network.POD,
+  nodeIp: '192.0.2.12',
+  podCidrs: ['198.18.2.0/24'],
+  probeAddress: '198.18.2.5',
+});
 
 describe('known senders', () => {
   it('knows a peer from its node IP, probe address or pod CIDR (a host agent probes pods from its VTEP address)', () => {

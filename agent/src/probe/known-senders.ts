@@ -45,7 +45,8 @@ function buildIndex(peers: readonly Peer[]): PeerIndex {
     if (peer.nodeIp) addresses.add(peer.nodeIp);
     for (const text of peer.podCidrs) {
       const cidr = parseCidr(text);
-      if (cidr?.family === 4) ipv4Ranges.push([ipv4ToInt(cidr.network)!, cidr.prefixLength === 0 ? 0 : (0xffffffff << (32 - cidr.prefixLength)) >>> 0]);
+      if (cidr?.family === 4)
+        ipv4Ranges.push([ipv4ToInt(cidr.network)!, cidr.prefixLength === 0 ? 0 : (0xffffffff << (32 - cidr.prefixLength)) >>> 0]);
       else if (cidr) ipv6Cidrs.push(text);
     }
     const list = byNode.get(peer.nodeName) ?? [];
@@ -79,7 +80,7 @@ export function createKnownSenders(peers: () => readonly Peer[]): KnownSenders {
       const { addresses, ipv4Ranges, ipv6Cidrs } = current();
       if (addresses.has(address)) return true;
       const n = ipv4ToInt(address);
-      if (n !== undefined) return ipv4Ranges.some(([network, mask]) => ((n & mask) >>> 0) === network);
+      if (n !== undefined) return ipv4Ranges.some(([network, mask]) => (n & mask) >>> 0 === network);
       return ipv6Cidrs.some((cidr) => cidrContains(cidr, address));
     },
     isSender: (raw, nodeName, network) => {

@@ -3,8 +3,17 @@ import { createPathSummarizer } from './path-summary.ts';
 import { probeProtocol, type RawResult } from './probe-types.ts';
 
 const result = (targetNode: string, protocol: number, large: boolean, ok: boolean, rttSeconds = 0.0004, targetNetwork = 1): RawResult => ({
-  targetNode, protocol, ok, rttSeconds: ok ? rttSeconds : 0, sizeBytes: large ? 1450 : protocol === probeProtocol.tcp ? 64 : 72,
-  error: ok ? '' : 'timeout', sentAtUnixMs: 1_700_000_000_000, targetNetwork, target: '', large, sendDelaySeconds: 0,
+  targetNode,
+  protocol,
+  ok,
+  rttSeconds: ok ? rttSeconds : 0,
+  sizeBytes: large ? 1450 : protocol === probeProtocol.tcp ? 64 : 72,
+  error: ok ? '' : 'timeout',
+  sentAtUnixMs: 1_700_000_000_000,
+  targetNetwork,
+  target: '',
+  large,
+  sendDelaySeconds: 0,
 });
 /** A sampled visit as the prober makes it: UDP ×3 small, ×2 large, TCP ×1. */
 const visit = (node: string, opts: { lostSmall?: number; rtt?: number; network?: number } = {}): RawResult[] => [
@@ -22,7 +31,15 @@ describe('path summarizer', () => {
     expect(report.dns).toEqual([dns]);
     expect(report.coverage).toHaveLength(2);
     const host = report.coverage.find((c) => c.targetNetwork === 1)!;
-    expect(host).toMatchObject({ targetNodes: ['a', 'b'], udpSmall: 3, udpSmallBytes: 72, udpLarge: 2, udpLargeBytes: 1450, tcp: 1, tcpBytes: 64 });
+    expect(host).toMatchObject({
+      targetNodes: ['a', 'b'],
+      udpSmall: 3,
+      udpSmallBytes: 72,
+      udpLarge: 2,
+      udpLargeBytes: 1450,
+      tcp: 1,
+      tcpBytes: 64,
+    });
     expect(host.rttP50Seconds).toBeCloseTo(0.0004);
   });
 
@@ -32,7 +49,12 @@ describe('path summarizer', () => {
     const lossy = s.summarize([...visit('a', { lostSmall: 2 }), ...visit('b')]);
     expect(lossy.coverage.flatMap((c) => c.targetNodes)).toEqual(['b']);
     expect(lossy.summaries).toHaveLength(3);
-    expect(lossy.summaries.find((x) => x.protocol === probeProtocol.udp && !x.large)).toMatchObject({ targetNode: 'a', sent: 3, lost: 2, sizeBytes: 72 });
+    expect(lossy.summaries.find((x) => x.protocol === probeProtocol.udp && !x.large)).toMatchObject({
+      targetNode: 'a',
+      sent: 3,
+      lost: 2,
+      sizeBytes: 72,
+    });
     expect(lossy.summaries.find((x) => x.protocol === probeProtocol.udp && x.large)).toMatchObject({ sent: 2, lost: 0, sizeBytes: 1450 });
     // The recovery is news: the round after a loss is summarized, then the target is covered again.
     const recovered = s.summarize(visit('a'));

@@ -89,29 +89,55 @@ export function createPathSummarizer(): PathSummarizer {
         small?.rtts.sort((a, b) => a - b);
         const p50 = small?.rtts.length ? median(small.rtts) : undefined;
         const baseline = seen?.baselineSeconds;
-        const outOfBand = p50 !== undefined && baseline !== undefined && p50 > Math.max(rttBandFactor * baseline, baseline + rttBandFloorSeconds);
+        const outOfBand =
+          p50 !== undefined && baseline !== undefined && p50 > Math.max(rttBandFactor * baseline, baseline + rttBandFloorSeconds);
         // Slots beyond the ladder's three (UDP small, UDP large, TCP) cannot be said by coverage.
         const shapeless = target.slots.some((s) => s.protocol !== probeProtocol.udp && (s.protocol !== probeProtocol.tcp || s.large));
         if (lost || outOfBand || seen?.lostLastRound || shapeless) {
           for (const s of target.slots) {
             s.rtts.sort((a, b) => a - b);
-            summaries.push({ targetNode: target.node, targetNetwork: target.network, protocol: s.protocol, large: s.large, sent: s.sent, lost: s.lost, rttP50Seconds: median(s.rtts), rttMaxSeconds: s.rtts.at(-1) ?? 0, sizeBytes: s.sizeBytes });
+            summaries.push({
+              targetNode: target.node,
+              targetNetwork: target.network,
+              protocol: s.protocol,
+              large: s.large,
+              sent: s.sent,
+              lost: s.lost,
+              rttP50Seconds: median(s.rtts),
+              rttMaxSeconds: s.rtts.at(-1) ?? 0,
+              sizeBytes: s.sizeBytes,
+            });
           }
         } else {
           const large = target.slots.find((s) => s.protocol === probeProtocol.udp && s.large);
           const tcp = target.slots.find((s) => s.protocol === probeProtocol.tcp);
-          const shape = { udpSmall: small?.sent ?? 0, udpSmallBytes: small?.sizeBytes ?? 0, udpLarge: large?.sent ?? 0, udpLargeBytes: large?.sizeBytes ?? 0, tcp: tcp?.sent ?? 0, tcpBytes: tcp?.sizeBytes ?? 0 };
+          const shape = {
+            udpSmall: small?.sent ?? 0,
+            udpSmallBytes: small?.sizeBytes ?? 0,
+            udpLarge: large?.sent ?? 0,
+            udpLargeBytes: large?.sizeBytes ?? 0,
+            tcp: tcp?.sent ?? 0,
+            tcpBytes: tcp?.sizeBytes ?? 0,
+          };
           const groupKey = `${target.network}/${Object.values(shape).join('/')}`;
           let group = groups.get(groupKey);
-          if (!group) groups.set(groupKey, (group = { coverage: { targetNetwork: target.network, targetNodes: [], ...shape, rttP50Seconds: 0 }, medians: [] }));
+          if (!group)
+            groups.set(
+              groupKey,
+              (group = { coverage: { targetNetwork: target.network, targetNodes: [], ...shape, rttP50Seconds: 0 }, medians: [] }),
+            );
           group.coverage.targetNodes.push(target.node);
           if (p50 !== undefined) group.medians.push(p50);
         }
         // The band follows the path (a new route may be slower for good); a lossy round does not move it.
-        const nextBaseline = lost || p50 === undefined ? baseline : baseline === undefined ? p50 : baseline + baselineWeight * (p50 - baseline);
+        const nextBaseline =
+          lost || p50 === undefined ? baseline : baseline === undefined ? p50 : baseline + baselineWeight * (p50 - baseline);
         memory.set(key, { baselineSeconds: nextBaseline, lostLastRound: lost, lastRound: round });
       }
-      const coverage = [...groups.values()].map(({ coverage: c, medians }) => ({ ...c, rttP50Seconds: median(medians.sort((a, b) => a - b)) }));
+      const coverage = [...groups.values()].map(({ coverage: c, medians }) => ({
+        ...c,
+        rttP50Seconds: median(medians.sort((a, b) => a - b)),
+      }));
       if (round % 64 === 0) for (const [key, m] of memory) if (m.lastRound < round - forgetAfterRounds) memory.delete(key);
       return { dns, summaries, coverage };
     },

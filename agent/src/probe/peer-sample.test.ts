@@ -41,21 +41,35 @@ describe('peer sample', () => {
   // Every ordered pair (self → peer) is probed within ceil((N-1)/k) rounds: checked for the
   // full N-1 peers of several agents, over 3 full sweeps, for N up to 5,000.
   it.each([
-    [2, 1], [3, 1], [3, 2], [100, 7], [101, 32], [101, 100], [1000, 32], [1000, 33], [5000, 32], [5000, 64], [5000, 4999],
-  ])('covers every pair within ceil((N-1)/k) rounds: N=%i, k=%i', (n, k) => {
-    const all = names(n);
-    for (const self of [all[0]!, all[n - 1]!]) {
-      const peers = all.filter((p) => p !== self);
-      const sample = createPeerSample({ selfNode: self, fullMeshMaxPeers: 0, sampleSize: k });
-      const bound = Math.ceil((n - 1) / k);
-      expect(sample.boundRounds(n - 1)).toBe(bound);
-      expect(coverageBound(n - 1, 0, k)).toBe(bound);
-      const { gap, perRound } = maxGaps(sample, peers, 3 * bound + 1);
-      expect(gap).toBeLessThanOrEqual(bound);
-      expect(perRound).toBe(Math.min(k, n - 1));
-    }
-    // N = 5,000 walks ~470 rounds of 5,000 peers: seconds of CPU, more on a loaded machine.
-  }, 120_000);
+    [2, 1],
+    [3, 1],
+    [3, 2],
+    [100, 7],
+    [101, 32],
+    [101, 100],
+    [1000, 32],
+    [1000, 33],
+    [5000, 32],
+    [5000, 64],
+    [5000, 4999],
+  ])(
+    'covers every pair within ceil((N-1)/k) rounds: N=%i, k=%i',
+    (n, k) => {
+      const all = names(n);
+      for (const self of [all[0]!, all[n - 1]!]) {
+        const peers = all.filter((p) => p !== self);
+        const sample = createPeerSample({ selfNode: self, fullMeshMaxPeers: 0, sampleSize: k });
+        const bound = Math.ceil((n - 1) / k);
+        expect(sample.boundRounds(n - 1)).toBe(bound);
+        expect(coverageBound(n - 1, 0, k)).toBe(bound);
+        const { gap, perRound } = maxGaps(sample, peers, 3 * bound + 1);
+        expect(gap).toBeLessThanOrEqual(bound);
+        expect(perRound).toBe(Math.min(k, n - 1));
+      }
+      // N = 5,000 walks ~470 rounds of 5,000 peers: seconds of CPU, more on a loaded machine.
+    },
+    120_000,
+  );
 
   it('uses a different rotation per agent (spreads inbound load)', () => {
     const peers = names(1000);

@@ -19,13 +19,21 @@ afterEach(async () => {
 // The test's peers all send from loopback: node-2's host agent and node-3's pod agent.
 const peerSet = [
   create(PeerSchema, { nodeName: 'node-2', network: Network.HOST, nodeIp: '127.0.0.1', probeAddress: '127.0.0.1', probePort: 1 }),
-  create(PeerSchema, { nodeName: 'node-3', network: Network.POD, nodeIp: '192.0.2.3', podCidrs: ['127.0.3.0/24'], probeAddress: '127.0.3.9', probePort: 1 }),
+  create(PeerSchema, {
+    nodeName: 'node-3',
+    network: Network.POD,
+    nodeIp: '192.0.2.3',
+    podCidrs: ['127.0.3.0/24'],
+    probeAddress: '127.0.3.9',
+    probePort: 1,
+  }),
 ];
 const senders = createKnownSenders(() => peerSet);
 const strangersOnly = createKnownSenders(() => []);
 
 const from: ProbeIdentity = { nodeName: 'node-2', network: probeNetwork.host };
-const request = (sequence: number, size = 0, who = from): Buffer => encodeProbe({ kind: probeKind.request, sequence, sentAtMicros: 1, ...who }, size);
+const request = (sequence: number, size = 0, who = from): Buffer =>
+  encodeProbe({ kind: probeKind.request, sequence, sentAtMicros: 1, ...who }, size);
 
 /** Longest a test waits for a reply that must come: a bound on a hung test, not a synchronization. */
 const replyDeadlineMs = 5000;
@@ -42,7 +50,9 @@ async function udpClient(sourceAddress = '127.0.0.1') {
     send: (payload: Buffer, port: number, host = sourceAddress.includes(':') ? '::1' : '127.0.0.1') => socket.send(payload, port, host),
     /** The next datagram not yet taken. */
     next: async (): Promise<Buffer> => {
-      await expect.poll(() => received.length, { timeout: replyDeadlineMs, message: `no reply within ${replyDeadlineMs} ms` }).toBeGreaterThan(taken);
+      await expect
+        .poll(() => received.length, { timeout: replyDeadlineMs, message: `no reply within ${replyDeadlineMs} ms` })
+        .toBeGreaterThan(taken);
       return received[taken++]!;
     },
     close: () => socket.close(),
@@ -116,7 +126,7 @@ describe('probe responder', () => {
     expect(decodeProbe(reply)).toMatchObject({ kind: probeKind.reply, sequence: 7, nodeName: 'node-2' });
   });
 
-  it('on [::] (the chart\'s listenAddress) answers IPv6 and, dual-stack, IPv4 probes over UDP and TCP', async () => {
+  it("on [::] (the chart's listenAddress) answers IPv6 and, dual-stack, IPv4 probes over UDP and TCP", async () => {
     responder = createProbeResponder({ logger: createSilentLogger(), senders });
     const { udpPort, tcpPort } = await responder.listen('::', 0);
     for (const host of ['127.0.0.1', '::1']) {
@@ -139,7 +149,11 @@ describe('probe responder', () => {
   it('rate-limits answers but still counts what arrived', async () => {
     responder = createProbeResponder({ logger: createSilentLogger(), senders, peers: { ratePerSecond: 2 }, now: () => 0 });
     const { udpPort } = await responder.listen('127.0.0.1', 0);
-    const replies = await udpBurst(responder, udpPort, [0, 1, 2, 3].map((i) => request(i)));
+    const replies = await udpBurst(
+      responder,
+      udpPort,
+      [0, 1, 2, 3].map((i) => request(i)),
+    );
     expect(replies.map((r) => decodeProbe(r)?.sequence)).toEqual([0, 1]);
     expect(responder.stats.rateLimited).toBe(2);
     expect(responder.drainReceipts()[0]?.requests).toBe(4);
@@ -157,10 +171,22 @@ describe('probe responder', () => {
     responder = createProbeResponder({ logger: createSilentLogger(), senders });
     const { udpPort, tcpPort } = await responder.listen('127.0.0.1', 0);
     const pod3 = { nodeName: 'node-3', network: probeNetwork.pod };
-    for (const [seq, size] of [[1, 0], [2, 999], [3, 1000], [4, 1472]] as const) await udpExchange(udpPort, request(seq, size));
+    for (const [seq, size] of [
+      [1, 0],
+      [2, 999],
+      [3, 1000],
+      [4, 1472],
+    ] as const)
+      await udpExchange(udpPort, request(seq, size));
     await udpExchange(udpPort, request(5, 0, pod3), '127.0.3.7');
     await tcpExchange(tcpPort, [request(6)]);
-    const receipts = responder.drainReceipts().map((r) => ({ sourceNode: r.sourceNode, sourceNetwork: r.sourceNetwork, protocol: r.protocol, requests: r.requests, largeRequests: r.largeRequests }));
+    const receipts = responder.drainReceipts().map((r) => ({
+      sourceNode: r.sourceNode,
+      sourceNetwork: r.sourceNetwork,
+      protocol: r.protocol,
+      requests: r.requests,
+      largeRequests: r.largeRequests,
+    }));
     expect(receipts).toEqual(
       expect.arrayContaining([
         { sourceNode: 'node-2', sourceNetwork: Network.HOST, protocol: ProbeProtocol.UDP, requests: 4, largeRequests: 2 },
@@ -175,7 +201,11 @@ describe('probe responder', () => {
   it('rate-limits per source address too', async () => {
     responder = createProbeResponder({ logger: createSilentLogger(), senders, peers: { perSourceRatePerSecond: 3 }, now: () => 0 });
     const { udpPort } = await responder.listen('127.0.0.1', 0);
-    const replies = await udpBurst(responder, udpPort, [0, 1, 2, 3, 4].map((i) => request(i)));
+    const replies = await udpBurst(
+      responder,
+      udpPort,
+      [0, 1, 2, 3, 4].map((i) => request(i)),
+    );
     expect(replies.map((r) => decodeProbe(r)?.sequence)).toEqual([0, 1, 2]);
     expect(responder.stats.rateLimited).toBe(2);
   });
@@ -239,7 +269,12 @@ describe('probe responder', () => {
   });
 
   it('closes a TCP connection that completes no frame within the idle timeout, so idle strangers cannot hold slots', async () => {
-    responder = createProbeResponder({ logger: createSilentLogger(), senders: strangersOnly, idleTimeoutMs: 200, strangers: { maxConnections: 2, maxConnectionsPerSource: 2 } });
+    responder = createProbeResponder({
+      logger: createSilentLogger(),
+      senders: strangersOnly,
+      idleTimeoutMs: 200,
+      strangers: { maxConnections: 2, maxConnectionsPerSource: 2 },
+    });
     const { tcpPort } = await responder.listen('127.0.0.1', 0);
     const idle = Array.from({ length: 2 }, () => connect(tcpPort, '127.0.0.1'));
     for (const s of idle) s.on('error', () => undefined);
@@ -254,7 +289,11 @@ describe('probe responder', () => {
   });
 
   it('gives strangers a connection pool apart from peers', async () => {
-    responder = createProbeResponder({ logger: createSilentLogger(), senders, strangers: { maxConnections: 1, maxConnectionsPerSource: 1 } });
+    responder = createProbeResponder({
+      logger: createSilentLogger(),
+      senders,
+      strangers: { maxConnections: 1, maxConnectionsPerSource: 1 },
+    });
     const { tcpPort } = await responder.listen('127.0.0.1', 0);
     const strangerSockets = Array.from({ length: 3 }, () => connect({ port: tcpPort, host: '127.0.0.1', localAddress: '127.0.9.9' }));
     for (const s of strangerSockets) s.on('error', () => undefined);

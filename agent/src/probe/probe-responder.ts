@@ -47,8 +47,20 @@ export interface ProbeResponderOptions {
   now?: () => number;
 }
 
-export const peerDefaults: BudgetLimits = { ratePerSecond: 2000, perSourceRatePerSecond: 100, maxConnections: 256, maxConnectionsPerSource: 16, maxSources: 16_384 };
-export const strangerDefaults: BudgetLimits = { ratePerSecond: 50, perSourceRatePerSecond: 10, maxConnections: 16, maxConnectionsPerSource: 2, maxSources: 1024 };
+export const peerDefaults: BudgetLimits = {
+  ratePerSecond: 2000,
+  perSourceRatePerSecond: 100,
+  maxConnections: 256,
+  maxConnectionsPerSource: 16,
+  maxSources: 16_384,
+};
+export const strangerDefaults: BudgetLimits = {
+  ratePerSecond: 50,
+  perSourceRatePerSecond: 10,
+  maxConnections: 16,
+  maxConnectionsPerSource: 2,
+  maxSources: 1024,
+};
 
 // Receipts are keyed by peer (node, network, protocol); the peer set bounds them, this is a backstop.
 const maxReceiptKeys = 20_000;
@@ -89,7 +101,8 @@ export function createProbeResponder(options: ProbeResponderOptions): ProbeRespo
       stats.ignored++;
       return undefined;
     }
-    if (fromPeer && options.senders.isSender(sourceAddress, probe.nodeName, probe.network)) count(probe.nodeName, probe.network, protocol, msg.length >= largeProbeBytes);
+    if (fromPeer && options.senders.isSender(sourceAddress, probe.nodeName, probe.network))
+      count(probe.nodeName, probe.network, protocol, msg.length >= largeProbeBytes);
     else stats.strangerRequests++;
     if (fromPeer && !peers.allowAnswer(sourceAddress)) {
       stats.rateLimited++;
@@ -157,7 +170,9 @@ export function createProbeResponder(options: ProbeResponderOptions): ProbeRespo
         socket.on('error', () => socket.destroy());
       });
       // The kernel-side backstop; the budgets above refuse first.
-      tcp.maxConnections = (options.peers?.maxConnections ?? peerDefaults.maxConnections) + (options.strangers?.maxConnections ?? strangerDefaults.maxConnections);
+      tcp.maxConnections =
+        (options.peers?.maxConnections ?? peerDefaults.maxConnections) +
+        (options.strangers?.maxConnections ?? strangerDefaults.maxConnections);
       tcp.on('drop', () => stats.connectionsRefused++);
       // Same port number for both, also when the port was chosen by the kernel (port 0).
       const udpPort = udp.address().port;

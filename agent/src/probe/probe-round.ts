@@ -13,9 +13,7 @@ export async function runProbeRound(request: RoundRequest, signal: AbortSignal):
   // TCP sequences from the other half of the number space: a UDP and a TCP probe never share one.
   const tcp = createTcpProber({ ...options, identity: request.identity, firstSequence: (firstSequence + 2 ** 31) >>> 0 });
   const results: RawResult[] = [];
-  const dns = request.dns
-    ? Promise.all([probeDnsUdp(request.dns, options), probeDnsTcp(request.dns, options)])
-    : Promise.resolve([]);
+  const dns = request.dns ? Promise.all([probeDnsUdp(request.dns, options), probeDnsTcp(request.dns, options)]) : Promise.resolve([]);
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < request.peers.length && !signal.aborted) {

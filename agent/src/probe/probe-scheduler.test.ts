@@ -8,8 +8,17 @@ import { createProbeScheduler, outcomeByPeer, type ProbeSchedulerOptions } from 
 import type { RawResult, RoundRequest } from './probe-types.ts';
 
 const raw: RawResult = {
-  targetNode: 'node-2', protocol: ProbeProtocol.UDP, ok: true, rttSeconds: 0.001, sizeBytes: 32, error: '',
-  sentAtUnixMs: 1_700_000_000_000, targetNetwork: 1, target: '', large: false, sendDelaySeconds: 0,
+  targetNode: 'node-2',
+  protocol: ProbeProtocol.UDP,
+  ok: true,
+  rttSeconds: 0.001,
+  sizeBytes: 32,
+  error: '',
+  sentAtUnixMs: 1_700_000_000_000,
+  targetNetwork: 1,
+  target: '',
+  large: false,
+  sendDelaySeconds: 0,
 };
 // Fake timers: the scheduler's ticks and the scripted rounds advance only when the test says so.
 const advance = async (ms: number): Promise<void> => void (await vi.advanceTimersByTimeAsync(ms));
@@ -124,14 +133,23 @@ describe('probe scheduler', () => {
   });
 
   it('above the threshold probes the sample plus suspects and reports the coverage bound', async () => {
-    const targets = Array.from({ length: 10 }, (_, i) => ({ nodeName: `peer-${i}`, network: 1, address: `192.0.2.${i + 10}`, port: 7946, mtu: 1500 }));
+    const targets = Array.from({ length: 10 }, (_, i) => ({
+      nodeName: `peer-${i}`,
+      network: 1,
+      address: `192.0.2.${i + 10}`,
+      port: 7946,
+      mtu: 1500,
+    }));
     const requests: RoundRequest[] = [];
     const { scheduler, batches } = setup({
       intervalMs: 20,
       targets: () => targets,
       sample: createPeerSample({ selfNode: 'node-1', fullMeshMaxPeers: 4, sampleSize: 3 }),
       // peer-0 never answers: once seen failing it is probed every round.
-      runner: { run: async (request) => (requests.push(request), request.peers).map((p) => ({ ...raw, targetNode: p.nodeName, ok: p.nodeName !== 'peer-0' })) },
+      runner: {
+        run: async (request) =>
+          (requests.push(request), request.peers).map((p) => ({ ...raw, targetNode: p.nodeName, ok: p.nodeName !== 'peer-0' })),
+      },
     });
     scheduler.start();
     await advance(250);
@@ -146,7 +164,15 @@ describe('probe scheduler', () => {
   });
 
   it('judges a peer by all its probes in the round', () => {
-    const outcome = outcomeByPeer([{ ...raw, targetNode: 'a' }, { ...raw, targetNode: 'a', ok: false }, { ...raw, targetNode: 'b' }, { ...raw, targetNode: '' }]);
-    expect([...outcome]).toEqual([['a', false], ['b', true]]);
+    const outcome = outcomeByPeer([
+      { ...raw, targetNode: 'a' },
+      { ...raw, targetNode: 'a', ok: false },
+      { ...raw, targetNode: 'b' },
+      { ...raw, targetNode: '' },
+    ]);
+    expect([...outcome]).toEqual([
+      ['a', false],
+      ['b', true],
+    ]);
   });
 });

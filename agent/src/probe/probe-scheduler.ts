@@ -66,7 +66,14 @@ export function createProbeScheduler(options: ProbeSchedulerOptions): ProbeSched
     const peers = options.sample ? options.sample.next(all) : all;
     const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(roundDeadlineMs)]);
     const results = await options.runner.run(
-      { identity: options.identity, peers, dns: options.dns, timeoutMs: options.timeoutMs, concurrency: options.concurrency, spacingMs: options.spacingMs ?? 50 },
+      {
+        identity: options.identity,
+        peers,
+        dns: options.dns,
+        timeoutMs: options.timeoutMs,
+        concurrency: options.concurrency,
+        spacingMs: options.spacingMs ?? 50,
+      },
       signal,
     );
     if (controller.signal.aborted) return;
@@ -102,7 +109,14 @@ export function createProbeScheduler(options: ProbeSchedulerOptions): ProbeSched
     stats,
     start: (signal) => {
       signal?.addEventListener('abort', () => void controller.abort(), { once: true });
-      log.info({ intervalMs: options.intervalMs, timeoutMs: options.timeoutMs, dns: options.dns ? `${options.dns.host}:${options.dns.port}` : undefined }, 'probe scheduler started');
+      log.info(
+        {
+          intervalMs: options.intervalMs,
+          timeoutMs: options.timeoutMs,
+          dns: options.dns ? `${options.dns.host}:${options.dns.port}` : undefined,
+        },
+        'probe scheduler started',
+      );
       // The first round at a random point of the first interval, so agents started together spread out.
       timer = setTimeout(tick, options.intervalMs * random());
     },

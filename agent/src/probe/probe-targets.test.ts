@@ -5,7 +5,8 @@ import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { toProbeTargets } from './probe-targets.ts';
 import { ipUdpOverheadBytes, udpPayloadSizes } from './udp-prober.ts';
 
-const peer = (nodeName: string, network: Network, probeAddress: string, probePort = 7946) => create(PeerSchema, { nodeName, network, probeAddress, probePort });
+const peer = (nodeName: string, network: Network, probeAddress: string, probePort = 7946) =>
+  create(PeerSchema, { nodeName, network, probeAddress, probePort });
 
 describe('probe targets', () => {
   it('keeps peers with a probe address, skips this node, and picks the MTU by network', () => {
@@ -34,8 +35,11 @@ describe('probe targets', () => {
   it('sizes UDP probes: 3 small with just the identity, 2 filling the MTU', () => {
     const sizes = udpPayloadSizes({ nodeName: 'node-1', network: 1 }, 1450);
     expect(sizes).toEqual([
-      { bytes: 24, large: false }, { bytes: 24, large: false }, { bytes: 24, large: false },
-      { bytes: 1450 - ipUdpOverheadBytes, large: true }, { bytes: 1422, large: true },
+      { bytes: 24, large: false },
+      { bytes: 24, large: false },
+      { bytes: 24, large: false },
+      { bytes: 1450 - ipUdpOverheadBytes, large: true },
+      { bytes: 1422, large: true },
     ]);
     expect(udpPayloadSizes({ nodeName: 'node-1', network: 1 }, 20)[4]).toEqual({ bytes: 24, large: true });
   });

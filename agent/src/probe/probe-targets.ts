@@ -13,15 +13,20 @@ export interface PathMtus {
 }
 
 export function toProbeTargets(peers: readonly Peer[], selfNode: string, mtus: PathMtus): PeerTarget[] {
-  return peers
-    .filter((p) => p.nodeName !== selfNode && p.probeAddress !== '' && p.probePort > 0 && (p.network === Network.HOST || p.network === Network.POD))
-    // The collector refuses these in hellos; checked here too, so no peer set can aim the mesh at them.
-    .filter((p) => unprobeableReason(p.probeAddress) === undefined)
-    .map((p) => ({
-      nodeName: p.nodeName,
-      network: p.network,
-      address: p.probeAddress,
-      port: p.probePort,
-      mtu: p.network === Network.HOST ? mtus.host : mtus.pod,
-    }));
+  return (
+    peers
+      .filter(
+        (p) =>
+          p.nodeName !== selfNode && p.probeAddress !== '' && p.probePort > 0 && (p.network === Network.HOST || p.network === Network.POD),
+      )
+      // The collector refuses these in hellos; checked here too, so no peer set can aim the mesh at them.
+      .filter((p) => unprobeableReason(p.probeAddress) === undefined)
+      .map((p) => ({
+        nodeName: p.nodeName,
+        network: p.network,
+        address: p.probeAddress,
+        port: p.probePort,
+        mtu: p.network === Network.HOST ? mtus.host : mtus.pod,
+      }))
+  );
 }

@@ -4,6 +4,11 @@ import { probeProtocol } from './probe-types.ts';
 
 describe('probeProtocol', () => {
   it('has the generated ProbeProtocol enum values', () => {
-    expect(probeProtocol).toEqual({ udp: ProbeProtocol.UDP, tcp: ProbeProtocol.TCP, dnsUdp: ProbeProtocol.DNS_UDP, dnsTcp: ProbeProtocol.DNS_TCP });
+    expect(probeProtocol).toEqual({
+      udp: ProbeProtocol.UDP,
+      tcp: ProbeProtocol.TCP,
+      dnsUdp: ProbeProtocol.DNS_UDP,
+      dnsTcp: ProbeProtocol.DNS_TCP,
+    });
   });
 });

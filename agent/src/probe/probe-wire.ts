@@ -39,13 +39,11 @@ export function minProbeBytes(identity: ProbeIdentity): number {
 export function checkIdentity(identity: ProbeIdentity): void {
   const n = Buffer.byteLength(identity.nodeName);
   if (n < 1 || n > maxNodeNameBytes) throw new RangeError(`probe node name must be 1..${maxNodeNameBytes} bytes, got ${n}`);
-  if (identity.network !== probeNetwork.host && identity.network !== probeNetwork.pod) throw new RangeError(`bad probe network ${identity.network}`);
+  if (identity.network !== probeNetwork.host && identity.network !== probeNetwork.pod)
+    throw new RangeError(`bad probe network ${identity.network}`);
 }
 
-export function encodeProbe(
-  message: Omit<ProbeMessage, 'sizeBytes'>,
-  sizeBytes = 0,
-): Buffer {
+export function encodeProbe(message: Omit<ProbeMessage, 'sizeBytes'>, sizeBytes = 0): Buffer {
   checkIdentity(message);
   const buf = Buffer.alloc(Math.max(minProbeBytes(message), Math.min(sizeBytes, maxProbeBytes)));
   buf.writeUInt32BE(probeMagic, 0);

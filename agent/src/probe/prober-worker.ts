@@ -19,8 +19,10 @@ port.on('message', (command: WorkerCommand) => {
   }
   const controller = new AbortController();
   rounds.set(command.id, controller);
-  runProbeRound(command.request, controller.signal).then(
-    (results) => port.postMessage({ type: 'result', id: command.id, results }),
-    (err: unknown) => port.postMessage({ type: 'result', id: command.id, results: [], error: String(err) }),
-  ).finally(() => rounds.delete(command.id));
+  runProbeRound(command.request, controller.signal)
+    .then(
+      (results) => port.postMessage({ type: 'result', id: command.id, results }),
+      (err: unknown) => port.postMessage({ type: 'result', id: command.id, results: [], error: String(err) }),
+    )
+    .finally(() => rounds.delete(command.id));
 });

@@ -21,7 +21,10 @@ let ports: number[] = [];
 let runner: ProbeRunner;
 
 beforeAll(async () => {
-  responders = [createProbeResponder({ logger: createSilentLogger(), senders: anyPeer }), createProbeResponder({ logger: createSilentLogger(), senders: anyPeer })];
+  responders = [
+    createProbeResponder({ logger: createSilentLogger(), senders: anyPeer }),
+    createProbeResponder({ logger: createSilentLogger(), senders: anyPeer }),
+  ];
   ports = await Promise.all(responders.map(async (r) => (await r.listen('127.0.0.1', 0)).udpPort));
   runner = createProbeRunner({ logger: createSilentLogger() });
 });
@@ -52,7 +55,13 @@ describe('prober round on 127.0.0.1', () => {
     const node2 = results.filter((r) => r.targetNode === 'node-2');
     const udp = node2.filter((r) => r.protocol === ProbeProtocol.UDP);
     // small: 16-byte header + 2 + "node-1" = 24-byte payload, +8 UDP header; large: IP packet = MTU.
-    expect(udp.map((r) => [r.sizeBytes, r.large])).toEqual([[32, false], [32, false], [32, false], [1480, true], [1480, true]]);
+    expect(udp.map((r) => [r.sizeBytes, r.large])).toEqual([
+      [32, false],
+      [32, false],
+      [32, false],
+      [1480, true],
+      [1480, true],
+    ]);
     expect(results.filter((r) => r.targetNode === 'node-3' && r.large).map((r) => r.sizeBytes)).toEqual([1430, 1430]);
     expect(node2.find((r) => r.protocol === ProbeProtocol.TCP)).toMatchObject({ sizeBytes: 24, large: false, targetNetwork: Network.HOST });
     for (const r of results) {
@@ -62,7 +71,12 @@ describe('prober round on 127.0.0.1', () => {
     }
 
     const receipts = responders[0]!.drainReceipts().map((r) => [r.sourceNode, r.sourceNetwork, r.protocol, r.requests, r.largeRequests]);
-    expect(receipts).toEqual(expect.arrayContaining([['node-1', Network.HOST, ProbeProtocol.UDP, 5, 2], ['node-1', Network.HOST, ProbeProtocol.TCP, 1, 0]]));
+    expect(receipts).toEqual(
+      expect.arrayContaining([
+        ['node-1', Network.HOST, ProbeProtocol.UDP, 5, 2],
+        ['node-1', Network.HOST, ProbeProtocol.TCP, 1, 0],
+      ]),
+    );
     expect(receipts).toHaveLength(2);
   });
 

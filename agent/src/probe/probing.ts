@@ -48,7 +48,11 @@ export function startProbing(options: ProbingOptions): Probing {
     runner,
     identity: options.identity,
     targets: options.targets,
-    sample: createPeerSample({ selfNode: options.identity.nodeName, fullMeshMaxPeers: options.fullMeshMaxPeers, sampleSize: options.sampleSize }),
+    sample: createPeerSample({
+      selfNode: options.identity.nodeName,
+      fullMeshMaxPeers: options.fullMeshMaxPeers,
+      sampleSize: options.sampleSize,
+    }),
     dns: options.dns,
     intervalMs: options.intervalMs,
     timeoutMs: options.timeoutMs,

@@ -31,16 +31,29 @@ export function createTcpProber(options: TcpProberOptions): TcpProber {
   const template = encodeProbe({ kind: probeKind.request, sequence: 0, sentAtMicros: 0, ...identity }, frameBytes);
   let sequence = (options.firstSequence ?? randomInt(0, 2 ** 32 - 1)) >>> 0;
   const open = new Set<OpenProbe>();
-  signal.addEventListener('abort', () => {
-    for (const probe of [...open]) probe.finish('timeout');
-  }, { once: true });
+  signal.addEventListener(
+    'abort',
+    () => {
+      for (const probe of [...open]) probe.finish('timeout');
+    },
+    { once: true },
+  );
 
   return {
     probe: (target) =>
       new Promise((resolve) => {
         const result: RawResult = {
-          targetNode: target.nodeName, protocol: probeProtocol.tcp, ok: false, rttSeconds: 0, sizeBytes: frameBytes,
-          error: 'timeout', sentAtUnixMs: Date.now(), targetNetwork: target.network, target: '', large: false, sendDelaySeconds: 0,
+          targetNode: target.nodeName,
+          protocol: probeProtocol.tcp,
+          ok: false,
+          rttSeconds: 0,
+          sizeBytes: frameBytes,
+          error: 'timeout',
+          sentAtUnixMs: Date.now(),
+          targetNetwork: target.network,
+          target: '',
+          large: false,
+          sendDelaySeconds: 0,
         };
         if (signal.aborted) return resolve(result);
         const seq = sequence;
@@ -73,8 +86,11 @@ export function createTcpProber(options: TcpProberOptions): TcpProber {
           received = received ? Buffer.concat([received, chunk]) : chunk;
           if (received.length < frameBytes) return;
           // The echo is our frame with the kind flipped.
-          const good = received.readUInt32BE(0) === probeMagic && received.readUInt16BE(4) === probeKind.reply
-            && received.readUInt32BE(8) === seq && received.compare(template, 16, frameBytes, 16, frameBytes) === 0;
+          const good =
+            received.readUInt32BE(0) === probeMagic &&
+            received.readUInt16BE(4) === probeKind.reply &&
+            received.readUInt32BE(8) === seq &&
+            received.compare(template, 16, frameBytes, 16, frameBytes) === 0;
           probe.finish(good ? '' : 'error', good ? (now - echoStartMs) / 1000 : 0);
         });
         socket.once('error', (err) => probe.finish(probeErrorReason(err)));

@@ -22,7 +22,13 @@ async function echoServer(answer: Answer, host = '127.0.0.1'): Promise<{ port: n
   return { port: socket.address().port, sources };
 }
 const echo: Answer = (msg, rinfo, socket) => socket.send(toReply(msg), rinfo.port, rinfo.address);
-const target = (port: number, nodeName = 'node-2'): PeerTarget => ({ nodeName, network: probeNetwork.host, address: '127.0.0.1', port, mtu: 1500 });
+const target = (port: number, nodeName = 'node-2'): PeerTarget => ({
+  nodeName,
+  network: probeNetwork.host,
+  address: '127.0.0.1',
+  port,
+  mtu: 1500,
+});
 
 afterEach(() => {
   for (const s of servers.splice(0)) s.close();
@@ -37,7 +43,13 @@ describe('UDP prober (one socket per round)', () => {
       const [ra, rb] = await Promise.all([prober.probe(target(a.port)), prober.probe(target(b.port, 'node-3'))]);
       prober.close();
       for (const r of [...ra, ...rb]) expect(r).toMatchObject({ ok: true, error: '' });
-      expect(ra.map((r) => [r.sizeBytes, r.large])).toEqual([[32, false], [32, false], [32, false], [1480, true], [1480, true]]);
+      expect(ra.map((r) => [r.sizeBytes, r.large])).toEqual([
+        [32, false],
+        [32, false],
+        [32, false],
+        [1480, true],
+        [1480, true],
+      ]);
       expect(rb.every((r) => r.targetNode === 'node-3')).toBe(true);
       for (const r of ra) {
         expect(r.rttSeconds).toBeGreaterThan(0);
@@ -91,7 +103,9 @@ describe('UDP prober (one socket per round)', () => {
     // Each reply leaves 250 ms after its request arrived: later than the 150 ms timeout however loaded the machine.
     const timers: NodeJS.Timeout[] = [];
     let lateSent = 0;
-    const late = await echoServer((msg, rinfo, s) => void timers.push(setTimeout(() => s.send(toReply(msg), rinfo.port, rinfo.address, () => (lateSent += 1)), 250)));
+    const late = await echoServer(
+      (msg, rinfo, s) => void timers.push(setTimeout(() => s.send(toReply(msg), rinfo.port, rinfo.address, () => (lateSent += 1)), 250)),
+    );
     const prober = createUdpProber({ identity, timeoutMs: 150, spacingMs: 40, signal: new AbortController().signal });
     const results = await prober.probe(target(late.port));
     // The prober's socket stays open until every late reply is out: they must not disturb it.
@@ -137,6 +151,8 @@ describe('UDP prober (one socket per round)', () => {
     expect(abortedAt).toBeGreaterThan(0);
     expect(performance.now() - abortedAt).toBeLessThan(1000);
     expect(results.every((r) => !r.ok && r.error === 'timeout')).toBe(true);
-    expect(await createUdpProber({ identity, timeoutMs: 5000, spacingMs: 10, signal: controller.signal }).probe(target(silent.port))).toHaveLength(5);
+    expect(
+      await createUdpProber({ identity, timeoutMs: 5000, spacingMs: 10, signal: controller.signal }).probe(target(silent.port)),
+    ).toHaveLength(5);
   });
 });

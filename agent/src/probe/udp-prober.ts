@@ -154,9 +154,10 @@ export function createUdpProber(options: UdpProberOptions): UdpProber {
     if (!active.has(peer)) return;
     // The next send on the planned grid (start + index × spacing), so delays do not add up;
     // after the last, one timer for the whole peer.
-    peer.timer = peer.next < peer.results.length
-      ? setTimeout(sendNext, Math.max(0, peer.startMs + peer.next * spacingMs - performance.now()), peer)
-      : setTimeout(expire, timeoutMs, peer);
+    peer.timer =
+      peer.next < peer.results.length
+        ? setTimeout(sendNext, Math.max(0, peer.startMs + peer.next * spacingMs - performance.now()), peer)
+        : setTimeout(expire, timeoutMs, peer);
   };
 
   const onAbort = (): void => {
@@ -168,17 +169,32 @@ export function createUdpProber(options: UdpProberOptions): UdpProber {
     probe: (target) =>
       new Promise((resolve) => {
         const sizes = udpPayloadSizes(identity, target.mtu);
-        const results = sizes.map(
-          ({ bytes, large }): RawResult => ({
-            targetNode: target.nodeName, protocol: probeProtocol.udp, ok: false, rttSeconds: 0, sizeBytes: bytes + 8,
-            error: 'timeout', sentAtUnixMs: 0, targetNetwork: target.network, target: '', large, sendDelaySeconds: 0,
-          }),
-        );
+        const results = sizes.map(({ bytes, large }): RawResult => ({
+          targetNode: target.nodeName,
+          protocol: probeProtocol.udp,
+          ok: false,
+          rttSeconds: 0,
+          sizeBytes: bytes + 8,
+          error: 'timeout',
+          sentAtUnixMs: 0,
+          targetNetwork: target.network,
+          target: '',
+          large,
+          sendDelaySeconds: 0,
+        }));
         if (signal.aborted) return resolve(results);
         const peer: PeerProbes = {
-          target, replyAddress: replyAddressOf(target.address), socket: socketFor(target.address.includes(':') ? 'udp6' : 'udp4'),
-          results, sequences: sizes.map(() => 0), sentAtMs: sizes.map(() => 0), open: sizes.length, next: 0,
-          startMs: performance.now(), timer: undefined, resolve,
+          target,
+          replyAddress: replyAddressOf(target.address),
+          socket: socketFor(target.address.includes(':') ? 'udp6' : 'udp4'),
+          results,
+          sequences: sizes.map(() => 0),
+          sentAtMs: sizes.map(() => 0),
+          open: sizes.length,
+          next: 0,
+          startMs: performance.now(),
+          timer: undefined,
+          resolve,
         };
         active.add(peer);
         sendNext(peer);

@@ -42,7 +42,12 @@ export function probeTcpConnect(host: string, port: number, options: TargetProbe
   });
 }
 
-export async function probeTargetAddress(protocol: 'tcp' | 'dns', address: string, dnsQuery: string, options: TargetProbeOptions): Promise<TargetProbeResult> {
+export async function probeTargetAddress(
+  protocol: 'tcp' | 'dns',
+  address: string,
+  dnsQuery: string,
+  options: TargetProbeOptions,
+): Promise<TargetProbeResult> {
   const { host, port } = splitTargetAddress(address);
   if (protocol === 'tcp') return probeTcpConnect(host, port, options);
   const raw = await probeDnsUdp({ host, port, name: dnsQuery }, options);

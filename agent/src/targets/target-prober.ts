@@ -85,9 +85,16 @@ export function createTargetProber(options: TargetProberOptions): TargetProber {
   return {
     setTargetSet: (set) => {
       const accepted = acceptTargetSet(set);
-      if (accepted.problems.length > 0) log.warn({ generation: set.generation.toString(), problems: accepted.problems.slice(0, 5), skipped: accepted.problems.length }, 'target set: some entries skipped');
+      if (accepted.problems.length > 0)
+        log.warn(
+          { generation: set.generation.toString(), problems: accepted.problems.slice(0, 5), skipped: accepted.problems.length },
+          'target set: some entries skipped',
+        );
       if (accepted.addresses.length !== addresses.length || set.generation !== generation) {
-        log.info({ generation: set.generation.toString(), targets: set.targets.length, addresses: accepted.addresses.length }, 'target set received');
+        log.info(
+          { generation: set.generation.toString(), targets: set.targets.length, addresses: accepted.addresses.length },
+          'target set received',
+        );
       }
       addresses = accepted.addresses;
       generation = set.generation;
@@ -107,6 +114,12 @@ export function createTargetProber(options: TargetProberOptions): TargetProber {
 }
 
 function toResult(a: ProbeAddress, r: TargetProbeResult) {
-  return { target: a.target, address: a.address, ok: r.ok, rttSeconds: r.rttSeconds, error: r.error, sentAtUnixMs: BigInt(Math.round(r.sentAtUnixMs)) };
+  return {
+    target: a.target,
+    address: a.address,
+    ok: r.ok,
+    rttSeconds: r.rttSeconds,
+    error: r.error,
+    sentAtUnixMs: BigInt(Math.round(r.sentAtUnixMs)),
+  };
 }
-

@@ -4,11 +4,15 @@ import { ProbeBatchSchema, type ProbeBatch } from '../../../shared/src/gen/netse
 import { createLogger } from '../../../shared/src/logger.ts';
 import { createBatchBuffer } from './batch-buffer.ts';
 
-const batch = (n: number, tag: number) => create(ProbeBatchSchema, { results: Array.from({ length: n }, () => ({ targetNode: `node-${tag}` })), intervalSeconds: 5 });
+const batch = (n: number, tag: number) =>
+  create(ProbeBatchSchema, { results: Array.from({ length: n }, () => ({ targetNode: `node-${tag}` })), intervalSeconds: 5 });
 
 function capture() {
   const lines: string[] = [];
-  const logger = createLogger({ name: 't', destination: { write: (line: string) => void lines.push(line) } as unknown as NodeJS.WritableStream });
+  const logger = createLogger({
+    name: 't',
+    destination: { write: (line: string) => void lines.push(line) } as unknown as NodeJS.WritableStream,
+  });
   return { logger, lines };
 }
 
@@ -44,10 +48,11 @@ describe('batch buffer', () => {
   it('counts path summaries and covered targets against the same bound as results', () => {
     const { logger } = capture();
     const buffer = createBatchBuffer({ logger, maxBatches: 100, maxResults: 250 });
-    const byException = (i: number) => create(ProbeBatchSchema, {
-      pathSummaries: Array.from({ length: 20 }, () => ({ targetNode: `node-${i}`, sent: 3, lost: 3 })),
-      coverage: [{ targetNodes: Array.from({ length: 80 }, (_, n) => `peer-${n}`), udpSmall: 3 }],
-    });
+    const byException = (i: number) =>
+      create(ProbeBatchSchema, {
+        pathSummaries: Array.from({ length: 20 }, () => ({ targetNode: `node-${i}`, sent: 3, lost: 3 })),
+        coverage: [{ targetNodes: Array.from({ length: 80 }, (_, n) => `peer-${n}`), udpSmall: 3 }],
+      });
     for (let i = 0; i < 10; i++) buffer.hold(byException(i));
     expect(buffer.stats.results).toBe(200);
     expect(buffer.stats.held).toBe(2);

@@ -24,7 +24,8 @@ export interface BatchBufferOptions {
 }
 
 /** What a held batch costs: its results, path summaries and covered targets. */
-const entriesOf = (batch: ProbeBatch): number => batch.results.length + batch.pathSummaries.length + batch.coverage.reduce((n, c) => n + c.targetNodes.length, 0);
+const entriesOf = (batch: ProbeBatch): number =>
+  batch.results.length + batch.pathSummaries.length + batch.coverage.reduce((n, c) => n + c.targetNodes.length, 0);
 
 export function createBatchBuffer(options: BatchBufferOptions): BatchBuffer {
   const log = options.logger.child({ component: 'batch-buffer' });
@@ -42,7 +43,10 @@ export function createBatchBuffer(options: BatchBufferOptions): BatchBuffer {
     stats.dropped += 1;
     if (!loggedThisOutage) {
       loggedThisOutage = true;
-      log.warn({ maxBatches, maxResults }, 'collector unreachable and probe batch buffer full: dropping the oldest batches (logged once per outage)');
+      log.warn(
+        { maxBatches, maxResults },
+        'collector unreachable and probe batch buffer full: dropping the oldest batches (logged once per outage)',
+      );
     }
   };
 
@@ -66,7 +70,8 @@ export function createBatchBuffer(options: BatchBufferOptions): BatchBuffer {
       }
       stats.held = held.length;
       stats.flushed += sent;
-      if (sent > 0) log.info({ sent, dropped: stats.dropped, left: held.length }, 'sent probe batches held while the collector was unreachable');
+      if (sent > 0)
+        log.info({ sent, dropped: stats.dropped, left: held.length }, 'sent probe batches held while the collector was unreachable');
       if (held.length === 0) loggedThisOutage = false;
       return sent;
     },

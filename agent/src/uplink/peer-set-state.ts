@@ -6,9 +6,7 @@ import { PeerSetSchema, type Peer, type PeerSet, type PeerSetDelta } from '../..
 import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { maxPeerSetEntries, peerKey, validatePeerSet, validatePeerSetDelta } from './validate-peer-set.ts';
 
-export type PeerSetResult =
-  | { ok: true; peerSet: PeerSet }
-  | { ok: false; reason: 'invalid' | 'mismatch'; detail: string };
+export type PeerSetResult = { ok: true; peerSet: PeerSet } | { ok: false; reason: 'invalid' | 'mismatch'; detail: string };
 
 export interface PeerSetState {
   /** A new stream: the next peer message must be a full set. */
@@ -21,7 +19,8 @@ export interface PeerSetState {
 
 // The collector's order: host peers by node name, then pod peers by node name.
 const byNetworkThenName = (a: Peer, b: Peer): number =>
-  (a.network === Network.HOST ? 0 : 1) - (b.network === Network.HOST ? 0 : 1) || (a.nodeName < b.nodeName ? -1 : a.nodeName > b.nodeName ? 1 : 0);
+  (a.network === Network.HOST ? 0 : 1) - (b.network === Network.HOST ? 0 : 1) ||
+  (a.nodeName < b.nodeName ? -1 : a.nodeName > b.nodeName ? 1 : 0);
 
 export function createPeerSetState(): PeerSetState {
   let peers = new Map<string, Peer>();
@@ -43,17 +42,34 @@ export function createPeerSetState(): PeerSetState {
     applyDelta(delta) {
       const problem = validatePeerSetDelta(delta);
       if (problem) return { ok: false, reason: 'invalid', detail: problem };
-      if (!fullOnThisStream) return { ok: false, reason: 'mismatch', detail: `a delta (base generation ${delta.baseGeneration}) arrived before this stream's full peer set` };
+      if (!fullOnThisStream)
+        return {
+          ok: false,
+          reason: 'mismatch',
+          detail: `a delta (base generation ${delta.baseGeneration}) arrived before this stream's full peer set`,
+        };
       if (delta.baseGeneration !== generation) {
-        return { ok: false, reason: 'mismatch', detail: `a delta from generation ${delta.baseGeneration} to ${delta.generation} does not apply to the held generation ${generation}` };
+        return {
+          ok: false,
+          reason: 'mismatch',
+          detail: `a delta from generation ${delta.baseGeneration} to ${delta.generation} does not apply to the held generation ${generation}`,
+        };
       }
       const next = new Map(peers);
       for (const ref of delta.removed) next.delete(peerKey(ref.nodeName, ref.network));
       for (const peer of delta.upserted) next.set(peerKey(peer.nodeName, peer.network), peer);
-      if (next.size > maxPeerSetEntries) return { ok: false, reason: 'invalid', detail: `peer_set_delta would grow the peer set to ${next.size} peers, more than ${maxPeerSetEntries}` };
+      if (next.size > maxPeerSetEntries)
+        return {
+          ok: false,
+          reason: 'invalid',
+          detail: `peer_set_delta would grow the peer set to ${next.size} peers, more than ${maxPeerSetEntries}`,
+        };
       peers = next;
       generation = delta.generation;
-      return { ok: true, peerSet: create(PeerSetSchema, { generation: delta.generation, peers: [...next.values()].sort(byNetworkThenName) }) };
+      return {
+        ok: true,
+        peerSet: create(PeerSetSchema, { generation: delta.generation, peers: [...next.values()].sort(byNetworkThenName) }),
+      };
     },
     get generation() {
       return generation;

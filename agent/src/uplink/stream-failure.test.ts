@@ -4,8 +4,10 @@ import { createSilentLogger } from '../../../shared/src/logger.ts';
 import { classifyStreamFailure, createStreamFailureReporter } from './stream-failure.ts';
 
 // Details as grpc-js 1.14 on Node 24 reports them (captured from real handshakes).
-const wrongCa = 'No connection established. Last error: Error: unable to verify the first certificate; if the root CA is installed locally, try running Node.js with --use-system-ca. Resolution note: ';
-const wrongName = "No connection established. Last error: Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames: IP: 127.0.0.1 is not in the cert's list: 192.0.2.1. Resolution note: ";
+const wrongCa =
+  'No connection established. Last error: Error: unable to verify the first certificate; if the root CA is installed locally, try running Node.js with --use-system-ca. Resolution note: ';
+const wrongName =
+  "No connection established. Last error: Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames: IP: 127.0.0.1 is not in the cert's list: 192.0.2.1. Resolution note: ";
 
 describe('classifyStreamFailure', () => {
   it('names a refused token', () => {
@@ -23,7 +25,9 @@ describe('classifyStreamFailure', () => {
   });
 
   it('leaves an ordinary outage to the retry line', () => {
-    expect(classifyStreamFailure(grpc.status.UNAVAILABLE, 'No connection established. Last error: connect ECONNREFUSED 192.0.2.1:7443')).toEqual({ kind: 'other' });
+    expect(
+      classifyStreamFailure(grpc.status.UNAVAILABLE, 'No connection established. Last error: connect ECONNREFUSED 192.0.2.1:7443'),
+    ).toEqual({ kind: 'other' });
   });
 });
 

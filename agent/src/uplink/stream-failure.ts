@@ -12,21 +12,44 @@ export interface StreamFailure {
   hint?: string;
 }
 
-const tlsVerifyPatterns = [/certificate/i, /self[- ]signed/i, /unable to verify/i, /UNABLE_TO_/, /CERT_/, /Hostname\/IP does not match/i, /altnames/i];
-const tlsMismatchPatterns = [/wrong version number/i, /packet length too long/i, /ssl3_get_record/i, /http2 preface|Protocol error|ERR_HTTP2_ERROR/i, /before secure TLS connection was established/i];
+const tlsVerifyPatterns = [
+  /certificate/i,
+  /self[- ]signed/i,
+  /unable to verify/i,
+  /UNABLE_TO_/,
+  /CERT_/,
+  /Hostname\/IP does not match/i,
+  /altnames/i,
+];
+const tlsMismatchPatterns = [
+  /wrong version number/i,
+  /packet length too long/i,
+  /ssl3_get_record/i,
+  /http2 preface|Protocol error|ERR_HTTP2_ERROR/i,
+  /before secure TLS connection was established/i,
+];
 
 export function classifyStreamFailure(code: grpc.status, details: string): StreamFailure {
   if (code === grpc.status.UNAUTHENTICATED) {
-    return { kind: 'unauthenticated', hint: 'the collector refused this agent\'s bearer token (UNAUTHENTICATED): check that --auth-token-file holds a token listed in the collector\'s --auth-token-file' };
+    return {
+      kind: 'unauthenticated',
+      hint: "the collector refused this agent's bearer token (UNAUTHENTICATED): check that --auth-token-file holds a token listed in the collector's --auth-token-file",
+    };
   }
   if (code === grpc.status.INVALID_ARGUMENT || code === grpc.status.FAILED_PRECONDITION) {
     return { kind: 'refused', hint: 'collector refused this agent' };
   }
   if (tlsVerifyPatterns.some((p) => p.test(details))) {
-    return { kind: 'tls-verify', hint: 'TLS: the collector\'s certificate verification failed: check --tls-ca-file (the CA that signed the collector\'s certificate) and --tls-server-name (a name or IP in its subjectAltName)' };
+    return {
+      kind: 'tls-verify',
+      hint: "TLS: the collector's certificate verification failed: check --tls-ca-file (the CA that signed the collector's certificate) and --tls-server-name (a name or IP in its subjectAltName)",
+    };
   }
   if (tlsMismatchPatterns.some((p) => p.test(details))) {
-    return { kind: 'tls-mismatch', hint: 'TLS handshake failed: the agent and the collector disagree on TLS (one side has TLS flags, the other not) or the collector requires a client certificate (--tls-cert-file, --tls-key-file)' };
+    return {
+      kind: 'tls-mismatch',
+      hint: 'TLS handshake failed: the agent and the collector disagree on TLS (one side has TLS flags, the other not) or the collector requires a client certificate (--tls-cert-file, --tls-key-file)',
+    };
   }
   return { kind: 'other' };
 }

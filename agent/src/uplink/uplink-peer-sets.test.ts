@@ -24,12 +24,21 @@ afterEach(async () => {
 });
 
 const peer = (nodeName: string) => ({ nodeName, network: Network.HOST, nodeIp: '192.0.2.20', probeAddress: '192.0.2.20', probePort: 7946 });
-const welcome = (): ConnectResponse => create(ConnectResponseSchema, { payload: { case: 'welcome', value: { heartbeatIntervalSeconds: 5, reportIntervalSeconds: 30 } } });
+const welcome = (): ConnectResponse =>
+  create(ConnectResponseSchema, { payload: { case: 'welcome', value: { heartbeatIntervalSeconds: 5, reportIntervalSeconds: 30 } } });
 const full = (generation: bigint, names: string[]): ConnectResponse =>
   create(ConnectResponseSchema, { payload: { case: 'peerSet', value: { generation, peers: names.map(peer) } } });
 const delta = (baseGeneration: bigint, generation: bigint, upserted: string[], removed: string[] = []): ConnectResponse =>
   create(ConnectResponseSchema, {
-    payload: { case: 'peerSetDelta', value: { baseGeneration, generation, upserted: upserted.map(peer), removed: removed.map((nodeName) => ({ nodeName, network: Network.HOST })) } },
+    payload: {
+      case: 'peerSetDelta',
+      value: {
+        baseGeneration,
+        generation,
+        upserted: upserted.map(peer),
+        removed: removed.map((nodeName) => ({ nodeName, network: Network.HOST })),
+      },
+    },
   });
 
 describe('uplink peer sets', () => {
@@ -54,7 +63,9 @@ describe('uplink peer sets', () => {
         });
       },
     });
-    const port = await new Promise<number>((resolve, reject) => server!.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+    const port = await new Promise<number>((resolve, reject) =>
+      server!.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
     const warnings: string[] = [];
     const logger = createSilentLogger();
     logger.child = (() => logger) as unknown as typeof logger.child;

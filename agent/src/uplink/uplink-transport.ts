@@ -37,9 +37,19 @@ export function createUplinkTransport(options: UplinkTransportOptions): UplinkTr
   // The agent presents the first token of the file: during a rotation the collector accepts
   // old and new, and agents move to the new one as their file changes.
   const token = options.authTokenFile
-    ? createFileReloader<string>({ what: 'auth token file', paths: [options.authTokenFile], intervalMs, logger: log, parse: ([text]) => parseTokenFile(text!.toString('utf8'))[0]! })
+    ? createFileReloader<string>({
+        what: 'auth token file',
+        paths: [options.authTokenFile],
+        intervalMs,
+        logger: log,
+        parse: ([text]) => parseTokenFile(text!.toString('utf8'))[0]!,
+      })
     : undefined;
-  if (tls.secure) log.info({ clientCertificate: options.tlsCertFile !== undefined, serverName: options.tlsServerName, ...tls.summary }, 'collector connection uses TLS');
+  if (tls.secure)
+    log.info(
+      { clientCertificate: options.tlsCertFile !== undefined, serverName: options.tlsServerName, ...tls.summary },
+      'collector connection uses TLS',
+    );
   else log.warn('no --tls-ca-file: the collector connection is plaintext');
   if (token && !tls.secure) log.warn('the bearer token is sent over a plaintext connection; set --tls-ca-file');
   return {

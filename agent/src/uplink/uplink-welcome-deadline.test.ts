@@ -26,7 +26,9 @@ describe('uplink welcome deadline', () => {
         call.on('error', () => {});
       },
     });
-    const port = await new Promise<number>((resolve, reject) => server!.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+    const port = await new Promise<number>((resolve, reject) =>
+      server!.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
     const reasons: string[] = [];
     const logger = createSilentLogger();
     logger.child = (() => logger) as unknown as typeof logger.child;

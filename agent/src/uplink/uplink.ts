@@ -55,7 +55,11 @@ const stableAfterMs = 10_000;
 
 export function createUplink(options: UplinkOptions): Uplink {
   const log = options.logger.child({ component: 'uplink' });
-  const backoff = createBackoff({ initialMs: options.initialBackoffMs ?? 500, maxMs: options.maxBackoffMs ?? 30_000, random: options.random });
+  const backoff = createBackoff({
+    initialMs: options.initialBackoffMs ?? 500,
+    maxMs: options.maxBackoffMs ?? 30_000,
+    random: options.random,
+  });
   const failures = createStreamFailureReporter(log);
   const client = new grpc.Client(options.target, options.transport?.credentials ?? grpc.credentials.createInsecure(), {
     ...options.transport?.channelOptions,
@@ -80,9 +84,13 @@ export function createUplink(options: UplinkOptions): Uplink {
   };
   const startHeartbeat = (intervalSeconds: number): void => {
     stopHeartbeat();
-    heartbeatTimer = setInterval(() => {
-      if (call && welcomed) call.write(create(ConnectRequestSchema, { payload: { case: 'heartbeat', value: { sentAtUnixMs: BigInt(Date.now()) } } }));
-    }, Math.max(1, intervalSeconds) * 1000);
+    heartbeatTimer = setInterval(
+      () => {
+        if (call && welcomed)
+          call.write(create(ConnectRequestSchema, { payload: { case: 'heartbeat', value: { sentAtUnixMs: BigInt(Date.now()) } } }));
+      },
+      Math.max(1, intervalSeconds) * 1000,
+    );
     heartbeatTimer.unref();
   };
 
@@ -98,7 +106,10 @@ export function createUplink(options: UplinkOptions): Uplink {
     if (up) log.info({ target: options.target, reason: why, retryInMs: delay }, 'collector closed the stream; reconnecting');
     // No spam while the collector is away: the first failure, then every power of two.
     else if ((failuresSinceConnected & (failuresSinceConnected - 1)) === 0) {
-      log.warn({ target: options.target, reason: why, failures: failuresSinceConnected, retryInMs: delay }, 'collector stream down; retrying');
+      log.warn(
+        { target: options.target, reason: why, failures: failuresSinceConnected, retryInMs: delay },
+        'collector stream down; retrying',
+      );
     }
     retryTimer = setTimeout(() => {
       retryTimer = undefined;
@@ -110,7 +121,12 @@ export function createUplink(options: UplinkOptions): Uplink {
     if (stopped) return;
     welcomed = false;
     peerSets.newStream();
-    const stream = client.makeBidiStreamRequest(connectPath, encodeRequest, decodeResponse, options.transport?.metadata() ?? new grpc.Metadata());
+    const stream = client.makeBidiStreamRequest(
+      connectPath,
+      encodeRequest,
+      decodeResponse,
+      options.transport?.metadata() ?? new grpc.Metadata(),
+    );
     call = stream;
     let ended = false;
     const welcomeTimeoutMs = options.welcomeTimeoutMs ?? 15_000;
@@ -136,7 +152,8 @@ export function createUplink(options: UplinkOptions): Uplink {
           welcomed = true;
           connectedAt = Date.now();
           failures.reset();
-          if (failuresSinceConnected > 0) log.info({ target: options.target, failures: failuresSinceConnected }, 'collector stream restored');
+          if (failuresSinceConnected > 0)
+            log.info({ target: options.target, failures: failuresSinceConnected }, 'collector stream restored');
           else log.info({ target: options.target }, 'connected to collector');
           failuresSinceConnected = 0;
           backoff.reset();
@@ -161,8 +178,15 @@ export function createUplink(options: UplinkOptions): Uplink {
       peerSetResyncs++;
       if ((peerSetResyncs & (peerSetResyncs - 1)) === 0) {
         log.warn(
-          { target: options.target, problem: result.detail, heldGeneration: peerSets.generation?.toString() ?? 'none', occurrences: peerSetResyncs },
-          result.reason === 'invalid' ? 'invalid peer set from the collector; keeping the current one and reconnecting for a full set' : 'peer-set delta does not apply; reconnecting for a full set',
+          {
+            target: options.target,
+            problem: result.detail,
+            heldGeneration: peerSets.generation?.toString() ?? 'none',
+            occurrences: peerSetResyncs,
+          },
+          result.reason === 'invalid'
+            ? 'invalid peer set from the collector; keeping the current one and reconnecting for a full set'
+            : 'peer-set delta does not apply; reconnecting for a full set',
         );
       }
       end(`peer set: ${result.detail}`);

@@ -13,7 +13,8 @@ export const peerKey = (nodeName: string, network: Network): string => `${networ
 function validateRef(where: string, nodeName: string, network: Network): string | undefined {
   if (nodeName === '') return `${where}.node_name is empty`;
   if (nodeName.length > 253) return `${where}.node_name is longer than 253 characters`;
-  if (network !== Network.HOST && network !== Network.POD) return `${where}.network must be NETWORK_HOST or NETWORK_POD (peer '${nodeName.slice(0, 64)}')`;
+  if (network !== Network.HOST && network !== Network.POD)
+    return `${where}.network must be NETWORK_HOST or NETWORK_POD (peer '${nodeName.slice(0, 64)}')`;
   return undefined;
 }
 
@@ -21,11 +22,15 @@ function validatePeer(where: string, peer: Peer): string | undefined {
   const ref = validateRef(where, peer.nodeName, peer.network);
   if (ref) return ref;
   const name = peer.nodeName.slice(0, 64);
-  if (peer.nodeIp !== '' && !isValidIp(peer.nodeIp)) return `${where}.node_ip '${peer.nodeIp.slice(0, 64)}' of peer '${name}' is not an IP address`;
+  if (peer.nodeIp !== '' && !isValidIp(peer.nodeIp))
+    return `${where}.node_ip '${peer.nodeIp.slice(0, 64)}' of peer '${name}' is not an IP address`;
   if (peer.podCidrs.length > maxPodCidrs) return `${where}.pod_cidrs of peer '${name}' has more than ${maxPodCidrs} entries`;
-  for (const cidr of peer.podCidrs) if (!isValidCidr(cidr)) return `${where}.pod_cidrs of peer '${name}': '${cidr.slice(0, 64)}' is not a valid CIDR`;
-  if (peer.vtepMac !== '' && !isValidMac(peer.vtepMac)) return `${where}.vtep_mac '${peer.vtepMac.slice(0, 64)}' of peer '${name}' is not a MAC address`;
-  if (peer.probeAddress !== '' && !isValidIp(peer.probeAddress)) return `${where}.probe_address '${peer.probeAddress.slice(0, 64)}' of peer '${name}' is not an IP address`;
+  for (const cidr of peer.podCidrs)
+    if (!isValidCidr(cidr)) return `${where}.pod_cidrs of peer '${name}': '${cidr.slice(0, 64)}' is not a valid CIDR`;
+  if (peer.vtepMac !== '' && !isValidMac(peer.vtepMac))
+    return `${where}.vtep_mac '${peer.vtepMac.slice(0, 64)}' of peer '${name}' is not a MAC address`;
+  if (peer.probeAddress !== '' && !isValidIp(peer.probeAddress))
+    return `${where}.probe_address '${peer.probeAddress.slice(0, 64)}' of peer '${name}' is not an IP address`;
   if (peer.probePort > 65535) return `${where}.probe_port of peer '${name}' is out of range`;
   return undefined;
 }
@@ -44,7 +49,8 @@ export function validatePeerSet(peerSet: PeerSet): string | undefined {
 }
 
 export function validatePeerSetDelta(delta: PeerSetDelta): string | undefined {
-  if (delta.generation <= delta.baseGeneration) return `peer_set_delta.generation ${delta.generation} is not after base_generation ${delta.baseGeneration}`;
+  if (delta.generation <= delta.baseGeneration)
+    return `peer_set_delta.generation ${delta.generation} is not after base_generation ${delta.baseGeneration}`;
   const entries = delta.upserted.length + delta.removed.length;
   if (entries > maxPeerSetEntries) return `peer_set_delta has ${entries} entries, more than ${maxPeerSetEntries}`;
   const seen = new Set<string>();
@@ -59,7 +65,8 @@ export function validatePeerSetDelta(delta: PeerSetDelta): string | undefined {
     const problem = validateRef('peer_set_delta.removed', ref.nodeName, ref.network);
     if (problem) return problem;
     const key = peerKey(ref.nodeName, ref.network);
-    if (seen.has(key)) return `peer_set_delta names peer '${ref.nodeName.slice(0, 64)}' (${Network[ref.network]}) twice (upserted and removed, or removed twice)`;
+    if (seen.has(key))
+      return `peer_set_delta names peer '${ref.nodeName.slice(0, 64)}' (${Network[ref.network]}) twice (upserted and removed, or removed twice)`;
     seen.add(key);
   }
   return undefined;

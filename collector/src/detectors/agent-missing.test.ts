@@ -26,7 +26,9 @@ describe('AgentMissing', () => {
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ id: 'AgentMissing:node-3', kind: 'AgentMissing', severity: 'warning', nodes: ['node-3'] });
     expect(findings[0]!.summary).toBe(`node-3's netsentry host agent is disconnected since ${iso(startMs + 4_000)}`);
-    expect(findings[0]!.evidence[0]).toBe(`stream from 192.0.2.13:40000 closed at ${iso(startMs + 4_000)}; last message at ${iso(startMs)}`);
+    expect(findings[0]!.evidence[0]).toBe(
+      `stream from 192.0.2.13:40000 closed at ${iso(startMs + 4_000)}; last message at ${iso(startMs)}`,
+    );
     expect(findings[0]!.remediation.join('\n')).toContain('kubectl get node node-3');
   });
 

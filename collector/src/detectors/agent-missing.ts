@@ -19,9 +19,12 @@ function evidence(agent: AgentState, thresholdMs: number): string[] {
     agent.connected
       ? `stream from ${agent.peerAddress} open since ${iso(agent.connectedSinceMs)}, but no heartbeat or report since ${iso(agent.lastSeenMs)}`
       : `stream from ${agent.peerAddress} closed at ${iso(agent.disconnectedAtMs ?? agent.lastSeenMs)}; last message at ${iso(agent.lastSeenMs)}`,
-    agent.connected ? `threshold: ${thresholdMs / 1000} s without a heartbeat or report` : `threshold: ${thresholdMs / 1000} s disconnected`,
+    agent.connected
+      ? `threshold: ${thresholdMs / 1000} s without a heartbeat or report`
+      : `threshold: ${thresholdMs / 1000} s disconnected`,
   ];
-  if (agent.lastReportMs !== undefined) lines.push(`last node report at ${iso(agent.lastReportMs)}; its overlay state is no longer verified`);
+  if (agent.lastReportMs !== undefined)
+    lines.push(`last node report at ${iso(agent.lastReportMs)}; its overlay state is no longer verified`);
   return lines;
 }
 
@@ -53,7 +56,10 @@ export function detectAgentMissing(snapshot: ClusterSnapshot, config: DetectorCo
       summary: agent.connected
         ? `${node.name}'s netsentry host agent is connected but silent since ${iso(agent.lastSeenMs)}`
         : `${node.name}'s netsentry host agent is disconnected since ${iso(agent.disconnectedAtMs ?? agent.lastSeenMs)}`,
-      evidence: evidence(agent, agent.connected ? Math.max(config.agentMissingAfterMs, 3 * config.heartbeatIntervalMs) : config.agentMissingAfterMs),
+      evidence: evidence(
+        agent,
+        agent.connected ? Math.max(config.agentMissingAfterMs, 3 * config.heartbeatIntervalMs) : config.agentMissingAfterMs,
+      ),
       remediation: remediation(node.name),
       explains: [],
     });

@@ -19,7 +19,8 @@ export function detectConntrackPressure(snapshot: ClusterSnapshot, _config: Dete
     const insertFailed = previous ? ct.insertFailedTotal - previous.insertFailedTotal : 0n;
     const drops = previous ? ct.dropTotal - previous.dropTotal : 0n;
     const problems: string[] = [];
-    if (fill >= conntrackFillThreshold) problems.push(`conntrack table ${Math.round(fill * 100)} % full (${ct.entries} of ${ct.maxEntries} entries)`);
+    if (fill >= conntrackFillThreshold)
+      problems.push(`conntrack table ${Math.round(fill * 100)} % full (${ct.entries} of ${ct.maxEntries} entries)`);
     if (insertFailed > 0n) problems.push(`${insertFailed} conntrack inserts failed since the previous report`);
     if (drops > 0n) problems.push(`${drops} packets dropped by conntrack since the previous report`);
     if (problems.length === 0) continue;
@@ -29,10 +30,13 @@ export function detectConntrackPressure(snapshot: ClusterSnapshot, _config: Dete
       severity: findingKind(conntrackPressureKind).severity,
       nodes: [node.name],
       summary: `${node.name}: ${problems.join('; ')}`,
-      evidence: [...problems, `entries ${ct.entries}, max ${ct.maxEntries}, insert_failed ${ct.insertFailedTotal}, drop ${ct.dropTotal}, early_drop ${ct.earlyDropTotal}`],
+      evidence: [
+        ...problems,
+        `entries ${ct.entries}, max ${ct.maxEntries}, insert_failed ${ct.insertFailedTotal}, drop ${ct.dropTotal}, early_drop ${ct.earlyDropTotal}`,
+      ],
       remediation: [
         `On ${node.name}: conntrack -S (per-CPU insert_failed, drop); conntrack -C; sysctl net.netfilter.nf_conntrack_max.`,
-        'Find who fills it: conntrack -L -o extended | awk \'{print $3, $7}\' | sort | uniq -c | sort -rn | head (often DNS over UDP or a connection-leaking client).',
+        "Find who fills it: conntrack -L -o extended | awk '{print $3, $7}' | sort | uniq -c | sort -rn | head (often DNS over UDP or a connection-leaking client).",
         'Raise net.netfilter.nf_conntrack_max (kube-proxy --conntrack-max-per-core) or shorten nf_conntrack_udp_timeout; insert_failed with DNS points at the conntrack race (use TCP for DNS or NodeLocal DNSCache).',
       ],
       explains: [],

@@ -20,9 +20,12 @@ export function detectDnsFailure(snapshot: ClusterSnapshot, config: DetectorConf
     if (!node || !(isAlive(node.podAgent, snapshot.nowMs, config) || isAlive(node.hostAgent, snapshot.nowMs, config))) continue;
     bySource.set(state.source, [...(bySource.get(state.source) ?? []), state]);
   }
-  const failing = [...bySource].filter(([, states]) => states.some((s) => s.failing && s.attempts >= 3)).sort(([a], [b]) => (a < b ? -1 : 1));
+  const failing = [...bySource]
+    .filter(([, states]) => states.some((s) => s.failing && s.attempts >= 3))
+    .sort(([a], [b]) => (a < b ? -1 : 1));
   if (failing.length === 0) return [];
-  const protocolsOf = (states: DnsState[]) => [...new Set(states.filter((s) => s.failing).map((s) => s.protocol.toUpperCase()))].sort().reverse();
+  const protocolsOf = (states: DnsState[]) =>
+    [...new Set(states.filter((s) => s.failing).map((s) => s.protocol.toUpperCase()))].sort().reverse();
   if (bySource.size >= 2 && failing.length === bySource.size) {
     const resolvers = [...new Set(failing.flatMap(([, states]) => states.map((s) => s.resolver)))];
     const protocols = [...new Set(failing.flatMap(([, states]) => protocolsOf(states)))];

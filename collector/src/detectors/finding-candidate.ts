@@ -37,7 +37,8 @@ export interface Detector {
   detect(snapshot: ClusterSnapshot): FindingCandidate[];
 }
 
-export const findingId = (kind: string, node: string, peer?: string): string => (peer === undefined ? `${kind}:${node}` : `${kind}:${node}:${peer}`);
+export const findingId = (kind: string, node: string, peer?: string): string =>
+  peer === undefined ? `${kind}:${node}` : `${kind}:${node}:${peer}`;
 
 /** "1 peer", "3 peers" */
 export const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;

@@ -13,8 +13,15 @@ import { nodeRecordMismatchKind } from '../kubernetes/record-mismatch.ts';
 import { findingKind, findingKinds, isRootCauseKind } from './finding-kinds.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
-interface Rule { alert?: string; expr: string; labels?: Record<string, string>; annotations?: Record<string, string> }
-const rules: Rule[] = (parse(readFileSync(join(root, 'charts/netsentry/files/netsentry-alerts.yaml'), 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules);
+interface Rule {
+  alert?: string;
+  expr: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+const rules: Rule[] = (
+  parse(readFileSync(join(root, 'charts/netsentry/files/netsentry-alerts.yaml'), 'utf8')) as { groups: { rules: Rule[] }[] }
+).groups.flatMap((g) => g.rules);
 
 describe('finding kinds table', () => {
   it('declares every kind a detector owns, and nothing no detector produces', () => {
@@ -23,7 +30,8 @@ describe('finding kinds table', () => {
   });
 
   it('names only declared kinds as explainable, and no kind explains itself through a cycle', () => {
-    for (const k of findingKinds) for (const explained of Object.keys(k.explains)) expect(() => findingKind(explained), `${k.kind} → ${explained}`).not.toThrow();
+    for (const k of findingKinds)
+      for (const explained of Object.keys(k.explains)) expect(() => findingKind(explained), `${k.kind} → ${explained}`).not.toThrow();
     const reaches = (from: string, seen = new Set<string>()): Set<string> => {
       for (const next of Object.keys(findingKind(from).explains)) if (!seen.has(next)) reaches(next, seen.add(next));
       return seen;

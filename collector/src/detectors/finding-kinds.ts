@@ -26,21 +26,76 @@ export interface FindingKind {
 }
 
 const kind = (k: string, severity: Severity, explains: Record<string, Reach> = {}): FindingKind =>
-  Object.freeze({ kind: k, severity, explains: Object.freeze(explains), alert: `Netsentry${k}`, runbook: `docs/runbooks/Netsentry${k}.md` });
+  Object.freeze({
+    kind: k,
+    severity,
+    explains: Object.freeze(explains),
+    alert: `Netsentry${k}`,
+    runbook: `docs/runbooks/Netsentry${k}.md`,
+  });
 
 /** Ordered roughly from deepest cause to surface symptom. */
 export const findingKinds: readonly FindingKind[] = Object.freeze([
-  kind('AgentMissing', 'warning', { NodeIsolated: 'node', AsymmetricReachability: 'touching', DnsFailure: 'node', TargetUnreachable: 'node' }),
+  kind('AgentMissing', 'warning', {
+    NodeIsolated: 'node',
+    AsymmetricReachability: 'touching',
+    DnsFailure: 'node',
+    TargetUnreachable: 'node',
+  }),
   // With the Kubernetes API on (kubernetes/record-mismatch.ts): peers program the overlay from
   // the records, so their disagreement toward the node and its isolation follow from it.
-  kind('NodeRecordMismatch', 'critical', { OverlayPeerDisagreement: 'node', OverlayRouteMissing: 'pointing', NodeIsolated: 'node', AsymmetricReachability: 'touching', DnsFailure: 'node', TargetUnreachable: 'node' }),
-  kind('OverlayPeerDisagreement', 'critical', { OverlayRouteMissing: 'pointing', NodeIsolated: 'node', AsymmetricReachability: 'touching', DnsFailure: 'node', TargetUnreachable: 'node' }),
-  kind('LinkDown', 'critical', { OverlayRouteMissing: 'node', NodeIsolated: 'node', ProtocolBlocked: 'node', MtuBlackhole: 'node', AsymmetricReachability: 'touching', DnsFailure: 'node', TargetUnreachable: 'node', ServicePathBroken: 'node' }),
-  kind('OverlayRouteMissing', 'critical', { NodeIsolated: 'peers', AsymmetricReachability: 'peers', DnsFailure: 'node', MtuBlackhole: 'peers', TargetUnreachable: 'peers' }),
+  kind('NodeRecordMismatch', 'critical', {
+    OverlayPeerDisagreement: 'node',
+    OverlayRouteMissing: 'pointing',
+    NodeIsolated: 'node',
+    AsymmetricReachability: 'touching',
+    DnsFailure: 'node',
+    TargetUnreachable: 'node',
+  }),
+  kind('OverlayPeerDisagreement', 'critical', {
+    OverlayRouteMissing: 'pointing',
+    NodeIsolated: 'node',
+    AsymmetricReachability: 'touching',
+    DnsFailure: 'node',
+    TargetUnreachable: 'node',
+  }),
+  kind('LinkDown', 'critical', {
+    OverlayRouteMissing: 'node',
+    NodeIsolated: 'node',
+    ProtocolBlocked: 'node',
+    MtuBlackhole: 'node',
+    AsymmetricReachability: 'touching',
+    DnsFailure: 'node',
+    TargetUnreachable: 'node',
+    ServicePathBroken: 'node',
+  }),
+  kind('OverlayRouteMissing', 'critical', {
+    NodeIsolated: 'peers',
+    AsymmetricReachability: 'peers',
+    DnsFailure: 'node',
+    MtuBlackhole: 'peers',
+    TargetUnreachable: 'peers',
+  }),
   kind('MtuMismatch', 'warning', { MtuBlackhole: 'peers', AsymmetricReachability: 'peers' }),
-  kind('ConntrackPressure', 'warning', { DnsFailure: 'node', AsymmetricReachability: 'touching', TargetUnreachable: 'node', ServicePathBroken: 'node' }),
-  kind('ProtocolBlocked', 'critical', { NodeIsolated: 'node', AsymmetricReachability: 'touching', DnsFailure: 'node', MtuBlackhole: 'node', TargetUnreachable: 'node' }),
-  kind('NodeIsolated', 'critical', { AsymmetricReachability: 'touching', DnsFailure: 'node', MtuBlackhole: 'node', TargetUnreachable: 'node' }),
+  kind('ConntrackPressure', 'warning', {
+    DnsFailure: 'node',
+    AsymmetricReachability: 'touching',
+    TargetUnreachable: 'node',
+    ServicePathBroken: 'node',
+  }),
+  kind('ProtocolBlocked', 'critical', {
+    NodeIsolated: 'node',
+    AsymmetricReachability: 'touching',
+    DnsFailure: 'node',
+    MtuBlackhole: 'node',
+    TargetUnreachable: 'node',
+  }),
+  kind('NodeIsolated', 'critical', {
+    AsymmetricReachability: 'touching',
+    DnsFailure: 'node',
+    MtuBlackhole: 'node',
+    TargetUnreachable: 'node',
+  }),
   kind('MtuBlackhole', 'critical', { AsymmetricReachability: 'touching' }),
   kind('AsymmetricReachability', 'warning'),
   kind('DnsFailure', 'critical'),
@@ -48,7 +103,13 @@ export const findingKinds: readonly FindingKind[] = Object.freeze([
   kind('ServicePathBroken', 'critical'),
   kind('TargetUnreachable', 'critical'),
   // A link's error/drop counters climbing on one node (collector/src/detectors/link-errors.ts).
-  kind('LinkErrors', 'warning', { MtuBlackhole: 'node', NodeIsolated: 'node', AsymmetricReachability: 'touching', DnsFailure: 'node', TargetUnreachable: 'node' }),
+  kind('LinkErrors', 'warning', {
+    MtuBlackhole: 'node',
+    NodeIsolated: 'node',
+    AsymmetricReachability: 'touching',
+    DnsFailure: 'node',
+    TargetUnreachable: 'node',
+  }),
 ]);
 
 const byKind = new Map(findingKinds.map((k) => [k.kind, k]));

@@ -20,12 +20,20 @@ import { createTargetStore } from '../targets/target-store.ts';
 export type { Detector, DetectorConfig, FindingCandidate, Severity } from './finding-candidate.ts';
 export { findingId } from './finding-candidate.ts';
 
-const bind = (kind: string, detect: (snapshot: ClusterSnapshot, config: DetectorConfig) => FindingCandidate[], config: DetectorConfig): Detector => ({
+const bind = (
+  kind: string,
+  detect: (snapshot: ClusterSnapshot, config: DetectorConfig) => FindingCandidate[],
+  config: DetectorConfig,
+): Detector => ({
   kind,
   detect: (snapshot) => detect(snapshot, config),
 });
 // The mesh detectors share one pass's work (mesh-pass.ts), handed to them here.
-const bindMesh = (kind: string, detect: (snapshot: ClusterSnapshot, pass: MeshPass) => FindingCandidate[], passes: MeshPasses): Detector => ({
+const bindMesh = (
+  kind: string,
+  detect: (snapshot: ClusterSnapshot, pass: MeshPass) => FindingCandidate[],
+  passes: MeshPasses,
+): Detector => ({
   kind,
   detect: (snapshot) => detect(snapshot, passes.of(snapshot)),
 });

@@ -14,18 +14,26 @@ describe('LinkDown', () => {
     expect(detectLinkDown(createTestCluster().model.snapshot(), defaultDetectorConfig)).toEqual([]);
   });
 
-  it('reports a missing overlay device and explains the node\'s OverlayRouteMissing', () => {
+  it("reports a missing overlay device and explains the node's OverlayRouteMissing", () => {
     const cluster = createTestCluster();
     const links = withLinks((l) => Object.assign(l[0]!, { present: false, up: false, operState: '' }));
-    cluster.model.agentReport(cluster.key('node-2'), nodeReport({ peersChecked: 3, links, problems: ['node-1', 'node-3', 'node-4'].map((peer) => ({ peer, parts: missingChain(peer) })) }));
+    cluster.model.agentReport(
+      cluster.key('node-2'),
+      nodeReport({ peersChecked: 3, links, problems: ['node-1', 'node-3', 'node-4'].map((peer) => ({ peer, parts: missingChain(peer) })) }),
+    );
     const findings = detectLinkDown(cluster.model.snapshot(), defaultDetectorConfig);
     expect(findings).toHaveLength(1);
-    expect(findings[0]).toMatchObject({ id: 'LinkDown:node-2', severity: 'critical', nodes: ['node-2'], explains: ['OverlayRouteMissing:node-2', 'NodeIsolated:node-2', 'DnsFailure:node-2'] });
+    expect(findings[0]).toMatchObject({
+      id: 'LinkDown:node-2',
+      severity: 'critical',
+      nodes: ['node-2'],
+      explains: ['OverlayRouteMissing:node-2', 'NodeIsolated:node-2', 'DnsFailure:node-2'],
+    });
     expect(findings[0]!.summary).toBe('node-2: overlay device flannel.1 is not present');
     expect(findings[0]!.remediation.join('\n')).toMatch(/kube-flannel/);
   });
 
-  it('reports a pod bridge set down, explaining the node\'s probe symptoms but not overlay routes', () => {
+  it("reports a pod bridge set down, explaining the node's probe symptoms but not overlay routes", () => {
     const cluster = createTestCluster();
     const links = withLinks((l) => Object.assign(l[1]!, { up: false, operState: 'DOWN' }));
     cluster.model.agentReport(cluster.key('node-3'), nodeReport({ peersChecked: 3, links }));

@@ -25,7 +25,10 @@ function remediation(node: string, broken: LinkStatus[]): string[] {
         `flannel creates and raises ${link.name} at start-up: check the flannel pod on ${node} (kubectl -n kube-flannel get pods -o wide --field-selector spec.nodeName=${node}) and its logs (kubectl -n kube-flannel logs <flannel-pod> --previous).`,
         `Restart the flannel pod on ${node} to recreate the device and re-program routes, neighbors and FDB entries: kubectl -n kube-flannel delete pod <flannel-pod>.`,
       );
-      if (link.present) lines.push(`If something set it down by hand: ip link set ${link.name} up, then restart flannel so the routes that vanished with it come back.`);
+      if (link.present)
+        lines.push(
+          `If something set it down by hand: ip link set ${link.name} up, then restart flannel so the routes that vanished with it come back.`,
+        );
     } else {
       lines.push(
         `The CNI bridge plugin creates ${link.name} when the first pod starts on ${node}; check /etc/cni/net.d on the node and the kubelet log (journalctl -u kubelet | grep -i cni).`,
@@ -40,7 +43,9 @@ function detectNode(node: NodeState): FindingCandidate | undefined {
   const agent = node.hostAgent;
   const report = agent?.report;
   if (!agent?.connected || !report) return undefined;
-  const broken = report.links.filter((link) => (link.role === LinkRole.OVERLAY || link.role === LinkRole.POD_BRIDGE) && !(link.present && link.up));
+  const broken = report.links.filter(
+    (link) => (link.role === LinkRole.OVERLAY || link.role === LinkRole.POD_BRIDGE) && !(link.present && link.up),
+  );
   if (broken.length === 0) return undefined;
   const overlayBroken = broken.some((link) => link.role === LinkRole.OVERLAY);
   const overlayProblems = problemPeerCount(report.overlay);
@@ -50,10 +55,17 @@ function detectNode(node: NodeState): FindingCandidate | undefined {
     severity: findingKind(linkDownKind).severity,
     nodes: [node.name],
     summary: `${node.name}: ${broken.map(describeLink).join('; ')}`,
-    evidence: broken.map((link) => `${link.name}: present=${link.present} up=${link.up} operState=${link.operState || 'unknown'}${link.mtu ? ` mtu=${link.mtu}` : ''}`),
+    evidence: broken.map(
+      (link) =>
+        `${link.name}: present=${link.present} up=${link.up} operState=${link.operState || 'unknown'}${link.mtu ? ` mtu=${link.mtu}` : ''}`,
+    ),
     remediation: remediation(node.name, broken),
     // A missing or downed overlay device or pod bridge cuts the node's pods off: probes and DNS from it fail.
-    explains: [...(overlayBroken && overlayProblems > 0 ? [findingId(overlayRouteMissingKind, node.name)] : []), findingId('NodeIsolated', node.name), findingId('DnsFailure', node.name)],
+    explains: [
+      ...(overlayBroken && overlayProblems > 0 ? [findingId(overlayRouteMissingKind, node.name)] : []),
+      findingId('NodeIsolated', node.name),
+      findingId('DnsFailure', node.name),
+    ],
   };
 }
 

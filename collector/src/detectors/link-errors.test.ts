@@ -6,7 +6,14 @@ import { defaultDetectorConfig } from './finding-candidate.ts';
 import { detectLinkErrors } from './link-errors.ts';
 
 const counters = (perSecond: Partial<Record<'rx' | 'txDrop', number>>, intervalSeconds = 10) => [
-  create(LinkCountersSchema, { name: 'eth0', role: LinkRole.UNDERLAY, rxErrors: 1000n, rxErrorsPerSecond: perSecond.rx ?? 0, txDroppedPerSecond: perSecond.txDrop ?? 0, intervalSeconds }),
+  create(LinkCountersSchema, {
+    name: 'eth0',
+    role: LinkRole.UNDERLAY,
+    rxErrors: 1000n,
+    rxErrorsPerSecond: perSecond.rx ?? 0,
+    txDroppedPerSecond: perSecond.txDrop ?? 0,
+    intervalSeconds,
+  }),
   create(LinkCountersSchema, { name: 'cni0', role: LinkRole.POD_BRIDGE, intervalSeconds }),
 ];
 
@@ -33,7 +40,7 @@ describe('LinkErrors', () => {
     expect(finding!.evidence[0]).toMatch(/rx errors 25\.0\/s/);
   });
 
-  it('a rise on many nodes at once is not one node\'s problem; below 1/s or over a too short interval is nothing', () => {
+  it("a rise on many nodes at once is not one node's problem; below 1/s or over a too short interval is nothing", () => {
     expect(detectLinkErrors(cluster({ 'node-1': { rx: 5 }, 'node-2': { txDrop: 5 } }), defaultDetectorConfig)).toEqual([]);
     expect(detectLinkErrors(cluster({ 'node-2': { rx: 0.5 } }), defaultDetectorConfig)).toEqual([]);
     expect(detectLinkErrors(cluster({ 'node-2': { rx: 50 } }, 1), defaultDetectorConfig)).toEqual([]);

@@ -3,7 +3,15 @@ import type { FindingCandidate } from './finding-candidate.ts';
 import { linkSymptoms } from './link-symptoms.ts';
 
 const c = (kind: string, nodes: string[], extra: Partial<FindingCandidate> = {}): FindingCandidate => ({
-  id: [kind, ...nodes].join(':'), kind, severity: 'warning', nodes, summary: '', evidence: [], remediation: [], explains: [], ...extra,
+  id: [kind, ...nodes].join(':'),
+  kind,
+  severity: 'warning',
+  nodes,
+  summary: '',
+  evidence: [],
+  remediation: [],
+  explains: [],
+  ...extra,
 });
 const explained = (list: FindingCandidate[], id: string) => list.find((x) => x.id === id)!.explains.sort();
 
@@ -27,11 +35,20 @@ describe('linkSymptoms (from the finding-kinds table)', () => {
       c('NodeIsolated', ['node-3']),
       c('NodeIsolated', ['node-1']),
     ]);
-    expect(explained(out, 'ProtocolBlocked:node-3')).toEqual(['AsymmetricReachability:node-2:node-3', 'AsymmetricReachability:node-3:node-4', 'DnsFailure:node-3', 'NodeIsolated:node-3']);
+    expect(explained(out, 'ProtocolBlocked:node-3')).toEqual([
+      'AsymmetricReachability:node-2:node-3',
+      'AsymmetricReachability:node-3:node-4',
+      'DnsFailure:node-3',
+      'NodeIsolated:node-3',
+    ]);
   });
 
   it('LinkDown explains the route loss through its device on the same node only', () => {
-    const out = linkSymptoms([c('LinkDown', ['node-2']), c('OverlayRouteMissing', ['node-2'], { related: ['node-1'] }), c('OverlayRouteMissing', ['node-4'], { related: ['node-2'] })]);
+    const out = linkSymptoms([
+      c('LinkDown', ['node-2']),
+      c('OverlayRouteMissing', ['node-2'], { related: ['node-1'] }),
+      c('OverlayRouteMissing', ['node-4'], { related: ['node-2'] }),
+    ]);
     expect(explained(out, 'LinkDown:node-2')).toEqual(['OverlayRouteMissing:node-2']);
   });
 

@@ -19,7 +19,8 @@ function within(reach: Reach, root: FindingCandidate, symptom: FindingCandidate)
 export function linkSymptoms(candidates: readonly FindingCandidate[]): FindingCandidate[] {
   // By every node a candidate names or points at: where a root cause looks for its symptoms.
   const byNode = new Map<string, FindingCandidate[]>();
-  for (const c of candidates) for (const n of new Set([...c.nodes, ...(c.related ?? [])])) (byNode.get(n) ?? byNode.set(n, []).get(n)!).push(c);
+  for (const c of candidates)
+    for (const n of new Set([...c.nodes, ...(c.related ?? [])])) (byNode.get(n) ?? byNode.set(n, []).get(n)!).push(c);
   return candidates.map((root) => {
     const explains = findingKinds.find((k) => k.kind === root.kind)?.explains ?? {};
     if (Object.keys(explains).length === 0) return root;

@@ -15,14 +15,25 @@ export interface MeshAnalysis {
 export function analyzeMesh({ index }: Mesh): MeshAnalysis {
   return {
     isolated: new Map(meshNetworks.map((n) => [n, index.localize(n, 'isolated')])),
-    blocked: new Map(meshNetworks.map((n) => [n, new Map([['udp', index.localize(n, 'udpBlocked')], ['tcp', index.localize(n, 'tcpBlocked')]] as const)])),
+    blocked: new Map(
+      meshNetworks.map((n) => [
+        n,
+        new Map([
+          ['udp', index.localize(n, 'udpBlocked')],
+          ['tcp', index.localize(n, 'tcpBlocked')],
+        ] as const),
+      ]),
+    ),
     mtu: new Map(meshNetworks.map((n) => [n, index.localize(n, 'mtu')])),
   };
 }
 
 /** Nodes with UDP blocked on the host network: a VXLAN overlay rides on UDP, so their pod network is down with it. */
-export const udpBlockedOnHost = (analysis: MeshAnalysis): Set<string> => new Set((analysis.blocked.get('host')?.get('udp') ?? []).map((l) => l.node));
+export const udpBlockedOnHost = (analysis: MeshAnalysis): Set<string> =>
+  new Set((analysis.blocked.get('host')?.get('udp') ?? []).map((l) => l.node));
 
-export const peersOf = (node: string, pairs: readonly Pair[]): string[] => [...new Set(pairs.map((p) => (p.source === node ? p.destination : p.source)))].sort();
+export const peersOf = (node: string, pairs: readonly Pair[]): string[] =>
+  [...new Set(pairs.map((p) => (p.source === node ? p.destination : p.source)))].sort();
 
-export const listNames = (names: string[], max = 10): string => (names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`);
+export const listNames = (names: string[], max = 10): string =>
+  names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;

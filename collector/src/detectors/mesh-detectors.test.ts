@@ -10,7 +10,12 @@ import { defaultDetectors } from './index.ts';
 function setup() {
   const cluster = createTestCluster({ nodes: 4 });
   addPodAgents(cluster);
-  const engine = createFindingsEngine({ model: cluster.model, detectors: defaultDetectors(), now: cluster.clock.now, logger: createSilentLogger() });
+  const engine = createFindingsEngine({
+    model: cluster.model,
+    detectors: defaultDetectors(),
+    now: cluster.clock.now,
+    logger: createSilentLogger(),
+  });
   const step = (rounds: number, faults: MeshFaults = {}) => {
     runRounds(cluster, rounds, faults);
     for (const name of cluster.names) if (!faults.silent?.(name, 'host')) cluster.model.agentHeartbeat(cluster.key(name));
@@ -24,7 +29,8 @@ const touches = (leg: ProbeLeg, node: string) => leg.source === node || leg.dest
 
 // seed 002 on the pod network: node-2's requests never leave, replies to peers' requests never get back.
 const routesMissing: MeshFaults = {
-  path: (leg) => (leg.network !== 'pod' ? 'ok' : leg.source === 'node-2' ? 'request-lost' : leg.destination === 'node-2' ? 'reply-lost' : 'ok'),
+  path: (leg) =>
+    leg.network !== 'pod' ? 'ok' : leg.source === 'node-2' ? 'request-lost' : leg.destination === 'node-2' ? 'reply-lost' : 'ok',
   dns: (source) => source === 'node-2',
 };
 
@@ -58,10 +64,14 @@ describe('mesh detectors', () => {
   it('UDP dropped on node-3 (TCP fine) is only ProtocolBlocked:node-3', () => {
     const { step } = setup();
     step(2);
-    const dropUdp: MeshFaults = { path: (leg) => (leg.network === 'host' && leg.protocol === 'udp' && touches(leg, 'node-3') ? 'request-lost' : 'ok') };
+    const dropUdp: MeshFaults = {
+      path: (leg) => (leg.network === 'host' && leg.protocol === 'udp' && touches(leg, 'node-3') ? 'request-lost' : 'ok'),
+    };
     const open = step(1, dropUdp);
     expect(ids(open)).toEqual(['ProtocolBlocked:node-3']);
-    expect(open[0]!.summary).toBe('UDP is blocked on node-3: UDP probes to and from 3 peers fail on the host network while TCP on the same paths succeeds');
+    expect(open[0]!.summary).toBe(
+      'UDP is blocked on node-3: UDP probes to and from 3 peers fail on the host network while TCP on the same paths succeeds',
+    );
     expect(ids(step(3, dropUdp))).toEqual(['ProtocolBlocked:node-3']);
     expect(step(1)).toEqual([]);
   });
@@ -98,7 +108,10 @@ describe('mesh detectors', () => {
   it('a single one-way TCP block is AsymmetricReachability for that pair, after 2 TCP rounds', () => {
     const { step } = setup();
     step(3);
-    const oneWay: MeshFaults = { path: (leg) => (leg.network === 'host' && leg.protocol === 'tcp' && leg.source === 'node-1' && leg.destination === 'node-3' ? 'request-lost' : 'ok') };
+    const oneWay: MeshFaults = {
+      path: (leg) =>
+        leg.network === 'host' && leg.protocol === 'tcp' && leg.source === 'node-1' && leg.destination === 'node-3' ? 'request-lost' : 'ok',
+    };
     expect(step(1, oneWay)).toEqual([]);
     const open = step(1, oneWay);
     expect(ids(open)).toEqual(['AsymmetricReachability:node-1:node-3']);
@@ -134,6 +147,8 @@ describe('mesh detectors', () => {
     cluster.model.agentReport(cluster.key('node-1'), full);
     const open = step(1);
     expect(ids(open)).toEqual(['ConntrackPressure:node-1']);
-    expect(open[0]!.summary).toBe('node-1: conntrack table 92 % full (240000 of 262144 entries); 4 conntrack inserts failed since the previous report');
+    expect(open[0]!.summary).toBe(
+      'node-1: conntrack table 92 % full (240000 of 262144 entries); 4 conntrack inserts failed since the previous report',
+    );
   });
 });

@@ -42,10 +42,23 @@ function createFakeFeed() {
 }
 
 const agent = (network: AgentNetwork, nowMs: number, alive: boolean): AgentState =>
-  ({ network, connected: alive, connectionId: 'c', peerAddress: 'x', connectedSinceMs: 0, lastSeenMs: alive ? nowMs : 0, ...(alive ? {} : { disconnectedAtMs: 0 }), restarts: 0 }) as unknown as AgentState;
+  ({
+    network,
+    connected: alive,
+    connectionId: 'c',
+    peerAddress: 'x',
+    connectedSinceMs: 0,
+    lastSeenMs: alive ? nowMs : 0,
+    ...(alive ? {} : { disconnectedAtMs: 0 }),
+    restarts: 0,
+  }) as unknown as AgentState;
 
 /** Pairs from scratch, the way the mesh was built before the index: live ends only. */
-function referencePairs(states: Iterable<PathState>, alive: (node: string, network: AgentNetwork) => boolean, network: AgentNetwork): Pair[] {
+function referencePairs(
+  states: Iterable<PathState>,
+  alive: (node: string, network: AgentNetwork) => boolean,
+  network: AgentNetwork,
+): Pair[] {
   const pairs = new Map<string, Pair>();
   for (const s of states) {
     if (s.network !== network) continue;
@@ -121,8 +134,14 @@ function localize(pairs: readonly Pair[], verdict: (pair: Pair) => boolean | und
 const plain = (list: Localized[]) =>
   list.map((l) => ({
     node: l.node,
-    outbound: { known: l.outbound.known.map((p) => `${p.source}>${p.destination}`), bad: l.outbound.bad.map((p) => `${p.source}>${p.destination}`) },
-    inbound: { known: l.inbound.known.map((p) => `${p.source}>${p.destination}`), bad: l.inbound.bad.map((p) => `${p.source}>${p.destination}`) },
+    outbound: {
+      known: l.outbound.known.map((p) => `${p.source}>${p.destination}`),
+      bad: l.outbound.bad.map((p) => `${p.source}>${p.destination}`),
+    },
+    inbound: {
+      known: l.inbound.known.map((p) => `${p.source}>${p.destination}`),
+      bad: l.inbound.bad.map((p) => `${p.source}>${p.destination}`),
+    },
     others: l.others,
   }));
 
@@ -139,17 +158,46 @@ describe('mesh index', () => {
       const snapshot = (): ClusterSnapshot =>
         ({
           nowMs,
-          nodes: nodes.map((name): NodeState => ({ name, hostAgent: agent('host', nowMs, liveness.get(name)!.host), podAgent: agent('pod', nowMs, liveness.get(name)!.pod) })),
+          nodes: nodes.map((name): NodeState => ({
+            name,
+            hostAgent: agent('host', nowMs, liveness.get(name)!.host),
+            podAgent: agent('pod', nowMs, liveness.get(name)!.pod),
+          })),
         }) as unknown as ClusterSnapshot;
       const index = createMeshIndex(feed, defaultDetectorConfig);
       index.sync(snapshot());
-      const randomState = (source: string, destination: string, network: AgentNetwork, protocol: PathProtocol, size: SizeClass): PathState => {
+      const randomState = (
+        source: string,
+        destination: string,
+        network: AgentNetwork,
+        protocol: PathProtocol,
+        size: SizeClass,
+      ): PathState => {
         const p = Math.max(badness.get(source)!, badness.get(destination)!);
         const failing = rand() < p;
         const healthy = !failing && rand() < 0.9;
-        return { source, destination, network, protocol, size, failing, healthy, attempts: 3, failures: failing ? 3 : 0, lossRatio: failing ? 1 : 0, newestMs: nowMs, sampled: false, okSizeBytes: 72, failedSizeBytes: 0 };
+        return {
+          source,
+          destination,
+          network,
+          protocol,
+          size,
+          failing,
+          healthy,
+          attempts: 3,
+          failures: failing ? 3 : 0,
+          lossRatio: failing ? 1 : 0,
+          newestMs: nowMs,
+          sampled: false,
+          okSizeBytes: 72,
+          failedSizeBytes: 0,
+        };
       };
-      const kinds: [PathProtocol, SizeClass][] = [['udp', 'small'], ['udp', 'large'], ['tcp', 'small']];
+      const kinds: [PathProtocol, SizeClass][] = [
+        ['udp', 'small'],
+        ['udp', 'large'],
+        ['tcp', 'small'],
+      ];
       let checks = 0;
       for (let step = 0; step < 60; step++) {
         nowMs += 1000;
@@ -174,7 +222,9 @@ describe('mesh index', () => {
         for (const network of meshNetworks) {
           const pairs = referencePairs(states.values(), alive, network);
           expect(index.pairs(network).map((p) => `${p.source}>${p.destination}`)).toEqual(pairs.map((p) => `${p.source}>${p.destination}`));
-          expect(index.failingPairs(network).map((p) => `${p.source}>${p.destination}`)).toEqual(pairs.filter((p) => p.udp?.failing || p.tcp?.failing).map((p) => `${p.source}>${p.destination}`));
+          expect(index.failingPairs(network).map((p) => `${p.source}>${p.destination}`)).toEqual(
+            pairs.filter((p) => p.udp?.failing || p.tcp?.failing).map((p) => `${p.source}>${p.destination}`),
+          );
           for (const verdict of Object.keys(meshVerdicts) as MeshVerdict[]) {
             const expected = plain(localize(pairs, meshVerdicts[verdict]));
             expect(plain(index.localize(network, verdict))).toEqual(expected);

@@ -55,7 +55,8 @@ export interface MeshIndex {
   close(): void;
 }
 
-const byEnds = (a: Pair, b: Pair): number => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0);
+const byEnds = (a: Pair, b: Pair): number =>
+  a.source < b.source ? -1 : a.source > b.source ? 1 : a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0;
 const hostLive = 1;
 const podLive = 2;
 
@@ -74,7 +75,8 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
     const l = liveness.get(node) ?? 0;
     return (l & hostLive) !== 0 || (network === 'pod' && (l & podLive) !== 0);
   };
-  const liveDestination = (node: string, network: AgentNetwork): boolean => ((liveness.get(node) ?? 0) & (network === 'host' ? hostLive : podLive)) !== 0;
+  const liveDestination = (node: string, network: AgentNetwork): boolean =>
+    ((liveness.get(node) ?? 0) & (network === 'host' ? hostLive : podLive)) !== 0;
 
   const countsOf = (node: string): Int32Array => {
     let c = counts.get(node);
@@ -179,7 +181,8 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
       const changed: string[] = [];
       for (const node of snapshot.nodes) {
         seen.add(node.name);
-        const l = (isAlive(node.hostAgent, snapshot.nowMs, config) ? hostLive : 0) | (isAlive(node.podAgent, snapshot.nowMs, config) ? podLive : 0);
+        const l =
+          (isAlive(node.hostAgent, snapshot.nowMs, config) ? hostLive : 0) | (isAlive(node.podAgent, snapshot.nowMs, config) ? podLive : 0);
         if ((liveness.get(node.name) ?? 0) !== l) changed.push(node.name);
         if (l) liveness.set(node.name, l);
         else liveness.delete(node.name);
@@ -256,7 +259,10 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
         out.push({ node: best, outbound, inbound, others: { known: othersKnown, good: othersGood } });
         accepted.add(best);
         const t = adjust('');
-        for (const [list, outward] of [[outbound, true], [inbound, false]] as const) {
+        for (const [list, outward] of [
+          [outbound, true],
+          [inbound, false],
+        ] as const) {
           for (const pair of list.known) {
             const bad = ((pair as IndexedPair).mask & badBit) !== 0 ? 1 : 0;
             const other = adjust(outward ? pair.destination : pair.source);

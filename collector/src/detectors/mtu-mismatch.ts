@@ -40,7 +40,9 @@ export function detectMtuMismatch(snapshot: ClusterSnapshot, _config: DetectorCo
     const m = mtus.get(node.name)!;
     const problems: string[] = [];
     if (m.overlay && m.underlay && m.overlay + vxlanOverheadBytes > m.underlay) {
-      problems.push(`${m.overlayName} MTU ${m.overlay} + ${vxlanOverheadBytes} bytes VXLAN overhead exceeds ${m.underlayName} MTU ${m.underlay}`);
+      problems.push(
+        `${m.overlayName} MTU ${m.overlay} + ${vxlanOverheadBytes} bytes VXLAN overhead exceeds ${m.underlayName} MTU ${m.underlay}`,
+      );
     }
     if (common && m.overlay && m.overlay !== common[0] && common[1] > 1) {
       problems.push(`${m.overlayName} MTU ${m.overlay} differs from ${common[0]} on ${common[1]} other nodes`);
@@ -55,7 +57,7 @@ export function detectMtuMismatch(snapshot: ClusterSnapshot, _config: DetectorCo
       evidence: [...problems, `overlay MTU ${m.overlay ?? 'unknown'}, underlay MTU ${m.underlay ?? 'unknown'} (from the latest report)`],
       remediation: [
         `On ${node.name}: ip -d link show ${m.overlayName}; ip link show ${m.underlayName}. flannel derives ${m.overlayName} = underlay − ${vxlanOverheadBytes}; a changed underlay MTU needs a flannel restart (and pods recreated) to follow.`,
-        'Make the underlay MTU the same on every node, or set flannel\'s MTU explicitly in its net-conf.json to fit the smallest underlay.',
+        "Make the underlay MTU the same on every node, or set flannel's MTU explicitly in its net-conf.json to fit the smallest underlay.",
       ],
       explains: [findingId(mtuBlackholeKind, node.name)],
     });

@@ -15,7 +15,8 @@ import type { MeshPass } from './mesh-pass.ts';
 export const nodeIsolatedKind = 'NodeIsolated';
 export const networkLabel = (network: AgentNetwork): string => (network === 'host' ? 'host network (underlay)' : 'pod network (overlay)');
 
-const lostBy = (pairs: Pair[], direction: 'request-lost' | 'reply-lost'): Pair[] => pairs.filter((p) => failingPath(p)?.direction === direction);
+const lostBy = (pairs: Pair[], direction: 'request-lost' | 'reply-lost'): Pair[] =>
+  pairs.filter((p) => failingPath(p)?.direction === direction);
 
 /** Receipt-based sentences about where a node's probes are lost. */
 export function directionPhrases(node: string, loc: Pick<Localized, 'outbound' | 'inbound'>): string[] {

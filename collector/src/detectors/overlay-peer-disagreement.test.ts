@@ -7,14 +7,30 @@ import { peerAnnouncedSettleMs } from './overlay-route-missing.ts';
 import { defaultDetectors } from './index.ts';
 
 const oldMac = '0a:58:c6:12:99:99';
-const wrongMacToward = (peer: string) => [{ part: OverlayPart.NEIGHBOR, problem: Problem.WRONG_MAC, expected: `198.18.2.0 dev flannel.1 lladdr ${vtepMacOf(peer)} PERMANENT`, actual: `198.18.2.0 dev flannel.1 lladdr ${oldMac} PERMANENT` }];
+const wrongMacToward = (peer: string) => [
+  {
+    part: OverlayPart.NEIGHBOR,
+    problem: Problem.WRONG_MAC,
+    expected: `198.18.2.0 dev flannel.1 lladdr ${vtepMacOf(peer)} PERMANENT`,
+    actual: `198.18.2.0 dev flannel.1 lladdr ${oldMac} PERMANENT`,
+  },
+];
 
 function setup() {
   const cluster = createTestCluster({ nodes: 4 });
   // Past the settle time of the agents' first hello.
   cluster.clock.advance(peerAnnouncedSettleMs);
-  const engine = createFindingsEngine({ model: cluster.model, detectors: defaultDetectors(), now: cluster.clock.now, logger: createSilentLogger() });
-  const wrongToward2 = (node: string) => cluster.model.agentReport(cluster.key(node), nodeReport({ peersChecked: 3, problems: [{ peer: 'node-2', parts: wrongMacToward('node-2') }] }));
+  const engine = createFindingsEngine({
+    model: cluster.model,
+    detectors: defaultDetectors(),
+    now: cluster.clock.now,
+    logger: createSilentLogger(),
+  });
+  const wrongToward2 = (node: string) =>
+    cluster.model.agentReport(
+      cluster.key(node),
+      nodeReport({ peersChecked: 3, problems: [{ peer: 'node-2', parts: wrongMacToward('node-2') }] }),
+    );
   return { cluster, engine, wrongToward2 };
 }
 
@@ -25,9 +41,13 @@ describe('OverlayPeerDisagreement', () => {
     engine.evaluate();
     const [root, ...rest] = engine.list();
     expect(root).toMatchObject({ id: 'OverlayPeerDisagreement:node-2', nodes: ['node-2'], severity: 'critical' });
-    expect(root!.summary).toBe('3 of 3 peers hold missing or wrong overlay entries toward node-2 (neighbor wrong MAC: expected 198.18.2.0 dev flannel.1 lladdr 0a:58:c6:12:02:00 PERMANENT, found 198.18.2.0 dev flannel.1 lladdr 0a:58:c6:12:99:99 PERMANENT): node-2 changed or its record disagrees');
+    expect(root!.summary).toBe(
+      '3 of 3 peers hold missing or wrong overlay entries toward node-2 (neighbor wrong MAC: expected 198.18.2.0 dev flannel.1 lladdr 0a:58:c6:12:02:00 PERMANENT, found 198.18.2.0 dev flannel.1 lladdr 0a:58:c6:12:99:99 PERMANENT): node-2 changed or its record disagrees',
+    );
     expect(root!.evidence.join('\n')).toContain(`before (what the peers still hold): 198.18.2.0 dev flannel.1 lladdr ${oldMac} PERMANENT`);
-    expect(root!.evidence.join('\n')).toContain(`after (what node-2's record says the peers should hold): 198.18.2.0 dev flannel.1 lladdr ${vtepMacOf('node-2')} PERMANENT`);
+    expect(root!.evidence.join('\n')).toContain(
+      `after (what node-2's record says the peers should hold): 198.18.2.0 dev flannel.1 lladdr ${vtepMacOf('node-2')} PERMANENT`,
+    );
     expect(root!.remediation.join('\n')).toMatch(/kubectl get node node-2/);
     expect(root!.explains.sort()).toEqual(['OverlayRouteMissing:node-1', 'OverlayRouteMissing:node-3', 'OverlayRouteMissing:node-4']);
     expect(rest.map((f) => f.id)).toEqual(['OverlayRouteMissing:node-1', 'OverlayRouteMissing:node-3', 'OverlayRouteMissing:node-4']);

@@ -28,7 +28,9 @@ function remediation(node: string, device: string): string[] {
 }
 
 export function detectOverlayPeerDisagreement(snapshot: ClusterSnapshot, _config: DetectorConfig): FindingCandidate[] {
-  const viewers = snapshot.nodes.filter((n) => n.hostAgent?.connected && n.hostAgent.report?.overlay && n.hostAgent.report.overlay.peersChecked > 0);
+  const viewers = snapshot.nodes.filter(
+    (n) => n.hostAgent?.connected && n.hostAgent.report?.overlay && n.hostAgent.report.overlay.peersChecked > 0,
+  );
   if (viewers.length < minPointing + 1) return [];
   const pointing = new Map<string, { peer: string; problem: PeerProblem; only: boolean }[]>();
   for (const viewer of viewers) {
@@ -55,7 +57,9 @@ export function detectOverlayPeerDisagreement(snapshot: ClusterSnapshot, _config
       `${list.length} of ${others} nodes that verify their overlay toward ${target} find their entries toward it missing or wrong: ${listNames(peers)}`,
       ...(overlay ? [`${target} announces now: VTEP ${overlay.vtepIp} MAC ${overlay.vtepMac} on ${overlay.name}, MTU ${overlay.mtu}`] : []),
       `after (what ${target}'s record says the peers should hold): ${after.slice(0, 5).join('; ')}`,
-      ...(before.length ? [`before (what the peers still hold): ${before.slice(0, 5).join('; ')}`] : [`before: the peers hold no entry toward ${target}`]),
+      ...(before.length
+        ? [`before (what the peers still hold): ${before.slice(0, 5).join('; ')}`]
+        : [`before: the peers hold no entry toward ${target}`]),
       ...list.slice(0, maxPeerLines).map((p) => `${p.peer}: ${p.problem.parts.map(describePart).join('; ')}`),
     ];
     findings.push({

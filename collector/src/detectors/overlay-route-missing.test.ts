@@ -17,7 +17,13 @@ describe('OverlayRouteMissing', () => {
     const findings = detectOverlayRouteMissing(cluster.model.snapshot(), config);
     expect(findings).toHaveLength(1);
     const [finding] = findings;
-    expect(finding).toMatchObject({ id: 'OverlayRouteMissing:node-2', kind: 'OverlayRouteMissing', severity: 'critical', nodes: ['node-2'], explains: ['NodeIsolated:node-2', 'DnsFailure:node-2'] });
+    expect(finding).toMatchObject({
+      id: 'OverlayRouteMissing:node-2',
+      kind: 'OverlayRouteMissing',
+      severity: 'critical',
+      nodes: ['node-2'],
+      explains: ['NodeIsolated:node-2', 'DnsFailure:node-2'],
+    });
     expect(finding!.peer).toBeUndefined();
     expect(finding!.summary).toBe('node-2 is missing overlay routes to 3 of 3 peers (route, neighbor, FDB)');
     expect(finding!.evidence).toHaveLength(3);
@@ -32,10 +38,25 @@ describe('OverlayRouteMissing', () => {
 
   it('names the peer and the wrong part when one FDB entry points elsewhere', () => {
     const cluster = createTestCluster();
-    cluster.model.agentReport(cluster.key('node-3'), nodeReport({
-      peersChecked: 3,
-      problems: [{ peer: 'node-1', parts: [{ part: OverlayPart.FDB, problem: Problem.WRONG_DESTINATION, expected: '0a:58:c6:12:01:00 dev flannel.1 dst 192.0.2.11 self permanent', actual: '0a:58:c6:12:01:00 dev flannel.1 dst 192.0.2.99 self permanent' }] }],
-    }));
+    cluster.model.agentReport(
+      cluster.key('node-3'),
+      nodeReport({
+        peersChecked: 3,
+        problems: [
+          {
+            peer: 'node-1',
+            parts: [
+              {
+                part: OverlayPart.FDB,
+                problem: Problem.WRONG_DESTINATION,
+                expected: '0a:58:c6:12:01:00 dev flannel.1 dst 192.0.2.11 self permanent',
+                actual: '0a:58:c6:12:01:00 dev flannel.1 dst 192.0.2.99 self permanent',
+              },
+            ],
+          },
+        ],
+      }),
+    );
     const [finding] = detectOverlayRouteMissing(cluster.model.snapshot(), config);
     expect(finding).toMatchObject({ id: 'OverlayRouteMissing:node-3', nodes: ['node-3'], peer: 'node-1' });
     expect(finding!.summary).toBe('node-3 has wrong overlay entries toward node-1 (1 of 3 peers: FDB)');

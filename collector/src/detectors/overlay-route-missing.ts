@@ -30,7 +30,9 @@ function remediation(node: string, kind: OverlayKind, device: string): string[] 
   ];
   const inspect =
     kind === OverlayKind.FLANNEL_HOST_GW
-      ? [`On ${node}, compare the routing table with the evidence: ip route show | grep <peer pod CIDR>; each peer's pod CIDR must route via that peer's node IP.`]
+      ? [
+          `On ${node}, compare the routing table with the evidence: ip route show | grep <peer pod CIDR>; each peer's pod CIDR must route via that peer's node IP.`,
+        ]
       : [
           `On ${node}, compare the kernel state with the evidence: ip route show dev ${device}; ip neigh show dev ${device}; bridge fdb show dev ${device}.`,
         ];
@@ -71,11 +73,21 @@ function detectNode(node: NodeState): FindingCandidate | undefined {
   const allMissing = counts.every((c) => c.problem === Problem.MISSING);
   const checked = Math.max(overlay.peersChecked, total);
   const single = total === 1 ? problems[0] : undefined;
-  const target = single ? `${single.peer} (1 of ${plural(checked, 'peer')}` : `${total.toLocaleString('en-US')} of ${checked.toLocaleString('en-US')} peers (`;
+  const target = single
+    ? `${single.peer} (1 of ${plural(checked, 'peer')}`
+    : `${total.toLocaleString('en-US')} of ${checked.toLocaleString('en-US')} peers (`;
   const summary = `${node.name} ${allMissing ? 'is missing overlay routes to' : 'has wrong overlay entries toward'} ${target}${single ? ': ' : ''}${partNames.join(', ')})`;
-  const evidence = problems.length < total ? [`per part: ${counts.map((c) => `${overlayPartName(c.part)} ${problemName(c.problem)} toward ${plural(c.peers, 'peer')}`).join('; ')}`] : [];
+  const evidence =
+    problems.length < total
+      ? [
+          `per part: ${counts.map((c) => `${overlayPartName(c.part)} ${problemName(c.problem)} toward ${plural(c.peers, 'peer')}`).join('; ')}`,
+        ]
+      : [];
   evidence.push(...problems.slice(0, maxPeerLines).map(describePeerProblem));
-  if (total > maxPeerLines) evidence.push(`… and ${(total - Math.min(maxPeerLines, problems.length)).toLocaleString('en-US')} more peers (GET /api/v1/nodes lists the first ${problems.length})`);
+  if (total > maxPeerLines)
+    evidence.push(
+      `… and ${(total - Math.min(maxPeerLines, problems.length)).toLocaleString('en-US')} more peers (GET /api/v1/nodes lists the first ${problems.length})`,
+    );
   const kind = overlay.kind !== OverlayKind.UNSPECIFIED ? overlay.kind : (agent.hello.overlay?.kind ?? OverlayKind.FLANNEL_VXLAN);
   return {
     id: findingId(overlayRouteMissingKind, node.name),

@@ -17,7 +17,14 @@ function setup() {
   addPodAgents(cluster);
   // Wired as collector.ts wires it: the engine sees the model through the node life cycle's hold.
   const logger = createSilentLogger();
-  const lifecycle = createNodeLifecycle({ model: cluster.model, logger, startedMs: startMs, startupWindowMs: 60_000, convergeGraceMs: 60_000, departingWindowMs: 20_000 });
+  const lifecycle = createNodeLifecycle({
+    model: cluster.model,
+    logger,
+    startedMs: startMs,
+    startupWindowMs: 60_000,
+    convergeGraceMs: 60_000,
+    departingWindowMs: 20_000,
+  });
   const hold = createLifecycleHold({ model: cluster.model, lifecycle });
   const engine = createFindingsEngine({ model: hold.model, detectors: hold.detectors(defaultDetectors()), now: cluster.clock.now, logger });
   const step = (rounds: number, faults: MeshFaults = {}) => {
@@ -39,11 +46,14 @@ function setup() {
 const ids = (findings: { id: string }[]) => findings.map((f) => f.id);
 const touches = (leg: ProbeLeg, node: string) => leg.source === node || leg.destination === node;
 const routesMissing: MeshFaults = {
-  path: (leg) => (leg.network !== 'pod' ? 'ok' : leg.source === 'node-2' ? 'request-lost' : leg.destination === 'node-2' ? 'reply-lost' : 'ok'),
+  path: (leg) =>
+    leg.network !== 'pod' ? 'ok' : leg.source === 'node-2' ? 'request-lost' : leg.destination === 'node-2' ? 'reply-lost' : 'ok',
   dns: (source) => source === 'node-2',
 };
 // A round measured before a repair, still in flight when the repair lands: node-3's probes toward node-2 had failed.
-const inFlightToward2: MeshFaults = { path: (leg) => (leg.network === 'pod' && leg.source === 'node-3' && leg.destination === 'node-2' ? 'reply-lost' : 'ok') };
+const inFlightToward2: MeshFaults = {
+  path: (leg) => (leg.network === 'pod' && leg.source === 'node-3' && leg.destination === 'node-2' ? 'reply-lost' : 'ok'),
+};
 
 describe('precision from onset to repair', () => {
   it('seed 002 repaired: failures measured before the repair do not open a finding about node-3 and node-2', () => {
@@ -60,17 +70,28 @@ describe('precision from onset to repair', () => {
   it('without the repair report, the same in-flight round does blame the pair (the test can fail)', () => {
     const { step } = setup();
     step(3);
-    expect(ids(step(1, { path: (leg) => (leg.network === 'pod' && leg.source === 'node-3' && leg.destination === 'node-2' ? 'request-lost' : 'ok') }))).toEqual([]);
+    expect(
+      ids(
+        step(1, {
+          path: (leg) => (leg.network === 'pod' && leg.source === 'node-3' && leg.destination === 'node-2' ? 'request-lost' : 'ok'),
+        }),
+      ),
+    ).toEqual([]);
     expect(ids(step(1, inFlightToward2))).toEqual(['AsymmetricReachability:node-3:node-2']);
   });
 
   it('UDP drop repaired: when ProtocolBlocked resolves, a pair still failing from before does not open AsymmetricReachability', () => {
     const { cluster, step, at } = setup();
     step(2);
-    const dropUdp: MeshFaults = { path: (leg) => (leg.network === 'host' && leg.protocol === 'udp' && touches(leg, 'node-3') ? 'request-lost' : 'ok') };
+    const dropUdp: MeshFaults = {
+      path: (leg) => (leg.network === 'host' && leg.protocol === 'udp' && touches(leg, 'node-3') ? 'request-lost' : 'ok'),
+    };
     expect(ids(step(3, dropUdp))).toEqual(['ProtocolBlocked:node-3']);
     // The rule is gone; only node-2's round, measured before, still shows UDP to node-3 failing.
-    const lingering: MeshFaults = { path: (leg) => (leg.network === 'host' && leg.protocol === 'udp' && leg.source === 'node-2' && leg.destination === 'node-3' ? 'request-lost' : 'ok') };
+    const lingering: MeshFaults = {
+      path: (leg) =>
+        leg.network === 'host' && leg.protocol === 'udp' && leg.source === 'node-2' && leg.destination === 'node-3' ? 'request-lost' : 'ok',
+    };
     at(0, () => undefined);
     const open = step(1, lingering);
     expect(open.filter((f) => f.nodes.some((n) => n !== 'node-3'))).toEqual([]);
@@ -97,8 +118,16 @@ describe('precision from onset to repair', () => {
   it('a two-way block seen first from one side is not called one-way; a real one-way block is, a round later', () => {
     const { step } = setup();
     step(3);
-    const outOnly: MeshFaults = { path: (leg) => (leg.network === 'host' && leg.source === 'node-1' && leg.destination === 'node-2' ? 'request-lost' : 'ok') };
-    const both: MeshFaults = { path: (leg) => (leg.network === 'host' && ((leg.source === 'node-1' && leg.destination === 'node-2') || (leg.source === 'node-2' && leg.destination === 'node-1')) ? 'request-lost' : 'ok') };
+    const outOnly: MeshFaults = {
+      path: (leg) => (leg.network === 'host' && leg.source === 'node-1' && leg.destination === 'node-2' ? 'request-lost' : 'ok'),
+    };
+    const both: MeshFaults = {
+      path: (leg) =>
+        leg.network === 'host' &&
+        ((leg.source === 'node-1' && leg.destination === 'node-2') || (leg.source === 'node-2' && leg.destination === 'node-1'))
+          ? 'request-lost'
+          : 'ok',
+    };
     // Round 1: node-2's round toward node-1 predates the block; round 2: both ways fail.
     expect(ids(step(1, outOnly))).toEqual([]);
     expect(ids(step(1, both)).filter((id) => id.startsWith('AsymmetricReachability'))).toEqual([]);

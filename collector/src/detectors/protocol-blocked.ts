@@ -25,7 +25,8 @@ export function detectProtocolBlocked(snapshot: ClusterSnapshot, { analysis }: M
   const byNode = new Map<string, { network: 'host' | 'pod'; protocol: 'UDP' | 'TCP'; loc: Localized }[]>();
   for (const network of meshNetworks) {
     for (const [protocol, locs] of analysis.blocked.get(network) ?? []) {
-      for (const loc of locs) byNode.set(loc.node, [...(byNode.get(loc.node) ?? []), { network, protocol: protocol === 'udp' ? 'UDP' : 'TCP', loc }]);
+      for (const loc of locs)
+        byNode.set(loc.node, [...(byNode.get(loc.node) ?? []), { network, protocol: protocol === 'udp' ? 'UDP' : 'TCP', loc }]);
     }
   }
   const podIsolated = new Set((analysis.isolated.get('pod') ?? []).map((l) => l.node));

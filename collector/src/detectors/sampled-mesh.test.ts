@@ -12,7 +12,12 @@ import { defaultDetectors } from './index.ts';
 function setup(nodes: number, sampleSize: number) {
   const cluster = createTestCluster({ nodes });
   const sampling = createMeshSampling(sampleSize);
-  const engine = createFindingsEngine({ model: cluster.model, detectors: defaultDetectors(), now: cluster.clock.now, logger: createSilentLogger() });
+  const engine = createFindingsEngine({
+    model: cluster.model,
+    detectors: defaultDetectors(),
+    now: cluster.clock.now,
+    logger: createSilentLogger(),
+  });
   const step = (faults: MeshFaults = {}) => {
     runRounds(cluster, 1, faults, 5, sampling);
     for (const name of cluster.names) cluster.model.agentHeartbeat(cluster.key(name));
@@ -51,7 +56,9 @@ describe('mesh detectors on a sampled mesh (N=500, k=32)', { timeout: 120_000 },
     const { step } = setup(500, 32);
     for (let r = 0; r < 3; r++) expect(step()).toEqual([]);
     const node = 'node-401';
-    const udpBlocked: MeshFaults = { path: (leg) => (leg.protocol === 'udp' && (leg.source === node || leg.destination === node) ? 'request-lost' : 'ok') };
+    const udpBlocked: MeshFaults = {
+      path: (leg) => (leg.protocol === 'udp' && (leg.source === node || leg.destination === node) ? 'request-lost' : 'ok'),
+    };
     step(udpBlocked);
     const open = step(udpBlocked);
     expect(open.length).toBeGreaterThan(0);

@@ -7,23 +7,40 @@ import { createTargetStore } from '../targets/target-store.ts';
 import type { TargetSpec } from '../targets/targets-file.ts';
 import { detectServicePathBroken, detectTargetUnreachable } from './target-detectors.ts';
 
-const web: TargetSpec = { name: 'default/web', protocol: 'tcp', address: '198.19.0.10:80', endpoints: ['198.18.1.5:8080', '198.18.2.5:8080'], query: '' };
+const web: TargetSpec = {
+  name: 'default/web',
+  protocol: 'tcp',
+  address: '198.19.0.10:80',
+  endpoints: ['198.18.1.5:8080', '198.18.2.5:8080'],
+  query: '',
+};
 const names = ['node-1', 'node-2', 'node-3'];
 const nodes = names.map((name, i) => ({ name, podAgent: { hello: { podCidrs: [`198.18.${i + 1}.0/24`] } } }) as unknown as NodeState);
 const alive = new Set(names);
 const graceMs = 60_000;
 
 /** A store fed round by round: `fails(node, address)` says which probes fail in a round. */
-function rounds(count: number, fails: (node: string, address: string, round: number) => boolean, options: { startMs?: number; instance?: string } = {}) {
+function rounds(
+  count: number,
+  fails: (node: string, address: string, round: number) => boolean,
+  options: { startMs?: number; instance?: string } = {},
+) {
   const store = createTargetStore([web]);
   let nowMs = options.startMs ?? 1_000_000;
   const run = (n: number, f: typeof fails, from = 0) => {
     for (let r = from; r < from + n; r++) {
       nowMs += 2_000;
       for (const node of names) {
-        const results = [web.address, ...web.endpoints].map((address) => ({ target: web.name, address, ok: !f(node, address, r), error: f(node, address, r) ? 'timeout' : '' }));
+        const results = [web.address, ...web.endpoints].map((address) => ({
+          target: web.name,
+          address,
+          ok: !f(node, address, r),
+          error: f(node, address, r) ? 'timeout' : '',
+        }));
         // Nodes report at slightly different moments within a round.
-        expect(store.ingest(node, options.instance ?? 'i1', create(TargetBatchSchema, { results }), nowMs + names.indexOf(node) * 100)).toBeUndefined();
+        expect(
+          store.ingest(node, options.instance ?? 'i1', create(TargetBatchSchema, { results }), nowMs + names.indexOf(node) * 100),
+        ).toBeUndefined();
       }
     }
   };
@@ -54,7 +71,10 @@ describe('target detectors', () => {
   });
 
   it('TargetUnreachable names the node whose pods cannot reach one endpoint, and no ServicePathBroken then', () => {
-    const { judge } = rounds(5, (node, address, r) => r >= 1 && node === 'node-3' && (address === '198.18.1.5:8080' || (address === web.address && r % 2 === 0)));
+    const { judge } = rounds(
+      5,
+      (node, address, r) => r >= 1 && node === 'node-3' && (address === '198.18.1.5:8080' || (address === web.address && r % 2 === 0)),
+    );
     expect(detectServicePathBroken(judge())).toEqual([]);
     const findings = detectTargetUnreachable(judge());
     expect(findings).toHaveLength(1);
@@ -74,7 +94,13 @@ describe('target detectors', () => {
     // Round 4: node-1 has failed twice, the others' last word (ok) predates node-1's failures? No: they failed too, later.
     const { judge, store, now } = rounds(3, () => false);
     // node-1 fails twice before node-2 and node-3 probe again.
-    for (const at of [now() + 1_000, now() + 3_000]) store.ingest('node-1', 'i1', create(TargetBatchSchema, { results: [{ target: web.name, address: '198.18.2.5:8080', ok: false, error: 'timeout' }] }), at);
+    for (const at of [now() + 1_000, now() + 3_000])
+      store.ingest(
+        'node-1',
+        'i1',
+        create(TargetBatchSchema, { results: [{ target: web.name, address: '198.18.2.5:8080', ok: false, error: 'timeout' }] }),
+        at,
+      );
     expect(detectTargetUnreachable(judge(now() + 3_500))).toEqual([]);
   });
 
@@ -91,7 +117,12 @@ describe('target detectors', () => {
   it('a stale node says nothing; a new agent instance starts its history afresh', () => {
     const { judge, store, now } = rounds(3, (node, address) => node === 'node-2' && address === web.address);
     expect(detectServicePathBroken(judge(now() + 60_000))).toEqual([]);
-    store.ingest('node-2', 'i2', create(TargetBatchSchema, { results: [{ target: web.name, address: web.address, ok: false, error: 'timeout' }] }), now() + 1);
+    store.ingest(
+      'node-2',
+      'i2',
+      create(TargetBatchSchema, { results: [{ target: web.name, address: web.address, ok: false, error: 'timeout' }] }),
+      now() + 1,
+    );
     expect(store.history('node-2')!.get(`${web.name}|${web.address}`)!.outcomes).toHaveLength(1);
   });
 
@@ -106,7 +137,12 @@ describe('target detectors', () => {
     store.setSpecs([]);
     expect(store.size).toBe(0);
     const capped = createTargetStore([web], 2);
-    capped.ingest('node-1', 'i1', create(TargetBatchSchema, { results: [web.address, ...web.endpoints].map((address) => ({ target: web.name, address, ok: true })) }), 1);
+    capped.ingest(
+      'node-1',
+      'i1',
+      create(TargetBatchSchema, { results: [web.address, ...web.endpoints].map((address) => ({ target: web.name, address, ok: true })) }),
+      1,
+    );
     expect(capped.size).toBe(2);
     capped.prune(new Set());
     expect(capped.size).toBe(0);

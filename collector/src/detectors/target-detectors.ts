@@ -26,12 +26,17 @@ export interface TargetDetectorDeps {
 }
 
 const severity = (kind: string, notYet: boolean): Severity => (notYet ? 'info' : findingKind(kind).severity);
-const yet = (notYet: boolean): string => (notYet ? ' (not reachable yet: never reached since the agent started; info until the start-up grace ends)' : '');
+const yet = (notYet: boolean): string =>
+  notYet ? ' (not reachable yet: never reached since the agent started; info until the start-up grace ends)' : '';
 
 function judge(snapshot: ClusterSnapshot, deps: TargetDetectorDeps, config: DetectorConfig): TargetJudgement[] {
   const alive = new Set(snapshot.nodes.filter((n) => isAlive(n.podAgent, snapshot.nowMs, config)).map((n) => n.name));
   deps.store.prune(new Set(snapshot.nodes.map((n) => n.name)));
-  return judgeTargets(deps.specs(), deps.store, snapshot.nodes, alive, { nowMs: snapshot.nowMs, staleMs: deps.staleMs, graceMs: deps.graceMs });
+  return judgeTargets(deps.specs(), deps.store, snapshot.nodes, alive, {
+    nowMs: snapshot.nowMs,
+    staleMs: deps.staleMs,
+    graceMs: deps.graceMs,
+  });
 }
 
 export function detectServicePathBroken(judgements: readonly TargetJudgement[]): FindingCandidate[] {
@@ -75,7 +80,9 @@ export function detectTargetUnreachable(judgements: readonly TargetJudgement[]):
         severity: severity(targetUnreachableKind, down.notYet),
         nodes: down.owner ? [down.owner] : [],
         summary: `Endpoint ${down.endpoint} of ${what} answers from no node (${j.sourceCount} tried)${down.owner ? `; it is a pod on ${down.owner}` : ''}: the endpoint itself is down${yet(down.notYet)}`,
-        evidence: [`${down.endpoint}: ${down.error || 'error'} from every node (${down.failingFrom.slice(0, 20).join(', ')}${down.failingFrom.length > 20 ? ', …' : ''})`],
+        evidence: [
+          `${down.endpoint}: ${down.error || 'error'} from every node (${down.failingFrom.slice(0, 20).join(', ')}${down.failingFrom.length > 20 ? ', …' : ''})`,
+        ],
         remediation: [
           `Check the pod behind ${down.endpoint}: kubectl get pods -A -o wide | grep -F '${down.endpoint.replace(/:\d+$/, '')}'; its readiness, logs and whether it listens on the port.`,
           'An endpoint that is not ready should not be in the EndpointSlice: check the readiness probe.',
@@ -92,7 +99,9 @@ export function detectTargetUnreachable(judgements: readonly TargetJudgement[]):
         severity: severity(targetUnreachableKind, notYet),
         nodes: [],
         summary: `${what} at ${j.spec.address} answers from no node (${j.sourceCount} tried): the target itself is down${yet(notYet)}`,
-        evidence: [`${j.spec.address}: ${states[0]?.error || 'error'} from every node (${[...j.service.failing.keys()].sort().slice(0, 20).join(', ')})`],
+        evidence: [
+          `${j.spec.address}: ${states[0]?.error || 'error'} from every node (${[...j.service.failing.keys()].sort().slice(0, 20).join(', ')})`,
+        ],
         remediation: [`Check what serves ${j.spec.address}: is it running and listening on that port?`],
         explains: [],
       });

@@ -2,8 +2,18 @@ import { describe, expect, it } from 'vitest';
 import type { FindingCandidate } from '../detectors/finding-candidate.ts';
 import { limitFindingsPerNode } from './findings-budget.ts';
 
-const candidate = (kind: string, nodes: string[]): FindingCandidate => ({ id: `${kind}:${nodes.join(':')}`, kind, severity: 'warning', nodes, summary: '', evidence: [], remediation: [], explains: [] });
-const pairs = (from: string, count: number) => Array.from({ length: count }, (_, i) => candidate('AsymmetricReachability', [from, `peer-${i}`]));
+const candidate = (kind: string, nodes: string[]): FindingCandidate => ({
+  id: `${kind}:${nodes.join(':')}`,
+  kind,
+  severity: 'warning',
+  nodes,
+  summary: '',
+  evidence: [],
+  remediation: [],
+  explains: [],
+});
+const pairs = (from: string, count: number) =>
+  Array.from({ length: count }, (_, i) => candidate('AsymmetricReachability', [from, `peer-${i}`]));
 
 describe('findings per node budget', () => {
   it('keeps everything under the budget, and everything with no budget', () => {
@@ -12,7 +22,7 @@ describe('findings per node budget', () => {
     expect(limitFindingsPerNode(pairs('node-1', 500), 0, () => false).kept).toHaveLength(500);
   });
 
-  it('bounds what one node makes, counts per node, and leaves the other nodes\' findings alone', () => {
+  it("bounds what one node makes, counts per node, and leaves the other nodes' findings alone", () => {
     const others = [candidate('OverlayRouteMissing', ['node-2']), candidate('LinkDown', ['node-3'])];
     const result = limitFindingsPerNode([...pairs('made-up', 1_000), ...others], 10, () => false);
     expect(result.kept.filter((c) => c.nodes.includes('made-up'))).toHaveLength(10);

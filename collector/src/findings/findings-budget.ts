@@ -14,11 +14,17 @@ export interface FindingsBudgetResult {
   left: FindingCandidate[];
 }
 
-export function limitFindingsPerNode(candidates: FindingCandidate[], maxPerNode: number, isOpen: (id: string) => boolean): FindingsBudgetResult {
+export function limitFindingsPerNode(
+  candidates: FindingCandidate[],
+  maxPerNode: number,
+  isOpen: (id: string) => boolean,
+): FindingsBudgetResult {
   if (maxPerNode <= 0) return { kept: candidates, dropped: new Map(), left: [] };
   const rank = (c: FindingCandidate): number => (isOpen(c.id) ? 0 : isRootCauseKind(c.kind) ? 1 : 2);
   // A stable sort by rank keeps each detector's own order inside a rank.
-  const ordered = candidates.map((candidate, index) => ({ candidate, index, rank: rank(candidate) })).sort((a, b) => a.rank - b.rank || a.index - b.index);
+  const ordered = candidates
+    .map((candidate, index) => ({ candidate, index, rank: rank(candidate) }))
+    .sort((a, b) => a.rank - b.rank || a.index - b.index);
   const counts = new Map<string, number>();
   const keptIndexes = new Set<number>();
   const dropped = new Map<string, number>();

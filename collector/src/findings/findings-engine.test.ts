@@ -2,13 +2,27 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSilentLogger } from '../../../shared/src/logger.ts';
 import { defaultDetectors } from '../detectors/index.ts';
 import type { Detector } from '../detectors/finding-candidate.ts';
-import { createTestCluster, healthyLinks, hostHello, missingChain, nodeReport, startMs, type TestCluster } from '../../../test/fixtures/cluster-fixtures.ts';
+import {
+  createTestCluster,
+  healthyLinks,
+  hostHello,
+  missingChain,
+  nodeReport,
+  startMs,
+  type TestCluster,
+} from '../../../test/fixtures/cluster-fixtures.ts';
 import { createFindingsEngine } from './findings-engine.ts';
 
 const minutes = 60_000;
 
 function setup(cluster: TestCluster = createTestCluster(), detectors: Detector[] = defaultDetectors({ agentMissingAfterMs: 20_000 })) {
-  const engine = createFindingsEngine({ model: cluster.model, detectors, now: cluster.clock.now, logger: createSilentLogger(), resolvedRetentionMs: 15 * minutes });
+  const engine = createFindingsEngine({
+    model: cluster.model,
+    detectors,
+    now: cluster.clock.now,
+    logger: createSilentLogger(),
+    resolvedRetentionMs: 15 * minutes,
+  });
   return { cluster, engine };
 }
 
@@ -42,7 +56,12 @@ describe('findings engine', () => {
     engine.evaluate();
     const open = engine.list();
     expect(open).toHaveLength(1);
-    expect(open[0]).toMatchObject({ id: 'OverlayRouteMissing:node-2', nodes: ['node-2'], state: 'open', since: new Date(startMs + 1_000).toISOString() });
+    expect(open[0]).toMatchObject({
+      id: 'OverlayRouteMissing:node-2',
+      nodes: ['node-2'],
+      state: 'open',
+      since: new Date(startMs + 1_000).toISOString(),
+    });
     expect(open[0]!.resolvedAt).toBeUndefined();
     expect(changes).toHaveBeenCalledTimes(1);
 
@@ -137,7 +156,10 @@ describe('findings engine', () => {
     cluster.clock.advance(1_000);
     const links = healthyLinks();
     Object.assign(links[0]!, { present: false, up: false });
-    cluster.model.agentReport(cluster.key('node-2'), nodeReport({ peersChecked: 3, links, problems: peers.map((peer) => ({ peer, parts: missingChain(peer) })) }));
+    cluster.model.agentReport(
+      cluster.key('node-2'),
+      nodeReport({ peersChecked: 3, links, problems: peers.map((peer) => ({ peer, parts: missingChain(peer) })) }),
+    );
     engine.evaluate();
     const open = engine.list();
     expect(open.map((f) => f.id)).toEqual(['LinkDown:node-2', 'OverlayRouteMissing:node-2', 'OverlayRouteMissing:node-3']);
@@ -162,7 +184,15 @@ describe('findings engine', () => {
   it('keeps the findings of a detector that throws instead of resolving them', () => {
     let fail = false;
     const [, overlay] = defaultDetectors();
-    const flaky: Detector = { kind: overlay!.kind, detect: (s) => (fail ? (() => { throw new Error('bug'); })() : overlay!.detect(s)) };
+    const flaky: Detector = {
+      kind: overlay!.kind,
+      detect: (s) =>
+        fail
+          ? (() => {
+              throw new Error('bug');
+            })()
+          : overlay!.detect(s),
+    };
     const { cluster, engine } = setup(createTestCluster(), [flaky]);
     cluster.reportMissing('node-2', ['node-1']);
     engine.evaluate();
@@ -175,11 +205,28 @@ describe('findings engine', () => {
     let count = 300;
     const flood: Detector = {
       kind: 'AsymmetricReachability',
-      detect: () => Array.from({ length: count }, (_, i) => ({ id: `AsymmetricReachability:node-1:peer-${i}`, kind: 'AsymmetricReachability', severity: 'warning' as const, nodes: ['node-1', `peer-${i}`], summary: '', evidence: [], remediation: [], explains: [] })),
+      detect: () =>
+        Array.from({ length: count }, (_, i) => ({
+          id: `AsymmetricReachability:node-1:peer-${i}`,
+          kind: 'AsymmetricReachability',
+          severity: 'warning' as const,
+          nodes: ['node-1', `peer-${i}`],
+          summary: '',
+          evidence: [],
+          remediation: [],
+          explains: [],
+        })),
     };
     const cluster = createTestCluster();
     const dropped = vi.fn();
-    const engine = createFindingsEngine({ model: cluster.model, detectors: [flood], now: cluster.clock.now, logger: createSilentLogger(), maxFindingsPerNode: 100, findingsDropped: dropped });
+    const engine = createFindingsEngine({
+      model: cluster.model,
+      detectors: [flood],
+      now: cluster.clock.now,
+      logger: createSilentLogger(),
+      maxFindingsPerNode: 100,
+      findingsDropped: dropped,
+    });
     engine.evaluate();
     expect(engine.list()).toHaveLength(100);
     expect(dropped).toHaveBeenLastCalledWith('node-1', 200, 200);

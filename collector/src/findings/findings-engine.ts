@@ -76,7 +76,11 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
         log.error({ err, detector: detector.kind }, 'detector failed');
       }
     }
-    const budget = limitFindingsPerNode(linkSymptoms(candidates), options.maxFindingsPerNode ?? 0, (id) => records.get(id)?.state === 'open');
+    const budget = limitFindingsPerNode(
+      linkSymptoms(candidates),
+      options.maxFindingsPerNode ?? 0,
+      (id) => records.get(id)?.state === 'open',
+    );
     return { candidates: budget.kept, failedKinds, budget };
   };
 
@@ -84,7 +88,8 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
   const reportDropped = ({ dropped, left }: FindingsBudgetResult): void => {
     if (options.findingsDropped && dropped.size > 0) {
       const fresh = new Map<string, number>();
-      for (const c of left) if (!droppedBefore.has(c.id)) for (const node of c.nodes) if (dropped.has(node)) fresh.set(node, (fresh.get(node) ?? 0) + 1);
+      for (const c of left)
+        if (!droppedBefore.has(c.id)) for (const node of c.nodes) if (dropped.has(node)) fresh.set(node, (fresh.get(node) ?? 0) + 1);
       for (const [node, count] of dropped) options.findingsDropped(node, count, fresh.get(node) ?? 0);
     }
     droppedBefore = new Set(left.map((c) => c.id));
@@ -101,7 +106,8 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
     const resolvingNodes = new Set<string>();
     for (const record of records.values()) {
       const { id, kind, nodes } = record.candidate;
-      if (record.state === 'open' && !produced.has(id) && !failedKinds.has(kind) && isRootCauseKind(kind)) for (const n of nodes) resolvingNodes.add(n);
+      if (record.state === 'open' && !produced.has(id) && !failedKinds.has(kind) && isRootCauseKind(kind))
+        for (const n of nodes) resolvingNodes.add(n);
     }
     if (resolvingNodes.size > 0) {
       model.repairPoint(resolvingNodes);
@@ -129,7 +135,10 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
       }
       records.set(candidate.id, { candidate, sinceMs: at, state: 'open' });
       changed = true;
-      log.info({ id: candidate.id, kind: candidate.kind, severity: candidate.severity, nodes: candidate.nodes, summary: candidate.summary }, 'finding opened');
+      log.info(
+        { id: candidate.id, kind: candidate.kind, severity: candidate.severity, nodes: candidate.nodes, summary: candidate.summary },
+        'finding opened',
+      );
     }
     for (const [id, record] of records) {
       if (record.state === 'pending' && !produced.has(id)) records.delete(id);
@@ -137,7 +146,10 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
         record.state = 'resolved';
         record.resolvedAtMs = at;
         changed = true;
-        log.info({ id, kind: record.candidate.kind, nodes: record.candidate.nodes, openSeconds: (at - record.sinceMs) / 1000 }, 'finding resolved');
+        log.info(
+          { id, kind: record.candidate.kind, nodes: record.candidate.nodes, openSeconds: (at - record.sinceMs) / 1000 },
+          'finding resolved',
+        );
       } else if (record.state === 'resolved' && at - (record.resolvedAtMs ?? at) > retentionMs) {
         records.delete(id);
         changed = true;
@@ -152,10 +164,13 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
 
   const schedule = (): void => {
     if (debounceTimer) return;
-    debounceTimer = setTimeout(() => {
-      debounceTimer = undefined;
-      evaluate();
-    }, Math.max(debounceMs, 3 * lastMs));
+    debounceTimer = setTimeout(
+      () => {
+        debounceTimer = undefined;
+        evaluate();
+      },
+      Math.max(debounceMs, 3 * lastMs),
+    );
   };
   const tick = (): void => {
     evaluate();
@@ -170,7 +185,10 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
       evaluate();
       tickTimer = setTimeout(tick, Math.max(tickMs, 3 * lastMs));
       tickTimer.unref();
-      log.info({ detectors: detectors.map((d) => d.kind), tickMs, debounceMs, resolvedRetentionMs: retentionMs }, 'findings engine started');
+      log.info(
+        { detectors: detectors.map((d) => d.kind), tickMs, debounceMs, resolvedRetentionMs: retentionMs },
+        'findings engine started',
+      );
     },
     stop() {
       unsubscribe?.();

@@ -37,7 +37,10 @@ describe('HTTP API', () => {
   it('answers its version (for `netsentry version`)', async () => {
     const { app } = setup();
     const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-    expect((await app.inject({ method: 'GET', url: '/api/v1/version' })).json()).toEqual({ version: pkg.version, nodeVersion: process.version });
+    expect((await app.inject({ method: 'GET', url: '/api/v1/version' })).json()).toEqual({
+      version: pkg.version,
+      nodeVersion: process.version,
+    });
   });
 
   it('serves Prometheus text with the registry content type', async () => {
@@ -65,9 +68,15 @@ describe('HTTP API', () => {
     const text = gunzipSync(zipped.rawPayload).toString('utf8');
     expect(text).toContain('netsentry_overlay_routes_missing{node="node-2"} 3');
     // Counters and gauges move between scrapes only where time does: same families either way.
-    const families = (body: string) => body.split('\n').filter((l) => l.startsWith('# TYPE')).sort();
+    const families = (body: string) =>
+      body
+        .split('\n')
+        .filter((l) => l.startsWith('# TYPE'))
+        .sort();
     expect(families(text)).toEqual(families(plain.body));
-    expect((await app.inject({ method: 'GET', url: '/metrics', headers: { 'accept-encoding': 'gzip;q=0' } })).headers['content-encoding']).toBeUndefined();
+    expect(
+      (await app.inject({ method: 'GET', url: '/metrics', headers: { 'accept-encoding': 'gzip;q=0' } })).headers['content-encoding'],
+    ).toBeUndefined();
   });
 
   it('gives the /metrics buffer back once the response is done', async () => {
@@ -94,15 +103,38 @@ describe('HTTP API', () => {
     expect((await app.inject({ method: 'GET', url: '/api/v1/findings' })).json()).toEqual({ findings: [] });
     cluster.reportMissing('node-2', ['node-1', 'node-3', 'node-4']);
     findings.evaluate();
-    const body = (await app.inject({ method: 'GET', url: '/api/v1/findings?state=open' })).json() as { findings: Record<string, unknown>[] };
+    const body = (await app.inject({ method: 'GET', url: '/api/v1/findings?state=open' })).json() as {
+      findings: Record<string, unknown>[];
+    };
     expect(body.findings).toHaveLength(1);
     const finding = body.findings[0]!;
-    expect(Object.keys(finding).sort()).toEqual(['evidence', 'explains', 'id', 'kind', 'nodes', 'remediation', 'severity', 'since', 'state', 'summary']);
-    expect(finding).toMatchObject({ id: 'OverlayRouteMissing:node-2', kind: 'OverlayRouteMissing', severity: 'critical', nodes: ['node-2'], explains: [], state: 'open', since: '2025-10-13T22:00:00.000Z' });
+    expect(Object.keys(finding).sort()).toEqual([
+      'evidence',
+      'explains',
+      'id',
+      'kind',
+      'nodes',
+      'remediation',
+      'severity',
+      'since',
+      'state',
+      'summary',
+    ]);
+    expect(finding).toMatchObject({
+      id: 'OverlayRouteMissing:node-2',
+      kind: 'OverlayRouteMissing',
+      severity: 'critical',
+      nodes: ['node-2'],
+      explains: [],
+      state: 'open',
+      since: '2025-10-13T22:00:00.000Z',
+    });
     cluster.reportHealthy('node-2');
     findings.evaluate();
     expect((await app.inject({ method: 'GET', url: '/api/v1/findings' })).json()).toEqual({ findings: [] });
-    const all = (await app.inject({ method: 'GET', url: '/api/v1/findings?state=all' })).json() as { findings: { state: string; resolvedAt: string }[] };
+    const all = (await app.inject({ method: 'GET', url: '/api/v1/findings?state=all' })).json() as {
+      findings: { state: string; resolvedAt: string }[];
+    };
     expect(all.findings).toEqual([expect.objectContaining({ state: 'resolved', resolvedAt: '2025-10-13T22:00:00.000Z' })]);
   });
 
@@ -127,10 +159,29 @@ describe('HTTP API', () => {
       addresses: ['192.0.2.12'],
       podCidrs: ['198.18.2.0/24'],
       overlay: { kind: 'flannel-vxlan', name: 'flannel.1', vni: 1, vtepMac: '0a:58:c6:12:02:00', vtepIp: '192.0.2.12', mtu: 1450 },
-      overlayCheck: { peersChecked: 3, peersOk: 2, problems: [{ peer: 'node-1', parts: expect.arrayContaining([{ part: 'route', problem: 'missing', expected: '198.18.1.0/24 via 198.18.1.0 dev flannel.1 onlink', actual: 'absent' }]) }] },
+      overlayCheck: {
+        peersChecked: 3,
+        peersOk: 2,
+        problems: [
+          {
+            peer: 'node-1',
+            parts: expect.arrayContaining([
+              { part: 'route', problem: 'missing', expected: '198.18.1.0/24 via 198.18.1.0 dev flannel.1 onlink', actual: 'absent' },
+            ]),
+          },
+        ],
+      },
       conntrack: { available: true, entries: 120, maxEntries: 262144 },
     });
-    expect(node2.hostAgent.links).toContainEqual({ name: 'flannel.1', role: 'overlay', present: true, up: true, operState: 'UNKNOWN', mtu: 1450, kind: 'vxlan' });
+    expect(node2.hostAgent.links).toContainEqual({
+      name: 'flannel.1',
+      role: 'overlay',
+      present: true,
+      up: true,
+      operState: 'UNKNOWN',
+      mtu: 1450,
+      kind: 'vxlan',
+    });
     expect(nodes[0].podAgent).toMatchObject({ connected: true, network: 'pod', addresses: ['198.18.1.5'] });
   });
 
@@ -156,12 +207,21 @@ describe('HTTP API', () => {
     const logger = createSilentLogger();
     const findings = createFindingsEngine({ model: cluster.model, detectors: defaultDetectors(), now: cluster.clock.now, logger });
     const metrics = createCollectorMetrics({ model: cluster.model, findings });
-    const app = buildServer({ model: cluster.model, findings, metrics, logger, isReady: () => true, pageDir: new URL('file:///nonexistent/') });
+    const app = buildServer({
+      model: cluster.model,
+      findings,
+      metrics,
+      logger,
+      isReady: () => true,
+      pageDir: new URL('file:///nonexistent/'),
+    });
     apps.push(app);
     expect((await app.inject({ method: 'GET', url: '/api/v1/findings' })).statusCode).toBe(200);
     const page = await app.inject({ method: 'GET', url: '/' });
     expect(page.statusCode).toBe(503);
-    expect(page.json().message).toMatch(/^page asset \/nonexistent\/index.html cannot be read .*the build must copy collector\/src\/http\/page\//);
+    expect(page.json().message).toMatch(
+      /^page asset \/nonexistent\/index.html cannot be read .*the build must copy collector\/src\/http\/page\//,
+    );
   });
 
   it('answers unknown routes with 404 JSON', async () => {
@@ -180,7 +240,9 @@ describe('HTTP API', () => {
     expect(rest.nextAfter).toBeUndefined();
     // Without limit: every node, as the page and CLI read it.
     expect((await app.inject({ method: 'GET', url: '/api/v1/nodes' })).json().nodes).toHaveLength(4);
-    expect((await app.inject({ method: 'GET', url: '/api/v1/nodes?node=node-2' })).json().nodes.map((n: { name: string }) => n.name)).toEqual(['node-2']);
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/v1/nodes?node=node-2' })).json().nodes.map((n: { name: string }) => n.name),
+    ).toEqual(['node-2']);
     expect((await app.inject({ method: 'GET', url: '/api/v1/nodes?node=node-9' })).json().nodes).toEqual([]);
     const bad = await app.inject({ method: 'GET', url: '/api/v1/nodes?limit=0' });
     expect(bad.statusCode).toBe(400);
@@ -195,13 +257,25 @@ describe('HTTP API', () => {
     const metrics = createCollectorMetrics({ model: cluster.model, findings });
     const token = 'a-token-of-sixteen-chars';
     for (const protectMetrics of [false, true]) {
-      const app = buildServer({ model: cluster.model, findings, metrics, logger, isReady: () => true, auth: { verifier: () => createTokenVerifier([token]), metrics: protectMetrics } });
+      const app = buildServer({
+        model: cluster.model,
+        findings,
+        metrics,
+        logger,
+        isReady: () => true,
+        auth: { verifier: () => createTokenVerifier([token]), metrics: protectMetrics },
+      });
       apps.push(app);
       const refused = await app.inject({ method: 'GET', url: '/api/v1/nodes' });
       expect(refused.statusCode).toBe(401);
       expect(refused.json().error).toBe('unauthenticated');
-      expect((await app.inject({ method: 'GET', url: '/api/v1/findings', headers: { authorization: 'Bearer wrong-token-wrong-token' } })).statusCode).toBe(401);
-      expect((await app.inject({ method: 'GET', url: '/api/v1/nodes', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
+      expect(
+        (await app.inject({ method: 'GET', url: '/api/v1/findings', headers: { authorization: 'Bearer wrong-token-wrong-token' } }))
+          .statusCode,
+      ).toBe(401);
+      expect((await app.inject({ method: 'GET', url: '/api/v1/nodes', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(
+        200,
+      );
       expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
       expect((await app.inject({ method: 'GET', url: '/' })).statusCode).toBe(200);
       expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(protectMetrics ? 401 : 200);

@@ -97,7 +97,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.get('/api/v1/findings', async (request, reply) => {
     const state = (request.query as Record<string, unknown>).state ?? 'open';
     if (!isFindingState(state)) {
-      return reply.code(400).send({ error: 'invalid_argument', message: `state must be one of ${findingStates.join(', ')}, got '${String(state).slice(0, 32)}'` });
+      return reply.code(400).send({
+        error: 'invalid_argument',
+        message: `state must be one of ${findingStates.join(', ')}, got '${String(state).slice(0, 32)}'`,
+      });
     }
     const answer: ApiFindingsAnswer = { findings: findings.list({ state }) };
     return answer;
@@ -109,7 +112,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if ('error' in page) return reply.code(400).send({ error: 'invalid_argument', message: page.error });
     const snapshot = model.snapshot();
     // ?node=NAME: that one node (or none); nodes are sorted by name, so it is a binary search.
-    const { items, nextAfter } = query.node !== undefined ? { items: findSorted(snapshot.nodes, (n) => n.name, String(query.node)), nextAfter: undefined } : pageOf(snapshot.nodes, (n) => n.name, page);
+    const { items, nextAfter } =
+      query.node !== undefined
+        ? { items: findSorted(snapshot.nodes, (n) => n.name, String(query.node)), nextAfter: undefined }
+        : pageOf(snapshot.nodes, (n) => n.name, page);
     const answer: ApiNodesAnswer = {
       nodes: items.map((node) => {
         const probes = nodeProbeView(snapshot, node.name);
@@ -130,26 +136,43 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     const query = request.query as Record<string, unknown>;
     const network = matrixNetworks.find((n) => n === query.network);
     const protocol = matrixProtocols.find((p) => p === query.protocol);
-    if (query.network !== undefined && !network) return reply.code(400).send({ error: 'invalid_argument', message: `network must be one of ${matrixNetworks.join(', ')}, got '${String(query.network).slice(0, 32)}'` });
-    if (query.protocol !== undefined && !protocol) return reply.code(400).send({ error: 'invalid_argument', message: `protocol must be one of ${matrixProtocols.join(', ')}, got '${String(query.protocol).slice(0, 32)}'` });
+    if (query.network !== undefined && !network)
+      return reply.code(400).send({
+        error: 'invalid_argument',
+        message: `network must be one of ${matrixNetworks.join(', ')}, got '${String(query.network).slice(0, 32)}'`,
+      });
+    if (query.protocol !== undefined && !protocol)
+      return reply.code(400).send({
+        error: 'invalid_argument',
+        message: `protocol must be one of ${matrixProtocols.join(', ')}, got '${String(query.protocol).slice(0, 32)}'`,
+      });
     const page = parsePageQuery(query);
     if ('error' in page) return reply.code(400).send({ error: 'invalid_argument', message: page.error });
     // ?worst=N: the N worst source rows, not the cells (what the page and CLI show above ~100 nodes).
     const worst = parseWorst(query);
     if ('error' in worst) return reply.code(400).send({ error: 'invalid_argument', message: worst.error });
     const filter = { ...(network ? { network } : {}), ...(protocol ? { protocol } : {}) };
-    if (worst.worst !== undefined) return matrixWorstView(model.snapshot(), { ...filter, worst: worst.worst, named: new Set(findings.list({ state: 'open' }).flatMap((f) => f.nodes)) });
+    if (worst.worst !== undefined)
+      return matrixWorstView(model.snapshot(), {
+        ...filter,
+        worst: worst.worst,
+        named: new Set(findings.list({ state: 'open' }).flatMap((f) => f.nodes)),
+      });
     return matrixView(model.snapshot(), { ...filter, page });
   });
 
   registerPageRoutes(app, { dir: deps.pageDir, logger: deps.logger });
 
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` }));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` }),
+  );
 
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) request.log.error({ err, url: request.url }, 'request failed');
-    return reply.code(status).send({ error: status === 500 ? 'internal' : 'bad_request', message: status === 500 ? 'internal error' : err.message });
+    return reply
+      .code(status)
+      .send({ error: status === 500 ? 'internal' : 'bad_request', message: status === 500 ? 'internal error' : err.message });
   });
 
   return app;

@@ -19,9 +19,9 @@ export function registerHttpAuth(app: FastifyInstance, auth: HttpAuth): void {
     const path = request.url.split('?')[0]!;
     if (!needsToken(path, auth.metrics)) return;
     if (auth.verifier().verify(parseBearer(request.headers.authorization))) return;
-    return reply
-      .code(401)
-      .header('www-authenticate', 'Bearer realm="netsentry"')
-      .send({ error: 'unauthenticated', message: 'this endpoint needs Authorization: Bearer <token> (the collector runs with --http-auth-token-file)' });
+    return reply.code(401).header('www-authenticate', 'Bearer realm="netsentry"').send({
+      error: 'unauthenticated',
+      message: 'this endpoint needs Authorization: Bearer <token> (the collector runs with --http-auth-token-file)',
+    });
   });
 }

@@ -25,7 +25,14 @@ afterAll(async () => {
 async function serve(tls: HttpTls) {
   const cluster = createTestCluster();
   const findings = createFindingsEngine({ model: cluster.model, detectors: defaultDetectors(), now: cluster.clock.now, logger });
-  const app = buildServer({ model: cluster.model, findings, metrics: createCollectorMetrics({ model: cluster.model, findings }), logger, isReady: () => true, tls });
+  const app = buildServer({
+    model: cluster.model,
+    findings,
+    metrics: createCollectorMetrics({ model: cluster.model, findings }),
+    logger,
+    isReady: () => true,
+    tls,
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   return { app, port: typeof address === 'object' && address ? address.port : 0 };
@@ -48,7 +55,9 @@ describe('HTTP TLS', () => {
     expect(createHttpTls({}, logger, 1000)).toBeUndefined();
     expect(() => createHttpTls({ certFile: pki.serverCert }, logger, 1000)).toThrow(NetsentryError);
     expect(() => createHttpTls({ clientCaFile: pki.caCert }, logger, 1000)).toThrow(/needs --http-tls-cert-file/);
-    expect(() => createHttpTls({ certFile: pki.serverCert, keyFile: pki.otherServerKey }, logger, 1000)).toThrow(/key does not belong to the certificate/);
+    expect(() => createHttpTls({ certFile: pki.serverCert, keyFile: pki.otherServerKey }, logger, 1000)).toThrow(
+      /key does not belong to the certificate/,
+    );
   });
 
   it('serves HTTPS that a client with the CA verifies, and serves a rotated pair without a restart', async () => {
@@ -61,12 +70,16 @@ describe('HTTP TLS', () => {
       expect((await get(port, '/healthz', { ca })).status).toBe(200);
       expect((await get(port, '/metrics', { ca })).status).toBe(200);
       // A client that does not trust the CA is refused by its own verification.
-      await expect(get(port, '/healthz', { ca: await readFile(pki.otherCaCert) })).rejects.toThrow(/self-signed|unable to verify|certificate/i);
+      await expect(get(port, '/healthz', { ca: await readFile(pki.otherCaCert) })).rejects.toThrow(
+        /self-signed|unable to verify|certificate/i,
+      );
       // Rotation: the files change under the running server.
       await copyFile(pki.otherServerCert, certFile);
       await copyFile(pki.otherServerKey, keyFile);
       const otherCa = await readFile(pki.otherCaCert);
-      await expect.poll(async () => (await get(port, '/healthz', { ca: otherCa }).catch(() => ({ status: 0 }))).status, { timeout: 5_000 }).toBe(200);
+      await expect
+        .poll(async () => (await get(port, '/healthz', { ca: otherCa }).catch(() => ({ status: 0 }))).status, { timeout: 5_000 })
+        .toBe(200);
     } finally {
       tls.close();
       await app.close();
@@ -79,7 +92,9 @@ describe('HTTP TLS', () => {
     try {
       const ca = await readFile(pki.caCert);
       await expect(get(port, '/healthz', { ca })).rejects.toThrow();
-      expect((await get(port, '/healthz', { ca, cert: await readFile(pki.clientCert), key: await readFile(pki.clientKey) })).status).toBe(200);
+      expect((await get(port, '/healthz', { ca, cert: await readFile(pki.clientCert), key: await readFile(pki.clientKey) })).status).toBe(
+        200,
+      );
     } finally {
       tls.close();
       await app.close();

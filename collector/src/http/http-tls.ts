@@ -26,8 +26,10 @@ export interface HttpTls {
 /** Undefined without TLS flags; throws INVALID_CONFIG when the flags or files are wrong. */
 export function createHttpTls(files: HttpTlsFiles, logger: Logger, intervalMs: number): HttpTls | undefined {
   const { certFile, keyFile, clientCaFile } = files;
-  if ((certFile === undefined) !== (keyFile === undefined)) throw new NetsentryError('INVALID_CONFIG', '--http-tls-cert-file and --http-tls-key-file go together: give both or neither');
-  if (clientCaFile !== undefined && certFile === undefined) throw new NetsentryError('INVALID_CONFIG', '--http-tls-client-ca-file needs --http-tls-cert-file and --http-tls-key-file');
+  if ((certFile === undefined) !== (keyFile === undefined))
+    throw new NetsentryError('INVALID_CONFIG', '--http-tls-cert-file and --http-tls-key-file go together: give both or neither');
+  if (clientCaFile !== undefined && certFile === undefined)
+    throw new NetsentryError('INVALID_CONFIG', '--http-tls-client-ca-file needs --http-tls-cert-file and --http-tls-key-file');
   if (certFile === undefined || keyFile === undefined) return undefined;
   const listeners = new Set<(options: SecureContextOptions) => void>();
   const reloader = createFileReloader({

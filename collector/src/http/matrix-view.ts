@@ -1,6 +1,14 @@
 // GET /api/v1/matrix: the probe mesh per network and protocol, one cell per directed pair
 // with state (small probes; large-probe loss beside it for UDP). Plain JSON values.
-import type { ApiCell, ApiCellState, ApiMatrix, ApiMatrixAnswer, ApiNodeProbes, ApiWorstAnswer, ApiWorstMatrix } from '../../../shared/src/api-types.ts';
+import type {
+  ApiCell,
+  ApiCellState,
+  ApiMatrix,
+  ApiMatrixAnswer,
+  ApiNodeProbes,
+  ApiWorstAnswer,
+  ApiWorstMatrix,
+} from '../../../shared/src/api-types.ts';
 import type { AgentNetwork } from '../model/agent-network.ts';
 import type { ClusterSnapshot } from '../model/cluster-snapshot.ts';
 import type { PathProtocol } from '../probes/probe-store.ts';
@@ -23,7 +31,10 @@ export function cellState(cell: Pick<ApiCell, 'attempts' | 'failing' | 'lossRati
   return 'ok';
 }
 
-export function matrixView(snapshot: ClusterSnapshot, filter: { network?: AgentNetwork; protocol?: PathProtocol; page?: PageQuery }): ApiMatrixAnswer {
+export function matrixView(
+  snapshot: ClusterSnapshot,
+  filter: { network?: AgentNetwork; protocol?: PathProtocol; page?: PageQuery },
+): ApiMatrixAnswer {
   const { probes } = snapshot;
   const large = new Map(probes.paths.filter((p) => p.size === 'large').map((p) => [`${p.source}|${p.destination}|${p.network}`, p]));
   const matrices: ApiMatrix[] = [];
@@ -37,21 +48,30 @@ export function matrixView(snapshot: ClusterSnapshot, filter: { network?: AgentN
         .sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.destination < b.destination ? -1 : 1));
       const { items, nextAfter } = pageOf(sorted, cellKey, filter.page ?? {});
       const cells = items.map((p): ApiCell => {
-          const big = protocol === 'udp' ? large.get(`${p.source}|${p.destination}|${network}`) : undefined;
-          const cell: Omit<ApiCell, 'state'> = {
-            source: p.source,
-            destination: p.destination,
-            attempts: p.attempts,
-            failures: p.failures,
-            lossRatio: round(p.lossRatio),
-            rttP50Seconds: round(p.rttP50Seconds),
-            rttP95Seconds: round(p.rttP95Seconds),
-            failing: p.failing,
-            ...(p.direction ? { direction: p.direction } : {}),
-            ...(big ? { large: { attempts: big.attempts, failures: big.failures, failing: big.failing, sizeBytes: Math.max(big.okSizeBytes, big.failedSizeBytes) } } : {}),
-          };
-          return { ...cell, state: cellState(cell) };
-        });
+        const big = protocol === 'udp' ? large.get(`${p.source}|${p.destination}|${network}`) : undefined;
+        const cell: Omit<ApiCell, 'state'> = {
+          source: p.source,
+          destination: p.destination,
+          attempts: p.attempts,
+          failures: p.failures,
+          lossRatio: round(p.lossRatio),
+          rttP50Seconds: round(p.rttP50Seconds),
+          rttP95Seconds: round(p.rttP95Seconds),
+          failing: p.failing,
+          ...(p.direction ? { direction: p.direction } : {}),
+          ...(big
+            ? {
+                large: {
+                  attempts: big.attempts,
+                  failures: big.failures,
+                  failing: big.failing,
+                  sizeBytes: Math.max(big.okSizeBytes, big.failedSizeBytes),
+                },
+              }
+            : {}),
+        };
+        return { ...cell, state: cellState(cell) };
+      });
       matrices.push({ network, protocol, nodeCount: nodes.length, nodes, cells, ...(nextAfter !== undefined ? { nextAfter } : {}) });
     }
   }
@@ -62,7 +82,10 @@ export function matrixView(snapshot: ClusterSnapshot, filter: { network?: AgentN
  * ?worst=N: instead of cells, the N worst source rows per matrix (matrix-worst.ts); `named` are
  * the nodes open findings name, marked as the page and CLI mark them.
  */
-export function matrixWorstView(snapshot: ClusterSnapshot, filter: { network?: AgentNetwork; protocol?: PathProtocol; worst: number; named: ReadonlySet<string> }): ApiWorstAnswer {
+export function matrixWorstView(
+  snapshot: ClusterSnapshot,
+  filter: { network?: AgentNetwork; protocol?: PathProtocol; worst: number; named: ReadonlySet<string> },
+): ApiWorstAnswer {
   const matrices: ApiWorstMatrix[] = [];
   for (const network of matrixNetworks) {
     if (filter.network && filter.network !== network) continue;
@@ -74,8 +97,19 @@ export function matrixWorstView(snapshot: ClusterSnapshot, filter: { network?: A
   return { generatedAt: new Date(snapshot.nowMs).toISOString(), windowSeconds: snapshot.probes.windowSeconds, matrices };
 }
 
-type LossRow = { network: AgentNetwork; protocol: PathProtocol; direction: 'outbound' | 'inbound'; attempts: number; failures: number; lossRatio: number | null };
-type NodeProbes = { agents: ClusterSnapshot['probes']['agents'][number][]; totals: Map<string, LossRow>; dns: ClusterSnapshot['probes']['dns'][number][] };
+type LossRow = {
+  network: AgentNetwork;
+  protocol: PathProtocol;
+  direction: 'outbound' | 'inbound';
+  attempts: number;
+  failures: number;
+  lossRatio: number | null;
+};
+type NodeProbes = {
+  agents: ClusterSnapshot['probes']['agents'][number][];
+  totals: Map<string, LossRow>;
+  dns: ClusterSnapshot['probes']['dns'][number][];
+};
 
 // One index per probe view (the model hands out the same view object until the store
 // changes): GET /api/v1/nodes is then O(paths + answer), not O(nodes × paths).
@@ -95,7 +129,10 @@ function probeIndex(snapshot: ClusterSnapshot): Map<string, NodeProbes> {
   for (const d of probes.dns) entry(d.source).dns.push(d);
   for (const p of probes.paths) {
     if (p.size !== 'small') continue;
-    for (const [direction, node] of [['outbound', p.source], ['inbound', p.destination]] as const) {
+    for (const [direction, node] of [
+      ['outbound', p.source],
+      ['inbound', p.destination],
+    ] as const) {
       const totals = entry(node).totals;
       const key = `${p.network}|${p.protocol}|${direction}`;
       let row = totals.get(key);
@@ -122,8 +159,19 @@ export function nodeProbeView(snapshot: ClusterSnapshot, node: string): ApiNodeP
     }
   }
   return {
-    agents: entry.agents.map((a) => ({ network: a.network, lastBatch: new Date(a.lastBatchMs).toISOString(), intervalSeconds: a.intervalSeconds, eventLoopDelayP99Seconds: a.eventLoopDelayP99Seconds })),
+    agents: entry.agents.map((a) => ({
+      network: a.network,
+      lastBatch: new Date(a.lastBatchMs).toISOString(),
+      intervalSeconds: a.intervalSeconds,
+      eventLoopDelayP99Seconds: a.eventLoopDelayP99Seconds,
+    })),
     loss,
-    dns: entry.dns.map((d) => ({ protocol: d.protocol, resolver: d.resolver, attempts: d.attempts, failures: d.failures, failing: d.failing })),
+    dns: entry.dns.map((d) => ({
+      protocol: d.protocol,
+      resolver: d.resolver,
+      attempts: d.attempts,
+      failures: d.failures,
+      failing: d.failing,
+    })),
   };
 }

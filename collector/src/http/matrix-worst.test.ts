@@ -10,21 +10,38 @@ import { parseWorst, worstRows } from './matrix-worst.ts';
 
 const page: any = pageModule;
 
-interface Mesh { names: string[]; snapshot: ClusterSnapshot }
+interface Mesh {
+  names: string[];
+  snapshot: ClusterSnapshot;
+}
 
 /** A sampled mesh: each node probes `peers` others; some paths failing, some lossy, a few without attempts. */
 function mesh(count: number, peers: number, seed: number, broken: string[] = []): Mesh {
   let s = seed;
-  const random = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const names = Array.from({ length: count }, (_, i) => `node-${i + 1}`);
   const paths = names.flatMap((source, i) =>
-    Array.from({ length: peers }, (_, k) => names[(i + 1 + k * 7) % count]!).filter((d) => d !== source).map((destination) => {
-      const r = random();
-      const failing = broken.includes(source) || broken.includes(destination) || r < 0.03;
-      const attempts = r > 0.97 ? 0 : 6;
-      const lossRatio = failing ? 1 : r < 0.08 ? 0.17 : 0;
-      return { source, destination, network: 'pod', protocol: 'udp', size: 'small', attempts, failures: Math.round(lossRatio * 6), lossRatio, failing, rttP50Seconds: 0.0003, rttP95Seconds: 0.0005 };
-    }),
+    Array.from({ length: peers }, (_, k) => names[(i + 1 + k * 7) % count]!)
+      .filter((d) => d !== source)
+      .map((destination) => {
+        const r = random();
+        const failing = broken.includes(source) || broken.includes(destination) || r < 0.03;
+        const attempts = r > 0.97 ? 0 : 6;
+        const lossRatio = failing ? 1 : r < 0.08 ? 0.17 : 0;
+        return {
+          source,
+          destination,
+          network: 'pod',
+          protocol: 'udp',
+          size: 'small',
+          attempts,
+          failures: Math.round(lossRatio * 6),
+          lossRatio,
+          failing,
+          rttP50Seconds: 0.0003,
+          rttP95Seconds: 0.0005,
+        };
+      }),
   );
   const nodes = names.map((name) => ({ name, podAgent: {} }));
   return { names, snapshot: { nowMs: 0, nodes, probes: { paths, windowSeconds: 10, agents: [], dns: [] } } as unknown as ClusterSnapshot };
@@ -73,7 +90,8 @@ describe('worst rows of /api/v1/matrix', () => {
   it('validates ?worst=', () => {
     expect(parseWorst({})).toEqual({});
     expect(parseWorst({ worst: '50' })).toEqual({ worst: 50 });
-    for (const bad of ['0', '501', '-1', '1e2', 'x', '']) expect(parseWorst({ worst: bad })).toMatchObject({ error: expect.stringMatching(/worst must be an integer in 1\.\.500/) });
+    for (const bad of ['0', '501', '-1', '1e2', 'x', ''])
+      expect(parseWorst({ worst: bad })).toMatchObject({ error: expect.stringMatching(/worst must be an integer in 1\.\.500/) });
     expect(parseWorst({ worst: '5', limit: '10' })).toMatchObject({ error: expect.stringMatching(/cannot be combined/) });
   });
 });

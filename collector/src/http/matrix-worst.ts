@@ -14,14 +14,25 @@ export const maxWorstRows = 500;
 export function parseWorst(query: Record<string, unknown>): { worst?: number } | { error: string } {
   if (query.worst === undefined) return {};
   const text = String(query.worst);
-  if (!/^\d{1,4}$/.test(text) || Number(text) < 1 || Number(text) > maxWorstRows) return { error: `worst must be an integer in 1..${maxWorstRows}, got '${text.slice(0, 32)}'` };
+  if (!/^\d{1,4}$/.test(text) || Number(text) < 1 || Number(text) > maxWorstRows)
+    return { error: `worst must be an integer in 1..${maxWorstRows}, got '${text.slice(0, 32)}'` };
   if (query.limit !== undefined || query.after !== undefined) return { error: 'worst cannot be combined with limit or after' };
   return { worst: Number(text) };
 }
 
 type CellState = 'ok' | 'deg' | 'fail';
-interface Tally { outFailing: number; outMeasured: number; inFailing: number; inMeasured: number; degraded: number }
-interface Pair { source: string; destination: string; state: CellState }
+interface Tally {
+  outFailing: number;
+  outMeasured: number;
+  inFailing: number;
+  inMeasured: number;
+  degraded: number;
+}
+interface Pair {
+  source: string;
+  destination: string;
+  state: CellState;
+}
 interface Base {
   names: Set<string>;
   tallies: Map<string, Tally>;
@@ -50,9 +61,12 @@ function baseOf(snapshot: ClusterSnapshot, network: AgentNetwork, protocol: Path
   if (cached) return cached;
   const names = new Set(snapshot.nodes.filter((n) => (network === 'host' ? n.hostAgent : n.podAgent)).map((n) => n.name));
   const large = new Map<string, PathState>();
-  if (protocol === 'udp') for (const p of probes.paths) if (p.size === 'large' && p.network === network) large.set(`${p.source}|${p.destination}`, p);
+  if (protocol === 'udp')
+    for (const p of probes.paths) if (p.size === 'large' && p.network === network) large.set(`${p.source}|${p.destination}`, p);
   const base: Base = { names, tallies: new Map(), pairsOf: new Map(), broken: new Map() };
-  const tally = (n: string) => base.tallies.get(n) ?? (base.tallies.set(n, { outFailing: 0, outMeasured: 0, inFailing: 0, inMeasured: 0, degraded: 0 }), base.tallies.get(n)!);
+  const tally = (n: string) =>
+    base.tallies.get(n) ??
+    (base.tallies.set(n, { outFailing: 0, outMeasured: 0, inFailing: 0, inMeasured: 0, degraded: 0 }), base.tallies.get(n)!);
   for (const p of probes.paths) {
     if (p.network !== network || p.protocol !== protocol || p.size !== 'small') continue;
     names.add(p.source).add(p.destination);
@@ -87,14 +101,23 @@ const score = (r: WorstRow) => (r.marked ? 1e9 : 0) + (r.outFailing + r.inFailin
 const naturalCompare = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
 
 /** The `worst` nodes by problems, marked nodes (`named`: by open findings) first, and how many have any. */
-export function worstRows(snapshot: ClusterSnapshot, network: AgentNetwork, protocol: PathProtocol, worst: number, named: ReadonlySet<string>) {
+export function worstRows(
+  snapshot: ClusterSnapshot,
+  network: AgentNetwork,
+  protocol: PathProtocol,
+  worst: number,
+  named: ReadonlySet<string>,
+) {
   const base = baseOf(snapshot, network, protocol);
   const marked = new Set([...base.broken.keys(), ...[...named].filter((n) => base.names.has(n))]);
   const key = [...marked].sort().join('\u0000');
   let answer = answers.get(base);
   if (!answer || answer.key !== key) {
     const rows = new Map<string, WorstRow>();
-    const row = (n: string): WorstRow => rows.get(n) ?? (rows.set(n, { node: n, ...(base.tallies.get(n) ?? { outFailing: 0, outMeasured: 0, inFailing: 0, inMeasured: 0, degraded: 0 }) }), rows.get(n)!);
+    const row = (n: string): WorstRow =>
+      rows.get(n) ??
+      (rows.set(n, { node: n, ...(base.tallies.get(n) ?? { outFailing: 0, outMeasured: 0, inFailing: 0, inMeasured: 0, degraded: 0 }) }),
+      rows.get(n)!);
     for (const [n, t] of base.tallies) if (t.outFailing + t.inFailing + t.degraded > 0) row(n);
     for (const m of marked) {
       const r = row(m);

@@ -1,6 +1,14 @@
 // The JSON view of a node for GET /api/v1/nodes: plain values only (bigints become numbers,
 // enums become names), so it serialises and stays stable across proto changes.
-import type { ApiAgent, ApiConntrack, ApiDepartedNode, ApiLifecycle, ApiLink, ApiNode, ApiOverlayCheck } from '../../../shared/src/api-types.ts';
+import type {
+  ApiAgent,
+  ApiConntrack,
+  ApiDepartedNode,
+  ApiLifecycle,
+  ApiLink,
+  ApiNode,
+  ApiOverlayCheck,
+} from '../../../shared/src/api-types.ts';
 import type { Conntrack, LinkStatus, NodeReport } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import type { AgentState, DepartedNode, NodeState } from '../model/cluster-snapshot.ts';
 import type { LifecycleHold } from '../model/node-lifecycle.ts';
@@ -41,7 +49,12 @@ const overlayCheckView = (report: NodeReport): ApiOverlayCheck | undefined => {
     peersWithProblems: problemPeerCount(overlay),
     problems: overlay.problems.map((problem) => ({
       peer: problem.peer,
-      parts: problem.parts.map((part) => ({ part: overlayPartName(part.part), problem: problemName(part.problem), expected: part.expected, actual: part.actual })),
+      parts: problem.parts.map((part) => ({
+        part: overlayPartName(part.part),
+        problem: problemName(part.problem),
+        expected: part.expected,
+        actual: part.actual,
+      })),
     })),
   };
 };
@@ -102,4 +115,9 @@ export function nodeView(node: NodeState): Pick<ApiNode, 'name' | 'hostAgent' | 
 export const lifecycleView = (hold: LifecycleHold | undefined): ApiLifecycle =>
   hold ? { state: hold.state, stateSince: iso(hold.sinceMs), stateReason: hold.reason } : { state: 'active' as const };
 
-export const departedView = (node: DepartedNode): ApiDepartedNode => ({ name: node.name, state: 'left' as const, leftAt: iso(node.leftAtMs), reason: node.reason });
+export const departedView = (node: DepartedNode): ApiDepartedNode => ({
+  name: node.name,
+  state: 'left' as const,
+  leftAt: iso(node.leftAtMs),
+  reason: node.reason,
+});

@@ -13,7 +13,8 @@ export function parsePageQuery(query: Record<string, unknown>): PageQuery | { er
   const out: PageQuery = {};
   if (query.limit !== undefined) {
     const text = String(query.limit);
-    if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > maxPageLimit) return { error: `limit must be an integer in 1..${maxPageLimit}, got '${text.slice(0, 32)}'` };
+    if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > maxPageLimit)
+      return { error: `limit must be an integer in 1..${maxPageLimit}, got '${text.slice(0, 32)}'` };
     out.limit = Number(text);
   }
   if (query.after !== undefined) {

@@ -12,7 +12,8 @@ export interface PageAssets {
 }
 
 /** Nothing but same-origin script, style and fetch; no inline code, no framing. */
-export const pageCsp = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export const pageCsp =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const pageDir = new URL('./page/', import.meta.url);
 
@@ -22,7 +23,11 @@ export function loadPageAssets(dir: URL = pageDir): PageAssets {
     try {
       return readFileSync(new URL(name, dir), 'utf8');
     } catch (err) {
-      throw new NetsentryError('NOT_FOUND', `page asset ${new URL(name, dir).pathname} cannot be read (${(err as Error).message}); the build must copy collector/src/http/page/`, { cause: err });
+      throw new NetsentryError(
+        'NOT_FOUND',
+        `page asset ${new URL(name, dir).pathname} cannot be read (${(err as Error).message}); the build must copy collector/src/http/page/`,
+        { cause: err },
+      );
     }
   };
   return Object.freeze({ html: read('index.html'), js: read('app.js'), css: read('style.css') });
@@ -39,9 +44,23 @@ export function registerPageRoutes(app: FastifyInstance, deps: { dir?: URL | und
   }
   const send = (type: string, body: (a: PageAssets) => string) => async (_request: unknown, reply: FastifyReply) => {
     if (assets instanceof NetsentryError) return reply.code(503).send({ error: 'unavailable', message: assets.message });
-    return reply.type(type).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').header('content-security-policy', pageCsp).send(body(assets));
+    return reply
+      .type(type)
+      .header('cache-control', 'no-cache')
+      .header('x-content-type-options', 'nosniff')
+      .header('content-security-policy', pageCsp)
+      .send(body(assets));
   };
-  app.get('/', send('text/html; charset=utf-8', (a) => a.html));
-  app.get('/page/app.js', send('text/javascript; charset=utf-8', (a) => a.js));
-  app.get('/page/style.css', send('text/css; charset=utf-8', (a) => a.css));
+  app.get(
+    '/',
+    send('text/html; charset=utf-8', (a) => a.html),
+  );
+  app.get(
+    '/page/app.js',
+    send('text/javascript; charset=utf-8', (a) => a.js),
+  );
+  app.get(
+    '/page/style.css',
+    send('text/css; charset=utf-8', (a) => a.css),
+  );
 }

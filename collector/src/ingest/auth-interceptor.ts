@@ -9,7 +9,10 @@ export interface AuthRefusal {
   why: 'missing' | 'invalid';
 }
 
-export function createAuthInterceptor(deps: { verifier: () => TokenVerifier; onRefused: (refusal: AuthRefusal) => void }): grpc.ServerInterceptor {
+export function createAuthInterceptor(deps: {
+  verifier: () => TokenVerifier;
+  onRefused: (refusal: AuthRefusal) => void;
+}): grpc.ServerInterceptor {
   return (_method, call) => {
     const listener = new grpc.ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {

@@ -38,7 +38,10 @@ export interface IngestBudgetDeps {
 
 export function createIngestBudgets(options: BudgetLimitsOptions & IngestBudgetDeps): IngestBudgets {
   const log = options.logger.child({ component: 'ingest-budgets' });
-  const hellos = options.hellosPerSecond > 0 ? createTokenBucket({ ratePerSecond: options.hellosPerSecond, burst: 5 * options.hellosPerSecond, now: options.now }) : undefined;
+  const hellos =
+    options.hellosPerSecond > 0
+      ? createTokenBucket({ ratePerSecond: options.hellosPerSecond, burst: 5 * options.hellosPerSecond, now: options.now })
+      : undefined;
   const logOnce = createLogOncePerKey({ windowMs: 60_000, maxKeys: 4096, now: options.now });
   const reportBytes = new Map<string, number>();
   let storedReportBytes = 0;
@@ -60,19 +63,29 @@ export function createIngestBudgets(options: BudgetLimitsOptions & IngestBudgetD
 
   return {
     admitHello: (peer, node, knownNode, nodeCount) => {
-      if (hellos && !hellos.take()) return refuse(peer, 'hellos', `more than ${options.hellosPerSecond} hellos per second (sustained) across all agents; retry later`);
+      if (hellos && !hellos.take())
+        return refuse(peer, 'hellos', `more than ${options.hellosPerSecond} hellos per second (sustained) across all agents; retry later`);
       if (!knownNode && options.maxNodes > 0 && nodeCount >= options.maxNodes) {
-        return refuse(peer, 'nodes', `the collector already holds its maximum of ${options.maxNodes} nodes (--max-nodes); node '${node.slice(0, 64)}' is not admitted`);
+        return refuse(
+          peer,
+          'nodes',
+          `the collector already holds its maximum of ${options.maxNodes} nodes (--max-nodes); node '${node.slice(0, 64)}' is not admitted`,
+        );
       }
       return undefined;
     },
     admitReport: (peer, agent, bytes) => {
       const previous = reportBytes.get(agent) ?? 0;
-      const over = (): boolean => options.maxReportBytes > 0 && bytes > previous && storedReportBytes - previous + bytes > options.maxReportBytes;
+      const over = (): boolean =>
+        options.maxReportBytes > 0 && bytes > previous && storedReportBytes - previous + bytes > options.maxReportBytes;
       // Expired nodes' reports are let go of only when the budget is tight: O(agents), and rare.
       if (over()) reconcile();
       if (over()) {
-        return refuse(peer, 'report_bytes', `storing this ${bytes}-byte report would exceed the ${options.maxReportBytes} bytes of reports the collector keeps (--max-report-bytes); the previous report stays`);
+        return refuse(
+          peer,
+          'report_bytes',
+          `storing this ${bytes}-byte report would exceed the ${options.maxReportBytes} bytes of reports the collector keeps (--max-report-bytes); the previous report stays`,
+        );
       }
       storedReportBytes += bytes - previous;
       reportBytes.set(agent, bytes);

@@ -25,7 +25,15 @@ async function start(overrides: Partial<IngestServerOptions> = {}) {
   const model = createClusterModel({ now: Date.now, nodeExpiryMs: 600_000 });
   server = createIngestServer({
     model,
-    metrics: { streamError: (r) => reasons.push(r), agentConnected: () => undefined, agentRestarted: () => undefined, messageReceived: () => undefined, observeProbeBatch: () => undefined, peerSetSent: (kind, bytes) => void (peerSetBytes[kind] += bytes), budgetExceeded: (b) => budgets.push(b) },
+    metrics: {
+      streamError: (r) => reasons.push(r),
+      agentConnected: () => undefined,
+      agentRestarted: () => undefined,
+      messageReceived: () => undefined,
+      observeProbeBatch: () => undefined,
+      peerSetSent: (kind, bytes) => void (peerSetBytes[kind] += bytes),
+      budgetExceeded: (b) => budgets.push(b),
+    },
     logger: createSilentLogger(),
     heartbeatIntervalSeconds: 5,
     reportIntervalSeconds: 30,
@@ -110,7 +118,9 @@ describe('ingest server', () => {
     expect((await first.status).code).toBe(grpc.status.ABORTED);
     expect(reasons).toEqual(['replaced']);
     // The first stream's close is handled after its status reaches the client: wait for the model.
-    await expect.poll(() => model.snapshot().nodes[0]?.hostAgent, { timeout: 5_000 }).toMatchObject({ connected: true, restarts: 1, hello: { instanceId: 'b' } });
+    await expect
+      .poll(() => model.snapshot().nodes[0]?.hostAgent, { timeout: 5_000 })
+      .toMatchObject({ connected: true, restarts: 1, hello: { instanceId: 'b' } });
   });
 
   it('survives bytes that are not a ConnectRequest and a hello that fails validation', async () => {
@@ -158,10 +168,18 @@ describe('ingest server', () => {
     expect(later.map((m) => m.payload.case)).toEqual(['peerSetDelta', 'peerSetDelta']);
     const last = later.at(-1)!;
     expect(last.payload.case === 'peerSetDelta' && last.payload.value.upserted.map((p) => p.nodeName)).toEqual(['node-3']);
-    expect(last.payload.case === 'peerSetDelta' && last.payload.value.baseGeneration).toBe((later[0]!.payload.value as { generation: bigint }).generation);
+    expect(last.payload.case === 'peerSetDelta' && last.payload.value.baseGeneration).toBe(
+      (later[0]!.payload.value as { generation: bigint }).generation,
+    );
     expect(peerMessages(legacyMessages).map((m) => m.payload.case)).toEqual(['peerSet', 'peerSet']);
     const legacyLast = peerMessages(legacyMessages).at(-1)!;
-    expect(legacyLast.payload.case === 'peerSet' && legacyLast.payload.value.peers.map((p) => p.nodeName)).toEqual(['node-1', 'node-3', 'node-7', 'node-8', 'node-9']);
+    expect(legacyLast.payload.case === 'peerSet' && legacyLast.payload.value.peers.map((p) => p.nodeName)).toEqual([
+      'node-1',
+      'node-3',
+      'node-7',
+      'node-8',
+      'node-9',
+    ]);
     expect(peerSetBytes.full).toBeGreaterThan(0);
     expect(peerSetBytes.delta).toBeGreaterThan(0);
   });
@@ -219,7 +237,23 @@ describe('ingest server', () => {
     a.call.write(hello('node-1'));
     expect(await a.welcomed).toBe(true);
     const report = (peers: number) =>
-      create(ConnectRequestSchema, { payload: { case: 'nodeReport', value: { observedAtUnixMs: 1n, overlay: { kind: 2, peersChecked: peers, peersOk: 0, problems: Array.from({ length: peers }, (_, i) => ({ peer: `node-${i + 2}`, parts: [{ part: 1, problem: 1, expected: 'route', actual: '' }] })) } } } });
+      create(ConnectRequestSchema, {
+        payload: {
+          case: 'nodeReport',
+          value: {
+            observedAtUnixMs: 1n,
+            overlay: {
+              kind: 2,
+              peersChecked: peers,
+              peersOk: 0,
+              problems: Array.from({ length: peers }, (_, i) => ({
+                peer: `node-${i + 2}`,
+                parts: [{ part: 1, problem: 1, expected: 'route', actual: '' }],
+              })),
+            },
+          },
+        },
+      });
     a.call.write(report(2));
     await expect.poll(() => model.snapshot().nodes[0]?.hostAgent?.report?.overlay?.peersChecked).toBe(2);
     a.call.write(report(40));
@@ -229,13 +263,20 @@ describe('ingest server', () => {
     expect(reasons).toEqual([]);
   });
 
-  it('keeps the first 100 problem peers of an older agent\'s long report, with counts over all of them', async () => {
+  it("keeps the first 100 problem peers of an older agent's long report, with counts over all of them", async () => {
     const { port, budgets, model, reasons } = await start();
     const a = open(port);
     a.call.write(hello('node-1'));
     expect(await a.welcomed).toBe(true);
-    const problems = Array.from({ length: 300 }, (_, i) => ({ peer: `node-${i + 2}`, parts: [{ part: 1, problem: 1, expected: 'route', actual: '' }] }));
-    a.call.write(create(ConnectRequestSchema, { payload: { case: 'nodeReport', value: { observedAtUnixMs: 1n, overlay: { kind: 2, peersChecked: 300, peersOk: 0, problems } } } }));
+    const problems = Array.from({ length: 300 }, (_, i) => ({
+      peer: `node-${i + 2}`,
+      parts: [{ part: 1, problem: 1, expected: 'route', actual: '' }],
+    }));
+    a.call.write(
+      create(ConnectRequestSchema, {
+        payload: { case: 'nodeReport', value: { observedAtUnixMs: 1n, overlay: { kind: 2, peersChecked: 300, peersOk: 0, problems } } },
+      }),
+    );
     await expect.poll(() => model.snapshot().nodes[0]?.hostAgent?.report?.overlay?.problems.length).toBe(100);
     const overlay = model.snapshot().nodes[0]!.hostAgent!.report!.overlay!;
     expect(overlay.partCounts.map((c) => c.peers)).toEqual([300]);

@@ -5,11 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import {
-  ConnectResponseSchema,
-  type ConnectRequest,
-  type ConnectResponse,
-} from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
+import { ConnectResponseSchema, type ConnectRequest, type ConnectResponse } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
 import { Network, PartCountSchema } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { partCounts } from '../model/overlay-counts.ts';
 import type { ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
@@ -167,22 +163,26 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
   let lastWaveMs = 0;
   const scheduleWave = (): void => {
     if (pushTimer) return;
-    pushTimer = setTimeout(() => {
-      pushTimer = undefined;
-      const started = performance.now();
-      let behind = 0;
-      for (const stream of streams.values()) {
-        if (stream.sentGeneration === model.membershipGeneration) continue;
-        if (stream.call.writableLength > 0) behind++;
-        else pushPeerSet(stream);
-      }
-      lastWaveMs = performance.now() - started;
-      if (behind > 0) scheduleWave();
-    }, Math.max(options.peerSetDebounceMs, 3 * lastWaveMs));
+    pushTimer = setTimeout(
+      () => {
+        pushTimer = undefined;
+        const started = performance.now();
+        let behind = 0;
+        for (const stream of streams.values()) {
+          if (stream.sentGeneration === model.membershipGeneration) continue;
+          if (stream.call.writableLength > 0) behind++;
+          else pushPeerSet(stream);
+        }
+        lastWaveMs = performance.now() - started;
+        if (behind > 0) scheduleWave();
+      },
+      Math.max(options.peerSetDebounceMs, 3 * lastWaveMs),
+    );
   };
   const unsubscribe = model.onMembershipChange(scheduleWave);
   const sendTargetSet = (stream: AgentStream): void => {
-    if (options.targets && stream.key.network === 'pod') send(stream, create(ConnectResponseSchema, { payload: { case: 'targetSet', value: options.targets.current() } }));
+    if (options.targets && stream.key.network === 'pod')
+      send(stream, create(ConnectResponseSchema, { payload: { case: 'targetSet', value: options.targets.current() } }));
   };
   const unsubscribeTargets = options.targets?.onChange(() => {
     for (const stream of streams.values()) sendTargetSet(stream);
@@ -217,14 +217,18 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
       // Identity first: a hello that may not speak for its node never spends a budget.
       const denied = options.authorizeHello?.(hello.nodeName, call.metadata, call.getPeer());
       if (denied) return refuse(call, grpc.status.PERMISSION_DENIED, 'permission_denied', denied, true);
-      const knownNode = model.hasAgent({ node: hello.nodeName, network: 'host' }) || model.hasAgent({ node: hello.nodeName, network: 'pod' });
+      const knownNode =
+        model.hasAgent({ node: hello.nodeName, network: 'host' }) || model.hasAgent({ node: hello.nodeName, network: 'pod' });
       const overBudget = budgets.admitHello(call.getPeer(), hello.nodeName, knownNode, model.nodeCount);
       if (overBudget) return refuse(call, grpc.status.RESOURCE_EXHAUSTED, 'over_budget', overBudget, true);
       clearTimeout(helloTimer);
       const key: AgentKey = { node: hello.nodeName, network: networkName(hello.network) };
       const other = byAgent.get(agentId(key));
       if (other) {
-        log.warn({ node: key.node, network: key.network, previousPeer: other.call.getPeer(), peer: call.getPeer() }, 'a second agent claimed this node; replacing the first');
+        log.warn(
+          { node: key.node, network: key.network, previousPeer: other.call.getPeer(), peer: call.getPeer() },
+          'a second agent claimed this node; replacing the first',
+        );
         streams.delete(other.id);
         byAgent.delete(agentId(key));
         refusedCalls.add(other.call);
@@ -239,15 +243,28 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
       const startedAt = hello.startedAtUnixMs > 0n ? new Date(Number(hello.startedAtUnixMs)).toISOString() : undefined;
       if (restarted) {
         metrics.agentRestarted(key.network);
-        log.warn({ node: key.node, network: key.network, peer: call.getPeer(), instanceId: hello.instanceId, startedAt }, 'agent restarted');
+        log.warn(
+          { node: key.node, network: key.network, peer: call.getPeer(), instanceId: hello.instanceId, startedAt },
+          'agent restarted',
+        );
       }
-      log.info({ node: key.node, network: key.network, peer: call.getPeer(), agentVersion: hello.agentVersion, instanceId: hello.instanceId }, 'agent connected');
-      send(stream, create(ConnectResponseSchema, {
-        payload: {
-          case: 'welcome',
-          value: { collectorVersion: version, heartbeatIntervalSeconds: options.heartbeatIntervalSeconds, reportIntervalSeconds: options.reportIntervalSeconds },
-        },
-      }));
+      log.info(
+        { node: key.node, network: key.network, peer: call.getPeer(), agentVersion: hello.agentVersion, instanceId: hello.instanceId },
+        'agent connected',
+      );
+      send(
+        stream,
+        create(ConnectResponseSchema, {
+          payload: {
+            case: 'welcome',
+            value: {
+              collectorVersion: version,
+              heartbeatIntervalSeconds: options.heartbeatIntervalSeconds,
+              reportIntervalSeconds: options.reportIntervalSeconds,
+            },
+          },
+        }),
+      );
       pushPeerSet(stream);
       sendTargetSet(stream);
     };
@@ -256,13 +273,24 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
       if (refusedCalls.has(call)) return;
       metrics.messageReceived(message.payload.case ?? 'empty');
       if (!ticket.takeMessage()) {
-        return refuse(call, grpc.status.RESOURCE_EXHAUSTED, 'rate_limited', `more than ${options.messagesPerSecond} messages per second (sustained) on one agent stream`);
+        return refuse(
+          call,
+          grpc.status.RESOURCE_EXHAUSTED,
+          'rate_limited',
+          `more than ${options.messagesPerSecond} messages per second (sustained) on one agent stream`,
+        );
       }
       if (message.payload.case === 'hello') {
         if (stream) return refuse(call, grpc.status.FAILED_PRECONDITION, 'duplicate_hello', 'hello was already sent on this stream');
         return onHello(message as ConnectRequest & { payload: { case: 'hello' } });
       }
-      if (!stream) return refuse(call, grpc.status.FAILED_PRECONDITION, 'no_hello', `the first message must be a hello, got ${message.payload.case ?? 'an empty message'}`);
+      if (!stream)
+        return refuse(
+          call,
+          grpc.status.FAILED_PRECONDITION,
+          'no_hello',
+          `the first message must be a hello, got ${message.payload.case ?? 'an empty message'}`,
+        );
       switch (message.payload.case) {
         case 'nodeReport': {
           const problem = validateNodeReport(message.payload.value);
@@ -273,7 +301,11 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
             bytes = Math.ceil((bytes * maxStoredProblemPeers) / overlay.problems.length);
             // Older agents list every peer: keep the first ones and the counts, drop the rest.
             if (overlay.partCounts.length === 0) overlay.partCounts = partCounts(overlay).map((c) => create(PartCountSchema, c));
-            budgets.dropped(call.getPeer(), 'report_peers', `${overlay.problems.length - maxStoredProblemPeers} of ${overlay.problems.length} problem peers in a report from ${stream.key.node} dropped (the first ${maxStoredProblemPeers} and the counts are kept)`);
+            budgets.dropped(
+              call.getPeer(),
+              'report_peers',
+              `${overlay.problems.length - maxStoredProblemPeers} of ${overlay.problems.length} problem peers in a report from ${stream.key.node} dropped (the first ${maxStoredProblemPeers} and the counts are kept)`,
+            );
             overlay.problems = overlay.problems.slice(0, maxStoredProblemPeers);
           }
           // Over the report budget: this report is dropped (the previous one stays), the stream stays.
@@ -289,7 +321,11 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
           // excess is dropped and counted, never a reason to close its stream.
           const receipts = message.payload.value.receipts;
           if (receipts.length > maxProbeReceipts) {
-            budgets.dropped(call.getPeer(), 'probe_receipts', `${receipts.length - maxProbeReceipts} of ${receipts.length} probe receipts from ${stream.key.node} dropped (at most ${maxProbeReceipts} per batch)`);
+            budgets.dropped(
+              call.getPeer(),
+              'probe_receipts',
+              `${receipts.length - maxProbeReceipts} of ${receipts.length} probe receipts from ${stream.key.node} dropped (at most ${maxProbeReceipts} per batch)`,
+            );
             receipts.length = maxProbeReceipts;
           }
           const problem = validateProbeBatch(message.payload.value);
@@ -339,7 +375,9 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
     listen: (host, port) =>
       new Promise((resolve, reject) => {
         const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-        server.bindAsync(target, options.transport?.credentials ?? grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+        server.bindAsync(target, options.transport?.credentials ?? grpc.ServerCredentials.createInsecure(), (err, bound) =>
+          err ? reject(err) : resolve(bound),
+        );
       }),
     shutdown: async (graceMs) => {
       unsubscribe();

@@ -29,13 +29,23 @@ async function start() {
   const store = createTargetStore([web]);
   server = createIngestServer({
     model: createClusterModel({ now: Date.now, nodeExpiryMs: 600_000 }),
-    metrics: { streamError: (r) => reasons.push(r), agentConnected: () => undefined, agentRestarted: () => undefined, messageReceived: () => undefined, observeProbeBatch: () => undefined },
+    metrics: {
+      streamError: (r) => reasons.push(r),
+      agentConnected: () => undefined,
+      agentRestarted: () => undefined,
+      messageReceived: () => undefined,
+      observeProbeBatch: () => undefined,
+    },
     logger: createSilentLogger(),
     heartbeatIntervalSeconds: 5,
     reportIntervalSeconds: 30,
     peerSetDebounceMs: 10,
     helloTimeoutMs: 2_000,
-    targets: { current: source.current, onChange: source.onChange, ingest: (node, instanceId, batch) => store.ingest(node, instanceId, batch, Date.now()) },
+    targets: {
+      current: source.current,
+      onChange: source.onChange,
+      ingest: (node, instanceId, batch) => store.ingest(node, instanceId, batch, Date.now()),
+    },
   });
   const port = await server.listen('127.0.0.1', 0);
   return { port, reasons, source, store };
@@ -61,21 +71,28 @@ describe('ingest: targets', () => {
     const { port, source } = await start();
     const pod = open(port, podHello('node-1'));
     const host = open(port, hostHello('node-2'));
-    await until('the pod agent\'s set', () => pod.targetSets().length === 1);
+    await until("the pod agent's set", () => pod.targetSets().length === 1);
     expect(pod.received[0]!.payload.case).toBe('welcome');
     expect(pod.targetSets()[0]!.targets.map((t) => t.address)).toEqual(['198.19.0.10:80']);
     source.set([{ ...web, endpoints: ['198.18.1.5:8080', '198.18.2.5:8080'] }]);
     await until('the changed set', () => pod.targetSets().length === 2);
     expect(pod.targetSets()[1]!.generation).toBeGreaterThan(pod.targetSets()[0]!.generation);
-    await until('the host agent\'s welcome', () => host.received.some((m) => m.payload.case === 'welcome'));
+    await until("the host agent's welcome", () => host.received.some((m) => m.payload.case === 'welcome'));
     expect(host.targetSets()).toEqual([]);
   });
 
-  it('stores a pod agent\'s batch and closes a stream that sends more than the bound', async () => {
+  it("stores a pod agent's batch and closes a stream that sends more than the bound", async () => {
     const { port, store, reasons } = await start();
     const pod = open(port, podHello('node-1'));
     await until('the set', () => pod.targetSets().length === 1);
-    pod.call.write(create(ConnectRequestSchema, { payload: { case: 'targetBatch', value: create(TargetBatchSchema, { results: [{ target: web.name, address: web.address, ok: true }] }) } }));
+    pod.call.write(
+      create(ConnectRequestSchema, {
+        payload: {
+          case: 'targetBatch',
+          value: create(TargetBatchSchema, { results: [{ target: web.name, address: web.address, ok: true }] }),
+        },
+      }),
+    );
     await until('the stored result', () => store.size === 1);
     const results = Array.from({ length: 2049 }, () => ({ target: web.name, address: web.address, ok: true }));
     pod.call.write(create(ConnectRequestSchema, { payload: { case: 'targetBatch', value: create(TargetBatchSchema, { results }) } }));

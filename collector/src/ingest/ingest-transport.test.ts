@@ -9,7 +9,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, type TestPki } from '../../../test/harness/test-pki.ts';
 import { createUplinkTransport, type UplinkTransportOptions } from '../../../agent/src/uplink/uplink-transport.ts';
 import { classifyStreamFailure } from '../../../agent/src/uplink/stream-failure.ts';
-import { ConnectRequestSchema, ConnectResponseSchema, type ConnectRequest, type ConnectResponse } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
+import {
+  ConnectRequestSchema,
+  ConnectResponseSchema,
+  type ConnectRequest,
+  type ConnectResponse,
+} from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
 import { createLogger, createSilentLogger } from '../../../shared/src/logger.ts';
 import { collectorServiceDefinition, connectPath, decodeResponse, encodeRequest } from '../../../shared/src/wire.ts';
 import { createIngestTransport, type IngestTransportOptions } from './ingest-transport.ts';
@@ -38,18 +43,29 @@ interface Served {
 
 async function serve(options: Partial<IngestTransportOptions>): Promise<Served> {
   const refused: string[] = [];
-  const transport = createIngestTransport({ maxConnectionAgeMs: 0, maxConnectionAgeGraceMs: 0, logger, streamError: (r) => refused.push(r), reloadIntervalMs: 50, ...options });
+  const transport = createIngestTransport({
+    maxConnectionAgeMs: 0,
+    maxConnectionAgeGraceMs: 0,
+    logger,
+    streamError: (r) => refused.push(r),
+    reloadIntervalMs: 50,
+    ...options,
+  });
   const server = new grpc.Server({ ...transport.serverOptions, interceptors: transport.interceptors });
   let handled = 0;
   server.addService(collectorServiceDefinition, {
     connect: (call: grpc.ServerDuplexStream<ConnectRequest, ConnectResponse>) => {
       handled++;
-      call.on('data', () => call.write(create(ConnectResponseSchema, { payload: { case: 'welcome', value: { collectorVersion: 'test' } } })));
+      call.on('data', () =>
+        call.write(create(ConnectResponseSchema, { payload: { case: 'welcome', value: { collectorVersion: 'test' } } })),
+      );
       call.on('error', () => {});
       call.on('end', () => call.end());
     },
   });
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', transport.credentials, (err, p) => (err ? reject(err) : resolve(p))));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', transport.credentials, (err, p) => (err ? reject(err) : resolve(p))),
+  );
   cleanups.push(() => {
     server.forceShutdown();
     transport.close();
@@ -124,7 +140,12 @@ describe('collector and agent transports over loopback', () => {
     const tokens = await pki.write('tokens-rotating', `${tokenA}\n`);
     const logLines: string[] = [];
     const capture = new Writable({ write: (chunk: Buffer, _encoding, done) => (logLines.push(chunk.toString()), done()) });
-    const served = await serve({ tlsCertFile: cert, tlsKeyFile: key, authTokenFile: tokens, logger: createLogger({ name: 'test', destination: capture }) });
+    const served = await serve({
+      tlsCertFile: cert,
+      tlsKeyFile: key,
+      authTokenFile: tokens,
+      logger: createLogger({ name: 'test', destination: capture }),
+    });
     expect(await attempt(served.port, { ...tls(), authTokenFile: tokens })).toBe('welcome');
 
     // Half a rotation (new certificate, old key) is refused; the old pair keeps serving.
@@ -135,13 +156,17 @@ describe('collector and agent transports over loopback', () => {
     await copyFile(pki.otherServerKey, key);
     const newTokens = await pki.write('tokens-new', `${tokenB}\n`);
     await pki.write('tokens-rotating', `${tokenB}\n${tokenA}\n`);
-    await expect.poll(async () => attempt(served.port, { ...tls(pki.otherCaCert), authTokenFile: newTokens }), { timeout: 5_000, interval: 100 }).toBe('welcome');
+    await expect
+      .poll(async () => attempt(served.port, { ...tls(pki.otherCaCert), authTokenFile: newTokens }), { timeout: 5_000, interval: 100 })
+      .toBe('welcome');
     expect(await attempt(served.port, { ...tls(), authTokenFile: newTokens })).not.toBe('welcome');
     // During the token rotation both tokens work; then the old one is dropped.
     const oldTokens = await pki.write('tokens-old', `${tokenA}\n`);
     expect(await attempt(served.port, { ...tls(pki.otherCaCert), authTokenFile: oldTokens })).toBe('welcome');
     await pki.write('tokens-rotating', `${tokenB}\n`);
-    await expect.poll(async () => attempt(served.port, { ...tls(pki.otherCaCert), authTokenFile: oldTokens }), { timeout: 5_000, interval: 100 }).toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+    await expect
+      .poll(async () => attempt(served.port, { ...tls(pki.otherCaCert), authTokenFile: oldTokens }), { timeout: 5_000, interval: 100 })
+      .toMatchObject({ code: grpc.status.UNAUTHENTICATED });
     expect(await attempt(served.port, { ...tls(pki.otherCaCert), authTokenFile: newTokens })).toBe('welcome');
   });
 });

@@ -34,7 +34,11 @@ export interface IngestTransportOptions {
 export function createIngestTransport(options: IngestTransportOptions): IngestTransport {
   const log = options.logger.child({ component: 'ingest-transport' });
   const intervalMs = options.reloadIntervalMs ?? credentialReloadIntervalMs;
-  const tls = createServerCredentials({ certFile: options.tlsCertFile, keyFile: options.tlsKeyFile, clientCaFile: options.tlsClientCaFile }, options.logger, intervalMs);
+  const tls = createServerCredentials(
+    { certFile: options.tlsCertFile, keyFile: options.tlsKeyFile, clientCaFile: options.tlsClientCaFile },
+    options.logger,
+    intervalMs,
+  );
   const interceptors: grpc.ServerInterceptor[] = [];
   let closeTokens = (): void => {};
   if (options.authTokenFile) {
@@ -51,15 +55,27 @@ export function createIngestTransport(options: IngestTransportOptions): IngestTr
     closeTokens = tokens.close;
     const refusalLogWindowMs = options.refusalLogWindowMs ?? 10 * 60_000;
     const limiter = createLogOncePerKey({ windowMs: refusalLogWindowMs, maxKeys: 4096 });
-    interceptors.push(createAuthInterceptor({
-      verifier: tokens.current,
-      onRefused: ({ peer, why }) => {
-        options.streamError('unauthenticated');
-        const logged = limiter.shouldLog(peerHost(peer));
-        // Further refusals from this address are counted in the metric, not logged, for the window.
-        if (logged) log.warn({ peer, why, code: 'UNAUTHENTICATED', refusedSinceLastLine: logged.suppressed, quietForSeconds: Math.round(refusalLogWindowMs / 1000) }, 'refused agent stream: missing or invalid bearer token');
-      },
-    }));
+    interceptors.push(
+      createAuthInterceptor({
+        verifier: tokens.current,
+        onRefused: ({ peer, why }) => {
+          options.streamError('unauthenticated');
+          const logged = limiter.shouldLog(peerHost(peer));
+          // Further refusals from this address are counted in the metric, not logged, for the window.
+          if (logged)
+            log.warn(
+              {
+                peer,
+                why,
+                code: 'UNAUTHENTICATED',
+                refusedSinceLastLine: logged.suppressed,
+                quietForSeconds: Math.round(refusalLogWindowMs / 1000),
+              },
+              'refused agent stream: missing or invalid bearer token',
+            );
+        },
+      }),
+    );
     log.info({ authTokenFile: options.authTokenFile, tokens: tokens.current().count }, 'agents must present a bearer token');
   } else {
     log.warn('no --auth-token-file: any client that reaches the gRPC port can report as any node');
@@ -68,7 +84,10 @@ export function createIngestTransport(options: IngestTransportOptions): IngestTr
   else log.warn('no --tls-cert-file: the gRPC port is plaintext (tokens and reports travel unencrypted)');
   return {
     credentials: tls.credentials,
-    serverOptions: serverKeepaliveOptions({ maxConnectionAgeMs: options.maxConnectionAgeMs, maxConnectionAgeGraceMs: options.maxConnectionAgeGraceMs }),
+    serverOptions: serverKeepaliveOptions({
+      maxConnectionAgeMs: options.maxConnectionAgeMs,
+      maxConnectionAgeGraceMs: options.maxConnectionAgeGraceMs,
+    }),
     interceptors,
     close: () => {
       tls.close();

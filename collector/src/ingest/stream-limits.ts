@@ -46,11 +46,14 @@ export function createStreamLimits(options: StreamLimitsOptions): StreamLimits {
       const address = peerAddress(peer);
       const fromPeer = perPeer.get(address) ?? 0;
       if (options.maxStreams > 0 && open >= options.maxStreams) return { refused: `more than ${options.maxStreams} open agent streams` };
-      if (options.maxStreamsPerPeer > 0 && fromPeer >= options.maxStreamsPerPeer) return { refused: `more than ${options.maxStreamsPerPeer} open agent streams from ${address}` };
+      if (options.maxStreamsPerPeer > 0 && fromPeer >= options.maxStreamsPerPeer)
+        return { refused: `more than ${options.maxStreamsPerPeer} open agent streams from ${address}` };
       open += 1;
       perPeer.set(address, fromPeer + 1);
       const bucket: TokenBucket | undefined =
-        options.messagesPerSecond > 0 ? createTokenBucket({ ratePerSecond: options.messagesPerSecond, burst: options.messagesPerSecond * 10, now: options.now }) : undefined;
+        options.messagesPerSecond > 0
+          ? createTokenBucket({ ratePerSecond: options.messagesPerSecond, burst: options.messagesPerSecond * 10, now: options.now })
+          : undefined;
       let released = false;
       return {
         takeMessage: () => bucket?.take() ?? true,

@@ -6,12 +6,15 @@ import * as grpc from '@grpc/grpc-js';
 export type TransportErrorReason = 'message_too_large' | 'undecodable_message';
 
 export function transportErrorReason(status: Pick<grpc.StatusObject, 'code' | 'details'>): TransportErrorReason | undefined {
-  if (status.code === grpc.status.RESOURCE_EXHAUSTED && /^Received message (that decompresses to a size )?larger than/.test(status.details)) return 'message_too_large';
+  if (status.code === grpc.status.RESOURCE_EXHAUSTED && /^Received message (that decompresses to a size )?larger than/.test(status.details))
+    return 'message_too_large';
   if (status.code === grpc.status.INTERNAL && status.details.startsWith('Error deserializing request')) return 'undecodable_message';
   return undefined;
 }
 
-export function transportErrorInterceptor(onError: (reason: TransportErrorReason, peer: string, details: string) => void): grpc.ServerInterceptor {
+export function transportErrorInterceptor(
+  onError: (reason: TransportErrorReason, peer: string, details: string) => void,
+): grpc.ServerInterceptor {
   return (_method, call) => {
     // grpc-js sends these statuses from inside the innermost call (its own this.sendStatus),
     // which an intercepting wrapper never sees; so the innermost call's method is wrapped.

@@ -10,13 +10,23 @@ const good = () =>
     network: Network.HOST,
     addresses: ['192.0.2.12'],
     podCidrs: ['198.18.2.0/24'],
-    overlay: { kind: OverlayKind.FLANNEL_VXLAN, name: 'flannel.1', vni: 1, port: 8472, vtepIp: '192.0.2.12', vtepMac: '0a:58:c6:12:02:00', mtu: 1450 },
+    overlay: {
+      kind: OverlayKind.FLANNEL_VXLAN,
+      name: 'flannel.1',
+      vni: 1,
+      port: 8472,
+      vtepIp: '192.0.2.12',
+      vtepMac: '0a:58:c6:12:02:00',
+      mtu: 1450,
+    },
   });
 
 describe('validateHello', () => {
   it('accepts a well-formed hello, with or without an instance identity', () => {
     expect(validateHello(good())).toBeUndefined();
-    expect(validateHello(Object.assign(good(), { instanceId: '3f2c6a9e-0b7d-4d0c-9a51-2f1e8c7b6a50', startedAtUnixMs: 1_795_000_000_000n }))).toBeUndefined();
+    expect(
+      validateHello(Object.assign(good(), { instanceId: '3f2c6a9e-0b7d-4d0c-9a51-2f1e8c7b6a50', startedAtUnixMs: 1_795_000_000_000n })),
+    ).toBeUndefined();
   });
   it.each([
     ['empty node name', (h: ReturnType<typeof good>) => (h.nodeName = ''), /node_name is empty/],

@@ -22,7 +22,8 @@ export function validateHello(hello: Hello): string | undefined {
   for (const address of hello.addresses) if (!isValidIp(address)) return `hello.addresses: '${address.slice(0, 64)}' is not an IP address`;
   if (hello.podCidrs.length > maxPodCidrs) return `hello.pod_cidrs has more than ${maxPodCidrs} entries`;
   for (const cidr of hello.podCidrs) if (!isValidCidr(cidr)) return `hello.pod_cidrs: '${cidr.slice(0, 64)}' is not a valid CIDR`;
-  if (hello.probeAddress !== '' && !isValidIp(hello.probeAddress)) return `hello.probe_address '${hello.probeAddress.slice(0, 64)}' is not an IP address`;
+  if (hello.probeAddress !== '' && !isValidIp(hello.probeAddress))
+    return `hello.probe_address '${hello.probeAddress.slice(0, 64)}' is not an IP address`;
   // Every agent probes this address: it must not point them at loopback, the metadata service or a multicast group.
   const unprobeable = hello.probeAddress !== '' ? unprobeableReason(hello.probeAddress) : undefined;
   if (unprobeable) return `hello.probe_address '${hello.probeAddress}' cannot be a probe target: ${unprobeable}`;
@@ -34,11 +35,13 @@ export function validateHello(hello: Hello): string | undefined {
   if (overlay) {
     if (!overlayKinds.has(overlay.kind)) return `hello.overlay.kind ${overlay.kind} is not a known overlay kind`;
     if (overlay.name.length > 15) return `hello.overlay.name '${overlay.name.slice(0, 64)}' is longer than a Linux interface name`;
-    if (overlay.underlayDevice.length > 15) return `hello.overlay.underlay_device '${overlay.underlayDevice.slice(0, 64)}' is longer than a Linux interface name`;
+    if (overlay.underlayDevice.length > 15)
+      return `hello.overlay.underlay_device '${overlay.underlayDevice.slice(0, 64)}' is longer than a Linux interface name`;
     if (overlay.mtu > 65_535 || overlay.underlayMtu > 65_535) return 'hello.overlay.mtu or underlay_mtu is out of range';
     if (overlay.kind === OverlayKind.FLANNEL_VXLAN) {
       if (!isValidMac(overlay.vtepMac)) return `hello.overlay.vtep_mac '${overlay.vtepMac.slice(0, 64)}' is not a MAC address`;
-      if (overlay.vtepIp !== '' && !isValidIp(overlay.vtepIp)) return `hello.overlay.vtep_ip '${overlay.vtepIp.slice(0, 64)}' is not an IP address`;
+      if (overlay.vtepIp !== '' && !isValidIp(overlay.vtepIp))
+        return `hello.overlay.vtep_ip '${overlay.vtepIp.slice(0, 64)}' is not an IP address`;
     }
     if (overlay.vni > 0xffffff) return 'hello.overlay.vni is out of range';
     if (overlay.port > 65535) return 'hello.overlay.port is out of range';

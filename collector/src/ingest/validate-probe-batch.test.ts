@@ -9,12 +9,43 @@ const good = () =>
     intervalSeconds: 5,
     eventLoopDelayP99Seconds: 0.002,
     results: [
-      { targetNode: 'node-2', protocol: ProbeProtocol.UDP, ok: true, rttSeconds: 0.0004, sizeBytes: 72, sentAtUnixMs: 1n, targetNetwork: Network.POD },
+      {
+        targetNode: 'node-2',
+        protocol: ProbeProtocol.UDP,
+        ok: true,
+        rttSeconds: 0.0004,
+        sizeBytes: 72,
+        sentAtUnixMs: 1n,
+        targetNetwork: Network.POD,
+      },
       { protocol: ProbeProtocol.DNS_UDP, ok: false, error: 'timeout', target: '10.96.0.10:53', sentAtUnixMs: 1n },
     ],
     receipts: [{ sourceNode: 'node-2', sourceNetwork: Network.HOST, protocol: ProbeProtocol.UDP, requests: 5, largeRequests: 2 }],
-    pathSummaries: [{ targetNode: 'node-3', targetNetwork: Network.HOST, protocol: ProbeProtocol.UDP, sent: 3, lost: 1, rttP50Seconds: 0.0004, rttMaxSeconds: 0.0005, sizeBytes: 72 }],
-    coverage: [{ targetNetwork: Network.POD, targetNodes: ['node-2', 'node-4'], udpSmall: 3, udpSmallBytes: 72, udpLarge: 2, udpLargeBytes: 1450, tcp: 1, tcpBytes: 64, rttP50Seconds: 0.0004 }],
+    pathSummaries: [
+      {
+        targetNode: 'node-3',
+        targetNetwork: Network.HOST,
+        protocol: ProbeProtocol.UDP,
+        sent: 3,
+        lost: 1,
+        rttP50Seconds: 0.0004,
+        rttMaxSeconds: 0.0005,
+        sizeBytes: 72,
+      },
+    ],
+    coverage: [
+      {
+        targetNetwork: Network.POD,
+        targetNodes: ['node-2', 'node-4'],
+        udpSmall: 3,
+        udpSmallBytes: 72,
+        udpLarge: 2,
+        udpLargeBytes: 1450,
+        tcp: 1,
+        tcpBytes: 64,
+        rttP50Seconds: 0.0004,
+      },
+    ],
   });
 
 describe('validateProbeBatch', () => {
@@ -30,8 +61,16 @@ describe('validateProbeBatch', () => {
     ['coverage of nothing', (b: ProbeBatch) => Object.assign(b.coverage[0]!, { udpSmall: 0, udpLarge: 0, tcp: 0 }), /probe counts/],
     ['coverage claiming 1,000 probes per target', (b: ProbeBatch) => (b.coverage[0]!.udpSmall = 1000), /probe counts/],
     ['coverage with an empty name', (b: ProbeBatch) => (b.coverage[0]!.targetNodes[1] = ''), /target_nodes/],
-    ['coverage standing for more probes than the results budget', (b: ProbeBatch) => (b.coverage[0]!.targetNodes = Array.from({ length: 3_000 }, () => 'n'), b.coverage[0]!.udpSmall = 20), /stands for more than 50000 probes/],
-    ['too many covered targets', (b: ProbeBatch) => (b.coverage[0]!.targetNodes = Array.from({ length: 50_000 }, () => 'n')), /exceed 50000/],
+    [
+      'coverage standing for more probes than the results budget',
+      (b: ProbeBatch) => ((b.coverage[0]!.targetNodes = Array.from({ length: 3_000 }, () => 'n')), (b.coverage[0]!.udpSmall = 20)),
+      /stands for more than 50000 probes/,
+    ],
+    [
+      'too many covered targets',
+      (b: ProbeBatch) => (b.coverage[0]!.targetNodes = Array.from({ length: 50_000 }, () => 'n')),
+      /exceed 50000/,
+    ],
     ['too many results', (b: ProbeBatch) => (b.results = Array.from({ length: 50_001 }, () => b.results[0]!)), /more than 50000/],
     ['too many receipts', (b: ProbeBatch) => (b.receipts = Array.from({ length: 10_001 }, () => b.receipts[0]!)), /more than 10000/],
     ['unknown protocol', (b: ProbeBatch) => (b.results[0]!.protocol = 9 as ProbeProtocol), /not a known protocol/],

@@ -27,23 +27,28 @@ const isDns = (protocol: ProbeProtocol): boolean => protocol === ProbeProtocol.D
 export function validateProbeBatch(batch: ProbeBatch): string | undefined {
   if (batch.results.length > maxProbeResults) return `probe_batch.results has more than ${maxProbeResults} entries`;
   if (batch.receipts.length > maxProbeReceipts) return `probe_batch.receipts has more than ${maxProbeReceipts} entries`;
-  if (!finiteNonNegative(batch.eventLoopDelayP99Seconds)) return 'probe_batch.event_loop_delay_p99_seconds is not a finite non-negative number';
+  if (!finiteNonNegative(batch.eventLoopDelayP99Seconds))
+    return 'probe_batch.event_loop_delay_p99_seconds is not a finite non-negative number';
   if (batch.intervalSeconds > maxIntervalSeconds) return `probe_batch.interval_seconds exceeds ${maxIntervalSeconds}`;
   if (batch.heldMs > maxHeldMs) return 'probe_batch.held_ms exceeds a day';
   if (batch.sampleRounds > maxSampleRounds) return `probe_batch.sample_rounds exceeds ${maxSampleRounds}`;
   for (const result of batch.results) {
     if (!protocols.has(result.protocol)) return `probe_batch.results[].protocol ${result.protocol} is not a known protocol`;
     if (isDns(result.protocol)) {
-      if (result.target.length === 0 || result.target.length > maxName) return 'probe_batch.results[].target of a DNS probe is empty or too long';
+      if (result.target.length === 0 || result.target.length > maxName)
+        return 'probe_batch.results[].target of a DNS probe is empty or too long';
     } else {
-      if (result.targetNode.length === 0 || result.targetNode.length > maxName) return 'probe_batch.results[].target_node is empty or too long';
+      if (result.targetNode.length === 0 || result.targetNode.length > maxName)
+        return 'probe_batch.results[].target_node is empty or too long';
       if (!networks.has(result.targetNetwork)) return 'probe_batch.results[].target_network must be NETWORK_HOST or NETWORK_POD';
       if (result.target.length > maxName) return 'probe_batch.results[].target is too long';
     }
-    if (!finiteNonNegative(result.rttSeconds) || result.rttSeconds > maxRttSeconds) return `probe_batch.results[].rtt_seconds is not a number in 0..${maxRttSeconds}`;
+    if (!finiteNonNegative(result.rttSeconds) || result.rttSeconds > maxRttSeconds)
+      return `probe_batch.results[].rtt_seconds is not a number in 0..${maxRttSeconds}`;
     if (result.sizeBytes > maxSizeBytes) return 'probe_batch.results[].size_bytes is out of range';
     if (result.ok && result.error !== '') return 'probe_batch.results[] is ok but carries an error';
-    if (!finiteNonNegative(result.sendDelaySeconds) || result.sendDelaySeconds > maxRttSeconds) return 'probe_batch.results[].send_delay_seconds is not a finite non-negative number';
+    if (!finiteNonNegative(result.sendDelaySeconds) || result.sendDelaySeconds > maxRttSeconds)
+      return 'probe_batch.results[].send_delay_seconds is not a finite non-negative number';
     if (!errors.has(result.error)) return `probe_batch.results[].error '${result.error.slice(0, 32)}' is not a known reason`;
     if (result.sentAtUnixMs < 0n) return 'probe_batch.results[].sent_at_unix_ms is negative';
   }
@@ -53,28 +58,43 @@ export function validateProbeBatch(batch: ProbeBatch): string | undefined {
   // What the store will expand them into: no more attempts than the results budget allows.
   let probes = batch.results.length;
   for (const summary of batch.pathSummaries) probes += Math.min(summary.sent, maxProbesPerPath + 1);
-  for (const group of batch.coverage) probes += group.targetNodes.length * (Math.min(group.udpSmall, maxProbesPerPath + 1) + Math.min(group.udpLarge, maxProbesPerPath + 1) + Math.min(group.tcp, maxProbesPerPath + 1));
-  if (probes > maxProbeResults) return `probe_batch stands for more than ${maxProbeResults} probes (results, summaries and coverage together)`;
+  for (const group of batch.coverage)
+    probes +=
+      group.targetNodes.length *
+      (Math.min(group.udpSmall, maxProbesPerPath + 1) +
+        Math.min(group.udpLarge, maxProbesPerPath + 1) +
+        Math.min(group.tcp, maxProbesPerPath + 1));
+  if (probes > maxProbeResults)
+    return `probe_batch stands for more than ${maxProbeResults} probes (results, summaries and coverage together)`;
   for (const summary of batch.pathSummaries) {
-    if (summary.targetNode.length === 0 || summary.targetNode.length > maxName) return 'probe_batch.path_summaries[].target_node is empty or too long';
+    if (summary.targetNode.length === 0 || summary.targetNode.length > maxName)
+      return 'probe_batch.path_summaries[].target_node is empty or too long';
     if (!networks.has(summary.targetNetwork)) return 'probe_batch.path_summaries[].target_network must be NETWORK_HOST or NETWORK_POD';
-    if (summary.protocol !== ProbeProtocol.UDP && summary.protocol !== ProbeProtocol.TCP) return 'probe_batch.path_summaries[].protocol must be UDP or TCP';
+    if (summary.protocol !== ProbeProtocol.UDP && summary.protocol !== ProbeProtocol.TCP)
+      return 'probe_batch.path_summaries[].protocol must be UDP or TCP';
     if (summary.sent === 0 || summary.sent > maxProbesPerPath) return `probe_batch.path_summaries[].sent is not in 1..${maxProbesPerPath}`;
     if (summary.lost > summary.sent) return 'probe_batch.path_summaries[].lost exceeds sent';
-    for (const rtt of [summary.rttP50Seconds, summary.rttMaxSeconds]) if (!finiteNonNegative(rtt) || rtt > maxRttSeconds) return `probe_batch.path_summaries[] RTT is not a number in 0..${maxRttSeconds}`;
+    for (const rtt of [summary.rttP50Seconds, summary.rttMaxSeconds])
+      if (!finiteNonNegative(rtt) || rtt > maxRttSeconds) return `probe_batch.path_summaries[] RTT is not a number in 0..${maxRttSeconds}`;
     if (summary.sizeBytes > maxSizeBytes) return 'probe_batch.path_summaries[].size_bytes is out of range';
   }
   for (const group of batch.coverage) {
     if (!networks.has(group.targetNetwork)) return 'probe_batch.coverage[].target_network must be NETWORK_HOST or NETWORK_POD';
-    if (group.udpSmall + group.udpLarge + group.tcp === 0 || Math.max(group.udpSmall, group.udpLarge, group.tcp) > maxProbesPerPath) return `probe_batch.coverage[] probe counts are not in 0..${maxProbesPerPath} (and not all 0)`;
-    if (Math.max(group.udpSmallBytes, group.udpLargeBytes, group.tcpBytes) > maxSizeBytes) return 'probe_batch.coverage[] probe sizes are out of range';
-    if (!finiteNonNegative(group.rttP50Seconds) || group.rttP50Seconds > maxRttSeconds) return `probe_batch.coverage[].rtt_p50_seconds is not a number in 0..${maxRttSeconds}`;
-    for (const target of group.targetNodes) if (target.length === 0 || target.length > maxName) return 'probe_batch.coverage[].target_nodes[] is empty or too long';
+    if (group.udpSmall + group.udpLarge + group.tcp === 0 || Math.max(group.udpSmall, group.udpLarge, group.tcp) > maxProbesPerPath)
+      return `probe_batch.coverage[] probe counts are not in 0..${maxProbesPerPath} (and not all 0)`;
+    if (Math.max(group.udpSmallBytes, group.udpLargeBytes, group.tcpBytes) > maxSizeBytes)
+      return 'probe_batch.coverage[] probe sizes are out of range';
+    if (!finiteNonNegative(group.rttP50Seconds) || group.rttP50Seconds > maxRttSeconds)
+      return `probe_batch.coverage[].rtt_p50_seconds is not a number in 0..${maxRttSeconds}`;
+    for (const target of group.targetNodes)
+      if (target.length === 0 || target.length > maxName) return 'probe_batch.coverage[].target_nodes[] is empty or too long';
   }
   for (const receipt of batch.receipts) {
-    if (receipt.sourceNode.length === 0 || receipt.sourceNode.length > maxName) return 'probe_batch.receipts[].source_node is empty or too long';
+    if (receipt.sourceNode.length === 0 || receipt.sourceNode.length > maxName)
+      return 'probe_batch.receipts[].source_node is empty or too long';
     if (!networks.has(receipt.sourceNetwork)) return 'probe_batch.receipts[].source_network must be NETWORK_HOST or NETWORK_POD';
-    if (receipt.protocol !== ProbeProtocol.UDP && receipt.protocol !== ProbeProtocol.TCP) return 'probe_batch.receipts[].protocol must be UDP or TCP';
+    if (receipt.protocol !== ProbeProtocol.UDP && receipt.protocol !== ProbeProtocol.TCP)
+      return 'probe_batch.receipts[].protocol must be UDP or TCP';
     if (receipt.largeRequests > receipt.requests) return 'probe_batch.receipts[].large_requests exceeds requests';
   }
   return undefined;

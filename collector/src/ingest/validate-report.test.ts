@@ -1,6 +1,14 @@
 import { create } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
-import { LinkCountersSchema, LinkRole, NodeReportSchema, OverlayKind, OverlayPart, Problem, type NodeReport } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
+import {
+  LinkCountersSchema,
+  LinkRole,
+  NodeReportSchema,
+  OverlayKind,
+  OverlayPart,
+  Problem,
+  type NodeReport,
+} from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { validateNodeReport } from './validate-report.ts';
 
 const good = () =>
@@ -13,7 +21,12 @@ const good = () =>
       peersOk: 2,
       durationSeconds: 0.01,
       healthyDigest: '0123456789abcdef',
-      problems: [{ peer: 'node-3', parts: [{ part: OverlayPart.ROUTE, problem: Problem.MISSING, expected: '198.18.3.0/24 via 198.18.3.0 dev flannel.1 onlink' }] }],
+      problems: [
+        {
+          peer: 'node-3',
+          parts: [{ part: OverlayPart.ROUTE, problem: Problem.MISSING, expected: '198.18.3.0/24 via 198.18.3.0 dev flannel.1 onlink' }],
+        },
+      ],
     },
     links: [{ name: 'flannel.1', role: LinkRole.OVERLAY, present: true, up: true, operState: 'UNKNOWN', mtu: 1450, kind: 'vxlan' }],
     conntrack: { available: true, entries: 10n, maxEntries: 262_144n },
@@ -36,7 +49,11 @@ describe('validateNodeReport', () => {
     ['unknown part', (r: NodeReport) => (r.overlay!.problems[0]!.parts[0]!.part = 0 as OverlayPart), /not a known part/],
     ['unknown problem', (r: NodeReport) => (r.overlay!.problems[0]!.parts[0]!.problem = 99 as Problem), /not a known problem/],
     ['huge expected text', (r: NodeReport) => (r.overlay!.problems[0]!.parts[0]!.expected = 'x'.repeat(513)), /text is too long/],
-    ['too many parts', (r: NodeReport) => (r.overlay!.problems[0]!.parts = Array.from({ length: 9 }, () => r.overlay!.problems[0]!.parts[0]!)), /more than 8/],
+    [
+      'too many parts',
+      (r: NodeReport) => (r.overlay!.problems[0]!.parts = Array.from({ length: 9 }, () => r.overlay!.problems[0]!.parts[0]!)),
+      /more than 8/,
+    ],
     ['link name with a slash', (r: NodeReport) => (r.links[0]!.name = 'a/b'), /interface name/],
     ['empty link name', (r: NodeReport) => (r.links[0]!.name = ''), /interface name/],
     ['unknown link role', (r: NodeReport) => (r.links[0]!.role = 7 as LinkRole), /role/],
@@ -48,9 +65,21 @@ describe('validateNodeReport', () => {
     ['long unavailable reason', (r: NodeReport) => (r.unavailable[0]!.reason = 'r'.repeat(513)), /unavailable/],
     ['long trigger', (r: NodeReport) => (r.trigger = 't'.repeat(33)), /trigger/],
     ['negative observation time', (r: NodeReport) => (r.observedAtUnixMs = -5n), /observed_at/],
-    ['too many link counters', (r: NodeReport) => (r.linkCounters = Array.from({ length: 65 }, () => create(LinkCountersSchema, { name: 'eth0' }))), /link_counters has more than 64/],
-    ['a negative link rate', (r: NodeReport) => (r.linkCounters = [create(LinkCountersSchema, { name: 'eth0', rxErrorsPerSecond: -1 })]), /link_counters\[\] has a rate/],
-    ['a NaN link interval', (r: NodeReport) => (r.linkCounters = [create(LinkCountersSchema, { name: 'eth0', intervalSeconds: Number.NaN })]), /link_counters\[\] has a rate/],
+    [
+      'too many link counters',
+      (r: NodeReport) => (r.linkCounters = Array.from({ length: 65 }, () => create(LinkCountersSchema, { name: 'eth0' }))),
+      /link_counters has more than 64/,
+    ],
+    [
+      'a negative link rate',
+      (r: NodeReport) => (r.linkCounters = [create(LinkCountersSchema, { name: 'eth0', rxErrorsPerSecond: -1 })]),
+      /link_counters\[\] has a rate/,
+    ],
+    [
+      'a NaN link interval',
+      (r: NodeReport) => (r.linkCounters = [create(LinkCountersSchema, { name: 'eth0', intervalSeconds: Number.NaN })]),
+      /link_counters\[\] has a rate/,
+    ],
   ])('refuses %s', (_name, mutate, message) => {
     const report = good();
     mutate(report);

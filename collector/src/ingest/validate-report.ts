@@ -10,7 +10,15 @@ const maxName = 253;
 const maxMtu = 65_535;
 const overlayKinds = new Set<number>([OverlayKind.UNSPECIFIED, OverlayKind.NONE, OverlayKind.FLANNEL_VXLAN, OverlayKind.FLANNEL_HOST_GW]);
 const parts = new Set<number>([OverlayPart.ROUTE, OverlayPart.NEIGHBOR, OverlayPart.FDB]);
-const problems = new Set<number>([Problem.MISSING, Problem.WRONG_DEVICE, Problem.WRONG_GATEWAY, Problem.WRONG_MAC, Problem.WRONG_DESTINATION, Problem.NOT_PERMANENT, Problem.NOT_ONLINK]);
+const problems = new Set<number>([
+  Problem.MISSING,
+  Problem.WRONG_DEVICE,
+  Problem.WRONG_GATEWAY,
+  Problem.WRONG_MAC,
+  Problem.WRONG_DESTINATION,
+  Problem.NOT_PERMANENT,
+  Problem.NOT_ONLINK,
+]);
 const roles = new Set<number>([LinkRole.UNSPECIFIED, LinkRole.OVERLAY, LinkRole.POD_BRIDGE, LinkRole.UNDERLAY]);
 // Interface names: at most 15 bytes, no '/', no whitespace, not empty.
 const ifNamePattern = /^[^\s/]{1,15}$/;
@@ -26,12 +34,15 @@ export function validateNodeReport(report: NodeReport): string | undefined {
     if (overlay.problems.length > maxPeers) return `node_report.overlay.problems has more than ${maxPeers} entries`;
     if (overlay.peersOk > overlay.peersChecked) return 'node_report.overlay.peers_ok exceeds peers_checked';
     if (overlay.problems.length > overlay.peersChecked) return 'node_report.overlay.problems has more entries than peers_checked';
-    if (overlay.partCounts.length > parts.size * problems.size) return 'node_report.overlay.part_counts has more entries than there are parts and problems';
+    if (overlay.partCounts.length > parts.size * problems.size)
+      return 'node_report.overlay.part_counts has more entries than there are parts and problems';
     for (const count of overlay.partCounts) {
-      if (!parts.has(count.part) || !problems.has(count.problem)) return 'node_report.overlay.part_counts[] names an unknown part or problem';
+      if (!parts.has(count.part) || !problems.has(count.problem))
+        return 'node_report.overlay.part_counts[] names an unknown part or problem';
       if (count.peers > overlay.peersChecked) return 'node_report.overlay.part_counts[].peers exceeds peers_checked';
     }
-    if (!Number.isFinite(overlay.durationSeconds) || overlay.durationSeconds < 0) return 'node_report.overlay.duration_seconds is not a finite non-negative number';
+    if (!Number.isFinite(overlay.durationSeconds) || overlay.durationSeconds < 0)
+      return 'node_report.overlay.duration_seconds is not a finite non-negative number';
     if (overlay.healthyDigest.length > 128) return 'node_report.overlay.healthy_digest is too long';
     for (const problem of overlay.problems) {
       if (problem.peer.length === 0 || problem.peer.length > maxName) return 'node_report.overlay.problems[].peer is empty or too long';
@@ -48,7 +59,8 @@ export function validateNodeReport(report: NodeReport): string | undefined {
   for (const c of report.linkCounters) {
     if (c.name.length === 0 || c.name.length > maxName) return 'node_report.link_counters[].name is empty or too long';
     const rates = [c.rxErrorsPerSecond, c.txErrorsPerSecond, c.rxDroppedPerSecond, c.txDroppedPerSecond, c.intervalSeconds];
-    if (!rates.every((r) => Number.isFinite(r) && r >= 0)) return 'node_report.link_counters[] has a rate or interval that is not a finite non-negative number';
+    if (!rates.every((r) => Number.isFinite(r) && r >= 0))
+      return 'node_report.link_counters[] has a rate or interval that is not a finite non-negative number';
   }
   for (const link of report.links) {
     if (!ifNamePattern.test(link.name)) return `node_report.links: '${link.name.slice(0, 32)}' is not a Linux interface name`;
@@ -58,7 +70,13 @@ export function validateNodeReport(report: NodeReport): string | undefined {
   }
   const conntrack = report.conntrack;
   if (conntrack) {
-    for (const [name, value] of Object.entries({ entries: conntrack.entries, max_entries: conntrack.maxEntries, insert_failed_total: conntrack.insertFailedTotal, drop_total: conntrack.dropTotal, early_drop_total: conntrack.earlyDropTotal })) {
+    for (const [name, value] of Object.entries({
+      entries: conntrack.entries,
+      max_entries: conntrack.maxEntries,
+      insert_failed_total: conntrack.insertFailedTotal,
+      drop_total: conntrack.dropTotal,
+      early_drop_total: conntrack.earlyDropTotal,
+    })) {
       if (value > maxCounter) return `node_report.conntrack.${name} is out of range`;
     }
   }
@@ -67,12 +85,14 @@ export function validateNodeReport(report: NodeReport): string | undefined {
     const entries = Object.entries(sysctls.rpFilter);
     if (entries.length > maxLinks) return `node_report.sysctls.rp_filter has more than ${maxLinks} entries`;
     for (const [name, value] of entries) {
-      if (name !== 'all' && name !== 'default' && !ifNamePattern.test(name)) return `node_report.sysctls.rp_filter: '${name.slice(0, 32)}' is not an interface name`;
+      if (name !== 'all' && name !== 'default' && !ifNamePattern.test(name))
+        return `node_report.sysctls.rp_filter: '${name.slice(0, 32)}' is not an interface name`;
       if (value > 2) return 'node_report.sysctls.rp_filter values are 0, 1 or 2';
     }
   }
   if (report.unavailable.length > 64) return 'node_report.unavailable has more than 64 entries';
-  for (const u of report.unavailable) if (u.source.length > 64 || u.reason.length > maxText) return 'node_report.unavailable[] text is too long';
+  for (const u of report.unavailable)
+    if (u.source.length > 64 || u.reason.length > maxText) return 'node_report.unavailable[] text is too long';
   if (report.trigger.length > 32) return 'node_report.trigger is too long';
   return undefined;
 }

@@ -11,7 +11,10 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 export function nodeStateLines(record: NodeRecord): string[] {
   const lines: string[] = [];
-  if (record.ready === false) lines.push(`the Node is NotReady${record.readySinceMs !== undefined ? ` since ${iso(record.readySinceMs)}` : ''}${record.readyReason ? ` (${record.readyReason})` : ''}: the node itself is down or rebooting`);
+  if (record.ready === false)
+    lines.push(
+      `the Node is NotReady${record.readySinceMs !== undefined ? ` since ${iso(record.readySinceMs)}` : ''}${record.readyReason ? ` (${record.readyReason})` : ''}: the node itself is down or rebooting`,
+    );
   if (record.unschedulable) lines.push('the Node is cordoned (spec.unschedulable): it is being drained or maintained');
   if (record.deleting) lines.push('the Node is being deleted');
   return lines;
@@ -27,13 +30,22 @@ export function linkAgentMissingToNodeState(detector: Detector, records: Readonl
         const record = records.get(candidate.nodes[0] ?? '');
         const lines = record ? nodeStateLines(record) : [];
         if (lines.length === 0) return candidate;
-        return { ...candidate, severity: 'warning', summary: `${candidate.summary}; ${lines[0]!.split(':')[0]}`, evidence: [...lines, ...candidate.evidence] };
+        return {
+          ...candidate,
+          severity: 'warning',
+          summary: `${candidate.summary}; ${lines[0]!.split(':')[0]}`,
+          evidence: [...lines, ...candidate.evidence],
+        };
       }),
   };
 }
 
 /** AgentMissing for Nodes the API lists whose host agent never said hello, graceMs after the collector first saw the Node. */
-export function createNeverConnectedDetector(deps: { records: ReadonlyMap<string, NodeRecord>; status: () => ApiStatus; graceMs: number }): Detector {
+export function createNeverConnectedDetector(deps: {
+  records: ReadonlyMap<string, NodeRecord>;
+  status: () => ApiStatus;
+  graceMs: number;
+}): Detector {
   const firstSeen = new Map<string, number>();
   return {
     kind: agentMissingKind,
@@ -58,7 +70,7 @@ export function createNeverConnectedDetector(deps: { records: ReadonlyMap<string
           evidence: [...state, `the Kubernetes API lists Node ${name}; no host agent has said hello for it since the collector started`],
           remediation: [
             `Is the agent DaemonSet scheduled there? kubectl get pods -A -o wide --field-selector spec.nodeName=${name} | grep netsentry (taints the DaemonSet does not tolerate keep it off).`,
-            'Read the agent pod\'s events and logs: kubectl -n <namespace> describe pod <agent-pod>; kubectl -n <namespace> logs <agent-pod>.',
+            "Read the agent pod's events and logs: kubectl -n <namespace> describe pod <agent-pod>; kubectl -n <namespace> logs <agent-pod>.",
           ],
           explains: [],
         });

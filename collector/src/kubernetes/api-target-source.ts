@@ -15,13 +15,36 @@ export interface ApiTargetSource {
   onChange(listener: () => void): void;
 }
 
-export function createApiTargetSource(deps: { kubeConfig: KubeConfig; logger: Logger; coalesceMs?: number; minBackoffMs?: number; maxBackoffMs?: number }): ApiTargetSource {
+export function createApiTargetSource(deps: {
+  kubeConfig: KubeConfig;
+  logger: Logger;
+  coalesceMs?: number;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}): ApiTargetSource {
   const log = deps.logger.child({ component: 'kubernetes-targets' });
   const core = deps.kubeConfig.makeApiClient(CoreV1Api);
   const discovery = deps.kubeConfig.makeApiClient(DiscoveryV1Api);
-  const backoff = { ...(deps.minBackoffMs !== undefined ? { minBackoffMs: deps.minBackoffMs } : {}), ...(deps.maxBackoffMs !== undefined ? { maxBackoffMs: deps.maxBackoffMs } : {}) };
-  const services = createResourceInformer<V1Service>({ kubeConfig: deps.kubeConfig, path: '/api/v1/services', listFn: () => core.listServiceForAllNamespaces(), what: 'services', logger: deps.logger, ...backoff });
-  const slices = createResourceInformer<V1EndpointSlice>({ kubeConfig: deps.kubeConfig, path: '/apis/discovery.k8s.io/v1/endpointslices', listFn: () => discovery.listEndpointSliceForAllNamespaces(), what: 'endpointslices', logger: deps.logger, ...backoff });
+  const backoff = {
+    ...(deps.minBackoffMs !== undefined ? { minBackoffMs: deps.minBackoffMs } : {}),
+    ...(deps.maxBackoffMs !== undefined ? { maxBackoffMs: deps.maxBackoffMs } : {}),
+  };
+  const services = createResourceInformer<V1Service>({
+    kubeConfig: deps.kubeConfig,
+    path: '/api/v1/services',
+    listFn: () => core.listServiceForAllNamespaces(),
+    what: 'services',
+    logger: deps.logger,
+    ...backoff,
+  });
+  const slices = createResourceInformer<V1EndpointSlice>({
+    kubeConfig: deps.kubeConfig,
+    path: '/apis/discovery.k8s.io/v1/endpointslices',
+    listFn: () => discovery.listEndpointSliceForAllNamespaces(),
+    what: 'endpointslices',
+    logger: deps.logger,
+    ...backoff,
+  });
   const listeners = new Set<() => void>();
   let specs: readonly TargetSpec[] = [];
   let shown = '';
@@ -35,7 +58,14 @@ export function createApiTargetSource(deps: { kubeConfig: KubeConfig; logger: Lo
     if (text === shown) return;
     shown = text;
     specs = result.specs;
-    log.info({ targets: specs.map((s) => `${s.name} ${s.address} (${s.endpoints.length} endpoints)`), ...(result.skipped.length ? { skipped: result.skipped } : {}), ...(result.truncated.length ? { truncated: result.truncated } : {}) }, 'targets from the Kubernetes API');
+    log.info(
+      {
+        targets: specs.map((s) => `${s.name} ${s.address} (${s.endpoints.length} endpoints)`),
+        ...(result.skipped.length ? { skipped: result.skipped } : {}),
+        ...(result.truncated.length ? { truncated: result.truncated } : {}),
+      },
+      'targets from the Kubernetes API',
+    );
     for (const listener of [...listeners]) listener();
   };
   const schedule = (): void => {

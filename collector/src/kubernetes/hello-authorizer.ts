@@ -6,7 +6,13 @@ import type { Logger } from '../../../shared/src/logger.ts';
 import { createLogOncePerKey, peerHost } from '../ingest/log-once-per-key.ts';
 import { verifiedNodeOf } from './node-identity-interceptor.ts';
 
-export function createHelloAuthorizer(deps: { logger: Logger; requireBinding: boolean; nodeExists: (name: string) => boolean; apiSynced: () => boolean; logWindowMs?: number }) {
+export function createHelloAuthorizer(deps: {
+  logger: Logger;
+  requireBinding: boolean;
+  nodeExists: (name: string) => boolean;
+  apiSynced: () => boolean;
+  logWindowMs?: number;
+}) {
   const log = deps.logger.child({ component: 'node-identity' });
   const windowMs = deps.logWindowMs ?? 10 * 60_000;
   const limiter = createLogOncePerKey({ windowMs, maxKeys: 4096 });
@@ -20,7 +26,18 @@ export function createHelloAuthorizer(deps: { logger: Logger; requireBinding: bo
     else if (deps.apiSynced() && !deps.nodeExists(nodeName)) refusal = `node ${nodeName} does not exist in the Kubernetes API`;
     if (refusal === undefined) return undefined;
     const logged = limiter.shouldLog(peerHost(peer));
-    if (logged) log.warn({ peer, node: nodeName, boundNode: bound, code: 'PERMISSION_DENIED', refusedSinceLastLine: logged.suppressed, quietForSeconds: Math.round(windowMs / 1000) }, `refused hello: ${refusal}`);
+    if (logged)
+      log.warn(
+        {
+          peer,
+          node: nodeName,
+          boundNode: bound,
+          code: 'PERMISSION_DENIED',
+          refusedSinceLastLine: logged.suppressed,
+          quietForSeconds: Math.round(windowMs / 1000),
+        },
+        `refused hello: ${refusal}`,
+      );
     return refusal;
   };
 }

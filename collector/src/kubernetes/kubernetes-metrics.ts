@@ -13,7 +13,7 @@ export function registerKubernetesMetrics(registry: Registry, informer: Pick<Nod
   });
   new Gauge({
     name: 'netsentry_kubernetes_nodes',
-    help: 'Nodes in the collector\'s current (or last) view of the Kubernetes API.',
+    help: "Nodes in the collector's current (or last) view of the Kubernetes API.",
     registers: [registry],
     collect() {
       this.set(informer.records.size);

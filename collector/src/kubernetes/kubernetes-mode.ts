@@ -48,8 +48,15 @@ export function resolveKubernetes(deps: {
   }
   const server = kubeConfig.getCurrentCluster()?.server;
   if (!source || !server) {
-    if (deps.mode === 'on') throw new NetsentryError('INVALID_CONFIG', '--kubernetes on, but there is no in-cluster config (KUBERNETES_SERVICE_HOST and a service-account token) and no usable --kubeconfig');
-    log.info({ mode: 'auto' }, 'Kubernetes API off (auto: no in-cluster config and no --kubeconfig): membership from agents, life-cycle events inferred from evidence');
+    if (deps.mode === 'on')
+      throw new NetsentryError(
+        'INVALID_CONFIG',
+        '--kubernetes on, but there is no in-cluster config (KUBERNETES_SERVICE_HOST and a service-account token) and no usable --kubeconfig',
+      );
+    log.info(
+      { mode: 'auto' },
+      'Kubernetes API off (auto: no in-cluster config and no --kubeconfig): membership from agents, life-cycle events inferred from evidence',
+    );
     return undefined;
   }
   log.info({ mode: deps.mode, source, server }, 'Kubernetes API on: Nodes are the source of truth for membership and the node life cycle');

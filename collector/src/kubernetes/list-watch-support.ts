@@ -16,15 +16,21 @@ export function bookmarkWatch(kubeConfig: KubeConfig, isStopped: () => boolean, 
     watch: async (path: string, params: WatchParams, callback: (phase: string, obj: unknown) => void, done: (err: unknown) => void) =>
       isStopped()
         ? new AbortController()
-        : realWatch.watch(path, { ...params, allowWatchBookmarks: true }, (phase, obj) => {
-            if (phase !== 'ERROR') onAlive();
-            callback(phase, obj);
-          }, done),
+        : realWatch.watch(
+            path,
+            { ...params, allowWatchBookmarks: true },
+            (phase, obj) => {
+              if (phase !== 'ERROR') onAlive();
+              callback(phase, obj);
+            },
+            done,
+          ),
   } as unknown as Watch;
 }
 
 /** An API client error as a message short enough for a log line or a status field. */
-export const apiErrorMessage = (err: unknown): string => (err instanceof Error ? err.message : String((err as { body?: unknown })?.body ?? err)).slice(0, 200);
+export const apiErrorMessage = (err: unknown): string =>
+  (err instanceof Error ? err.message : String((err as { body?: unknown })?.body ?? err)).slice(0, 200);
 
 export interface RelistRetry {
   /** The base delay of the next retry, before jitter. */

@@ -7,7 +7,10 @@ import type { TokenReviewer } from './token-review.ts';
 
 export const verifiedNodeHeader = 'x-netsentry-verified-node';
 
-export function createNodeIdentityInterceptor(deps: { reviewer: TokenReviewer; onRefused: (peer: string, why: string) => void }): grpc.ServerInterceptor {
+export function createNodeIdentityInterceptor(deps: {
+  reviewer: TokenReviewer;
+  onRefused: (peer: string, why: string) => void;
+}): grpc.ServerInterceptor {
   return (_method, call) => {
     const listener = new grpc.ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {

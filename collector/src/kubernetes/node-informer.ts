@@ -34,13 +34,23 @@ export interface NodeInformer {
 
 const maxDeleted = 10_000;
 
-export function createNodeInformer(deps: { kubeConfig: KubeConfig; logger: Logger; now: () => number; maxBackoffMs?: number; minBackoffMs?: number }): NodeInformer {
+export function createNodeInformer(deps: {
+  kubeConfig: KubeConfig;
+  logger: Logger;
+  now: () => number;
+  maxBackoffMs?: number;
+  minBackoffMs?: number;
+}): NodeInformer {
   const log = deps.logger.child({ component: 'kubernetes-nodes' });
   const api = deps.kubeConfig.makeApiClient(CoreV1Api);
   let relists = 0;
   // ListWatch passes only resourceVersion (and selectors); the API sends bookmarks when asked.
   // Any event on the watch, bookmarks included, shows the API is reachable.
-  const watch = bookmarkWatch(deps.kubeConfig, () => stopped, () => up());
+  const watch = bookmarkWatch(
+    deps.kubeConfig,
+    () => stopped,
+    () => up(),
+  );
   const list = async () => {
     const nodes = await api.listNode();
     relists += 1;
@@ -69,7 +79,8 @@ export function createNodeInformer(deps: { kubeConfig: KubeConfig; logger: Logge
   }
   function up(): void {
     if (status.reachable && status.synced && status.relists === relists) return;
-    if (!status.reachable) log.info({ nodes: records.size, relists }, loggedDown ? 'Kubernetes API reachable again' : 'Kubernetes API synced');
+    if (!status.reachable)
+      log.info({ nodes: records.size, relists }, loggedDown ? 'Kubernetes API reachable again' : 'Kubernetes API synced');
     loggedDown = false;
     retry.reset();
     status = { reachable: true, synced: true, relists };
@@ -100,10 +111,19 @@ export function createNodeInformer(deps: { kubeConfig: KubeConfig; logger: Logge
     if (stopped) return;
     const message = apiErrorMessage(err);
     if (status.reachable || !loggedDown) {
-      log.warn({ err: message, retryInSeconds: retry.nextDelayMs / 1000, nodesKept: records.size }, 'Kubernetes API unreachable; keeping the last view of Nodes');
+      log.warn(
+        { err: message, retryInSeconds: retry.nextDelayMs / 1000, nodesKept: records.size },
+        'Kubernetes API unreachable; keeping the last view of Nodes',
+      );
       loggedDown = true;
     }
-    status = { ...status, reachable: false, lastErrorMessage: message, unreachableSinceMs: status.reachable || status.unreachableSinceMs === undefined ? deps.now() : status.unreachableSinceMs, relists };
+    status = {
+      ...status,
+      reachable: false,
+      lastErrorMessage: message,
+      unreachableSinceMs: status.reachable || status.unreachableSinceMs === undefined ? deps.now() : status.unreachableSinceMs,
+      relists,
+    };
     changed();
     retry.schedule();
   });

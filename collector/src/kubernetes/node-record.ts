@@ -85,7 +85,13 @@ export function nodeRecordView(record: NodeRecord | undefined, synced: boolean) 
     podCidrs: [...record.podCidrs],
     ...(record.internalIp ? { internalIp: record.internalIp } : {}),
     ...(record.flannelBackend || record.flannelVtepMac || record.flannelPublicIp
-      ? { flannel: { ...(record.flannelBackend ? { backend: record.flannelBackend } : {}), ...(record.flannelVtepMac ? { vtepMac: record.flannelVtepMac } : {}), ...(record.flannelPublicIp ? { publicIp: record.flannelPublicIp } : {}) } }
+      ? {
+          flannel: {
+            ...(record.flannelBackend ? { backend: record.flannelBackend } : {}),
+            ...(record.flannelVtepMac ? { vtepMac: record.flannelVtepMac } : {}),
+            ...(record.flannelPublicIp ? { publicIp: record.flannelPublicIp } : {}),
+          },
+        }
       : {}),
   };
 }

@@ -49,13 +49,22 @@ export function createNodeWriteBack(deps: {
   const conditions = new Map<string, { written: boolean; wanted: boolean; wantedSinceMs: number; reason: string; message: string }>();
   let pending: Promise<unknown> = Promise.resolve();
   const enqueue = (work: () => Promise<unknown>): void => {
-    pending = pending.then(work).catch((err: unknown) => log.warn({ err: (err as Error).message?.slice(0, 200) }, 'write-back to the Kubernetes API failed'));
+    pending = pending
+      .then(work)
+      .catch((err: unknown) => log.warn({ err: (err as Error).message?.slice(0, 200) }, 'write-back to the Kubernetes API failed'));
   };
 
   const event = (node: string, finding: Finding, opened: boolean): void => {
     let entry = buckets.get(node);
     if (!entry) {
-      entry = { bucket: createTokenBucket({ ratePerSecond: deps.eventsPerMinutePerNode / 60, burst: Math.max(1, deps.eventsPerMinutePerNode), now: deps.now }), dropped: 0 };
+      entry = {
+        bucket: createTokenBucket({
+          ratePerSecond: deps.eventsPerMinutePerNode / 60,
+          burst: Math.max(1, deps.eventsPerMinutePerNode),
+          now: deps.now,
+        }),
+        dropped: 0,
+      };
       buckets.set(node, entry);
     }
     if (!entry.bucket.take()) {
@@ -87,9 +96,19 @@ export function createNodeWriteBack(deps: {
 
   const patchCondition = (node: string, status: boolean, reason: string, message: string): void => {
     const at = new Date(deps.now()).toISOString();
-    const condition = { type: conditionType, status: status ? 'True' : 'False', reason: status ? reason : 'NoNetworkProblem', message: message.slice(0, maxMessage), lastTransitionTime: at, lastHeartbeatTime: at };
+    const condition = {
+      type: conditionType,
+      status: status ? 'True' : 'False',
+      reason: status ? reason : 'NoNetworkProblem',
+      message: message.slice(0, maxMessage),
+      lastTransitionTime: at,
+      lastHeartbeatTime: at,
+    };
     enqueue(async () => {
-      await api.patchNodeStatus({ name: node, body: { status: { conditions: [condition] } } }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch));
+      await api.patchNodeStatus(
+        { name: node, body: { status: { conditions: [condition] } } },
+        setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+      );
       log.info({ node, condition: conditionType, status: condition.status, reason: condition.reason }, 'node condition written');
     });
   };
@@ -100,14 +119,16 @@ export function createNodeWriteBack(deps: {
       const roots = rootCausesByNode(open);
       const current = new Map<string, Finding>();
       for (const [node, findings] of roots) for (const f of findings) current.set(`${node}\u0000${f.id}`, f);
-      for (const [key, finding] of current) if (!previous.has(key)) {
-        const node = key.split('\u0000')[0]!;
-        if (deps.nodeExists(node)) event(node, finding, true);
-      }
-      for (const [key, finding] of previous) if (!current.has(key)) {
-        const node = key.split('\u0000')[0]!;
-        if (deps.nodeExists(node)) event(node, finding, false);
-      }
+      for (const [key, finding] of current)
+        if (!previous.has(key)) {
+          const node = key.split('\u0000')[0]!;
+          if (deps.nodeExists(node)) event(node, finding, true);
+        }
+      for (const [key, finding] of previous)
+        if (!current.has(key)) {
+          const node = key.split('\u0000')[0]!;
+          if (deps.nodeExists(node)) event(node, finding, false);
+        }
       previous = current;
       // The condition: True while a critical root cause is open on the node, with hysteresis.
       const nodes = new Set([...conditions.keys(), ...roots.keys()]);

@@ -17,6 +17,9 @@ export function createApiPeerMembership(informer: Pick<NodeInformer, 'records' |
 }
 
 /** Re-decides membership when the API's view changes: the one Node, or every node on a status change. */
-export function followApiMembership(informer: Pick<NodeInformer, 'onChange'>, model: Pick<ClusterModel, 'admissionChanged' | 'snapshot'>): void {
+export function followApiMembership(
+  informer: Pick<NodeInformer, 'onChange'>,
+  model: Pick<ClusterModel, 'admissionChanged' | 'snapshot'>,
+): void {
   informer.onChange((node) => model.admissionChanged(node !== undefined ? [node] : model.snapshot().nodes.map((n) => n.name)));
 }

@@ -18,18 +18,26 @@ function mismatches(node: NodeState, record: NodeRecord): string[] {
   const lines: string[] = [];
   const overlay = hello.overlay;
   if (record.flannelBackend === 'vxlan' && (!overlay || overlay.kind === OverlayKind.NONE)) {
-    lines.push(`the Node says flannel backend vxlan (annotation flannel.alpha.coreos.com/backend-type); the host agent found no flannel.<VNI> VXLAN device on ${node.name}`);
+    lines.push(
+      `the Node says flannel backend vxlan (annotation flannel.alpha.coreos.com/backend-type); the host agent found no flannel.<VNI> VXLAN device on ${node.name}`,
+    );
   }
   const deviceMac = overlay?.vtepMac.toLowerCase() ?? '';
   if (record.flannelVtepMac && deviceMac !== '' && record.flannelVtepMac !== deviceMac) {
-    lines.push(`VtepMAC: annotated ${record.flannelVtepMac} (flannel.alpha.coreos.com/backend-data), device ${overlay?.name || 'flannel.1'} has ${deviceMac}; peers send to the annotated MAC`);
+    lines.push(
+      `VtepMAC: annotated ${record.flannelVtepMac} (flannel.alpha.coreos.com/backend-data), device ${overlay?.name || 'flannel.1'} has ${deviceMac}; peers send to the annotated MAC`,
+    );
   }
   const underlay = hello.addresses[0];
   if (record.flannelPublicIp && underlay && record.flannelPublicIp !== underlay) {
-    lines.push(`public IP: annotated ${record.flannelPublicIp} (flannel.alpha.coreos.com/public-ip), the node's underlay address is ${underlay}; peers' FDB entries point at the annotated one`);
+    lines.push(
+      `public IP: annotated ${record.flannelPublicIp} (flannel.alpha.coreos.com/public-ip), the node's underlay address is ${underlay}; peers' FDB entries point at the annotated one`,
+    );
   }
   if (record.podCidrs.length > 0 && hello.podCidrs.length > 0 && !sameSet(record.podCidrs, hello.podCidrs)) {
-    lines.push(`pod CIDR: the Node has ${record.podCidrs.join(', ')} (spec.podCIDRs), the pod bridge on the node has ${hello.podCidrs.join(', ')}`);
+    lines.push(
+      `pod CIDR: the Node has ${record.podCidrs.join(', ')} (spec.podCIDRs), the pod bridge on the node has ${hello.podCidrs.join(', ')}`,
+    );
   }
   return lines;
 }

@@ -65,7 +65,10 @@ export function createResourceInformer<T extends KubernetesObject>(deps: {
     if (stopped) return;
     const message = apiErrorMessage(err);
     if (reachable || !loggedDown) {
-      log.warn({ err: message, retryInSeconds: retry.nextDelayMs / 1000 }, `Kubernetes API unreachable; keeping the last view of ${deps.what}`);
+      log.warn(
+        { err: message, retryInSeconds: retry.nextDelayMs / 1000 },
+        `Kubernetes API unreachable; keeping the last view of ${deps.what}`,
+      );
       loggedDown = true;
     }
     reachable = false;

@@ -12,7 +12,13 @@ export interface TokenReviewer {
 
 export const nodeNameClaim = 'authentication.kubernetes.io/node-name';
 
-export function createTokenReviewer(deps: { kubeConfig: KubeConfig; audience: string; now: () => number; cacheTtlMs?: number; maxEntries?: number }): TokenReviewer {
+export function createTokenReviewer(deps: {
+  kubeConfig: KubeConfig;
+  audience: string;
+  now: () => number;
+  cacheTtlMs?: number;
+  maxEntries?: number;
+}): TokenReviewer {
   const api = deps.kubeConfig.makeApiClient(AuthenticationV1Api);
   const ttlMs = deps.cacheTtlMs ?? 60_000;
   const maxEntries = deps.maxEntries ?? 20_000;
@@ -27,8 +33,10 @@ export function createTokenReviewer(deps: { kubeConfig: KubeConfig; audience: st
         const review = await api.createTokenReview({ body: { spec: { token, audiences: [deps.audience] } } });
         const status = review.status;
         const node = status?.user?.extra?.[nodeNameClaim]?.[0];
-        if (!status?.authenticated) result = { refused: status?.error ? `token not authenticated: ${status.error.slice(0, 120)}` : 'token not authenticated' };
-        else if (!status.audiences?.includes(deps.audience) && status.audiences !== undefined) result = { refused: `token is not for audience ${deps.audience}` };
+        if (!status?.authenticated)
+          result = { refused: status?.error ? `token not authenticated: ${status.error.slice(0, 120)}` : 'token not authenticated' };
+        else if (!status.audiences?.includes(deps.audience) && status.audiences !== undefined)
+          result = { refused: `token is not for audience ${deps.audience}` };
         else if (!node) result = { refused: `token carries no ${nodeNameClaim} claim (not a projected token of a pod bound to a node)` };
         else result = { node, username: status.user?.username ?? '' };
       } catch (err) {

@@ -14,7 +14,12 @@ import { findingKinds } from './finding-metrics.ts';
 
 function setup() {
   const cluster = createTestCluster();
-  const findings = createFindingsEngine({ model: cluster.model, detectors: defaultDetectors(), now: cluster.clock.now, logger: createSilentLogger() });
+  const findings = createFindingsEngine({
+    model: cluster.model,
+    detectors: defaultDetectors(),
+    now: cluster.clock.now,
+    logger: createSilentLogger(),
+  });
   const metrics = createCollectorMetrics({ model: cluster.model, findings });
   return { cluster, findings, metrics };
 }
@@ -122,7 +127,9 @@ describe('collector metrics', () => {
             for (const node of snapshot.nodes) emit(1, node.name);
           },
         },
-        () => { throw new Error('not used'); },
+        () => {
+          throw new Error('not used');
+        },
       );
     }
     const { cluster } = setup();
@@ -151,7 +158,12 @@ describe('collector metrics', () => {
     third.release(); // twice is harmless
     const [a, b] = await Promise.all([metrics.exposition(), metrics.exposition()]); // concurrent scrapes never share
     expect(a.body.buffer).not.toBe(b.body.buffer);
-    const stable = (body: Buffer): string => body.toString().split('\n').filter((l) => !/^(# (HELP|TYPE) )?(process|nodejs)_/.test(l)).join('\n');
+    const stable = (body: Buffer): string =>
+      body
+        .toString()
+        .split('\n')
+        .filter((l) => !/^(# (HELP|TYPE) )?(process|nodejs)_/.test(l))
+        .join('\n');
     expect(stable(a.body)).toBe(stable(b.body));
   });
 

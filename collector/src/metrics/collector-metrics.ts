@@ -16,7 +16,25 @@ import { budgetNames, type BudgetName } from '../ingest/ingest-budgets.ts';
 import { ProbeProtocol, type ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 
 /** Closed sets, initialised to 0 so rate() and absent() work from the first scrape. */
-export const streamErrorReasons = ['hello_timeout', 'invalid_hello', 'duplicate_hello', 'no_hello', 'invalid_report', 'invalid_probe_batch', 'empty_message', 'stream_error', 'unauthenticated', 'message_too_large', 'undecodable_message', 'too_many_streams', 'rate_limited', 'replaced', 'over_budget', 'permission_denied', 'invalid_target_batch'] as const;
+export const streamErrorReasons = [
+  'hello_timeout',
+  'invalid_hello',
+  'duplicate_hello',
+  'no_hello',
+  'invalid_report',
+  'invalid_probe_batch',
+  'empty_message',
+  'stream_error',
+  'unauthenticated',
+  'message_too_large',
+  'undecodable_message',
+  'too_many_streams',
+  'rate_limited',
+  'replaced',
+  'over_budget',
+  'permission_denied',
+  'invalid_target_batch',
+] as const;
 export const messageTypes = ['hello', 'nodeReport', 'heartbeat', 'probeBatch', 'targetBatch', 'empty'] as const;
 const networks = ['host', 'pod'] as const;
 
@@ -66,11 +84,29 @@ export function createCollectorMetrics(deps: {
   registerNodeMetrics(registry, current);
   registerProbeMetrics(registry, current, { maxFailingPairSeries: deps.maxFailingPairSeries ?? defaultMaxFailingPairSeries });
   registerFindingMetrics(registry, current);
-  new Gauge({ name: 'netsentry_build_info', help: 'Build metadata; always 1.', labelNames: ['version', 'node_version'], registers }).set({ version, node_version: process.version }, 1);
+  new Gauge({ name: 'netsentry_build_info', help: 'Build metadata; always 1.', labelNames: ['version', 'node_version'], registers }).set(
+    { version, node_version: process.version },
+    1,
+  );
 
-  const streamErrors = new Counter({ name: 'netsentry_stream_errors_total', help: 'Agent streams refused or failed, by reason.', labelNames: ['reason'], registers });
-  const connections = new Counter({ name: 'netsentry_agent_connections_total', help: 'Agent hellos accepted.', labelNames: ['network'], registers });
-  const restarts = new Counter({ name: 'netsentry_agent_restarts_total', help: 'Agents that came back as a new process (a new instance id for the same node and network).', labelNames: ['network'], registers });
+  const streamErrors = new Counter({
+    name: 'netsentry_stream_errors_total',
+    help: 'Agent streams refused or failed, by reason.',
+    labelNames: ['reason'],
+    registers,
+  });
+  const connections = new Counter({
+    name: 'netsentry_agent_connections_total',
+    help: 'Agent hellos accepted.',
+    labelNames: ['network'],
+    registers,
+  });
+  const restarts = new Counter({
+    name: 'netsentry_agent_restarts_total',
+    help: 'Agents that came back as a new process (a new instance id for the same node and network).',
+    labelNames: ['network'],
+    registers,
+  });
   new Counter({
     name: 'netsentry_probe_results_discarded_total',
     help: 'Probe results toward an agent that restarted or reconnected, made before it was back (plus one probe interval), or measured across a change point of their source or target node; not counted as loss.',
@@ -80,10 +116,25 @@ export function createCollectorMetrics(deps: {
       this.inc(deps.model.discardedProbeResults ?? 0);
     },
   });
-  const peerSetBytes = new Counter({ name: 'netsentry_peer_set_bytes_total', help: 'Peer-set bytes written to agent streams: full sets and deltas.', labelNames: ['kind'], registers });
-  const budgets = new Counter({ name: 'netsentry_budget_exceeded_total', help: 'Hellos and reports refused, message excess dropped, and findings left out, because a collector budget was full, by budget.', labelNames: ['budget'], registers });
+  const peerSetBytes = new Counter({
+    name: 'netsentry_peer_set_bytes_total',
+    help: 'Peer-set bytes written to agent streams: full sets and deltas.',
+    labelNames: ['kind'],
+    registers,
+  });
+  const budgets = new Counter({
+    name: 'netsentry_budget_exceeded_total',
+    help: 'Hellos and reports refused, message excess dropped, and findings left out, because a collector budget was full, by budget.',
+    labelNames: ['budget'],
+    registers,
+  });
   for (const budget of budgetNames) budgets.inc({ budget }, 0);
-  const messages = new Counter({ name: 'netsentry_messages_received_total', help: 'Messages received from agents, by payload type.', labelNames: ['type'], registers });
+  const messages = new Counter({
+    name: 'netsentry_messages_received_total',
+    help: 'Messages received from agents, by payload type.',
+    labelNames: ['type'],
+    registers,
+  });
   const detectorRuns = new Histogram({
     name: 'netsentry_detector_run_duration_seconds',
     help: 'Time to run every detector over one cluster snapshot.',
@@ -163,7 +214,8 @@ export function createCollectorMetrics(deps: {
         if (summary.protocol === ProbeProtocol.UDP) udp.observe(summary.rttP50Seconds);
         else if (summary.protocol === ProbeProtocol.TCP) tcp.observe(summary.rttP50Seconds);
       }
-      for (const group of batch.coverage) if (group.udpSmall > 0) for (let i = 0; i < group.targetNodes.length; i++) udp.observe(group.rttP50Seconds);
+      for (const group of batch.coverage)
+        if (group.udpSmall > 0) for (let i = 0; i < group.targetNodes.length; i++) udp.observe(group.rttP50Seconds);
     },
   };
 }

@@ -41,8 +41,28 @@ const agentState = (network: 'host' | 'pod', node: string, extra: Partial<AgentS
   ...extra,
 });
 
-const path = (source: string, destination: string, network: 'host' | 'pod', protocol: 'udp' | 'tcp', size: 'small' | 'large', failing: boolean): PathState => ({
-  source, destination, network, protocol, size, attempts: 3, failures: failing ? 3 : 0, lossRatio: failing ? 1 : 0, failing, healthy: !failing, newestMs: startMs, sampled: false, okSizeBytes: 0, failedSizeBytes: 0,
+const path = (
+  source: string,
+  destination: string,
+  network: 'host' | 'pod',
+  protocol: 'udp' | 'tcp',
+  size: 'small' | 'large',
+  failing: boolean,
+): PathState => ({
+  source,
+  destination,
+  network,
+  protocol,
+  size,
+  attempts: 3,
+  failures: failing ? 3 : 0,
+  lossRatio: failing ? 1 : 0,
+  failing,
+  healthy: !failing,
+  newestMs: startMs,
+  sampled: false,
+  okSizeBytes: 0,
+  failedSizeBytes: 0,
 });
 
 /** Two nodes; node-2 has only a pod agent. The view's `paths` throws: the render must not walk them. */
@@ -58,16 +78,66 @@ function handBuiltSnapshot(): ClusterSnapshot {
     get paths(): readonly PathState[] {
       throw new Error('the render walked every path');
     },
-    failingPaths: [path('node-1', 'node-2', 'pod', 'udp', 'small', true), path('node-1', 'node-2', 'pod', 'udp', 'large', true), path('node-2', 'node-1', 'pod', 'tcp', 'small', true)],
+    failingPaths: [
+      path('node-1', 'node-2', 'pod', 'udp', 'small', true),
+      path('node-1', 'node-2', 'pod', 'udp', 'large', true),
+      path('node-2', 'node-1', 'pod', 'tcp', 'small', true),
+    ],
     nodeTotals: [
-      { node: 'node-1', network: 'host', protocol: 'udp', outbound: { attempts: 30, failures: 3 }, inbound: { attempts: 0, failures: 0 }, rttP50Seconds: 0.0004 },
-      { node: 'node-1', network: 'host', protocol: 'tcp', outbound: { attempts: 10, failures: 0 }, inbound: { attempts: 10, failures: 10 } },
+      {
+        node: 'node-1',
+        network: 'host',
+        protocol: 'udp',
+        outbound: { attempts: 30, failures: 3 },
+        inbound: { attempts: 0, failures: 0 },
+        rttP50Seconds: 0.0004,
+      },
+      {
+        node: 'node-1',
+        network: 'host',
+        protocol: 'tcp',
+        outbound: { attempts: 10, failures: 0 },
+        inbound: { attempts: 10, failures: 10 },
+      },
       { node: 'node-2', network: 'pod', protocol: 'udp', outbound: { attempts: 0, failures: 0 }, inbound: { attempts: 20, failures: 5 } },
-      { node: 'node-1', network: 'pod', protocol: 'udp', outbound: { attempts: 8, failures: 8 }, inbound: { attempts: 6, failures: 0 }, rttP50Seconds: 0.00125 },
+      {
+        node: 'node-1',
+        network: 'pod',
+        protocol: 'udp',
+        outbound: { attempts: 8, failures: 8 },
+        inbound: { attempts: 6, failures: 0 },
+        rttP50Seconds: 0.00125,
+      },
     ],
     dns: [
-      { source: 'node-1', protocol: 'udp', resolver: '198.18.0.10:53', attempts: 4, failures: 1, lossRatio: 0.25, failing: false, healthy: false, newestMs: startMs, sampled: false, okSizeBytes: 0, failedSizeBytes: 0 },
-      { source: 'node-2', protocol: 'tcp', resolver: '198.18.0.10:53', attempts: 2, failures: 0, lossRatio: 0, failing: false, healthy: true, newestMs: startMs, sampled: false, okSizeBytes: 0, failedSizeBytes: 0 },
+      {
+        source: 'node-1',
+        protocol: 'udp',
+        resolver: '198.18.0.10:53',
+        attempts: 4,
+        failures: 1,
+        lossRatio: 0.25,
+        failing: false,
+        healthy: false,
+        newestMs: startMs,
+        sampled: false,
+        okSizeBytes: 0,
+        failedSizeBytes: 0,
+      },
+      {
+        source: 'node-2',
+        protocol: 'tcp',
+        resolver: '198.18.0.10:53',
+        attempts: 2,
+        failures: 0,
+        lossRatio: 0,
+        failing: false,
+        healthy: true,
+        newestMs: startMs,
+        sampled: false,
+        okSizeBytes: 0,
+        failedSizeBytes: 0,
+      },
     ],
     agents: [
       { node: 'node-1', network: 'host', lastBatchMs: startMs, intervalSeconds: 5, sampleRounds: 1, eventLoopDelayP99Seconds: 0.0021 },
@@ -77,17 +147,42 @@ function handBuiltSnapshot(): ClusterSnapshot {
   return { nowMs: startMs + 5000, nodes, probes };
 }
 
-const finding = (kind: string, nodes: string[], severity: Finding['severity'] = 'critical'): Finding => ({ id: `${kind}/${nodes.join(',')}`, kind, severity, nodes, summary: '', evidence: [], remediation: [], since: '', explains: [], state: 'open' });
+const finding = (kind: string, nodes: string[], severity: Finding['severity'] = 'critical'): Finding => ({
+  id: `${kind}/${nodes.join(',')}`,
+  kind,
+  severity,
+  nodes,
+  summary: '',
+  evidence: [],
+  remediation: [],
+  since: '',
+  explains: [],
+  state: 'open',
+});
 
 describe('probe, node and finding metrics from a snapshot', () => {
   const perNodeFamilies = [
-    'netsentry_probe_loss_ratio', 'netsentry_probe_rtt_median_seconds', 'netsentry_probe_pair_failing', 'netsentry_dns_probe_success_ratio', 'netsentry_agent_event_loop_delay_seconds',
-    'netsentry_node_mtu_bytes', 'netsentry_conntrack_fill_ratio', 'netsentry_overlay_routes_missing', 'netsentry_overlay_peers_checked', 'netsentry_agent_last_report_timestamp_seconds',
-    'netsentry_findings', 'netsentry_nodes_known', 'netsentry_agents_connected',
+    'netsentry_probe_loss_ratio',
+    'netsentry_probe_rtt_median_seconds',
+    'netsentry_probe_pair_failing',
+    'netsentry_dns_probe_success_ratio',
+    'netsentry_agent_event_loop_delay_seconds',
+    'netsentry_node_mtu_bytes',
+    'netsentry_conntrack_fill_ratio',
+    'netsentry_overlay_routes_missing',
+    'netsentry_overlay_peers_checked',
+    'netsentry_agent_last_report_timestamp_seconds',
+    'netsentry_findings',
+    'netsentry_nodes_known',
+    'netsentry_agents_connected',
   ] as const;
 
   it('exports exactly the expected series and values for a hand-built view', async () => {
-    const findings = [finding('PodNetworkPartitioned', ['node-1', 'node-2']), finding('PodNetworkPartitioned', ['node-1', 'node-3']), finding('DnsFailing', ['node-1'], 'warning')];
+    const findings = [
+      finding('PodNetworkPartitioned', ['node-1', 'node-2']),
+      finding('PodNetworkPartitioned', ['node-1', 'node-3']),
+      finding('DnsFailing', ['node-1'], 'warning'),
+    ];
     const metrics = createCollectorMetrics({ model: { snapshot: handBuiltSnapshot }, findings: { list: () => findings } });
     const got = samples(await metrics.metrics(), perNodeFamilies);
     expect(Object.fromEntries(got)).toEqual({
@@ -117,18 +212,24 @@ describe('probe, node and finding metrics from a snapshot', () => {
       'netsentry_findings{kind="PodNetworkPartitioned",severity="critical",node="node-2"}': 1,
       'netsentry_findings{kind="PodNetworkPartitioned",severity="critical",node="node-3"}': 1,
       'netsentry_findings{kind="DnsFailing",severity="warning",node="node-1"}': 1,
-      'netsentry_nodes_known': 2,
+      netsentry_nodes_known: 2,
       'netsentry_agents_connected{network="host"}': 1,
       'netsentry_agents_connected{network="pod"}': 2,
     });
-    expect(samples(await metrics.metrics(), ['netsentry_open_findings']).get('netsentry_open_findings{kind="PodNetworkPartitioned"}')).toBe(2);
+    expect(samples(await metrics.metrics(), ['netsentry_open_findings']).get('netsentry_open_findings{kind="PodNetworkPartitioned"}')).toBe(
+      2,
+    );
   });
 
   it('serves bytes equal to the text, the same text as prom-client would write, HELP/TYPE once per family', async () => {
     const metrics = createCollectorMetrics({ model: { snapshot: handBuiltSnapshot }, findings: { list: () => [] } });
     const text = await metrics.metrics();
     // The process's own metrics move between two renders; everything else must match.
-    const stable = (t: string): string => t.split('\n').filter((l) => !/^(# (HELP|TYPE) )?(process|nodejs)_/.test(l)).join('\n');
+    const stable = (t: string): string =>
+      t
+        .split('\n')
+        .filter((l) => !/^(# (HELP|TYPE) )?(process|nodejs)_/.test(l))
+        .join('\n');
     const { body, release } = await metrics.exposition();
     expect(stable(body.toString('utf8'))).toBe(stable(text));
     release();
@@ -148,7 +249,12 @@ describe('probe, node and finding metrics from a snapshot', () => {
     if (check.error) throw new Error(`promtool: ${check.error.message} (Debian package prometheus)`);
     // prom-client's own default metrics draw three lint remarks (gauges named *_total); anything else,
     // a parse error above all, fails.
-    const problems = `${check.stdout}${check.stderr}`.split('\n').filter((l) => l.trim() && !/^nodejs_active_(handles|requests|resources)_total non-counter metrics should not have "_total" suffix$/.test(l));
+    const problems = `${check.stdout}${check.stderr}`
+      .split('\n')
+      .filter(
+        (l) =>
+          l.trim() && !/^nodejs_active_(handles|requests|resources)_total non-counter metrics should not have "_total" suffix$/.test(l),
+      );
     expect(problems).toEqual([]);
     expect([0, 3]).toContain(check.status);
   });
@@ -156,12 +262,19 @@ describe('probe, node and finding metrics from a snapshot', () => {
   it('gives the same loss, RTT and failing-pair values as walking every path (real probe view, lossy mesh)', async () => {
     const cluster = createTestCluster({ nodes: 5 });
     addPodAgents(cluster);
-    const findings = createFindingsEngine({ model: cluster.model, detectors: defaultDetectors(), now: cluster.clock.now, logger: createSilentLogger() });
+    const findings = createFindingsEngine({
+      model: cluster.model,
+      detectors: defaultDetectors(),
+      now: cluster.clock.now,
+      logger: createSilentLogger(),
+    });
     const metrics = createCollectorMetrics({ model: cluster.model, findings });
     // A deterministic mix of fates per leg and round, so every total has its own ratio.
     let seed = 7;
     const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    runRounds(cluster, 3, { path: (leg) => (leg.destination === 'node-3' && leg.network === 'pod' ? 'request-lost' : next() < 0.15 ? 'reply-lost' : 'ok') });
+    runRounds(cluster, 3, {
+      path: (leg) => (leg.destination === 'node-3' && leg.network === 'pod' ? 'request-lost' : next() < 0.15 ? 'reply-lost' : 'ok'),
+    });
     const paths = cluster.model.snapshot().probes.paths;
 
     // The values the scrape computed before (one pass over every path state).
@@ -170,7 +283,10 @@ describe('probe, node and finding metrics from a snapshot', () => {
     const rtts = new Map<string, number[]>();
     for (const p of paths) {
       if (p.size !== 'small') continue;
-      for (const [node, direction] of [[p.source, 'outbound'], [p.destination, 'inbound']] as const) {
+      for (const [node, direction] of [
+        [p.source, 'outbound'],
+        [p.destination, 'inbound'],
+      ] as const) {
         const key = `netsentry_probe_loss_ratio{node="${node}",direction="${direction}",network="${p.network}",protocol="${p.protocol}"}`;
         const sum = sums.get(key) ?? { attempts: 0, failures: 0 };
         sum.attempts += p.attempts;
@@ -181,12 +297,20 @@ describe('probe, node and finding metrics from a snapshot', () => {
         const key = `netsentry_probe_rtt_median_seconds{node="${p.source}",network="${p.network}"}`;
         rtts.set(key, [...(rtts.get(key) ?? []), p.rttP50Seconds]);
       }
-      if (p.failing) expected.set(`netsentry_probe_pair_failing{source="${p.source}",destination="${p.destination}",network="${p.network}",protocol="${p.protocol}"}`, 1);
+      if (p.failing)
+        expected.set(
+          `netsentry_probe_pair_failing{source="${p.source}",destination="${p.destination}",network="${p.network}",protocol="${p.protocol}"}`,
+          1,
+        );
     }
     for (const [key, { attempts, failures }] of sums) if (attempts > 0) expected.set(key, failures / attempts);
     for (const [key, values] of rtts) expected.set(key, values.sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!);
 
-    const got = samples(await metrics.metrics(), ['netsentry_probe_loss_ratio', 'netsentry_probe_rtt_median_seconds', 'netsentry_probe_pair_failing']);
+    const got = samples(await metrics.metrics(), [
+      'netsentry_probe_loss_ratio',
+      'netsentry_probe_rtt_median_seconds',
+      'netsentry_probe_pair_failing',
+    ]);
     expect(got.size).toBeGreaterThan(60);
     expect([...got.values()].filter((v) => v > 0 && v < 1).length).toBeGreaterThan(5); // partial loss, not just 0 and 1
     expect(got.get('netsentry_probe_loss_ratio{node="node-3",direction="inbound",network="pod",protocol="udp"}')).toBe(1);

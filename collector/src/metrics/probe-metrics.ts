@@ -10,7 +10,11 @@ import { eachInSteps, registerTextFamily } from './text-family.ts';
 /** Per-pair series one scrape may carry; the pairs past it are still counted in netsentry_probe_pairs_failing. */
 export const defaultMaxFailingPairSeries = 1000;
 
-export function registerProbeMetrics(registry: Registry, current: () => MetricsScrape, options = { maxFailingPairSeries: defaultMaxFailingPairSeries }): void {
+export function registerProbeMetrics(
+  registry: Registry,
+  current: () => MetricsScrape,
+  options = { maxFailingPairSeries: defaultMaxFailingPairSeries },
+): void {
   registerTextFamily<MetricsScrape>(
     registry,
     {
@@ -31,7 +35,7 @@ export function registerProbeMetrics(registry: Registry, current: () => MetricsS
     registry,
     {
       name: 'netsentry_probe_rtt_median_seconds',
-      help: 'Median round-trip time of a node\'s outbound small UDP probes over the recent window.',
+      help: "Median round-trip time of a node's outbound small UDP probes over the recent window.",
       type: 'gauge',
       labelNames: ['node', 'network'],
       collect({ snapshot }, emit) {
@@ -55,8 +59,11 @@ export function registerProbeMetrics(registry: Registry, current: () => MetricsS
       type: 'gauge',
       labelNames: ['network', 'protocol'],
       collect(scrape, emit) {
-        const counts = new Map<string, number>(['host', 'pod'].flatMap((n) => ['udp', 'tcp'].map((p) => [`${n}\u0000${p}`, 0] as [string, number])));
-        for (const p of failingSmall(scrape)) counts.set(`${p.network}\u0000${p.protocol}`, (counts.get(`${p.network}\u0000${p.protocol}`) ?? 0) + 1);
+        const counts = new Map<string, number>(
+          ['host', 'pod'].flatMap((n) => ['udp', 'tcp'].map((p) => [`${n}\u0000${p}`, 0] as [string, number])),
+        );
+        for (const p of failingSmall(scrape))
+          counts.set(`${p.network}\u0000${p.protocol}`, (counts.get(`${p.network}\u0000${p.protocol}`) ?? 0) + 1);
         for (const [key, n] of counts) emit(n, ...(key.split('\u0000') as [string, string]));
       },
     },

@@ -23,7 +23,12 @@ function renderText(samples: Sample[], labelNames?: string[]): string {
 /** What prom-client's own Gauge writes for the same samples. */
 async function promClientText(samples: Sample[], labelNames = ['node', 'network']): Promise<string> {
   const registry = new Registry();
-  const gauge = new Gauge({ name: 'netsentry_test_ratio', help: 'A test family: backslash \\ and\nnewline in HELP.', labelNames, registers: [registry] });
+  const gauge = new Gauge({
+    name: 'netsentry_test_ratio',
+    help: 'A test family: backslash \\ and\nnewline in HELP.',
+    labelNames,
+    registers: [registry],
+  });
   for (const s of samples) gauge.set(Object.fromEntries(labelNames.map((l, i) => [l, s.labels[i]!])), s.value);
   return registry.getSingleMetricAsString('netsentry_test_ratio');
 }
@@ -50,7 +55,10 @@ describe('text family', () => {
 
   it('writes the same text for 0, 1, 3 and 4 labels', async () => {
     for (const labelNames of [[], ['node'], ['kind', 'severity', 'node'], ['node', 'direction', 'network', 'protocol']]) {
-      const rows = labelNames.length === 0 ? [{ value: 4, labels: [] }] : samples.slice(0, 3).map((s, i) => ({ value: s.value, labels: labelNames.map((l) => `${l}-${i}`) }));
+      const rows =
+        labelNames.length === 0
+          ? [{ value: 4, labels: [] }]
+          : samples.slice(0, 3).map((s, i) => ({ value: s.value, labels: labelNames.map((l) => `${l}-${i}`) }));
       expect(renderText(rows, labelNames)).toBe(await promClientText(rows, labelNames));
     }
   });
@@ -81,7 +89,10 @@ describe('text family', () => {
 
   it('grows past its first buffer without losing or reordering text', async () => {
     // ~100 bytes a line × 15,000 lines: past the 1 MiB first buffer.
-    const many: Sample[] = Array.from({ length: 15_000 }, (_, i) => ({ value: i / 7, labels: [`node-${i}-with-a-longer-name-for-more-bytes`, i % 2 ? 'pod' : 'host'] }));
+    const many: Sample[] = Array.from({ length: 15_000 }, (_, i) => ({
+      value: i / 7,
+      labels: [`node-${i}-with-a-longer-name-for-more-bytes`, i % 2 ? 'pod' : 'host'],
+    }));
     expect(renderText(many)).toBe(await promClientText(many));
     const sink = createTextSink(Buffer.alloc(10)); // too small: it must grow
     sink.text('x'.repeat(3 << 20));
@@ -94,9 +105,18 @@ describe('text family', () => {
     const current: Sample[] = [{ value: 0.5, labels: ['node-1', 'pod'] }];
     registerTextFamily(registry, spec(current), () => current);
     expect(await registry.getMetricsAsJSON()).toEqual([
-      { name: 'netsentry_test_ratio', help: 'A test family: backslash \\ and\nnewline in HELP.', type: 'gauge', aggregator: 'sum', values: [{ value: 0.5, labels: { node: 'node-1', network: 'pod' } }] },
+      {
+        name: 'netsentry_test_ratio',
+        help: 'A test family: backslash \\ and\nnewline in HELP.',
+        type: 'gauge',
+        aggregator: 'sum',
+        values: [{ value: 0.5, labels: { node: 'node-1', network: 'pod' } }],
+      },
     ]);
-    expect((registry.getSingleMetric('netsentry_test_ratio') as unknown as { labelNames: string[] }).labelNames).toEqual(['node', 'network']);
+    expect((registry.getSingleMetric('netsentry_test_ratio') as unknown as { labelNames: string[] }).labelNames).toEqual([
+      'node',
+      'network',
+    ]);
     expect(await registry.metrics()).toBe(`${await promClientText(current)}\n`);
     expect(() => registerTextFamily(registry, spec(current), () => current)).toThrow(/already been registered/);
   });

@@ -49,7 +49,13 @@ export interface TextFamily<S> {
   /** The same in steps: each next() writes up to the collect's next yield. */
   renderSteps(scrape: S, sink: TextSink): Iterator<unknown>;
   /** prom-client's metric object shape, for getMetricsAsJSON() and registry.metrics(). */
-  get(): Promise<{ name: string; help: string; type: string; aggregator: 'sum'; values: { value: number; labels: Record<string, string> }[] }>;
+  get(): Promise<{
+    name: string;
+    help: string;
+    type: string;
+    aggregator: 'sum';
+    values: { value: number; labels: Record<string, string> }[];
+  }>;
   reset(): void;
 }
 
@@ -224,17 +230,28 @@ export function createTextFamily<S>(spec: TextFamilySpec<S>, current: () => S): 
   const open = arity ? `\n${name}{${labelNames[0]}="` : `\n${name} `;
   const separators = labelNames.slice(1).map((label) => `",${label}="`);
   const close = arity ? '"} ' : '';
-  const shape: SampleShape = { arity, open, separators, close, fixedLength: open.length + separators.reduce((n, sep) => n + sep.length, 0) + close.length };
+  const shape: SampleShape = {
+    arity,
+    open,
+    separators,
+    close,
+    fixedLength: open.length + separators.reduce((n, sep) => n + sep.length, 0) + close.length,
+  };
   const arityOk = (a?: string, b?: string, c?: string, d?: string): boolean =>
-    arity === 0 ? a === undefined
-    : arity === 1 ? a !== undefined && b === undefined
-    : arity === 2 ? a !== undefined && b !== undefined && c === undefined
-    : arity === 3 ? a !== undefined && b !== undefined && c !== undefined && d === undefined
-    : a !== undefined && b !== undefined && c !== undefined && d !== undefined;
+    arity === 0
+      ? a === undefined
+      : arity === 1
+        ? a !== undefined && b === undefined
+        : arity === 2
+          ? a !== undefined && b !== undefined && c === undefined
+          : arity === 3
+            ? a !== undefined && b !== undefined && c !== undefined && d === undefined
+            : a !== undefined && b !== undefined && c !== undefined && d !== undefined;
   /** The label values as an array; throws on too few or too many. */
   const labelValuesOf = (a?: string, b?: string, c?: string, d?: string): string[] => {
     const values = [a, b, c, d];
-    if (values.slice(0, arity).some((v) => v === undefined) || values.slice(arity).some((v) => v !== undefined)) throw new Error(`${name}: expected ${arity} label values`);
+    if (values.slice(0, arity).some((v) => v === undefined) || values.slice(arity).some((v) => v !== undefined))
+      throw new Error(`${name}: expected ${arity} label values`);
     return values.slice(0, arity) as string[];
   };
   return {

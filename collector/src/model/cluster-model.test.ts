@@ -3,7 +3,15 @@ import { create } from '@bufbuild/protobuf';
 import { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { ProbeBatchSchema, ProbeProtocol } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
 import { createClusterModel } from './cluster-model.ts';
-import { createTestCluster, hostHello, nodeIpOf, nodeReport, podCidrOf, podHello, vtepMacOf } from '../../../test/fixtures/cluster-fixtures.ts';
+import {
+  createTestCluster,
+  hostHello,
+  nodeIpOf,
+  nodeReport,
+  podCidrOf,
+  podHello,
+  vtepMacOf,
+} from '../../../test/fixtures/cluster-fixtures.ts';
 
 describe('cluster model', () => {
   it('knows every node that said hello, sorted, with its latest report', () => {
@@ -23,7 +31,14 @@ describe('cluster model', () => {
     expect(peerSet.generation).toBe(model.membershipGeneration);
     expect(peerSet.peers.map((p) => p.nodeName)).toEqual(['node-1', 'node-3']);
     const peer = peerSet.peers[1]!;
-    expect(peer).toMatchObject({ network: Network.HOST, nodeIp: nodeIpOf('node-3'), podCidrs: [podCidrOf('node-3')], vtepMac: vtepMacOf('node-3'), probeAddress: nodeIpOf('node-3'), probePort: 7500 });
+    expect(peer).toMatchObject({
+      network: Network.HOST,
+      nodeIp: nodeIpOf('node-3'),
+      podCidrs: [podCidrOf('node-3')],
+      vtepMac: vtepMacOf('node-3'),
+      probeAddress: nodeIpOf('node-3'),
+      probePort: 7500,
+    });
   });
 
   it('builds pod peer sets from pod agents, with the node IP of their host agent', () => {
@@ -32,7 +47,13 @@ describe('cluster model', () => {
     model.agentConnected(podHello('node-2'), { connectionId: 'p2', peerAddress: 'x' });
     const peers = model.peerSetFor({ node: 'node-1', network: 'pod' }).peers;
     expect(peers).toHaveLength(1);
-    expect(peers[0]).toMatchObject({ nodeName: 'node-2', network: Network.POD, nodeIp: nodeIpOf('node-2'), probeAddress: '198.18.2.5', vtepMac: '' });
+    expect(peers[0]).toMatchObject({
+      nodeName: 'node-2',
+      network: Network.POD,
+      nodeIp: nodeIpOf('node-2'),
+      probeAddress: '198.18.2.5',
+      vtepMac: '',
+    });
   });
 
   it('gives a host agent the host peers and then the pod peers of other nodes, and a pod agent joining bumps the generation', () => {
@@ -42,18 +63,28 @@ describe('cluster model', () => {
     model.agentConnected(podHello('node-3'), { connectionId: 'p3', peerAddress: 'x' });
     expect(model.membershipGeneration).toBe(before + 2n);
     const peers = model.peerSetFor({ node: 'node-1', network: 'host' }).peers;
-    expect(peers.map((p) => `${p.nodeName}/${p.network === Network.POD ? 'pod' : 'host'}`)).toEqual(['node-2/host', 'node-3/host', 'node-3/pod']);
+    expect(peers.map((p) => `${p.nodeName}/${p.network === Network.POD ? 'pod' : 'host'}`)).toEqual([
+      'node-2/host',
+      'node-3/host',
+      'node-3/pod',
+    ]);
     expect(model.peerSetFor({ node: 'node-1', network: 'pod' }).peers.map((p) => p.nodeName)).toEqual(['node-3']);
   });
 
   it('with a membership source, only admitted nodes are peers; a flip enters or leaves every peer set at once, in one generation and delta', () => {
     const listed = new Set(['node-1', 'node-2', 'node-3']);
     const model = createClusterModel({ now: () => 1_000, nodeExpiryMs: 60_000, membership: { admits: (name) => listed.has(name) } });
-    for (const name of ['node-1', 'node-2', 'node-3', 'node-4']) model.agentConnected(hostHello(name), { connectionId: name, peerAddress: 'x' });
+    for (const name of ['node-1', 'node-2', 'node-3', 'node-4'])
+      model.agentConnected(hostHello(name), { connectionId: name, peerAddress: 'x' });
     model.agentConnected(podHello('node-3'), { connectionId: 'p3', peerAddress: 'x' });
     // node-4 said hello but the source does not list it: it is no one's peer, yet it gets peers itself.
     expect(model.peerSetFor({ node: 'node-1', network: 'host' }).peers.map((p) => p.nodeName)).toEqual(['node-2', 'node-3', 'node-3']);
-    expect(model.peerSetFor({ node: 'node-4', network: 'host' }).peers.map((p) => p.nodeName)).toEqual(['node-1', 'node-2', 'node-3', 'node-3']);
+    expect(model.peerSetFor({ node: 'node-4', network: 'host' }).peers.map((p) => p.nodeName)).toEqual([
+      'node-1',
+      'node-2',
+      'node-3',
+      'node-3',
+    ]);
     const base = model.membershipGeneration;
     listed.delete('node-3');
     model.admissionChanged(['node-3', 'node-1']);
@@ -68,7 +99,12 @@ describe('cluster model', () => {
     listed.add('node-4');
     model.admissionChanged(['node-3', 'node-4']);
     expect(model.membershipGeneration).toBe(base + 2n);
-    expect(model.peerSetFor({ node: 'node-1', network: 'host' }).peers.map((p) => p.nodeName)).toEqual(['node-2', 'node-3', 'node-4', 'node-3']);
+    expect(model.peerSetFor({ node: 'node-1', network: 'host' }).peers.map((p) => p.nodeName)).toEqual([
+      'node-2',
+      'node-3',
+      'node-4',
+      'node-3',
+    ]);
     // The snapshot keeps every node either way: detectors and the life cycle still see them.
     expect(model.snapshot().nodes.map((n) => n.name)).toEqual(['node-1', 'node-2', 'node-3', 'node-4']);
   });
@@ -86,7 +122,10 @@ describe('cluster model', () => {
     expect(model.membershipGeneration).toBe(before);
     expect(listener).not.toHaveBeenCalled();
     // A new VTEP MAC (flannel restarted and recreated flannel.1) does.
-    model.agentConnected(hostHello('node-1', { overlay: { ...hostHello('node-1').overlay!, vtepMac: '0a:58:c6:12:99:00' } }), { connectionId: 'mac', peerAddress: 'x' });
+    model.agentConnected(hostHello('node-1', { overlay: { ...hostHello('node-1').overlay!, vtepMac: '0a:58:c6:12:99:00' } }), {
+      connectionId: 'mac',
+      peerAddress: 'x',
+    });
     expect(model.membershipGeneration).toBe(before + 1n);
     model.agentConnected(hostHello('node-5'), { connectionId: 'new', peerAddress: 'x' });
     expect(model.membershipGeneration).toBe(before + 2n);
@@ -95,14 +134,20 @@ describe('cluster model', () => {
 
   it('replaces a second agent for the same key and ignores the late disconnect of the first', () => {
     const { model } = createTestCluster({ nodes: 2 });
-    expect(model.agentConnected(hostHello('node-1'), { connectionId: 'second', peerAddress: 'x' })).toEqual({ replaced: true, restarted: false });
+    expect(model.agentConnected(hostHello('node-1'), { connectionId: 'second', peerAddress: 'x' })).toEqual({
+      replaced: true,
+      restarted: false,
+    });
     model.agentDisconnected({ node: 'node-1', network: 'host' }, 'conn-node-1');
     expect(model.snapshot().nodes[0]!.hostAgent).toMatchObject({ connected: true, connectionId: 'second' });
     // The old report survives the reconnect until a fresh one arrives.
     expect(model.snapshot().nodes[0]!.hostAgent?.report).toBeDefined();
     model.agentDisconnected({ node: 'node-1', network: 'host' }, 'second');
     expect(model.snapshot().nodes[0]!.hostAgent?.connected).toBe(false);
-    expect(model.agentConnected(hostHello('node-1'), { connectionId: 'third', peerAddress: 'x' })).toEqual({ replaced: false, restarted: false });
+    expect(model.agentConnected(hostHello('node-1'), { connectionId: 'third', peerAddress: 'x' })).toEqual({
+      replaced: false,
+      restarted: false,
+    });
   });
 
   it('tracks last seen and last report times from the clock', () => {

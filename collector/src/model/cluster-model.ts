@@ -124,7 +124,8 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
   const viewBuilder = createProbeViewBuilder();
   let cachedProbes: { version: number; nowMs: number; view: ProbeView } | undefined;
   const probeView = (at: number): ProbeView => {
-    if (cachedProbes?.version !== probes.version || cachedProbes.nowMs !== at) cachedProbes = { version: probes.version, nowMs: at, view: viewBuilder.build(probes, at) };
+    if (cachedProbes?.version !== probes.version || cachedProbes.nowMs !== at)
+      cachedProbes = { version: probes.version, nowMs: at, view: viewBuilder.build(probes, at) };
     return cachedProbes.view;
   };
 
@@ -211,7 +212,11 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
       const replaced = previous !== undefined && previous.connected && previous.connectionId !== info.connectionId;
       // A new process (instance ids differ; empty = an agent too old to say), or the same
       // one back after a gap: either way its responder may have been down meanwhile.
-      const newInstance = previous !== undefined && hello.instanceId !== '' && previous.hello.instanceId !== '' && hello.instanceId !== previous.hello.instanceId;
+      const newInstance =
+        previous !== undefined &&
+        hello.instanceId !== '' &&
+        previous.hello.instanceId !== '' &&
+        hello.instanceId !== previous.hello.instanceId;
       const restarted = previous !== undefined && (newInstance || !previous.connected);
       if (restarted) {
         probes.destinationReset(hello.nodeName, network, at);
@@ -241,7 +246,9 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
     },
 
     agentDisconnected(key, connectionId) {
-      const changed = update(key, (agent) => (agent.connectionId === connectionId && agent.connected ? { connected: false, disconnectedAtMs: now() } : undefined));
+      const changed = update(key, (agent) =>
+        agent.connectionId === connectionId && agent.connected ? { connected: false, disconnectedAtMs: now() } : undefined,
+      );
       if (changed) notify(stateListeners);
     },
 
@@ -267,7 +274,8 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
       const at = now();
       // A batch the agent held while the collector was unreachable is dated back (bounded by
       // the retention), so old results never pass for fresh ones.
-      if (update(key, () => ({ lastSeenMs: at }))) viewBuilder.touched(probes, probes.ingest(key, batch, at - Math.min(batch.heldMs, probes.retentionMs)), at);
+      if (update(key, () => ({ lastSeenMs: at })))
+        viewBuilder.touched(probes, probes.ingest(key, batch, at - Math.min(batch.heldMs, probes.retentionMs)), at);
     },
 
     peerSetFor(key) {

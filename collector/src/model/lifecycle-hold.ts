@@ -43,7 +43,10 @@ const namesHeld = (candidate: FindingCandidate, held: ReadonlyMap<string, Lifecy
  * node are dropped. repairPoint passes straight through: the engine voids a node's probe
  * failures through it when a root cause on the node resolves.
  */
-export function createLifecycleHold(deps: { model: Pick<ClusterModel, 'snapshot' | 'onStateChange' | 'repairPoint'>; lifecycle: NodeLifecycle }) {
+export function createLifecycleHold(deps: {
+  model: Pick<ClusterModel, 'snapshot' | 'onStateChange' | 'repairPoint'>;
+  lifecycle: NodeLifecycle;
+}) {
   const { model, lifecycle } = deps;
   return {
     model: {

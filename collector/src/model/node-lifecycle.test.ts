@@ -5,7 +5,15 @@ import { createLifecycleHold } from './lifecycle-hold.ts';
 import { createNodeLifecycle, type LifecycleApiView } from './node-lifecycle.ts';
 import { create } from '@bufbuild/protobuf';
 import { OverlayDeviceSchema, OverlayKind } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
-import { createTestCluster, hostHello, missingChain, nodeIpOf, nodeReport, startMs, type TestCluster } from '../../../test/fixtures/cluster-fixtures.ts';
+import {
+  createTestCluster,
+  hostHello,
+  missingChain,
+  nodeIpOf,
+  nodeReport,
+  startMs,
+  type TestCluster,
+} from '../../../test/fixtures/cluster-fixtures.ts';
 
 const logger = createLogger({ name: 'test', level: 'error' });
 
@@ -23,7 +31,10 @@ function setUp(cluster: TestCluster, options: { startedMs?: number; api?: Lifecy
   const detectors = hold.detectors(defaultDetectors());
   const findings = () => {
     const snapshot = hold.model.snapshot();
-    return detectors.flatMap((d) => d.detect(snapshot)).map((f) => f.id).sort();
+    return detectors
+      .flatMap((d) => d.detect(snapshot))
+      .map((f) => f.id)
+      .sort();
   };
   return { lifecycle, findings };
 }
@@ -116,17 +127,29 @@ describe('node life cycle without the API', () => {
 
   it('with the API: a joining node without its overlay device whose Node says flannel vxlan is held as waiting for its CNI, not as "overlay: none"', () => {
     const cluster = createTestCluster();
-    const api: LifecycleApiView = { deleted: new Map(), isDeleting: () => false, expectedOverlay: (name) => (name === 'node-5' || name === 'node-6' ? 'flannel vxlan (annotation)' : undefined) };
+    const api: LifecycleApiView = {
+      deleted: new Map(),
+      isDeleting: () => false,
+      expectedOverlay: (name) => (name === 'node-5' || name === 'node-6' ? 'flannel vxlan (annotation)' : undefined),
+    };
     const { findings, lifecycle } = setUp(cluster, { api });
     cluster.clock.advance(61_000);
     for (const peer of cluster.names) cluster.model.agentHeartbeat(cluster.key(peer));
-    cluster.model.agentConnected(hostHello('node-5', { overlay: undefined }), { connectionId: 'conn-node-5', peerAddress: `${nodeIpOf('node-5')}:1` });
+    cluster.model.agentConnected(hostHello('node-5', { overlay: undefined }), {
+      connectionId: 'conn-node-5',
+      peerAddress: `${nodeIpOf('node-5')}:1`,
+    });
     cluster.model.agentConnected(hostHello('node-6'), { connectionId: 'conn-node-6', peerAddress: `${nodeIpOf('node-6')}:1` });
     expect(findings()).toEqual([]);
-    expect(lifecycle.held.get('node-5')?.reason).toBe('first seen; waiting for the CNI: the Node says flannel vxlan (annotation), the node has no overlay device yet');
+    expect(lifecycle.held.get('node-5')?.reason).toBe(
+      'first seen; waiting for the CNI: the Node says flannel vxlan (annotation), the node has no overlay device yet',
+    );
     // A node that has its device is simply joining.
     expect(lifecycle.held.get('node-6')?.reason).toBe('first seen');
-    cluster.model.agentConnected(hostHello('node-5', { overlay: create(OverlayDeviceSchema, { kind: OverlayKind.NONE }) }), { connectionId: 'conn-node-5b', peerAddress: `${nodeIpOf('node-5')}:1` });
+    cluster.model.agentConnected(hostHello('node-5', { overlay: create(OverlayDeviceSchema, { kind: OverlayKind.NONE }) }), {
+      connectionId: 'conn-node-5b',
+      peerAddress: `${nodeIpOf('node-5')}:1`,
+    });
     expect(findings()).toEqual([]);
     expect(lifecycle.held.get('node-5')?.reason).toMatch(/waiting for the CNI/);
   });
@@ -152,7 +175,8 @@ describe('node life cycle without the API', () => {
     cluster.clock.advance(61_000);
     for (const peer of cluster.names) cluster.model.agentHeartbeat(cluster.key(peer));
     const madeUp = ['made-up-1', 'made-up-2', 'made-up-3', 'made-up-4', 'made-up-5'];
-    for (const name of madeUp) cluster.model.agentConnected(hostHello(name), { connectionId: `conn-${name}`, peerAddress: '192.0.2.250:1' });
+    for (const name of madeUp)
+      cluster.model.agentConnected(hostHello(name), { connectionId: `conn-${name}`, peerAddress: '192.0.2.250:1' });
     // Two made-up nodes claim they hold everything (no witnesses: joining themselves); two say nothing.
     for (const name of madeUp.slice(0, 2)) report(cluster, name);
     // Every real node lacks the whole chain toward each made-up one: more than half its peers.
@@ -187,7 +211,12 @@ describe('node life cycle without the API', () => {
     expect(findings()).toEqual([]);
     cluster.clock.advance(61_000);
     for (const peer of [...cluster.names, 'node-5']) cluster.model.agentHeartbeat(cluster.key(peer));
-    expect(findings()).toEqual(['OverlayPeerDisagreement:node-5', 'OverlayRouteMissing:node-2', 'OverlayRouteMissing:node-3', 'OverlayRouteMissing:node-4']);
+    expect(findings()).toEqual([
+      'OverlayPeerDisagreement:node-5',
+      'OverlayRouteMissing:node-2',
+      'OverlayRouteMissing:node-3',
+      'OverlayRouteMissing:node-4',
+    ]);
     expect(lifecycle.held.has('node-5')).toBe(false);
   });
 

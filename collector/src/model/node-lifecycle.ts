@@ -55,7 +55,8 @@ const overlayAbsent = (node: NodeState): boolean =>
 
 /** The host agent found no overlay device (none at start, or the one it had is gone). */
 const noOverlayDevice = (node: NodeState): boolean =>
-  node.hostAgent !== undefined && (node.hostAgent.hello.overlay === undefined || node.hostAgent.hello.overlay.kind === OverlayKind.NONE || overlayAbsent(node));
+  node.hostAgent !== undefined &&
+  (node.hostAgent.hello.overlay === undefined || node.hostAgent.hello.overlay.kind === OverlayKind.NONE || overlayAbsent(node));
 
 export function createNodeLifecycle(deps: {
   model: Pick<ClusterModel, 'nodeLeft' | 'membershipGeneration'>;
@@ -80,10 +81,18 @@ export function createNodeLifecycle(deps: {
 
   const settle = (name: string, entry: Tracked, state: 'joining' | 'settling', at: number, reason: string): void => {
     entry.settling = { state, sinceMs: at, reason, generation: deps.model.membershipGeneration };
-    log.info({ node: name, state, reason, graceSeconds: deps.convergeGraceMs / 1000 }, `node ${state}: overlay findings about it held until it converges`);
+    log.info(
+      { node: name, state, reason, graceSeconds: deps.convergeGraceMs / 1000 },
+      `node ${state}: overlay findings about it held until it converges`,
+    );
   };
 
-  const observeNode = (node: NodeState, snapshot: ClusterSnapshot, evidence: () => OverlayEvidence, untrusted: ReadonlySet<string>): void => {
+  const observeNode = (
+    node: NodeState,
+    snapshot: ClusterSnapshot,
+    evidence: () => OverlayEvidence,
+    untrusted: ReadonlySet<string>,
+  ): void => {
     const at = snapshot.nowMs;
     const mac = node.hostAgent?.hello.overlay?.vtepMac ?? '';
     const absent = overlayAbsent(node);
@@ -93,7 +102,8 @@ export function createNodeLifecycle(deps: {
       tracked.set(node.name, entry);
       if (at - deps.startedMs >= deps.startupWindowMs) settle(node.name, entry, 'joining', at, 'first seen');
     }
-    if (entry.vtepMac !== '' && mac !== '' && mac !== entry.vtepMac) settle(node.name, entry, 'settling', at, `overlay device recreated (VTEP MAC ${entry.vtepMac} → ${mac})`);
+    if (entry.vtepMac !== '' && mac !== '' && mac !== entry.vtepMac)
+      settle(node.name, entry, 'settling', at, `overlay device recreated (VTEP MAC ${entry.vtepMac} → ${mac})`);
     else if (absent && !entry.overlayAbsent) settle(node.name, entry, 'settling', at, 'overlay device gone (the CNI restarting?)');
     if (mac !== '') entry.vtepMac = mac;
     entry.overlayAbsent = absent;
@@ -102,16 +112,27 @@ export function createNodeLifecycle(deps: {
     if (evidence().overlayConverged(node, settling.generation)) {
       log.info({ node: node.name, state: settling.state, seconds: (at - settling.sinceMs) / 1000 }, 'node overlay converged');
       delete entry.settling;
-    } else if (settling.state === 'joining' && at - settling.sinceMs >= deps.convergeGraceMs && evidence().unknownToOverlay(node.name, untrusted)) {
+    } else if (
+      settling.state === 'joining' &&
+      at - settling.sinceMs >= deps.convergeGraceMs &&
+      evidence().unknownToOverlay(node.name, untrusted)
+    ) {
       // Past the grace and still no peer holds a single entry toward it: the CNI does not know
       // this node (in standalone use, a made-up one). Its peers are not at fault; keep it held.
       if (!settling.unknown) {
         settling.unknown = true;
-        settling.reason = 'unknown to the overlay: past the converge grace, no peer holds any route, neighbor or FDB entry toward it (a node the CNI does not know; with the Kubernetes API on, nodes it does not list are refused)';
-        log.warn({ node: node.name.slice(0, 253), seconds: (at - settling.sinceMs) / 1000 }, 'joining node unknown to the overlay: no peer programmed any entry toward it; peers\' overlay problems toward it stay held');
+        settling.reason =
+          'unknown to the overlay: past the converge grace, no peer holds any route, neighbor or FDB entry toward it (a node the CNI does not know; with the Kubernetes API on, nodes it does not list are refused)';
+        log.warn(
+          { node: node.name.slice(0, 253), seconds: (at - settling.sinceMs) / 1000 },
+          "joining node unknown to the overlay: no peer programmed any entry toward it; peers' overlay problems toward it stay held",
+        );
       }
     } else if (at - settling.sinceMs >= deps.convergeGraceMs) {
-      log.warn({ node: node.name, state: settling.state, seconds: (at - settling.sinceMs) / 1000 }, 'node overlay did not converge within the grace; its findings show');
+      log.warn(
+        { node: node.name, state: settling.state, seconds: (at - settling.sinceMs) / 1000 },
+        'node overlay did not converge within the grace; its findings show',
+      );
       delete entry.settling;
     }
   };
@@ -120,7 +141,9 @@ export function createNodeLifecycle(deps: {
   // CNI — that is the cause to show, not "overlay: none".
   const withExpectedOverlay = (node: NodeState, reason: string): string => {
     const expected = deps.api?.expectedOverlay?.(node.name);
-    return expected && noOverlayDevice(node) ? `${reason}; waiting for the CNI: the Node says ${expected}, the node has no overlay device yet` : reason;
+    return expected && noOverlayDevice(node)
+      ? `${reason}; waiting for the CNI: the Node says ${expected}, the node has no overlay device yet`
+      : reason;
   };
 
   return {
@@ -143,7 +166,10 @@ export function createNodeLifecycle(deps: {
         if (deletedAtMs !== undefined || deps.api?.isDeleting(node.name)) {
           const entry = tracked.get(node.name);
           const since = deletedAtMs ?? (entry ? (entry.deletingSinceMs ??= snapshot.nowMs) : snapshot.nowMs);
-          const reason = deletedAtMs !== undefined ? 'its Node was deleted from the Kubernetes API' : 'its Node is being deleted (deletionTimestamp set)';
+          const reason =
+            deletedAtMs !== undefined
+              ? 'its Node was deleted from the Kubernetes API'
+              : 'its Node is being deleted (deletionTimestamp set)';
           if (allGone && deletedAtMs !== undefined && deps.model.nodeLeft(node.name, reason)) {
             log.info({ node: node.name, secondsAfterDelete: (snapshot.nowMs - deletedAtMs) / 1000, reason }, 'node left the cluster');
             tracked.delete(node.name);
@@ -164,11 +190,13 @@ export function createNodeLifecycle(deps: {
               continue;
             }
           }
-          if (snapshot.nowMs - since < deps.departingWindowMs) next.set(node.name, { state: 'departing', sinceMs: since, reason: 'its agents disconnected' });
+          if (snapshot.nowMs - since < deps.departingWindowMs)
+            next.set(node.name, { state: 'departing', sinceMs: since, reason: 'its agents disconnected' });
           continue;
         }
         const settling = tracked.get(node.name)?.settling;
-        if (settling) next.set(node.name, { state: settling.state, sinceMs: settling.sinceMs, reason: withExpectedOverlay(node, settling.reason) });
+        if (settling)
+          next.set(node.name, { state: settling.state, sinceMs: settling.sinceMs, reason: withExpectedOverlay(node, settling.reason) });
       }
       for (const name of tracked.keys()) if (!present.has(name)) tracked.delete(name);
       held = next;

@@ -58,7 +58,8 @@ export function overlayEvidence(snapshot: ClusterSnapshot): OverlayEvidence {
     }
   }
   let probing: Set<string> | undefined;
-  const failingProbes = (): Set<string> => (probing ??= new Set(snapshot.probes.failingPaths.flatMap((path) => [path.source, path.destination])));
+  const failingProbes = (): Set<string> =>
+    (probing ??= new Set(snapshot.probes.failingPaths.flatMap((path) => [path.source, path.destination])));
   return {
     // The node itself is not connected, so it is never among the verifiers.
     peersRemovedChainTo: (name) => verifiers > 0 && removedBy.get(name) === verifiers,

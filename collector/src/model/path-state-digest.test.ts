@@ -14,7 +14,9 @@ describe('path state digest and report change points', () => {
     counters.conntrack = create(ConntrackSchema, { available: true, entries: 9_999n, maxEntries: 262144n });
     counters.overlay!.healthyDigest = 'moved';
     expect(pathStateDigest(counters)).toBe(pathStateDigest(base));
-    expect(pathStateDigest(nodeReport({ peersChecked: 3, problems: [{ peer: 'node-1', parts: missingChain('node-1') }] }))).not.toBe(pathStateDigest(base));
+    expect(pathStateDigest(nodeReport({ peersChecked: 3, problems: [{ peer: 'node-1', parts: missingChain('node-1') }] }))).not.toBe(
+      pathStateDigest(base),
+    );
     const lowMtu = healthyLinks().map((l) => (l.name === 'eth0' ? { ...l, mtu: 1450 } : l));
     expect(pathStateDigest(nodeReport({ peersChecked: 3, links: lowMtu }))).not.toBe(pathStateDigest(base));
   });
@@ -23,7 +25,8 @@ describe('path state digest and report change points', () => {
     const cluster = createTestCluster({ nodes: 4 });
     addPodAgents(cluster);
     runRounds(cluster, 2);
-    const touching = (node: string) => cluster.model.snapshot().probes.paths.filter((p) => p.source === node || p.destination === node).length;
+    const touching = (node: string) =>
+      cluster.model.snapshot().probes.paths.filter((p) => p.source === node || p.destination === node).length;
     expect(touching('node-2')).toBeGreaterThan(0);
     cluster.reportHealthy('node-2');
     expect(touching('node-2')).toBeGreaterThan(0);

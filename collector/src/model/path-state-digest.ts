@@ -9,7 +9,13 @@ const pathRoles = new Set([LinkRole.OVERLAY, LinkRole.POD_BRIDGE, LinkRole.UNDER
 
 export function pathStateDigest(report: NodeReport): string {
   const problems = (report.overlay?.problems ?? [])
-    .map((p) => `${p.peer}:${p.parts.map((part) => `${part.part}/${part.problem}`).sort().join(',')}`)
+    .map(
+      (p) =>
+        `${p.peer}:${p.parts
+          .map((part) => `${part.part}/${part.problem}`)
+          .sort()
+          .join(',')}`,
+    )
     .sort();
   const links = report.links
     .filter((l) => pathRoles.has(l.role))

@@ -5,10 +5,21 @@ describe('peer change log', () => {
   it('returns the distinct peers changed after a base generation, base excluded', () => {
     const log = createPeerChangeLog({ maxEntries: () => 100 });
     log.record(1n, [{ node: 'a', network: 'host' }]);
-    log.record(2n, [{ node: 'b', network: 'host' }, { node: 'b', network: 'pod' }]);
+    log.record(2n, [
+      { node: 'b', network: 'host' },
+      { node: 'b', network: 'pod' },
+    ]);
     log.record(3n, [{ node: 'a', network: 'host' }]);
-    expect(log.changedSince(0n)).toEqual([{ node: 'a', network: 'host' }, { node: 'b', network: 'host' }, { node: 'b', network: 'pod' }]);
-    expect(log.changedSince(1n)).toEqual([{ node: 'b', network: 'host' }, { node: 'b', network: 'pod' }, { node: 'a', network: 'host' }]);
+    expect(log.changedSince(0n)).toEqual([
+      { node: 'a', network: 'host' },
+      { node: 'b', network: 'host' },
+      { node: 'b', network: 'pod' },
+    ]);
+    expect(log.changedSince(1n)).toEqual([
+      { node: 'b', network: 'host' },
+      { node: 'b', network: 'pod' },
+      { node: 'a', network: 'host' },
+    ]);
     expect(log.changedSince(3n)).toEqual([]);
   });
 

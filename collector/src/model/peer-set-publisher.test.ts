@@ -36,7 +36,9 @@ describe('peer-set publisher', () => {
       for (const node of ['node-1', 'node-4', 'node-7', 'node-99']) {
         const update = cluster.model.peerSetUpdateFor({ node, network }, {});
         expect(update.kind).toBe('full');
-        const expected = create(ConnectResponseSchema, { payload: { case: 'peerSet', value: cluster.model.peerSetFor({ node, network }) } });
+        const expected = create(ConnectResponseSchema, {
+          payload: { case: 'peerSet', value: cluster.model.peerSetFor({ node, network }) },
+        });
         const bytes = encodeResponse(update.message);
         expect(Buffer.compare(bytes, Buffer.from(toBinary(ConnectResponseSchema, expected)))).toBe(0);
         expect(update.bytes).toBe(bytes.length);
@@ -56,7 +58,10 @@ describe('peer-set publisher', () => {
 
     cluster.model.agentConnected(hostHello('node-8'), { connectionId: 'c8', peerAddress: 'x' });
     cluster.model.agentConnected(podHello('node-8'), { connectionId: 'p8', peerAddress: 'x' });
-    cluster.model.agentConnected(hostHello('node-3', { addresses: ['192.0.2.99'], probeAddress: '192.0.2.99' }), { connectionId: 'c3b', peerAddress: 'x' });
+    cluster.model.agentConnected(hostHello('node-3', { addresses: ['192.0.2.99'], probeAddress: '192.0.2.99' }), {
+      connectionId: 'c3b',
+      peerAddress: 'x',
+    });
     // Changes to the streams' own nodes, which their sets leave out.
     cluster.model.agentConnected(podHello('node-1'), { connectionId: 'p1b', peerAddress: 'y' }); // same data: no change
     cluster.model.agentConnected(hostHello('node-4', { probePort: 7600 }), { connectionId: 'c4b', peerAddress: 'x' });
@@ -88,8 +93,13 @@ describe('peer-set publisher', () => {
       for (const peer of current) expect(applied.find((p) => keyOf(p) === keyOf(peer))).toEqual(peer);
     }
     // The pod stream saw only pod peers: node-8's pod agent joined, node-6's left; node-3's pod peer changed its node IP.
-    const podDelta = decoded(cluster.model.peerSetUpdateFor(cluster.key('node-4', 'pod'), { base: before.get(streams[1]!)!.generation }).message);
-    expect(podDelta.payload.case === 'peerSetDelta' && podDelta.payload.value.upserted.map((p) => p.nodeName)).toEqual(['node-3', 'node-8']);
+    const podDelta = decoded(
+      cluster.model.peerSetUpdateFor(cluster.key('node-4', 'pod'), { base: before.get(streams[1]!)!.generation }).message,
+    );
+    expect(podDelta.payload.case === 'peerSetDelta' && podDelta.payload.value.upserted.map((p) => p.nodeName)).toEqual([
+      'node-3',
+      'node-8',
+    ]);
     expect(podDelta.payload.case === 'peerSetDelta' && podDelta.payload.value.removed.map((r) => r.nodeName)).toEqual(['node-6']);
   });
 
@@ -110,7 +120,8 @@ describe('peer-set publisher', () => {
     const key = cluster.key('node-1');
     const base = cluster.model.membershipGeneration;
     // More changes than the log keeps (at least 4,096).
-    for (let i = 0; i < 4200; i++) cluster.model.agentConnected(hostHello('node-2', { probePort: 7000 + (i % 2) }), { connectionId: `c${i}`, peerAddress: 'x' });
+    for (let i = 0; i < 4200; i++)
+      cluster.model.agentConnected(hostHello('node-2', { probePort: 7000 + (i % 2) }), { connectionId: `c${i}`, peerAddress: 'x' });
     const update = cluster.model.peerSetUpdateFor(key, { base });
     expect(update.kind).toBe('full');
     expect(names((decoded(update.message).payload.value as { peers: Peer[] }).peers)).toEqual(['1|node-2', '1|node-3']);
@@ -122,7 +133,8 @@ describe('peer-set publisher', () => {
     const cluster = createTestCluster({ nodes: 3 });
     const key = cluster.key('node-1');
     const base = cluster.model.membershipGeneration;
-    for (const name of ['node-2', 'node-3']) cluster.model.agentConnected(hostHello(name, { probePort: 7777 }), { connectionId: `again-${name}`, peerAddress: 'x' });
+    for (const name of ['node-2', 'node-3'])
+      cluster.model.agentConnected(hostHello(name, { probePort: 7777 }), { connectionId: `again-${name}`, peerAddress: 'x' });
     const update = cluster.model.peerSetUpdateFor(key, { base });
     expect(update.kind).toBe('full');
     expect(update.generation).toBe(cluster.model.membershipGeneration);

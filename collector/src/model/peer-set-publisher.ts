@@ -119,9 +119,11 @@ function assemble(tag: number, head: Uint8Array, body: Buffer, skip: readonly [n
   };
 }
 
-
 export function createPeerSetPublisher(deps: PeerSetPublisherDeps): PeerSetPublisher {
-  const tables: Record<AgentNetwork, PeerTable> = { host: { entries: new Map(), sorted: undefined }, pod: { entries: new Map(), sorted: undefined } };
+  const tables: Record<AgentNetwork, PeerTable> = {
+    host: { entries: new Map(), sorted: undefined },
+    pod: { entries: new Map(), sorted: undefined },
+  };
   let synced = -1n;
   const fullSets = new Map<AgentNetwork, FullSet>();
   let deltas = new Map<string, DeltaSet>();
@@ -180,7 +182,12 @@ export function createPeerSetPublisher(deps: PeerSetPublisherDeps): PeerSetPubli
       offsets[names.length] = at;
       parts.push({ names, offsets });
     }
-    const built: FullSet = { generation, head: toBinary(PeerSetSchema, create(PeerSetSchema, { generation })), all: Buffer.concat(chunks, at), parts };
+    const built: FullSet = {
+      generation,
+      head: toBinary(PeerSetSchema, create(PeerSetSchema, { generation })),
+      all: Buffer.concat(chunks, at),
+      parts,
+    };
     fullSets.set(network, built);
     return built;
   };
@@ -242,7 +249,12 @@ export function createPeerSetPublisher(deps: PeerSetPublisherDeps): PeerSetPubli
     return built;
   };
 
-  const register = (kind: 'full' | 'delta', generation: bigint, assembled: { bytes: number; encode: () => Buffer }, entries: number): PeerSetUpdate => {
+  const register = (
+    kind: 'full' | 'delta',
+    generation: bigint,
+    assembled: { bytes: number; encode: () => Buffer },
+    entries: number,
+  ): PeerSetUpdate => {
     const message =
       kind === 'full'
         ? create(ConnectResponseSchema, { payload: { case: 'peerSet', value: { generation } } })
@@ -263,7 +275,13 @@ export function createPeerSetPublisher(deps: PeerSetPublisherDeps): PeerSetPubli
           const skipDelta = delta.ranges.get(node) ?? [];
           const deltaBytes = delta.head.length + delta.body.length - skippedBytes(skipDelta);
           const fullBytes = full.head.length + full.all.length - skippedBytes(skipFull);
-          if (deltaBytes < fullBytes) return register('delta', generation, assemble(responseTag.delta, delta.head, delta.body, skipDelta), delta.entries - skipDelta.length);
+          if (deltaBytes < fullBytes)
+            return register(
+              'delta',
+              generation,
+              assemble(responseTag.delta, delta.head, delta.body, skipDelta),
+              delta.entries - skipDelta.length,
+            );
         }
       }
       return register('full', full.generation, assemble(responseTag.full, full.head, full.all, skipFull), fullEntries);

@@ -37,5 +37,11 @@ export function peerFingerprint(node: NodeState, network: AgentNetwork): string 
   if (!agent) return undefined;
   const hello = agent.hello;
   const nodeIp = network === 'host' ? hello.addresses[0] : node.hostAgent?.hello.addresses[0];
-  return [nodeIp ?? '', podCidrsOf(node, network).join(','), network === 'host' ? (hello.overlay?.vtepMac ?? '') : '', hello.probeAddress, hello.probePort].join('|');
+  return [
+    nodeIp ?? '',
+    podCidrsOf(node, network).join(','),
+    network === 'host' ? (hello.overlay?.vtepMac ?? '') : '',
+    hello.probeAddress,
+    hello.probePort,
+  ].join('|');
 }

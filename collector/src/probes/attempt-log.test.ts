@@ -35,7 +35,12 @@ describe('attempt log', () => {
     appendAttempt(b, 20, true, 0.2, 3, 32, 0);
     appendAttempt(b, 30, true, 0.3, 4, 32, 0);
     const merged = mergeLogs([a, b]);
-    expect(attemptsOf(merged).map((x) => [x.atMs, x.sizeBytes])).toEqual([[10, 1], [20, 3], [30, 2], [30, 4]]);
+    expect(attemptsOf(merged).map((x) => [x.atMs, x.sizeBytes])).toEqual([
+      [10, 1],
+      [20, 3],
+      [30, 2],
+      [30, 4],
+    ]);
     expect(attemptCount(mergeLogs([a]))).toBe(2);
     expect(mergeLogs([])).toEqual([]);
   });

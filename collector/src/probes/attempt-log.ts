@@ -17,7 +17,15 @@ export const attemptSizeBytes = (log: AttemptLog, i: number): number => log[i * 
 export const newestAtMs = (log: AttemptLog): number => (log.length ? log[log.length - stride]! : 0);
 
 /** Appends one attempt, then drops the oldest beyond `max` and any older than cutoffMs. */
-export function appendAttempt(log: AttemptLog, atMs: number, ok: boolean, rttSeconds: number, sizeBytes: number, max: number, cutoffMs: number): void {
+export function appendAttempt(
+  log: AttemptLog,
+  atMs: number,
+  ok: boolean,
+  rttSeconds: number,
+  sizeBytes: number,
+  max: number,
+  cutoffMs: number,
+): void {
   log.push(atMs, ok ? Math.max(0, rttSeconds) : failedRtt, sizeBytes);
   const n = attemptCount(log);
   let drop = Math.max(0, n - max);
@@ -67,4 +75,9 @@ export function mergeLogs(logs: readonly AttemptLog[]): AttemptLog {
 
 /** For tests and readers that want objects. */
 export const attemptsOf = (log: AttemptLog): { atMs: number; ok: boolean; rttSeconds: number; sizeBytes: number }[] =>
-  Array.from({ length: attemptCount(log) }, (_, i) => ({ atMs: attemptAtMs(log, i), ok: attemptOk(log, i), rttSeconds: attemptRtt(log, i), sizeBytes: attemptSizeBytes(log, i) }));
+  Array.from({ length: attemptCount(log) }, (_, i) => ({
+    atMs: attemptAtMs(log, i),
+    ok: attemptOk(log, i),
+    rttSeconds: attemptRtt(log, i),
+    sizeBytes: attemptSizeBytes(log, i),
+  }));

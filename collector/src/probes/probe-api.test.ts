@@ -22,7 +22,8 @@ function setup(options: { maxFailingPairSeries?: number } = {}) {
   const app = buildServer({ model: cluster.model, findings, metrics, logger, isReady: () => true });
   apps.push(app);
   runRounds(cluster, 2, {
-    path: (leg) => (leg.network !== 'pod' ? 'ok' : leg.source === 'node-2' ? 'request-lost' : leg.destination === 'node-2' ? 'reply-lost' : 'ok'),
+    path: (leg) =>
+      leg.network !== 'pod' ? 'ok' : leg.source === 'node-2' ? 'request-lost' : leg.destination === 'node-2' ? 'reply-lost' : 'ok',
     dns: (source) => source === 'node-2',
   });
   return { cluster, app, metrics };
@@ -34,11 +35,29 @@ describe('probe API and metrics', () => {
     const response = await app.inject({ method: 'GET', url: '/api/v1/matrix?network=pod&protocol=udp' });
     expect(response.statusCode).toBe(200);
     const body = response.json();
-    expect(body).toMatchObject({ windowSeconds: 10, matrices: [{ network: 'pod', protocol: 'udp', nodes: ['node-1', 'node-2', 'node-3', 'node-4'] }] });
-    const cells = body.matrices[0].cells as { source: string; destination: string; failing: boolean; direction?: string; attempts: number; lossRatio: number }[];
+    expect(body).toMatchObject({
+      windowSeconds: 10,
+      matrices: [{ network: 'pod', protocol: 'udp', nodes: ['node-1', 'node-2', 'node-3', 'node-4'] }],
+    });
+    const cells = body.matrices[0].cells as {
+      source: string;
+      destination: string;
+      failing: boolean;
+      direction?: string;
+      attempts: number;
+      lossRatio: number;
+    }[];
     expect(cells).toHaveLength(12);
-    expect(cells.find((c) => c.source === 'node-2' && c.destination === 'node-1')).toMatchObject({ failing: true, direction: 'request-lost', lossRatio: 1, attempts: 12 });
-    expect(cells.find((c) => c.source === 'node-1' && c.destination === 'node-2')).toMatchObject({ failing: true, direction: 'reply-lost' });
+    expect(cells.find((c) => c.source === 'node-2' && c.destination === 'node-1')).toMatchObject({
+      failing: true,
+      direction: 'request-lost',
+      lossRatio: 1,
+      attempts: 12,
+    });
+    expect(cells.find((c) => c.source === 'node-1' && c.destination === 'node-2')).toMatchObject({
+      failing: true,
+      direction: 'reply-lost',
+    });
     expect(cells.filter((c) => c.failing)).toHaveLength(6);
     expect((await app.inject({ method: 'GET', url: '/api/v1/matrix' })).json().matrices).toHaveLength(4);
   });
@@ -55,8 +74,17 @@ describe('probe API and metrics', () => {
   it('adds probe state to /api/v1/nodes', async () => {
     const { app } = setup();
     const node2 = (await app.inject({ method: 'GET', url: '/api/v1/nodes' })).json().nodes[1];
-    expect(node2.probes.agents).toEqual(expect.arrayContaining([expect.objectContaining({ network: 'pod', eventLoopDelayP99Seconds: 0.003, intervalSeconds: 5 })]));
-    expect(node2.probes.loss).toContainEqual({ network: 'pod', protocol: 'udp', direction: 'outbound', attempts: 36, failures: 36, lossRatio: 1 });
+    expect(node2.probes.agents).toEqual(
+      expect.arrayContaining([expect.objectContaining({ network: 'pod', eventLoopDelayP99Seconds: 0.003, intervalSeconds: 5 })]),
+    );
+    expect(node2.probes.loss).toContainEqual({
+      network: 'pod',
+      protocol: 'udp',
+      direction: 'outbound',
+      attempts: 36,
+      failures: 36,
+      lossRatio: 1,
+    });
     expect(node2.probes.dns).toContainEqual(expect.objectContaining({ protocol: 'udp', failing: false, failures: 2 }));
   });
 
@@ -67,7 +95,10 @@ describe('probe API and metrics', () => {
     expect(pairs).toHaveLength(5);
     expect([...pairs].sort()).toEqual(pairs);
     expect((await metrics.metrics()).match(/^netsentry_probe_pair_failing\{.*$/gm)).toEqual(pairs);
-    const counted = [...text.matchAll(/^netsentry_probe_pairs_failing\{network="(\w+)",protocol="(\w+)"\} (\d+)$/gm)].map((m) => [`${m[1]}/${m[2]}`, Number(m[3])]);
+    const counted = [...text.matchAll(/^netsentry_probe_pairs_failing\{network="(\w+)",protocol="(\w+)"\} (\d+)$/gm)].map((m) => [
+      `${m[1]}/${m[2]}`,
+      Number(m[3]),
+    ]);
     expect(Object.fromEntries(counted)).toEqual({ 'host/udp': 0, 'host/tcp': 0, 'pod/udp': 6, 'pod/tcp': 6 });
   });
 

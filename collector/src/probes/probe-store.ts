@@ -16,7 +16,6 @@ import { sampledStaleIntervals } from './path-state.ts';
 export type PathProtocol = 'udp' | 'tcp';
 export type SizeClass = 'small' | 'large';
 
-
 export interface PathRecord {
   readonly source: string;
   readonly sourceNetwork: AgentNetwork;
@@ -111,7 +110,8 @@ export interface ProbeStore {
 }
 
 export const maxAttemptsPerPath = 32;
-export const pathKeyOf = (destination: string, network: AgentNetwork, protocol: PathProtocol, size: SizeClass): string => `${destination}\u0000${network}\u0000${protocol}\u0000${size}`;
+export const pathKeyOf = (destination: string, network: AgentNetwork, protocol: PathProtocol, size: SizeClass): string =>
+  `${destination}\u0000${network}\u0000${protocol}\u0000${size}`;
 const maxReceiptEntries = 24;
 export const defaultIntervalSeconds = 5;
 /**
@@ -160,7 +160,9 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
     let entry = names.get(node);
     if (!entry) {
       const keys: string[] = [];
-      for (const network of ['host', 'pod'] as const) for (const protocol of ['udp', 'tcp'] as const) for (const size of ['small', 'large'] as const) keys.push(pathKeyOf(node, network, protocol, size));
+      for (const network of ['host', 'pod'] as const)
+        for (const protocol of ['udp', 'tcp'] as const)
+          for (const size of ['small', 'large'] as const) keys.push(pathKeyOf(node, network, protocol, size));
       names.set(node, (entry = { node, keys }));
     }
     return entry;
@@ -178,14 +180,26 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       const id = agentKey(key.node, key.network);
       let agent = agents.get(id);
       if (!agent) {
-        agent = { node: key.node, network: key.network, lastBatchMs: atMs, version: 0, intervalSeconds: defaultIntervalSeconds, sampleRounds: 1, eventLoopDelayP99Seconds: 0, paths: new Map(), receipts: new Map(), dns: new Map() };
+        agent = {
+          node: key.node,
+          network: key.network,
+          lastBatchMs: atMs,
+          version: 0,
+          intervalSeconds: defaultIntervalSeconds,
+          sampleRounds: 1,
+          eventLoopDelayP99Seconds: 0,
+          paths: new Map(),
+          receipts: new Map(),
+          dns: new Map(),
+        };
         agents.set(id, agent);
       }
       agent.intervalSeconds = batch.intervalSeconds > 0 ? Math.min(maxIntervalSeconds, batch.intervalSeconds) : defaultIntervalSeconds;
       agent.sampleRounds = Math.max(1, batch.sampleRounds);
       // A sampled agent's paths are judged only while fresh (path-state.ts): keeping them
       // longer would only cost memory (~k new paths per round, O(N) per agent over a sweep).
-      const cutoffMs = atMs - (agent.sampleRounds > 1 ? Math.min(retentionMs, (sampledStaleIntervals + 1) * agent.intervalSeconds * 1000) : retentionMs);
+      const cutoffMs =
+        atMs - (agent.sampleRounds > 1 ? Math.min(retentionMs, (sampledStaleIntervals + 1) * agent.intervalSeconds * 1000) : retentionMs);
       prune(agent, cutoffMs);
       agent.lastBatchMs = atMs;
       agent.version += 1;
@@ -208,12 +222,20 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       const sourceFailuresBefore = failureCutoffs.get(key.node) ?? 0;
       if (sourceFailuresBefore !== 0 && atMs >= sourceFailuresBefore) failureCutoffs.delete(key.node);
       const failedAcrossRepair = (ok: boolean, target?: string): boolean =>
-        !ok && failureCutoffs.size > 0 && (atMs < sourceFailuresBefore || (target !== undefined && atMs < (failureCutoffs.get(target) ?? 0)));
+        !ok &&
+        failureCutoffs.size > 0 &&
+        (atMs < sourceFailuresBefore || (target !== undefined && atMs < (failureCutoffs.get(target) ?? 0)));
       // Per batch: the target's 8 path slots (network × protocol × size), found once per target.
       const slotsByTarget = new Map<string, { names: TargetNames; records: (PathRecord | undefined)[] } | null>();
       const touched: PathRecord[] = [];
       /** The record this batch adds to for one path, or undefined when its attempts are not kept (the count is added to discardedResults). */
-      const pathFor = (targetNode: string, targetNetwork: Network, protocol: PathProtocol, large: boolean, attempts: number): PathRecord | undefined => {
+      const pathFor = (
+        targetNode: string,
+        targetNetwork: Network,
+        protocol: PathProtocol,
+        large: boolean,
+        attempts: number,
+      ): PathRecord | undefined => {
         const network = agentNetworkOf(targetNetwork);
         if (!network) return undefined;
         let slots = slotsByTarget.get(targetNode);
@@ -224,7 +246,10 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         if (slots === null) return undefined;
         // Results toward an agent that restarted or came back, from before it was back: its responder was down.
         const resetAtMs = resets.get(agentKey(targetNode, network));
-        if ((resetAtMs !== undefined && atMs < resetAtMs + agent.intervalSeconds * 1000) || atMs < (changeCutoffs.get(agentKey(targetNode, network)) ?? 0)) {
+        if (
+          (resetAtMs !== undefined && atMs < resetAtMs + agent.intervalSeconds * 1000) ||
+          atMs < (changeCutoffs.get(agentKey(targetNode, network)) ?? 0)
+        ) {
           discardedResults += attempts;
           return undefined;
         }
@@ -233,7 +258,20 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         if (!path) {
           const pathKey = slots.names.keys[slot]!;
           path = agent.paths.get(pathKey);
-          if (!path) agent.paths.set(pathKey, (path = { source: key.node, sourceNetwork: key.network, key: pathKey, destination: slots.names.node, network, protocol, size: large ? 'large' : 'small', attempts: [] }));
+          if (!path)
+            agent.paths.set(
+              pathKey,
+              (path = {
+                source: key.node,
+                sourceNetwork: key.network,
+                key: pathKey,
+                destination: slots.names.node,
+                network,
+                protocol,
+                size: large ? 'large' : 'small',
+                attempts: [],
+              }),
+            );
           slots.records[slot] = path;
           touched.push(path);
         }
@@ -247,7 +285,11 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
           }
           const protocol: PathProtocol = result.protocol === ProbeProtocol.DNS_UDP ? 'udp' : 'tcp';
           let dns = agent.dns.get(protocol);
-          if (!dns) agent.dns.set(protocol, (dns = { source: key.node, sourceNetwork: key.network, protocol, resolver: result.target, attempts: [] }));
+          if (!dns)
+            agent.dns.set(
+              protocol,
+              (dns = { source: key.node, sourceNetwork: key.network, protocol, resolver: result.target, attempts: [] }),
+            );
           dns.resolver = result.target;
           appendAttempt(dns.attempts, atMs, result.ok, result.rttSeconds, result.sizeBytes, maxAttemptsPerPath, cutoffMs);
           continue;
@@ -256,20 +298,41 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
           discardedResults += 1;
           continue;
         }
-        const path = pathFor(result.targetNode, result.targetNetwork, result.protocol === ProbeProtocol.TCP ? 'tcp' : 'udp', result.large, 1);
+        const path = pathFor(
+          result.targetNode,
+          result.targetNetwork,
+          result.protocol === ProbeProtocol.TCP ? 'tcp' : 'udp',
+          result.large,
+          1,
+        );
         if (path) appendAttempt(path.attempts, atMs, result.ok, result.rttSeconds, result.sizeBytes, maxAttemptsPerPath, cutoffMs);
       }
       // Report by exception (agent/src/probe/path-summary.ts): expanded into the same attempts the per-probe
       // results would have made, the answered ones first (all of a batch's attempts share atMs,
       // so only "the newest ones failed" is an order that matters, and it is the cautious one).
       for (const summary of acrossChange ? [] : batch.pathSummaries) {
-        const path = pathFor(summary.targetNode, summary.targetNetwork, summary.protocol === ProbeProtocol.TCP ? 'tcp' : 'udp', summary.large, summary.sent);
+        const path = pathFor(
+          summary.targetNode,
+          summary.targetNetwork,
+          summary.protocol === ProbeProtocol.TCP ? 'tcp' : 'udp',
+          summary.large,
+          summary.sent,
+        );
         if (!path) continue;
         const answered = summary.sent - summary.lost;
         // The round's losses across a repair point are voided like failed per-probe results; its answers count.
         const lost = failedAcrossRepair(false, summary.targetNode) ? 0 : summary.lost;
         discardedResults += summary.lost - lost;
-        for (let i = 0; i < answered; i++) appendAttempt(path.attempts, atMs, true, i === answered - 1 ? summary.rttMaxSeconds : summary.rttP50Seconds, summary.sizeBytes, maxAttemptsPerPath, cutoffMs);
+        for (let i = 0; i < answered; i++)
+          appendAttempt(
+            path.attempts,
+            atMs,
+            true,
+            i === answered - 1 ? summary.rttMaxSeconds : summary.rttP50Seconds,
+            summary.sizeBytes,
+            maxAttemptsPerPath,
+            cutoffMs,
+          );
         for (let i = 0; i < lost; i++) appendAttempt(path.attempts, atMs, false, 0, summary.sizeBytes, maxAttemptsPerPath, cutoffMs);
       }
       for (const group of acrossChange ? [] : batch.coverage) {
@@ -281,7 +344,8 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         for (const target of group.targetNodes) {
           for (const step of ladder) {
             const path = pathFor(target, group.targetNetwork, step.protocol, step.large, step.count);
-            for (let i = 0; path && i < step.count; i++) appendAttempt(path.attempts, atMs, true, group.rttP50Seconds, step.size, maxAttemptsPerPath, cutoffMs);
+            for (let i = 0; path && i < step.count; i++)
+              appendAttempt(path.attempts, atMs, true, group.rttP50Seconds, step.size, maxAttemptsPerPath, cutoffMs);
           }
         }
       }
@@ -295,8 +359,17 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         const protocol: PathProtocol = receipt.protocol === ProbeProtocol.TCP ? 'tcp' : 'udp';
         const receiptKey = `${receipt.sourceNode}\u0000${sourceNetwork}\u0000${protocol}`;
         let record = agent.receipts.get(receiptKey);
-        if (!record) agent.receipts.set(receiptKey, (record = { destination: key.node, network: key.network, source: receipt.sourceNode, sourceNetwork, protocol, entries: [] }));
-        pushBounded(record.entries, { atMs, requests: receipt.requests, largeRequests: receipt.largeRequests }, maxReceiptEntries, cutoffMs);
+        if (!record)
+          agent.receipts.set(
+            receiptKey,
+            (record = { destination: key.node, network: key.network, source: receipt.sourceNode, sourceNetwork, protocol, entries: [] }),
+          );
+        pushBounded(
+          record.entries,
+          { atMs, requests: receipt.requests, largeRequests: receipt.largeRequests },
+          maxReceiptEntries,
+          cutoffMs,
+        );
       }
       version += 1;
       return touched;
@@ -378,7 +451,10 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
 
     notBefore(node, network) {
       const resetAtMs = resets.get(agentKey(node, network));
-      return Math.max(resetAtMs === undefined ? 0 : resetAtMs + this.maxIntervalSeconds * 1000, changeCutoffs.get(agentKey(node, network)) ?? 0);
+      return Math.max(
+        resetAtMs === undefined ? 0 : resetAtMs + this.maxIntervalSeconds * 1000,
+        changeCutoffs.get(agentKey(node, network)) ?? 0,
+      );
     },
     get discardedResults() {
       return discardedResults;

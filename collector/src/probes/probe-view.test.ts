@@ -6,7 +6,8 @@ import { createTestCluster } from '../../../test/fixtures/cluster-fixtures.ts';
 import { addPodAgents, createMeshSampling, runRounds, type MeshFaults } from '../../../test/fixtures/probe-fixtures.ts';
 import { nodeTotalsOf, type NodeProbeTotals } from './probe-view.ts';
 
-const sorted = (list: readonly NodeProbeTotals[]) => [...list].sort((a, b) => `${a.node}|${a.network}|${a.protocol}`.localeCompare(`${b.node}|${b.network}|${b.protocol}`));
+const sorted = (list: readonly NodeProbeTotals[]) =>
+  [...list].sort((a, b) => `${a.node}|${a.network}|${a.protocol}`.localeCompare(`${b.node}|${b.network}|${b.protocol}`));
 
 describe('probe view totals', () => {
   for (const sampleSize of [0, 3]) {

@@ -8,7 +8,15 @@
 // on every pass while failing (its direction comes from the target's receipts). Readers that keep their own per-path structures (the mesh
 // index) subscribe to the changes instead of rescanning.
 import type { AgentNetwork } from '../model/agent-network.ts';
-import { directionOf, sampledStaleIntervals, staleIntervals, summarize, windowIntervals, type Direction, type WindowSummary } from './path-state.ts';
+import {
+  directionOf,
+  sampledStaleIntervals,
+  staleIntervals,
+  summarize,
+  windowIntervals,
+  type Direction,
+  type WindowSummary,
+} from './path-state.ts';
 import { attemptAtMs, attemptCount, mergeLogs, type AttemptLog } from './attempt-log.ts';
 import { pathKeyOf, type AgentProbeRecord, type PathProtocol, type PathRecord, type ProbeStore, type SizeClass } from './probe-store.ts';
 
@@ -82,16 +90,36 @@ export interface PathStateFeed {
 }
 
 const emptyFeed: PathStateFeed = { subscribe: () => ({ current: [], unsubscribe: () => undefined }) };
-export const emptyProbeView: ProbeView = Object.freeze({ intervalSeconds: 5, windowSeconds: 10, paths: [], failingPaths: [], nodeTotals: [], dns: [], agents: [], feed: emptyFeed });
+export const emptyProbeView: ProbeView = Object.freeze({
+  intervalSeconds: 5,
+  windowSeconds: 10,
+  paths: [],
+  failingPaths: [],
+  nodeTotals: [],
+  dns: [],
+  agents: [],
+  feed: emptyFeed,
+});
 
 /** Sums small paths per node, network and protocol (both directions) and the median of outbound UDP medians. O(paths); the builder keeps the sums incrementally. */
 export function nodeTotalsOf(paths: Iterable<PathState>): NodeProbeTotals[] {
-  type Entry = { node: string; network: AgentNetwork; protocol: PathProtocol; outbound: { attempts: number; failures: number }; inbound: { attempts: number; failures: number }; rtts: number[] };
+  type Entry = {
+    node: string;
+    network: AgentNetwork;
+    protocol: PathProtocol;
+    outbound: { attempts: number; failures: number };
+    inbound: { attempts: number; failures: number };
+    rtts: number[];
+  };
   const entries = new Map<string, Entry>();
   const entry = (node: string, network: AgentNetwork, protocol: PathProtocol): Entry => {
     const key = `${node}\u0000${network}\u0000${protocol}`;
     let e = entries.get(key);
-    if (!e) entries.set(key, (e = { node, network, protocol, outbound: { attempts: 0, failures: 0 }, inbound: { attempts: 0, failures: 0 }, rtts: [] }));
+    if (!e)
+      entries.set(
+        key,
+        (e = { node, network, protocol, outbound: { attempts: 0, failures: 0 }, inbound: { attempts: 0, failures: 0 }, rtts: [] }),
+      );
     return e;
   };
   for (const p of paths) {
@@ -110,8 +138,6 @@ export function nodeTotalsOf(paths: Iterable<PathState>): NodeProbeTotals[] {
     return rtts.length ? { ...rest, rttP50Seconds: rtts[Math.floor((rtts.length - 1) / 2)]! } : rest;
   });
 }
-
-
 
 /** Builds a view from scratch: every path of every agent summarized at nowMs. */
 export function buildProbeView(store: ProbeStore, nowMs: number): ProbeView {
@@ -163,7 +189,8 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
   const listeners = new Set<PathStateListener>();
   // Per node: small-probe sums per network × protocol (4 slots) × outbound/inbound attempts/failures.
   const totals = new Map<string, Float64Array>();
-  const totalsSlot = (network: AgentNetwork, protocol: PathProtocol): number => ((network === 'host' ? 0 : 2) + (protocol === 'udp' ? 0 : 1)) * 4;
+  const totalsSlot = (network: AgentNetwork, protocol: PathProtocol): number =>
+    ((network === 'host' ? 0 : 2) + (protocol === 'udp' ? 0 : 1)) * 4;
   // Per source node and network: its small UDP paths' median RTTs, kept sorted, so the
   // median of medians is a lookup.
   const rtts = new Map<string, number[]>();
@@ -243,7 +270,12 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
         intervalMs = Math.max(intervalMs, agent.intervalSeconds * 1000);
         sampled ||= agent.sampleRounds > 1;
       }
-      const summary = summarize(records.length === 1 ? records[0]!.attempts : mergeLogs(records.map((r) => r.attempts)), nowMs, intervalMs, sampled);
+      const summary = summarize(
+        records.length === 1 ? records[0]!.attempts : mergeLogs(records.map((r) => r.attempts)),
+        nowMs,
+        intervalMs,
+        sampled,
+      );
       if (summary) {
         let direction: Direction | undefined;
         if (summary.failing) {
@@ -259,7 +291,11 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
         }
         const first = records[0]!;
         // The summary is fresh: extend it in place rather than copy it.
-        next = Object.assign(summary, { source: first.source, destination: first.destination, network: first.network, protocol: first.protocol, size: first.size }, direction ? { direction } : undefined);
+        next = Object.assign(
+          summary,
+          { source: first.source, destination: first.destination, network: first.network, protocol: first.protocol, size: first.size },
+          direction ? { direction } : undefined,
+        );
         // Failing states are redone every pass; the others when they may go stale or, for
         // full-mesh paths (judged over a window of 2 intervals), after one interval.
         if (!summary.failing) {
@@ -338,7 +374,10 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
     const out: DnsState[] = [];
     for (const [node, agents] of byNode) {
       let cached = dnsCache.get(node);
-      const same = cached !== undefined && cached.agents.length === agents.length && agents.every((a, i) => cached!.agents[i] === a && cached!.versions[i] === a.version);
+      const same =
+        cached !== undefined &&
+        cached.agents.length === agents.length &&
+        agents.every((a, i) => cached!.agents[i] === a && cached!.versions[i] === a.version);
       if (!cached || !same || nowMs >= cached.validUntilMs || nowMs < cached.validUntilMs - 60_000) {
         const groups = new Map<PathProtocol, { resolver: string; lists: AttemptLog[]; intervalMs: number }>();
         let minIntervalMs = Infinity;
@@ -442,7 +481,14 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
                 if (t[slot] === 0 && t[slot + 2] === 0) continue;
                 any = true;
                 const list = protocol === 'udp' ? rtts.get(`${node}\u0000${network}`) : undefined;
-                nodeTotals.push({ node, network, protocol, outbound: { attempts: t[slot]!, failures: t[slot + 1]! }, inbound: { attempts: t[slot + 2]!, failures: t[slot + 3]! }, ...(list?.length ? { rttP50Seconds: list[Math.floor((list.length - 1) / 2)]! } : {}) });
+                nodeTotals.push({
+                  node,
+                  network,
+                  protocol,
+                  outbound: { attempts: t[slot]!, failures: t[slot + 1]! },
+                  inbound: { attempts: t[slot + 2]!, failures: t[slot + 3]! },
+                  ...(list?.length ? { rttP50Seconds: list[Math.floor((list.length - 1) / 2)]! } : {}),
+                });
               }
             }
             if (!any) totals.delete(node);
@@ -453,7 +499,14 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
           return (dns ??= dnsOf(store, nowMs));
         },
         get agents() {
-          return (agents ??= [...store.agents()].map((a) => ({ node: a.node, network: a.network, lastBatchMs: a.lastBatchMs, intervalSeconds: a.intervalSeconds, sampleRounds: a.sampleRounds, eventLoopDelayP99Seconds: a.eventLoopDelayP99Seconds })));
+          return (agents ??= [...store.agents()].map((a) => ({
+            node: a.node,
+            network: a.network,
+            lastBatchMs: a.lastBatchMs,
+            intervalSeconds: a.intervalSeconds,
+            sampleRounds: a.sampleRounds,
+            eventLoopDelayP99Seconds: a.eventLoopDelayP99Seconds,
+          })));
         },
         feed,
       });

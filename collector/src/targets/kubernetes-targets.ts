@@ -27,7 +27,12 @@ function chooseServicePort(service: V1Service, protocol: 'tcp' | 'dns') {
   const ports = service.spec?.ports ?? [];
   const tcp = ports.filter((p) => (p.protocol ?? 'TCP') === 'TCP');
   // DNS: the port the cluster's resolver uses (53/udp, named dns), whatever its protocol.
-  if (protocol === 'dns') return ports.find((p) => p.port === 53 && (p.protocol ?? 'TCP') === 'UDP') ?? ports.find((p) => p.port === 53) ?? ports.find((p) => p.name === 'dns');
+  if (protocol === 'dns')
+    return (
+      ports.find((p) => p.port === 53 && (p.protocol ?? 'TCP') === 'UDP') ??
+      ports.find((p) => p.port === 53) ??
+      ports.find((p) => p.name === 'dns')
+    );
   return tcp[0];
 }
 
@@ -37,7 +42,10 @@ export function kubernetesTargets(services: readonly V1Service[], slices: readon
   const byKey = new Map(services.map((s) => [`${s.metadata?.namespace}/${s.metadata?.name}`, s]));
   const wanted = new Map<string, 'tcp' | 'dns'>();
   for (const t of defaultApiTargets) if (byKey.has(`${t.namespace}/${t.name}`)) wanted.set(`${t.namespace}/${t.name}`, t.protocol);
-  const labelled = services.filter((s) => s.metadata?.labels?.[probeLabel] === 'true').map((s) => `${s.metadata?.namespace}/${s.metadata?.name}`).sort();
+  const labelled = services
+    .filter((s) => s.metadata?.labels?.[probeLabel] === 'true')
+    .map((s) => `${s.metadata?.namespace}/${s.metadata?.name}`)
+    .sort();
   for (const key of labelled) if (!wanted.has(key)) wanted.set(key, 'tcp');
   const slicesOf = new Map<string, V1EndpointSlice[]>();
   for (const slice of slices) {
@@ -65,7 +73,9 @@ export function kubernetesTargets(services: readonly V1Service[], slices: readon
     for (const slice of slicesOf.get(key) ?? []) {
       if (slice.addressType !== 'IPv4' && slice.addressType !== 'IPv6') continue;
       // The slice port that serves this Service port: same name (both may be unnamed) and protocol.
-      const slicePort = slice.ports?.find((p) => (p.name ?? '') === (port.name ?? '') && (p.protocol ?? 'TCP') === (port.protocol ?? 'TCP'))?.port;
+      const slicePort = slice.ports?.find(
+        (p) => (p.name ?? '') === (port.name ?? '') && (p.protocol ?? 'TCP') === (port.protocol ?? 'TCP'),
+      )?.port;
       if (slicePort === undefined) continue;
       for (const endpoint of slice.endpoints ?? []) {
         if (endpoint.conditions?.ready === false) continue;
@@ -75,19 +85,25 @@ export function kubernetesTargets(services: readonly V1Service[], slices: readon
     endpoints.delete(address);
     const sorted = [...endpoints].sort();
     if (sorted.length > maxEndpointsPerTarget) truncated.push(`${key}: ${sorted.length} endpoints, kept ${maxEndpointsPerTarget}`);
-    specs.push(Object.freeze({
-      name: key,
-      protocol,
-      address,
-      endpoints: Object.freeze(sorted.slice(0, maxEndpointsPerTarget)),
-      query: protocol === 'dns' ? defaultDnsQuery : '',
-    }));
+    specs.push(
+      Object.freeze({
+        name: key,
+        protocol,
+        address,
+        endpoints: Object.freeze(sorted.slice(0, maxEndpointsPerTarget)),
+        query: protocol === 'dns' ? defaultDnsQuery : '',
+      }),
+    );
   }
   return { specs, skipped, truncated };
 }
 
 /** The file's targets, then the API's not named in the file, at most `limit` in all. */
-export function mergeTargetSpecs(file: readonly TargetSpec[], api: readonly TargetSpec[], limit: number): { specs: TargetSpec[]; dropped: string[] } {
+export function mergeTargetSpecs(
+  file: readonly TargetSpec[],
+  api: readonly TargetSpec[],
+  limit: number,
+): { specs: TargetSpec[]; dropped: string[] } {
   const names = new Set(file.map((s) => s.name));
   const merged = [...file, ...api.filter((s) => !names.has(s.name))];
   return { specs: merged.slice(0, limit), dropped: merged.slice(limit).map((s) => s.name) };

@@ -18,7 +18,8 @@ export function createMergedTargetSetSource(deps: { file?: TargetSetSource; api:
   let droppedShown = '';
   const update = (): void => {
     const { specs, dropped } = mergeTargetSpecs(deps.file?.specs() ?? [], deps.api.specs(), maxTargets);
-    if (dropped.length > 0 && dropped.join() !== droppedShown) log.warn({ dropped, limit: maxTargets }, 'more targets than the limit; the file\'s come first, the rest are not probed');
+    if (dropped.length > 0 && dropped.join() !== droppedShown)
+      log.warn({ dropped, limit: maxTargets }, "more targets than the limit; the file's come first, the rest are not probed");
     droppedShown = dropped.join();
     const text = JSON.stringify(specs);
     if (text === shown) return;
@@ -28,8 +29,11 @@ export function createMergedTargetSetSource(deps: { file?: TargetSetSource; api:
   update();
   deps.file?.onChange(update);
   deps.api.onChange(update);
-  return { ...merged, close: () => {
-    deps.file?.close();
-    merged.close();
-  } };
+  return {
+    ...merged,
+    close: () => {
+      deps.file?.close();
+      merged.close();
+    },
+  };
 }

@@ -68,11 +68,19 @@ export interface TargetJudgement {
  * Per target, over the alive nodes' histories. O(nodes × addresses) map lookups per pass, but
  * allocation only for failing states: the healthy majority is counted, not listed.
  */
-export function judgeTargets(specs: readonly TargetSpec[], store: TargetStore, nodes: readonly NodeState[], alive: ReadonlySet<string>, o: JudgementOptions): TargetJudgement[] {
+export function judgeTargets(
+  specs: readonly TargetSpec[],
+  store: TargetStore,
+  nodes: readonly NodeState[],
+  alive: ReadonlySet<string>,
+  o: JudgementOptions,
+): TargetJudgement[] {
   const ownerOf = (address: string): string | undefined => {
     const host = parseTargetAddress(address)?.host;
     if (!host) return undefined;
-    return nodes.find((n) => [...(n.hostAgent?.hello.podCidrs ?? []), ...(n.podAgent?.hello.podCidrs ?? [])].some((c) => cidrContains(c, host)))?.name;
+    return nodes.find((n) =>
+      [...(n.hostAgent?.hello.podCidrs ?? []), ...(n.podAgent?.hello.podCidrs ?? [])].some((c) => cidrContains(c, host)),
+    )?.name;
   };
   const histories: [string, ReadonlyMap<string, AddressHistory>][] = [];
   for (const node of alive) {
@@ -112,18 +120,26 @@ export function judgeTargets(specs: readonly TargetSpec[], store: TargetStore, n
       if (summary.okCount === 0) return onDown();
       for (const [node, s] of summary.failing) {
         // Only an ok seen after this node's failures began shows the address itself is fine.
-        if (summary.latestOkMs > s.sinceMs) nodeFailures.set(node, [...(nodeFailures.get(node) ?? []), { address, notYet: s.notYet, error: s.error }]);
+        if (summary.latestOkMs > s.sinceMs)
+          nodeFailures.set(node, [...(nodeFailures.get(node) ?? []), { address, notYet: s.notYet, error: s.error }]);
       }
     };
     for (const [ep, summary] of endpoints) {
       classify(ep, summary, () => {
         const states = [...summary.failing.values()];
-        endpointsDown.push({ endpoint: ep, owner: ownerOf(ep), notYet: states.every((s) => s.notYet), error: states[0]!.error, failingFrom: [...summary.failing.keys()].sort() });
+        endpointsDown.push({
+          endpoint: ep,
+          owner: ownerOf(ep),
+          notYet: states.every((s) => s.notYet),
+          error: states[0]!.error,
+          failingFrom: [...summary.failing.keys()].sort(),
+        });
       });
     }
     // The Service address of a target with endpoints is judged by ServicePathBroken, against them.
     if (spec.endpoints.length === 0) classify(spec.address, service, () => (serviceDownEverywhere = true));
-    const stateOf = (node: string, address: string): AddressState => judgeAddress(store.history(node)?.get(addressKey(spec.name, address)), o);
+    const stateOf = (node: string, address: string): AddressState =>
+      judgeAddress(store.history(node)?.get(addressKey(spec.name, address)), o);
     return { spec, sourceCount: judged.size, service, endpoints, stateOf, endpointsDown, nodeFailures, serviceDownEverywhere };
   });
 }

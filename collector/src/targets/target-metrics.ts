@@ -5,7 +5,10 @@ import { judgeAddress } from './target-judgement.ts';
 import { addressKey, type TargetStore } from './target-store.ts';
 import type { TargetSpec } from './targets-file.ts';
 
-export function registerTargetMetrics(registry: Registry, deps: { store: TargetStore; specs: () => readonly TargetSpec[]; now: () => number; staleMs: number }): void {
+export function registerTargetMetrics(
+  registry: Registry,
+  deps: { store: TargetStore; specs: () => readonly TargetSpec[]; now: () => number; staleMs: number },
+): void {
   const registers = [registry];
   new Gauge({
     name: 'netsentry_targets',
@@ -29,7 +32,8 @@ export function registerTargetMetrics(registry: Registry, deps: { store: TargetS
           const history = deps.store.history(node);
           if (!history) continue;
           if (judgeAddress(history.get(addressKey(spec.name, spec.address)), options).verdict === 'failing') counts.service++;
-          for (const ep of spec.endpoints) if (judgeAddress(history.get(addressKey(spec.name, ep)), options).verdict === 'failing') counts.endpoint++;
+          for (const ep of spec.endpoints)
+            if (judgeAddress(history.get(addressKey(spec.name, ep)), options).verdict === 'failing') counts.endpoint++;
         }
         this.set({ target: spec.name, path: 'service' }, counts.service);
         if (spec.endpoints.length > 0) this.set({ target: spec.name, path: 'endpoint' }, counts.endpoint);

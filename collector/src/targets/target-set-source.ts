@@ -63,8 +63,11 @@ export function createTargetsFileSource(options: { path: string; intervalMs: num
   });
   source.set(reloader.current());
   log.info({ path: options.path, targets: source.specs().length }, 'targets file loaded');
-  return { ...source, close: () => {
-    reloader.close();
-    source.close();
-  } };
+  return {
+    ...source,
+    close: () => {
+      reloader.close();
+      source.close();
+    },
+  };
 }

@@ -57,7 +57,8 @@ export function createTargetStore(initial: readonly TargetSpec[] = [], maxHistor
   return {
     ingest: (node, instanceId, batch, nowMs) => {
       // Not tied to the current set's size: a batch probed against a larger, older set is fine.
-      if (batch.results.length > maxTargetBatchResults) return `${batch.results.length} target results in one batch; at most ${maxTargetBatchResults}`;
+      if (batch.results.length > maxTargetBatchResults)
+        return `${batch.results.length} target results in one batch; at most ${maxTargetBatchResults}`;
       let entry = byNode.get(node);
       if (!entry || entry.instanceId !== instanceId) {
         histories -= entry?.entries.size ?? 0;

@@ -11,8 +11,23 @@ describe('target views', () => {
   it('counts the nodes probing each address and names those failing it (two in a row)', () => {
     const store = createTargetStore([web]);
     for (const at of [1_000, 3_000]) {
-      store.ingest('node-1', 'i', create(TargetBatchSchema, { results: [{ target: web.name, address: web.address, ok: true }, { target: web.name, address: '198.18.1.5:8080', ok: true }] }), at);
-      store.ingest('node-2', 'i', create(TargetBatchSchema, { results: [{ target: web.name, address: web.address, ok: false, error: 'timeout' }] }), at);
+      store.ingest(
+        'node-1',
+        'i',
+        create(TargetBatchSchema, {
+          results: [
+            { target: web.name, address: web.address, ok: true },
+            { target: web.name, address: '198.18.1.5:8080', ok: true },
+          ],
+        }),
+        at,
+      );
+      store.ingest(
+        'node-2',
+        'i',
+        create(TargetBatchSchema, { results: [{ target: web.name, address: web.address, ok: false, error: 'timeout' }] }),
+        at,
+      );
     }
     const [view] = buildTargetViews([web], store, 4_000, 60_000);
     expect(view).toEqual({

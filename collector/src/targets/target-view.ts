@@ -36,5 +36,10 @@ export function buildTargetViews(specs: readonly TargetSpec[], store: TargetStor
     }
     return { address, failingFrom: failing.slice(0, maxNames), failingCount: failing.length, probedFrom };
   };
-  return specs.map((s) => ({ name: s.name, protocol: s.protocol, service: view(s.name, s.address), endpoints: s.endpoints.map((ep) => view(s.name, ep)) }));
+  return specs.map((s) => ({
+    name: s.name,
+    protocol: s.protocol,
+    service: view(s.name, s.address),
+    endpoints: s.endpoints.map((ep) => view(s.name, ep)),
+  }));
 }

@@ -15,7 +15,13 @@ targets:
 `);
     expect(specs).toEqual([
       { name: 'default/web', protocol: 'tcp', address: '198.19.0.10:80', endpoints: ['198.18.1.5:8080', '198.18.2.5:8080'], query: '' },
-      { name: 'kube-system/kube-dns', protocol: 'dns', address: '198.19.0.53:53', endpoints: [], query: 'kubernetes.default.svc.cluster.local' },
+      {
+        name: 'kube-system/kube-dns',
+        protocol: 'dns',
+        address: '198.19.0.53:53',
+        endpoints: [],
+        query: 'kubernetes.default.svc.cluster.local',
+      },
     ]);
   });
 
@@ -37,7 +43,9 @@ targets:
     address: 198.19.0.1:80
     query: x.example
 `;
-    expect(() => parseTargetsFile(bad)).toThrow(/targets\[0\]: unknown key "color".*targets\[0\]\.protocol: must be tcp or dns.*targets\[0\]\.address.*targets\[0\]\.endpoints\[0\].*targets\[1\]\.name: a appears twice.*targets\[1\]\.query/);
+    expect(() => parseTargetsFile(bad)).toThrow(
+      /targets\[0\]: unknown key "color".*targets\[0\]\.protocol: must be tcp or dns.*targets\[0\]\.address.*targets\[0\]\.endpoints\[0\].*targets\[1\]\.name: a appears twice.*targets\[1\]\.query/,
+    );
   });
 
   it('refuses non-YAML, a wrong shape, names as addresses and too many targets', () => {
@@ -46,7 +54,10 @@ targets:
     expect(() => parseTargetsFile('targets: {}')).toThrow(/must be a list/);
     expect(() => parseTargetsFile('targets: [{name: x, protocol: tcp, address: "localhost:80"}]')).toThrow(/address: must be IP:PORT/);
     expect(() => parseTargetsFile('targets: [{name: x, protocol: tcp, address: "198.19.0.1:0"}]')).toThrow(/address/);
-    const many = Array.from({ length: maxTargets + 1 }, (_, i) => `  - {name: t${i}, protocol: tcp, address: "198.19.0.${i % 250}:80"}`).join('\n');
+    const many = Array.from(
+      { length: maxTargets + 1 },
+      (_, i) => `  - {name: t${i}, protocol: tcp, address: "198.19.0.${i % 250}:80"}`,
+    ).join('\n');
     expect(() => parseTargetsFile(`targets:\n${many}`)).toThrow(/at most 64/);
   });
 

@@ -46,7 +46,8 @@ export function parseTargetsFile(text: string): TargetSpec[] {
     const at = `targets[${i}]`;
     if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return void problems.push(`${at}: expected a mapping`);
     const e = entry as Record<string, unknown>;
-    for (const key of Object.keys(e)) if (!keys.has(key)) problems.push(`${at}: unknown key ${JSON.stringify(key)} (known: ${[...keys].join(', ')})`);
+    for (const key of Object.keys(e))
+      if (!keys.has(key)) problems.push(`${at}: unknown key ${JSON.stringify(key)} (known: ${[...keys].join(', ')})`);
     const { name, protocol, address, endpoints = [], query } = e;
     if (typeof name !== 'string' || !nameRe.test(name)) problems.push(`${at}.name: required, 1–100 of A-Z a-z 0-9 . _ / -`);
     else if (names.has(name)) problems.push(`${at}.name: ${name} appears twice`);
@@ -54,21 +55,27 @@ export function parseTargetsFile(text: string): TargetSpec[] {
     if (protocol !== 'tcp' && protocol !== 'dns') problems.push(`${at}.protocol: must be tcp or dns`);
     if (typeof address !== 'string' || !parseTargetAddress(address)) problems.push(`${at}.address: must be IP:PORT ([IP]:PORT for IPv6)`);
     if (!Array.isArray(endpoints)) problems.push(`${at}.endpoints: must be a list of IP:PORT`);
-    else if (endpoints.length > maxEndpointsPerTarget) problems.push(`${at}.endpoints: ${endpoints.length}; at most ${maxEndpointsPerTarget}`);
-    else endpoints.forEach((ep: unknown, j) => {
-      if (typeof ep !== 'string' || !parseTargetAddress(ep)) problems.push(`${at}.endpoints[${j}]: must be IP:PORT`);
-    });
-    if (query !== undefined && (protocol !== 'dns' || typeof query !== 'string' || !queryRe.test(query))) problems.push(`${at}.query: only for dns targets, a DNS name`);
+    else if (endpoints.length > maxEndpointsPerTarget)
+      problems.push(`${at}.endpoints: ${endpoints.length}; at most ${maxEndpointsPerTarget}`);
+    else
+      endpoints.forEach((ep: unknown, j) => {
+        if (typeof ep !== 'string' || !parseTargetAddress(ep)) problems.push(`${at}.endpoints[${j}]: must be IP:PORT`);
+      });
+    if (query !== undefined && (protocol !== 'dns' || typeof query !== 'string' || !queryRe.test(query)))
+      problems.push(`${at}.query: only for dns targets, a DNS name`);
     if (problems.length === 0) {
-      specs.push(Object.freeze({
-        name: name as string,
-        protocol: protocol as 'tcp' | 'dns',
-        address: address as string,
-        endpoints: Object.freeze([...new Set(endpoints as string[])].filter((ep) => ep !== address)),
-        query: protocol === 'dns' ? ((query as string | undefined) ?? defaultDnsQuery) : '',
-      }));
+      specs.push(
+        Object.freeze({
+          name: name as string,
+          protocol: protocol as 'tcp' | 'dns',
+          address: address as string,
+          endpoints: Object.freeze([...new Set(endpoints as string[])].filter((ep) => ep !== address)),
+          query: protocol === 'dns' ? ((query as string | undefined) ?? defaultDnsQuery) : '',
+        }),
+      );
     }
   });
-  if (problems.length > 0) throw new Error(problems.slice(0, 10).join('; ') + (problems.length > 10 ? `; and ${problems.length - 10} more` : ''));
+  if (problems.length > 0)
+    throw new Error(problems.slice(0, 10).join('; ') + (problems.length > 10 ? `; and ${problems.length - 10} more` : ''));
   return specs;
 }

@@ -70,7 +70,10 @@ export function cellTitle(source, destination, matrix, cell) {
     lines.push(`loss ${percent(cell.lossRatio ?? 0)} (${cell.failures}/${cell.attempts} failed)`);
     lines.push(`RTT p50 ${formatSeconds(cell.rttP50Seconds)}, p95 ${formatSeconds(cell.rttP95Seconds)}`);
     if (cell.direction) lines.push(cell.direction === 'request-lost' ? 'requests never arrive' : 'replies are lost');
-    if (cell.large) lines.push(`large probes (${cell.large.sizeBytes} B): ${cell.large.failures}/${cell.large.attempts} failed${cell.large.failing ? ' — failing' : ''}`);
+    if (cell.large)
+      lines.push(
+        `large probes (${cell.large.sizeBytes} B): ${cell.large.failures}/${cell.large.attempts} failed${cell.large.failing ? ' — failing' : ''}`,
+      );
   }
   return lines.join('\n');
 }
@@ -97,7 +100,8 @@ export function nodeMarks(findings, matrix) {
   // A ?worst= answer carries no cells: the collector counted each node's pairs, and says which are broken.
   for (const r of matrix?.worst ?? []) {
     failing.set(r.node, r.outFailing + r.inFailing);
-    if (r.broken) mark(r.node, 'critical', `fails ${r.broken.failing} of ${r.broken.measured} pairs on ${matrix.network}/${matrix.protocol}`);
+    if (r.broken)
+      mark(r.node, 'critical', `fails ${r.broken.failing} of ${r.broken.measured} pairs on ${matrix.network}/${matrix.protocol}`);
   }
   for (const c of matrix?.cells ?? []) {
     if (!c.attempts || c.source === c.destination) continue;
@@ -192,19 +196,35 @@ export function matrixRequest(view, knownNodeCount) {
 export function worstRows(matrix, marks) {
   if (matrix?.worst) {
     // Counted by the collector (the same rules); re-sorted here, where a critical mark ranks above a warning.
-    const score = (t) => (marks.has(t.node) ? (marks.get(t.node).level === 'critical' ? 2e9 : 1e9) : 0) + (t.outFailing + t.inFailing) * 1e3 + t.degraded;
-    const bad = matrix.worst.map((r) => ({ node: r.node, outFailing: r.outFailing, inFailing: r.inFailing, degraded: r.degraded, measured: r.outMeasured + r.inMeasured }));
+    const score = (t) =>
+      (marks.has(t.node) ? (marks.get(t.node).level === 'critical' ? 2e9 : 1e9) : 0) + (t.outFailing + t.inFailing) * 1e3 + t.degraded;
+    const bad = matrix.worst.map((r) => ({
+      node: r.node,
+      outFailing: r.outFailing,
+      inFailing: r.inFailing,
+      degraded: r.degraded,
+      measured: r.outMeasured + r.inMeasured,
+    }));
     bad.sort((a, b) => score(b) - score(a) || naturalCompare(a.node, b.node));
-    return { total: matrixNodeCount(matrix), bad, problems: Math.max(matrix.nodesWithProblems ?? 0, bad.length), shown: bad.slice(0, worstRowsShown) };
+    return {
+      total: matrixNodeCount(matrix),
+      bad,
+      problems: Math.max(matrix.nodesWithProblems ?? 0, bad.length),
+      shown: bad.slice(0, worstRowsShown),
+    };
   }
   const tallies = new Map();
-  const tally = (n) => tallies.get(n) ?? (tallies.set(n, { node: n, outFailing: 0, inFailing: 0, degraded: 0, measured: 0 }), tallies.get(n));
+  const tally = (n) =>
+    tallies.get(n) ?? (tallies.set(n, { node: n, outFailing: 0, inFailing: 0, degraded: 0, measured: 0 }), tallies.get(n));
   const names = new Set(matrix?.nodes ?? []);
   for (const c of matrix?.cells ?? []) {
     names.add(c.source).add(c.destination);
     const state = cellState(c);
     if (state === 'unk' || c.source === c.destination) continue;
-    for (const [n, other] of [[c.source, c.destination], [c.destination, c.source]]) {
+    for (const [n, other] of [
+      [c.source, c.destination],
+      [c.destination, c.source],
+    ]) {
       if (!marks.has(n) && marks.has(other)) continue;
       const t = tally(n);
       t.measured++;
@@ -214,7 +234,8 @@ export function worstRows(matrix, marks) {
     }
   }
   for (const n of marks.keys()) if (names.has(n)) tally(n);
-  const score = (t) => (marks.has(t.node) ? (marks.get(t.node).level === 'critical' ? 2e9 : 1e9) : 0) + (t.outFailing + t.inFailing) * 1e3 + t.degraded;
+  const score = (t) =>
+    (marks.has(t.node) ? (marks.get(t.node).level === 'critical' ? 2e9 : 1e9) : 0) + (t.outFailing + t.inFailing) * 1e3 + t.degraded;
   const bad = [...tallies.values()].filter((t) => score(t) > 0).sort((a, b) => score(b) - score(a) || naturalCompare(a.node, b.node));
   return { total: names.size, bad, problems: bad.length, shown: bad.slice(0, worstRowsShown) };
 }
@@ -222,7 +243,8 @@ export function worstRows(matrix, marks) {
 export function renderWorstRows(matrix, marks) {
   const { total, problems, shown } = worstRows(matrix, marks);
   const summary = `${matrix.network}/${matrix.protocol}: ${total} nodes · ${problems === 0 ? 'no failing or degraded pair' : `${problems} with problems${problems > shown.length ? `, the ${shown.length} worst shown` : ''}`} · above ${gridNodeLimit} nodes the grid is drawn for marked rows only (Show: marked nodes only)`;
-  if (shown.length === 0) return `<p class="matrix-summary">${esc(summary)}</p><p class="empty no-problems">· Every measured pair is ok.</p>`;
+  if (shown.length === 0)
+    return `<p class="matrix-summary">${esc(summary)}</p><p class="empty no-problems">· Every measured pair is ok.</p>`;
   const rows = shown.map((t) => {
     const m = markAttrs(t.node, marks);
     return `<tr class="${m.cls.trim()}"><th scope="row" class="row-head${m.cls}" data-node="${esc(t.node)}" title="${esc(m.title)}">${esc(m.prefix)}${esc(t.node)}</th><td>${t.outFailing}</td><td>${t.inFailing}</td><td>${t.degraded}</td><td>${t.measured}</td></tr>`;
@@ -276,7 +298,9 @@ function renderFindingNode(tree, nowMs, depth) {
     `<p class="summary">${esc(f.summary)}</p>`,
     `<details class="evidence" data-key="${esc(f.id)}:evidence"${depth === 0 ? ' open' : ''}><summary>Evidence (${(f.evidence ?? []).length})</summary>${list(f.evidence ?? [])}</details>`,
     `<details class="remediation" data-key="${esc(f.id)}:remediation"${depth === 0 ? ' open' : ''}><summary>What to do</summary>${list(f.remediation ?? [], 'ol')}</details>`,
-    tree.children.length ? `<p class="explains-label">Explains ${tree.children.length} symptom${tree.children.length === 1 ? '' : 's'}:</p><ul class="findings explains">${tree.children.map((c) => renderFindingNode(c, nowMs, depth + 1)).join('')}</ul>` : '',
+    tree.children.length
+      ? `<p class="explains-label">Explains ${tree.children.length} symptom${tree.children.length === 1 ? '' : 's'}:</p><ul class="findings explains">${tree.children.map((c) => renderFindingNode(c, nowMs, depth + 1)).join('')}</ul>`
+      : '',
     '</li>',
   ];
   return parts.join('');
@@ -284,7 +308,9 @@ function renderFindingNode(tree, nowMs, depth) {
 
 export function renderFindings(findings, nowMs) {
   if (findings.length === 0) return '<p class="empty no-findings">· No open findings. Every check passes.</p>';
-  return `<ul class="findings">${findingTree(findings).map((t) => renderFindingNode(t, nowMs, 0)).join('')}</ul>`;
+  return `<ul class="findings">${findingTree(findings)
+    .map((t) => renderFindingNode(t, nowMs, 0))
+    .join('')}</ul>`;
 }
 
 function agentCell(agent, nowMs) {
@@ -299,13 +325,21 @@ function nodeRow(node, marks, nowMs) {
   const host = node.hostAgent;
   const m = markAttrs(node.name, marks);
   const overlay = host?.overlay;
-  const device = overlay && overlay.kind !== 'none' ? `${overlay.name || '?'} (${overlay.kind}${overlay.vni ? `, VNI ${overlay.vni}` : ''})` : host ? 'none found' : '–';
+  const device =
+    overlay && overlay.kind !== 'none'
+      ? `${overlay.name || '?'} (${overlay.kind}${overlay.vni ? `, VNI ${overlay.vni}` : ''})`
+      : host
+        ? 'none found'
+        : '–';
   const overlayMtu = linkMtu(host, 'overlay') ?? overlay?.mtu;
   const underlayMtu = linkMtu(host, 'underlay') ?? overlay?.underlayMtu;
   const mtu = host ? `${overlayMtu || '–'} / ${underlayMtu || '–'}` : '–';
   const ct = host?.conntrack;
   const fill = ct?.available && ct.maxEntries > 0 ? ct.entries / ct.maxEntries : undefined;
-  const conntrack = fill === undefined ? '<td class="conntrack">n/a</td>' : `<td class="conntrack${fill >= 0.9 ? ' bad' : ''}"><meter min="0" max="1" low="0.7" high="0.9" optimum="0" value="${fill.toFixed(3)}"></meter> ${esc(percent(fill))}<br><small>${esc(ct.entries)}/${esc(ct.maxEntries)}</small></td>`;
+  const conntrack =
+    fill === undefined
+      ? '<td class="conntrack">n/a</td>'
+      : `<td class="conntrack${fill >= 0.9 ? ' bad' : ''}"><meter min="0" max="1" low="0.7" high="0.9" optimum="0" value="${fill.toFixed(3)}"></meter> ${esc(percent(fill))}<br><small>${esc(ct.entries)}/${esc(ct.maxEntries)}</small></td>`;
   const check = host?.overlayCheck;
   let checkCell = '<td class="check">–</td>';
   if (check) {
@@ -348,11 +382,16 @@ export function nodeRequests(marks, onlyMarked, after) {
 
 /** The pager under the node table: which page of nodes by name, and buttons to move. */
 export function renderNodePager(pageNumber, hasNext, markedCount, total) {
-  const more = markedCount > markedNodesFetched ? ` · ${markedCount - markedNodesFetched} more marked nodes not listed (see the findings)` : '';
+  const more =
+    markedCount > markedNodesFetched ? ` · ${markedCount - markedNodesFetched} more marked nodes not listed (see the findings)` : '';
   const nav = [
-    pageNumber > 1 ? '<button type="button" data-page="first">« first</button> <button type="button" data-page="previous">‹ previous</button>' : '',
+    pageNumber > 1
+      ? '<button type="button" data-page="first">« first</button> <button type="button" data-page="previous">‹ previous</button>'
+      : '',
     hasNext ? `<button type="button" data-page="next">next ${nodePageSize} ›</button>` : '',
-  ].filter(Boolean).join(' ');
+  ]
+    .filter(Boolean)
+    .join(' ');
   return `${esc(`Page ${pageNumber} of the nodes by name (${nodePageSize} a page${total ? `, ${total} nodes` : ''}), marked nodes on top${more}`)}${nav ? ` ${nav}` : ''}`;
 }
 
@@ -420,7 +459,10 @@ function endpointsCell(endpoints) {
   if (endpoints.length === 0) return '<td class="endpoints none">none listed</td>';
   const failing = endpoints.filter((e) => e.failingCount > 0);
   const silent = endpoints.filter((e) => e.failingCount === 0 && e.probedFrom === 0).length;
-  const head = failing.length === 0 ? `· ${endpoints.length - silent}/${endpoints.length} ok${silent ? `, ${silent} without results yet` : ''}` : `✕ ${failing.length} of ${endpoints.length} failing`;
+  const head =
+    failing.length === 0
+      ? `· ${endpoints.length - silent}/${endpoints.length} ok${silent ? `, ${silent} without results yet` : ''}`
+      : `✕ ${failing.length} of ${endpoints.length} failing`;
   const items = failing.slice(0, failingEndpointsListed).map((e) => `<li>✕ <code>${esc(e.address)}</code> ${esc(failingFromText(e))}</li>`);
   if (failing.length > failingEndpointsListed) items.push(`<li>+${failing.length - failingEndpointsListed} more failing endpoints</li>`);
   return `<td class="endpoints ${failing.length ? 'bad' : 'ok'}">${esc(head)}${items.length ? `<ul class="problems">${items.join('')}</ul>` : ''}</td>`;
@@ -551,7 +593,12 @@ function start() {
     setHtml('findings', renderFindings(last.findings, now));
     updateMatrix(matrix, marks);
     const total = matrix ? matrixNodeCount(matrix) : undefined;
-    setHtml('nodes', view.onlyMarked && marks.size === 0 ? `<p class="empty">No marked node among ${esc(total ?? 0)}.</p>` : renderNodes(last.nodes, marks, view.sort, now, view.onlyMarked));
+    setHtml(
+      'nodes',
+      view.onlyMarked && marks.size === 0
+        ? `<p class="empty">No marked node among ${esc(total ?? 0)}.</p>`
+        : renderNodes(last.nodes, marks, view.sort, now, view.onlyMarked),
+    );
     setHtml('nodes-pager', view.onlyMarked ? '' : renderNodePager(cursors.length, last.nextAfter !== undefined, marks.size, total));
     document.title = `netsentry — ${status.text.slice(2)}`;
     // Exposed for bench/page-100-nodes.ts and for anyone wondering why the page feels slow.
@@ -606,10 +653,12 @@ function start() {
       if (shown) nodeCounts.set(view.network, total);
       if (shown?.worst && total <= gridNodeLimit && !view.onlyMarked) again = true;
       $('meta').className = 'meta';
-      $('meta').textContent = `${total} node${total === 1 ? '' : 's'} on the ${view.network} network · updated ${new Date().toLocaleTimeString()} · every ${pollIntervalMs / 1000} s`;
+      $('meta').textContent =
+        `${total} node${total === 1 ? '' : 's'} on the ${view.network} network · updated ${new Date().toLocaleTimeString()} · every ${pollIntervalMs / 1000} s`;
     } catch (err) {
       $('meta').className = 'meta stale';
-      $('meta').textContent = `⚠ cannot reach the collector (${err?.message ?? err}); showing data from the last successful update, retrying every ${pollIntervalMs / 1000} s`;
+      $('meta').textContent =
+        `⚠ cannot reach the collector (${err?.message ?? err}); showing data from the last successful update, retrying every ${pollIntervalMs / 1000} s`;
     } finally {
       inFlight = false;
       if (again) void refresh();
