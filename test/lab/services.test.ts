@@ -19,6 +19,16 @@ describe('lab Services (nft DNAT, kube-proxy nftables style)', () => {
     expect(script.startsWith('table ip netsentry_svc {}\ndelete table ip netsentry_svc\n')).toBe(true);
   });
 
+  it('programs a UDP Service (kube-dns) and an endpoint on the underlay (the API server)', () => {
+    const script = serviceDnatScript([
+      { ip: '198.19.0.53', port: 53, protocol: 'udp', endpoints: [{ ip: '198.18.1.11', port: 53 }] },
+      { ip: '198.19.0.1', port: 443, endpoints: [{ ip: '192.0.2.1', port: 6443 }] },
+    ]);
+    expect(script).toContain('ip daddr 198.19.0.53 udp dport 53 numgen random mod 1 vmap { 0 : jump svc0-ep0 }');
+    expect(script).toContain('meta l4proto udp dnat ip to 198.18.1.11:53');
+    expect(script).toContain('meta l4proto tcp dnat ip to 192.0.2.1:6443');
+  });
+
   it('refuses addresses outside the lab ranges', () => {
     expect(() => serviceDnatScript([{ ip: '10.96.0.10', port: 80, endpoints: [] }])).toThrow(/198\.19\.0\.0\/16/);
     expect(() => serviceDnatScript([{ ip: '198.19.0.10', port: 80, endpoints: [{ ip: '10.0.0.5', port: 80 }] }])).toThrow(/pod IPs/);

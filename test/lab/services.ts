@@ -1,8 +1,9 @@
 // Services in the lab, the way kube-proxy's nftables mode programs them: per node, a nat
 // table whose prerouting chain sends a Service address (198.19.0.0/16 only) through a
 // random-choice verdict map to one chain per endpoint that DNATs to it, plus masquerade for
-// traffic DNATed back onto the same pod bridge (kube-proxy's hairpin case). Faults: a node's
-// Service table removed (a stale kube-proxy), a drop from one node's pods to one endpoint.
+// traffic DNATed back onto the same pod bridge (kube-proxy's hairpin case). TCP or UDP (a DNS
+// Service). Endpoints are pod IPs, or underlay addresses (the API server, seed 001). Faults: a
+// node's Service table removed (a stale kube-proxy), a drop from one node's pods to one endpoint.
 import { cidrContains } from '../../shared/src/cidr.ts';
 import { POD_BRIDGE } from './naming.ts';
 import { run } from './run.ts';
@@ -14,13 +15,17 @@ export interface LabService {
   /** 198.19.x.y */
   ip: string;
   port: number;
+  /** Default tcp; udp for a DNS Service (kube-dns's 53/udp). */
+  protocol?: 'tcp' | 'udp';
   endpoints: { ip: string; port: number }[];
 }
 
 const checkService = (s: LabService): void => {
   if (!cidrContains('198.19.0.0/16', s.ip)) throw new Error(`lab Service addresses come from 198.19.0.0/16, not ${s.ip}`);
   for (const ep of s.endpoints)
-    if (!cidrContains('198.18.0.0/16', ep.ip)) throw new Error(`lab endpoints are pod IPs in 198.18.0.0/16, not ${ep.ip}`);
+    if (!cidrContains('198.18.0.0/16', ep.ip) && !cidrContains('192.0.2.0/24', ep.ip))
+      throw new Error(`lab endpoints are pod IPs in 198.18.0.0/16 or underlay addresses in 192.0.2.0/24, not ${ep.ip}`);
+  if (s.protocol !== undefined && s.protocol !== 'tcp' && s.protocol !== 'udp') throw new Error(`bad protocol ${String(s.protocol)}`);
   for (const p of [s.port, ...s.endpoints.map((e) => e.port)])
     if (!Number.isInteger(p) || p < 1 || p > 65535) throw new Error(`bad port ${p}`);
 };
@@ -30,13 +35,16 @@ export function serviceDnatScript(services: readonly LabService[]): string {
   services.forEach(checkService);
   const lines = [`table ip ${SERVICE_TABLE} {}`, `delete table ip ${SERVICE_TABLE}`, `table ip ${SERVICE_TABLE} {`];
   services.forEach((s, i) => {
-    s.endpoints.forEach((ep, j) => lines.push(`  chain svc${i}-ep${j} {`, `    meta l4proto tcp dnat ip to ${ep.ip}:${ep.port}`, '  }'));
+    const proto = s.protocol ?? 'tcp';
+    s.endpoints.forEach((ep, j) =>
+      lines.push(`  chain svc${i}-ep${j} {`, `    meta l4proto ${proto} dnat ip to ${ep.ip}:${ep.port}`, '  }'),
+    );
   });
   lines.push('  chain prerouting {', '    type nat hook prerouting priority dstnat; policy accept;');
   services.forEach((s, i) => {
     if (s.endpoints.length === 0) return;
     const map = s.endpoints.map((_, j) => `${j} : jump svc${i}-ep${j}`).join(', ');
-    lines.push(`    ip daddr ${s.ip} tcp dport ${s.port} numgen random mod ${s.endpoints.length} vmap { ${map} }`);
+    lines.push(`    ip daddr ${s.ip} ${s.protocol ?? 'tcp'} dport ${s.port} numgen random mod ${s.endpoints.length} vmap { ${map} }`);
   });
   lines.push(
     '  }',
