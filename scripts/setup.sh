@@ -21,6 +21,7 @@ declare -A wanted=(
   [chromium]=chromium
   [openssl]=openssl
   [unzip]=unzip
+  [python3]=python3
 )
 missing=()
 for cmd in "${!wanted[@]}"; do
