@@ -6,6 +6,7 @@
 import { cidrContains } from '../../../shared/src/cidr.ts';
 import { parseTargetAddress } from '../../../shared/src/target-address.ts';
 import type { NodeState } from '../model/cluster-snapshot.ts';
+import { outcomeOk } from './last-outcome-columns.ts';
 import { addressKey, type AddressHistory, type TargetStore } from './target-store.ts';
 import type { TargetSpec } from './targets-file.ts';
 
@@ -65,8 +66,11 @@ export interface TargetJudgement {
 }
 
 /**
- * Per target, over the alive nodes' histories. O(nodes × addresses) map lookups per pass, but
- * allocation only for failing states: the healthy majority is counted, not listed.
+ * Per target that some node fails now (the store's index of latest failures; a target no node
+ * fails judges to nothing), over the alive nodes: O(targets × addresses) plus, for those
+ * targets, a scan of each address's column of latest outcomes (contiguous arrays, one cell per
+ * node) and a look at the histories of the nodes failing it. Allocates only for failing
+ * states: the healthy majority is counted, not listed.
  */
 export function judgeTargets(
   specs: readonly TargetSpec[],
@@ -82,34 +86,39 @@ export function judgeTargets(
       [...(n.hostAgent?.hello.podCidrs ?? []), ...(n.podAgent?.hello.podCidrs ?? [])].some((c) => cidrContains(c, host)),
     )?.name;
   };
-  const histories: [string, ReadonlyMap<string, AddressHistory>][] = [];
+  const troubled = specs.filter((spec) => [spec.address, ...spec.endpoints].some((a) => store.failing(addressKey(spec.name, a))));
+  if (troubled.length === 0) return [];
+  const aliveSlots = new Uint8Array(store.slotLimit);
   for (const node of alive) {
-    const h = store.history(node);
-    if (h && h.size > 0) histories.push([node, h]);
+    const slot = store.slotOf(node);
+    if (slot !== undefined) aliveSlots[slot] = 1;
   }
-  const summarize = (key: string, judged: Set<string>): AddressSummary => {
+  /** `judged` marks, by node slot, the nodes with a judged state for some address of the target. */
+  const summarize = (key: string, judged: Uint8Array): AddressSummary => {
     const summary: AddressSummary = { failing: new Map(), okCount: 0, latestOkMs: 0, judgedCount: 0 };
-    for (const [node, h] of histories) {
-      const history = h.get(key);
-      const last = history?.outcomes.at(-1);
-      if (!history || !last || o.nowMs - last.atMs > o.staleMs) continue;
-      if (last.ok) {
+    const column = store.lastOutcomes(key);
+    if (column) {
+      const { state, atMs } = column;
+      for (let slot = 0; slot < aliveSlots.length; slot++) {
+        if (state[slot] !== outcomeOk || aliveSlots[slot] === 0 || o.nowMs - atMs[slot]! > o.staleMs) continue;
         summary.okCount++;
-        summary.judgedCount++;
-        if (last.atMs > summary.latestOkMs) summary.latestOkMs = last.atMs;
-        judged.add(node);
-        continue;
+        if (atMs[slot]! > summary.latestOkMs) summary.latestOkMs = atMs[slot]!;
+        judged[slot] = 1;
       }
-      const state = judgeAddress(history, o);
+    }
+    // Only a node whose latest outcome is a failure can be failing: the store's index lists them.
+    for (const node of [...(store.failing(key) ?? [])].sort()) {
+      if (!alive.has(node)) continue;
+      const state = judgeAddress(store.history(node)?.get(key), o);
       if (state.verdict !== 'failing') continue;
       summary.failing.set(node, state);
-      summary.judgedCount++;
-      judged.add(node);
+      judged[store.slotOf(node)!] = 1;
     }
+    summary.judgedCount = summary.okCount + summary.failing.size;
     return summary;
   };
-  return specs.map((spec) => {
-    const judged = new Set<string>();
+  return troubled.map((spec) => {
+    const judged = new Uint8Array(aliveSlots.length);
     const service = summarize(addressKey(spec.name, spec.address), judged);
     const endpoints = new Map(spec.endpoints.map((ep) => [ep, summarize(addressKey(spec.name, ep), judged)] as const));
     const nodeFailures = new Map<string, { address: string; notYet: boolean; error: string }[]>();
@@ -140,6 +149,7 @@ export function judgeTargets(
     if (spec.endpoints.length === 0) classify(spec.address, service, () => (serviceDownEverywhere = true));
     const stateOf = (node: string, address: string): AddressState =>
       judgeAddress(store.history(node)?.get(addressKey(spec.name, address)), o);
-    return { spec, sourceCount: judged.size, service, endpoints, stateOf, endpointsDown, nodeFailures, serviceDownEverywhere };
+    const sourceCount = judged.reduce((n, mark) => n + mark, 0);
+    return { spec, sourceCount, service, endpoints, stateOf, endpointsDown, nodeFailures, serviceDownEverywhere };
   });
 }

@@ -1,5 +1,5 @@
 // Target metrics, registered with --targets-file: O(targets) series, never per node × address
-// (the findings name the nodes). Computed from the store at scrape time.
+// (the findings name the nodes). Computed at scrape time from the store's index of failing nodes.
 import { Gauge, type Registry } from 'prom-client';
 import { judgeAddress } from './target-judgement.ts';
 import { addressKey, type TargetStore } from './target-store.ts';
@@ -27,16 +27,20 @@ export function registerTargetMetrics(
       this.reset();
       const options = { nowMs: deps.now(), staleMs: deps.staleMs, graceMs: 0 };
       for (const spec of deps.specs()) {
-        const counts = { service: 0, endpoint: 0 };
-        for (const node of deps.store.nodes()) {
-          const history = deps.store.history(node);
-          if (!history) continue;
-          if (judgeAddress(history.get(addressKey(spec.name, spec.address)), options).verdict === 'failing') counts.service++;
-          for (const ep of spec.endpoints)
-            if (judgeAddress(history.get(addressKey(spec.name, ep)), options).verdict === 'failing') counts.endpoint++;
-        }
-        this.set({ target: spec.name, path: 'service' }, counts.service);
-        if (spec.endpoints.length > 0) this.set({ target: spec.name, path: 'endpoint' }, counts.endpoint);
+        // Only nodes whose latest outcome is a failure can be failing: the store's index lists them.
+        const failingFrom = (address: string): number => {
+          const key = addressKey(spec.name, address);
+          let count = 0;
+          for (const node of deps.store.failing(key) ?? [])
+            if (judgeAddress(deps.store.history(node)?.get(key), options).verdict === 'failing') count++;
+          return count;
+        };
+        this.set({ target: spec.name, path: 'service' }, failingFrom(spec.address));
+        if (spec.endpoints.length > 0)
+          this.set(
+            { target: spec.name, path: 'endpoint' },
+            spec.endpoints.reduce((n, ep) => n + failingFrom(ep), 0),
+          );
       }
     },
   });
