@@ -143,12 +143,16 @@ beforeAll(async () => {
     kubeService('default', 'web', '198.19.0.10', [{ name: 'http', protocol: 'TCP', port: 80 }], { 'netsentry.io/probe': 'true' }),
   );
   double.upsertEndpointSlice(webSlice(webPods.map((n) => podIp(lab, n))));
-  for (const node of lab.nodes) {
-    const token = await double.writeToken(node.name, 'netsentry');
-    await stack.startAgent(node.name, ['--auth-token-file', token]);
-    await stack.startPodAgent(node.name, ['--auth-token-file', token]);
-  }
-  await waitFor('every API target reached from every node, no finding', () => allTargetsHealthy(5), 90_000, 500);
+  await Promise.all(
+    lab.nodes.map(async (node) => {
+      const token = await double.writeToken(node.name, 'netsentry');
+      await Promise.all([
+        stack.startAgent(node.name, ['--auth-token-file', token]),
+        stack.startPodAgent(node.name, ['--auth-token-file', token]),
+      ]);
+    }),
+  );
+  await waitFor('every API target reached from every node, no finding', () => allTargetsHealthy(5), 120_000, 500);
 }, 300_000);
 
 // A failed test must not leave its fault for the next one.
