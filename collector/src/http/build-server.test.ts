@@ -7,6 +7,7 @@ import { defaultDetectors } from '../detectors/index.ts';
 import { createFindingsEngine } from '../findings/findings-engine.ts';
 import { createCollectorMetrics } from '../metrics/collector-metrics.ts';
 import { createTestCluster, podHello } from '../../../test/fixtures/cluster-fixtures.ts';
+import { createTestCollector } from '../../../test/harness/test-collector.ts';
 import { buildServer } from './build-server.ts';
 
 const apps: { close(): Promise<unknown> }[] = [];
@@ -14,24 +15,23 @@ afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.close()));
 });
 
-function setup(options: { ready?: boolean } = {}) {
-  const cluster = createTestCluster();
-  const logger = createSilentLogger();
-  const findings = createFindingsEngine({ model: cluster.model, detectors: defaultDetectors(), now: cluster.clock.now, logger });
-  const metrics = createCollectorMetrics({ model: cluster.model, findings });
-  const app = buildServer({ model: cluster.model, findings, metrics, logger, isReady: () => options.ready ?? true });
-  apps.push(app);
-  return { cluster, findings, app };
+// The collector as main.ts wires it (test/harness/test-collector.ts), four agents connected,
+// its clock standing still: each test runs a findings pass itself with findings.evaluate().
+function setup() {
+  const test = createTestCollector({ nodes: 4, start: false });
+  apps.push({ close: test.close });
+  return { cluster: test.cluster, findings: test.collector.findings, app: test.collector.http, collector: test.collector };
 }
 
 describe('HTTP API', () => {
-  it('answers health and readiness', async () => {
-    const { app } = setup({ ready: false });
+  it('answers health at once, and readiness once both ports listen', async () => {
+    const { app, collector } = setup();
     const health = await app.inject({ method: 'GET', url: '/healthz' });
     expect(health.statusCode).toBe(200);
     expect(health.json()).toEqual({ status: 'ok' });
     expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503);
-    expect((await setup({ ready: true }).app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    await collector.listen({ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0 });
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
   });
 
   it('answers its version (for `netsentry version`)', async () => {
