@@ -14,7 +14,9 @@ export type ApiCell = Pick<api.ApiCell, 'source' | 'destination' | 'attempts'> &
   Tolerant<Omit<api.ApiCell, 'source' | 'destination' | 'attempts'>>;
 export type ApiWorstRow = api.ApiWorstRow;
 /** Cells (every pair, or a page of them), or with ?worst= the worst rows instead. */
+export type ApiNodeMark = Pick<api.ApiNodeMark, 'node'> & Tolerant<Omit<api.ApiNodeMark, 'node'>>;
 export type ApiMatrix = Pick<api.ApiMatrix, 'network' | 'protocol'> & {
+  marks?: ApiNodeMark[];
   nodeCount?: number;
   nodes?: string[];
   cells?: ApiCell[];

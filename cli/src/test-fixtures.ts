@@ -1,5 +1,5 @@
 // API answers as the collector gives them for seed 002 (node-2 lost its overlay routes), for unit tests.
-import type { ApiCell, ApiFinding, ApiMatrixAnswer, ApiNode } from './api-types.ts';
+import type { ApiCell, ApiFinding, ApiMatrixAnswer, ApiNode, ApiNodeMark } from './api-types.ts';
 
 export const nowMs = Date.parse('2026-01-01T00:02:00Z');
 export const names = ['node-1', 'node-2', 'node-3', 'node-4'];
@@ -41,12 +41,25 @@ const cell = (source: string, destination: string, failing: boolean): ApiCell =>
   failing,
 });
 
-export const brokenMatrix = (broken: string | undefined): ApiMatrixAnswer => ({
+/** The marks the collector serves beside such a matrix (collector/src/http/node-marks.ts): `broken` fails all its pairs, `named` by open critical findings. */
+const marksOf = (network: string, protocol: string, pairs: number, broken: string | undefined, named: readonly string[]): ApiNodeMark[] =>
+  [...new Set([...named, ...(broken ? [broken] : [])])].sort().map((node) => ({
+    node,
+    level: 'critical',
+    reasons: [
+      ...(named.includes(node) ? ['OverlayRouteMissing (critical)'] : []),
+      ...(node === broken ? [`fails ${pairs} of ${pairs} pairs on ${network}/${protocol}`] : []),
+    ],
+    failing: node === broken ? pairs : 0,
+  }));
+
+export const brokenMatrix = (broken: string | undefined, named: readonly string[] = []): ApiMatrixAnswer => ({
   matrices: (['udp', 'tcp'] as const).map((protocol) => ({
     network: 'pod',
     protocol,
     nodes: names,
     cells: names.flatMap((s) => names.filter((d) => d !== s).map((d) => cell(s, d, s === broken || d === broken))),
+    marks: marksOf('pod', protocol, 2 * (names.length - 1), broken, named),
   })),
 });
 
@@ -93,6 +106,7 @@ export function largeMatrix(count: number, broken: string): ApiMatrixAnswer {
         protocol: 'udp',
         nodes: many,
         cells: many.flatMap((s) => many.filter((d) => d !== s).map((d) => cell(s, d, s === broken || d === broken))),
+        marks: marksOf('pod', 'udp', 2 * (count - 1), broken, []),
       },
     ],
   };

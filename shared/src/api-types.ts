@@ -165,12 +165,30 @@ export interface ApiCell {
   large?: { attempts: number; failures: number; failing: boolean; sizeBytes: number };
 }
 
+/**
+ * A node the readers mark (✕ critical, ! warning) in the matrix and the node list: named by an
+ * open finding, or broken — failing on at least half of the pairs it takes part in on this
+ * matrix, so its peers, which fail only towards it, stay unmarked. Served with each matrix so
+ * the page and the CLI render the same marks instead of each deriving them.
+ */
+export interface ApiNodeMark {
+  node: string;
+  /** critical: a critical finding names it, or it is broken; warning otherwise. */
+  level: 'critical' | 'warning';
+  /** Why, one line each: `${kind} (${severity})` per open finding, then `fails F of M pairs on network/protocol`. */
+  reasons: string[];
+  /** Failing pairs it takes part in on this matrix (either direction): the order among marks of one level. */
+  failing: number;
+}
+
 export interface ApiMatrix {
   network: 'host' | 'pod';
   protocol: 'udp' | 'tcp';
   nodeCount: number;
   nodes: string[];
   cells: ApiCell[];
+  /** Every marked node of this network and protocol (over all cells, not only this page's), by name. */
+  marks: ApiNodeMark[];
   nextAfter?: string;
 }
 
@@ -202,6 +220,8 @@ export interface ApiWorstMatrix {
   nodeCount: number;
   nodesWithProblems: number;
   worst: ApiWorstRow[];
+  /** As ApiMatrix.marks. */
+  marks: ApiNodeMark[];
 }
 
 export interface ApiWorstAnswer {

@@ -138,6 +138,18 @@ describe('HTTP API', () => {
     expect(all.findings).toEqual([expect.objectContaining({ state: 'resolved', resolvedAt: '2025-10-13T22:00:00.000Z' })]);
   });
 
+  it('serves each matrix with the nodes to mark: named by an open finding (page and CLI render these marks)', async () => {
+    const { cluster, findings, app } = setup();
+    cluster.reportMissing('node-2', ['node-1', 'node-3', 'node-4']);
+    findings.evaluate();
+    for (const url of ['/api/v1/matrix?network=host', '/api/v1/matrix?network=host&worst=5']) {
+      const { matrices } = (await app.inject({ method: 'GET', url })).json() as { matrices: { protocol: string; marks: unknown[] }[] };
+      expect(matrices.map((m) => m.protocol)).toEqual(['udp', 'tcp']);
+      for (const m of matrices)
+        expect(m.marks, url).toEqual([{ node: 'node-2', level: 'critical', reasons: ['OverlayRouteMissing (critical)'], failing: 0 }]);
+    }
+  });
+
   it('refuses an unknown state with a clear JSON error', async () => {
     const response = await setup().app.inject({ method: 'GET', url: '/api/v1/findings?state=closed' });
     expect(response.statusCode).toBe(400);

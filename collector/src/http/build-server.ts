@@ -152,13 +152,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     const worst = parseWorst(query);
     if ('error' in worst) return reply.code(400).send({ error: 'invalid_argument', message: worst.error });
     const filter = { ...(network ? { network } : {}), ...(protocol ? { protocol } : {}) };
-    if (worst.worst !== undefined)
-      return matrixWorstView(model.snapshot(), {
-        ...filter,
-        worst: worst.worst,
-        named: new Set(findings.list({ state: 'open' }).flatMap((f) => f.nodes)),
-      });
-    return matrixView(model.snapshot(), { ...filter, page });
+    // Open findings mark the nodes they name (node-marks.ts), beside the nodes broken on the matrix.
+    const open = findings.list({ state: 'open' });
+    if (worst.worst !== undefined) return matrixWorstView(model.snapshot(), { ...filter, worst: worst.worst }, open);
+    return matrixView(model.snapshot(), { ...filter, page }, open);
   });
 
   registerPageRoutes(app, { dir: deps.pageDir, logger: deps.logger });
