@@ -28,17 +28,6 @@ export interface ApiMatrixAnswer {
 }
 export type ApiVersion = Tolerant<api.ApiVersion>;
 
-/** One address of a target in /api/v1/targets (collector/src/targets/target-view.ts). */
-export interface ApiTargetAddress {
-  address: string;
-  failingFrom: string[];
-  failingCount: number;
-  probedFrom: number;
-}
-
-export interface ApiTarget {
-  name: string;
-  protocol: string;
-  service: ApiTargetAddress;
-  endpoints: ApiTargetAddress[];
-}
+/** A target of /api/v1/targets as the contract types it; its protocol read as any text (a newer collector may probe more). */
+export type ApiTargetAddress = api.ApiTargetAddress;
+export type ApiTarget = Omit<api.ApiTarget, 'protocol'> & { protocol: string };

@@ -230,6 +230,28 @@ export interface ApiWorstAnswer {
   matrices: ApiWorstMatrix[];
 }
 
+/** One address of a target (its Service address or an endpoint): which nodes fail it now. */
+export interface ApiTargetAddress {
+  address: string;
+  /** Nodes whose last two probes of it failed (the first 20, sorted). */
+  failingFrom: string[];
+  failingCount: number;
+  /** Nodes with a recent result for it. */
+  probedFrom: number;
+}
+
+/** A target of GET /api/v1/targets (collector/src/targets/target-view.ts). */
+export interface ApiTarget {
+  name: string;
+  protocol: 'tcp' | 'dns';
+  service: ApiTargetAddress;
+  endpoints: ApiTargetAddress[];
+}
+
+export interface ApiTargetsAnswer {
+  targets: ApiTarget[];
+}
+
 export interface ApiVersion {
   version: string;
   nodeVersion: string;

@@ -4,7 +4,7 @@ import type { Server as TlsServer } from 'node:tls';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { ApiFindingsAnswer, ApiNodesAnswer, ApiVersion } from '../../../shared/src/api-types.ts';
+import type { ApiFindingsAnswer, ApiNodesAnswer, ApiTargetsAnswer, ApiVersion } from '../../../shared/src/api-types.ts';
 import type { Logger } from '../../../shared/src/logger.ts';
 import { version } from '../../../shared/src/version.ts';
 import type { FindingsEngine } from '../findings/findings-engine.ts';
@@ -130,7 +130,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     return answer;
   });
 
-  app.get('/api/v1/targets', async () => ({ targets: deps.targets?.() ?? [] }));
+  app.get('/api/v1/targets', async (): Promise<ApiTargetsAnswer> => ({ targets: deps.targets?.() ?? [] }));
 
   app.get('/api/v1/matrix', async (request, reply) => {
     const query = request.query as Record<string, unknown>;
