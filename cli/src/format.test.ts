@@ -5,7 +5,7 @@ import { formatMatrix, networkGrids } from './format-matrix.ts';
 import { formatNodes, nodesHeadline } from './format-nodes.ts';
 import { ansiPalette, clean, plainPalette, useColour } from './palette.ts';
 import type { CellState } from './api-types.ts';
-import { brokenMatrix, nodes, nowMs, rootFinding, symptomFinding } from './test-fixtures.ts';
+import { brokenMatrix, nodes, nowMs, rootFinding, symptomFinding } from '../../test/fixtures/cli-fixtures.ts';
 
 describe('terminal formatting', () => {
   it('prints the root cause first with evidence and what to do, its symptom beneath', () => {
