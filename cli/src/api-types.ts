@@ -14,7 +14,9 @@ export type ApiCell = Pick<api.ApiCell, 'source' | 'destination' | 'attempts'> &
   Tolerant<Omit<api.ApiCell, 'source' | 'destination' | 'attempts'>>;
 export type ApiWorstRow = api.ApiWorstRow;
 /** Cells (every pair, or a page of them), or with ?worst= the worst rows instead. */
+export type ApiNodeMark = Pick<api.ApiNodeMark, 'node'> & Tolerant<Omit<api.ApiNodeMark, 'node'>>;
 export type ApiMatrix = Pick<api.ApiMatrix, 'network' | 'protocol'> & {
+  marks?: ApiNodeMark[];
   nodeCount?: number;
   nodes?: string[];
   cells?: ApiCell[];
@@ -26,17 +28,6 @@ export interface ApiMatrixAnswer {
 }
 export type ApiVersion = Tolerant<api.ApiVersion>;
 
-/** One address of a target in /api/v1/targets (collector/src/targets/target-view.ts). */
-export interface ApiTargetAddress {
-  address: string;
-  failingFrom: string[];
-  failingCount: number;
-  probedFrom: number;
-}
-
-export interface ApiTarget {
-  name: string;
-  protocol: string;
-  service: ApiTargetAddress;
-  endpoints: ApiTargetAddress[];
-}
+/** A target of /api/v1/targets as the contract types it; its protocol read as any text (a newer collector may probe more). */
+export type ApiTargetAddress = api.ApiTargetAddress;
+export type ApiTarget = Omit<api.ApiTarget, 'protocol'> & { protocol: string };

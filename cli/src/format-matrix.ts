@@ -1,7 +1,7 @@
 // The reachability matrix in a terminal: one character per directed pair, one block per
 // network, UDP and TCP folded together (the worst of the two). Rows are sources, columns
 // destinations, numbered so 100 nodes still fit in ~110 columns.
-import type { ApiCell, ApiFinding, ApiMatrixAnswer, ApiWorstRow, CellState } from './api-types.ts';
+import type { ApiCell, ApiMatrixAnswer, ApiWorstRow, CellState } from './api-types.ts';
 import type { CollectorClient } from './collector-client.ts';
 import { clean, padVisible, visibleLength, type Palette } from './palette.ts';
 
@@ -19,8 +19,8 @@ export interface NetworkGrid {
   protocols: string[];
   nodes: string[];
   state(source: string, destination: string): CellState;
-  /** Nodes failing on at least half the pairs they take part in. */
-  brokenNodes: Set<string>;
+  /** Nodes the collector marks on any of this network's matrices (ApiNodeMark: named by an open finding, or broken). */
+  marked: Set<string>;
 }
 
 export function networkGrids(answer: ApiMatrixAnswer): NetworkGrid[] {
@@ -29,8 +29,10 @@ export function networkGrids(answer: ApiMatrixAnswer): NetworkGrid[] {
     const matrices = answer.matrices.filter((m) => m.network === network);
     const states = new Map<string, CellState>();
     const names = new Set<string>();
+    const marked = new Set<string>();
     for (const m of matrices) {
       for (const n of m.nodes ?? []) names.add(n);
+      for (const mark of m.marks ?? []) if (mark.node) marked.add(mark.node);
       for (const c of m.cells ?? []) {
         names.add(c.source).add(c.destination);
         const key = `${c.source}\u0000${c.destination}`;
@@ -41,29 +43,14 @@ export function networkGrids(answer: ApiMatrixAnswer): NetworkGrid[] {
     if (names.size === 0) continue;
     const nodes = [...names].sort(naturalCompare);
     const state = (s: string, d: string): CellState => states.get(`${s}\u0000${d}`) ?? 'unknown';
-    const brokenNodes = new Set<string>();
-    for (const n of nodes) {
-      let measured = 0;
-      let failing = 0;
-      for (const o of nodes) {
-        if (o === n) continue;
-        for (const st of [state(n, o), state(o, n)]) {
-          if (st === 'unknown') continue;
-          measured++;
-          if (st === 'failing') failing++;
-        }
-      }
-      if (measured >= 2 && failing / measured >= 0.5) brokenNodes.add(n);
-    }
-    grids.push({ network, protocols: matrices.map((m) => m.protocol), nodes, state, brokenNodes });
+    grids.push({ network, protocols: matrices.map((m) => m.protocol), nodes, state, marked });
   }
   return grids;
 }
 
 const symbols: Record<CellState, string> = { ok: '·', degraded: '!', failing: '✕', unknown: ' ' };
 
-export function formatGrid(grid: NetworkGrid, findings: readonly ApiFinding[], palette: Palette): string {
-  const named = new Set(findings.filter((f) => (f.state ?? 'open') === 'open').flatMap((f) => f.nodes ?? []));
+export function formatGrid(grid: NetworkGrid, palette: Palette): string {
   const colour = (s: CellState, text: string) =>
     s === 'failing' ? palette.red(text) : s === 'degraded' ? palette.yellow(text) : s === 'ok' ? palette.green(text) : text;
   const n = grid.nodes.length;
@@ -80,8 +67,7 @@ export function formatGrid(grid: NetworkGrid, findings: readonly ApiFinding[], p
     lines.push(' '.repeat(lead) + heads.join(gap));
   }
   grid.nodes.forEach((source, i) => {
-    const marked = grid.brokenNodes.has(source) || named.has(source);
-    const mark = marked ? palette.red('✕') : ' ';
+    const mark = grid.marked.has(source) ? palette.red('✕') : ' ';
     const label = `${mark} ${String(i + 1).padStart(indexWidth)} ${clean(source).padEnd(nameWidth)}  `;
     const cells = grid.nodes.map((destination) =>
       destination === source ? palette.dim('-') : colour(grid.state(source, destination), symbols[grid.state(source, destination)]),
@@ -121,8 +107,8 @@ function tally(grid: NetworkGrid, node: string, marked: ReadonlySet<string>): No
 }
 
 /** A large grid as its worst rows: the nodes named by findings or with failing or degraded pairs, worst first. */
-export function formatWorstRows(grid: NetworkGrid, findings: readonly ApiFinding[], palette: Palette, limit = worstRowsShown): string {
-  const marked = new Set([...grid.brokenNodes, ...findings.filter((f) => (f.state ?? 'open') === 'open').flatMap((f) => f.nodes ?? [])]);
+export function formatWorstRows(grid: NetworkGrid, palette: Palette, limit = worstRowsShown): string {
+  const marked = grid.marked;
   const tallies = grid.nodes.map((n) => tally(grid, n, marked));
   const score = (t: NodeTally) => (marked.has(t.node) ? 1e9 : 0) + (t.outFailing + t.inFailing) * 1e3 + t.degraded;
   const bad = tallies.filter((t) => score(t) > 0).sort((a, b) => score(b) - score(a) || naturalCompare(a.node, b.node));
@@ -170,13 +156,8 @@ export async function statusMatrix(client: Pick<CollectorClient, 'matrix'>, full
 }
 
 /** Rows of a ?worst= answer, UDP and TCP folded per node (the larger count of the two). */
-function formatWorstAnswer(
-  network: string,
-  matrices: ApiMatrixAnswer['matrices'],
-  findings: readonly ApiFinding[],
-  palette: Palette,
-): { text: string; marked: boolean } {
-  const named = new Set(findings.filter((f) => (f.state ?? 'open') === 'open').flatMap((f) => f.nodes ?? []));
+function formatWorstAnswer(network: string, matrices: ApiMatrixAnswer['matrices'], palette: Palette): { text: string; marked: boolean } {
+  const named = new Set(matrices.flatMap((m) => (m.marks ?? []).map((mark) => mark.node)));
   const byNode = new Map<string, ApiWorstRow>();
   for (const m of matrices) {
     for (const r of m.worst ?? []) {
@@ -214,31 +195,22 @@ function formatWorstAnswer(
   };
 }
 
-export function formatMatrix(
-  answer: ApiMatrixAnswer,
-  findings: readonly ApiFinding[],
-  palette: Palette,
-  options: { full?: boolean } = {},
-): string {
+export function formatMatrix(answer: ApiMatrixAnswer, palette: Palette, options: { full?: boolean } = {}): string {
   const grids = networkGrids(answer);
   const worstNetworks = [...new Set(answer.matrices.filter((m) => m.worst).map((m) => m.network))];
   const worst = worstNetworks.map((network) =>
     formatWorstAnswer(
       network,
       answer.matrices.filter((m) => m.network === network && m.worst),
-      findings,
       palette,
     ),
   );
   if (grids.length === 0 && worst.length === 0) return 'Reachability: no probe data yet.';
   const text = [
-    ...grids.map((g) =>
-      options.full || g.nodes.length <= fullMatrixLimit ? formatGrid(g, findings, palette) : formatWorstRows(g, findings, palette),
-    ),
+    ...grids.map((g) => (options.full || g.nodes.length <= fullMatrixLimit ? formatGrid(g, palette) : formatWorstRows(g, palette))),
     ...worst.map((w) => w.text),
   ].join('\n\n');
-  const named = new Set(findings.filter((f) => (f.state ?? 'open') === 'open').flatMap((f) => f.nodes ?? []));
-  const anyMarked = worst.some((w) => w.marked) || grids.some((g) => g.brokenNodes.size > 0 || g.nodes.some((n) => named.has(n)));
+  const anyMarked = worst.some((w) => w.marked) || grids.some((g) => g.nodes.some((n) => g.marked.has(n)));
   return anyMarked
     ? `${text}\n${palette.red('✕')} before a node: named by an open finding, or failing on at least half of its pairs`
     : text;

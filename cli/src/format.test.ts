@@ -5,7 +5,7 @@ import { formatMatrix, networkGrids } from './format-matrix.ts';
 import { formatNodes, nodesHeadline } from './format-nodes.ts';
 import { ansiPalette, clean, plainPalette, useColour } from './palette.ts';
 import type { CellState } from './api-types.ts';
-import { brokenMatrix, nodes, nowMs, rootFinding, symptomFinding } from './test-fixtures.ts';
+import { brokenMatrix, nodes, nowMs, rootFinding, symptomFinding } from '../../test/fixtures/cli-fixtures.ts';
 
 describe('terminal formatting', () => {
   it('prints the root cause first with evidence and what to do, its symptom beneath', () => {
@@ -55,7 +55,7 @@ describe('terminal formatting', () => {
   });
 
   it('draws a compact matrix, worst of UDP and TCP, with the broken node marked', () => {
-    expect(formatMatrix(brokenMatrix('node-2'), [], plainPalette)).toBe(
+    expect(formatMatrix(brokenMatrix('node-2'), plainPalette)).toBe(
       [
         'pod network (udp+tcp, worst of; rows → columns): ✕ failing  ! degraded  · ok  blank no data',
         '            1 2 3 4',
@@ -66,15 +66,16 @@ describe('terminal formatting', () => {
         '✕ before a node: named by an open finding, or failing on at least half of its pairs',
       ].join('\n'),
     );
-    expect(formatMatrix({ matrices: [] }, [], plainPalette)).toBe('Reachability: no probe data yet.');
-    // Marked from findings too, e.g. before the first probes fail.
-    expect(formatMatrix(brokenMatrix(undefined), [rootFinding], plainPalette)).toContain('✕ 2 node-2  · - · ·');
+    expect(formatMatrix({ matrices: [] }, plainPalette)).toBe('Reachability: no probe data yet.');
+    // Marked as the collector marks it: named by a finding too, e.g. before the first probes fail.
+    expect(formatMatrix(brokenMatrix(undefined, ['node-2']), plainPalette)).toContain('✕ 2 node-2  · - · ·');
+    expect(formatMatrix(brokenMatrix(undefined), plainPalette)).toContain('  2 node-2  · - · ·');
   });
 
   it('keeps 100 nodes to one character per column with stacked column numbers', () => {
     const many = Array.from({ length: 100 }, (_, i) => `n${i + 1}`);
     const grid = networkGrids({ matrices: [{ network: 'host', protocol: 'udp', nodes: many, cells: [] }] });
-    const lines = formatMatrix({ matrices: [{ network: 'host', protocol: 'udp', nodes: many, cells: [] }] }, [], plainPalette, {
+    const lines = formatMatrix({ matrices: [{ network: 'host', protocol: 'udp', nodes: many, cells: [] }] }, plainPalette, {
       full: true,
     }).split('\n');
     expect(grid[0]!.nodes.slice(0, 3)).toEqual(['n1', 'n2', 'n3']);
@@ -90,7 +91,8 @@ describe('terminal formatting', () => {
     const cells = many.flatMap((s) =>
       many.filter((d) => d !== s).map((d) => ({ source: s, destination: d, attempts: 3, state: stateOf(s, d) })),
     );
-    const text = formatMatrix({ matrices: [{ network: 'host', protocol: 'udp', nodes: many, cells }] }, [], plainPalette);
+    const marks = [{ node: 'n2', level: 'critical' as const, reasons: ['fails 80 of 80 pairs on host/udp'], failing: 80 }];
+    const text = formatMatrix({ matrices: [{ network: 'host', protocol: 'udp', nodes: many, cells, marks }] }, plainPalette);
     expect(text.split('\n')).toEqual([
       'host network (udp, worst of): 41 nodes, the 4 worst of 4 with problems (-o wide: the full matrix)',
       '  NODE  OUT FAILING  IN FAILING  DEGRADED',
@@ -101,7 +103,7 @@ describe('terminal formatting', () => {
       '  37 more nodes: the rest ok',
       '✕ before a node: named by an open finding, or failing on at least half of its pairs',
     ]);
-    const healthy = formatMatrix({ matrices: [{ network: 'host', protocol: 'udp', nodes: many, cells: [] }] }, [], plainPalette);
+    const healthy = formatMatrix({ matrices: [{ network: 'host', protocol: 'udp', nodes: many, cells: [] }] }, plainPalette);
     expect(healthy).toBe(
       'host network (udp, worst of): 41 nodes, no failing or degraded pair (-o wide: the full matrix)\n  every measured pair ok (41 nodes with no data yet)',
     );

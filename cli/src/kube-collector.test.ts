@@ -13,7 +13,7 @@ import {
 import { createTestPki, type TestPki } from '../../test/harness/test-pki.ts';
 import { collectorServiceSelector } from './kube-collector.ts';
 import { runCli } from './run-cli.ts';
-import { fakeFetch, nowMs, rootFinding } from './test-fixtures.ts';
+import { fakeFetch, nowMs, rootFinding } from '../../test/fixtures/cli-fixtures.ts';
 
 const chartLabels = Object.fromEntries(collectorServiceSelector.split(',').map((t) => t.split('=') as [string, string]));
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.ts';
 import { parse as parseYaml } from 'yaml';
-import { brokenMatrix, fakeFetch, largeMatrix, nowMs, rootFinding, symptomFinding } from './test-fixtures.ts';
+import { brokenMatrix, fakeFetch, largeMatrix, nowMs, rootFinding, symptomFinding } from '../../test/fixtures/cli-fixtures.ts';
 
 interface CliRun {
   isTTY?: boolean;

@@ -96,7 +96,7 @@ async function frame(options: CliOptions, target: Target, palette: Palette, nowM
         '',
         formatFindings(findings, { palette, nowMs, detail: wide ? 'wide' : 'compact' }),
         '',
-        formatMatrix(matrix, findings, palette, { full: wide }),
+        formatMatrix(matrix, palette, { full: wide }),
       ].join('\n');
       return { code, text, data: { findings, nodes, matrices: matrix.matrices } };
     }

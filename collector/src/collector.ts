@@ -1,10 +1,12 @@
 // Wires the collector together: model ← ingest; model → findings engine → metrics and HTTP.
+import type { FastifyInstance } from 'fastify';
+import { systemClock, type Clock } from '../../shared/src/clock.ts';
 import type { Logger } from '../../shared/src/logger.ts';
 import type { TargetBatch } from '../../shared/src/gen/netsentry/v1/target_pb.js';
 import type { ParsedFlags } from '../../shared/src/flags.ts';
 import type { collectorFlags } from './collector-flags.ts';
-import { createClusterModel } from './model/cluster-model.ts';
-import { createFindingsEngine } from './findings/findings-engine.ts';
+import { createClusterModel, type ClusterModel } from './model/cluster-model.ts';
+import { createFindingsEngine, type FindingsEngine } from './findings/findings-engine.ts';
 import { defaultDetectors } from './detectors/index.ts';
 import { createCollectorMetrics } from './metrics/collector-metrics.ts';
 import { buildServer } from './http/build-server.ts';
@@ -36,13 +38,28 @@ import { registerTargetMetrics } from './targets/target-metrics.ts';
 import { buildTargetViews } from './targets/target-view.ts';
 
 export interface Collector {
+  /** The parts a test drives or reads without a network: the model it feeds, the findings it reads, the HTTP app it inject()s into. */
+  readonly model: ClusterModel;
+  readonly findings: FindingsEngine;
+  readonly http: FastifyInstance;
+  /** Starts the findings passes and the API watches without opening a port (listen() starts them too). */
+  start(): void;
   listen(grpc: { host: string; port: number }, http: { host: string; port: number }): Promise<{ grpcPort: number; httpPort: number }>;
   shutdown(graceMs: number): Promise<void>;
 }
 
-export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags>; logger: Logger; env?: NodeJS.ProcessEnv }): Collector {
+export interface CollectorDeps {
+  flags: ParsedFlags<typeof collectorFlags>;
+  logger: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** Wall clock and the collector's own timers (expiry, write-back, findings passes); systemClock unless a test moves time. */
+  clock?: Clock;
+}
+
+export function createCollector(deps: CollectorDeps): Collector {
   const { flags, logger } = deps;
-  const now = Date.now;
+  const clock = deps.clock ?? systemClock;
+  const now = clock.now;
   const kubernetes = resolveKubernetes({
     mode: flags.kubernetes as KubernetesMode,
     ...(flags.kubeconfig ? { kubeconfigPath: flags.kubeconfig } : {}),
@@ -108,6 +125,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
         : detectors,
     ),
     now,
+    timers: clock,
     logger,
     resolvedRetentionMs: flags.resolvedRetention,
     maxFindingsPerNode: flags.maxFindingsPerNode,
@@ -143,7 +161,7 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     logger.warn({ component: 'write-back' }, '--write-back on needs the Kubernetes API (--kubernetes): nothing is written');
   const writeBackNow = (): void => writeBack?.update(findings.list({ state: 'open' }));
   if (writeBack) findings.onChange(writeBackNow);
-  const writeBackTimer = writeBack ? setInterval(writeBackNow, 5_000) : undefined;
+  const writeBackTimer = writeBack ? clock.setInterval(writeBackNow, 5_000) : undefined;
   writeBackTimer?.unref();
   const metrics = createCollectorMetrics({ model, findings });
   if (informer) registerKubernetesMetrics(metrics.registry, informer);
@@ -279,14 +297,25 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     ...(informer ? { kubernetesOf: (name: string) => nodeRecordView(informer.records.get(name), informer.status.synced) } : {}),
     ...(targetSource ? { targets: () => buildTargetViews(targetSource.specs(), targetStore, now(), 60_000) } : {}),
   });
-  const expiryTimer = setInterval(() => model.expire(), 10_000);
+  const expiryTimer = clock.setInterval(() => model.expire(), 10_000);
   expiryTimer.unref();
 
+  let started = false;
+  const start = (): void => {
+    if (started) return;
+    started = true;
+    findings.start();
+    informer?.start();
+    apiTargets?.start();
+  };
+
   return {
+    model,
+    findings,
+    http: app,
+    start,
     listen: async (grpcAddress, httpAddress) => {
-      findings.start();
-      informer?.start();
-      apiTargets?.start();
+      start();
       const grpcPort = await ingest.listen(grpcAddress.host, grpcAddress.port);
       await app.listen({ host: httpAddress.host, port: httpAddress.port });
       const address = app.server.address();
@@ -295,8 +324,8 @@ export function createCollector(deps: { flags: ParsedFlags<typeof collectorFlags
     },
     shutdown: async (graceMs) => {
       ready = false;
-      clearInterval(expiryTimer);
-      if (writeBackTimer) clearInterval(writeBackTimer);
+      clock.clearTimer(expiryTimer);
+      clock.clearTimer(writeBackTimer);
       await writeBack?.idle();
       await informer?.stop();
       await apiTargets?.stop();

@@ -165,12 +165,30 @@ export interface ApiCell {
   large?: { attempts: number; failures: number; failing: boolean; sizeBytes: number };
 }
 
+/**
+ * A node the readers mark (✕ critical, ! warning) in the matrix and the node list: named by an
+ * open finding, or broken — failing on at least half of the pairs it takes part in on this
+ * matrix, so its peers, which fail only towards it, stay unmarked. Served with each matrix so
+ * the page and the CLI render the same marks instead of each deriving them.
+ */
+export interface ApiNodeMark {
+  node: string;
+  /** critical: a critical finding names it, or it is broken; warning otherwise. */
+  level: 'critical' | 'warning';
+  /** Why, one line each: `${kind} (${severity})` per open finding, then `fails F of M pairs on network/protocol`. */
+  reasons: string[];
+  /** Failing pairs it takes part in on this matrix (either direction): the order among marks of one level. */
+  failing: number;
+}
+
 export interface ApiMatrix {
   network: 'host' | 'pod';
   protocol: 'udp' | 'tcp';
   nodeCount: number;
   nodes: string[];
   cells: ApiCell[];
+  /** Every marked node of this network and protocol (over all cells, not only this page's), by name. */
+  marks: ApiNodeMark[];
   nextAfter?: string;
 }
 
@@ -202,12 +220,36 @@ export interface ApiWorstMatrix {
   nodeCount: number;
   nodesWithProblems: number;
   worst: ApiWorstRow[];
+  /** As ApiMatrix.marks. */
+  marks: ApiNodeMark[];
 }
 
 export interface ApiWorstAnswer {
   generatedAt: string;
   windowSeconds: number;
   matrices: ApiWorstMatrix[];
+}
+
+/** One address of a target (its Service address or an endpoint): which nodes fail it now. */
+export interface ApiTargetAddress {
+  address: string;
+  /** Nodes whose last two probes of it failed (the first 20, sorted). */
+  failingFrom: string[];
+  failingCount: number;
+  /** Nodes with a recent result for it. */
+  probedFrom: number;
+}
+
+/** A target of GET /api/v1/targets (collector/src/targets/target-view.ts). */
+export interface ApiTarget {
+  name: string;
+  protocol: 'tcp' | 'dns';
+  service: ApiTargetAddress;
+  endpoints: ApiTargetAddress[];
+}
+
+export interface ApiTargetsAnswer {
+  targets: ApiTarget[];
 }
 
 export interface ApiVersion {

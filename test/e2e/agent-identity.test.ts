@@ -22,8 +22,8 @@ const nodes = async (): Promise<NodeView[]> => (await stack.getJson<{ nodes: Nod
 const connected = async (name: string): Promise<boolean> => (await nodes()).some((n) => n.name === name && n.hostAgent?.connected === true);
 const unauthenticated = async (): Promise<number> =>
   metricValue(await stack.metrics(), 'netsentry_stream_errors_total', { reason: 'unauthenticated' }) ?? NaN;
-const running = async (proc: LabProcess): Promise<boolean> =>
-  Promise.race([proc.exited.then(() => false), new Promise<boolean>((resolve) => setTimeout(resolve, 50, true))]);
+/** No 'exit' seen: each caller first waits for an event after the refusal (more refusals, a retry line). */
+const running = (proc: LabProcess): boolean => !proc.hasExited();
 const logLines = (proc: LabProcess, msg: RegExp): Record<string, unknown>[] =>
   proc
     .output()
@@ -139,7 +139,7 @@ describe('agent identity and transport in a 4-node lab', () => {
       expect(line).toMatchObject({ level: 'error', code: 'UNAUTHENTICATED' });
       // Retries go on with backoff: three refusals counted, the process still runs.
       await waitFor('3 refusals counted', async () => (await unauthenticated()) >= 3, 15_000);
-      expect(await running(agent)).toBe(true);
+      expect(running(agent)).toBe(true);
       expect(await connected('node-4')).toBe(false);
       const refusals = logLines(stack.collector, /^refused agent stream: missing or invalid bearer token$/);
       expect(refusals).toHaveLength(1);
@@ -160,7 +160,7 @@ describe('agent identity and transport in a 4-node lab', () => {
         "the collector refused this agent's bearer token (UNAUTHENTICATED): check that --auth-token-file holds a token listed in the collector's --auth-token-file",
       );
       await waitFor('2 more refusals counted', async () => (await unauthenticated()) >= before + 2, 15_000);
-      expect(await running(agent)).toBe(true);
+      expect(running(agent)).toBe(true);
       expect(await connected('node-4')).toBe(false);
       expect(logLines(stack.collector, /^refused agent stream/)).toHaveLength(1);
     } finally {
@@ -182,7 +182,7 @@ describe('agent identity and transport in a 4-node lab', () => {
         async () => logLines(agent, /^collector stream down; retrying$/).some((e) => Number(e.failures) >= 2),
         15_000,
       );
-      expect(await running(agent)).toBe(true);
+      expect(running(agent)).toBe(true);
       expect(await connected('node-4')).toBe(false);
       // The handshake failed before any token was looked at.
       expect(await unauthenticated()).toBe(before);
@@ -226,6 +226,6 @@ describe('agent identity and transport in a 4-node lab', () => {
     }
     // Nodes 1-3 trust both CAs and stay connected through the rotation.
     for (const name of ['node-1', 'node-2', 'node-3']) await waitFor(`${name} connected`, () => connected(name), 10_000);
-    expect(await running(stack.collector)).toBe(true);
+    expect(running(stack.collector)).toBe(true);
   }, 60_000);
 });

@@ -340,10 +340,7 @@ describe(`fuzzing (seed ${seed})`, () => {
       const response = await fetch(`${stack.httpUrl}${path}`, { signal: AbortSignal.timeout(5_000) });
       expect(response.status, path).toBe(200);
     }
-    for (const [node, agent] of stack.agents)
-      expect(await Promise.race([agent.exited.then(() => 'exited'), new Promise((r) => setTimeout(() => r('running'), 10))]), node).toBe(
-        'running',
-      );
+    for (const [node, agent] of stack.agents) expect(agent.hasExited(), `${node} exited: ${agent.output().slice(-500)}`).toBe(false);
     await waitFor(
       '4 host agents connected and zero findings',
       async () => {

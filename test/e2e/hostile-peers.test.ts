@@ -74,12 +74,25 @@ async function checkInvariants(healthy: string[] = realNodes): Promise<void> {
   expect(await residentBytes(stack.collector.pid)).toBeLessThan(chartMemoryLimitBytes);
 }
 
-/** Checks the invariants every 500 ms for `seconds` (a bounded watch while an attack runs and after). */
+const pollGap = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 500));
+
+/** Checks the invariants every 500 ms for `seconds` (a bounded watch while an attack runs and after): each poll asserts. */
 async function watch(seconds: number, healthy?: string[]): Promise<void> {
   const deadline = Date.now() + seconds * 1000;
   while (Date.now() < deadline) {
     await checkInvariants(healthy);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await pollGap();
+  }
+}
+
+/** Checks the invariants every 500 ms until `done` holds; fails after `timeoutMs` without it. */
+async function watchUntil(what: string, done: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await checkInvariants();
+    if (await done()) return;
+    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await pollGap();
   }
 }
 
@@ -216,9 +229,14 @@ describe('hostile peers in a live 4-node lab', () => {
   // no OverlayRouteMissing names a real node. A sender that keeps made-up streams open: the next
   // case. With --kubernetes on such hellos are refused.
   it('made-up nodes that went away leave every peer set: no finding names a real node', async () => {
-    await watch(3 * probeIntervalSeconds);
-    const { departed } = await stack.getJson<{ departed?: { name: string }[] }>('/api/v1/nodes');
-    expect((departed ?? []).filter((d) => d.name.startsWith('made-up-')).length).toBe(4);
+    const departedMadeUp = async () =>
+      ((await stack.getJson<{ departed?: { name: string }[] }>('/api/v1/nodes')).departed ?? []).filter((d) =>
+        d.name.startsWith('made-up-'),
+      ).length;
+    // Every invariant at every poll until the four have left, and for two probe rounds after.
+    await watchUntil('the 4 made-up nodes to leave', async () => (await departedMadeUp()) === 4, 30_000);
+    await watch(2 * probeIntervalSeconds);
+    expect(await departedMadeUp()).toBe(4);
   }, 60_000);
 
   // The same, but the sender keeps the made-up streams open (heartbeats, so they never go

@@ -2,7 +2,7 @@
 // TCP, a size ladder and DNS (dnsmasq in node-1's pod); real faults are localized to the
 // one broken node, with direction and root cause.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metricValue, startStack, waitFor, type Finding, type Stack } from '../harness/stack.ts';
+import { holdsThroughout, metricValue, startStack, waitFor, type Finding, type Stack } from '../harness/stack.ts';
 
 const probeIntervalSeconds = 2;
 // Detection should take at most 2 probe intervals; the polls allow generous slack so a busy
@@ -51,11 +51,7 @@ describe('mesh probes in a 4-node lab with pod agents', () => {
       },
       30_000,
     );
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      expect(await stack.findings()).toEqual([]);
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
-    }
+    await holdsThroughout('zero findings', 60_000, async () => expect(await stack.findings()).toEqual([]), 2_000);
     const { matrices } = await stack.getJson<Matrix>('/api/v1/matrix');
     for (const matrix of matrices)
       for (const cell of matrix.cells)

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectRequestSchema, type ConnectRequest, type ConnectResponse } from '../../shared/src/gen/netsentry/v1/collector_pb.js';
 import { Network } from '../../shared/src/gen/netsentry/v1/node_pb.js';
 import { connectPath, decodeResponse, encodeRequest } from '../../shared/src/wire.ts';
-import { agentEntry, metricValue, startStack, waitFor, type Finding, type Stack } from '../harness/stack.ts';
+import { agentEntry, holdsThroughout, metricValue, startStack, waitFor, type Finding, type Stack } from '../harness/stack.ts';
 
 const execFileAsync = promisify(execFile);
 let stack: Stack;
@@ -35,11 +35,7 @@ describe('overlay verification in a 4-node lab', () => {
       },
       20_000,
     );
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      expect(await stack.findings()).toEqual([]);
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
+    await holdsThroughout('zero findings', 20_000, async () => expect(await stack.findings()).toEqual([]), 1_000);
     const metrics = await stack.metrics();
     for (const node of ['node-1', 'node-2', 'node-3', 'node-4']) {
       expect(metricValue(metrics, 'netsentry_overlay_routes_missing', { node })).toBe(0);

@@ -15,7 +15,7 @@ import {
   type LabPrometheus,
   type PrometheusAlert,
 } from '../harness/prometheus.ts';
-import { startStack, waitFor, type Stack } from '../harness/stack.ts';
+import { holdsThroughout, startStack, waitFor, type Stack } from '../harness/stack.ts';
 
 const probeIntervalSeconds = 2;
 const shortFor = '2s';
@@ -99,12 +99,15 @@ describe('real Prometheus on the lab collector', () => {
     // evaluation after the first scrape clears it. Let that settle, then be strict.
     await waitFor('the start-up NetsentryCollectorDown to clear', async () => (await p.alerts()).length === 0, 10_000, 500);
     // Observe long enough for every shortened `for:` (2 s) to elapse many times over.
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      const alerts = await p.alerts();
-      expect(alerts, describeAlerts(alerts)).toEqual([]);
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
+    await holdsThroughout(
+      'no alert',
+      20_000,
+      async () => {
+        const alerts = await p.alerts();
+        expect(alerts, describeAlerts(alerts)).toEqual([]);
+      },
+      1_000,
+    );
     // Healthy: no per-pair series at all, and the per-kind summary is 0 for every kind.
     expect((await p.query('netsentry_probe_pair_failing')).result).toEqual([]);
     expect((await p.query('netsentry_open_findings != 0')).result).toEqual([]);

@@ -16,6 +16,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 if (mode === 'udp-flood') {
   const socket = createSocket('udp4');
   let sent = 0;
+  // Datagrams handed to send() whose callback has not run yet: close only once they are out.
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const sentOne = (): void => {
+    inFlight--;
+    if (inFlight === 0) drained?.();
+  };
   const started = Date.now();
   while (Date.now() - started < seconds * 1000) {
     // One tick every 10 ms: RATE/100 datagrams each.
@@ -24,12 +31,14 @@ if (mode === 'udp-flood') {
         encodeProbe({ kind: probeKind.request, sequence: sent, sentAtMicros: 1, nodeName: `made-up-${sent % 20_000}`, network: 1 }, 30),
         port,
         host,
+        sentOne,
       );
+      inFlight++;
       sent++;
     }
-    await sleep(10);
+    await sleep(10); // pacing: RATE per second, not synchronization
   }
-  await sleep(100);
+  if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
   socket.close();
   console.log(JSON.stringify({ mode, sent }));
 } else if (mode === 'idle-tcp') {

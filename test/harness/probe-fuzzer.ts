@@ -48,7 +48,7 @@ async function fuzzUdp(count: number): Promise<void> {
     stats.udpSent++;
     if (i % 50 === 49) await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  await new Promise((resolve) => setTimeout(resolve, 500)); // a window for late replies: counted, not waited for
   socket.close();
 }
 

@@ -57,6 +57,25 @@ export interface StackOptions {
   logger?: { info(...args: unknown[]): void };
 }
 
+/**
+ * "Nothing goes wrong for `forMs`": runs `check` (which asserts) every `everyMs` until the window
+ * ends, and fails unless it ran at least `forMs / everyMs / 2` times — a window the test process
+ * slept through proves nothing. The work it watches (probes, reports, passes) goes on meanwhile.
+ */
+export async function holdsThroughout(what: string, forMs: number, check: () => Promise<void>, everyMs = 500): Promise<number> {
+  const deadline = Date.now() + forMs;
+  let polls = 0;
+  while (Date.now() < deadline) {
+    await check();
+    polls += 1;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  await check();
+  polls += 1;
+  if (polls < forMs / everyMs / 2) throw new Error(`${what}: checked only ${polls} times in ${forMs} ms`);
+  return polls;
+}
+
 /** Polls until `check` returns a value other than undefined/false, or throws after timeoutMs. */
 export async function waitFor<T>(
   what: string,

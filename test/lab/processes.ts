@@ -13,6 +13,8 @@ export interface LabProcess {
   /** SIGTERM (or `signal`), then SIGKILL after timeoutMs; resolves the exit code (null if killed by a signal). */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
   exited: Promise<number | null>;
+  /** True once the child's 'exit' (or a spawn error) was seen: a check with no timer to race. */
+  hasExited(): boolean;
   /** Captured stdout+stderr so far, the last OUTPUT_LIMIT_BYTES. */
   output(): string;
 }
@@ -103,6 +105,7 @@ export function createProcessRegistry(hooks: { onChange?: (pids: number[]) => vo
       pid,
       name,
       exited,
+      hasExited: () => done,
       output: () => {
         const text = Buffer.concat(chunks).toString('utf8');
         return text.length > OUTPUT_LIMIT_BYTES ? text.slice(-OUTPUT_LIMIT_BYTES) : text;

@@ -3,24 +3,21 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCollector, type Collector } from '../../collector/src/collector.ts';
-import { collectorFlags } from '../../collector/src/collector-flags.ts';
+import type { Collector } from '../../collector/src/collector.ts';
 import { hostHello } from '../fixtures/cluster-fixtures.ts';
 import { ConnectRequestSchema, type ConnectRequest, type ConnectResponse } from '../../shared/src/gen/netsentry/v1/collector_pb.js';
-import { parseFlags } from '../../shared/src/flags.ts';
-import { createLogger } from '../../shared/src/logger.ts';
 import { connectPath, decodeResponse, encodeRequest } from '../../shared/src/wire.ts';
 import { flannelNode, startKubeApiDouble, type KubeApiDouble } from '../harness/kube-api-double.ts';
 import { metricValue, waitFor } from '../harness/stack.ts';
+import { createTestCollector, type TestCollector } from '../harness/test-collector.ts';
 
 let double: KubeApiDouble;
 let collector: Collector;
 let ports: { grpcPort: number; httpPort: number };
-let logText = '';
+let test: TestCollector;
 
 beforeAll(async () => {
   double = await startKubeApiDouble();
@@ -28,11 +25,8 @@ beforeAll(async () => {
     double.upsertNode(
       flannelNode(`node-${i}`, { internalIp: `192.0.2.${10 + i}`, podCidr: `198.18.${i}.0/24`, vtepMac: `0a:58:c6:12:0${i}:00` }),
     );
-  const parsed = parseFlags('netsentry-collector', collectorFlags, ['--kubernetes', 'on', '--kubeconfig', double.kubeconfigPath], {});
-  if (parsed.kind !== 'flags') throw new Error('flags');
-  const destination = new PassThrough();
-  destination.on('data', (chunk: Buffer) => void (logText += chunk.toString('utf8')));
-  collector = createCollector({ flags: parsed.flags, logger: createLogger({ name: 'test', destination }), env: {} });
+  test = createTestCollector({ args: ['--kubernetes', 'on', '--kubeconfig', double.kubeconfigPath], start: false });
+  collector = test.collector;
   ports = await collector.listen({ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0 });
   await waitFor(
     'the Node list',
@@ -83,8 +77,8 @@ describe('node identity by TokenReview', () => {
     expect(await hello(double.issueToken('node-9', 'netsentry'), 'node-9')).toBe(grpc.status.PERMISSION_DENIED);
     const metrics = await (await fetch(`http://127.0.0.1:${ports.httpPort}/metrics`)).text();
     expect(metricValue(metrics, 'netsentry_stream_errors_total', { reason: 'permission_denied' })).toBe(3);
-    expect(logText.match(/refused hello/g)).toHaveLength(1);
-    expect(logText).toContain('the token is bound to node node-1, not node-2');
+    expect(test.logText().match(/refused hello/g)).toHaveLength(1);
+    expect(test.logText()).toContain('the token is bound to node node-1, not node-2');
     const { nodes } = (await (await fetch(`http://127.0.0.1:${ports.httpPort}/api/v1/nodes`)).json()) as { nodes: { name: string }[] };
     expect(nodes.map((n) => n.name)).toEqual(['node-1']);
   });
@@ -154,18 +148,10 @@ describe('with a shared token and the API on', () => {
     const dir = mkdtempSync(join(tmpdir(), 'netsentry-shared-token-'));
     const token = 'shared-token-0123456789abcdef0123456789abcdef';
     writeFileSync(join(dir, 'token'), `${token}\n`);
-    const parsed = parseFlags(
-      'netsentry-collector',
-      collectorFlags,
-      ['--kubernetes', 'on', '--kubeconfig', double.kubeconfigPath, '--auth-token-file', join(dir, 'token')],
-      {},
-    );
-    if (parsed.kind !== 'flags') throw new Error('flags');
-    const shared = createCollector({
-      flags: parsed.flags,
-      logger: createLogger({ name: 'test', destination: new PassThrough() }),
-      env: {},
-    });
+    const shared = createTestCollector({
+      args: ['--kubernetes', 'on', '--kubeconfig', double.kubeconfigPath, '--auth-token-file', join(dir, 'token')],
+      start: false,
+    }).collector;
     const sharedPorts = await shared.listen({ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0 });
     try {
       await waitFor(

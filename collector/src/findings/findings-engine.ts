@@ -4,6 +4,7 @@
 // Re-evaluates on model changes (debounced) and on a tick, for time-based kinds (AgentMissing).
 // A pass blocks the event loop, so both waits stretch to a multiple of the last pass's
 // duration: detectors never take more than about a quarter of the loop from the ingest.
+import { systemClock, type TimerHandle, type Timers } from '../../../shared/src/clock.ts';
 import type { Logger } from '../../../shared/src/logger.ts';
 import type { Detector, FindingCandidate } from '../detectors/finding-candidate.ts';
 import { isRootCauseKind } from '../detectors/finding-kinds.ts';
@@ -25,6 +26,8 @@ export interface FindingsEngineOptions {
   model: Pick<ClusterModel, 'snapshot' | 'onStateChange' | 'repairPoint'>;
   detectors: Detector[];
   now: () => number;
+  /** The debounce and the tick; the system's timers unless a test drives a fake clock. */
+  timers?: Timers;
   logger: Logger;
   resolvedRetentionMs?: number;
   debounceMs?: number;
@@ -50,6 +53,7 @@ export interface FindingsEngine {
 
 export function createFindingsEngine(options: FindingsEngineOptions): FindingsEngine {
   const { model, detectors, now } = options;
+  const timers = options.timers ?? systemClock;
   const retentionMs = options.resolvedRetentionMs ?? 15 * 60_000;
   const debounceMs = options.debounceMs ?? 25;
   const tickMs = options.tickMs ?? 1000;
@@ -57,8 +61,8 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
   const records = new Map<string, FindingRecord>();
   const changeListeners = new Set<() => void>();
   const evaluatedListeners = new Set<(seconds: number) => void>();
-  let debounceTimer: NodeJS.Timeout | undefined;
-  let tickTimer: NodeJS.Timeout | undefined;
+  let debounceTimer: TimerHandle | undefined;
+  let tickTimer: TimerHandle | undefined;
   let unsubscribe: (() => void) | undefined;
   let lastMs = 0;
   let droppedBefore = new Set<string>();
@@ -164,7 +168,7 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
 
   const schedule = (): void => {
     if (debounceTimer) return;
-    debounceTimer = setTimeout(
+    debounceTimer = timers.setTimeout(
       () => {
         debounceTimer = undefined;
         evaluate();
@@ -174,7 +178,7 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
   };
   const tick = (): void => {
     evaluate();
-    tickTimer = setTimeout(tick, Math.max(tickMs, 3 * lastMs));
+    tickTimer = timers.setTimeout(tick, Math.max(tickMs, 3 * lastMs));
     tickTimer.unref();
   };
 
@@ -183,7 +187,7 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
       if (unsubscribe) return;
       unsubscribe = model.onStateChange(schedule);
       evaluate();
-      tickTimer = setTimeout(tick, Math.max(tickMs, 3 * lastMs));
+      tickTimer = timers.setTimeout(tick, Math.max(tickMs, 3 * lastMs));
       tickTimer.unref();
       log.info(
         { detectors: detectors.map((d) => d.kind), tickMs, debounceMs, resolvedRetentionMs: retentionMs },
@@ -193,9 +197,9 @@ export function createFindingsEngine(options: FindingsEngineOptions): FindingsEn
     stop() {
       unsubscribe?.();
       unsubscribe = undefined;
-      clearTimeout(debounceTimer);
+      timers.clearTimer(debounceTimer);
       debounceTimer = undefined;
-      clearTimeout(tickTimer);
+      timers.clearTimer(tickTimer);
       tickTimer = undefined;
     },
     evaluate,

@@ -7,6 +7,7 @@ import { defaultDetectors } from '../detectors/index.ts';
 import { createFindingsEngine } from '../findings/findings-engine.ts';
 import { createCollectorMetrics } from '../metrics/collector-metrics.ts';
 import { createTestCluster, podHello } from '../../../test/fixtures/cluster-fixtures.ts';
+import { createTestCollector } from '../../../test/harness/test-collector.ts';
 import { buildServer } from './build-server.ts';
 
 const apps: { close(): Promise<unknown> }[] = [];
@@ -14,24 +15,23 @@ afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.close()));
 });
 
-function setup(options: { ready?: boolean } = {}) {
-  const cluster = createTestCluster();
-  const logger = createSilentLogger();
-  const findings = createFindingsEngine({ model: cluster.model, detectors: defaultDetectors(), now: cluster.clock.now, logger });
-  const metrics = createCollectorMetrics({ model: cluster.model, findings });
-  const app = buildServer({ model: cluster.model, findings, metrics, logger, isReady: () => options.ready ?? true });
-  apps.push(app);
-  return { cluster, findings, app };
+// The collector as main.ts wires it (test/harness/test-collector.ts), four agents connected,
+// its clock standing still: each test runs a findings pass itself with findings.evaluate().
+function setup() {
+  const test = createTestCollector({ nodes: 4, start: false });
+  apps.push({ close: test.close });
+  return { cluster: test.cluster, findings: test.collector.findings, app: test.collector.http, collector: test.collector };
 }
 
 describe('HTTP API', () => {
-  it('answers health and readiness', async () => {
-    const { app } = setup({ ready: false });
+  it('answers health at once, and readiness once both ports listen', async () => {
+    const { app, collector } = setup();
     const health = await app.inject({ method: 'GET', url: '/healthz' });
     expect(health.statusCode).toBe(200);
     expect(health.json()).toEqual({ status: 'ok' });
     expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503);
-    expect((await setup({ ready: true }).app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    await collector.listen({ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0 });
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
   });
 
   it('answers its version (for `netsentry version`)', async () => {
@@ -136,6 +136,18 @@ describe('HTTP API', () => {
       findings: { state: string; resolvedAt: string }[];
     };
     expect(all.findings).toEqual([expect.objectContaining({ state: 'resolved', resolvedAt: '2025-10-13T22:00:00.000Z' })]);
+  });
+
+  it('serves each matrix with the nodes to mark: named by an open finding (page and CLI render these marks)', async () => {
+    const { cluster, findings, app } = setup();
+    cluster.reportMissing('node-2', ['node-1', 'node-3', 'node-4']);
+    findings.evaluate();
+    for (const url of ['/api/v1/matrix?network=host', '/api/v1/matrix?network=host&worst=5']) {
+      const { matrices } = (await app.inject({ method: 'GET', url })).json() as { matrices: { protocol: string; marks: unknown[] }[] };
+      expect(matrices.map((m) => m.protocol)).toEqual(['udp', 'tcp']);
+      for (const m of matrices)
+        expect(m.marks, url).toEqual([{ node: 'node-2', level: 'critical', reasons: ['OverlayRouteMissing (critical)'], failing: 0 }]);
+    }
   });
 
   it('refuses an unknown state with a clear JSON error', async () => {

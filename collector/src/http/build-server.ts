@@ -4,7 +4,7 @@ import type { Server as TlsServer } from 'node:tls';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { ApiFindingsAnswer, ApiNodesAnswer, ApiVersion } from '../../../shared/src/api-types.ts';
+import type { ApiFindingsAnswer, ApiNodesAnswer, ApiTargetsAnswer, ApiVersion } from '../../../shared/src/api-types.ts';
 import type { Logger } from '../../../shared/src/logger.ts';
 import { version } from '../../../shared/src/version.ts';
 import type { FindingsEngine } from '../findings/findings-engine.ts';
@@ -130,7 +130,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     return answer;
   });
 
-  app.get('/api/v1/targets', async () => ({ targets: deps.targets?.() ?? [] }));
+  app.get('/api/v1/targets', async (): Promise<ApiTargetsAnswer> => ({ targets: deps.targets?.() ?? [] }));
 
   app.get('/api/v1/matrix', async (request, reply) => {
     const query = request.query as Record<string, unknown>;
@@ -152,13 +152,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     const worst = parseWorst(query);
     if ('error' in worst) return reply.code(400).send({ error: 'invalid_argument', message: worst.error });
     const filter = { ...(network ? { network } : {}), ...(protocol ? { protocol } : {}) };
-    if (worst.worst !== undefined)
-      return matrixWorstView(model.snapshot(), {
-        ...filter,
-        worst: worst.worst,
-        named: new Set(findings.list({ state: 'open' }).flatMap((f) => f.nodes)),
-      });
-    return matrixView(model.snapshot(), { ...filter, page });
+    // Open findings mark the nodes they name (node-marks.ts), beside the nodes broken on the matrix.
+    const open = findings.list({ state: 'open' });
+    if (worst.worst !== undefined) return matrixWorstView(model.snapshot(), { ...filter, worst: worst.worst }, open);
+    return matrixView(model.snapshot(), { ...filter, page }, open);
   });
 
   registerPageRoutes(app, { dir: deps.pageDir, logger: deps.logger });

@@ -12,7 +12,8 @@ import type {
 import type { AgentNetwork } from '../model/agent-network.ts';
 import type { ClusterSnapshot } from '../model/cluster-snapshot.ts';
 import type { PathProtocol } from '../probes/probe-store.ts';
-import { worstRows } from './matrix-worst.ts';
+import { matrixCounts, worstRows } from './matrix-worst.ts';
+import { nodeMarks, type MarkingFinding } from './node-marks.ts';
 import { pageOf, type PageQuery } from './page-query.ts';
 
 export const matrixNetworks = ['host', 'pod'] as const;
@@ -34,6 +35,8 @@ export function cellState(cell: Pick<ApiCell, 'attempts' | 'failing' | 'lossRati
 export function matrixView(
   snapshot: ClusterSnapshot,
   filter: { network?: AgentNetwork; protocol?: PathProtocol; page?: PageQuery },
+  /** Open findings: the nodes they name are marked. */
+  findings: readonly MarkingFinding[] = [],
 ): ApiMatrixAnswer {
   const { probes } = snapshot;
   const large = new Map(probes.paths.filter((p) => p.size === 'large').map((p) => [`${p.source}|${p.destination}|${p.network}`, p]));
@@ -72,26 +75,35 @@ export function matrixView(
         };
         return { ...cell, state: cellState(cell) };
       });
-      matrices.push({ network, protocol, nodeCount: nodes.length, nodes, cells, ...(nextAfter !== undefined ? { nextAfter } : {}) });
+      const marks = nodeMarks(findings, matrixCounts(snapshot, network, protocol), { network, protocol });
+      matrices.push({ network, protocol, nodeCount: nodes.length, nodes, cells, marks, ...(nextAfter !== undefined ? { nextAfter } : {}) });
     }
   }
   return { generatedAt: new Date(snapshot.nowMs).toISOString(), windowSeconds: probes.windowSeconds, matrices };
 }
 
 /**
- * ?worst=N: instead of cells, the N worst source rows per matrix (matrix-worst.ts); `named` are
- * the nodes open findings name, marked as the page and CLI mark them.
+ * ?worst=N: instead of cells, the N worst source rows per matrix (matrix-worst.ts); the nodes
+ * open `findings` name are marked, as the page and CLI mark them.
  */
 export function matrixWorstView(
   snapshot: ClusterSnapshot,
-  filter: { network?: AgentNetwork; protocol?: PathProtocol; worst: number; named: ReadonlySet<string> },
+  filter: { network?: AgentNetwork; protocol?: PathProtocol; worst: number },
+  findings: readonly MarkingFinding[] = [],
 ): ApiWorstAnswer {
+  const open = findings.filter((f) => f.state === undefined || f.state === 'open');
+  const named = new Set(open.flatMap((f) => f.nodes));
   const matrices: ApiWorstMatrix[] = [];
   for (const network of matrixNetworks) {
     if (filter.network && filter.network !== network) continue;
     for (const protocol of matrixProtocols) {
       if (filter.protocol && filter.protocol !== protocol) continue;
-      matrices.push({ network, protocol, ...worstRows(snapshot, network, protocol, filter.worst, filter.named) });
+      matrices.push({
+        network,
+        protocol,
+        ...worstRows(snapshot, network, protocol, filter.worst, named),
+        marks: nodeMarks(open, matrixCounts(snapshot, network, protocol), { network, protocol }),
+      });
     }
   }
   return { generatedAt: new Date(snapshot.nowMs).toISOString(), windowSeconds: snapshot.probes.windowSeconds, matrices };

@@ -7,6 +7,7 @@ import { buildServer } from './build-server.ts';
 import * as pageModule from './page/app.js';
 import { matrixView, matrixWorstView } from './matrix-view.ts';
 import { parseWorst, worstRows } from './matrix-worst.ts';
+import { withMarks } from '../../../test/fixtures/matrix-marks.ts';
 
 const page: any = pageModule;
 
@@ -58,18 +59,22 @@ describe('worst rows of /api/v1/matrix', () => {
   ] as const) {
     it(`match the page's count from every cell (${count} nodes, ${peers} peers, broken ${broken.join(',') || 'none'})`, () => {
       const { snapshot } = mesh(count, peers, seed, [...broken]);
-      const full = matrixView(snapshot, { network: 'pod', protocol: 'udp' }).matrices[0]!;
       const findings = named.map((n) => finding(n));
-      const reference = page.worstRows(full, page.nodeMarks(findings, full));
-      const answer = matrixWorstView(snapshot, { network: 'pod', protocol: 'udp', worst: 500, named: new Set(named) }).matrices[0]! as any;
+      const full = matrixView(snapshot, { network: 'pod', protocol: 'udp' }, findings).matrices[0]!;
+      // The reference: marks counted from every cell (test/fixtures/matrix-marks.ts), as the page once did.
+      const fromCells = withMarks(full, findings).marks;
+      expect(full.marks).toEqual(fromCells);
+      const reference = page.worstRows(full, page.nodeMarks({ ...full, marks: fromCells }));
+      const answer = matrixWorstView(snapshot, { network: 'pod', protocol: 'udp', worst: 500 }, findings).matrices[0]! as any;
       expect(answer.cells).toBeUndefined();
-      const fromAnswer = page.worstRows(answer, page.nodeMarks(findings, answer));
+      const fromAnswer = page.worstRows(answer, page.nodeMarks(answer));
       expect(fromAnswer.total).toBe(count);
       expect(fromAnswer.problems).toBe(reference.bad.length);
       expect(fromAnswer.bad).toEqual(reference.bad);
       expect(fromAnswer.bad.length).toBeGreaterThan(0);
-      // The marks the page derives from the answer equal those from every cell.
-      expect([...page.nodeMarks(findings, answer).keys()].sort()).toEqual([...page.nodeMarks(findings, full).keys()].sort());
+      // The ?worst= answer serves the same marks as the full matrix.
+      expect(answer.marks).toEqual(fromCells);
+      expect(fromCells.map((m) => m.node)).toEqual(expect.arrayContaining([...broken, ...named]));
     });
   }
 

@@ -7,6 +7,7 @@ import type { ClusterSnapshot } from '../model/cluster-snapshot.ts';
 import type { ApiWorstRow } from '../../../shared/src/api-types.ts';
 import type { PathState } from '../probes/probe-view.ts';
 import type { PathProtocol } from '../probes/probe-store.ts';
+import type { MatrixCounts } from './node-marks.ts';
 
 export const maxWorstRows = 500;
 
@@ -95,6 +96,18 @@ function baseOf(snapshot: ClusterSnapshot, network: AgentNetwork, protocol: Path
   }
   perView.set(`${network}|${protocol}`, base);
   return base;
+}
+
+/** The broken nodes and failing-pair counts of one matrix (node-marks.ts), from the same per-view tallies. */
+export function matrixCounts(snapshot: ClusterSnapshot, network: AgentNetwork, protocol: PathProtocol): MatrixCounts {
+  const base = baseOf(snapshot, network, protocol);
+  return {
+    broken: base.broken,
+    failingOf: (node) => {
+      const t = base.tallies.get(node);
+      return t ? t.outFailing + t.inFailing : 0;
+    },
+  };
 }
 
 const score = (r: WorstRow) => (r.marked ? 1e9 : 0) + (r.outFailing + r.inFailing) * 1e3 + r.degraded;

@@ -1,24 +1,13 @@
 // GET /api/v1/targets: the target set and, per address, which nodes fail it now. Bounded:
 // at most 64 targets × 33 addresses, each with at most 20 failing node names (plus a count).
+import type { ApiTarget, ApiTargetAddress } from '../../../shared/src/api-types.ts';
 import { judgeAddress } from './target-judgement.ts';
 import { addressKey, type TargetStore } from './target-store.ts';
 import type { TargetSpec } from './targets-file.ts';
 
-export interface AddressView {
-  address: string;
-  /** Nodes whose last two probes of it failed (first 20, sorted). */
-  failingFrom: string[];
-  failingCount: number;
-  /** Nodes with a recent result for it. */
-  probedFrom: number;
-}
-
-export interface TargetView {
-  name: string;
-  protocol: 'tcp' | 'dns';
-  service: AddressView;
-  endpoints: AddressView[];
-}
+/** The API contract's shapes (shared/src/api-types.ts). */
+export type AddressView = ApiTargetAddress;
+export type TargetView = ApiTarget;
 
 const maxNames = 20;
 

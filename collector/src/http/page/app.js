@@ -79,42 +79,12 @@ export function cellTitle(source, destination, matrix, cell) {
 }
 
 /**
- * Nodes to mark: named by an open finding (its worst severity), or failing on at least half
- * of the pairs it takes part in on the shown matrix (so its peers, which fail only towards
- * it, stay unmarked).
+ * The shown matrix's marked nodes as the collector serves them (ApiNodeMark: named by an open
+ * finding, or failing on at least half of its pairs), by name: level, reasons, failing pairs.
  */
-export function nodeMarks(findings, matrix) {
+export function nodeMarks(matrix) {
   const marks = new Map();
-  const mark = (node, level, reason) => {
-    const current = marks.get(node) ?? { level: 'warning', reasons: [], failing: 0 };
-    if (level === 'critical') current.level = 'critical';
-    current.reasons.push(reason);
-    marks.set(node, current);
-  };
-  for (const f of findings) {
-    if (f.state && f.state !== 'open') continue;
-    for (const n of f.nodes ?? []) mark(n, f.severity === 'critical' ? 'critical' : 'warning', `${f.kind} (${f.severity})`);
-  }
-  const failing = new Map();
-  const measured = new Map();
-  // A ?worst= answer carries no cells: the collector counted each node's pairs, and says which are broken.
-  for (const r of matrix?.worst ?? []) {
-    failing.set(r.node, r.outFailing + r.inFailing);
-    if (r.broken)
-      mark(r.node, 'critical', `fails ${r.broken.failing} of ${r.broken.measured} pairs on ${matrix.network}/${matrix.protocol}`);
-  }
-  for (const c of matrix?.cells ?? []) {
-    if (!c.attempts || c.source === c.destination) continue;
-    for (const n of [c.source, c.destination]) {
-      measured.set(n, (measured.get(n) ?? 0) + 1);
-      if (c.failing) failing.set(n, (failing.get(n) ?? 0) + 1);
-    }
-  }
-  for (const [n, count] of failing) {
-    const total = measured.get(n) ?? 0;
-    if (total >= 2 && count / total >= 0.5) mark(n, 'critical', `fails ${count} of ${total} pairs on ${matrix.network}/${matrix.protocol}`);
-  }
-  for (const [n, count] of failing) if (marks.has(n)) marks.get(n).failing = count;
+  for (const m of matrix?.marks ?? []) marks.set(m.node, { level: m.level, reasons: m.reasons ?? [], failing: m.failing ?? 0 });
   return marks;
 }
 
@@ -586,7 +556,7 @@ function start() {
     const started = performance.now();
     const now = Date.now();
     const matrix = last.matrix?.matrices?.find((m) => m.network === view.network && m.protocol === view.protocol);
-    const marks = nodeMarks(last.findings, matrix);
+    const marks = nodeMarks(matrix);
     const status = renderStatus(last.findings);
     $('status').className = `status ${status.cls}`;
     $('status').textContent = status.text;
@@ -638,7 +608,7 @@ function start() {
       ]);
       // The node table asks only for the rows it shows: the marked nodes and one page by name.
       const shown = matrix?.matrices?.find((m) => m.network === view.network && m.protocol === view.protocol);
-      const marks = nodeMarks(findings.findings ?? [], shown);
+      const marks = nodeMarks(shown);
       const answers = await Promise.all(nodeRequests(marks, view.onlyMarked, cursors.at(-1)).map((path) => getJson(path)));
       const byName = new Map();
       for (const answer of answers) for (const node of answer.nodes ?? []) byName.set(node.name, node);

@@ -1,5 +1,6 @@
 // The page's pure rendering functions, imported under Node (start() only runs in a browser).
 import { describe, expect, it } from 'vitest';
+import { withMarks } from '../../../../test/fixtures/matrix-marks.ts';
 import * as pageModule from './app.js';
 
 // Plain browser JS (allowJs, unchecked): its inferred types are loose, so the tests treat it as any.
@@ -58,7 +59,7 @@ describe('page rendering', () => {
     expect(html).not.toContain('<img');
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&#96;');
     const matrix = { network: 'pod', protocol: 'udp', nodes: [evil, 'node-1'], cells: [cell(evil, 'node-1', { direction: evil })] };
-    const marks = page.nodeMarks([finding({ nodes: [evil] })], matrix);
+    const marks = page.nodeMarks(withMarks(matrix, [finding({ nodes: [evil] })]));
     const m = page.renderMatrix(matrix, marks, 'name');
     expect(m).not.toContain('<img');
     expect(m).not.toMatch(/"[^"]*"'/); // no raw quote breaks out of an attribute
@@ -150,7 +151,7 @@ describe('page rendering', () => {
 
   it('marks the broken node (from the matrix and from findings), not its peers, and sorts it first', () => {
     const matrix = meshWithBroken('node-3');
-    const marks = page.nodeMarks([], matrix);
+    const marks = page.nodeMarks(withMarks(matrix));
     expect([...marks.keys()]).toEqual(['node-3']);
     expect(page.sortNodes(names, marks, 'problems')).toEqual(['node-3', 'node-1', 'node-2', 'node-4']);
     expect(page.sortNodes(['node-10', 'node-9', 'node-1'], marks, 'name')).toEqual(['node-1', 'node-9', 'node-10']);
@@ -158,7 +159,9 @@ describe('page rendering', () => {
     expect(html).toContain('<th scope="col" class="col-head broken mark-critical" data-node="node-3"');
     expect(html).toContain('<th scope="row" class="row-head broken mark-critical" data-node="node-3"');
     expect(html).not.toContain('broken mark-critical" data-node="node-1"');
-    const byFinding = page.nodeMarks([finding({ nodes: ['node-4'], severity: 'warning' })], undefined);
+    const byFinding = page.nodeMarks(
+      withMarks({ network: 'host', protocol: 'tcp', cells: [] }, [finding({ nodes: ['node-4'], severity: 'warning' })]),
+    );
     expect(byFinding.get('node-4')).toMatchObject({ level: 'warning' });
     expect(page.renderMatrix({ network: 'host', protocol: 'tcp', nodes: names, cells: [] }, byFinding, 'name')).toContain(
       'class="row-head broken mark-warning" data-node="node-4" title="node-4: X (warning)">! node-4',
@@ -208,12 +211,12 @@ describe('page rendering', () => {
     expect(page.matrixCells(b)[0]).toEqual({ cls: 'cell c-deg r0', symbol: '!', state: 'deg' });
     expect(page.matrixCells(b)).toHaveLength(12);
     const broken = meshWithBroken('node-2');
-    expect(page.matrixLayout(broken, page.nodeMarks([], broken), 'problems').key).not.toBe(a.key);
+    expect(page.matrixLayout(broken, page.nodeMarks(withMarks(broken)), 'problems').key).not.toBe(a.key);
   });
 
   it("shows only the marked nodes' rows (all columns) and node-table rows when asked", () => {
     const matrix = meshWithBroken('node-3');
-    const marks = page.nodeMarks([], matrix);
+    const marks = page.nodeMarks(withMarks(matrix));
     const html = page.renderMatrix(matrix, marks, 'name', true);
     expect(html.match(/<th scope="row"/g)).toHaveLength(1);
     expect(html.match(/<th scope="col" class="col-head/g)).toHaveLength(4);
@@ -249,7 +252,7 @@ describe('page rendering', () => {
       }),
     );
     const matrix = { network: 'pod', protocol: 'udp', nodes: many, cells };
-    const marks = page.nodeMarks([finding({ id: 'OverlayRouteMissing:n7', nodes: ['n7'] })], matrix);
+    const marks = page.nodeMarks(withMarks(matrix, [finding({ id: 'OverlayRouteMissing:n7', nodes: ['n7'] })]));
     const rows = page.worstRows(matrix, marks);
     expect(rows.total).toBe(150);
     expect(rows.bad.map((t: { node: string }) => t.node)).toEqual(['n7', 'n40']);
@@ -289,7 +292,7 @@ describe('page rendering', () => {
         },
       ],
     };
-    const marks = page.nodeMarks([], answer);
+    const marks = page.nodeMarks(withMarks(answer));
     expect([...marks.keys()]).toEqual(['n7']);
     const html = page.renderMatrix(answer, marks, 'problems');
     expect(html).toContain('pod/udp: 1000 nodes · 3 with problems, the 2 worst shown');
@@ -302,8 +305,10 @@ describe('page rendering', () => {
   it('asks the collector only for the node rows it shows: marked nodes by name (worst first, at most 20) and one page', () => {
     expect(page.nodeRequests(new Map(), false, undefined)).toEqual([`api/v1/nodes?limit=${page.nodePageSize}`]);
     const marks = page.nodeMarks(
-      [finding({ id: 'A:node-9', nodes: ['node-9'], severity: 'warning' }), finding({ id: 'B:node 2', nodes: ['node 2'] })],
-      undefined,
+      withMarks({ network: 'pod', protocol: 'udp', cells: [] }, [
+        finding({ id: 'A:node-9', nodes: ['node-9'], severity: 'warning' }),
+        finding({ id: 'B:node 2', nodes: ['node 2'] }),
+      ]),
     );
     expect(page.nodeRequests(marks, false, 'node-50')).toEqual([
       'api/v1/nodes?node=node%202',
@@ -312,8 +317,10 @@ describe('page rendering', () => {
     ]);
     expect(page.nodeRequests(marks, true, 'node-50')).toEqual(['api/v1/nodes?node=node%202', 'api/v1/nodes?node=node-9']);
     const many = page.nodeMarks(
-      Array.from({ length: 300 }, (_, i) => finding({ id: `X:n${i}`, nodes: [`n${i}`] })),
-      undefined,
+      withMarks(
+        { network: 'pod', protocol: 'udp', cells: [] },
+        Array.from({ length: 300 }, (_, i) => finding({ id: `X:n${i}`, nodes: [`n${i}`] })),
+      ),
     );
     expect(page.nodeRequests(many, false, undefined)).toHaveLength(page.markedNodesFetched + 1);
   });
