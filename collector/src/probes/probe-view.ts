@@ -17,7 +17,7 @@ import {
   type Direction,
   type WindowSummary,
 } from './path-state.ts';
-import { attemptAtMs, attemptCount, mergeLogs, type AttemptLog } from './attempt-log.ts';
+import { attemptAtMs, attemptCount, attemptOk, mergeLogs, type AttemptLog } from './attempt-log.ts';
 import { pathKeyOf, type AgentProbeRecord, type PathProtocol, type PathRecord, type ProbeStore, type SizeClass } from './probe-store.ts';
 
 export interface PathState extends WindowSummary {
@@ -250,6 +250,84 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
     return count;
   };
 
+  // The store's compact tier tells this view about its states (one store per view; a new store rebinds).
+  let bound: ProbeStore | undefined;
+  const bind = (store: ProbeStore): void => {
+    if (bound === store) return;
+    bound = store;
+    store.healthy.listen({
+      change: (previous, next) => {
+        // A path has one state: a compact one replaces what is left of its attempt logs (records pruned from the store).
+        const group =
+          !previous && next
+            ? sources.get(next.source)?.get(pathKeyOf(next.destination, next.network, next.protocol, next.size))
+            : undefined;
+        if (group) {
+          group.seq += 1;
+          group.records = [];
+          setState(group, undefined);
+        }
+        emit(previous, next);
+      },
+      retract: (state) => addTotals(state, -1),
+      restore: (state) => addTotals(state, 1),
+    });
+    for (const state of store.healthy.states()) addTotals(state, 1);
+  };
+  const emit = (previous: PathState | undefined, next: PathState | undefined): void => {
+    if (previous === next) return;
+    if (previous) addTotals(previous, -1);
+    if (next) addTotals(next, 1);
+    for (const listener of listeners) listener(previous, next);
+  };
+
+  /** A path whose window holds no failure leaves the attempt logs for the compact tier (healthy-paths.ts). */
+  const demote = (store: ProbeStore, group: Group, records: PathRecord[], log: AttemptLog, next: PathState, intervalMs: number): void => {
+    const n = attemptCount(log);
+    let i = n - 1;
+    let newestCount = 0;
+    while (i >= 0 && attemptAtMs(log, i) === next.newestMs) [newestCount, i] = [newestCount + 1, i - 1];
+    const previousMs = i >= 0 ? attemptAtMs(log, i) : 0;
+    let previousCount = 0;
+    while (i >= 0 && attemptAtMs(log, i) === previousMs) [previousCount, i] = [previousCount + 1, i - 1];
+    let okRun = 0;
+    while (okRun < n && attemptOk(log, n - 1 - okRun)) okRun += 1;
+    for (const r of records) {
+      const agent = store.agent(r.source, r.sourceNetwork);
+      if (agent?.paths.get(r.key) === r) agent.paths.delete(r.key);
+    }
+    group.records = [];
+    const previous = group.state;
+    group.state = undefined;
+    failing.delete(group);
+    const groups = sources.get(group.source);
+    if (groups?.get(group.key) === group) {
+      groups.delete(group.key);
+      if (groups.size === 0) sources.delete(group.source);
+    }
+    const rtt = next.rttP50Seconds ?? 0;
+    const rttMax = next.rttP95Seconds ?? rtt;
+    store.healthy.adopt(
+      {
+        state: next,
+        key: group.key,
+        okRun,
+        newestCount,
+        newestRtt: rtt,
+        newestRttMax: rttMax,
+        newestSize: next.okSizeBytes,
+        previousMs,
+        previousCount,
+        previousRtt: rtt,
+        previousRttMax: rttMax,
+        previousSize: next.okSizeBytes,
+        intervalMs,
+      },
+      group.source,
+    );
+    emit(previous, next);
+  };
+
   const summarizeGroup = (store: ProbeStore, group: Group, nowMs: number): void => {
     // A record is current while its agent still holds it (not forgotten, reset or pruned).
     const agents: AgentProbeRecord[] = [];
@@ -270,12 +348,8 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
         intervalMs = Math.max(intervalMs, agent.intervalSeconds * 1000);
         sampled ||= agent.sampleRounds > 1;
       }
-      const summary = summarize(
-        records.length === 1 ? records[0]!.attempts : mergeLogs(records.map((r) => r.attempts)),
-        nowMs,
-        intervalMs,
-        sampled,
-      );
+      const log = records.length === 1 ? records[0]!.attempts : mergeLogs(records.map((r) => r.attempts));
+      const summary = summarize(log, nowMs, intervalMs, sampled);
       if (summary) {
         let direction: Direction | undefined;
         if (summary.failing) {
@@ -296,6 +370,10 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
           { source: first.source, destination: first.destination, network: first.network, protocol: first.protocol, size: first.size },
           direction ? { direction } : undefined,
         );
+        if (summary.healthy && summary.failures === 0) {
+          demote(store, group, records, log, next, intervalMs);
+          return;
+        }
         // Failing states are redone every pass; the others when they may go stale or, for
         // full-mesh paths (judged over a window of 2 intervals), after one interval.
         if (!summary.failing) {
@@ -320,10 +398,7 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
         if (groups.size === 0) sources.delete(group.source);
       }
     }
-    if (previous === next) return;
-    if (previous) addTotals(previous, -1);
-    if (next) addTotals(next, 1);
-    for (const listener of listeners) listener(previous, next);
+    emit(previous, next);
   };
 
   const groupFor = (record: PathRecord): Group => {
@@ -404,8 +479,10 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
   const feed: PathStateFeed = {
     subscribe(listener) {
       listeners.add(listener);
+      const store = bound;
       const current = function* (): Iterable<PathState> {
         for (const groups of sources.values()) for (const group of groups.values()) if (group.state) yield group.state;
+        if (store) yield* store.healthy.states();
       };
       return { current: current(), unsubscribe: () => void listeners.delete(listener) };
     },
@@ -413,11 +490,13 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
 
   return {
     touched(store, records, nowMs) {
+      bind(store);
       if (records.length > 0) runQueue(store, records[0]!.source, nowMs, nowMs);
       for (const record of records) summarizeGroup(store, groupFor(record), nowMs);
     },
 
     agentGone(store, node, network, nowMs) {
+      bind(store);
       // Its own paths (as a source), and every source's paths toward it.
       for (const group of [...(sources.get(node)?.values() ?? [])]) summarizeGroup(store, group, nowMs);
       for (const groups of sources.values()) {
@@ -431,6 +510,7 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
     },
 
     nodesChanged(store, nodes, nowMs) {
+      bind(store);
       for (const [source, groups] of [...sources]) {
         for (const group of [...groups.values()]) {
           if (nodes.has(source) || group.records.some((r) => nodes.has(r.destination))) summarizeGroup(store, group, nowMs);
@@ -439,6 +519,7 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
     },
 
     build(store, nowMs) {
+      bind(store);
       // Sources that keep sending work off their own rechecks at ingest; here only those that
       // fell behind by an interval (a silent agent, or a quiet test clock).
       const lateMs = (store.maxIntervalSeconds || 5) * 1000;
@@ -446,6 +527,7 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
       for (const [source, queue] of queues) {
         if (queue.items[queue.head]!.atMs <= nowMs - lateMs) runQueue(store, source, nowMs, nowMs);
       }
+      store.healthy.expire(nowMs, undefined, lateMs);
       for (const group of [...failing]) summarizeGroup(store, group, nowMs);
       const interval = store.maxIntervalSeconds || 5;
       let paths: PathState[] | undefined;
@@ -457,6 +539,7 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
         if (paths) return paths;
         paths = [];
         for (const groups of sources.values()) for (const group of groups.values()) if (group.state) paths.push(group.state);
+        for (const state of store.healthy.states()) paths.push(state);
         return paths;
       };
       // Everything O(paths) or O(agents) is computed on first read: a detector pass reads only
