@@ -166,6 +166,7 @@ for (let r = 0; r < warmRounds; r++) {
 const steady = passes.slice(stepsPerRound * 2);
 gc?.();
 const heapMiB = process.memoryUsage().heapUsed / 2 ** 20;
+if (process.env.BENCH_HEAP_SNAPSHOT) (await import('node:v8')).writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
 const sorted = [...steady].sort((a, b) => a - b);
 const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}, Linux ${release()}, Node ${process.version}`);

@@ -1,31 +1,33 @@
 // The probe book's compact tier: a path whose recent attempts all came back keeps no attempt
-// log, only its state (updated in place on every visit) and what the next visit needs: the
-// run of answered attempts, the newest and the previous visit (time, count, RTT, size). Most
-// of a healthy mesh is here — ~k new paths per source per round with a sampled mesh — so a
-// coverage name costs a map lookup and a few stores, not an attempt log, a re-summary and a
-// new state object. A path with a lost probe moves to the attempt logs (take), and back here
-// once its window holds no failure (adopt). Staleness: one queue entry per source and batch.
+// log, only what its state and the next visit need — the run of answered attempts and its
+// newest and previous visit (time, count, RTT, size) — in typed arrays, one slot per path.
+// Its state object is two fields (slot, verdict) read through getters. Most of a healthy
+// mesh lives here (~k new paths per source per round with a sampled mesh), so a coverage name
+// costs a map lookup and a few stores, not an attempt log, a re-summary and a new object. A
+// path with a lost probe moves to the attempt logs (take); back here once its window holds
+// no failure (adopt). Staleness: one queue entry per source and batch.
+// Approximation, on purpose: RTT quantiles are over the last two visits (min of the medians,
+// max of the maxima), not over every attempt of the window.
 import type { AgentNetwork } from '../model/agent-network.ts';
 import { latestCount, sampledStaleIntervals, staleIntervals, windowIntervals } from './path-state.ts';
 import type { PathState } from './probe-view.ts';
 import type { PathProtocol, SizeClass } from './probe-store.ts';
 
-/** A compact path: its state (what readers see) and its last two visits. */
-export interface HealthyEntry {
-  state: PathState;
-  readonly key: string;
-  okRun: number;
-  newestCount: number;
-  newestRtt: number;
-  newestRttMax: number;
-  newestSize: number;
-  previousMs: number;
-  previousCount: number;
-  previousRtt: number;
-  previousRttMax: number;
-  previousSize: number;
-  intervalMs: number;
-  live: boolean;
+/** What a compact path keeps besides its current state: its verdict-free history. */
+export interface HealthyHistory {
+  readonly okRun: number;
+  readonly newestMs: number;
+  readonly newestCount: number;
+  readonly newestRtt: number;
+  readonly newestRttMax: number;
+  readonly newestSize: number;
+  readonly previousMs: number;
+  readonly previousCount: number;
+  readonly previousRtt: number;
+  readonly previousRttMax: number;
+  readonly previousSize: number;
+  readonly intervalMs: number;
+  readonly sampled: boolean;
 }
 
 /** How the view hears about compact states: a state replaced (or added/removed), or changed in place. */
@@ -36,7 +38,7 @@ export interface HealthyListener {
   restore(state: PathState): void;
 }
 
-export interface HealthyVisit {
+export interface HealthyPath {
   readonly source: string;
   readonly destination: string;
   readonly key: string;
@@ -45,17 +47,11 @@ export interface HealthyVisit {
   readonly size: SizeClass;
 }
 
-interface Expiry {
-  readonly atMs: number;
-  readonly newestMs: number;
-  readonly entries: HealthyEntry[];
-}
-
 export interface HealthyPaths {
-  get(source: string, key: string): HealthyEntry | undefined;
+  has(source: string, key: string): boolean;
   /** An all-answered visit of `count` attempts at atMs (the caller checked the path has no attempt log). */
   visit(
-    path: HealthyVisit,
+    path: HealthyPath,
     atMs: number,
     count: number,
     rtt: number,
@@ -66,180 +62,317 @@ export interface HealthyPaths {
   ): void;
   /** Ends a source's batch: schedules its visited paths' staleness. */
   flush(source: string, atMs: number, intervalMs: number, sampled: boolean): void;
-  /** Moves a path out (a loss arrived): the entry, for seeding its attempt log. */
-  take(source: string, key: string): HealthyEntry | undefined;
+  /** Moves a path out (a loss arrived): its history, for seeding its attempt log. */
+  take(source: string, key: string): HealthyHistory | undefined;
   /** Moves a path in from its attempt log; returns its state. The caller tells listeners (it replaces a state of its own). */
-  adopt(entry: Omit<HealthyEntry, 'live'>, source: string): PathState;
-  /** Drops paths matching `drop` (from, to); `sources` limits the scan when given. */
+  adopt(path: HealthyPath, history: HealthyHistory): PathState;
+  /** Drops paths matching `drop`; `sources` limits the scan when given. */
   drop(drop: (state: PathState) => boolean, sources?: Iterable<string>): void;
   /** Drops states gone stale by untilMs (one source, or all); with lateMs, only sources whose oldest due entry is that late. */
   expire(untilMs: number, source?: string, lateMs?: number): void;
+  /** The live states (read through to the slots). */
   states(): Iterable<PathState>;
+  /** Plain copies, for readers that keep or serialize them. */
+  copies(): PathState[];
   listen(listener: HealthyListener): void;
   readonly size: number;
 }
 
 const judgedOf = (sampled: boolean, newestCount: number): number => (sampled ? Math.min(latestCount, newestCount) : latestCount);
 const maxRun = 32;
+const kindCodes: readonly { network: AgentNetwork; protocol: PathProtocol; size: SizeClass }[] = (['host', 'pod'] as const).flatMap(
+  (network) => (['udp', 'tcp'] as const).flatMap((protocol) => (['small', 'large'] as const).map((size) => ({ network, protocol, size }))),
+);
+const kindOf = (network: AgentNetwork, protocol: PathProtocol, size: SizeClass): number =>
+  (network === 'host' ? 0 : 4) + (protocol === 'tcp' ? 2 : 0) + (size === 'large' ? 1 : 0);
 
 export function createHealthyPaths(): HealthyPaths {
-  const bySource = new Map<string, Map<string, HealthyEntry>>();
-  const queues = new Map<string, { items: (Expiry | undefined)[]; head: number }>();
-  const batch = new Map<string, HealthyEntry[]>();
+  let capacity = 1024;
+  let newestMs = new Float64Array(capacity);
+  let previousMs = new Float64Array(capacity);
+  let rtts = new Float64Array(capacity * 4); // newest, newest max, previous, previous max
+  let counts = new Uint8Array(capacity * 3); // okRun, newest, previous
+  let sizes = new Uint32Array(capacity * 2); // newest, previous
+  let intervals = new Uint32Array(capacity);
+  let kinds = new Uint8Array(capacity); // kind code | 16 when sampled
+  let generations = new Int32Array(capacity);
+  const sourceOf: (string | undefined)[] = [];
+  const destinationOf: (string | undefined)[] = [];
+  const keyOf: (string | undefined)[] = [];
+  const stateOf: (CompactState | undefined)[] = [];
+  const free: number[] = [];
+  let used = 0;
   let size = 0;
+
+  const grow = (): void => {
+    capacity *= 2;
+    const widen = <T extends Float64Array | Uint8Array | Uint32Array | Int32Array>(old: T, make: new (n: number) => T, per = 1): T => {
+      const next = new make(capacity * per);
+      next.set(old);
+      return next;
+    };
+    newestMs = widen(newestMs, Float64Array);
+    previousMs = widen(previousMs, Float64Array);
+    rtts = widen(rtts, Float64Array, 4);
+    counts = widen(counts, Uint8Array, 3);
+    sizes = widen(sizes, Uint32Array, 2);
+    intervals = widen(intervals, Uint32Array);
+    kinds = widen(kinds, Uint8Array);
+    generations = widen(generations, Int32Array);
+  };
+
+  const sampledAt = (slot: number): boolean => (kinds[slot]! & 16) !== 0;
+  const withPrevious = (slot: number): boolean =>
+    counts[slot * 3 + 2]! > 0 && previousMs[slot]! > newestMs[slot]! - windowIntervals * intervals[slot]!;
+  const attemptsAt = (slot: number): number => {
+    const newest = counts[slot * 3 + 1]!;
+    const inWindow = newest + (withPrevious(slot) ? counts[slot * 3 + 2]! : 0);
+    return Math.max(inWindow, Math.min(counts[slot * 3]!, judgedOf(sampledAt(slot), newest)));
+  };
+  /** True when the window reaches back to the previous visit (then quantiles cover both). */
+  const spans = (slot: number): boolean => withPrevious(slot) || attemptsAt(slot) > counts[slot * 3 + 1]!;
+  const healthyAt = (slot: number): boolean => counts[slot * 3]! >= judgedOf(sampledAt(slot), counts[slot * 3 + 1]!);
+
+  // A state is a slot and the verdict it was made with; a verdict change makes a new state (listeners compare old and new).
+  class CompactState implements PathState {
+    // Constants on the prototype: an instance is the two fields below.
+    get failures(): number {
+      return 0;
+    }
+    get lossRatio(): number {
+      return 0;
+    }
+    get failing(): boolean {
+      return false;
+    }
+    get failingSinceMs(): number {
+      return 0;
+    }
+    get failedSizeBytes(): number {
+      return 0;
+    }
+    readonly slot: number;
+    readonly healthy: boolean;
+    constructor(slot: number, healthy: boolean) {
+      this.slot = slot;
+      this.healthy = healthy;
+    }
+    get source(): string {
+      return sourceOf[this.slot]!;
+    }
+    get destination(): string {
+      return destinationOf[this.slot]!;
+    }
+    get network(): AgentNetwork {
+      return kindCodes[kinds[this.slot]! & 7]!.network;
+    }
+    get protocol(): PathProtocol {
+      return kindCodes[kinds[this.slot]! & 7]!.protocol;
+    }
+    get size(): SizeClass {
+      return kindCodes[kinds[this.slot]! & 7]!.size;
+    }
+    get attempts(): number {
+      return attemptsAt(this.slot);
+    }
+    get rttP50Seconds(): number {
+      const s = this.slot;
+      return spans(s) ? Math.min(rtts[s * 4]!, rtts[s * 4 + 2]!) : rtts[s * 4]!;
+    }
+    get rttP95Seconds(): number {
+      const s = this.slot;
+      return spans(s) ? Math.max(rtts[s * 4 + 1]!, rtts[s * 4 + 3]!) : rtts[s * 4 + 1]!;
+    }
+    get newestMs(): number {
+      return newestMs[this.slot]!;
+    }
+    get sampled(): boolean {
+      return sampledAt(this.slot);
+    }
+    get okSizeBytes(): number {
+      const s = this.slot;
+      return spans(s) ? Math.max(sizes[s * 2]!, sizes[s * 2 + 1]!) : sizes[s * 2]!;
+    }
+  }
+
+  const copyOf = (s: CompactState): PathState => ({
+    attempts: s.attempts,
+    failures: 0,
+    lossRatio: 0,
+    rttP50Seconds: s.rttP50Seconds,
+    rttP95Seconds: s.rttP95Seconds,
+    failing: false,
+    healthy: s.healthy,
+    newestMs: s.newestMs,
+    failingSinceMs: 0,
+    sampled: s.sampled,
+    okSizeBytes: s.okSizeBytes,
+    failedSizeBytes: 0,
+    source: s.source,
+    destination: s.destination,
+    network: s.network,
+    protocol: s.protocol,
+    size: s.size,
+  });
+
+  const bySource = new Map<string, Map<string, number>>();
+  /** Per source and batch, roughly in time order: when its visits go stale, and the slots visited (slot, generation pairs). */
+  interface Expiry {
+    readonly atMs: number;
+    readonly visitMs: number;
+    readonly slots: Int32Array;
+  }
+  const queues = new Map<string, { items: (Expiry | undefined)[]; head: number }>();
+  const batch = new Map<string, number[]>();
   const quiet: HealthyListener = { change: () => undefined, retract: () => undefined, restore: () => undefined };
   let listener = quiet;
 
-  /** The state's window fields from the entry's visits (same rules as summarize over an all-answered log). */
-  const fill = (e: HealthyEntry, state: PathState): void => {
-    const withPrevious = e.previousCount > 0 && e.previousMs > state.newestMs - windowIntervals * e.intervalMs;
-    const judged = judgedOf(state.sampled, e.newestCount);
-    const inWindow = e.newestCount + (withPrevious ? e.previousCount : 0);
-    state.attempts = Math.max(inWindow, Math.min(e.okRun, judged));
-    const counted = withPrevious || state.attempts > e.newestCount;
-    state.rttP50Seconds = counted ? Math.min(e.newestRtt, e.previousRtt) : e.newestRtt;
-    state.rttP95Seconds = counted ? Math.max(e.newestRttMax, e.previousRttMax) : e.newestRttMax;
-    state.okSizeBytes = counted ? Math.max(e.newestSize, e.previousSize) : e.newestSize;
+  const allocate = (path: HealthyPath, sampled: boolean): number => {
+    let slot = free.pop();
+    if (slot === undefined) {
+      if (used === capacity) grow();
+      slot = used++;
+    }
+    sourceOf[slot] = path.source;
+    destinationOf[slot] = path.destination;
+    keyOf[slot] = path.key;
+    kinds[slot] = kindOf(path.network, path.protocol, path.size) | (sampled ? 16 : 0);
+    let map = bySource.get(path.source);
+    if (!map) bySource.set(path.source, (map = new Map()));
+    map.set(path.key, slot);
+    size += 1;
+    return slot;
   };
 
-  const remove = (sourceMap: Map<string, HealthyEntry>, source: string, e: HealthyEntry): void => {
-    sourceMap.delete(e.key);
-    if (sourceMap.size === 0) bySource.delete(source);
-    e.live = false;
+  /** Frees a slot after its listeners heard of it (they read the state's fields while told). */
+  const release = (slot: number): void => {
+    const source = sourceOf[slot]!;
+    const map = bySource.get(source);
+    map?.delete(keyOf[slot]!);
+    if (map?.size === 0) bySource.delete(source);
+    const state = stateOf[slot]!;
+    listener.change(state, undefined);
+    sourceOf[slot] = destinationOf[slot] = keyOf[slot] = undefined;
+    stateOf[slot] = undefined;
+    generations[slot] = (generations[slot]! + 1) | 0;
+    free.push(slot);
     size -= 1;
   };
 
+  const schedule = (source: string, entry: Expiry): void => {
+    let queue = queues.get(source);
+    if (!queue) queues.set(source, (queue = { items: [], head: 0 }));
+    queue.items.push(entry);
+  };
+  const staleAfter = (sampled: boolean, intervalMs: number): number => (sampled ? sampledStaleIntervals : staleIntervals) * intervalMs;
+
   const paths: HealthyPaths = {
-    get: (source, key) => bySource.get(source)?.get(key),
+    has: (source, key) => bySource.get(source)?.has(key) === true,
 
     visit(path, atMs, count, rtt, rttMax, sizeBytes, intervalMs, sampled) {
-      let map = bySource.get(path.source);
-      if (!map) bySource.set(path.source, (map = new Map()));
-      let e = map.get(path.key);
-      if (!e) {
-        const state = {
-          source: path.source,
-          destination: path.destination,
-          network: path.network,
-          protocol: path.protocol,
-          size: path.size,
-          attempts: count,
-          failures: 0,
-          lossRatio: 0,
-          rttP50Seconds: rtt,
-          rttP95Seconds: rttMax,
-          failing: false,
-          healthy: count >= judgedOf(sampled, count),
-          newestMs: atMs,
-          failingSinceMs: 0,
-          sampled,
-          okSizeBytes: sizeBytes,
-          failedSizeBytes: 0,
-        } satisfies PathState;
-        e = {
-          state,
-          key: path.key,
-          okRun: Math.min(maxRun, count),
-          newestCount: count,
-          newestRtt: rtt,
-          newestRttMax: rttMax,
-          newestSize: sizeBytes,
-          previousMs: 0,
-          previousCount: 0,
-          previousRtt: rtt,
-          previousRttMax: rttMax,
-          previousSize: sizeBytes,
-          intervalMs,
-          live: true,
-        };
-        map.set(path.key, e);
-        size += 1;
-        fill(e, state);
+      let slot = bySource.get(path.source)?.get(path.key);
+      if (slot === undefined) {
+        slot = allocate(path, sampled);
+        newestMs[slot] = atMs;
+        previousMs[slot] = 0;
+        rtts.set([rtt, rttMax, rtt, rttMax], slot * 4);
+        counts.set([Math.min(maxRun, count), Math.min(255, count), 0], slot * 3);
+        sizes.set([sizeBytes, sizeBytes], slot * 2);
+        intervals[slot] = intervalMs;
+        const state = new CompactState(slot, healthyAt(slot));
+        stateOf[slot] = state;
         listener.change(undefined, state);
       } else {
-        const state = e.state;
+        const state = stateOf[slot]!;
         listener.retract(state);
-        if (state.newestMs === atMs) {
+        if (newestMs[slot] === atMs) {
           // A second report of the same batch (the host and pod agent both probe pod paths).
-          e.newestCount += count;
-          e.newestRtt = Math.min(e.newestRtt, rtt);
-          e.newestRttMax = Math.max(e.newestRttMax, rttMax);
-          e.newestSize = Math.max(e.newestSize, sizeBytes);
+          counts[slot * 3 + 1] = Math.min(255, counts[slot * 3 + 1]! + count);
+          rtts[slot * 4] = Math.min(rtts[slot * 4]!, rtt);
+          rtts[slot * 4 + 1] = Math.max(rtts[slot * 4 + 1]!, rttMax);
+          sizes[slot * 2] = Math.max(sizes[slot * 2]!, sizeBytes);
         } else {
-          e.previousMs = state.newestMs;
-          e.previousCount = e.newestCount;
-          e.previousRtt = e.newestRtt;
-          e.previousRttMax = e.newestRttMax;
-          e.previousSize = e.newestSize;
-          e.newestCount = count;
-          e.newestRtt = rtt;
-          e.newestRttMax = rttMax;
-          e.newestSize = sizeBytes;
-          state.newestMs = atMs;
+          previousMs[slot] = newestMs[slot]!;
+          counts[slot * 3 + 2] = counts[slot * 3 + 1]!;
+          rtts[slot * 4 + 2] = rtts[slot * 4]!;
+          rtts[slot * 4 + 3] = rtts[slot * 4 + 1]!;
+          sizes[slot * 2 + 1] = sizes[slot * 2]!;
+          newestMs[slot] = atMs;
+          counts[slot * 3 + 1] = Math.min(255, count);
+          rtts[slot * 4] = rtt;
+          rtts[slot * 4 + 1] = rttMax;
+          sizes[slot * 2] = sizeBytes;
         }
-        e.okRun = Math.min(maxRun, e.okRun + count);
-        e.intervalMs = intervalMs;
-        state.sampled = sampled;
-        fill(e, state);
-        const healthy = e.okRun >= judgedOf(sampled, e.newestCount);
+        counts[slot * 3] = Math.min(maxRun, counts[slot * 3]! + count);
+        intervals[slot] = intervalMs;
+        kinds[slot] = (kinds[slot]! & 15) | (sampled ? 16 : 0);
+        listener.restore(state);
+        const healthy = healthyAt(slot);
         if (healthy !== state.healthy) {
-          // A verdict change is a new state: listeners compare the old one with the new.
-          listener.restore(state);
-          const next = { ...state, healthy };
-          e.state = next;
+          const next = new CompactState(slot, healthy);
+          stateOf[slot] = next;
           listener.change(state, next);
-        } else listener.restore(state);
+        }
       }
       let list = batch.get(path.source);
       if (!list) batch.set(path.source, (list = []));
-      list.push(e);
+      list.push(slot, generations[slot]!);
     },
 
     flush(source, atMs, intervalMs, sampled) {
-      const entries = batch.get(source);
-      if (!entries) return;
+      const slots = batch.get(source);
+      if (!slots) return;
       batch.delete(source);
-      let queue = queues.get(source);
-      if (!queue) queues.set(source, (queue = { items: [], head: 0 }));
-      queue.items.push({ atMs: atMs + (sampled ? sampledStaleIntervals : staleIntervals) * intervalMs, newestMs: atMs, entries });
+      schedule(source, { atMs: atMs + staleAfter(sampled, intervalMs), visitMs: atMs, slots: Int32Array.from(slots) });
     },
 
     take(source, key) {
-      const map = bySource.get(source);
-      const e = map?.get(key);
-      if (!map || !e) return undefined;
-      remove(map, source, e);
-      listener.change(e.state, undefined);
-      return e;
+      const slot = bySource.get(source)?.get(key);
+      if (slot === undefined) return undefined;
+      const history: HealthyHistory = {
+        okRun: counts[slot * 3]!,
+        newestMs: newestMs[slot]!,
+        newestCount: counts[slot * 3 + 1]!,
+        newestRtt: rtts[slot * 4]!,
+        newestRttMax: rtts[slot * 4 + 1]!,
+        newestSize: sizes[slot * 2]!,
+        previousMs: previousMs[slot]!,
+        previousCount: counts[slot * 3 + 2]!,
+        previousRtt: rtts[slot * 4 + 2]!,
+        previousRttMax: rtts[slot * 4 + 3]!,
+        previousSize: sizes[slot * 2 + 1]!,
+        intervalMs: intervals[slot]!,
+        sampled: sampledAt(slot),
+      };
+      release(slot);
+      return history;
     },
 
-    adopt(entry, source) {
-      let map = bySource.get(source);
-      if (!map) bySource.set(source, (map = new Map()));
-      const old = map.get(entry.key);
-      if (old) {
-        remove(map, source, old);
-        listener.change(old.state, undefined);
-      }
-      const e: HealthyEntry = { ...entry, live: true };
-      map.set(e.key, e);
-      size += 1;
-      let queue = queues.get(source);
-      if (!queue) queues.set(source, (queue = { items: [], head: 0 }));
-      const { newestMs, sampled } = e.state;
-      queue.items.push({ atMs: newestMs + (sampled ? sampledStaleIntervals : staleIntervals) * e.intervalMs, newestMs, entries: [e] });
-      return e.state;
+    adopt(path, h) {
+      const old = bySource.get(path.source)?.get(path.key);
+      if (old !== undefined) release(old);
+      const slot = allocate(path, h.sampled);
+      newestMs[slot] = h.newestMs;
+      previousMs[slot] = h.previousMs;
+      rtts.set([h.newestRtt, h.newestRttMax, h.previousRtt, h.previousRttMax], slot * 4);
+      counts.set([Math.min(maxRun, h.okRun), Math.min(255, h.newestCount), Math.min(255, h.previousCount)], slot * 3);
+      sizes.set([h.newestSize, h.previousSize], slot * 2);
+      intervals[slot] = h.intervalMs;
+      const state = new CompactState(slot, healthyAt(slot));
+      stateOf[slot] = state;
+      schedule(path.source, {
+        atMs: h.newestMs + staleAfter(h.sampled, h.intervalMs),
+        visitMs: h.newestMs,
+        slots: Int32Array.of(slot, generations[slot]!),
+      });
+      return state;
     },
 
     drop(shouldDrop, sources) {
       for (const source of sources ? [...sources] : [...bySource.keys()]) {
         const map = bySource.get(source);
         if (!map) continue;
-        for (const e of [...map.values()]) {
-          if (!shouldDrop(e.state)) continue;
-          remove(map, source, e);
-          listener.change(e.state, undefined);
-        }
+        for (const slot of [...map.values()]) if (shouldDrop(stateOf[slot]!)) release(slot);
       }
     },
 
@@ -250,15 +383,14 @@ export function createHealthyPaths(): HealthyPaths {
         const { items } = queue;
         if (items[queue.head]!.atMs > untilMs - lateMs) continue;
         while (queue.head < items.length && items[queue.head]!.atMs <= untilMs) {
-          const { newestMs, entries } = items[queue.head]!;
+          const { visitMs, slots } = items[queue.head]!;
           items[queue.head] = undefined;
           queue.head += 1;
-          const map = bySource.get(source);
-          for (const e of entries) {
-            // Visited again since (its own later entry expires it), or already moved out.
-            if (!e.live || e.state.newestMs !== newestMs || !map) continue;
-            remove(map, source, e);
-            listener.change(e.state, undefined);
+          for (let i = 0; i < slots.length; i += 2) {
+            const slot = slots[i]!;
+            // Moved out or reused since, or visited again (its own later entry expires it).
+            if (generations[slot] !== slots[i + 1] || newestMs[slot] !== visitMs) continue;
+            release(slot);
           }
         }
         if (queue.head === items.length) queues.delete(source);
@@ -270,7 +402,13 @@ export function createHealthyPaths(): HealthyPaths {
     },
 
     *states() {
-      for (const map of bySource.values()) for (const e of map.values()) yield e.state;
+      for (const map of bySource.values()) for (const slot of map.values()) yield stateOf[slot]!;
+    },
+
+    copies() {
+      const out: PathState[] = [];
+      for (const map of bySource.values()) for (const slot of map.values()) out.push(copyOf(stateOf[slot]!));
+      return out;
     },
 
     listen(next) {

@@ -325,7 +325,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
                 for (let i = 0; i < was.previousCount; i++)
                   appendAttempt(log, was.previousMs, true, was.previousRtt, was.previousSize, maxAttemptsPerPath, cutoffMs);
               for (let i = 0; i < was.newestCount; i++)
-                appendAttempt(log, was.state.newestMs, true, was.newestRtt, was.newestSize, maxAttemptsPerPath, cutoffMs);
+                appendAttempt(log, was.newestMs, true, was.newestRtt, was.newestSize, maxAttemptsPerPath, cutoffMs);
             }
           }
           slots.records[slot] = path;

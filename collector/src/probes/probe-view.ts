@@ -307,11 +307,18 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
     }
     const rtt = next.rttP50Seconds ?? 0;
     const rttMax = next.rttP95Seconds ?? rtt;
-    store.healthy.adopt(
+    const state = store.healthy.adopt(
       {
-        state: next,
+        source: group.source,
+        destination: next.destination,
         key: group.key,
+        network: next.network,
+        protocol: next.protocol,
+        size: next.size,
+      },
+      {
         okRun,
+        newestMs: next.newestMs,
         newestCount,
         newestRtt: rtt,
         newestRttMax: rttMax,
@@ -322,10 +329,10 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
         previousRttMax: rttMax,
         previousSize: next.okSizeBytes,
         intervalMs,
+        sampled: next.sampled,
       },
-      group.source,
     );
-    emit(previous, next);
+    emit(previous, state);
   };
 
   const summarizeGroup = (store: ProbeStore, group: Group, nowMs: number): void => {
@@ -539,7 +546,7 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
         if (paths) return paths;
         paths = [];
         for (const groups of sources.values()) for (const group of groups.values()) if (group.state) paths.push(group.state);
-        for (const state of store.healthy.states()) paths.push(state);
+        for (const state of store.healthy.copies()) paths.push(state);
         return paths;
       };
       // Everything O(paths) or O(agents) is computed on first read: a detector pass reads only
