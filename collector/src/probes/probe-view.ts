@@ -193,8 +193,11 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
     ((network === 'host' ? 0 : 2) + (protocol === 'udp' ? 0 : 1)) * 4;
   // Per source node and network: its small UDP paths' median RTTs, kept sorted, so the
   // median of medians is a lookup.
-  const rtts = new Map<string, number[]>();
-  const rttKey = (state: PathState): string => `${state.source}\u0000${state.network}`;
+  // Per network, then source: no key string built per change.
+  const rtts = { host: new Map<string, number[]>(), pod: new Map<string, number[]>() } satisfies Record<
+    AgentNetwork,
+    Map<string, number[]>
+  >;
   const lowerBound = (list: number[], value: number): number => {
     let lo = 0;
     let hi = list.length;
@@ -206,27 +209,33 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
     return lo;
   };
   const addRtt = (state: PathState, sign: 1 | -1): void => {
-    if (state.protocol !== 'udp' || state.size !== 'small' || state.rttP50Seconds === undefined) return;
-    const key = rttKey(state);
-    let list = rtts.get(key);
-    if (!list) rtts.set(key, (list = []));
-    const at = lowerBound(list, state.rttP50Seconds);
-    if (sign > 0) list.splice(at, 0, state.rttP50Seconds);
-    else if (list[at] === state.rttP50Seconds) list.splice(at, 1);
-    if (list.length === 0) rtts.delete(key);
+    const rtt = state.rttP50Seconds;
+    if (rtt === undefined) return;
+    const byNetwork = rtts[state.network];
+    const source = state.source;
+    let list = byNetwork.get(source);
+    if (!list) byNetwork.set(source, (list = []));
+    const at = lowerBound(list, rtt);
+    if (sign > 0) list.splice(at, 0, rtt);
+    else if (list[at] === rtt) list.splice(at, 1);
+    if (list.length === 0) byNetwork.delete(source);
   };
   const addTotals = (state: PathState, sign: 1 | -1): void => {
-    addRtt(state, sign);
+    // Each field read once: compact states compute them (healthy-paths.ts).
     if (state.size !== 'small') return;
-    const slot = totalsSlot(state.network, state.protocol);
+    const protocol = state.protocol;
+    if (protocol === 'udp') addRtt(state, sign);
+    const slot = totalsSlot(state.network, protocol);
+    const attempts = sign * state.attempts;
+    const failures = sign * state.failures;
     let out = totals.get(state.source);
     if (!out) totals.set(state.source, (out = new Float64Array(16)));
-    out[slot] = out[slot]! + sign * state.attempts;
-    out[slot + 1] = out[slot + 1]! + sign * state.failures;
+    out[slot] = out[slot]! + attempts;
+    out[slot + 1] = out[slot + 1]! + failures;
     let inb = totals.get(state.destination);
     if (!inb) totals.set(state.destination, (inb = new Float64Array(16)));
-    inb[slot + 2] = inb[slot + 2]! + sign * state.attempts;
-    inb[slot + 3] = inb[slot + 3]! + sign * state.failures;
+    inb[slot + 2] = inb[slot + 2]! + attempts;
+    inb[slot + 3] = inb[slot + 3]! + failures;
   };
 
   const schedule = (group: Group, atMs: number, expires: boolean): void => {
@@ -570,7 +579,7 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
                 const slot = totalsSlot(network, protocol);
                 if (t[slot] === 0 && t[slot + 2] === 0) continue;
                 any = true;
-                const list = protocol === 'udp' ? rtts.get(`${node}\u0000${network}`) : undefined;
+                const list = protocol === 'udp' ? rtts[network].get(node) : undefined;
                 nodeTotals.push({
                   node,
                   network,
