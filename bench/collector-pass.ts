@@ -5,13 +5,14 @@
 // Measures what the in-process part costs, apart from decoding and gRPC: ingest time per
 // result (store + view upkeep), detector pass time, live heap after GC, and the passes
 // from breaking one node to its NodeIsolated finding. The clock is simulated; times are
-// process CPU time (process.cpuUsage, includes GC threads), so other load on the machine
-// inflates them little.
+// process CPU time (process.cpuUsage, includes GC threads); on shared cores other load still
+// inflates them (±30 % seen on a loaded 2-core machine), so compare runs made back to back.
 // --report exception (default): batches as agents send them since issue 15 (summaries for
 // lossy or just-recovered targets, coverage names for the rest); --report results: one
 // ProbeResult per probe. Either way each batch is encoded, and decoding + validation count in
 // the ingest time (they are where report by exception saves most).
 // Usage: node --expose-gc bench/collector-pass.ts --nodes 5000 [--sample-size 32] [--rounds 6] [--report exception|results]
+// BENCH_HEAP_SNAPSHOT=file.heapsnapshot: writes a heap snapshot after the warm rounds (what the live heap is made of).
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { performance } from 'node:perf_hooks';
 import { cpus, release } from 'node:os';
@@ -166,6 +167,7 @@ for (let r = 0; r < warmRounds; r++) {
 const steady = passes.slice(stepsPerRound * 2);
 gc?.();
 const heapMiB = process.memoryUsage().heapUsed / 2 ** 20;
+if (process.env.BENCH_HEAP_SNAPSHOT) (await import('node:v8')).writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
 const sorted = [...steady].sort((a, b) => a - b);
 const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}, Linux ${release()}, Node ${process.version}`);

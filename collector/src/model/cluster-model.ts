@@ -4,8 +4,8 @@ import { create } from '@bufbuild/protobuf';
 import { PeerSetSchema, type Hello, type PeerSet } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
 import type { NodeReport } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import type { ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
-import { createProbeStore } from '../probes/probe-store.ts';
-import { createProbeViewBuilder, type ProbeView } from '../probes/probe-view.ts';
+import { createProbeBook } from '../probes/probe-book.ts';
+import type { ProbeView } from '../probes/probe-view.ts';
 import { agentNetworkOf, type AgentNetwork } from './agent-network.ts';
 import type { AgentState, ClusterSnapshot, DepartedNode, NodeState } from './cluster-snapshot.ts';
 import { createPeerChangeLog, type PeerChange } from './peer-change-log.ts';
@@ -120,14 +120,7 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
   let cachedNodes: { version: number; nodes: readonly NodeState[] } | undefined;
   // Enough changes that any base a delta could beat a full set from is still covered.
   const changeLog = createPeerChangeLog({ maxEntries: () => Math.max(4096, 4 * nodes.size) });
-  const probes = createProbeStore({ isKnownNode: (name) => nodes.has(name) });
-  const viewBuilder = createProbeViewBuilder();
-  let cachedProbes: { version: number; nowMs: number; view: ProbeView } | undefined;
-  const probeView = (at: number): ProbeView => {
-    if (cachedProbes?.version !== probes.version || cachedProbes.nowMs !== at)
-      cachedProbes = { version: probes.version, nowMs: at, view: viewBuilder.build(probes, at) };
-    return cachedProbes.view;
-  };
+  const probes = createProbeBook({ isKnownNode: (name) => nodes.has(name) });
 
   const freezeNode = (node: MutableNode): NodeState =>
     Object.freeze({ name: node.name, ...(node.host ? { hostAgent: node.host } : {}), ...(node.pod ? { podAgent: node.pod } : {}) });
@@ -186,7 +179,6 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
     const known = new Set([...names].filter((name) => nodes.has(name)));
     if (known.size === 0) return;
     probes.changePoint(known, at);
-    viewBuilder.nodesChanged(probes, known, at);
   };
 
   return {
@@ -197,7 +189,6 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
       const known = new Set([...names].filter((name) => nodes.has(name)));
       if (known.size === 0) return;
       probes.repairPoint(known, at);
-      viewBuilder.nodesChanged(probes, known, at);
     },
 
     agentConnected(hello, info) {
@@ -219,8 +210,7 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
         hello.instanceId !== previous.hello.instanceId;
       const restarted = previous !== undefined && (newInstance || !previous.connected);
       if (restarted) {
-        probes.destinationReset(hello.nodeName, network, at);
-        viewBuilder.agentGone(probes, hello.nodeName, network, at);
+        probes.agentRestarted(hello.nodeName, network, at);
       }
       const agent: AgentState = Object.freeze({
         network,
@@ -274,8 +264,7 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
       const at = now();
       // A batch the agent held while the collector was unreachable is dated back (bounded by
       // the retention), so old results never pass for fresh ones.
-      if (update(key, () => ({ lastSeenMs: at })))
-        viewBuilder.touched(probes, probes.ingest(key, batch, at - Math.min(batch.heldMs, probes.retentionMs)), at);
+      if (update(key, () => ({ lastSeenMs: at }))) probes.ingest(key, batch, at - Math.min(batch.heldMs, probes.retentionMs), at);
     },
 
     peerSetFor(key) {
@@ -315,7 +304,7 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
         nodes: nodeList,
         departed: departedList,
         get probes() {
-          return (view ??= probeView(at));
+          return (view ??= probes.view(at));
         },
       });
     },
@@ -343,13 +332,11 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
         const before = fingerprints(node);
         if (stale(node.host)) {
           delete node.host;
-          probes.forget(node.name, 'host');
-          viewBuilder.agentGone(probes, node.name, 'host', cutoff + nodeExpiryMs);
+          probes.agentGone(node.name, 'host', cutoff + nodeExpiryMs);
         }
         if (stale(node.pod)) {
           delete node.pod;
-          probes.forget(node.name, 'pod');
-          viewBuilder.agentGone(probes, node.name, 'pod', cutoff + nodeExpiryMs);
+          probes.agentGone(node.name, 'pod', cutoff + nodeExpiryMs);
         }
         if (!node.host && !node.pod) nodes.delete(node.name);
         changes.push(...changesOf(node.name, before, fingerprints(node)));
@@ -367,8 +354,7 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
       const before = fingerprints(node);
       for (const network of ['host', 'pod'] as const) {
         if (!(network === 'host' ? node.host : node.pod)) continue;
-        probes.forget(name, network);
-        viewBuilder.agentGone(probes, name, network, at);
+        probes.agentGone(name, network, at);
       }
       nodes.delete(name);
       departed.delete(name);

@@ -12,6 +12,7 @@ import type { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { agentNetworkOf, type AgentNetwork } from '../model/agent-network.ts';
 import { appendAttempt, dropFailures, newestAtMs, type AttemptLog } from './attempt-log.ts';
 import { sampledStaleIntervals } from './path-state.ts';
+import { createHealthyPaths, type HealthyPaths } from './healthy-paths.ts';
 
 export type PathProtocol = 'udp' | 'tcp';
 export type SizeClass = 'small' | 'large';
@@ -107,6 +108,8 @@ export interface ProbeStore {
   /** Bumps on every ingest or forget, so views can be cached. */
   readonly version: number;
   readonly retentionMs: number;
+  /** Paths whose recent attempts all came back: no attempt log, a state kept in place (healthy-paths.ts). */
+  readonly healthy: HealthyPaths;
 }
 
 export const maxAttemptsPerPath = 32;
@@ -168,6 +171,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
     return entry;
   };
   let version = 0;
+  const healthy = createHealthyPaths();
 
   const prune = (agent: AgentProbeRecord, cutoffMs: number): void => {
     for (const [key, path] of agent.paths) if (newestAtMs(path.attempts) < cutoffMs) agent.paths.delete(key);
@@ -201,6 +205,8 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       const cutoffMs =
         atMs - (agent.sampleRounds > 1 ? Math.min(retentionMs, (sampledStaleIntervals + 1) * agent.intervalSeconds * 1000) : retentionMs);
       prune(agent, cutoffMs);
+      // Its compact paths gone stale (as the view's rechecks for its logged paths run at ingest).
+      healthy.expire(atMs, key.node);
       agent.lastBatchMs = atMs;
       agent.version += 1;
       agent.eventLoopDelayP99Seconds = batch.eventLoopDelayP99Seconds;
@@ -228,14 +234,14 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       // Per batch: the target's 8 path slots (network × protocol × size), found once per target.
       const slotsByTarget = new Map<string, { names: TargetNames; records: (PathRecord | undefined)[] } | null>();
       const touched: PathRecord[] = [];
-      /** The record this batch adds to for one path, or undefined when its attempts are not kept (the count is added to discardedResults). */
-      const pathFor = (
+      /** Where this batch's attempts toward one path go, or undefined when they are not kept (the count is added to discardedResults). */
+      const targetFor = (
         targetNode: string,
         targetNetwork: Network,
         protocol: PathProtocol,
         large: boolean,
         attempts: number,
-      ): PathRecord | undefined => {
+      ): { slots: { names: TargetNames; records: (PathRecord | undefined)[] }; slot: number; network: AgentNetwork } | undefined => {
         const network = agentNetworkOf(targetNetwork);
         if (!network) return undefined;
         let slots = slotsByTarget.get(targetNode);
@@ -253,12 +259,52 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
           discardedResults += attempts;
           return undefined;
         }
-        const slot = (network === 'host' ? 0 : 4) + (protocol === 'tcp' ? 2 : 0) + (large ? 1 : 0);
+        return { slots, slot: (network === 'host' ? 0 : 4) + (protocol === 'tcp' ? 2 : 0) + (large ? 1 : 0), network };
+      };
+      const otherAgent = agents.get(agentKey(key.node, key.network === 'host' ? 'pod' : 'host'));
+      const intervalMs = agent.intervalSeconds * 1000;
+      const sampled = agent.sampleRounds > 1;
+      /** True when the path has an attempt log (this agent's or the node's other agent's): its attempts go there. */
+      const logged = (t: NonNullable<ReturnType<typeof targetFor>>): boolean => {
+        if (t.slots.records[t.slot]) return true;
+        const pathKey = t.slots.names.keys[t.slot]!;
+        return agent.paths.has(pathKey) || otherAgent?.paths.has(pathKey) === true;
+      };
+      /** An all-answered visit of a path without an attempt log: kept compact. */
+      const visitHealthy = (
+        t: NonNullable<ReturnType<typeof targetFor>>,
+        protocol: PathProtocol,
+        large: boolean,
+        count: number,
+        rtt: number,
+        rttMax: number,
+        sizeBytes: number,
+      ): void =>
+        healthy.visit(
+          {
+            source: key.node,
+            destination: t.slots.names.node,
+            key: t.slots.names.keys[t.slot]!,
+            network: t.network,
+            protocol,
+            size: large ? 'large' : 'small',
+          },
+          atMs,
+          count,
+          rtt,
+          rttMax,
+          sizeBytes,
+          intervalMs,
+          sampled,
+        );
+      /** The attempt log this batch adds to for one path; a compact path moves here, its visits seeding the log. */
+      const recordFor = (t: NonNullable<ReturnType<typeof targetFor>>, protocol: PathProtocol, large: boolean): PathRecord => {
+        const { slots, slot, network } = t;
         let path = slots.records[slot];
         if (!path) {
           const pathKey = slots.names.keys[slot]!;
           path = agent.paths.get(pathKey);
-          if (!path)
+          if (!path) {
             agent.paths.set(
               pathKey,
               (path = {
@@ -272,10 +318,30 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
                 attempts: [],
               }),
             );
+            const was = healthy.take(key.node, pathKey);
+            if (was) {
+              const log = path.attempts;
+              if (was.previousCount > 0)
+                for (let i = 0; i < was.previousCount; i++)
+                  appendAttempt(log, was.previousMs, true, was.previousRtt, was.previousSize, maxAttemptsPerPath, cutoffMs);
+              for (let i = 0; i < was.newestCount; i++)
+                appendAttempt(log, was.newestMs, true, was.newestRtt, was.newestSize, maxAttemptsPerPath, cutoffMs);
+            }
+          }
           slots.records[slot] = path;
           touched.push(path);
         }
         return path;
+      };
+      const pathFor = (
+        targetNode: string,
+        targetNetwork: Network,
+        protocol: PathProtocol,
+        large: boolean,
+        attempts: number,
+      ): PathRecord | undefined => {
+        const t = targetFor(targetNode, targetNetwork, protocol, large, attempts);
+        return t && recordFor(t, protocol, large);
       };
       for (const result of results) {
         if (result.protocol === ProbeProtocol.DNS_UDP || result.protocol === ProbeProtocol.DNS_TCP) {
@@ -311,18 +377,19 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       // results would have made, the answered ones first (all of a batch's attempts share atMs,
       // so only "the newest ones failed" is an order that matters, and it is the cautious one).
       for (const summary of acrossChange ? [] : batch.pathSummaries) {
-        const path = pathFor(
-          summary.targetNode,
-          summary.targetNetwork,
-          summary.protocol === ProbeProtocol.TCP ? 'tcp' : 'udp',
-          summary.large,
-          summary.sent,
-        );
-        if (!path) continue;
+        const protocol = summary.protocol === ProbeProtocol.TCP ? 'tcp' : 'udp';
+        const t = targetFor(summary.targetNode, summary.targetNetwork, protocol, summary.large, summary.sent);
+        if (!t) continue;
         const answered = summary.sent - summary.lost;
         // The round's losses across a repair point are voided like failed per-probe results; its answers count.
         const lost = failedAcrossRepair(false, summary.targetNode) ? 0 : summary.lost;
         discardedResults += summary.lost - lost;
+        if (lost === 0 && !logged(t)) {
+          if (answered > 0)
+            visitHealthy(t, protocol, summary.large, answered, summary.rttP50Seconds, summary.rttMaxSeconds, summary.sizeBytes);
+          continue;
+        }
+        const path = recordFor(t, protocol, summary.large);
         for (let i = 0; i < answered; i++)
           appendAttempt(
             path.attempts,
@@ -343,12 +410,19 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         ].filter((step) => step.count > 0);
         for (const target of group.targetNodes) {
           for (const step of ladder) {
-            const path = pathFor(target, group.targetNetwork, step.protocol, step.large, step.count);
-            for (let i = 0; path && i < step.count; i++)
+            const t = targetFor(target, group.targetNetwork, step.protocol, step.large, step.count);
+            if (!t) continue;
+            if (!logged(t)) {
+              visitHealthy(t, step.protocol, step.large, step.count, group.rttP50Seconds, group.rttP50Seconds, step.size);
+              continue;
+            }
+            const path = recordFor(t, step.protocol, step.large);
+            for (let i = 0; i < step.count; i++)
               appendAttempt(path.attempts, atMs, true, group.rttP50Seconds, step.size, maxAttemptsPerPath, cutoffMs);
           }
         }
       }
+      healthy.flush(key.node, atMs, intervalMs, sampled);
       // Arrays grow by half plus 16 slots; a sampled path holds 3–18 numbers. Exact copies
       // keep ~100 KB per node of spare capacity out of the heap at scale.
       for (const path of touched) path.attempts = path.attempts.slice();
@@ -377,6 +451,8 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
 
     forget(node, network) {
       if (!network) failureCutoffs.delete(node);
+      // The host agent probes both networks, the pod agent the pod network: what is left comes back with the next batch.
+      healthy.drop((s) => network !== 'pod' || s.network === 'pod', [node]);
       for (const n of network ? [network] : (['host', 'pod'] as const)) {
         resets.delete(agentKey(node, n));
         changeCutoffs.delete(agentKey(node, n));
@@ -389,6 +465,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       const key = agentKey(node, network);
       agents.delete(key);
       resets.set(key, atMs);
+      healthy.drop((s) => s.destination === node && s.network === network);
       // What the others stored toward it predates its return: drop it now (O(agents), and
       // restarts are rare), bumping their versions so cached views recompute those sources.
       for (const agent of agents.values()) {
@@ -412,6 +489,7 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
           changeCutoffs.set(key, Math.max(changeCutoffs.get(key) ?? 0, until));
         }
       }
+      healthy.drop((s) => nodes.has(s.source) || nodes.has(s.destination));
       // One pass over the agents however many nodes changed (a cluster-wide repair resolves many root causes at once).
       for (const agent of agents.values()) {
         let touched = false;
@@ -475,5 +553,6 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
       return version;
     },
     retentionMs,
+    healthy,
   };
 }

@@ -17,7 +17,7 @@ import {
   type Direction,
   type WindowSummary,
 } from './path-state.ts';
-import { attemptAtMs, attemptCount, mergeLogs, type AttemptLog } from './attempt-log.ts';
+import { attemptAtMs, attemptCount, attemptOk, mergeLogs, type AttemptLog } from './attempt-log.ts';
 import { pathKeyOf, type AgentProbeRecord, type PathProtocol, type PathRecord, type ProbeStore, type SizeClass } from './probe-store.ts';
 
 export interface PathState extends WindowSummary {
@@ -193,8 +193,11 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
     ((network === 'host' ? 0 : 2) + (protocol === 'udp' ? 0 : 1)) * 4;
   // Per source node and network: its small UDP paths' median RTTs, kept sorted, so the
   // median of medians is a lookup.
-  const rtts = new Map<string, number[]>();
-  const rttKey = (state: PathState): string => `${state.source}\u0000${state.network}`;
+  // Per network, then source: no key string built per change.
+  const rtts = { host: new Map<string, number[]>(), pod: new Map<string, number[]>() } satisfies Record<
+    AgentNetwork,
+    Map<string, number[]>
+  >;
   const lowerBound = (list: number[], value: number): number => {
     let lo = 0;
     let hi = list.length;
@@ -206,27 +209,33 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
     return lo;
   };
   const addRtt = (state: PathState, sign: 1 | -1): void => {
-    if (state.protocol !== 'udp' || state.size !== 'small' || state.rttP50Seconds === undefined) return;
-    const key = rttKey(state);
-    let list = rtts.get(key);
-    if (!list) rtts.set(key, (list = []));
-    const at = lowerBound(list, state.rttP50Seconds);
-    if (sign > 0) list.splice(at, 0, state.rttP50Seconds);
-    else if (list[at] === state.rttP50Seconds) list.splice(at, 1);
-    if (list.length === 0) rtts.delete(key);
+    const rtt = state.rttP50Seconds;
+    if (rtt === undefined) return;
+    const byNetwork = rtts[state.network];
+    const source = state.source;
+    let list = byNetwork.get(source);
+    if (!list) byNetwork.set(source, (list = []));
+    const at = lowerBound(list, rtt);
+    if (sign > 0) list.splice(at, 0, rtt);
+    else if (list[at] === rtt) list.splice(at, 1);
+    if (list.length === 0) byNetwork.delete(source);
   };
   const addTotals = (state: PathState, sign: 1 | -1): void => {
-    addRtt(state, sign);
+    // Each field read once: compact states compute them (healthy-paths.ts).
     if (state.size !== 'small') return;
-    const slot = totalsSlot(state.network, state.protocol);
+    const protocol = state.protocol;
+    if (protocol === 'udp') addRtt(state, sign);
+    const slot = totalsSlot(state.network, protocol);
+    const attempts = sign * state.attempts;
+    const failures = sign * state.failures;
     let out = totals.get(state.source);
     if (!out) totals.set(state.source, (out = new Float64Array(16)));
-    out[slot] = out[slot]! + sign * state.attempts;
-    out[slot + 1] = out[slot + 1]! + sign * state.failures;
+    out[slot] = out[slot]! + attempts;
+    out[slot + 1] = out[slot + 1]! + failures;
     let inb = totals.get(state.destination);
     if (!inb) totals.set(state.destination, (inb = new Float64Array(16)));
-    inb[slot + 2] = inb[slot + 2]! + sign * state.attempts;
-    inb[slot + 3] = inb[slot + 3]! + sign * state.failures;
+    inb[slot + 2] = inb[slot + 2]! + attempts;
+    inb[slot + 3] = inb[slot + 3]! + failures;
   };
 
   const schedule = (group: Group, atMs: number, expires: boolean): void => {
@@ -250,6 +259,91 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
     return count;
   };
 
+  // The store's compact tier tells this view about its states (one store per view; a new store rebinds).
+  let bound: ProbeStore | undefined;
+  const bind = (store: ProbeStore): void => {
+    if (bound === store) return;
+    bound = store;
+    store.healthy.listen({
+      change: (previous, next) => {
+        // A path has one state: a compact one replaces what is left of its attempt logs (records pruned from the store).
+        const group =
+          !previous && next
+            ? sources.get(next.source)?.get(pathKeyOf(next.destination, next.network, next.protocol, next.size))
+            : undefined;
+        if (group) {
+          group.seq += 1;
+          group.records = [];
+          setState(group, undefined);
+        }
+        emit(previous, next);
+      },
+      retract: (state) => addTotals(state, -1),
+      restore: (state) => addTotals(state, 1),
+    });
+    for (const state of store.healthy.states()) addTotals(state, 1);
+  };
+  const emit = (previous: PathState | undefined, next: PathState | undefined): void => {
+    if (previous === next) return;
+    if (previous) addTotals(previous, -1);
+    if (next) addTotals(next, 1);
+    for (const listener of listeners) listener(previous, next);
+  };
+
+  /** A path whose window holds no failure leaves the attempt logs for the compact tier (healthy-paths.ts). */
+  const demote = (store: ProbeStore, group: Group, records: PathRecord[], log: AttemptLog, next: PathState, intervalMs: number): void => {
+    const n = attemptCount(log);
+    let i = n - 1;
+    let newestCount = 0;
+    while (i >= 0 && attemptAtMs(log, i) === next.newestMs) [newestCount, i] = [newestCount + 1, i - 1];
+    const previousMs = i >= 0 ? attemptAtMs(log, i) : 0;
+    let previousCount = 0;
+    while (i >= 0 && attemptAtMs(log, i) === previousMs) [previousCount, i] = [previousCount + 1, i - 1];
+    let okRun = 0;
+    while (okRun < n && attemptOk(log, n - 1 - okRun)) okRun += 1;
+    for (const r of records) {
+      const agent = store.agent(r.source, r.sourceNetwork);
+      if (agent?.paths.get(r.key) === r) agent.paths.delete(r.key);
+    }
+    group.records = [];
+    const previous = group.state;
+    group.state = undefined;
+    failing.delete(group);
+    const groups = sources.get(group.source);
+    if (groups?.get(group.key) === group) {
+      groups.delete(group.key);
+      if (groups.size === 0) sources.delete(group.source);
+    }
+    const rtt = next.rttP50Seconds ?? 0;
+    const rttMax = next.rttP95Seconds ?? rtt;
+    const state = store.healthy.adopt(
+      {
+        source: group.source,
+        destination: next.destination,
+        key: group.key,
+        network: next.network,
+        protocol: next.protocol,
+        size: next.size,
+      },
+      {
+        okRun,
+        newestMs: next.newestMs,
+        newestCount,
+        newestRtt: rtt,
+        newestRttMax: rttMax,
+        newestSize: next.okSizeBytes,
+        previousMs,
+        previousCount,
+        previousRtt: rtt,
+        previousRttMax: rttMax,
+        previousSize: next.okSizeBytes,
+        intervalMs,
+        sampled: next.sampled,
+      },
+    );
+    emit(previous, state);
+  };
+
   const summarizeGroup = (store: ProbeStore, group: Group, nowMs: number): void => {
     // A record is current while its agent still holds it (not forgotten, reset or pruned).
     const agents: AgentProbeRecord[] = [];
@@ -270,12 +364,8 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
         intervalMs = Math.max(intervalMs, agent.intervalSeconds * 1000);
         sampled ||= agent.sampleRounds > 1;
       }
-      const summary = summarize(
-        records.length === 1 ? records[0]!.attempts : mergeLogs(records.map((r) => r.attempts)),
-        nowMs,
-        intervalMs,
-        sampled,
-      );
+      const log = records.length === 1 ? records[0]!.attempts : mergeLogs(records.map((r) => r.attempts));
+      const summary = summarize(log, nowMs, intervalMs, sampled);
       if (summary) {
         let direction: Direction | undefined;
         if (summary.failing) {
@@ -296,6 +386,10 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
           { source: first.source, destination: first.destination, network: first.network, protocol: first.protocol, size: first.size },
           direction ? { direction } : undefined,
         );
+        if (summary.healthy && summary.failures === 0) {
+          demote(store, group, records, log, next, intervalMs);
+          return;
+        }
         // Failing states are redone every pass; the others when they may go stale or, for
         // full-mesh paths (judged over a window of 2 intervals), after one interval.
         if (!summary.failing) {
@@ -320,10 +414,7 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
         if (groups.size === 0) sources.delete(group.source);
       }
     }
-    if (previous === next) return;
-    if (previous) addTotals(previous, -1);
-    if (next) addTotals(next, 1);
-    for (const listener of listeners) listener(previous, next);
+    emit(previous, next);
   };
 
   const groupFor = (record: PathRecord): Group => {
@@ -404,8 +495,10 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
   const feed: PathStateFeed = {
     subscribe(listener) {
       listeners.add(listener);
+      const store = bound;
       const current = function* (): Iterable<PathState> {
         for (const groups of sources.values()) for (const group of groups.values()) if (group.state) yield group.state;
+        if (store) yield* store.healthy.states();
       };
       return { current: current(), unsubscribe: () => void listeners.delete(listener) };
     },
@@ -413,11 +506,13 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
 
   return {
     touched(store, records, nowMs) {
+      bind(store);
       if (records.length > 0) runQueue(store, records[0]!.source, nowMs, nowMs);
       for (const record of records) summarizeGroup(store, groupFor(record), nowMs);
     },
 
     agentGone(store, node, network, nowMs) {
+      bind(store);
       // Its own paths (as a source), and every source's paths toward it.
       for (const group of [...(sources.get(node)?.values() ?? [])]) summarizeGroup(store, group, nowMs);
       for (const groups of sources.values()) {
@@ -431,6 +526,7 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
     },
 
     nodesChanged(store, nodes, nowMs) {
+      bind(store);
       for (const [source, groups] of [...sources]) {
         for (const group of [...groups.values()]) {
           if (nodes.has(source) || group.records.some((r) => nodes.has(r.destination))) summarizeGroup(store, group, nowMs);
@@ -439,6 +535,7 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
     },
 
     build(store, nowMs) {
+      bind(store);
       // Sources that keep sending work off their own rechecks at ingest; here only those that
       // fell behind by an interval (a silent agent, or a quiet test clock).
       const lateMs = (store.maxIntervalSeconds || 5) * 1000;
@@ -446,6 +543,7 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
       for (const [source, queue] of queues) {
         if (queue.items[queue.head]!.atMs <= nowMs - lateMs) runQueue(store, source, nowMs, nowMs);
       }
+      store.healthy.expire(nowMs, undefined, lateMs);
       for (const group of [...failing]) summarizeGroup(store, group, nowMs);
       const interval = store.maxIntervalSeconds || 5;
       let paths: PathState[] | undefined;
@@ -457,6 +555,7 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
         if (paths) return paths;
         paths = [];
         for (const groups of sources.values()) for (const group of groups.values()) if (group.state) paths.push(group.state);
+        for (const state of store.healthy.copies()) paths.push(state);
         return paths;
       };
       // Everything O(paths) or O(agents) is computed on first read: a detector pass reads only
@@ -480,7 +579,7 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
                 const slot = totalsSlot(network, protocol);
                 if (t[slot] === 0 && t[slot + 2] === 0) continue;
                 any = true;
-                const list = protocol === 'udp' ? rtts.get(`${node}\u0000${network}`) : undefined;
+                const list = protocol === 'udp' ? rtts[network].get(node) : undefined;
                 nodeTotals.push({
                   node,
                   network,
