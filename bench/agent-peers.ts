@@ -24,7 +24,7 @@ import { createProbeResponder } from '../agent/src/probe/probe-responder.ts';
 import { agentNodeFlags as shippedNodeFlags } from '../agent/src/node-flags.ts';
 
 // Every sender counts as a peer here: this measures probing, not the responder's admission.
-const anyPeer = { isPeerAddress: () => true, isSender: () => true };
+const anyPeer = { isPeerAddress: () => true, isSender: () => true, isOverlaySource: () => false };
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);

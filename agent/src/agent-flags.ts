@@ -11,6 +11,13 @@ export const agentFlags = {
     choices: ['host', 'pod'],
     description: 'host: DaemonSet with hostNetwork; pod: on the pod network',
   },
+  'pod-network-probes': {
+    type: 'string',
+    default: 'pod-agent',
+    choices: ['pod-agent', 'via-overlay'],
+    description:
+      "host agents: pod-agent = the node's pod agent answers for the pod network; via-overlay = this agent does (no pod DaemonSet): peers probe its pod-bridge address through the overlay, and it probes DNS and targets itself",
+  },
   'probe-listen': {
     type: 'string',
     default: '0.0.0.0:7946',

@@ -24,6 +24,8 @@ export interface SelfDescription {
   podCidrs: string[];
   underlayIp?: string;
   podBridge?: string;
+  /** The pod bridge's IPv4 address (flannel: the first address of the pod CIDR), when it has one. */
+  podBridgeIp?: string;
   /** Plain sentences about what was (not) found, for the start-up log. */
   notes: string[];
 }
@@ -119,6 +121,7 @@ export function describeSelf(links: LinkInfo[], routes: RouteEntry[], overrides:
       );
   }
 
+  const podBridgeIp = globalV4(bridge);
   const defaultName = overrides.overlayDevice ?? (kind === 'flannel-vxlan' ? 'flannel.1' : '');
   return {
     overlay: {
@@ -135,6 +138,7 @@ export function describeSelf(links: LinkInfo[], routes: RouteEntry[], overrides:
     podCidrs,
     ...(underlay.ip ? { underlayIp: underlay.ip } : {}),
     ...(podBridge ? { podBridge } : {}),
+    ...(podBridgeIp ? { podBridgeIp } : {}),
     notes,
   };
 }

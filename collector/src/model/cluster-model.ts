@@ -221,6 +221,9 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
       if (restarted) {
         probes.destinationReset(hello.nodeName, network, at);
         viewBuilder.agentGone(probes, hello.nodeName, network, at);
+        // A host agent that answers for the node's pod network (no pod agent): that responder was down too.
+        if (network === 'host' && !node.pod && (hello.podProbeAddress || previous.hello.podProbeAddress))
+          probes.destinationReset(hello.nodeName, 'pod', at);
       }
       const agent: AgentState = Object.freeze({
         network,
