@@ -51,7 +51,7 @@ export const withoutNode = (peerSet: PeerSet, nodeName: string): PeerSet =>
 
 /**
  * A host agent started with --pod-network-probes via-overlay also does the pod agent's work
- * (the node runs no pod agent): it answers for the pod network at the pod bridge's address and
+ * (the node runs no pod agent): it answers for the pod network at flannel.1's address and
  * probes DNS and the targets, from the host's network namespace.
  */
 export const answersForPodNetwork = (flags: AgentFlags): boolean => flags.network === 'host' && flags.podNetworkProbes === 'via-overlay';
@@ -80,7 +80,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   if (podNetworkToo && probe.host !== '0.0.0.0' && probe.host !== '::')
     throw new NetsentryError(
       'INVALID_CONFIG',
-      `--pod-network-probes via-overlay needs --probe-listen on every address (0.0.0.0:PORT), got ${flags.probeListen}: peers probe this node's pod-bridge address`,
+      `--pod-network-probes via-overlay needs --probe-listen on every address (0.0.0.0:PORT), got ${flags.probeListen}: peers probe this node's flannel.1 address`,
     );
 
   // Both modes answer probes. Verification and probing are worth running even when the
@@ -176,6 +176,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
           uplink,
           bufferBatches: flags.probeBufferBatches,
           perProbeResults: flags.probeReport === 'results',
+          inline: flags.proberThread === 'main',
           logger,
         })
       : undefined;

@@ -127,27 +127,27 @@ describe('host agent overlay detection', () => {
     agent.stop();
   });
 
-  it('--pod-network-probes via-overlay: names the pod bridge address in the hello, and re-announces when it changes', async () => {
+  it('--pod-network-probes via-overlay: names the overlay device address in the hello, and re-announces when it changes', async () => {
     const { reader, state } = bootingNode();
     state.flannelUp = true;
-    let bridgeIp = '198.18.1.1';
+    let overlayIp = '198.18.1.0';
     const moving = {
       ...reader,
       links: async () =>
         (await reader.links()).map((l) =>
-          l.name === 'cni0' ? { ...l, addresses: l.addresses.map((a) => (a.family === 4 ? { ...a, address: bridgeIp } : a)) } : l,
+          l.name === 'flannel.1' ? { ...l, addresses: l.addresses.map((a) => (a.family === 4 ? { ...a, address: overlayIp } : a)) } : l,
         ),
     };
     const { uplink, reasons } = fakeUplink();
     const agent = await createHostAgent({ ...options, reader: moving, overrides: {}, uplink, answersForPodNetwork: true });
-    expect(agent.hello()).toMatchObject({ podCidrs: ['198.18.1.0/24'], podProbeAddress: '198.18.1.1' });
+    expect(agent.hello()).toMatchObject({ podCidrs: ['198.18.1.0/24'], podProbeAddress: '198.18.1.0' });
     agent.onNetlinkChange();
     await agent.whenIdle();
     expect(reasons).toEqual([]);
-    bridgeIp = '198.18.1.254';
+    overlayIp = '198.18.1.254';
     agent.onNetlinkChange();
     await agent.whenIdle();
-    expect(reasons).toEqual(['pod bridge address changed']);
+    expect(reasons).toEqual(['pod-network probe address changed']);
     expect(agent.hello().podProbeAddress).toBe('198.18.1.254');
     agent.stop();
     // Without the flag the hello names no pod-network address (the pod agent answers for it).

@@ -34,8 +34,8 @@ export interface HostAgentOptions {
   uplink: Pick<Uplink, 'send' | 'reconnect'>;
   /**
    * --pod-network-probes via-overlay: this agent answers for its node's pod network (the node
-   * runs no pod agent). The hello names the pod bridge's address, where peers probe it through
-   * the overlay; a bridge that appears or changes its address later re-announces the node.
+   * runs no pod agent). The hello names the overlay device's address (flannel.1's), where peers
+   * probe it through the overlay; an address that appears or changes later re-announces the node.
    */
   answersForPodNetwork?: boolean;
   /** Error and drop counters of the watched links (default: /sys/class/net). */
@@ -91,22 +91,22 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
   // With --overlay auto the agent may start before the CNI creates its device (a node
   // booting, seed 000): keep looking, and re-announce the node once the device appears.
   const detecting = (options.overrides.overlay ?? 'auto') === 'auto';
-  // The CNI creates the pod bridge with the node's first pod (after flannel.1): peers learn its address then.
-  const redetectPodBridge = async (): Promise<void> => {
+  // flannel addresses flannel.1 after creating it, and the pod CIDR may come from a bridge made later: peers learn them then.
+  const redetectPodProbeAddress = async (): Promise<void> => {
     if (!options.answersForPodNetwork) return;
     const found = describeSelf(await reader.links(), await reader.routes(), options.overrides);
-    if (found.podBridgeIp === self.podBridgeIp && found.podCidrs.join() === self.podCidrs.join()) return;
-    const { podBridge, podBridgeIp, podCidrs } = found;
-    self = { ...self, podCidrs, ...(podBridge ? { podBridge } : {}), ...(podBridgeIp ? { podBridgeIp } : {}) };
-    if (!podBridgeIp) delete self.podBridgeIp;
+    if (found.overlayIp === self.overlayIp && found.podCidrs.join() === self.podCidrs.join()) return;
+    const { overlayIp, podCidrs } = found;
+    self = { ...self, podCidrs, ...(overlayIp ? { overlayIp } : {}) };
+    if (!overlayIp) delete self.overlayIp;
     collector = collectorFor(self);
-    log.info({ podBridge, podBridgeIp, podCidrs }, 'pod bridge address changed; re-announcing this node');
-    options.uplink.reconnect('pod bridge address changed');
+    log.info({ overlayIp, podCidrs }, 'pod-network probe address changed; re-announcing this node');
+    options.uplink.reconnect('pod-network probe address changed');
   };
   // A device just created may still get its MAC and MTU set (flannel creates, then
   // configures it; a recreated device gets a new MAC): peers must learn the real ones.
   const redetect = async (): Promise<void> => {
-    await redetectPodBridge();
+    await redetectPodProbeAddress();
     if (!detecting) return;
     if (self.overlay.kind === 'flannel-vxlan') {
       const device = (await reader.links()).find((l) => l.name === self.overlay.name);
@@ -203,7 +203,7 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
 
   // Only an address inside the announced pod CIDRs: the collector refuses any other.
   const podProbeAddress = (): string =>
-    self.podBridgeIp && self.podCidrs.some((cidr) => cidrContains(cidr, self.podBridgeIp!)) ? self.podBridgeIp : '';
+    self.overlayIp && self.podCidrs.some((cidr) => cidrContains(cidr, self.overlayIp!)) ? self.overlayIp : '';
   const hello = (): Hello =>
     create(HelloSchema, {
       nodeName: options.nodeName,

@@ -24,8 +24,13 @@ export interface SelfDescription {
   podCidrs: string[];
   underlayIp?: string;
   podBridge?: string;
-  /** The pod bridge's IPv4 address (flannel: the first address of the pod CIDR), when it has one. */
-  podBridgeIp?: string;
+  /**
+   * The overlay device's own IPv4 address (flannel VXLAN: flannel.1's <pod CIDR>.0/32), when it
+   * has one: a peer's host agent reaches this node's host network namespace at it through the
+   * overlay, and this node's replies leave from it (the route back to any pod CIDR is via
+   * flannel.1, whose address is the route's source).
+   */
+  overlayIp?: string;
   /** Plain sentences about what was (not) found, for the start-up log. */
   notes: string[];
 }
@@ -121,7 +126,7 @@ export function describeSelf(links: LinkInfo[], routes: RouteEntry[], overrides:
       );
   }
 
-  const podBridgeIp = globalV4(bridge);
+  const overlayIp = globalV4(vxlanLink);
   const defaultName = overrides.overlayDevice ?? (kind === 'flannel-vxlan' ? 'flannel.1' : '');
   return {
     overlay: {
@@ -138,7 +143,7 @@ export function describeSelf(links: LinkInfo[], routes: RouteEntry[], overrides:
     podCidrs,
     ...(underlay.ip ? { underlayIp: underlay.ip } : {}),
     ...(podBridge ? { podBridge } : {}),
-    ...(podBridgeIp ? { podBridgeIp } : {}),
+    ...(overlayIp ? { overlayIp } : {}),
     notes,
   };
 }

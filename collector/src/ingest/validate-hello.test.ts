@@ -24,7 +24,7 @@ const good = () =>
 describe('validateHello', () => {
   it('accepts a well-formed hello, with or without an instance identity', () => {
     expect(validateHello(good())).toBeUndefined();
-    expect(validateHello(Object.assign(good(), { podProbeAddress: '198.18.2.1' }))).toBeUndefined();
+    expect(validateHello(Object.assign(good(), { podProbeAddress: '198.18.2.0' }))).toBeUndefined();
     expect(
       validateHello(Object.assign(good(), { instanceId: '3f2c6a9e-0b7d-4d0c-9a51-2f1e8c7b6a50', startedAtUnixMs: 1_795_000_000_000n })),
     ).toBeUndefined();
@@ -52,7 +52,7 @@ describe('validateHello', () => {
     ],
     [
       'pod probe address from a pod agent',
-      (h: ReturnType<typeof good>) => ((h.network = Network.POD), (h.podProbeAddress = '198.18.2.1')),
+      (h: ReturnType<typeof good>) => ((h.network = Network.POD), (h.podProbeAddress = '198.18.2.0')),
       /only for host agents/,
     ],
     ['pod probe address not an IP', (h: ReturnType<typeof good>) => (h.podProbeAddress = 'cni0'), /pod_probe_address 'cni0' is not an IP/],

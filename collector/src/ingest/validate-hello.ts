@@ -29,7 +29,7 @@ export function validateHello(hello: Hello): string | undefined {
   if (unprobeable) return `hello.probe_address '${hello.probeAddress}' cannot be a probe target: ${unprobeable}`;
   if (hello.probePort > 65535) return 'hello.probe_port is out of range';
   if (hello.podProbeAddress !== '') {
-    // Peers probe it as this node's pod-network peer: a host agent's pod-bridge address, inside its own pod CIDRs.
+    // Peers probe it as this node's pod-network peer: a host agent's overlay-device address, inside its own pod CIDRs.
     const text = hello.podProbeAddress.slice(0, 64);
     if (hello.network !== Network.HOST) return 'hello.pod_probe_address is only for host agents';
     if (!isValidIp(hello.podProbeAddress)) return `hello.pod_probe_address '${text}' is not an IP address`;

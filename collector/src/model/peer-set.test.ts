@@ -22,7 +22,7 @@ const agent = (network: 'host' | 'pod', hello: Partial<Omit<Hello, '$typeName'>>
   }),
 });
 const host = agent('host', { addresses: ['192.0.2.12'], probeAddress: '192.0.2.12', probePort: 7946 });
-const viaOverlay = agent('host', { addresses: ['192.0.2.12'], probeAddress: '192.0.2.12', probePort: 7946, podProbeAddress: '198.18.2.1' });
+const viaOverlay = agent('host', { addresses: ['192.0.2.12'], probeAddress: '192.0.2.12', probePort: 7946, podProbeAddress: '198.18.2.0' });
 const pod = agent('pod', { addresses: ['198.18.2.5'], probeAddress: '198.18.2.5', probePort: 7946 });
 
 describe('peer entries', () => {
@@ -38,13 +38,13 @@ describe('peer entries', () => {
       network: Network.POD,
       nodeIp: '192.0.2.12',
       podCidrs: ['198.18.2.0/24'],
-      probeAddress: '198.18.2.1',
+      probeAddress: '198.18.2.0',
       probePort: 7946,
     });
     expect(peerOf(node, 'host')).toMatchObject({ network: Network.HOST, probeAddress: '192.0.2.12' });
     expect(podNetworkAgent(node)).toBe(viaOverlay);
     expect(networkAgent(node, 'pod')).toBe(viaOverlay);
-    expect(peerFingerprint(node, 'pod')).toContain('198.18.2.1');
+    expect(peerFingerprint(node, 'pod')).toContain('198.18.2.0');
   });
 
   it("the node's own pod agent wins when it has one", () => {

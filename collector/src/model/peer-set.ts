@@ -17,7 +17,7 @@ function podCidrsOf(node: NodeState, network: AgentNetwork): readonly string[] {
 /**
  * Where a node's agent on `network` answers probes. A node without a pod agent whose host
  * agent answers for the pod network (hello.pod_probe_address) has a pod-network peer all the
- * same: the host agent's responder at its pod-bridge address, reached through the overlay.
+ * same: the host agent's responder at its overlay device's address, reached through the overlay.
  */
 function probeEndpointOf(node: NodeState, network: AgentNetwork): { address: string; port: number } | undefined {
   if (network === 'host') return node.hostAgent && { address: node.hostAgent.hello.probeAddress, port: node.hostAgent.hello.probePort };
