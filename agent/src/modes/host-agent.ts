@@ -92,13 +92,15 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
   // booting, seed 000): keep looking, and re-announce the node once the device appears.
   const detecting = (options.overrides.overlay ?? 'auto') === 'auto';
   // flannel addresses flannel.1 after creating it, and the pod CIDR may come from a bridge made later: peers learn them then.
+  // A device that vanishes keeps its last address announced, as a pod agent would stay in the
+  // peer sets: peers' probes to it then fail, and LinkDown on this node explains that.
   const redetectPodProbeAddress = async (): Promise<void> => {
     if (!options.answersForPodNetwork) return;
     const found = describeSelf(await reader.links(), await reader.routes(), options.overrides);
-    if (found.overlayIp === self.overlayIp && found.podCidrs.join() === self.podCidrs.join()) return;
-    const { overlayIp, podCidrs } = found;
-    self = { ...self, podCidrs, ...(overlayIp ? { overlayIp } : {}) };
-    if (!overlayIp) delete self.overlayIp;
+    const overlayIp = found.overlayIp;
+    const podCidrs = found.podCidrs.length > 0 ? found.podCidrs : self.podCidrs;
+    if (!overlayIp || (overlayIp === self.overlayIp && podCidrs.join() === self.podCidrs.join())) return;
+    self = { ...self, podCidrs, overlayIp };
     collector = collectorFor(self);
     log.info({ overlayIp, podCidrs }, 'pod-network probe address changed; re-announcing this node');
     options.uplink.reconnect('pod-network probe address changed');
