@@ -9,7 +9,14 @@
 // The agent runs as shipped: the `npm run build` output (dist/agent/src/main.js, built here
 // first); --source runs agent/src/main.ts instead, which adds Node's type stripping (~20 MiB
 // per thread: the main thread and the prober worker each load it).
+// --layout says what runs on node 1 (issue 15, the per-node footprint): host (default: the host
+// agent alone, as before), two-agents (the host agent and a pod agent, as a node runs them with
+// the pod DaemonSet; the pod agent shares the namespace, on port 7947), via-overlay (one host
+// agent with --pod-network-probes via-overlay; the simulated peers are host agents that answer
+// for their pod network at their flannel.1 address, no pod agents). --agent-args "..." adds flags
+// to every agent under test (e.g. "--prober-thread main").
 // Usage (root): node bench/agent-peers.ts [--peers 100] [--minutes 3] [--probe-report exception|results] [--source] [--agent-node-flags "..."]
+//   [--layout host|two-agents|via-overlay] [--agent-args "..."]
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
@@ -24,7 +31,7 @@ import { createProbeResponder } from '../agent/src/probe/probe-responder.ts';
 import { agentNodeFlags as shippedNodeFlags } from '../agent/src/node-flags.ts';
 
 // Every sender counts as a peer here: this measures probing, not the responder's admission.
-const anyPeer = { isPeerAddress: () => true, isSender: () => true };
+const anyPeer = { isPeerAddress: () => true, isSender: () => true, isOverlaySource: () => false };
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,6 +46,12 @@ const agentNodeFlags = (() => {
   return i > 0 ? process.argv[i + 1]!.split(' ').filter(Boolean) : [...shippedNodeFlags];
 })();
 const minutes = arg('minutes', 3);
+const stringArg = (name: string, fallback: string): string =>
+  process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1]! : fallback;
+const layout = stringArg('layout', 'host');
+if (!['host', 'two-agents', 'via-overlay'].includes(layout))
+  throw new Error(`--layout must be host, two-agents or via-overlay, got ${layout}`);
+const extraAgentArgs = stringArg('agent-args', '').split(' ').filter(Boolean);
 // --probe-report exception (default, as shipped) or results (one ProbeResult per probe, before issue 15).
 const probeReport = process.argv.includes('--probe-report') ? process.argv[process.argv.indexOf('--probe-report') + 1]! : 'exception';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -46,19 +59,33 @@ const podCidr = (j: number): string => `198.18.${64 + Math.floor(j / 16)}.${(j %
 const vtepMac = (j: number): string => `0a:58:00:00:${(j >> 8).toString(16).padStart(2, '0')}:${(j & 255).toString(16).padStart(2, '0')}`;
 // Peer j: host agent on 192.0.2.(100 + j % 100) port 20000 + j, pod agent the same address, port 30000 + j.
 const peerIp = (j: number): string => `192.0.2.${100 + (j % 100)}`;
+/** Peer j's flannel.1 address (its pod CIDR's network address): where a via-overlay host agent answers for its pod network. */
+const peerOverlayIp = (j: number): string => podCidr(j).split('/')[0]!;
 
 /** Inside the namespace: the peers' agents (streams + responders). */
+let simErrorShown = false;
 async function simulate(collector: string): Promise<void> {
   const client = new grpc.Client(collector, grpc.credentials.createInsecure());
+  // The collector (run from source, on a busy machine) may take longer than the bench's first
+  // wait to listen: a stream opened before that fails and would leave the agent nothing to probe.
+  await new Promise<void>((resolve, reject) =>
+    client.waitForReady(Date.now() + 60_000, (err) => (err ? reject(new Error(`collector not ready: ${err.message}`)) : resolve())),
+  );
   const identity = (b: Buffer): Buffer => b;
   const calls: grpc.ClientDuplexStream<Buffer, Buffer>[] = [];
+  const viaOverlay = layout === 'via-overlay';
   for (let j = 0; j < peerCount; j++) {
-    for (const network of [Network.HOST, Network.POD]) {
+    for (const network of viaOverlay ? [Network.HOST] : [Network.HOST, Network.POD]) {
       const port = (network === Network.HOST ? 20000 : 30000) + j;
-      await createProbeResponder({ logger: createSilentLogger(), senders: anyPeer }).listen(peerIp(j), port);
+      // A via-overlay host agent answers at its node IP and at its flannel.1 address: every address.
+      await createProbeResponder({ logger: createSilentLogger(), senders: anyPeer }).listen(viaOverlay ? '0.0.0.0' : peerIp(j), port);
       const call = client.makeBidiStreamRequest(connectPath, identity, identity, new grpc.Metadata());
       call.on('data', () => undefined);
-      call.on('error', () => undefined);
+      // A refused simulated peer would leave the agent with nothing to probe: say so once.
+      call.on('error', (err) => {
+        if (!simErrorShown) console.error(`simulated peer-${j} stream refused: ${String(err)}`);
+        simErrorShown = true;
+      });
       call.write(
         Buffer.from(
           toBinary(
@@ -74,6 +101,7 @@ async function simulate(collector: string): Promise<void> {
                   agentVersion: 'sim',
                   probeAddress: peerIp(j),
                   probePort: port,
+                  ...(viaOverlay ? { podProbeAddress: peerOverlayIp(j) } : {}),
                   overlay:
                     network === Network.HOST
                       ? {
@@ -155,6 +183,8 @@ async function main(): Promise<void> {
         `neigh add ${gateway} lladdr ${vtepMac(j)} dev flannel.1 nud permanent`,
       );
     }
+    // via-overlay: the peers' flannel.1 addresses are local too (after the routes, whose gateways they are), so their simulated host agents answer there.
+    if (layout === 'via-overlay') for (let j = 0; j < peerCount; j++) lines.push(`address add ${peerOverlayIp(j)}/32 dev eth0`);
     execFileSync('ip', ['netns', 'exec', ns.name, 'ip', '-batch', '-'], {
       input: `${lines.join('\n')}\n`,
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -167,9 +197,11 @@ async function main(): Promise<void> {
 
     if (!fromSource) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
     const node = process.execPath;
+    // --verbose: the processes' logs on this terminal (the agents at --log-level info when --agent-args says so).
+    const verbose = process.argv.includes('--verbose');
     const run = (argv: string[], ipc = false, flags: string[] = []): ChildProcess => {
       const child = spawn('ip', ['netns', 'exec', ns.name, node, ...flags, ...argv], {
-        stdio: ['ignore', 'ignore', 'inherit', ...(ipc ? ['ipc' as const] : [])],
+        stdio: ['ignore', verbose ? 'inherit' : 'ignore', 'inherit', ...(ipc ? ['ipc' as const] : [])],
       });
       children.push(child);
       return child;
@@ -186,48 +218,58 @@ async function main(): Promise<void> {
       'warn',
     ]);
     await sleep(2000);
-    const sim = run(['bench/agent-peers.ts', '--simulate', '192.0.2.11:7443', '--peers', String(peerCount)], true);
+    const sim = run(['bench/agent-peers.ts', '--simulate', '192.0.2.11:7443', '--peers', String(peerCount), '--layout', layout], true);
     await new Promise<void>((resolve, reject) => {
       sim.once('message', () => resolve());
       setTimeout(() => reject(new Error('simulated peers not ready within 60 s')), 60_000).unref();
     });
-    const agent = run(
+    // The agents under test on node 1: the host agent (as the layout wants it) and, for two-agents, a pod agent beside it.
+    const agentEntry = fromSource ? 'agent/src/main.ts' : 'dist/agent/src/main.js';
+    const common = ['--collector', '192.0.2.11:7443', '--node-name', 'node-1', '--log-level', 'warn', '--probe-report', probeReport];
+    const agents: { name: string; pid: number }[] = [];
+    const host = run(
       [
-        fromSource ? 'agent/src/main.ts' : 'dist/agent/src/main.js',
-        '--collector',
-        '192.0.2.11:7443',
-        '--node-name',
-        'node-1',
+        agentEntry,
+        ...common,
         '--network',
         'host',
-        '--probe-listen',
-        '192.0.2.11:7946',
-        '--log-level',
-        'warn',
-        '--probe-report',
-        probeReport,
+        ...(layout === 'via-overlay'
+          ? ['--pod-network-probes', 'via-overlay', '--probe-listen', '0.0.0.0:7946', '--dns-server', 'off']
+          : ['--probe-listen', '192.0.2.11:7946']),
+        ...extraAgentArgs,
       ],
       false,
       agentNodeFlags,
     );
+    agents.push({ name: layout === 'via-overlay' ? 'host agent (via-overlay)' : 'host agent', pid: host.pid! });
+    if (layout === 'two-agents') {
+      const pod = run(
+        [
+          agentEntry,
+          ...common,
+          '--network',
+          'pod',
+          '--pod-ip',
+          '192.0.2.11',
+          '--probe-listen',
+          '192.0.2.11:7947',
+          '--dns-server',
+          'off',
+          ...extraAgentArgs,
+        ],
+        false,
+        agentNodeFlags,
+      );
+      agents.push({ name: 'pod agent', pid: pod.pid! });
+    }
     await sleep(30_000); // start-up, first verification, first rounds
-    const pid = agent.pid!;
-    const cpu0 = cpuSeconds(pid);
-    const threads0 = cpuByThread(pid);
+    const start = agents.map((a) => ({ cpu: cpuSeconds(a.pid), threads: cpuByThread(a.pid), rss: [] as number[] }));
     const t0 = performance.now();
-    const rss: number[] = [];
     while (performance.now() - t0 < minutes * 60_000) {
       await sleep(10_000);
-      rss.push(rssMiB(pid));
+      agents.forEach((a, i) => start[i]!.rss.push(rssMiB(a.pid)));
     }
     const seconds = (performance.now() - t0) / 1000;
-    const millicores = ((cpuSeconds(pid) - cpu0) / seconds) * 1000;
-    const byThread = [...cpuByThread(pid)]
-      .map(([name, s]) => [name, ((s - (threads0.get(name) ?? 0)) / seconds) * 1000] as const)
-      .filter(([, m]) => m >= 0.05)
-      .sort((a, b) => b[1] - a[1])
-      .map(([name, m]) => `${name} ${m.toFixed(1)}`)
-      .join(', ');
     const nodes = execFileSync(
       'ip',
       [
@@ -241,14 +283,36 @@ async function main(): Promise<void> {
       { encoding: 'utf8' },
     );
     const batches = /netsentry_messages_received_total\{type="probeBatch"\} (\d+)/.exec(nodes)?.[1];
+    const known = nodes.split('\n').filter((l) => /^netsentry_(nodes_known|agents_connected)/.test(l));
+    console.log(`collector: ${known.join('; ')}`);
+    // That the agents probed: node 1's probe metrics as the collector sees them (pairs measured, loss).
+    const node1 = nodes.split('\n').filter((l) => /^netsentry_probe_(loss_ratio|rtt_median_seconds)\{[^}]*node="node-1"/.test(l));
+    console.log(`collector's view of node-1: ${node1.slice(0, 8).join('; ') || 'no probe metrics'}`);
+    const targets = layout === 'two-agents' ? `${2 * peerCount} + ${peerCount}` : `${2 * peerCount}`;
     console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, Linux ${release()}, Node ${process.version}`);
     console.log(
-      `agent (${fromSource ? 'agent/src/main.ts' : 'dist/agent/src/main.js'}, host mode, defaults, node flags: ${agentNodeFlags.join(' ') || 'none'}) with ${peerCount} peer nodes (${2 * peerCount} probe targets, full mesh), --probe-report ${probeReport}, ${seconds.toFixed(0)} s after a 30 s warm-up; probe batches received by the collector: ${batches}`,
+      `layout ${layout}: ${agents.map((a) => a.name).join(' + ')} (${agentEntry}, defaults${extraAgentArgs.length ? ` + ${extraAgentArgs.join(' ')}` : ''}, node flags: ${agentNodeFlags.join(' ') || 'none'}) with ${peerCount} peer nodes (${targets} probe targets, full mesh), --probe-report ${probeReport}, ${seconds.toFixed(0)} s after a 30 s warm-up; probe batches received by the collector: ${batches}`,
     );
-    console.log(`agent CPU by thread (millicores): ${byThread}`);
-    console.log(
-      `agent CPU ${millicores.toFixed(1)} millicores; RSS mean ${(rss.reduce((a, b) => a + b, 0) / rss.length).toFixed(1)} MiB, max ${Math.max(...rss).toFixed(1)} MiB`,
-    );
+    let totalMillicores = 0;
+    let totalRss = 0;
+    agents.forEach((a, i) => {
+      const s0 = start[i]!;
+      const millicores = ((cpuSeconds(a.pid) - s0.cpu) / seconds) * 1000;
+      const rssMean = s0.rss.reduce((x, y) => x + y, 0) / s0.rss.length;
+      totalMillicores += millicores;
+      totalRss += rssMean;
+      const byThread = [...cpuByThread(a.pid)]
+        .map(([name, sec]) => [name, ((sec - (s0.threads.get(name) ?? 0)) / seconds) * 1000] as const)
+        .filter(([, m]) => m >= 0.05)
+        .sort((x, y) => y[1] - x[1])
+        .map(([name, m]) => `${name} ${m.toFixed(1)}`)
+        .join(', ');
+      console.log(`${a.name} CPU by thread (millicores): ${byThread}`);
+      console.log(
+        `${a.name} CPU ${millicores.toFixed(1)} millicores; RSS mean ${rssMean.toFixed(1)} MiB, max ${Math.max(...s0.rss).toFixed(1)} MiB`,
+      );
+    });
+    if (agents.length > 1) console.log(`node total: CPU ${totalMillicores.toFixed(1)} millicores; RSS ${totalRss.toFixed(1)} MiB`);
   } finally {
     stop();
     await sleep(1000);

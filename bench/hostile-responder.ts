@@ -52,6 +52,7 @@ if (process.argv.includes('--flooder')) {
   const senders = {
     isPeerAddress: (a: string) => a === '127.0.0.1',
     isSender: (a: string, n: string) => a === '127.0.0.1' && n === 'node-2',
+    isOverlaySource: () => false,
   };
   const responder = createProbeResponder({ logger: createSilentLogger(), senders });
   const { udpPort } = await responder.listen('127.0.0.1', 0);

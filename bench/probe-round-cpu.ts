@@ -20,7 +20,7 @@ if (process.argv.includes('--responders')) {
   const { createProbeResponder } = await import(`${tree}/agent/src/probe/probe-responder.ts`);
   const { createSilentLogger } = await import(`${tree}/shared/src/logger.ts`);
   const ports: number[] = [];
-  const anyPeer = { isPeerAddress: () => true, isSender: () => true };
+  const anyPeer = { isPeerAddress: () => true, isSender: () => true, isOverlaySource: () => false };
   while (ports.length < 200) {
     const responder = createProbeResponder({ logger: createSilentLogger(), senders: anyPeer });
     try {

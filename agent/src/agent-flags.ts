@@ -11,6 +11,13 @@ export const agentFlags = {
     choices: ['host', 'pod'],
     description: 'host: DaemonSet with hostNetwork; pod: on the pod network',
   },
+  'pod-network-probes': {
+    type: 'string',
+    default: 'pod-agent',
+    choices: ['pod-agent', 'via-overlay'],
+    description:
+      "host agents: pod-agent = the node's pod agent answers for the pod network; via-overlay = this agent does (no pod DaemonSet): peers probe its flannel.1 address through the overlay (flannel VXLAN only), and it probes DNS and targets itself",
+  },
   'probe-listen': {
     type: 'string',
     default: '0.0.0.0:7946',
@@ -73,6 +80,13 @@ export const agentFlags = {
     description:
       'above the full-mesh threshold: peer nodes per round (plus suspects); every peer is probed within ceil(peers / sample-size) rounds',
     validate: (v) => (Number(v) >= 1 ? undefined : 'must be at least 1'),
+  },
+  'prober-thread': {
+    type: 'string',
+    default: 'worker',
+    choices: ['worker', 'main'],
+    description:
+      "worker: probe sockets and timing in a worker thread, away from gRPC and verification; main: in the main thread (~19 MiB less RSS; RTTs then include the main loop's stalls, which each batch's event-loop delay reports)",
   },
   'probe-report': {
     type: 'string',

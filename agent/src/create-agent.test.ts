@@ -108,4 +108,20 @@ describe('createAgent (pod mode)', () => {
     } as never;
     expect(withoutNode(withSelf, 'node-1')).toMatchObject({ generation: 3n, peers: [{ nodeName: 'node-2' }] });
   });
+
+  it('refuses --pod-network-probes via-overlay where it cannot work, before anything starts', async () => {
+    const logger = createSilentLogger();
+    const transport = createUplinkTransport({ logger });
+    cleanups.push(() => transport.close());
+    const attempt = async (extra: string[]) => {
+      const parsed = parseFlags('netsentry-agent', agentFlags, ['--collector', '127.0.0.1:1', '--node-name', 'node-1', ...extra]);
+      if (parsed.kind !== 'flags') throw new Error('flags did not parse');
+      return createAgent({ flags: parsed.flags, logger, transport, readFile: async () => '' });
+    };
+    await expect(attempt(['--network', 'pod', '--pod-network-probes', 'via-overlay'])).rejects.toThrow(/is for host agents/);
+    // Peers probe the pod bridge's address: a responder bound to one address would not hear them.
+    await expect(attempt(['--pod-network-probes', 'via-overlay', '--probe-listen', '192.0.2.11:7946'])).rejects.toThrow(
+      /needs --probe-listen on every address \(0\.0\.0\.0:PORT\), got 192\.0\.2\.11:7946/,
+    );
+  });
 });

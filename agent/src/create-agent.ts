@@ -5,6 +5,7 @@ import { create } from '@bufbuild/protobuf';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
+import { NetsentryError } from '../../shared/src/errors.ts';
 import { splitHostPort, type ParsedFlags } from '../../shared/src/flags.ts';
 import { PeerSetSchema, type Peer, type PeerSet } from '../../shared/src/gen/netsentry/v1/collector_pb.js';
 import type { Logger } from '../../shared/src/logger.ts';
@@ -48,11 +49,18 @@ export const withoutNode = (peerSet: PeerSet, nodeName: string): PeerSet =>
     ? create(PeerSetSchema, { ...peerSet, peers: peerSet.peers.filter((p) => p.nodeName !== nodeName) })
     : peerSet;
 
-/** --dns-server, else in pod mode the first resolv.conf nameserver on port 53; host mode: off. */
+/**
+ * A host agent started with --pod-network-probes via-overlay also does the pod agent's work
+ * (the node runs no pod agent): it answers for the pod network at flannel.1's address and
+ * probes DNS and the targets, from the host's network namespace.
+ */
+export const answersForPodNetwork = (flags: AgentFlags): boolean => flags.network === 'host' && flags.podNetworkProbes === 'via-overlay';
+
+/** --dns-server, else in pod mode (and via-overlay) the first resolv.conf nameserver on port 53; host mode: off. */
 async function dnsTarget(flags: AgentFlags, log: Logger, read: (path: string) => Promise<string>): Promise<DnsTarget | undefined> {
   if (flags.dnsServer === 'off') return undefined;
   if (flags.dnsServer) return { ...splitHostPort(flags.dnsServer), name: flags.dnsName };
-  if (flags.network !== 'pod') return undefined;
+  if (flags.network !== 'pod' && !answersForPodNetwork(flags)) return undefined;
   const server = await read('/etc/resolv.conf').then(firstNameserver, () => undefined);
   if (!server) {
     log.warn('no nameserver in /etc/resolv.conf and no --dns-server: DNS probes are off');
@@ -65,14 +73,27 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   const { flags, logger } = deps;
   const read = deps.readFile ?? ((path: string) => readFile(path, 'utf8'));
   const log = logger.child({ component: 'agent', node: flags.nodeName, network: flags.network });
+  const podNetworkToo = answersForPodNetwork(flags);
+  if (flags.network === 'pod' && flags.podNetworkProbes === 'via-overlay')
+    throw new NetsentryError('INVALID_CONFIG', '--pod-network-probes via-overlay is for host agents (--network host)');
+  const probe = splitHostPort(flags.probeListen);
+  if (podNetworkToo && probe.host !== '0.0.0.0' && probe.host !== '::')
+    throw new NetsentryError(
+      'INVALID_CONFIG',
+      `--pod-network-probes via-overlay needs --probe-listen on every address (0.0.0.0:PORT), got ${flags.probeListen}: peers probe this node's flannel.1 address`,
+    );
 
   // Both modes answer probes. Verification and probing are worth running even when the
   // probe port is taken: log and go on. The responder starts before the mode (which needs
   // its port) and reads the mode's peer set late.
-  const probe = splitHostPort(flags.probeListen);
   let mode: Mode | undefined;
   const noPeers: readonly Peer[] = [];
-  const responder = createProbeResponder({ logger, senders: createKnownSenders(() => mode?.peers() ?? noPeers) });
+  const senders = createKnownSenders(() => mode?.peers() ?? noPeers);
+  const responder = createProbeResponder({
+    logger,
+    senders,
+    ...(podNetworkToo ? { skipReceipt: (address: string, node: string) => senders.isOverlaySource(address, node) } : {}),
+  });
   let probePort = probe.port;
   try {
     probePort = (await responder.listen(probe.host, probe.port)).udpPort;
@@ -83,7 +104,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   // One identity per process: the collector tells a restart from a stream reconnect by it.
   const instance = { instanceId: randomUUID(), startedAtUnixMs: BigInt(Date.now()) };
   // The uplink calls back only after start(), by when the mode exists.
-  // Targets (Services and their endpoints) are probed from the pod network only; created once the uplink exists.
+  // Targets (Services and their endpoints) are probed by whoever answers for the pod network; created once the uplink exists.
   let targetProber: ReturnType<typeof createTargetProber> | undefined;
   const uplink = createUplink({
     target: flags.collector,
@@ -122,13 +143,14 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
             probePort,
             verifyIntervalMs: flags.verifyInterval,
             netlinkDebounceMs: flags.netlinkDebounce,
+            answersForPodNetwork: podNetworkToo,
           });
   } catch (err) {
     await Promise.allSettled([uplink.stop(), responder.close()]);
     throw err;
   }
   const running = mode;
-  if (flags.network === 'pod' && flags.probeInterval > 0)
+  if ((flags.network === 'pod' || podNetworkToo) && flags.probeInterval > 0)
     targetProber = createTargetProber({
       uplink,
       intervalMs: flags.probeInterval,
@@ -154,6 +176,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
           uplink,
           bufferBatches: flags.probeBufferBatches,
           perProbeResults: flags.probeReport === 'results',
+          inline: flags.proberThread === 'main',
           logger,
         })
       : undefined;
@@ -162,7 +185,15 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     start: () => {
       uplink.start();
       targetProber?.start();
-      log.info({ collector: flags.collector, probeListen: flags.probeListen, probing: probing !== undefined }, 'agent started');
+      log.info(
+        {
+          collector: flags.collector,
+          probeListen: flags.probeListen,
+          probing: probing !== undefined,
+          podNetworkProbes: flags.podNetworkProbes,
+        },
+        'agent started',
+      );
     },
     peers: () => running.peers(),
     stop: async () => {

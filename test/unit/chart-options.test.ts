@@ -114,6 +114,31 @@ describe('labels, environment, images, relabelings', () => {
   });
 });
 
+describe('one agent per node (hostAgent.podNetworkProbes)', () => {
+  const agentArgs = (objs: Rendered[], suffix: string): string[] | undefined =>
+    objs.find((r) => r.obj.kind === 'DaemonSet' && r.obj.metadata.name.endsWith(suffix))?.obj.spec.template.spec.containers[0].args;
+  it('pod-agent by default: both DaemonSets, the host agent told so', async () => {
+    const objs = await helm.template({});
+    expect(agentArgs(objs, '-agent-host')).toContain('--pod-network-probes=pod-agent');
+    expect(agentArgs(objs, '-agent-pod')).toContain('--network=pod');
+  });
+  it('via-overlay: no pod DaemonSet, the host agent answers for the pod network (with the resolver given) and NOTES.txt says so', async () => {
+    const values = { hostAgent: { podNetworkProbes: 'via-overlay' }, podAgent: { dnsServer: '198.19.0.10:53' } };
+    const objs = await helm.template(values);
+    expect(await renderProblems(objs, { release: 'netsentry', namespace: 'netsentry' })).toEqual([]);
+    expect(agentArgs(objs, '-agent-pod')).toBeUndefined();
+    expect(agentArgs(objs, '-agent-host')).toEqual(
+      expect.arrayContaining(['--network=host', '--pod-network-probes=via-overlay', '--dns-server=198.19.0.10:53']),
+    );
+    expect(await notes(values)).toMatch(/pod network: +answered and probed by the host agent through the overlay/);
+  });
+  it('a mode the agent does not know is refused by the schema', async () => {
+    const { code } = await helm.lint({ hostAgent: { podNetworkProbes: 'both' } });
+    expect(code).not.toBe(0);
+    expect((await helm.lint({ hostAgent: { podNetworkProbes: 'via-overlay' } })).code).toBe(0);
+  });
+});
+
 describe('listeners and ports', () => {
   const flags = (objs: Rendered[]) =>
     workloads(objs)

@@ -126,4 +126,33 @@ describe('host agent overlay detection', () => {
     expect(linkReads).toBe(2); // a second pass reads afresh
     agent.stop();
   });
+
+  it('--pod-network-probes via-overlay: names the overlay device address in the hello, and re-announces when it changes', async () => {
+    const { reader, state } = bootingNode();
+    state.flannelUp = true;
+    let overlayIp = '198.18.1.0';
+    const moving = {
+      ...reader,
+      links: async () =>
+        (await reader.links()).map((l) =>
+          l.name === 'flannel.1' ? { ...l, addresses: l.addresses.map((a) => (a.family === 4 ? { ...a, address: overlayIp } : a)) } : l,
+        ),
+    };
+    const { uplink, reasons } = fakeUplink();
+    const agent = await createHostAgent({ ...options, reader: moving, overrides: {}, uplink, answersForPodNetwork: true });
+    expect(agent.hello()).toMatchObject({ podCidrs: ['198.18.1.0/24'], podProbeAddress: '198.18.1.0' });
+    agent.onNetlinkChange();
+    await agent.whenIdle();
+    expect(reasons).toEqual([]);
+    overlayIp = '198.18.1.254';
+    agent.onNetlinkChange();
+    await agent.whenIdle();
+    expect(reasons).toEqual(['pod-network probe address changed']);
+    expect(agent.hello().podProbeAddress).toBe('198.18.1.254');
+    agent.stop();
+    // Without the flag the hello names no pod-network address (the pod agent answers for it).
+    const plain = await createHostAgent({ ...options, reader, overrides: {}, uplink: fakeUplink().uplink });
+    expect(plain.hello().podProbeAddress).toBe('');
+    plain.stop();
+  });
 });

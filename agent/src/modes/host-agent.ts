@@ -10,6 +10,7 @@ import {
 } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
 import { Network, NodeReportSchema, type NodeReport } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import type { Logger } from '../../../shared/src/logger.ts';
+import { cidrContains } from '../../../shared/src/cidr.ts';
 import { version } from '../../../shared/src/version.ts';
 import { createPassReader } from '../kernel/pass-reader.ts';
 import type { KernelReader } from '../kernel/types.ts';
@@ -31,6 +32,12 @@ export interface HostAgentOptions {
   netlinkDebounceMs: number;
   /** Where reports go; reconnect re-announces the node when its overlay device appears or changes. */
   uplink: Pick<Uplink, 'send' | 'reconnect'>;
+  /**
+   * --pod-network-probes via-overlay: this agent answers for its node's pod network (the node
+   * runs no pod agent). The hello names the overlay device's address (flannel.1's), where peers
+   * probe it through the overlay; an address that appears or changes later re-announces the node.
+   */
+  answersForPodNetwork?: boolean;
   /** Error and drop counters of the watched links (default: /sys/class/net). */
   linkCounters?: LinkCounterReader;
 }
@@ -84,9 +91,24 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
   // With --overlay auto the agent may start before the CNI creates its device (a node
   // booting, seed 000): keep looking, and re-announce the node once the device appears.
   const detecting = (options.overrides.overlay ?? 'auto') === 'auto';
+  // flannel addresses flannel.1 after creating it, and the pod CIDR may come from a bridge made later: peers learn them then.
+  // A device that vanishes keeps its last address announced, as a pod agent would stay in the
+  // peer sets: peers' probes to it then fail, and LinkDown on this node explains that.
+  const redetectPodProbeAddress = async (): Promise<void> => {
+    if (!options.answersForPodNetwork) return;
+    const found = describeSelf(await reader.links(), await reader.routes(), options.overrides);
+    const overlayIp = found.overlayIp;
+    const podCidrs = found.podCidrs.length > 0 ? found.podCidrs : self.podCidrs;
+    if (!overlayIp || (overlayIp === self.overlayIp && podCidrs.join() === self.podCidrs.join())) return;
+    self = { ...self, podCidrs, overlayIp };
+    collector = collectorFor(self);
+    log.info({ overlayIp, podCidrs }, 'pod-network probe address changed; re-announcing this node');
+    options.uplink.reconnect('pod-network probe address changed');
+  };
   // A device just created may still get its MAC and MTU set (flannel creates, then
   // configures it; a recreated device gets a new MAC): peers must learn the real ones.
   const redetect = async (): Promise<void> => {
+    await redetectPodProbeAddress();
     if (!detecting) return;
     if (self.overlay.kind === 'flannel-vxlan') {
       const device = (await reader.links()).find((l) => l.name === self.overlay.name);
@@ -181,6 +203,9 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
   };
   schedulePeriodic();
 
+  // Only an address inside the announced pod CIDRs: the collector refuses any other.
+  const podProbeAddress = (): string =>
+    self.overlayIp && self.podCidrs.some((cidr) => cidrContains(cidr, self.overlayIp!)) ? self.overlayIp : '';
   const hello = (): Hello =>
     create(HelloSchema, {
       nodeName: options.nodeName,
@@ -191,6 +216,7 @@ export async function createHostAgent(options: HostAgentOptions): Promise<HostAg
       probeAddress: options.probeAddress === '0.0.0.0' || options.probeAddress === '::' ? (self.underlayIp ?? '') : options.probeAddress,
       probePort: options.probePort,
       overlay: toOverlayDevice(self),
+      podProbeAddress: options.answersForPodNetwork ? podProbeAddress() : '',
     });
 
   return {

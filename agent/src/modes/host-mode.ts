@@ -21,6 +21,8 @@ export interface HostModeOptions {
   probePort: number;
   verifyIntervalMs: number;
   netlinkDebounceMs: number;
+  /** --pod-network-probes via-overlay (host-agent.ts). */
+  answersForPodNetwork?: boolean;
   /** Tests pass a reader over captured tables and no watcher; default: iproute2 and `ip monitor`. */
   reader?: KernelReader;
   watchNetlink?: boolean;
@@ -45,6 +47,7 @@ export async function startHostMode(options: HostModeOptions): Promise<Mode> {
     verifyIntervalMs: options.verifyIntervalMs,
     netlinkDebounceMs: options.netlinkDebounceMs,
     uplink: options.uplink,
+    answersForPodNetwork: options.answersForPodNetwork ?? false,
   });
   // Host peers over the underlay; pod peers over the overlay (host-gw: the underlay again).
   // Read per round: the overlay device may appear after start-up.

@@ -26,6 +26,7 @@ describe('describeSelf', () => {
       podCidrs: ['198.18.1.0/24'],
       underlayIp: '192.0.2.11',
       podBridge: 'cni0',
+      overlayIp: '198.18.1.0',
       notes: [],
     });
   });

@@ -24,6 +24,13 @@ export interface SelfDescription {
   podCidrs: string[];
   underlayIp?: string;
   podBridge?: string;
+  /**
+   * The overlay device's own IPv4 address (flannel VXLAN: flannel.1's <pod CIDR>.0/32), when it
+   * has one: a peer's host agent reaches this node's host network namespace at it through the
+   * overlay, and this node's replies leave from it (the route back to any pod CIDR is via
+   * flannel.1, whose address is the route's source).
+   */
+  overlayIp?: string;
   /** Plain sentences about what was (not) found, for the start-up log. */
   notes: string[];
 }
@@ -119,6 +126,7 @@ export function describeSelf(links: LinkInfo[], routes: RouteEntry[], overrides:
       );
   }
 
+  const overlayIp = globalV4(vxlanLink);
   const defaultName = overrides.overlayDevice ?? (kind === 'flannel-vxlan' ? 'flannel.1' : '');
   return {
     overlay: {
@@ -135,6 +143,7 @@ export function describeSelf(links: LinkInfo[], routes: RouteEntry[], overrides:
     podCidrs,
     ...(underlay.ip ? { underlayIp: underlay.ip } : {}),
     ...(podBridge ? { podBridge } : {}),
+    ...(overlayIp ? { overlayIp } : {}),
     notes,
   };
 }

@@ -83,7 +83,10 @@ export function probeDnsUdp(dns: DnsTarget, options: DnsProbeOptions): Promise<R
       if (verdict !== undefined) finish(verdict, verdict === '' ? secondsSince(sentAt) : 0);
     });
     socket.on('error', (err) => finish(probeErrorReason(err)));
-    socket.connect(dns.port, dns.host, () => {
+    // A failed connect (no route to the resolver: a host agent on a node whose overlay routes
+    // are gone) comes to this callback, not to 'error'; sending on the unconnected socket would throw.
+    socket.connect(dns.port, dns.host, (err?: Error) => {
+      if (err) return finish(probeErrorReason(err));
       sentAt = process.hrtime.bigint();
       socket.send(bytes, (err) => err && finish(probeErrorReason(err)));
     });

@@ -28,6 +28,14 @@ describe('known senders', () => {
     expect(senders.isPeerAddress('198.18.2.77')).toBe(true);
   });
 
+  it("tells a probe that came through the overlay (from the node's pod CIDR) from one over the underlay", () => {
+    const senders = createKnownSenders(() => [host2, pod2]);
+    expect(senders.isOverlaySource('198.18.2.0', 'node-2')).toBe(true);
+    expect(senders.isOverlaySource('::ffff:198.18.2.0', 'node-2')).toBe(true);
+    expect(senders.isOverlaySource('192.0.2.12', 'node-2')).toBe(false);
+    expect(senders.isOverlaySource('198.18.2.0', 'node-3')).toBe(false);
+  });
+
   it('refuses a name not in the peer set, a name from another address, and strangers', () => {
     const senders = createKnownSenders(() => [host2, pod2]);
     expect(senders.isSender('192.0.2.12', 'node-9', Network.HOST)).toBe(false);

@@ -17,6 +17,8 @@ export interface KnownSenders {
    * peer set lists only pod peers, yet the node's host agent probes it too.
    */
   isSender(address: string, nodeName: string, network: number): boolean;
+  /** True when `address` lies in one of `nodeName`'s pod CIDRs: the probe came through the overlay (from its VTEP or a pod). */
+  isOverlaySource(address: string, nodeName: string): boolean;
 }
 
 interface PeerIndex {
@@ -87,6 +89,10 @@ export function createKnownSenders(peers: () => readonly Peer[]): KnownSenders {
       const address = plainAddress(raw);
       if (network !== Network.HOST && network !== Network.POD) return false;
       return (current().byNode.get(nodeName) ?? []).some((peer) => owns(peer, address));
+    },
+    isOverlaySource: (raw, nodeName) => {
+      const address = plainAddress(raw);
+      return (current().byNode.get(nodeName) ?? []).some((peer) => peer.podCidrs.some((cidr) => cidrContains(cidr, address)));
     },
   };
 }

@@ -159,6 +159,16 @@ describe('probe responder', () => {
     expect(responder.drainReceipts()[0]?.requests).toBe(4);
   });
 
+  it('answers but does not count requests skipReceipt names (a via-overlay host agent leaves out the overlay ones)', async () => {
+    responder = createProbeResponder({ logger: createSilentLogger(), senders, skipReceipt: (address) => address === '127.0.3.7' });
+    const { udpPort } = await responder.listen('127.0.0.1', 0);
+    const fromSkipped = await udpExchange(udpPort, request(1), '127.0.3.7');
+    expect(decodeProbe(fromSkipped)).toMatchObject({ kind: probeKind.reply, sequence: 1 });
+    await udpExchange(udpPort, request(2));
+    expect(responder.drainReceipts().map((r) => r.requests)).toEqual([1]);
+    expect(responder.stats.answered).toBe(2);
+  });
+
   it('echoes framed TCP probes, several per connection', async () => {
     responder = createProbeResponder({ logger: createSilentLogger(), senders });
     const { tcpPort } = await responder.listen('127.0.0.1', 0);

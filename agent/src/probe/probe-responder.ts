@@ -41,6 +41,13 @@ export interface ProbeResponderOptions {
   peers?: Partial<BudgetLimits>;
   /** Everyone else's budget, much smaller; defaults in strangerDefaults. */
   strangers?: Partial<BudgetLimits>;
+  /**
+   * Requests from peers that are answered but not counted as receipts. A host agent that also
+   * answers for its node's pod network (--pod-network-probes via-overlay) gets both networks'
+   * requests from the same sender on one responder; it leaves out those that came through the
+   * overlay, so its receipts stay the host network's (the collector reads them as such).
+   */
+  skipReceipt?: (sourceAddress: string, sourceNode: string) => boolean;
   /** A TCP connection that completes no frame for this long is closed (default 2000 ms). */
   idleTimeoutMs?: number;
   /** Milliseconds clock of the rate budgets (tests freeze it). */
@@ -101,9 +108,10 @@ export function createProbeResponder(options: ProbeResponderOptions): ProbeRespo
       stats.ignored++;
       return undefined;
     }
-    if (fromPeer && options.senders.isSender(sourceAddress, probe.nodeName, probe.network))
-      count(probe.nodeName, probe.network, protocol, msg.length >= largeProbeBytes);
-    else stats.strangerRequests++;
+    if (fromPeer && options.senders.isSender(sourceAddress, probe.nodeName, probe.network)) {
+      if (!options.skipReceipt?.(sourceAddress, probe.nodeName))
+        count(probe.nodeName, probe.network, protocol, msg.length >= largeProbeBytes);
+    } else stats.strangerRequests++;
     if (fromPeer && !peers.allowAnswer(sourceAddress)) {
       stats.rateLimited++;
       return undefined;

@@ -12,7 +12,7 @@ import type { PeerTarget } from './probe-types.ts';
 import { probeNetwork } from './probe-wire.ts';
 
 // Every sender counts as a peer here: this measures probing, not the responder's admission.
-const anyPeer = { isPeerAddress: () => true, isSender: () => true };
+const anyPeer = { isPeerAddress: () => true, isSender: () => true, isOverlaySource: () => false };
 
 const typeStripping = Boolean((process.features as { typescript?: unknown }).typescript);
 const identity = { nodeName: 'node-1', network: probeNetwork.host };

@@ -30,6 +30,8 @@ export interface ProbingOptions {
   bufferBatches?: number;
   bufferResults?: number;
   logger: Logger;
+  /** Probe sockets and timing in the main thread instead of a worker thread (--prober-thread main). */
+  inline?: boolean;
   /** One ProbeResult per probe instead of path summaries and coverage (the pre-issue-15 wire; for benchmarks and old collectors). */
   perProbeResults?: boolean;
 }
@@ -41,7 +43,7 @@ export interface Probing {
 const probeBatchMessage = (batch: ProbeBatch) => create(ConnectRequestSchema, { payload: { case: 'probeBatch', value: batch } });
 
 export function startProbing(options: ProbingOptions): Probing {
-  const runner = createProbeRunner({ logger: options.logger });
+  const runner = createProbeRunner({ logger: options.logger, inline: options.inline ?? false });
   const loop = createEventLoopDelay();
   const buffer = createBatchBuffer({ logger: options.logger, maxBatches: options.bufferBatches, maxResults: options.bufferResults });
   const scheduler = createProbeScheduler({

@@ -146,6 +146,36 @@ const plain = (list: Localized[]) =>
   }));
 
 describe('mesh index', () => {
+  it('counts a node whose host agent answers for the pod network (via-overlay, no pod agent) as a live pod-network end', () => {
+    const nowMs = 1_000_000;
+    const { feed, set } = createFakeFeed();
+    const host = (viaOverlay: boolean) =>
+      ({ ...agent('host', nowMs, true), hello: { podProbeAddress: viaOverlay ? '198.18.2.0' : '' } }) as unknown as AgentState;
+    const snapshot = (viaOverlay: boolean) =>
+      ({ nowMs, nodes: ['node-1', 'node-2'].map((name) => ({ name, hostAgent: host(viaOverlay) })) }) as unknown as ClusterSnapshot;
+    const index = createMeshIndex(feed, defaultDetectorConfig);
+    set('node-1>node-2', {
+      source: 'node-1',
+      destination: 'node-2',
+      network: 'pod',
+      protocol: 'udp',
+      size: 'small',
+      failing: false,
+      healthy: true,
+      attempts: 3,
+      failures: 0,
+      lossRatio: 0,
+      newestMs: nowMs,
+      sampled: false,
+      okSizeBytes: 72,
+      failedSizeBytes: 0,
+    });
+    index.sync(snapshot(false));
+    expect(index.pairs('pod')).toEqual([]);
+    index.sync(snapshot(true));
+    expect(index.pairs('pod').map((p) => `${p.source}>${p.destination}`)).toEqual(['node-1>node-2']);
+  });
+
   for (const seed of [1, 2, 3, 4, 5]) {
     it(`localizes like the from-scratch reference through random changes (seed ${seed})`, () => {
       const rand = random(seed);

@@ -9,6 +9,7 @@
 // the plain-list reference the index is tested against.
 import type { AgentNetwork } from '../model/agent-network.ts';
 import type { ClusterSnapshot } from '../model/cluster-snapshot.ts';
+import { podNetworkAgent } from '../model/pod-network-agent.ts';
 import type { PathState, PathStateFeed } from '../probes/probe-view.ts';
 import type { DetectorConfig } from './finding-candidate.ts';
 import { nodeBadRatio, othersGoodRatio, type Localized } from './localize.ts';
@@ -182,7 +183,8 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
       for (const node of snapshot.nodes) {
         seen.add(node.name);
         const l =
-          (isAlive(node.hostAgent, snapshot.nowMs, config) ? hostLive : 0) | (isAlive(node.podAgent, snapshot.nowMs, config) ? podLive : 0);
+          (isAlive(node.hostAgent, snapshot.nowMs, config) ? hostLive : 0) |
+          (isAlive(podNetworkAgent(node), snapshot.nowMs, config) ? podLive : 0);
         if ((liveness.get(node.name) ?? 0) !== l) changed.push(node.name);
         if (l) liveness.set(node.name, l);
         else liveness.delete(node.name);

@@ -6,6 +6,7 @@
 // with the node that hosts it. An address a fresh agent never reached is info ("not reachable
 // yet") for the start-up grace, so agents that start before the Service page nobody.
 import type { ClusterSnapshot } from '../model/cluster-snapshot.ts';
+import { podNetworkAgent } from '../model/pod-network-agent.ts';
 import { judgeTargets, type TargetJudgement } from '../targets/target-judgement.ts';
 import type { TargetStore } from '../targets/target-store.ts';
 import type { TargetSpec } from '../targets/targets-file.ts';
@@ -30,7 +31,7 @@ const yet = (notYet: boolean): string =>
   notYet ? ' (not reachable yet: never reached since the agent started; info until the start-up grace ends)' : '';
 
 function judge(snapshot: ClusterSnapshot, deps: TargetDetectorDeps, config: DetectorConfig): TargetJudgement[] {
-  const alive = new Set(snapshot.nodes.filter((n) => isAlive(n.podAgent, snapshot.nowMs, config)).map((n) => n.name));
+  const alive = new Set(snapshot.nodes.filter((n) => isAlive(podNetworkAgent(n), snapshot.nowMs, config)).map((n) => n.name));
   deps.store.prune(new Set(snapshot.nodes.map((n) => n.name)));
   return judgeTargets(deps.specs(), deps.store, snapshot.nodes, alive, {
     nowMs: snapshot.nowMs,

@@ -11,6 +11,7 @@ import type {
 } from '../../../shared/src/api-types.ts';
 import type { AgentNetwork } from '../model/agent-network.ts';
 import type { ClusterSnapshot } from '../model/cluster-snapshot.ts';
+import { networkAgent } from '../model/pod-network-agent.ts';
 import type { PathProtocol } from '../probes/probe-store.ts';
 import { matrixCounts, worstRows } from './matrix-worst.ts';
 import { nodeMarks, type MarkingFinding } from './node-marks.ts';
@@ -43,7 +44,7 @@ export function matrixView(
   const matrices: ApiMatrix[] = [];
   for (const network of matrixNetworks) {
     if (filter.network && filter.network !== network) continue;
-    const nodes = snapshot.nodes.filter((n) => (network === 'host' ? n.hostAgent : n.podAgent)).map((n) => n.name);
+    const nodes = snapshot.nodes.filter((n) => networkAgent(n, network)).map((n) => n.name);
     for (const protocol of matrixProtocols) {
       if (filter.protocol && filter.protocol !== protocol) continue;
       const sorted = probes.paths

@@ -4,6 +4,7 @@
 // protocol; a request then costs O(nodes with problems + pairs of the marked nodes).
 import type { AgentNetwork } from '../model/agent-network.ts';
 import type { ClusterSnapshot } from '../model/cluster-snapshot.ts';
+import { networkAgent } from '../model/pod-network-agent.ts';
 import type { ApiWorstRow } from '../../../shared/src/api-types.ts';
 import type { PathState } from '../probes/probe-view.ts';
 import type { PathProtocol } from '../probes/probe-store.ts';
@@ -60,7 +61,7 @@ function baseOf(snapshot: ClusterSnapshot, network: AgentNetwork, protocol: Path
   if (!perView) bases.set(probes, (perView = new Map()));
   const cached = perView.get(`${network}|${protocol}`);
   if (cached) return cached;
-  const names = new Set(snapshot.nodes.filter((n) => (network === 'host' ? n.hostAgent : n.podAgent)).map((n) => n.name));
+  const names = new Set(snapshot.nodes.filter((n) => networkAgent(n, network)).map((n) => n.name));
   const large = new Map<string, PathState>();
   if (protocol === 'udp')
     for (const p of probes.paths) if (p.size === 'large' && p.network === network) large.set(`${p.source}|${p.destination}`, p);

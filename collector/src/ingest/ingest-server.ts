@@ -86,6 +86,8 @@ interface AgentStream {
   readonly key: AgentKey;
   readonly call: Call;
   readonly acceptsDeltas: boolean;
+  /** A pod agent, or a host agent answering for its node's pod network (hello.pod_probe_address): it probes the targets. */
+  readonly probesTargets: boolean;
   readonly instanceId: string;
   /** The generation of the last peer set or delta written to this stream; -1 = none yet. */
   sentGeneration: bigint;
@@ -181,7 +183,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
   };
   const unsubscribe = model.onMembershipChange(scheduleWave);
   const sendTargetSet = (stream: AgentStream): void => {
-    if (options.targets && stream.key.network === 'pod')
+    if (options.targets && stream.probesTargets)
       send(stream, create(ConnectResponseSchema, { payload: { case: 'targetSet', value: options.targets.current() } }));
   };
   const unsubscribeTargets = options.targets?.onChange(() => {
@@ -235,7 +237,15 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
         metrics.streamError('replaced');
         other.call.emit('error', { code: grpc.status.ABORTED, details: 'replaced by a newer connection for the same node and network' });
       }
-      stream = { id, key, call, acceptsDeltas: hello.acceptsPeerSetDeltas, instanceId: hello.instanceId, sentGeneration: -1n };
+      stream = {
+        id,
+        key,
+        call,
+        acceptsDeltas: hello.acceptsPeerSetDeltas,
+        probesTargets: key.network === 'pod' || hello.podProbeAddress !== '',
+        instanceId: hello.instanceId,
+        sentGeneration: -1n,
+      };
       streams.set(id, stream);
       byAgent.set(agentId(key), stream);
       const { restarted } = model.agentConnected(hello, { connectionId: id, peerAddress: call.getPeer() });
@@ -335,7 +345,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
           return;
         }
         case 'targetBatch': {
-          if (!options.targets || stream.key.network !== 'pod') return;
+          if (!options.targets || !stream.probesTargets) return;
           const problem = options.targets.ingest(stream.key.node, stream.instanceId, message.payload.value);
           if (problem) return refuse(call, grpc.status.INVALID_ARGUMENT, 'invalid_target_batch', problem);
           return;

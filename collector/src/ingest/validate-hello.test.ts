@@ -24,6 +24,7 @@ const good = () =>
 describe('validateHello', () => {
   it('accepts a well-formed hello, with or without an instance identity', () => {
     expect(validateHello(good())).toBeUndefined();
+    expect(validateHello(Object.assign(good(), { podProbeAddress: '198.18.2.0' }))).toBeUndefined();
     expect(
       validateHello(Object.assign(good(), { instanceId: '3f2c6a9e-0b7d-4d0c-9a51-2f1e8c7b6a50', startedAtUnixMs: 1_795_000_000_000n })),
     ).toBeUndefined();
@@ -44,6 +45,17 @@ describe('validateHello', () => {
     ['metadata-service probe address', (h: ReturnType<typeof good>) => (h.probeAddress = '169.254.169.254'), /link-local/],
     ['multicast probe address', (h: ReturnType<typeof good>) => (h.probeAddress = '239.1.1.1'), /multicast/],
     ['unspecified probe address', (h: ReturnType<typeof good>) => (h.probeAddress = '0.0.0.0'), /unspecified/],
+    [
+      'pod probe address outside the pod CIDRs',
+      (h: ReturnType<typeof good>) => (h.podProbeAddress = '198.18.3.1'),
+      /not inside hello.pod_cidrs/,
+    ],
+    [
+      'pod probe address from a pod agent',
+      (h: ReturnType<typeof good>) => ((h.network = Network.POD), (h.podProbeAddress = '198.18.2.0')),
+      /only for host agents/,
+    ],
+    ['pod probe address not an IP', (h: ReturnType<typeof good>) => (h.podProbeAddress = 'cni0'), /pod_probe_address 'cni0' is not an IP/],
     ['probe port out of range', (h: ReturnType<typeof good>) => (h.probePort = 70_000), /probe_port/],
     ['long agent version', (h: ReturnType<typeof good>) => (h.agentVersion = 'v'.repeat(65)), /agent_version/],
     ['instance id with odd characters', (h: ReturnType<typeof good>) => (h.instanceId = 'a b\u0000'), /instance_id/],

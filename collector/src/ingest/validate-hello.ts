@@ -1,7 +1,7 @@
 // Every field of a Hello is checked before it touches the model; the first problem is returned.
 import type { Hello } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
 import { Network, OverlayKind } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
-import { isValidCidr, isValidIp, isValidMac } from '../../../shared/src/cidr.ts';
+import { cidrContains, isValidCidr, isValidIp, isValidMac } from '../../../shared/src/cidr.ts';
 import { unprobeableReason } from '../../../shared/src/probe-address.ts';
 
 // Kubernetes node names are DNS-1123 subdomains: at most 253 characters.
@@ -28,6 +28,16 @@ export function validateHello(hello: Hello): string | undefined {
   const unprobeable = hello.probeAddress !== '' ? unprobeableReason(hello.probeAddress) : undefined;
   if (unprobeable) return `hello.probe_address '${hello.probeAddress}' cannot be a probe target: ${unprobeable}`;
   if (hello.probePort > 65535) return 'hello.probe_port is out of range';
+  if (hello.podProbeAddress !== '') {
+    // Peers probe it as this node's pod-network peer: a host agent's overlay-device address, inside its own pod CIDRs.
+    const text = hello.podProbeAddress.slice(0, 64);
+    if (hello.network !== Network.HOST) return 'hello.pod_probe_address is only for host agents';
+    if (!isValidIp(hello.podProbeAddress)) return `hello.pod_probe_address '${text}' is not an IP address`;
+    const unprobeablePod = unprobeableReason(hello.podProbeAddress);
+    if (unprobeablePod) return `hello.pod_probe_address '${text}' cannot be a probe target: ${unprobeablePod}`;
+    if (!hello.podCidrs.some((cidr) => cidrContains(cidr, hello.podProbeAddress)))
+      return `hello.pod_probe_address '${text}' is not inside hello.pod_cidrs`;
+  }
   if (hello.agentVersion.length > 64) return 'hello.agent_version is longer than 64 characters';
   if (!instanceIdPattern.test(hello.instanceId)) return 'hello.instance_id is longer than 64 characters or not [A-Za-z0-9_-]';
   if (hello.startedAtUnixMs < 0n || hello.startedAtUnixMs > maxUnixMs) return 'hello.started_at_unix_ms is out of range';

@@ -211,6 +211,9 @@ export function createClusterModel(deps: { now: () => number; nodeExpiryMs: numb
       const restarted = previous !== undefined && (newInstance || !previous.connected);
       if (restarted) {
         probes.agentRestarted(hello.nodeName, network, at);
+        // A host agent that answers for the node's pod network (no pod agent): that responder restarted too.
+        if (network === 'host' && !node.pod && (hello.podProbeAddress || previous.hello.podProbeAddress))
+          probes.agentRestarted(hello.nodeName, 'pod', at);
       }
       const agent: AgentState = Object.freeze({
         network,

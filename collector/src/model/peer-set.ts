@@ -14,34 +14,43 @@ function podCidrsOf(node: NodeState, network: AgentNetwork): readonly string[] {
   return own.length > 0 || network === 'host' ? own : (node.hostAgent?.hello.podCidrs ?? []);
 }
 
-/** The peer entry for a node's agent on `network`, undefined when the node has no such agent. */
+/**
+ * Where a node's agent on `network` answers probes. A node without a pod agent whose host
+ * agent answers for the pod network (hello.pod_probe_address) has a pod-network peer all the
+ * same: the host agent's responder at its overlay device's address, reached through the overlay.
+ */
+function probeEndpointOf(node: NodeState, network: AgentNetwork): { address: string; port: number } | undefined {
+  if (network === 'host') return node.hostAgent && { address: node.hostAgent.hello.probeAddress, port: node.hostAgent.hello.probePort };
+  if (node.podAgent) return { address: node.podAgent.hello.probeAddress, port: node.podAgent.hello.probePort };
+  const host = node.hostAgent?.hello;
+  return host?.podProbeAddress ? { address: host.podProbeAddress, port: host.probePort } : undefined;
+}
+
+/** The peer entry for a node's agent on `network`, undefined when nothing on the node answers for that network. */
 export function peerOf(node: NodeState, network: AgentNetwork): Peer | undefined {
-  const agent = network === 'host' ? node.hostAgent : node.podAgent;
-  if (!agent) return undefined;
-  const hello = agent.hello;
+  const endpoint = probeEndpointOf(node, network);
+  if (!endpoint) return undefined;
   return create(PeerSchema, {
     nodeName: node.name,
     network: wireNetworkOf(network),
-    // For pod agents the peer's node IP is its host agent's address, when known.
-    nodeIp: (network === 'host' ? hello.addresses[0] : node.hostAgent?.hello.addresses[0]) ?? '',
+    // For the pod network the peer's node IP is its host agent's address, when known.
+    nodeIp: node.hostAgent?.hello.addresses[0] ?? '',
     podCidrs: [...podCidrsOf(node, network)],
-    vtepMac: network === 'host' ? (hello.overlay?.vtepMac ?? '') : '',
-    probeAddress: hello.probeAddress,
-    probePort: hello.probePort,
+    vtepMac: network === 'host' ? (node.hostAgent?.hello.overlay?.vtepMac ?? '') : '',
+    probeAddress: endpoint.address,
+    probePort: endpoint.port,
   });
 }
 
 /** The parts of a hello that end up in other agents' peer sets; a change bumps the generation. */
 export function peerFingerprint(node: NodeState, network: AgentNetwork): string | undefined {
-  const agent = network === 'host' ? node.hostAgent : node.podAgent;
-  if (!agent) return undefined;
-  const hello = agent.hello;
-  const nodeIp = network === 'host' ? hello.addresses[0] : node.hostAgent?.hello.addresses[0];
+  const endpoint = probeEndpointOf(node, network);
+  if (!endpoint) return undefined;
   return [
-    nodeIp ?? '',
+    node.hostAgent?.hello.addresses[0] ?? '',
     podCidrsOf(node, network).join(','),
-    network === 'host' ? (hello.overlay?.vtepMac ?? '') : '',
-    hello.probeAddress,
-    hello.probePort,
+    network === 'host' ? (node.hostAgent?.hello.overlay?.vtepMac ?? '') : '',
+    endpoint.address,
+    endpoint.port,
   ].join('|');
 }

@@ -188,6 +188,17 @@ export declare type Hello = Message<"netsentry.v1.Hello"> & {
    * @generated from field: bool accepts_peer_set_deltas = 11;
    */
   acceptsPeerSetDeltas: boolean;
+
+  /**
+   * A host agent that also answers for its node's pod network (--pod-network-probes
+   * via-overlay, for a node without a pod agent): its overlay device's own address (flannel.1's
+   * <pod CIDR>.0), inside pod_cidrs, where its responder answers. Peers probe it through the
+   * overlay as the node's pod-network peer, at probe_port. Empty: the node's pod agent (if any)
+   * answers for the pod network.
+   *
+   * @generated from field: string pod_probe_address = 12;
+   */
+  podProbeAddress: string;
 };
 
 /**
