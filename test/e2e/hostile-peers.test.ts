@@ -9,7 +9,7 @@ import { ConnectRequestSchema, HeartbeatSchema, HelloSchema, type ConnectRequest
 import { Network, OverlayKind } from '../../shared/src/gen/netsentry/v1/node_pb.js';
 import { connectPath, decodeResponse, encodeRequest } from '../../shared/src/wire.ts';
 import { residentBytes } from '../harness/outages.ts';
-import { metricValue, repoRoot, startStack, waitFor, type Stack } from '../harness/stack.ts';
+import { holdsThroughout, metricValue, repoRoot, startStack, waitFor, type Stack } from '../harness/stack.ts';
 
 const probeIntervalSeconds = 2;
 const convergeGraceSeconds = 8;
@@ -78,11 +78,7 @@ const pollGap = (): Promise<void> => new Promise((resolve) => setTimeout(resolve
 
 /** Checks the invariants every 500 ms for `seconds` (a bounded watch while an attack runs and after): each poll asserts. */
 async function watch(seconds: number, healthy?: string[]): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    await checkInvariants(healthy);
-    await pollGap();
-  }
+  await holdsThroughout('the invariants under attack', seconds * 1000, () => checkInvariants(healthy));
 }
 
 /** Checks the invariants every 500 ms until `done` holds; fails after `timeoutMs` without it. */

@@ -17,7 +17,7 @@ import {
   type KubeEndpointSlice,
   type KubeService,
 } from '../harness/kube-api-double.ts';
-import { startStack, waitFor, waitForLogLine, type Finding, type Stack } from '../harness/stack.ts';
+import { holdsThroughout, startStack, waitFor, waitForLogLine, type Finding, type Stack } from '../harness/stack.ts';
 import type { Lab, LabDns, LabProcess } from '../lab/lab.ts';
 import { junkFramesArgv } from '../lab/link-noise.ts';
 import { clearEndpointDrop, dropToEndpoint, installServices, tcpServerArgv, type LabService } from '../lab/services.ts';
@@ -171,15 +171,13 @@ const open = () => stack.findings();
 const summary = (findings: Finding[]) => findings.map((f) => `${f.id} [${f.severity}] ${f.nodes.join(',')}`).sort();
 /** Over a few probe rounds every open finding must satisfy `ok`: precision while a fault lasts. */
 async function holds(what: string, ok: (f: Finding) => boolean, rounds = 3): Promise<void> {
-  const deadline = Date.now() + rounds * probeIntervalSeconds * 1000;
-  while (Date.now() < deadline) {
+  await holdsThroughout(what, rounds * probeIntervalSeconds * 1000, async () => {
     const findings = await open();
     expect(
       findings.filter((f) => !ok(f)),
       `${what}: ${summary(findings).join('; ')}`,
     ).toEqual([]);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  });
 }
 const clean = (what: string) => waitFor(what, async () => (await open()).length === 0, detectTimeoutMs);
 
