@@ -171,29 +171,6 @@ async function nodeDownAndBack(
   return [toFinding, Date.now() - back];
 }
 
-async function createFlannelDevice(name: string): Promise<void> {
-  const node = stack.lab.node(name);
-  await stack.lab.exec(node.ns, [
-    'ip',
-    'link',
-    'add',
-    'flannel.1',
-    'type',
-    'vxlan',
-    'id',
-    '1',
-    'dstport',
-    '8472',
-    'local',
-    node.underlayIp,
-    'dev',
-    'eth0',
-    'nolearning',
-  ]);
-  await stack.lab.exec(node.ns, ['ip', 'link', 'set', 'flannel.1', 'address', node.vtepMac, 'mtu', '1450', 'up']);
-  await stack.lab.exec(node.ns, ['ip', 'addr', 'add', `${node.podCidr.split('/')[0]}/32`, 'dev', 'flannel.1']);
-}
-
 describe('node life cycle with the Kubernetes API (double)', () => {
   it('agents bound to their nodes by TokenReview converge to zero findings; /readyz shows the API', async () => {
     await waitFor('4 nodes verified', async () => allVerified(await nodesView(), 4), 40_000);
@@ -320,7 +297,7 @@ describe('node life cycle with the Kubernetes API (double)', () => {
     }
     // The CNI arrives: flannel creates its device and programs node-4, then the peers program it.
     const cni = Date.now();
-    await createFlannelDevice('node-4');
+    await stack.lab.createOverlayDevice('node-4');
     await stack.lab.restoreOverlay('node-4');
     for (const peer of ['node-1', 'node-2', 'node-3']) await stack.lab.restoreOverlay(peer);
     await waitFor(
@@ -347,7 +324,7 @@ describe('node life cycle with the Kubernetes API (double)', () => {
     );
     // flannel's restart takes a few seconds: the disagreement with the Node (vxlan, no device) stays held meanwhile.
     await quietUntil('3 s of the CNI away', () => Date.now() - started > 3_000, 10_000);
-    await createFlannelDevice('node-2');
+    await stack.lab.createOverlayDevice('node-2');
     await stack.lab.restoreOverlay('node-2');
     await quietUntil('node-2 active and every overlay verified', (view) => allVerified(view, 4), convergeGraceSeconds * 1000);
     timings.cniRestartToVerified = Date.now() - started;

@@ -96,29 +96,6 @@ const allVerified = (view: NodesView, count: number) =>
       n.hostAgent.overlayCheck.peersOk === count - 1,
   );
 
-async function createFlannelDevice(name: string): Promise<void> {
-  const node = stack.lab.node(name);
-  await stack.lab.exec(node.ns, [
-    'ip',
-    'link',
-    'add',
-    'flannel.1',
-    'type',
-    'vxlan',
-    'id',
-    '1',
-    'dstport',
-    '8472',
-    'local',
-    node.underlayIp,
-    'dev',
-    'eth0',
-    'nolearning',
-  ]);
-  await stack.lab.exec(node.ns, ['ip', 'link', 'set', 'flannel.1', 'address', node.vtepMac, 'mtu', '1450', 'up']);
-  await stack.lab.exec(node.ns, ['ip', 'addr', 'add', `${node.podCidr.split('/')[0]}/32`, 'dev', 'flannel.1']);
-}
-
 describe('node life cycle without the Kubernetes API', () => {
   it('converges to zero findings with host and pod agents', async () => {
     await waitFor('4 nodes verified', async () => allVerified(await nodesView(), 4), 30_000);
@@ -166,7 +143,7 @@ describe('node life cycle without the Kubernetes API', () => {
     );
     expect(agent.output()).toMatch(/"overlay":"none"/);
     // The CNI arrives: flannel creates its device and programs node-4, then the peers program it.
-    await createFlannelDevice('node-4');
+    await stack.lab.createOverlayDevice('node-4');
     await stack.lab.restoreOverlay('node-4');
     for (const peer of peersOf('node-4')) await stack.lab.restoreOverlay(peer);
     await quietUntil(
@@ -214,7 +191,7 @@ describe('node life cycle without the Kubernetes API', () => {
       },
       15_000,
     );
-    await createFlannelDevice('node-2');
+    await stack.lab.createOverlayDevice('node-2');
     await stack.lab.restoreOverlay('node-2');
     await quietUntil('node-2 active and every overlay verified', (view) => allVerified(view, 4), convergeGraceSeconds * 1000);
     timings.cniRestartToVerified = Date.now() - started;
@@ -235,7 +212,7 @@ describe('node life cycle without the Kubernetes API', () => {
     timings.cniGoneToFinding = Date.now() - started;
     expect(finding.nodes).toEqual(['node-3']);
     expect(timings.cniGoneToFinding).toBeGreaterThanOrEqual(convergeGraceSeconds * 1000 - 1000);
-    await createFlannelDevice('node-3');
+    await stack.lab.createOverlayDevice('node-3');
     await stack.lab.restoreOverlay('node-3');
     await waitFor('findings to resolve', async () => (await stack.findings()).length === 0, 20_000);
   }, 120_000);

@@ -174,25 +174,7 @@ describe('overlay verification in a 4-node lab', () => {
       const n2 = nodes.find((n) => n.name === 'node-2')?.hostAgent;
       return n2?.connected && n2.overlay?.kind === 'none';
     });
-    await stack.lab.exec(node.ns, [
-      'ip',
-      'link',
-      'add',
-      'flannel.1',
-      'type',
-      'vxlan',
-      'id',
-      '1',
-      'dstport',
-      '8472',
-      'local',
-      node.underlayIp,
-      'dev',
-      'eth0',
-      'nolearning',
-    ]);
-    await stack.lab.exec(node.ns, ['ip', 'link', 'set', 'flannel.1', 'address', node.vtepMac, 'mtu', '1450', 'up']);
-    await stack.lab.exec(node.ns, ['ip', 'addr', 'add', `${node.podCidr.split('/')[0]}/32`, 'dev', 'flannel.1']);
+    await stack.lab.createOverlayDevice('node-2');
     await stack.lab.restoreOverlay('node-2');
     await waitFor('node-2 re-announced with its VXLAN device and verified', async () => {
       const { nodes } = await stack.getJson<{

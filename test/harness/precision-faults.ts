@@ -74,30 +74,6 @@ async function allVerified(s: Stack): Promise<boolean> {
   );
 }
 
-/** What flannel does when it starts on a node: its VXLAN device with the node's VTEP MAC (as the lab built it). */
-async function createFlannelDevice(s: Stack, name: string): Promise<void> {
-  const node = s.lab.node(name);
-  await s.lab.exec(node.ns, [
-    'ip',
-    'link',
-    'add',
-    'flannel.1',
-    'type',
-    'vxlan',
-    'id',
-    '1',
-    'dstport',
-    '8472',
-    'local',
-    node.underlayIp,
-    'dev',
-    'eth0',
-    'nolearning',
-  ]);
-  await s.lab.exec(node.ns, ['ip', 'link', 'set', 'flannel.1', 'address', node.vtepMac, 'mtu', '1450', 'up']);
-  await s.lab.exec(node.ns, ['ip', 'addr', 'add', `${node.podCidr.split('/')[0]}/32`, 'dev', 'flannel.1']);
-}
-
 /**
  * A full conntrack table on `node`. A network namespace cannot have one of its own: its
  * nf_conntrack_max is read-only there and shared with the machine, and filling the machine's
@@ -218,7 +194,7 @@ export const precisionFaults: PrecisionFault[] = [
     holdMs: 1_000,
     apply: (s) => s.lab.exec(s.lab.node('node-2').ns, ['ip', 'link', 'del', 'flannel.1']),
     repair: async (s) => {
-      await createFlannelDevice(s, 'node-2');
+      await s.lab.createOverlayDevice('node-2');
       await s.lab.restoreOverlay('node-2');
     },
     recovered: allVerified,
@@ -245,7 +221,7 @@ export const precisionFaults: PrecisionFault[] = [
       await s.lab.exec(s.lab.node('node-4').ns, ['ip', 'link', 'del', 'flannel.1']);
       await s.startAgent('node-4');
       await s.startPodAgent('node-4');
-      await createFlannelDevice(s, 'node-4');
+      await s.lab.createOverlayDevice('node-4');
       await Promise.all(s.lab.nodes.map((n) => s.lab.restoreOverlay(n.name)));
     },
     recovered: allVerified,

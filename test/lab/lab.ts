@@ -25,6 +25,7 @@ import {
   peerFdbLine,
   peerIpLines,
   underlayPort,
+  vxlanDeviceLines,
   type NftHook,
 } from './plan.ts';
 import { parsePingOutput, type PingRtt } from './ping.ts';
@@ -63,6 +64,8 @@ export interface Lab {
   http(port: number, path: string, init?: LabHttpInit): Promise<LabHttpResponse>;
   deleteOverlayRoutes(node: string, peers?: string[]): Promise<void>;
   restoreOverlay(node: string): Promise<void>;
+  /** What flannel does when it starts on `node`: its VXLAN device as the lab built it (VTEP MAC, MTU, address); no peer entries. */
+  createOverlayDevice(node: string): Promise<void>;
   /** What flannel on `node` does when `peers`' Node objects are deleted: their route, neighbor and FDB entries go. */
   removePeers(node: string, peers: string[]): Promise<void>;
   deleteFdbEntry(node: string, peer: string): Promise<void>;
@@ -439,6 +442,9 @@ function createLabHandle(names: LabNames, state: LabState, log: LabLogger | unde
       const n = node(name);
       const lines = peersOf(n, peers).map((p) => `route del ${p.podCidr} dev ${VXLAN_DEVICE}`);
       await tolerant(ipBatch(n.ns, lines, { force: true }));
+    },
+    async createOverlayDevice(name) {
+      await ipBatch(node(name).ns, vxlanDeviceLines(node(name), overlayMtu(underlayMtu)));
     },
     async restoreOverlay(name) {
       const n = node(name);

@@ -56,6 +56,15 @@ export function peerFdbLine(peer: LabNode, verb: 'append' | 'replace' | 'del'): 
   return `fdb ${verb} ${peer.vtepMac} dev ${VXLAN_DEVICE} dst ${peer.underlayIp} ${tail}`;
 }
 
+/** The `ip -batch` lines that create a node's VXLAN device as flannel does: its VTEP MAC, the overlay MTU, its /32 address, up. */
+export function vxlanDeviceLines(node: Pick<LabNode, 'vtepMac' | 'vtepIp' | 'underlayIp'>, overlayDeviceMtu: number): string[] {
+  return [
+    `link add ${VXLAN_DEVICE} address ${node.vtepMac} mtu ${overlayDeviceMtu} type vxlan id ${VXLAN_VNI} dstport ${VXLAN_PORT} local ${node.underlayIp} dev eth0 nolearning`,
+    `addr add ${node.vtepIp}/32 dev ${VXLAN_DEVICE}`,
+    `link set ${VXLAN_DEVICE} up`,
+  ];
+}
+
 export function createBuildPlan(names: LabNames, underlayMtu: number): BuildPlan {
   const mtu = underlayMtu;
   const inner = overlayMtu(underlayMtu);
@@ -72,9 +81,7 @@ export function createBuildPlan(names: LabNames, underlayMtu: number): BuildPlan
       'link set lo up',
       'link set eth0 up',
       `addr add ${node.underlayIp}/${UNDERLAY_PREFIX_LEN} dev eth0`,
-      `link add ${VXLAN_DEVICE} address ${node.vtepMac} mtu ${inner} type vxlan id ${VXLAN_VNI} dstport ${VXLAN_PORT} local ${node.underlayIp} dev eth0 nolearning`,
-      `addr add ${node.vtepIp}/32 dev ${VXLAN_DEVICE}`,
-      `link set ${VXLAN_DEVICE} up`,
+      ...vxlanDeviceLines(node, inner),
       `link add ${POD_BRIDGE} mtu ${inner} type bridge`,
       `addr add ${node.podGateway}/24 dev ${POD_BRIDGE}`,
       `link set ${POD_BRIDGE} up`,
