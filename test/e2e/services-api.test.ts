@@ -12,12 +12,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { exposeToNamespace } from '../harness/expose-to-namespace.ts';
 import {
   flannelNode,
+  kubeEndpointSlice,
+  kubeService,
   startKubeApiDouble,
   type KubeApiDouble,
   type KubeEndpointSlice,
-  type KubeService,
 } from '../harness/kube-api-double.ts';
-import { holdsThroughout, startStack, waitFor, waitForLogLine, type Finding, type Stack } from '../harness/stack.ts';
+import { onlyFindingsThroughout, startStack, waitFor, waitForLogLine, type Finding, type Stack } from '../harness/stack.ts';
 import type { Lab, LabDns, LabProcess } from '../lab/lab.ts';
 import { junkFramesArgv } from '../lab/link-noise.ts';
 import { clearEndpointDrop, dropToEndpoint, installServices, tcpServerArgv, type LabService } from '../lab/services.ts';
@@ -40,22 +41,14 @@ const dnsPods = ['node-1', 'node-3'];
 const webPods = ['node-2', 'node-4'];
 const podIp = (lab: Lab, node: string): string => lab.node(node).pods[0]!.ip;
 
-const kubeService = (
-  namespace: string,
-  name: string,
-  clusterIP: string,
-  ports: KubeService['spec']['ports'],
-  labels?: Record<string, string>,
-): KubeService => ({
-  metadata: { namespace, name, ...(labels ? { labels } : {}) },
-  spec: { type: 'ClusterIP', clusterIP, clusterIPs: [clusterIP], ports },
-});
-const kubeSlice = (namespace: string, owner: string, ports: KubeEndpointSlice['ports'], ips: string[]): KubeEndpointSlice => ({
-  metadata: { namespace, name: `${owner}-abcde`, labels: { 'kubernetes.io/service-name': owner } },
-  addressType: 'IPv4',
-  ports,
-  endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
-});
+const kubeSlice = (namespace: string, owner: string, ports: KubeEndpointSlice['ports'], ips: string[]): KubeEndpointSlice =>
+  kubeEndpointSlice(
+    namespace,
+    `${owner}-abcde`,
+    owner,
+    ports,
+    ips.map((ip) => ({ ip })),
+  );
 const webSlice = (ips: string[]) => kubeSlice('default', 'web', [{ name: 'http', protocol: 'TCP', port: 8080 }], ips);
 const labServices = (lab: Lab, webEndpoints = webPods): LabService[] => [
   { ip: '198.19.0.53', port: 53, protocol: 'udp', endpoints: dnsPods.map((n) => ({ ip: podIp(lab, n), port: 53 })) },
@@ -168,17 +161,9 @@ afterAll(async () => {
 });
 
 const open = () => stack.findings();
-const summary = (findings: Finding[]) => findings.map((f) => `${f.id} [${f.severity}] ${f.nodes.join(',')}`).sort();
 /** Over a few probe rounds every open finding must satisfy `ok`: precision while a fault lasts. */
-async function holds(what: string, ok: (f: Finding) => boolean, rounds = 3): Promise<void> {
-  await holdsThroughout(what, rounds * probeIntervalSeconds * 1000, async () => {
-    const findings = await open();
-    expect(
-      findings.filter((f) => !ok(f)),
-      `${what}: ${summary(findings).join('; ')}`,
-    ).toEqual([]);
-  });
-}
+const holds = (what: string, ok: (f: Finding) => boolean, rounds = 3) =>
+  onlyFindingsThroughout(stack, what, ok, rounds * probeIntervalSeconds * 1000);
 const clean = (what: string) => waitFor(what, async () => (await open()).length === 0, detectTimeoutMs);
 
 describe('DNS judged per CoreDNS endpoint', () => {

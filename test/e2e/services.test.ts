@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab, LabProcess } from '../lab/lab.ts';
 import { clearEndpointDrop, dropToEndpoint, installServices, removeServices, tcpServerArgv, type LabService } from '../lab/services.ts';
-import { holdsThroughout, startStack, waitFor, waitForLogLine, type Finding, type Stack } from '../harness/stack.ts';
+import { onlyFindingsThroughout, startStack, waitFor, waitForLogLine, type Finding, type Stack } from '../harness/stack.ts';
 
 const probeIntervalSeconds = 2;
 const detectTimeoutMs = 10 * probeIntervalSeconds * 1000;
@@ -81,17 +81,9 @@ afterAll(async () => {
 });
 
 const open = () => stack.findings();
-const summary = (findings: Finding[]) => findings.map((f) => `${f.id} [${f.severity}] ${f.nodes.join(',')}`).sort();
 /** Over a few probe rounds every open finding must satisfy `ok`: precision while a fault lasts. */
-async function holds(what: string, ok: (f: Finding) => boolean, rounds = 3): Promise<void> {
-  await holdsThroughout(what, rounds * probeIntervalSeconds * 1000, async () => {
-    const findings = await open();
-    expect(
-      findings.filter((f) => !ok(f)),
-      `${what}: ${summary(findings).join('; ')}`,
-    ).toEqual([]);
-  });
-}
+const holds = (what: string, ok: (f: Finding) => boolean, rounds = 3) =>
+  onlyFindingsThroughout(stack, what, ok, rounds * probeIntervalSeconds * 1000);
 
 describe('Services and endpoints from every node', () => {
   it('seed 000: a target that comes up after the agents is info ("not reachable yet"), then clean once it answers', async () => {

@@ -473,3 +473,29 @@ export function flannelNode(
     },
   };
 }
+
+/** A ClusterIP Service as the API returns it. */
+export const kubeService = (
+  namespace: string,
+  name: string,
+  clusterIP: string,
+  ports: KubeService['spec']['ports'],
+  labels?: Record<string, string>,
+): KubeService => ({
+  metadata: { namespace, name, ...(labels ? { labels } : {}) },
+  spec: { type: 'ClusterIP', clusterIP, clusterIPs: [clusterIP], ports },
+});
+
+/** An IPv4 EndpointSlice owned by Service `owner`, one address per endpoint (ready unless said). */
+export const kubeEndpointSlice = (
+  namespace: string,
+  name: string,
+  owner: string,
+  ports: KubeEndpointSlice['ports'],
+  endpoints: { ip: string; ready?: boolean }[],
+): KubeEndpointSlice => ({
+  metadata: { namespace, name, labels: { 'kubernetes.io/service-name': owner } },
+  addressType: 'IPv4',
+  ports,
+  endpoints: endpoints.map((e) => ({ addresses: [e.ip], conditions: { ready: e.ready ?? true } })),
+});

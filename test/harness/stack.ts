@@ -76,6 +76,22 @@ export async function holdsThroughout(what: string, forMs: number, check: () => 
   return polls;
 }
 
+/** Precision while a fault lasts: at every poll for `forMs`, every open finding must satisfy `ok`. */
+export async function onlyFindingsThroughout(
+  stack: Pick<Stack, 'findings'>,
+  what: string,
+  ok: (f: Finding) => boolean,
+  forMs: number,
+): Promise<void> {
+  await holdsThroughout(what, forMs, async () => {
+    const findings = await stack.findings();
+    if (findings.some((f) => !ok(f))) {
+      const summary = findings.map((f) => `${f.id} [${f.severity}] ${f.nodes.join(',')}`).sort();
+      throw new Error(`${what}: unexpected findings among ${summary.join('; ')}`);
+    }
+  });
+}
+
 /** Polls until `check` returns a value other than undefined/false, or throws after timeoutMs. */
 export async function waitFor<T>(
   what: string,

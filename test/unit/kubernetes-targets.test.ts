@@ -10,7 +10,7 @@ import { createApiTargetSource, type ApiTargetSource } from '../../collector/src
 import { createMergedTargetSetSource } from '../../collector/src/targets/merged-target-source.ts';
 import { createTargetsFileSource, type TargetSetSource } from '../../collector/src/targets/target-set-source.ts';
 import { createLogger } from '../../shared/src/logger.ts';
-import { startKubeApiDouble, type KubeApiDouble, type KubeEndpointSlice, type KubeService } from '../harness/kube-api-double.ts';
+import { kubeEndpointSlice, kubeService, startKubeApiDouble, type KubeApiDouble } from '../harness/kube-api-double.ts';
 import { waitFor } from '../harness/stack.ts';
 
 const logger = createLogger({ name: 'test', level: 'error' });
@@ -27,28 +27,8 @@ afterEach(async () => {
   merged = source = double = dir = undefined;
 }, 30_000);
 
-const service = (
-  namespace: string,
-  name: string,
-  clusterIP: string,
-  ports: KubeService['spec']['ports'],
-  labels?: Record<string, string>,
-): KubeService => ({
-  metadata: { namespace, name, ...(labels ? { labels } : {}) },
-  spec: { type: 'ClusterIP', clusterIP, clusterIPs: [clusterIP], ports },
-});
-const slice = (
-  namespace: string,
-  name: string,
-  owner: string,
-  ports: KubeEndpointSlice['ports'],
-  endpoints: { ip: string; ready?: boolean }[],
-): KubeEndpointSlice => ({
-  metadata: { namespace, name, labels: { 'kubernetes.io/service-name': owner } },
-  addressType: 'IPv4',
-  ports,
-  endpoints: endpoints.map((e) => ({ addresses: [e.ip], conditions: { ready: e.ready ?? true } })),
-});
+const service = kubeService;
+const slice = kubeEndpointSlice;
 
 function seedCluster(double: KubeApiDouble): void {
   double.upsertService(
