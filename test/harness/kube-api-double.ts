@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -358,6 +359,13 @@ export async function startKubeApiDouble(
   const server: Server = createServer({ cert: pem.cert, key: pem.key }, (request, response) => {
     handle(request, response).catch((err: unknown) => send(response, 400, status(400, 'BadRequest', String(err))));
   });
+  // Every TCP socket, also those still in their TLS handshake, which closeAllConnections() does not
+  // know: a client retrying at close time would otherwise hold server.close() open.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -433,8 +441,10 @@ export async function startKubeApiDouble(
     counts,
     close: async () => {
       for (const watch of [...watches]) watch.response.destroy();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
       await rm(dir, { recursive: true, force: true });
     },
   };
