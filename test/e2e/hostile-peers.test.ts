@@ -9,7 +9,7 @@ import { ConnectRequestSchema, HeartbeatSchema, HelloSchema, type ConnectRequest
 import { Network, OverlayKind } from '../../shared/src/gen/netsentry/v1/node_pb.js';
 import { connectPath, decodeResponse, encodeRequest } from '../../shared/src/wire.ts';
 import { residentBytes } from '../harness/outages.ts';
-import { holdsThroughout, metricValue, repoRoot, startStack, waitFor, type Stack } from '../harness/stack.ts';
+import { holdsThroughout, metricValue, watchUntil, repoRoot, startStack, waitFor, type Stack } from '../harness/stack.ts';
 
 const probeIntervalSeconds = 2;
 const convergeGraceSeconds = 8;
@@ -74,23 +74,22 @@ async function checkInvariants(healthy: string[] = realNodes): Promise<void> {
   expect(await residentBytes(stack.collector.pid)).toBeLessThan(chartMemoryLimitBytes);
 }
 
-const pollGap = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 500));
-
 /** Checks the invariants every 500 ms for `seconds` (a bounded watch while an attack runs and after): each poll asserts. */
 async function watch(seconds: number, healthy?: string[]): Promise<void> {
   await holdsThroughout('the invariants under attack', seconds * 1000, () => checkInvariants(healthy));
 }
 
 /** Checks the invariants every 500 ms until `done` holds; fails after `timeoutMs` without it. */
-async function watchUntil(what: string, done: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await checkInvariants();
-    if (await done()) return;
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await pollGap();
-  }
-}
+const watchInvariantsUntil = (what: string, done: () => Promise<boolean>, timeoutMs: number): Promise<true> =>
+  watchUntil(
+    what,
+    async () => {
+      await checkInvariants();
+      return (await done()) || undefined;
+    },
+    timeoutMs,
+    500,
+  );
 
 /** A hello for a node that does not exist; probe addresses at the top of the lab's underlay, where no namespace lives. */
 function madeUpHelloFor(name: string, i: number): ConnectRequest {
@@ -230,7 +229,7 @@ describe('hostile peers in a live 4-node lab', () => {
         d.name.startsWith('made-up-'),
       ).length;
     // Every invariant at every poll until the four have left, and for two probe rounds after.
-    await watchUntil('the 4 made-up nodes to leave', async () => (await departedMadeUp()) === 4, 30_000);
+    await watchInvariantsUntil('the 4 made-up nodes to leave', async () => (await departedMadeUp()) === 4, 30_000);
     await watch(2 * probeIntervalSeconds);
     expect(await departedMadeUp()).toBe(4);
   }, 60_000);

@@ -9,7 +9,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exposeToNamespace } from '../harness/expose-to-namespace.ts';
 import { flannelNode, startKubeApiDouble, type KubeApiDouble } from '../harness/kube-api-double.ts';
-import { metricValue, startStack, waitFor, type Finding, type Stack } from '../harness/stack.ts';
+import {
+  holdsThroughout,
+  metricValue,
+  quietUntil as quietUntilIn,
+  startStack,
+  waitFor,
+  watchUntil,
+  type Finding,
+  type Stack,
+} from '../harness/stack.ts';
 
 let double: KubeApiDouble;
 let stack: Stack;
@@ -81,16 +90,8 @@ const allVerified = (view: NodesView, count: number) =>
     (n) => n.state === 'active' && n.hostAgent?.connected && n.podAgent?.connected && n.hostAgent.overlayCheck?.peersOk === count - 1,
   );
 
-async function quietUntil(what: string, done: (view: NodesView) => Promise<boolean> | boolean, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    const findings = await stack.findings();
-    if (findings.length > 0) throw new Error(`finding open while waiting for ${what}: ${JSON.stringify(findings.map((f) => f.summary))}`);
-    if (await done(await nodesView())) return Date.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
+const quietUntil = (what: string, done: (view: NodesView) => Promise<boolean> | boolean, timeoutMs: number): Promise<number> =>
+  quietUntilIn(stack, what, nodesView, done, timeoutMs);
 
 /** Waits until no finding has been open for 10 s in a row, so each transition starts settled. */
 async function settled(): Promise<void> {
@@ -128,36 +129,35 @@ async function nodeDownAndBack(
   await stack.stopAgent(node);
   await stack.podAgents.get(node)?.stop('SIGTERM');
   stack.podAgents.delete(node);
-  let missing: Finding | undefined;
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const findings = await stack.findings();
-    for (const f of findings)
-      expect(f.severity === 'critical' && !findings.some((r) => r.explains.includes(f.id)), `unexplained critical ${f.summary}`).toBe(
-        false,
-      );
-    missing = findings.find((f) => f.kind === 'AgentMissing');
-    if (missing) {
-      onlyRootAndSymptoms(findings, missing);
-      break;
-    }
-    for (const f of findings) expect(f.nodes, f.summary).toEqual([node]);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  const missing = await watchUntil(
+    'AgentMissing within 30 s',
+    async () => {
+      const findings = await stack.findings();
+      for (const f of findings)
+        expect(f.severity === 'critical' && !findings.some((r) => r.explains.includes(f.id)), `unexplained critical ${f.summary}`).toBe(
+          false,
+        );
+      const found = findings.find((f) => f.kind === 'AgentMissing');
+      if (found) {
+        onlyRootAndSymptoms(findings, found);
+        return found;
+      }
+      for (const f of findings) expect(f.nodes, f.summary).toEqual([node]);
+      return undefined;
+    },
+    30_000,
+  );
   const toFinding = Date.now() - started;
-  expect(missing, 'AgentMissing within 30 s').toBeDefined();
   expect(missing).toMatchObject({ severity: 'warning', nodes: [node] });
-  expect(missing!.summary).toMatch(says);
-  expect(missing!.evidence.join('\n')).toMatch(says);
+  expect(missing.summary).toMatch(says);
+  expect(missing.evidence.join('\n')).toMatch(says);
   // For a few more seconds: still only the node and its symptoms, nothing critical unexplained.
-  const until = Date.now() + 5_000;
-  while (Date.now() < until) {
+  await holdsThroughout('only the node and its symptoms', 5_000, async () => {
     const findings = await stack.findings();
     const root = findings.find((f) => f.kind === 'AgentMissing');
     expect(root?.severity).toBe('warning');
     onlyRootAndSymptoms(findings, root!);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  });
   const back = Date.now();
   double.upsertNode(labNodeRecord(node));
   await stack.startAgent(node, ['--auth-token-file', tokens.get(node)!]);
@@ -248,11 +248,7 @@ describe('node life cycle with the Kubernetes API (double)', () => {
       30_000,
     );
     timings.deleteToLeftAndPeersClean = Date.now() - started;
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      expect(await stack.findings()).toEqual([]);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    await holdsThroughout('30 s with no finding', 30_000, async () => expect(await stack.findings()).toEqual([]));
   }, 90_000);
 
   it('node-4 joins with its agent before its CNI while the Node says flannel vxlan: held with that reason; past the grace NodeRecordMismatch is the root cause; the CNI arrives and it is verified without an agent restart', async () => {
@@ -287,14 +283,18 @@ describe('node life cycle with the Kubernetes API (double)', () => {
     expect(root).toMatchObject({ severity: 'critical', nodes: ['node-4'] });
     expect(root.evidence.join('\n')).toMatch(/the Node says flannel backend vxlan .*no flannel\.<VNI> VXLAN device/);
     // Held for 3 s, checked at every poll: nothing else opens beside the root cause and its symptoms.
-    for (const until = Date.now() + 3_000; Date.now() < until;) {
-      const findings = await stack.findings();
-      onlyRootAndSymptoms(
-        findings,
-        findings.find((f) => f.kind === 'NodeRecordMismatch')!,
-      );
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    await holdsThroughout(
+      'only the root cause and its symptoms',
+      3_000,
+      async () => {
+        const findings = await stack.findings();
+        onlyRootAndSymptoms(
+          findings,
+          findings.find((f) => f.kind === 'NodeRecordMismatch')!,
+        );
+      },
+      250,
+    );
     // The CNI arrives: flannel creates its device and programs node-4, then the peers program it.
     const cni = Date.now();
     await stack.lab.createOverlayDevice('node-4');

@@ -4,7 +4,7 @@
 // node's overlay device is deleted and recreated (the CNI restarting). Findings are polled
 // through every transition: none may open. Each transition's duration is printed at the end.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metricValue, startStack, waitFor, type Stack } from '../harness/stack.ts';
+import { holdsThroughout, metricValue, quietUntil as quietUntilIn, startStack, waitFor, type Stack } from '../harness/stack.ts';
 
 const convergeGraceSeconds = 20;
 const agentMissingAfterSeconds = 10;
@@ -43,28 +43,12 @@ interface NodesView {
 const nodesView = () => stack.getJson<NodesView>('/api/v1/nodes');
 const peersOf = (node: string) => ['node-1', 'node-2', 'node-3', 'node-4'].filter((n) => n !== node);
 
-/** Polls `done` every 250 ms; fails at once if any finding is open meanwhile. Resolves the ms it took. */
-async function quietUntil(what: string, done: (view: NodesView) => Promise<boolean> | boolean, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    const findings = await stack.findings();
-    if (findings.length > 0) throw new Error(`finding open while waiting for ${what}: ${JSON.stringify(findings.map((f) => f.summary))}`);
-    if (await done(await nodesView())) return Date.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${JSON.stringify(await nodesView())}`);
-}
+const quietUntil = (what: string, done: (view: NodesView) => Promise<boolean> | boolean, timeoutMs: number): Promise<number> =>
+  quietUntilIn(stack, what, nodesView, done, timeoutMs);
 
 /** Asserts zero findings at every poll for `ms` (the work — probes, reports, detector passes — goes on meanwhile). */
 async function quietFor(ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  let polls = 0;
-  while (Date.now() < deadline) {
-    expect(await stack.findings()).toEqual([]);
-    polls += 1;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  expect(polls).toBeGreaterThan(ms / 1000);
+  await holdsThroughout('zero findings', ms, async () => expect(await stack.findings()).toEqual([]));
 }
 
 /**

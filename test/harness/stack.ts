@@ -92,6 +92,46 @@ export async function onlyFindingsThroughout(
   });
 }
 
+/**
+ * Watches until `step` returns a value other than undefined/false: `step` asserts what must hold
+ * on the way (its errors fail at once, unlike waitFor's) and says when the awaited state is there.
+ */
+export async function watchUntil<T>(
+  what: string,
+  step: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  everyMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await step();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** Watches until `done(view())` holds, failing at once if any finding opens meanwhile. Resolves the ms it took. */
+export async function quietUntil<V>(
+  stack: Pick<Stack, 'findings'>,
+  what: string,
+  view: () => Promise<V>,
+  done: (view: V) => Promise<boolean> | boolean,
+  timeoutMs: number,
+): Promise<number> {
+  const started = Date.now();
+  await watchUntil(
+    what,
+    async () => {
+      const findings = await stack.findings();
+      if (findings.length > 0) throw new Error(`finding open while waiting for ${what}: ${JSON.stringify(findings.map((f) => f.summary))}`);
+      return done(await view());
+    },
+    timeoutMs,
+  );
+  return Date.now() - started;
+}
+
 /** Polls until `check` returns a value other than undefined/false, or throws after timeoutMs. */
 export async function waitFor<T>(
   what: string,
