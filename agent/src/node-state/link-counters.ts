@@ -50,17 +50,16 @@ export function createLinkCounterReader(deps: { sysRoot?: string; monotonicMs?: 
         seen.add(name);
         const before = previous.get(name);
         previous.set(name, { counts, atMs });
+        const totals = {
+          name,
+          role,
+          rxErrors: counts.rx_errors,
+          txErrors: counts.tx_errors,
+          rxDropped: counts.rx_dropped,
+          txDropped: counts.tx_dropped,
+        };
         if (!withRate) {
-          out.push(
-            create(LinkCountersSchema, {
-              name,
-              role,
-              rxErrors: counts.rx_errors,
-              txErrors: counts.tx_errors,
-              rxDropped: counts.rx_dropped,
-              txDropped: counts.tx_dropped,
-            }),
-          );
+          out.push(create(LinkCountersSchema, totals));
           continue;
         }
         const seconds = before ? (atMs - before.atMs) / 1000 : 0;
@@ -69,12 +68,7 @@ export function createLinkCounterReader(deps: { sysRoot?: string; monotonicMs?: 
           reset || seconds <= 0 ? 0 : Number(counts[f] - before!.counts[f]) / seconds;
         out.push(
           create(LinkCountersSchema, {
-            name,
-            role,
-            rxErrors: counts.rx_errors,
-            txErrors: counts.tx_errors,
-            rxDropped: counts.rx_dropped,
-            txDropped: counts.tx_dropped,
+            ...totals,
             rxErrorsPerSecond: rate('rx_errors'),
             txErrorsPerSecond: rate('tx_errors'),
             rxDroppedPerSecond: rate('rx_dropped'),
