@@ -52,6 +52,8 @@ export interface Uplink {
 
 // A stream that stayed up this long was a real connection: the next failure starts backoff afresh.
 const stableAfterMs = 10_000;
+/** How long stop() waits for the collector to close the call after our half-close. */
+const stopGraceMs = 1_000;
 
 export function createUplink(options: UplinkOptions): Uplink {
   const log = options.logger.child({ component: 'uplink' });
@@ -235,11 +237,22 @@ export function createUplink(options: UplinkOptions): Uplink {
       if (retryTimer) clearTimeout(retryTimer);
       const current = call;
       call = undefined;
+      welcomed = false;
       if (current) {
-        current.end();
-        // Give the half-close a moment to reach the collector before the channel goes.
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        current.cancel();
+        // Half-close and let the collector close the call (it answers our end with its own), so
+        // it sees a clean goodbye rather than a cancel; bounded, since a collector that is gone
+        // or stalled must not hold up the agent's shutdown.
+        const closed = await new Promise<boolean>((resolve) => {
+          const done = (byCollector: boolean) => (): void => {
+            clearTimeout(deadline);
+            resolve(byCollector);
+          };
+          const deadline = setTimeout(done(false), stopGraceMs);
+          current.once('status', done(true));
+          current.once('error', done(true));
+          current.end();
+        });
+        if (!closed) current.cancel();
       }
       client.close();
     },
