@@ -211,7 +211,7 @@ export function createCollector(deps: CollectorDeps): Collector {
           authorizeHello: createHelloAuthorizer({
             logger,
             requireBinding: nodeIdentity === true,
-            nodeExists: (name) => informer.records.has(name),
+            nodeRecord: (name) => informer.records.get(name),
             apiSynced: () => informer.status.synced,
           }),
         }

@@ -41,7 +41,12 @@ afterAll(async () => {
 });
 
 /** Opens a stream with `token`, says hello as `node`; resolves 'welcome' or the status code. */
-function hello(token: string, node: string, grpcPort = ports.grpcPort): Promise<'welcome' | grpc.status> {
+function hello(
+  token: string,
+  node: string,
+  grpcPort = ports.grpcPort,
+  overrides: Parameters<typeof hostHello>[1] = {},
+): Promise<'welcome' | grpc.status> {
   const client = new grpc.Client(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
   const metadata = new grpc.Metadata();
   metadata.set('authorization', `Bearer ${token}`);
@@ -61,7 +66,7 @@ function hello(token: string, node: string, grpcPort = ports.grpcPort): Promise<
       resolve(status.code);
       client.close();
     });
-    call.write(create(ConnectRequestSchema, { payload: { case: 'hello', value: hostHello(node) } }));
+    call.write(create(ConnectRequestSchema, { payload: { case: 'hello', value: hostHello(node, overrides) } }));
   });
 }
 
@@ -164,6 +169,36 @@ describe('with a shared token and the API on', () => {
       expect(await hello(token, 'node-2', sharedPorts.grpcPort)).toBe('welcome');
     } finally {
       await shared.shutdown(1000);
+    }
+  });
+
+  it("refuses a hello whose probe addresses are not its Node's own: the token does not let it aim every agent's probes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netsentry-shared-token-'));
+    const token = 'shared-token-0123456789abcdef0123456789abcdef';
+    writeFileSync(join(dir, 'token'), `${token}\n`);
+    const shared = createTestCollector({
+      args: ['--kubernetes', 'on', '--kubeconfig', double.kubeconfigPath, '--auth-token-file', join(dir, 'token')],
+      start: false,
+    });
+    const sharedPorts = await shared.collector.listen({ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0 });
+    try {
+      await waitFor(
+        'the Node list',
+        async () =>
+          ((await (await fetch(`http://127.0.0.1:${sharedPorts.httpPort}/readyz`)).json()) as { kubernetes: { synced: boolean } })
+            .kubernetes.synced,
+      );
+      // node-2 is 192.0.2.12 with podCIDR 198.18.2.0/24 in the API.
+      expect(await hello(token, 'node-2', sharedPorts.grpcPort, { probeAddress: '192.0.2.99' })).toBe(grpc.status.PERMISSION_DENIED);
+      expect(await hello(token, 'node-2', sharedPorts.grpcPort, { podProbeAddress: '198.18.7.0', podCidrs: ['198.18.7.0/24'] })).toBe(
+        grpc.status.PERMISSION_DENIED,
+      );
+      expect(shared.logText()).toContain("probe address 192.0.2.99 is not one of Node node-2's addresses in the API (192.0.2.12)");
+      expect(await hello(token, 'node-2', sharedPorts.grpcPort, { podProbeAddress: '198.18.2.0' })).toBe('welcome');
+      const peers = await (await fetch(`http://127.0.0.1:${sharedPorts.httpPort}/api/v1/nodes`)).text();
+      expect(peers).not.toContain('192.0.2.99');
+    } finally {
+      await shared.collector.shutdown(1000);
     }
   });
 });

@@ -5,7 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import { ConnectResponseSchema, type ConnectRequest, type ConnectResponse } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
+import {
+  ConnectResponseSchema,
+  type ConnectRequest,
+  type ConnectResponse,
+  type Hello,
+} from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
 import { Network, PartCountSchema } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { partCounts } from '../model/overlay-counts.ts';
 import type { ProbeBatch } from '../../../shared/src/gen/netsentry/v1/probe_pb.js';
@@ -59,7 +64,7 @@ export interface IngestServerOptions {
    * Node identity (kubernetes/hello-authorizer.ts): a refusal for a hello whose node the stream
    * may not speak for, sent as PERMISSION_DENIED; the authorizer logs and counts it itself.
    */
-  authorizeHello?: (nodeName: string, metadata: grpc.Metadata, peer: string) => string | undefined;
+  authorizeHello?: (hello: Hello, metadata: grpc.Metadata, peer: string) => string | undefined;
   /**
    * Targets for pod agents (collector/src/targets/): the set is sent after the welcome and
    * again on every change; a batch is stored or refused (a returned problem closes the stream).
@@ -217,7 +222,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
       const problem = validateHello(hello);
       if (problem) return refuse(call, grpc.status.INVALID_ARGUMENT, 'invalid_hello', problem);
       // Identity first: a hello that may not speak for its node never spends a budget.
-      const denied = options.authorizeHello?.(hello.nodeName, call.metadata, call.getPeer());
+      const denied = options.authorizeHello?.(hello, call.metadata, call.getPeer());
       if (denied) return refuse(call, grpc.status.PERMISSION_DENIED, 'permission_denied', denied, true);
       const knownNode =
         model.hasAgent({ node: hello.nodeName, network: 'host' }) || model.hasAgent({ node: hello.nodeName, network: 'pod' });

@@ -6,6 +6,8 @@ export interface NodeRecord {
   readonly name: string;
   readonly podCidrs: readonly string[];
   readonly internalIp?: string;
+  /** Every InternalIP and ExternalIP in status.addresses (dual-stack and multi-homed nodes have several). */
+  readonly addresses: readonly string[];
   /** flannel.alpha.coreos.com/backend-type, e.g. "vxlan", "host-gw". */
   readonly flannelBackend?: string;
   /** VtepMAC from flannel.alpha.coreos.com/backend-data. */
@@ -49,6 +51,9 @@ export function nodeRecordOf(node: V1Node): NodeRecord | undefined {
   const podCidrs = node.spec?.podCIDRs?.length ? node.spec.podCIDRs : node.spec?.podCIDR ? [node.spec.podCIDR] : [];
   const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
   const internalIp = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+  const addresses = (node.status?.addresses ?? [])
+    .filter((a) => (a.type === 'InternalIP' || a.type === 'ExternalIP') && a.address)
+    .map((a) => a.address);
   const flannelBackend = annotation(node, 'flannel.alpha.coreos.com/backend-type');
   const flannelVtepMac = vtepMacOf(annotation(node, 'flannel.alpha.coreos.com/backend-data'));
   const flannelPublicIp = annotation(node, 'flannel.alpha.coreos.com/public-ip');
@@ -58,6 +63,7 @@ export function nodeRecordOf(node: V1Node): NodeRecord | undefined {
     name,
     podCidrs: Object.freeze([...podCidrs]),
     ...(internalIp ? { internalIp } : {}),
+    addresses: Object.freeze(addresses),
     ...(flannelBackend ? { flannelBackend } : {}),
     ...(flannelVtepMac ? { flannelVtepMac } : {}),
     ...(flannelPublicIp ? { flannelPublicIp } : {}),
