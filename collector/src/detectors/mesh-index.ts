@@ -35,6 +35,11 @@ interface IndexedPair extends Pair {
   /** Bit v: counted as known for verdict v; bit v + 8: counted as bad. */
   mask: number;
   live: boolean;
+  /** Changed since the last settle, and uncounted until then. */
+  dirty: boolean;
+  /** The count arrays of its source and destination (kept while the node has a pair). */
+  readonly sourceCounts: Int32Array;
+  readonly destinationCounts: Int32Array;
 }
 
 interface Count {
@@ -84,25 +89,29 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
     if (!c) counts.set(node, (c = new Int32Array(2 * meshNetworks.length * verdictFns.length)));
     return c;
   };
+  const total = countsOf('');
+
+  /** Adds sign × the pair's counted verdicts to one node's counts (node '' : the whole mesh). */
+  const applyTo = (c: Int32Array, node: string, mask: number, network: AgentNetwork, sign: 1 | -1): void => {
+    for (let v = 0; v < verdictFns.length; v++) {
+      if ((mask & (1 << v)) === 0) continue;
+      const slot = slotOf(network, v);
+      c[slot] = c[slot]! + sign;
+      if ((mask & (1 << (v + 8))) === 0) continue;
+      c[slot + 1] = c[slot + 1]! + sign;
+      if (node === '') continue;
+      const set = badNodes.get(network)![v]!;
+      if (c[slot + 1]! > 0) set.add(node);
+      else set.delete(node);
+    }
+  };
 
   /** Adds sign × the pair's counted verdicts (pair.mask) to its two nodes and the total. */
   const apply = (pair: IndexedPair, sign: 1 | -1): void => {
     if (pair.mask === 0) return;
-    const sets = badNodes.get(pair.network)!;
-    for (const node of [pair.source, pair.destination, '']) {
-      const c = countsOf(node);
-      for (let v = 0; v < verdictFns.length; v++) {
-        if ((pair.mask & (1 << v)) === 0) continue;
-        const slot = slotOf(pair.network, v);
-        c[slot] = c[slot]! + sign;
-        if ((pair.mask & (1 << (v + 8))) === 0) continue;
-        c[slot + 1] = c[slot + 1]! + sign;
-        if (node === '') continue;
-        if (c[slot + 1]! > 0) sets[v]!.add(node);
-        else sets[v]!.delete(node);
-      }
-      if (sign < 0 && c.every((x) => x === 0)) counts.delete(node);
-    }
+    applyTo(pair.sourceCounts, pair.source, pair.mask, pair.network, sign);
+    applyTo(pair.destinationCounts, pair.destination, pair.mask, pair.network, sign);
+    applyTo(total, '', pair.mask, pair.network, sign);
   };
 
   const uncount = (pair: IndexedPair): void => {
@@ -132,38 +141,71 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
       if (inner.size === 0) side.delete(a);
     }
   };
+  /** A node's counts go with its last pair (on either side, in either network). */
+  const hasPairs = (node: string): boolean => {
+    for (const network of meshNetworks) if (bySource.get(network)!.has(node) || byDestination.get(network)!.has(node)) return true;
+    return false;
+  };
+
+  // Pairs changed since the last read or settle, uncounted: a pair's paths (UDP small and
+  // large, TCP) come and go together, within one batch or one expiry, so it is counted once
+  // per batch rather than once per path. Settled at ingest every settleEvery pairs, so a
+  // detector pass does not inherit the counting of every batch since the last one.
+  const settleEvery = 512;
+  let dirty: IndexedPair[] = [];
+  const settle = (): void => {
+    if (dirty.length === 0) return;
+    const list = dirty;
+    dirty = [];
+    for (const pair of list) {
+      pair.dirty = false;
+      if (pair.udp || pair.tcp || pair.large) {
+        count(pair);
+        continue;
+      }
+      link(bySource.get(pair.network)!, pair.source, pair.destination, undefined);
+      link(byDestination.get(pair.network)!, pair.destination, pair.source, undefined);
+      if (!hasPairs(pair.source)) counts.delete(pair.source);
+      if (!hasPairs(pair.destination)) counts.delete(pair.destination);
+    }
+  };
 
   const onChange = (previous: PathState | undefined, next: PathState | undefined): void => {
     const s = next ?? previous;
     if (!s) return;
     const network = s.network;
-    let pair = bySource.get(network)!.get(s.source)?.get(s.destination);
+    const source = s.source;
+    const destination = s.destination;
+    let pair = bySource.get(network)!.get(source)?.get(destination);
     if (!pair) {
       if (!next) return;
-      pair = { source: s.source, destination: s.destination, network, mask: 0, live: false };
-      link(bySource.get(network)!, s.source, s.destination, pair);
-      link(byDestination.get(network)!, s.destination, s.source, pair);
+      pair = {
+        source,
+        destination,
+        network,
+        mask: 0,
+        live: false,
+        dirty: true,
+        sourceCounts: countsOf(source),
+        destinationCounts: countsOf(destination),
+      };
+      dirty.push(pair);
+      link(bySource.get(network)!, source, destination, pair);
+      link(byDestination.get(network)!, destination, source, pair);
+    } else if (!pair.dirty && !(previous && next && previous.failing === next.failing && previous.healthy === next.healthy)) {
+      // Most changes keep the verdicts (a healthy path stays healthy): those swap the state only.
+      uncount(pair);
+      pair.dirty = true;
+      dirty.push(pair);
     }
-    // Most changes keep the verdicts (a healthy path stays healthy): swap the state only.
-    if (previous && next && previous.failing === next.failing && previous.healthy === next.healthy) {
-      if (s.protocol === 'tcp') pair.tcp = next;
-      else if (s.size === 'large') pair.large = next;
-      else pair.udp = next;
-      return;
-    }
-    uncount(pair);
     if (s.protocol === 'tcp') pair.tcp = next;
     else if (s.size === 'large') pair.large = next;
     else pair.udp = next;
-    if (!pair.udp && !pair.tcp && !pair.large) {
-      link(bySource.get(network)!, s.source, s.destination, undefined);
-      link(byDestination.get(network)!, s.destination, s.source, undefined);
-      return;
-    }
-    count(pair);
+    if (dirty.length > settleEvery) settle();
   };
 
   const recountNode = (node: string): void => {
+    settle();
     for (const network of meshNetworks) {
       for (const side of [bySource, byDestination]) {
         for (const pair of side.get(network)!.get(node)?.values() ?? []) {
@@ -178,6 +220,7 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
 
   const index: MeshIndex = {
     sync(snapshot) {
+      settle();
       const seen = new Set<string>();
       const changed: string[] = [];
       for (const node of snapshot.nodes) {
@@ -198,19 +241,25 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
     },
 
     pair(network, source, destination) {
+      settle();
       const pair = bySource.get(network)!.get(source)?.get(destination);
       return pair?.live ? pair : undefined;
     },
 
-    failingPairs: (network) => [...failing.get(network)!].sort(byEnds),
+    failingPairs(network) {
+      settle();
+      return [...failing.get(network)!].sort(byEnds);
+    },
 
     pairs(network) {
+      settle();
       const out: Pair[] = [];
       for (const inner of bySource.get(network)!.values()) for (const pair of inner.values()) if (pair.live) out.push(pair);
       return out.sort(byEnds);
     },
 
     localize(network, verdict) {
+      settle();
       const v = verdictNames.indexOf(verdict);
       const slot = slotOf(network, v);
       const knownBit = 1 << v;
@@ -284,5 +333,6 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
     close: () => subscription.unsubscribe(),
   };
   for (const state of subscription.current) onChange(undefined, state);
+  settle();
   return index;
 }

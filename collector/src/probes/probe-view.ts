@@ -265,12 +265,11 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
     if (bound === store) return;
     bound = store;
     store.healthy.listen({
-      change: (previous, next) => {
+      change: (previous, next, key) => {
         // A path has one state: a compact one replaces what is left of its attempt logs (records pruned from the store).
-        const group =
-          !previous && next
-            ? sources.get(next.source)?.get(pathKeyOf(next.destination, next.network, next.protocol, next.size))
-            : undefined;
+        // Most sources have no logged paths: look there first, and build no key string per new path.
+        const groups = !previous && next ? sources.get(next.source) : undefined;
+        const group = groups?.get(key ?? pathKeyOf(next!.destination, next!.network, next!.protocol, next!.size));
         if (group) {
           group.seq += 1;
           group.records = [];
