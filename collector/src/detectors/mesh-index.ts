@@ -37,6 +37,8 @@ interface IndexedPair extends Pair {
   live: boolean;
   /** Changed since the last settle, and uncounted until then. */
   dirty: boolean;
+  /** Its place in its destination's inbound list. */
+  inboundAt: number;
   /** The count arrays of its source and destination (kept while the node has a pair). */
   readonly sourceCounts: Int32Array;
   readonly destinationCounts: Int32Array;
@@ -66,10 +68,29 @@ const byEnds = (a: Pair, b: Pair): number =>
 const hostLive = 1;
 const podLive = 2;
 
-export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): MeshIndex {
+/** settleEvery: changed pairs held uncounted before the index counts them at ingest (tests make it small). */
+export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig, { settleEvery = 512 } = {}): MeshIndex {
   type Side = Map<string, Map<string, IndexedPair>>;
   const bySource = new Map<AgentNetwork, Side>(meshNetworks.map((n) => [n, new Map()]));
-  const byDestination = new Map<AgentNetwork, Side>(meshNetworks.map((n) => [n, new Map()]));
+  // Inbound pairs are only listed (localization, liveness changes), never looked up: an array
+  // per destination with swap-remove, not a map to hash into for every pair that comes and goes.
+  const byDestination = new Map<AgentNetwork, Map<string, IndexedPair[]>>(meshNetworks.map((n) => [n, new Map()]));
+  const linkInbound = (pair: IndexedPair): void => {
+    const side = byDestination.get(pair.network)!;
+    let list = side.get(pair.destination);
+    if (!list) side.set(pair.destination, (list = []));
+    pair.inboundAt = list.push(pair) - 1;
+  };
+  const unlinkInbound = (pair: IndexedPair): void => {
+    const side = byDestination.get(pair.network)!;
+    const list = side.get(pair.destination)!;
+    const last = list.pop()!;
+    if (last !== pair) {
+      list[pair.inboundAt] = last;
+      last.inboundAt = pair.inboundAt;
+    }
+    if (list.length === 0) side.delete(pair.destination);
+  };
   const failing = new Map<AgentNetwork, Set<IndexedPair>>(meshNetworks.map((n) => [n, new Set()]));
   // Per node (and the whole mesh under ''): known and bad pair counts per network × verdict,
   // at [(networkIndex × verdicts + verdict) × 2 + (0 known | 1 bad)]. One lookup per node.
@@ -151,7 +172,6 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
   // large, TCP) come and go together, within one batch or one expiry, so it is counted once
   // per batch rather than once per path. Settled at ingest every settleEvery pairs, so a
   // detector pass does not inherit the counting of every batch since the last one.
-  const settleEvery = 512;
   let dirty: IndexedPair[] = [];
   const settle = (): void => {
     if (dirty.length === 0) return;
@@ -164,7 +184,7 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
         continue;
       }
       link(bySource.get(pair.network)!, pair.source, pair.destination, undefined);
-      link(byDestination.get(pair.network)!, pair.destination, pair.source, undefined);
+      unlinkInbound(pair);
       if (!hasPairs(pair.source)) counts.delete(pair.source);
       if (!hasPairs(pair.destination)) counts.delete(pair.destination);
     }
@@ -186,12 +206,13 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
         mask: 0,
         live: false,
         dirty: true,
+        inboundAt: 0,
         sourceCounts: countsOf(source),
         destinationCounts: countsOf(destination),
       };
       dirty.push(pair);
       link(bySource.get(network)!, source, destination, pair);
-      link(byDestination.get(network)!, destination, source, pair);
+      linkInbound(pair);
     } else if (!pair.dirty && !(previous && next && previous.failing === next.failing && previous.healthy === next.healthy)) {
       // Most changes keep the verdicts (a healthy path stays healthy): those swap the state only.
       uncount(pair);
@@ -207,8 +228,8 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
   const recountNode = (node: string): void => {
     settle();
     for (const network of meshNetworks) {
-      for (const side of [bySource, byDestination]) {
-        for (const pair of side.get(network)!.get(node)?.values() ?? []) {
+      for (const pairs of [bySource.get(network)!.get(node)?.values() ?? [], byDestination.get(network)!.get(node) ?? []]) {
+        for (const pair of pairs) {
           uncount(pair);
           count(pair);
         }
@@ -296,17 +317,17 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
         const othersKnown = total.known - c.known;
         const othersGood = othersKnown - (total.bad - c.bad);
         if (othersKnown === 0 || othersGood / othersKnown < othersGoodRatio) break;
-        const side = (map: Map<string, IndexedPair> | undefined, outbound: boolean) => {
+        const side = (pairs: Iterable<IndexedPair>, outbound: boolean) => {
           const known: Pair[] = [];
-          for (const pair of map?.values() ?? []) {
+          for (const pair of pairs) {
             if ((pair.mask & knownBit) === 0 || accepted.has(outbound ? pair.destination : pair.source)) continue;
             known.push(pair);
           }
           known.sort(byEnds);
           return { known, bad: known.filter((p) => ((p as IndexedPair).mask & badBit) !== 0) };
         };
-        const outbound = side(bySource.get(network)!.get(best), true);
-        const inbound = side(byDestination.get(network)!.get(best), false);
+        const outbound = side(bySource.get(network)!.get(best)?.values() ?? [], true);
+        const inbound = side(byDestination.get(network)!.get(best) ?? [], false);
         out.push({ node: best, outbound, inbound, others: { known: othersKnown, good: othersGood } });
         accepted.add(best);
         const t = adjust('');
