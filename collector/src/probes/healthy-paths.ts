@@ -237,6 +237,11 @@ export function createHealthyPaths(): HealthyPaths {
   const batch = new Map<string, number[]>();
   const quiet: HealthyListener = { change: () => undefined, retract: () => undefined, restore: () => undefined };
   let listener = quiet;
+  const current: { source: string | undefined; paths: Map<string, number> | undefined; visits: number[] | undefined } = {
+    source: undefined,
+    paths: undefined,
+    visits: undefined,
+  };
 
   const allocate = (path: HealthyPath, sampled: boolean): number => {
     let slot = free.pop();
@@ -249,7 +254,10 @@ export function createHealthyPaths(): HealthyPaths {
     keyOf[slot] = path.key;
     kinds[slot] = kindOf(path.network, path.protocol, path.size) | (sampled ? 16 : 0);
     let map = bySource.get(path.source);
-    if (!map) bySource.set(path.source, (map = new Map()));
+    if (!map) {
+      bySource.set(path.source, (map = new Map()));
+      if (current.source === path.source) current.paths = map;
+    }
     map.set(path.key, slot);
     size += 1;
     return slot;
@@ -260,7 +268,10 @@ export function createHealthyPaths(): HealthyPaths {
     const source = sourceOf[slot]!;
     const map = bySource.get(source);
     map?.delete(keyOf[slot]!);
-    if (map?.size === 0) bySource.delete(source);
+    if (map?.size === 0) {
+      bySource.delete(source);
+      if (current.paths === map) current.paths = undefined;
+    }
     const state = stateOf[slot]!;
     listener.change(state, undefined);
     sourceOf[slot] = destinationOf[slot] = keyOf[slot] = undefined;
@@ -281,7 +292,13 @@ export function createHealthyPaths(): HealthyPaths {
     has: (source, key) => bySource.get(source)?.has(key) === true,
 
     visit(path, atMs, count, rtt, rttMax, sizeBytes, intervalMs, sampled) {
-      let slot = bySource.get(path.source)?.get(path.key);
+      // A batch visits many paths of one source: its map and visit list are looked up once.
+      if (path.source !== current.source) {
+        current.source = path.source;
+        current.paths = bySource.get(path.source);
+        current.visits = batch.get(path.source);
+      }
+      let slot = current.paths?.get(path.key);
       if (slot === undefined) {
         slot = allocate(path, sampled);
         newestMs[slot] = atMs;
@@ -332,8 +349,8 @@ export function createHealthyPaths(): HealthyPaths {
           listener.change(state, next);
         }
       }
-      let list = batch.get(path.source);
-      if (!list) batch.set(path.source, (list = []));
+      let list = current.visits;
+      if (!list) batch.set(path.source, (list = current.visits = []));
       list.push(slot, generations[slot]!);
     },
 
@@ -341,6 +358,7 @@ export function createHealthyPaths(): HealthyPaths {
       const slots = batch.get(source);
       if (!slots) return;
       batch.delete(source);
+      if (current.source === source) current.visits = undefined;
       schedule(source, { atMs: atMs + staleAfter(sampled, intervalMs), visitMs: atMs, slots: Int32Array.from(slots) });
     },
 

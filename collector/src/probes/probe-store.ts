@@ -231,12 +231,14 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         !ok &&
         failureCutoffs.size > 0 &&
         (atMs < sourceFailuresBefore || (target !== undefined && atMs < (failureCutoffs.get(target) ?? 0)));
-      // Per batch: the target's 8 path slots (network × protocol × size), found once per target.
-      const slotsByTarget = new Map<string, { names: TargetNames; records: (PathRecord | undefined)[] } | null>();
+      // Per batch: the target's 8 path slots (network × protocol × size), found once per target,
+      // and per network whether results toward its agent are held back (0 not yet asked, 1 held, 2 kept).
+      type TargetSlots = { names: TargetNames; records: (PathRecord | undefined)[]; held: [number, number] };
+      const slotsByTarget = new Map<string, TargetSlots | null>();
       const touched: PathRecord[] = [];
       // One target object per batch, rewritten by each targetFor call (read before the next one): no object per path.
-      const target: { slots: { names: TargetNames; records: (PathRecord | undefined)[] }; slot: number; network: AgentNetwork } = {
-        slots: { names: { node: '', keys: [] }, records: [] },
+      const target: { slots: TargetSlots; slot: number; network: AgentNetwork } = {
+        slots: { names: { node: '', keys: [] }, records: [], held: [0, 0] },
         slot: 0,
         network: 'host',
       };
@@ -252,16 +254,21 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         if (!network) return undefined;
         let slots = slotsByTarget.get(targetNode);
         if (slots === undefined) {
-          slots = targetNode === key.node || !deps.isKnownNode(targetNode) ? null : { names: namesOf(targetNode), records: [] };
+          slots =
+            targetNode === key.node || !deps.isKnownNode(targetNode) ? null : { names: namesOf(targetNode), records: [], held: [0, 0] };
           slotsByTarget.set(targetNode, slots);
         }
         if (slots === null) return undefined;
         // Results toward an agent that restarted or came back, from before it was back: its responder was down.
-        const resetAtMs = resets.get(agentKey(targetNode, network));
-        if (
-          (resetAtMs !== undefined && atMs < resetAtMs + agent.intervalSeconds * 1000) ||
-          atMs < (changeCutoffs.get(agentKey(targetNode, network)) ?? 0)
-        ) {
+        const n = network === 'host' ? 0 : 1;
+        if (slots.held[n] === 0) {
+          const resetAtMs = resets.get(agentKey(targetNode, network));
+          const held =
+            (resetAtMs !== undefined && atMs < resetAtMs + agent.intervalSeconds * 1000) ||
+            atMs < (changeCutoffs.get(agentKey(targetNode, network)) ?? 0);
+          slots.held[n] = held ? 1 : 2;
+        }
+        if (slots.held[n] === 1) {
           discardedResults += attempts;
           return undefined;
         }
