@@ -265,6 +265,12 @@ describe('mesh index', () => {
       }
       // The random mesh did exercise localization (nodes were accepted), not only empty answers.
       expect(checks).toBeGreaterThan(10);
+      // It holds one pair per directed pair with a state, and nothing once every state is gone.
+      const pairKeys = (): number => new Set([...states.values()].map((s) => `${s.network}|${s.source}|${s.destination}`)).size;
+      expect(pairKeys()).toBeGreaterThan(0);
+      expect(index.heldPairs()).toBe(pairKeys());
+      for (const key of [...states.keys()]) set(key, undefined);
+      expect(index.heldPairs()).toBe(0);
       index.close();
     });
   }

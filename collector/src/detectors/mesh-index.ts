@@ -59,6 +59,8 @@ export interface MeshIndex {
   /** Every live pair, sorted by source then destination. O(pairs). */
   pairs(network: AgentNetwork): Pair[];
   localize(network: AgentNetwork, verdict: MeshVerdict): Localized[];
+  /** Pairs held (live or not), counted from the inbound lists: what the index keeps in memory, for tests. O(nodes). */
+  heldPairs(): number;
   /** Stops following the feed. */
   close(): void;
 }
@@ -349,6 +351,13 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig, { s
         mine.bad = 0;
       }
       return out.sort((a, b) => (a.node < b.node ? -1 : 1));
+    },
+
+    heldPairs() {
+      settle();
+      let n = 0;
+      for (const side of byDestination.values()) for (const list of side.values()) n += list.length;
+      return n;
     },
 
     close: () => subscription.unsubscribe(),
