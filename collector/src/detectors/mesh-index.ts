@@ -35,6 +35,13 @@ interface IndexedPair extends Pair {
   /** Bit v: counted as known for verdict v; bit v + 8: counted as bad. */
   mask: number;
   live: boolean;
+  /** Changed since the last settle, and uncounted until then. */
+  dirty: boolean;
+  /** Its place in its destination's inbound list. */
+  inboundAt: number;
+  /** The count arrays of its source and destination (kept while the node has a pair). */
+  readonly sourceCounts: Int32Array;
+  readonly destinationCounts: Int32Array;
 }
 
 interface Count {
@@ -52,6 +59,8 @@ export interface MeshIndex {
   /** Every live pair, sorted by source then destination. O(pairs). */
   pairs(network: AgentNetwork): Pair[];
   localize(network: AgentNetwork, verdict: MeshVerdict): Localized[];
+  /** Pairs held (live or not), counted from the inbound lists: what the index keeps in memory, for tests. O(nodes). */
+  heldPairs(): number;
   /** Stops following the feed. */
   close(): void;
 }
@@ -61,10 +70,29 @@ const byEnds = (a: Pair, b: Pair): number =>
 const hostLive = 1;
 const podLive = 2;
 
-export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): MeshIndex {
+/** settleEvery: changed pairs held uncounted before the index counts them at ingest (tests make it small). */
+export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig, { settleEvery = 512 } = {}): MeshIndex {
   type Side = Map<string, Map<string, IndexedPair>>;
   const bySource = new Map<AgentNetwork, Side>(meshNetworks.map((n) => [n, new Map()]));
-  const byDestination = new Map<AgentNetwork, Side>(meshNetworks.map((n) => [n, new Map()]));
+  // Inbound pairs are only listed (localization, liveness changes), never looked up: an array
+  // per destination with swap-remove, not a map to hash into for every pair that comes and goes.
+  const byDestination = new Map<AgentNetwork, Map<string, IndexedPair[]>>(meshNetworks.map((n) => [n, new Map()]));
+  const linkInbound = (pair: IndexedPair): void => {
+    const side = byDestination.get(pair.network)!;
+    let list = side.get(pair.destination);
+    if (!list) side.set(pair.destination, (list = []));
+    pair.inboundAt = list.push(pair) - 1;
+  };
+  const unlinkInbound = (pair: IndexedPair): void => {
+    const side = byDestination.get(pair.network)!;
+    const list = side.get(pair.destination)!;
+    const last = list.pop()!;
+    if (last !== pair) {
+      list[pair.inboundAt] = last;
+      last.inboundAt = pair.inboundAt;
+    }
+    if (list.length === 0) side.delete(pair.destination);
+  };
   const failing = new Map<AgentNetwork, Set<IndexedPair>>(meshNetworks.map((n) => [n, new Set()]));
   // Per node (and the whole mesh under ''): known and bad pair counts per network × verdict,
   // at [(networkIndex × verdicts + verdict) × 2 + (0 known | 1 bad)]. One lookup per node.
@@ -84,25 +112,29 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
     if (!c) counts.set(node, (c = new Int32Array(2 * meshNetworks.length * verdictFns.length)));
     return c;
   };
+  const total = countsOf('');
+
+  /** Adds sign × the pair's counted verdicts to one node's counts (node '' : the whole mesh). */
+  const applyTo = (c: Int32Array, node: string, mask: number, network: AgentNetwork, sign: 1 | -1): void => {
+    for (let v = 0; v < verdictFns.length; v++) {
+      if ((mask & (1 << v)) === 0) continue;
+      const slot = slotOf(network, v);
+      c[slot] = c[slot]! + sign;
+      if ((mask & (1 << (v + 8))) === 0) continue;
+      c[slot + 1] = c[slot + 1]! + sign;
+      if (node === '') continue;
+      const set = badNodes.get(network)![v]!;
+      if (c[slot + 1]! > 0) set.add(node);
+      else set.delete(node);
+    }
+  };
 
   /** Adds sign × the pair's counted verdicts (pair.mask) to its two nodes and the total. */
   const apply = (pair: IndexedPair, sign: 1 | -1): void => {
     if (pair.mask === 0) return;
-    const sets = badNodes.get(pair.network)!;
-    for (const node of [pair.source, pair.destination, '']) {
-      const c = countsOf(node);
-      for (let v = 0; v < verdictFns.length; v++) {
-        if ((pair.mask & (1 << v)) === 0) continue;
-        const slot = slotOf(pair.network, v);
-        c[slot] = c[slot]! + sign;
-        if ((pair.mask & (1 << (v + 8))) === 0) continue;
-        c[slot + 1] = c[slot + 1]! + sign;
-        if (node === '') continue;
-        if (c[slot + 1]! > 0) sets[v]!.add(node);
-        else sets[v]!.delete(node);
-      }
-      if (sign < 0 && c.every((x) => x === 0)) counts.delete(node);
-    }
+    applyTo(pair.sourceCounts, pair.source, pair.mask, pair.network, sign);
+    applyTo(pair.destinationCounts, pair.destination, pair.mask, pair.network, sign);
+    applyTo(total, '', pair.mask, pair.network, sign);
   };
 
   const uncount = (pair: IndexedPair): void => {
@@ -132,41 +164,74 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
       if (inner.size === 0) side.delete(a);
     }
   };
+  /** A node's counts go with its last pair (on either side, in either network). */
+  const hasPairs = (node: string): boolean => {
+    for (const network of meshNetworks) if (bySource.get(network)!.has(node) || byDestination.get(network)!.has(node)) return true;
+    return false;
+  };
+
+  // Pairs changed since the last read or settle, uncounted: a pair's paths (UDP small and
+  // large, TCP) come and go together, within one batch or one expiry, so it is counted once
+  // per batch rather than once per path. Settled at ingest every settleEvery pairs, so a
+  // detector pass does not inherit the counting of every batch since the last one.
+  let dirty: IndexedPair[] = [];
+  const settle = (): void => {
+    if (dirty.length === 0) return;
+    const list = dirty;
+    dirty = [];
+    for (const pair of list) {
+      pair.dirty = false;
+      if (pair.udp || pair.tcp || pair.large) {
+        count(pair);
+        continue;
+      }
+      link(bySource.get(pair.network)!, pair.source, pair.destination, undefined);
+      unlinkInbound(pair);
+      if (!hasPairs(pair.source)) counts.delete(pair.source);
+      if (!hasPairs(pair.destination)) counts.delete(pair.destination);
+    }
+  };
 
   const onChange = (previous: PathState | undefined, next: PathState | undefined): void => {
     const s = next ?? previous;
     if (!s) return;
     const network = s.network;
-    let pair = bySource.get(network)!.get(s.source)?.get(s.destination);
+    const source = s.source;
+    const destination = s.destination;
+    let pair = bySource.get(network)!.get(source)?.get(destination);
     if (!pair) {
       if (!next) return;
-      pair = { source: s.source, destination: s.destination, network, mask: 0, live: false };
-      link(bySource.get(network)!, s.source, s.destination, pair);
-      link(byDestination.get(network)!, s.destination, s.source, pair);
+      pair = {
+        source,
+        destination,
+        network,
+        mask: 0,
+        live: false,
+        dirty: true,
+        inboundAt: 0,
+        sourceCounts: countsOf(source),
+        destinationCounts: countsOf(destination),
+      };
+      dirty.push(pair);
+      link(bySource.get(network)!, source, destination, pair);
+      linkInbound(pair);
+    } else if (!pair.dirty && !(previous && next && previous.failing === next.failing && previous.healthy === next.healthy)) {
+      // Most changes keep the verdicts (a healthy path stays healthy): those swap the state only.
+      uncount(pair);
+      pair.dirty = true;
+      dirty.push(pair);
     }
-    // Most changes keep the verdicts (a healthy path stays healthy): swap the state only.
-    if (previous && next && previous.failing === next.failing && previous.healthy === next.healthy) {
-      if (s.protocol === 'tcp') pair.tcp = next;
-      else if (s.size === 'large') pair.large = next;
-      else pair.udp = next;
-      return;
-    }
-    uncount(pair);
     if (s.protocol === 'tcp') pair.tcp = next;
     else if (s.size === 'large') pair.large = next;
     else pair.udp = next;
-    if (!pair.udp && !pair.tcp && !pair.large) {
-      link(bySource.get(network)!, s.source, s.destination, undefined);
-      link(byDestination.get(network)!, s.destination, s.source, undefined);
-      return;
-    }
-    count(pair);
+    if (dirty.length > settleEvery) settle();
   };
 
   const recountNode = (node: string): void => {
+    settle();
     for (const network of meshNetworks) {
-      for (const side of [bySource, byDestination]) {
-        for (const pair of side.get(network)!.get(node)?.values() ?? []) {
+      for (const pairs of [bySource.get(network)!.get(node)?.values() ?? [], byDestination.get(network)!.get(node) ?? []]) {
+        for (const pair of pairs) {
           uncount(pair);
           count(pair);
         }
@@ -178,6 +243,7 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
 
   const index: MeshIndex = {
     sync(snapshot) {
+      settle();
       const seen = new Set<string>();
       const changed: string[] = [];
       for (const node of snapshot.nodes) {
@@ -198,19 +264,25 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
     },
 
     pair(network, source, destination) {
+      settle();
       const pair = bySource.get(network)!.get(source)?.get(destination);
       return pair?.live ? pair : undefined;
     },
 
-    failingPairs: (network) => [...failing.get(network)!].sort(byEnds),
+    failingPairs(network) {
+      settle();
+      return [...failing.get(network)!].sort(byEnds);
+    },
 
     pairs(network) {
+      settle();
       const out: Pair[] = [];
       for (const inner of bySource.get(network)!.values()) for (const pair of inner.values()) if (pair.live) out.push(pair);
       return out.sort(byEnds);
     },
 
     localize(network, verdict) {
+      settle();
       const v = verdictNames.indexOf(verdict);
       const slot = slotOf(network, v);
       const knownBit = 1 << v;
@@ -247,17 +319,17 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
         const othersKnown = total.known - c.known;
         const othersGood = othersKnown - (total.bad - c.bad);
         if (othersKnown === 0 || othersGood / othersKnown < othersGoodRatio) break;
-        const side = (map: Map<string, IndexedPair> | undefined, outbound: boolean) => {
+        const side = (pairs: Iterable<IndexedPair>, outbound: boolean) => {
           const known: Pair[] = [];
-          for (const pair of map?.values() ?? []) {
+          for (const pair of pairs) {
             if ((pair.mask & knownBit) === 0 || accepted.has(outbound ? pair.destination : pair.source)) continue;
             known.push(pair);
           }
           known.sort(byEnds);
           return { known, bad: known.filter((p) => ((p as IndexedPair).mask & badBit) !== 0) };
         };
-        const outbound = side(bySource.get(network)!.get(best), true);
-        const inbound = side(byDestination.get(network)!.get(best), false);
+        const outbound = side(bySource.get(network)!.get(best)?.values() ?? [], true);
+        const inbound = side(byDestination.get(network)!.get(best) ?? [], false);
         out.push({ node: best, outbound, inbound, others: { known: othersKnown, good: othersGood } });
         accepted.add(best);
         const t = adjust('');
@@ -281,8 +353,16 @@ export function createMeshIndex(feed: PathStateFeed, config: DetectorConfig): Me
       return out.sort((a, b) => (a.node < b.node ? -1 : 1));
     },
 
+    heldPairs() {
+      settle();
+      let n = 0;
+      for (const side of byDestination.values()) for (const list of side.values()) n += list.length;
+      return n;
+    },
+
     close: () => subscription.unsubscribe(),
   };
   for (const state of subscription.current) onChange(undefined, state);
+  settle();
   return index;
 }

@@ -23,9 +23,12 @@ export const isAlive = (agent: AgentState | undefined, nowMs: number, config: De
 
 /** Reachability of a pair: failing when a protocol fails and none is healthy. */
 export function pairStatus(pair: Pair): 'failing' | 'ok' | 'unknown' {
-  const states = [pair.udp, pair.tcp].filter((s): s is PathState => s !== undefined);
-  if (states.length === 0) return 'unknown';
-  return states.some((s) => s.failing) && !states.some((s) => s.healthy) ? 'failing' : 'ok';
+  // No arrays or closures: the mesh index asks this for every pair that changes.
+  const { udp, tcp } = pair;
+  if (!udp && !tcp) return 'unknown';
+  const anyFailing = udp?.failing === true || tcp?.failing === true;
+  const anyHealthy = udp?.healthy === true || tcp?.healthy === true;
+  return anyFailing && !anyHealthy ? 'failing' : 'ok';
 }
 
 /** The failing path of a pair that says most about direction (UDP first). */

@@ -32,7 +32,8 @@ export interface HealthyHistory {
 
 /** How the view hears about compact states: a state replaced (or added/removed), or changed in place. */
 export interface HealthyListener {
-  change(previous: PathState | undefined, next: PathState | undefined): void;
+  /** `key`: the path's key within its source (given when a path is added). */
+  change(previous: PathState | undefined, next: PathState | undefined, key?: string): void;
   /** Called before and after an in-place update, so sums over the states stay exact. */
   retract(state: PathState): void;
   restore(state: PathState): void;
@@ -100,6 +101,11 @@ export function createHealthyPaths(): HealthyPaths {
   const destinationOf: (string | undefined)[] = [];
   const keyOf: (string | undefined)[] = [];
   const stateOf: (CompactState | undefined)[] = [];
+  // Per slot, one state object per verdict, made once and reused by whatever path takes the
+  // slot next: a state lives as long as its path (1.5 intervals at scale), long enough to be
+  // promoted by the GC, so a new object per path was old-space garbage.
+  const healthyStates: (CompactState | undefined)[] = [];
+  const unhealthyStates: (CompactState | undefined)[] = [];
   const free: number[] = [];
   let used = 0;
   let size = 0;
@@ -195,6 +201,11 @@ export function createHealthyPaths(): HealthyPaths {
     }
   }
 
+  const stateAt = (slot: number, healthy: boolean): CompactState => {
+    const pool = healthy ? healthyStates : unhealthyStates;
+    return (pool[slot] ??= new CompactState(slot, healthy));
+  };
+
   const copyOf = (s: CompactState): PathState => ({
     attempts: s.attempts,
     failures: 0,
@@ -226,6 +237,11 @@ export function createHealthyPaths(): HealthyPaths {
   const batch = new Map<string, number[]>();
   const quiet: HealthyListener = { change: () => undefined, retract: () => undefined, restore: () => undefined };
   let listener = quiet;
+  const current: { source: string | undefined; paths: Map<string, number> | undefined; visits: number[] | undefined } = {
+    source: undefined,
+    paths: undefined,
+    visits: undefined,
+  };
 
   const allocate = (path: HealthyPath, sampled: boolean): number => {
     let slot = free.pop();
@@ -238,7 +254,10 @@ export function createHealthyPaths(): HealthyPaths {
     keyOf[slot] = path.key;
     kinds[slot] = kindOf(path.network, path.protocol, path.size) | (sampled ? 16 : 0);
     let map = bySource.get(path.source);
-    if (!map) bySource.set(path.source, (map = new Map()));
+    if (!map) {
+      bySource.set(path.source, (map = new Map()));
+      if (current.source === path.source) current.paths = map;
+    }
     map.set(path.key, slot);
     size += 1;
     return slot;
@@ -249,7 +268,10 @@ export function createHealthyPaths(): HealthyPaths {
     const source = sourceOf[slot]!;
     const map = bySource.get(source);
     map?.delete(keyOf[slot]!);
-    if (map?.size === 0) bySource.delete(source);
+    if (map?.size === 0) {
+      bySource.delete(source);
+      if (current.paths === map) current.paths = undefined;
+    }
     const state = stateOf[slot]!;
     listener.change(state, undefined);
     sourceOf[slot] = destinationOf[slot] = keyOf[slot] = undefined;
@@ -270,18 +292,31 @@ export function createHealthyPaths(): HealthyPaths {
     has: (source, key) => bySource.get(source)?.has(key) === true,
 
     visit(path, atMs, count, rtt, rttMax, sizeBytes, intervalMs, sampled) {
-      let slot = bySource.get(path.source)?.get(path.key);
+      // A batch visits many paths of one source: its map and visit list are looked up once.
+      if (path.source !== current.source) {
+        current.source = path.source;
+        current.paths = bySource.get(path.source);
+        current.visits = batch.get(path.source);
+      }
+      let slot = current.paths?.get(path.key);
       if (slot === undefined) {
         slot = allocate(path, sampled);
         newestMs[slot] = atMs;
         previousMs[slot] = 0;
-        rtts.set([rtt, rttMax, rtt, rttMax], slot * 4);
-        counts.set([Math.min(maxRun, count), Math.min(255, count), 0], slot * 3);
-        sizes.set([sizeBytes, sizeBytes], slot * 2);
+        // Element stores, not .set([...]): no array per visit.
+        rtts[slot * 4] = rtt;
+        rtts[slot * 4 + 1] = rttMax;
+        rtts[slot * 4 + 2] = rtt;
+        rtts[slot * 4 + 3] = rttMax;
+        counts[slot * 3] = Math.min(maxRun, count);
+        counts[slot * 3 + 1] = Math.min(255, count);
+        counts[slot * 3 + 2] = 0;
+        sizes[slot * 2] = sizeBytes;
+        sizes[slot * 2 + 1] = sizeBytes;
         intervals[slot] = intervalMs;
-        const state = new CompactState(slot, healthyAt(slot));
+        const state = stateAt(slot, healthyAt(slot));
         stateOf[slot] = state;
-        listener.change(undefined, state);
+        listener.change(undefined, state, path.key);
       } else {
         const state = stateOf[slot]!;
         listener.retract(state);
@@ -309,13 +344,13 @@ export function createHealthyPaths(): HealthyPaths {
         listener.restore(state);
         const healthy = healthyAt(slot);
         if (healthy !== state.healthy) {
-          const next = new CompactState(slot, healthy);
+          const next = stateAt(slot, healthy);
           stateOf[slot] = next;
           listener.change(state, next);
         }
       }
-      let list = batch.get(path.source);
-      if (!list) batch.set(path.source, (list = []));
+      let list = current.visits;
+      if (!list) batch.set(path.source, (list = current.visits = []));
       list.push(slot, generations[slot]!);
     },
 
@@ -323,6 +358,7 @@ export function createHealthyPaths(): HealthyPaths {
       const slots = batch.get(source);
       if (!slots) return;
       batch.delete(source);
+      if (current.source === source) current.visits = undefined;
       schedule(source, { atMs: atMs + staleAfter(sampled, intervalMs), visitMs: atMs, slots: Int32Array.from(slots) });
     },
 
@@ -354,11 +390,17 @@ export function createHealthyPaths(): HealthyPaths {
       const slot = allocate(path, h.sampled);
       newestMs[slot] = h.newestMs;
       previousMs[slot] = h.previousMs;
-      rtts.set([h.newestRtt, h.newestRttMax, h.previousRtt, h.previousRttMax], slot * 4);
-      counts.set([Math.min(maxRun, h.okRun), Math.min(255, h.newestCount), Math.min(255, h.previousCount)], slot * 3);
-      sizes.set([h.newestSize, h.previousSize], slot * 2);
+      rtts[slot * 4] = h.newestRtt;
+      rtts[slot * 4 + 1] = h.newestRttMax;
+      rtts[slot * 4 + 2] = h.previousRtt;
+      rtts[slot * 4 + 3] = h.previousRttMax;
+      counts[slot * 3] = Math.min(maxRun, h.okRun);
+      counts[slot * 3 + 1] = Math.min(255, h.newestCount);
+      counts[slot * 3 + 2] = Math.min(255, h.previousCount);
+      sizes[slot * 2] = h.newestSize;
+      sizes[slot * 2 + 1] = h.previousSize;
       intervals[slot] = h.intervalMs;
-      const state = new CompactState(slot, healthyAt(slot));
+      const state = stateAt(slot, healthyAt(slot));
       stateOf[slot] = state;
       schedule(path.source, {
         atMs: h.newestMs + staleAfter(h.sampled, h.intervalMs),

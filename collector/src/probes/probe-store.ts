@@ -12,7 +12,7 @@ import type { Network } from '../../../shared/src/gen/netsentry/v1/node_pb.js';
 import { agentNetworkOf, type AgentNetwork } from '../model/agent-network.ts';
 import { appendAttempt, dropFailures, newestAtMs, type AttemptLog } from './attempt-log.ts';
 import { sampledStaleIntervals } from './path-state.ts';
-import { createHealthyPaths, type HealthyPaths } from './healthy-paths.ts';
+import { createHealthyPaths, type HealthyPath, type HealthyPaths } from './healthy-paths.ts';
 
 export type PathProtocol = 'udp' | 'tcp';
 export type SizeClass = 'small' | 'large';
@@ -231,35 +231,51 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         !ok &&
         failureCutoffs.size > 0 &&
         (atMs < sourceFailuresBefore || (target !== undefined && atMs < (failureCutoffs.get(target) ?? 0)));
-      // Per batch: the target's 8 path slots (network × protocol × size), found once per target.
-      const slotsByTarget = new Map<string, { names: TargetNames; records: (PathRecord | undefined)[] } | null>();
+      // Per batch: the target's 8 path slots (network × protocol × size), found once per target,
+      // and per network whether results toward its agent are held back (0 not yet asked, 1 held, 2 kept).
+      type TargetSlots = { names: TargetNames; records: (PathRecord | undefined)[]; held: [number, number] };
+      const slotsByTarget = new Map<string, TargetSlots | null>();
       const touched: PathRecord[] = [];
-      /** Where this batch's attempts toward one path go, or undefined when they are not kept (the count is added to discardedResults). */
+      // One target object per batch, rewritten by each targetFor call (read before the next one): no object per path.
+      const target: { slots: TargetSlots; slot: number; network: AgentNetwork } = {
+        slots: { names: { node: '', keys: [] }, records: [], held: [0, 0] },
+        slot: 0,
+        network: 'host',
+      };
+      /** Where this batch's attempts toward one path go (valid until the next call), or undefined when they are not kept (the count is added to discardedResults). */
       const targetFor = (
         targetNode: string,
         targetNetwork: Network,
         protocol: PathProtocol,
         large: boolean,
         attempts: number,
-      ): { slots: { names: TargetNames; records: (PathRecord | undefined)[] }; slot: number; network: AgentNetwork } | undefined => {
+      ): typeof target | undefined => {
         const network = agentNetworkOf(targetNetwork);
         if (!network) return undefined;
         let slots = slotsByTarget.get(targetNode);
         if (slots === undefined) {
-          slots = targetNode === key.node || !deps.isKnownNode(targetNode) ? null : { names: namesOf(targetNode), records: [] };
+          slots =
+            targetNode === key.node || !deps.isKnownNode(targetNode) ? null : { names: namesOf(targetNode), records: [], held: [0, 0] };
           slotsByTarget.set(targetNode, slots);
         }
         if (slots === null) return undefined;
         // Results toward an agent that restarted or came back, from before it was back: its responder was down.
-        const resetAtMs = resets.get(agentKey(targetNode, network));
-        if (
-          (resetAtMs !== undefined && atMs < resetAtMs + agent.intervalSeconds * 1000) ||
-          atMs < (changeCutoffs.get(agentKey(targetNode, network)) ?? 0)
-        ) {
+        const n = network === 'host' ? 0 : 1;
+        if (slots.held[n] === 0) {
+          const resetAtMs = resets.get(agentKey(targetNode, network));
+          const held =
+            (resetAtMs !== undefined && atMs < resetAtMs + agent.intervalSeconds * 1000) ||
+            atMs < (changeCutoffs.get(agentKey(targetNode, network)) ?? 0);
+          slots.held[n] = held ? 1 : 2;
+        }
+        if (slots.held[n] === 1) {
           discardedResults += attempts;
           return undefined;
         }
-        return { slots, slot: (network === 'host' ? 0 : 4) + (protocol === 'tcp' ? 2 : 0) + (large ? 1 : 0), network };
+        target.slots = slots;
+        target.slot = (network === 'host' ? 0 : 4) + (protocol === 'tcp' ? 2 : 0) + (large ? 1 : 0);
+        target.network = network;
+        return target;
       };
       const otherAgent = agents.get(agentKey(key.node, key.network === 'host' ? 'pod' : 'host'));
       const intervalMs = agent.intervalSeconds * 1000;
@@ -270,6 +286,15 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         const pathKey = t.slots.names.keys[t.slot]!;
         return agent.paths.has(pathKey) || otherAgent?.paths.has(pathKey) === true;
       };
+      // Rewritten per visit (the compact tier copies what it keeps): no object per path.
+      const visited: { -readonly [K in keyof HealthyPath]: HealthyPath[K] } = {
+        source: key.node,
+        destination: '',
+        key: '',
+        network: 'host',
+        protocol: 'udp',
+        size: 'small',
+      };
       /** An all-answered visit of a path without an attempt log: kept compact. */
       const visitHealthy = (
         t: NonNullable<ReturnType<typeof targetFor>>,
@@ -279,24 +304,14 @@ export function createProbeStore(deps: { isKnownNode: (node: string) => boolean;
         rtt: number,
         rttMax: number,
         sizeBytes: number,
-      ): void =>
-        healthy.visit(
-          {
-            source: key.node,
-            destination: t.slots.names.node,
-            key: t.slots.names.keys[t.slot]!,
-            network: t.network,
-            protocol,
-            size: large ? 'large' : 'small',
-          },
-          atMs,
-          count,
-          rtt,
-          rttMax,
-          sizeBytes,
-          intervalMs,
-          sampled,
-        );
+      ): void => {
+        visited.destination = t.slots.names.node;
+        visited.key = t.slots.names.keys[t.slot]!;
+        visited.network = t.network;
+        visited.protocol = protocol;
+        visited.size = large ? 'large' : 'small';
+        healthy.visit(visited, atMs, count, rtt, rttMax, sizeBytes, intervalMs, sampled);
+      };
       /** The attempt log this batch adds to for one path; a compact path moves here, its visits seeding the log. */
       const recordFor = (t: NonNullable<ReturnType<typeof targetFor>>, protocol: PathProtocol, large: boolean): PathRecord => {
         const { slots, slot, network } = t;

@@ -216,8 +216,15 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
     let list = byNetwork.get(source);
     if (!list) byNetwork.set(source, (list = []));
     const at = lowerBound(list, rtt);
-    if (sign > 0) list.splice(at, 0, rtt);
-    else if (list[at] === rtt) list.splice(at, 1);
+    // Shifted by hand: splice returns a new array on every call, and this runs for every new or expiring UDP path.
+    if (sign > 0) {
+      list.push(rtt);
+      for (let i = list.length - 1; i > at; i--) list[i] = list[i - 1]!;
+      list[at] = rtt;
+    } else if (list[at] === rtt) {
+      for (let i = at; i < list.length - 1; i++) list[i] = list[i + 1]!;
+      list.pop();
+    }
     if (list.length === 0) byNetwork.delete(source);
   };
   const addTotals = (state: PathState, sign: 1 | -1): void => {
@@ -265,12 +272,11 @@ export function createProbeViewBuilder(): ProbeViewBuilder {
     if (bound === store) return;
     bound = store;
     store.healthy.listen({
-      change: (previous, next) => {
+      change: (previous, next, key) => {
         // A path has one state: a compact one replaces what is left of its attempt logs (records pruned from the store).
-        const group =
-          !previous && next
-            ? sources.get(next.source)?.get(pathKeyOf(next.destination, next.network, next.protocol, next.size))
-            : undefined;
+        // Most sources have no logged paths: look there first, and build no key string per new path.
+        const groups = !previous && next ? sources.get(next.source) : undefined;
+        const group = groups?.get(key ?? pathKeyOf(next!.destination, next!.network, next!.protocol, next!.size));
         if (group) {
           group.seq += 1;
           group.records = [];
