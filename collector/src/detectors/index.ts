@@ -9,7 +9,7 @@ import { conntrackPressureKind, detectConntrackPressure } from './conntrack-pres
 import { detectDnsFailure, dnsFailureKind } from './dns-failure.ts';
 import { detectMtuBlackhole, mtuBlackholeKind } from './mtu-blackhole.ts';
 import { createMeshPasses, type MeshPass, type MeshPasses } from './mesh-pass.ts';
-import { detectMtuMismatch, mtuMismatchKind } from './mtu-mismatch.ts';
+import { createNodeMtuCache, detectMtuMismatch, mtuMismatchKind } from './mtu-mismatch.ts';
 import { detectNodeIsolated, nodeIsolatedKind } from './node-isolated.ts';
 import { detectOverlayPeerDisagreement, overlayPeerDisagreementKind } from './overlay-peer-disagreement.ts';
 import { detectProtocolBlocked, protocolBlockedKind } from './protocol-blocked.ts';
@@ -44,6 +44,7 @@ const noTargets = (): TargetDetectorDeps => ({ store: createTargetStore(), specs
 export function defaultDetectors(config: Partial<DetectorConfig> = {}, targets: TargetDetectorDeps = noTargets()): Detector[] {
   const bound: DetectorConfig = Object.freeze({ ...defaultDetectorConfig, ...config });
   const mesh = createMeshPasses(bound);
+  const mtus = createNodeMtuCache();
   return [
     bind(linkDownKind, detectLinkDown, bound),
     bind(overlayRouteMissingKind, detectOverlayRouteMissing, bound),
@@ -53,7 +54,7 @@ export function defaultDetectors(config: Partial<DetectorConfig> = {}, targets: 
     bindMesh(protocolBlockedKind, detectProtocolBlocked, mesh),
     bindMesh(asymmetricReachabilityKind, detectAsymmetricReachability, mesh),
     bindMesh(mtuBlackholeKind, detectMtuBlackhole, mesh),
-    bind(mtuMismatchKind, detectMtuMismatch, bound),
+    { kind: mtuMismatchKind, detect: (snapshot) => detectMtuMismatch(snapshot, bound, mtus) },
     bind(dnsFailureKind, detectDnsFailure, bound),
     bind(conntrackPressureKind, detectConntrackPressure, bound),
     bind(linkErrorsKind, detectLinkErrors, bound),

@@ -28,9 +28,34 @@ export function nodeMtus(node: NodeState): NodeMtus {
   };
 }
 
-export function detectMtuMismatch(snapshot: ClusterSnapshot, _config: DetectorConfig): FindingCandidate[] {
+export interface NodeMtuCache {
+  of(node: NodeState): NodeMtus;
+}
+
+/**
+ * nodeMtus kept per (report, hello): a report carries every link of its node (hundreds of veths
+ * on a busy node) and comes every 30 s, while passes and scrapes ask every few seconds for
+ * every node. Reports and hellos are replaced, never changed in place, so identity is the key.
+ */
+export function createNodeMtuCache(): NodeMtuCache {
+  const byReport = new WeakMap<object, { hello: object; mtus: NodeMtus }>();
+  return {
+    of(node) {
+      const agent = node.hostAgent;
+      const report = agent?.report;
+      if (!agent || !report) return nodeMtus(node);
+      const cached = byReport.get(report);
+      if (cached && cached.hello === agent.hello) return cached.mtus;
+      const mtus = nodeMtus(node);
+      byReport.set(report, { hello: agent.hello, mtus });
+      return mtus;
+    },
+  };
+}
+
+export function detectMtuMismatch(snapshot: ClusterSnapshot, _config: DetectorConfig, cache?: NodeMtuCache): FindingCandidate[] {
   const vxlan = snapshot.nodes.filter((n) => n.hostAgent?.connected && n.hostAgent.hello.overlay?.kind === OverlayKind.FLANNEL_VXLAN);
-  const mtus = new Map(vxlan.map((n) => [n.name, nodeMtus(n)]));
+  const mtus = new Map(vxlan.map((n) => [n.name, cache ? cache.of(n) : nodeMtus(n)]));
   const counts = new Map<number, number>();
   for (const m of mtus.values()) if (m.overlay) counts.set(m.overlay, (counts.get(m.overlay) ?? 0) + 1);
   // The cluster's overlay MTU: the most common one (the larger on a tie).

@@ -3,7 +3,7 @@
 // Node-level only, except netsentry_probe_pair_failing, which has a series only for pairs
 // failing now, and at most a budget of them.
 import type { Registry } from 'prom-client';
-import { nodeMtus } from '../detectors/mtu-mismatch.ts';
+import { createNodeMtuCache } from '../detectors/mtu-mismatch.ts';
 import type { MetricsScrape } from './metrics-scrape.ts';
 import { eachInSteps, registerTextFamily } from './text-family.ts';
 
@@ -15,6 +15,7 @@ export function registerProbeMetrics(
   current: () => MetricsScrape,
   options = { maxFailingPairSeries: defaultMaxFailingPairSeries },
 ): void {
+  const mtus = createNodeMtuCache();
   registerTextFamily<MetricsScrape>(
     registry,
     {
@@ -124,8 +125,8 @@ export function registerProbeMetrics(
       collect({ snapshot }, emit) {
         return eachInSteps(snapshot.nodes, (node) => {
           if (!node.hostAgent) return;
-          // nodeMtus keeps its answer per report (or hello): no link search per scrape.
-          const m = nodeMtus(node);
+          // Kept per report and hello: no link search per node per scrape.
+          const m = mtus.of(node);
           if (m.overlay) emit(m.overlay, node.name, 'overlay');
           if (m.underlay) emit(m.underlay, node.name, 'underlay');
         });
