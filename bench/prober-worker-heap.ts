@@ -7,7 +7,7 @@
 // worker thread over the rounds. Run it with the agent's node flags for a like-for-like main
 // thread: node --max-semi-space-size=1 bench/prober-worker-heap.ts ...
 // Usage: node --max-semi-space-size=1 bench/prober-worker-heap.ts [--young MB] [--old MB] [--code MB]
-//   [--rounds 16] [--interval-ms 5000] [--targets 200] [--inline] [--no-warmup]
+//   [--rounds 16] [--interval-ms 5000] [--targets 200] [--inline] [--no-warmup] [--dist DIR]
 //   --inline runs the rounds on the main thread (--prober-thread main) instead of a worker.
 import { fork } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -18,6 +18,8 @@ const arg = (name: string): string | undefined => {
   return i > 0 ? process.argv[i + 1] : undefined;
 };
 const root = new URL('..', import.meta.url);
+// --dist DIR: a build to measure instead of this checkout's dist/ (e.g. a copy with another probe ladder).
+const dist = arg('dist') ? new URL(`file://${arg('dist')!.replace(/\/?$/, '/')}`) : new URL('dist/', root);
 
 if (process.argv.includes('--responders')) {
   const { createProbeResponder } = await import(new URL('agent/src/probe/probe-responder.ts', root).href);
@@ -69,10 +71,10 @@ if (process.argv.includes('--responders')) {
     let run: () => Promise<{ ok: boolean }[]>;
     let worker: Worker | undefined;
     if (inline) {
-      const { runProbeRound } = await import(new URL('dist/agent/src/probe/probe-round.js', root).href);
+      const { runProbeRound } = await import(new URL('agent/src/probe/probe-round.js', dist).href);
       run = () => runProbeRound(request, new AbortController().signal);
     } else {
-      worker = new Worker(new URL('dist/agent/src/probe/prober-worker.js', root), { resourceLimits: limits });
+      worker = new Worker(new URL('agent/src/probe/prober-worker.js', dist), { resourceLimits: limits });
       let id = 0;
       const waiting = new Map<number, (results: { ok: boolean }[]) => void>();
       // Out of memory (a heap limit below the round's need) ends the bench, as it ends the agent's worker.
@@ -90,6 +92,13 @@ if (process.argv.includes('--responders')) {
     }
     const thread = inline ? 'MainThread' : 'WorkerThread';
     if (!process.argv.includes('--no-warmup')) await run();
+    // The responders' CPU too: what a node spends answering its peers' probes (in a cluster every
+    // node answers as many probes as it sends; bench/agent-peers.ts's peers do not probe the agent).
+    const childCpu = (): number => {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    };
+    const responders0 = childCpu();
     const cpu0 = threadCpu(thread);
     const gc0 = threadCpu('V8Worker');
     const t0 = performance.now();
@@ -110,7 +119,8 @@ if (process.argv.includes('--responders')) {
     console.log(
       `${inline ? 'inline (main thread)' : `worker ${JSON.stringify(limits)}`}: RSS mean ${mean.toFixed(1)} MiB, max ${Math.max(...rss).toFixed(1)} (anon ${kib('RssAnon').toFixed(1)}, file ${kib('RssFile').toFixed(1)} at the end); ` +
         `${thread} ${(((threadCpu(thread) - cpu0) / seconds) * 1000).toFixed(1)} millicores, V8Worker ${(((threadCpu('V8Worker') - gc0) / seconds) * 1000).toFixed(1)}; ` +
-        `${(((threadCpu(thread) - cpu0) / rounds) * 1000).toFixed(1)} ms per round; ${ok}/${total} ok` +
+        `${(((threadCpu(thread) - cpu0) / rounds) * 1000).toFixed(1)} ms per round; ${ok}/${total} ok; ` +
+        `responders (answering them) ${(((childCpu() - responders0) / seconds) * 1000).toFixed(1)} millicores` +
         (heap
           ? `; worker heap: total ${(heap.total_heap_size / 2 ** 20).toFixed(1)} MiB, used ${(heap.used_heap_size / 2 ** 20).toFixed(1)}, malloced ${(heap.malloced_memory / 2 ** 20).toFixed(1)}, limit ${(heap.heap_size_limit / 2 ** 20).toFixed(0)}`
           : ''),
