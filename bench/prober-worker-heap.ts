@@ -7,7 +7,7 @@
 // worker thread over the rounds. Run it with the agent's node flags for a like-for-like main
 // thread: node --max-semi-space-size=1 bench/prober-worker-heap.ts ...
 // Usage: node --max-semi-space-size=1 bench/prober-worker-heap.ts [--young MB] [--old MB] [--code MB]
-//   [--rounds 16] [--interval-ms 5000] [--targets 200] [--inline] [--no-warmup] [--dist DIR]
+//   [--rounds 16] [--interval-ms 5000] [--targets 200] [--inline] [--no-warmup] [--dist DIR] [--source]
 //   --inline runs the rounds on the main thread (--prober-thread main) instead of a worker.
 import { fork } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -20,6 +20,8 @@ const arg = (name: string): string | undefined => {
 const root = new URL('..', import.meta.url);
 // --dist DIR: a build to measure instead of this checkout's dist/ (e.g. a copy with another probe ladder).
 const dist = arg('dist') ? new URL(`file://${arg('dist')!.replace(/\/?$/, '/')}`) : new URL('dist/', root);
+// --source: the worker from agent/src (type stripping in the worker, as the lab harness runs the agent).
+const source = process.argv.includes('--source');
 
 if (process.argv.includes('--responders')) {
   const { createProbeResponder } = await import(new URL('agent/src/probe/probe-responder.ts', root).href);
@@ -74,7 +76,9 @@ if (process.argv.includes('--responders')) {
       const { runProbeRound } = await import(new URL('agent/src/probe/probe-round.js', dist).href);
       run = () => runProbeRound(request, new AbortController().signal);
     } else {
-      worker = new Worker(new URL('agent/src/probe/prober-worker.js', dist), { resourceLimits: limits });
+      worker = new Worker(source ? new URL('agent/src/probe/prober-worker.ts', root) : new URL('agent/src/probe/prober-worker.js', dist), {
+        resourceLimits: limits,
+      });
       let id = 0;
       const waiting = new Map<number, (results: { ok: boolean }[]) => void>();
       // Out of memory (a heap limit below the round's need) ends the bench, as it ends the agent's worker.
