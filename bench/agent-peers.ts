@@ -16,7 +16,7 @@
 // for their pod network at their flannel.1 address, no pod agents). --agent-args "..." adds flags
 // to every agent under test (e.g. "--prober-thread main").
 // Usage (root): node bench/agent-peers.ts [--peers 100] [--minutes 3] [--probe-report exception|results] [--source] [--agent-node-flags "..."]
-//   [--layout host|two-agents|via-overlay] [--agent-args "..."]
+//   [--layout host|two-agents|via-overlay] [--agent-args "..."] [--agent-env "K=V ..."]
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
@@ -52,6 +52,13 @@ const layout = stringArg('layout', 'host');
 if (!['host', 'two-agents', 'via-overlay'].includes(layout))
   throw new Error(`--layout must be host, two-agents or via-overlay, got ${layout}`);
 const extraAgentArgs = stringArg('agent-args', '').split(' ').filter(Boolean);
+// --agent-env "K=V K2=V2": environment for the agents under test only (e.g. MALLOC_ARENA_MAX=2).
+const agentEnv = Object.fromEntries(
+  stringArg('agent-env', '')
+    .split(' ')
+    .filter(Boolean)
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
 // --probe-report exception (default, as shipped) or results (one ProbeResult per probe, before issue 15).
 const probeReport = process.argv.includes('--probe-report') ? process.argv[process.argv.indexOf('--probe-report') + 1]! : 'exception';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -159,6 +166,12 @@ function cpuByThread(pid: number): Map<string, number> {
   }
   return out;
 }
+/** RSS split as the kernel reports it: anonymous (heaps, stacks) and file-backed (the node binary's text, shared libraries). */
+const rssSplitMiB = (pid: number): string => {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+  return `anon ${kib('RssAnon').toFixed(1)} MiB, file ${kib('RssFile').toFixed(1)} MiB, shmem ${kib('RssShmem').toFixed(1)} MiB`;
+};
 const rssMiB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 async function main(): Promise<void> {
@@ -199,8 +212,9 @@ async function main(): Promise<void> {
     const node = process.execPath;
     // --verbose: the processes' logs on this terminal (the agents at --log-level info when --agent-args says so).
     const verbose = process.argv.includes('--verbose');
-    const run = (argv: string[], ipc = false, flags: string[] = []): ChildProcess => {
+    const run = (argv: string[], ipc = false, flags: string[] = [], env: Record<string, string> = {}): ChildProcess => {
       const child = spawn('ip', ['netns', 'exec', ns.name, node, ...flags, ...argv], {
+        env: { ...process.env, ...env },
         stdio: ['ignore', verbose ? 'inherit' : 'ignore', 'inherit', ...(ipc ? ['ipc' as const] : [])],
       });
       children.push(child);
@@ -240,6 +254,7 @@ async function main(): Promise<void> {
       ],
       false,
       agentNodeFlags,
+      agentEnv,
     );
     agents.push({ name: layout === 'via-overlay' ? 'host agent (via-overlay)' : 'host agent', pid: host.pid! });
     if (layout === 'two-agents') {
@@ -259,6 +274,7 @@ async function main(): Promise<void> {
         ],
         false,
         agentNodeFlags,
+        agentEnv,
       );
       agents.push({ name: 'pod agent', pid: pod.pid! });
     }
@@ -291,7 +307,13 @@ async function main(): Promise<void> {
     const targets = layout === 'two-agents' ? `${2 * peerCount} + ${peerCount}` : `${2 * peerCount}`;
     console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, Linux ${release()}, Node ${process.version}`);
     console.log(
-      `layout ${layout}: ${agents.map((a) => a.name).join(' + ')} (${agentEntry}, defaults${extraAgentArgs.length ? ` + ${extraAgentArgs.join(' ')}` : ''}, node flags: ${agentNodeFlags.join(' ') || 'none'}) with ${peerCount} peer nodes (${targets} probe targets, full mesh), --probe-report ${probeReport}, ${seconds.toFixed(0)} s after a 30 s warm-up; probe batches received by the collector: ${batches}`,
+      `layout ${layout}: ${agents.map((a) => a.name).join(' + ')} (${agentEntry}, defaults${extraAgentArgs.length ? ` + ${extraAgentArgs.join(' ')}` : ''}, node flags: ${agentNodeFlags.join(' ') || 'none'}${
+        Object.keys(agentEnv).length
+          ? `, env ${Object.entries(agentEnv)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')}`
+          : ''
+      }) with ${peerCount} peer nodes (${targets} probe targets, full mesh), --probe-report ${probeReport}, ${seconds.toFixed(0)} s after a 30 s warm-up; probe batches received by the collector: ${batches}`,
     );
     let totalMillicores = 0;
     let totalRss = 0;
@@ -309,7 +331,7 @@ async function main(): Promise<void> {
         .join(', ');
       console.log(`${a.name} CPU by thread (millicores): ${byThread}`);
       console.log(
-        `${a.name} CPU ${millicores.toFixed(1)} millicores; RSS mean ${rssMean.toFixed(1)} MiB, max ${Math.max(...s0.rss).toFixed(1)} MiB`,
+        `${a.name} CPU ${millicores.toFixed(1)} millicores; RSS mean ${rssMean.toFixed(1)} MiB, max ${Math.max(...s0.rss).toFixed(1)} MiB (at the end: ${rssSplitMiB(a.pid)})`,
       );
     });
     if (agents.length > 1) console.log(`node total: CPU ${totalMillicores.toFixed(1)} millicores; RSS ${totalRss.toFixed(1)} MiB`);

@@ -121,7 +121,10 @@ export function createProbeResponder(options: ProbeResponderOptions): ProbeRespo
     return toReply(msg);
   };
 
-  return {
+  // Port 0 (tests): the kernel picks a free UDP port whose TCP twin another process's
+  // connection may hold on a busy machine; listen() then tries another port (bounded).
+  let portZeroRetries = 0;
+  const responder: ProbeResponder = {
     stats,
     drainReceipts: () => {
       const out = [...receipts.values()];
@@ -184,10 +187,16 @@ export function createProbeResponder(options: ProbeResponderOptions): ProbeRespo
       tcp.on('drop', () => stats.connectionsRefused++);
       // Same port number for both, also when the port was chosen by the kernel (port 0).
       const udpPort = udp.address().port;
-      await new Promise<void>((resolve, reject) => {
-        tcp!.once('error', reject);
-        tcp!.listen(udpPort, host, () => resolve());
+      const listened = await new Promise<boolean>((resolve, reject) => {
+        tcp!.once('error', (err: NodeJS.ErrnoException) =>
+          port === 0 && err.code === 'EADDRINUSE' && portZeroRetries++ < 20 ? resolve(false) : reject(err),
+        );
+        tcp!.listen(udpPort, host, () => resolve(true));
       });
+      if (!listened) {
+        await new Promise<void>((resolve) => udp!.close(() => resolve()));
+        return responder.listen(host, port);
+      }
       const tcpAddress = tcp.address();
       log.info({ host, udpPort }, 'probe responder started');
       return { udpPort, tcpPort: typeof tcpAddress === 'object' && tcpAddress ? tcpAddress.port : udpPort };
@@ -199,4 +208,5 @@ export function createProbeResponder(options: ProbeResponderOptions): ProbeRespo
       ]);
     },
   };
+  return responder;
 }

@@ -23,7 +23,14 @@ const cancelGraceMs = 500;
 // of growing to V8's default (up to 64 MiB resident). Set here so it holds however node was
 // started (agent/src/node-flags.ts does the same for the main thread). At 100 peers: −5 MiB
 // RSS; 1, 2 or 4 MB measured the same (BENCHMARKS.md, issue 7).
-export const proberWorkerLimits = { maxYoungGenerationSizeMb: 4 } as const;
+// Its old generation holds Node's bootstrap and the prober's code (~8 MiB live after GC) and
+// little else; uncapped, V8 lets it grow well past that before collecting. 16 MiB: the worker
+// alone −5 / −14 MiB RSS at 200 / 1,000 targets, the whole agent at 100 peers −3 MiB on
+// average (within its noise), no CPU change; rounds of 4,000 targets still fit
+// (12 MiB used); 8 MiB runs out (BENCHMARKS.md, "Per-node footprint, third session"). Should
+// a round ever need more, the worker ends with ERR_WORKER_OUT_OF_MEMORY and probing falls back
+// to the main thread with an error logged (fallBack below), it does not stop.
+export const proberWorkerLimits = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 16 } as const;
 
 export function createProbeRunner(options: { logger: Logger; inline?: boolean }): ProbeRunner {
   const log = options.logger.child({ component: 'prober' });

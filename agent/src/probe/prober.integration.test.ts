@@ -80,6 +80,22 @@ describe('prober round on 127.0.0.1', () => {
     expect(receipts).toHaveLength(2);
   });
 
+  it('a round of 1,000 targets fits the worker heap limits: no out-of-memory fallback, no lost round', async () => {
+    // proberWorkerLimits caps the worker's old generation (16 MiB); a round 5× the default's
+    // largest (100 peers × 2 networks) must still run in the worker. Out of memory would end the
+    // worker, and the runner would answer this round with nothing and go inline.
+    const peers: PeerTarget[] = Array.from({ length: 1000 }, (_, i) => ({
+      nodeName: `node-${100 + i}`,
+      network: i % 2 ? Network.POD : Network.HOST,
+      address: '127.0.0.1',
+      port: ports[i % ports.length]!,
+      mtu: 1450,
+    }));
+    const results = await runner.run({ identity, peers, timeoutMs: 300, concurrency: 250, spacingMs: 5 }, new AbortController().signal);
+    expect(results).toHaveLength(1000 * 6);
+    if (typeStripping) expect(runner.mode).toBe('worker');
+  }, 30_000);
+
   it('a closed port gives refused or timeout results, never an exception', async () => {
     const port = await freePort();
     const peers: PeerTarget[] = [{ nodeName: 'node-9', network: Network.HOST, address: '127.0.0.1', port, mtu: 1500 }];
