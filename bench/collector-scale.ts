@@ -6,7 +6,12 @@
 // /metrics series and render time; then breaks one node (every probe to and from it fails)
 // and times the NodeIsolated finding.
 // Usage: node bench/collector-scale.ts --nodes 500 [--report exception|results] [--procs 2] [--window 30] [--sample-size 32] [--cpu-prof] [--collector-heap-mib 384]
-//        [--sim-window-mib 64] [--sim-cpu-prof] [--deadline 540]
+//        [--sim-window-mib 64] [--sim-cpu-prof] [--deadline 540] [--ramp 200] [--layout two-agents|via-overlay]
+// --ramp: agents connected per second, all simulators together (a DaemonSet rollout; 0 = all
+// at once). The connect storm (first hello → last welcome → peer sets settled) is timed and its
+// cost printed apart; the measurement window starts only after it.
+// --layout: two-agents (a host and a pod agent per node, the default deployment) or via-overlay
+// (one host agent per node answering for its pod network: the agent's --pod-network-probes via-overlay).
 // --sim-window-mib: the HTTP/2 connection flow-control window of each simulator connection. A
 // simulator multiplexes 250 agents on one connection (a real agent has its own); with the
 // default 64 KiB window those 250 streams' peer sets (up to ~0.7 MB each at 5,000 nodes)
@@ -14,7 +19,7 @@
 // Bounded: every wait has a deadline; child processes are stopped by pid on exit and on signals.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -27,6 +32,11 @@ const sampleSize = arg('sample-size', 32);
 const deadlineMs = arg('deadline', 540) * 1000;
 // exception: agents report by exception (issue 15); results: one ProbeResult per probe (before).
 const report = process.argv.includes('--report') ? process.argv[process.argv.indexOf('--report') + 1]! : 'exception';
+const layout = process.argv.includes('--layout') ? process.argv[process.argv.indexOf('--layout') + 1]! : 'two-agents';
+const agentsPerNode = layout === 'via-overlay' ? 1 : 2;
+const agentCount = agentsPerNode * nodes;
+const ramp = arg('ramp', 200);
+const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
 const node = process.execPath;
 const started = Date.now();
 const children: ChildProcess[] = [];
@@ -110,6 +120,10 @@ interface SimStats {
   bytes: number;
   errors: number;
   skippedRounds: number;
+  heartbeats: number;
+  reports: number;
+  firstConnectMs: number;
+  lastWelcomeMs: number;
   peerSetBytes: number;
   fullSets: number;
   fullSetBytes: number;
@@ -118,12 +132,17 @@ interface SimStats {
   peerEntries: number;
   deltaMismatches: number;
 }
-async function simStats(): Promise<{ stats: SimStats; cpu: number }> {
+interface SimReply {
+  stats: SimStats;
+  cpu: { user: number; system: number };
+  memory: NodeJS.MemoryUsage;
+}
+async function simStats(): Promise<{ stats: SimStats; cpu: number; rssMiB: number; storm: { connectS: number } }> {
   const replies = await Promise.all(
     children.map(
       (child) =>
-        new Promise<{ stats: SimStats; cpu: { user: number; system: number } }>((resolve) => {
-          const onMessage = (m: { type: string; stats: SimStats; cpu: { user: number; system: number } }) => {
+        new Promise<SimReply>((resolve) => {
+          const onMessage = (m: SimReply & { type: string }) => {
             if (m.type !== 'stats') return;
             child.off('message', onMessage);
             resolve(m);
@@ -142,6 +161,10 @@ async function simStats(): Promise<{ stats: SimStats; cpu: number }> {
     bytes: 0,
     errors: 0,
     skippedRounds: 0,
+    heartbeats: 0,
+    reports: 0,
+    firstConnectMs: 0,
+    lastWelcomeMs: 0,
     peerSetBytes: 0,
     fullSets: 0,
     fullSetBytes: 0,
@@ -151,11 +174,16 @@ async function simStats(): Promise<{ stats: SimStats; cpu: number }> {
     deltaMismatches: 0,
   };
   let cpu = 0;
+  let rss = 0;
+  let connectS = 0;
   for (const r of replies) {
     for (const key of Object.keys(total) as (keyof SimStats)[]) total[key] += r.stats[key];
     cpu += (r.cpu.user + r.cpu.system) / 1e6;
+    rss += r.memory.rss / 2 ** 20;
+    // Each simulator's own clock: first stream opened → last welcome received.
+    connectS = Math.max(connectS, (r.stats.lastWelcomeMs - r.stats.firstConnectMs) / 1000);
   }
-  return { stats: total, cpu };
+  return { stats: total, cpu, rssMiB: Math.round(rss), storm: { connectS } };
 }
 
 async function scrape(http: number): Promise<{ ms: number; text: string }> {
@@ -176,16 +204,19 @@ const metricValue = (text: string, name: string): number => {
   return sum;
 };
 
+const mib = (bytes: number): number => Math.round(bytes / 2 ** 20);
+
 async function main(): Promise<void> {
   console.log(
-    `machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}`,
+    `machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}; load average ${load()} at start`,
   );
   console.log(
-    `nodes ${nodes} (${2 * nodes} agents: host + pod), ${procs} simulator processes, sample size ${sampleSize}, probe interval 5 s`,
+    `nodes ${nodes} (${agentCount} agents, layout ${layout}), ${procs} simulator processes, sample size ${sampleSize}, probe interval 5 s, connect ramp ${ramp > 0 ? `${ramp} agents/s` : 'all at once'}`,
   );
   const ports = await startCollector();
   const pid = collector!.pid!;
   const per = Math.ceil(nodes / procs);
+  const collectorCpuAtStart = cpuSeconds(pid);
   for (let p = 0; p < procs; p++) {
     const from = p * per;
     const to = Math.min(nodes, from + per);
@@ -208,6 +239,10 @@ async function main(): Promise<void> {
         String(arg('streams-per-channel', 250)),
         '--report',
         report,
+        '--layout',
+        layout,
+        '--ramp',
+        String(ramp / procs),
       ],
       {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -218,16 +253,18 @@ async function main(): Promise<void> {
   }
   const t0 = performance.now();
   const progress = (stats: SimStats): string =>
-    `${stats.welcomed} welcomed, peer sets received: ${stats.fullSets} full (${(stats.fullSetBytes / 2 ** 20).toFixed(0)} MiB), ${stats.deltas} deltas (${(stats.deltaBytes / 2 ** 20).toFixed(0)} MiB), ${stats.deltaMismatches} delta mismatches; collector ${Math.round(rssMiB(pid).rss)} MiB RSS, ${cpuSeconds(pid).toFixed(0)} CPU-s`;
+    `${stats.welcomed} welcomed, peer sets received: ${stats.fullSets} full (${mib(stats.fullSetBytes)} MiB), ${stats.deltas} deltas (${mib(stats.deltaBytes)} MiB), ${stats.deltaMismatches} delta mismatches; collector ${Math.round(rssMiB(pid).rss)} MiB RSS, ${cpuSeconds(pid).toFixed(0)} CPU-s`;
   for (let tick = 1; ; tick++) {
     await sleep(1000);
     // Progress from the simulators (a welcome per stream): scraping a busy collector every second would slow it down.
     const { stats } = await simStats();
-    if (stats.welcomed >= 2 * nodes) break;
+    if (stats.welcomed >= agentCount) break;
     if (tick % 10 === 0) console.log(`  ${((performance.now() - t0) / 1000).toFixed(0)} s: ${progress(stats)}`);
-    if (performance.now() - t0 > 240_000) throw new Error(`only ${stats.welcomed} of ${2 * nodes} agents welcomed after 240 s`);
+    if (performance.now() - t0 > 240_000 + (ramp > 0 ? (agentCount / ramp) * 1000 : 0))
+      throw new Error(`only ${stats.welcomed} of ${agentCount} agents welcomed after ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   }
-  console.log(`all ${2 * nodes} agents connected in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const connected = await simStats();
+  console.log(`all ${agentCount} agents welcomed ${connected.storm.connectS.toFixed(1)} s after the first hello`);
   // Let the peer-set pushes of the connect storm finish: wait until bytes stop growing.
   let last = -1;
   for (let i = 0; i < 120; i++) {
@@ -237,48 +274,52 @@ async function main(): Promise<void> {
     last = stats.peerSetBytes;
   }
   const settled = await simStats();
-  console.log(
-    `peer sets settled after ${((performance.now() - t0) / 1000).toFixed(1)} s; ${(last / 2 ** 20).toFixed(0)} MiB of peer sets received in total: ${progress(settled.stats)}, collector peak ${Math.round(rssMiB(pid).hwm)} MiB`,
-  );
+  const stormSeconds = (performance.now() - t0) / 1000;
   const sentMetric = (await scrape(ports.http)).text;
-  console.log(
-    JSON.stringify({
-      peerSetBytesSentMiB: {
-        full: Math.round(metricValue(sentMetric, 'netsentry_peer_set_bytes_total{kind="full"}') / 2 ** 20),
-        delta: Math.round(metricValue(sentMetric, 'netsentry_peer_set_bytes_total{kind="delta"}') / 2 ** 20),
-      },
-      peerSetsReceived: {
-        full: settled.stats.fullSets,
-        deltas: settled.stats.deltas,
-        entries: settled.stats.peerEntries,
-        deltaMismatches: settled.stats.deltaMismatches,
-      },
-    }),
-  );
+  const storm = {
+    connectSeconds: Number(connected.storm.connectS.toFixed(1)),
+    settledSeconds: Number(stormSeconds.toFixed(1)),
+    collectorCpuSeconds: Number((cpuSeconds(pid) - collectorCpuAtStart).toFixed(1)),
+    simulatorCpuSeconds: Number(settled.cpu.toFixed(1)),
+    collectorPeakRssMiB: Math.round(rssMiB(pid).hwm),
+    peerSetMiBSent: {
+      full: mib(metricValue(sentMetric, 'netsentry_peer_set_bytes_total{kind="full"}')),
+      delta: mib(metricValue(sentMetric, 'netsentry_peer_set_bytes_total{kind="delta"}')),
+    },
+    peerSetsReceived: { full: settled.stats.fullSets, deltas: settled.stats.deltas, entries: settled.stats.peerEntries },
+    deltaMismatches: settled.stats.deltaMismatches,
+    streamErrors: settled.stats.errors,
+  };
+  console.log(`connect storm: ${JSON.stringify(storm)}; ${progress(settled.stats)}`);
   await sleep(10_000); // two probe intervals of steady state before measuring
 
+  const loadAtWindow = load();
   const before = await simStats();
   const scrapeBefore = (await scrape(ports.http)).text;
   const cpuBefore = cpuSeconds(pid);
   const wallBefore = performance.now();
   const renders: number[] = [];
+  const lags: number[] = [];
   let series = 0;
+  let scrapeAfter = scrapeBefore;
   while (performance.now() - wallBefore < windowSeconds * 1000) {
     await sleep(5000);
     const s = await scrape(ports.http);
     renders.push(s.ms);
     series = s.text.split('\n').filter((l) => l && !l.startsWith('#')).length;
+    lags.push(metricValue(s.text, 'netsentry_ingest_lag_seconds'));
+    scrapeAfter = s.text;
   }
   const cpuAfter = cpuSeconds(pid);
-  const wall = (performance.now() - wallBefore) / 1000;
   const after = await simStats();
-  const scrapeAfter = (await scrape(ports.http)).text;
+  const wall = (performance.now() - wallBefore) / 1000;
   const mem = rssMiB(pid);
   const results = after.stats.results - before.stats.results;
   const batchesSent = after.stats.batches - before.stats.batches;
-  const batchesIngested =
-    metricValue(scrapeAfter, 'netsentry_messages_received_total{type="probeBatch"}') -
-    metricValue(scrapeBefore, 'netsentry_messages_received_total{type="probeBatch"}');
+  const received = (text: string, type: string): number => metricValue(text, `netsentry_messages_received_total{type="${type}"}`);
+  const batchesIngested = received(scrapeAfter, 'probeBatch') - received(scrapeBefore, 'probeBatch');
+  const heartbeatsSent = after.stats.heartbeats - before.stats.heartbeats;
+  const heartbeatsIngested = received(scrapeAfter, 'heartbeat') - received(scrapeBefore, 'heartbeat');
   const collectorCpu = cpuAfter - cpuBefore;
   const passes =
     metricValue(scrapeAfter, 'netsentry_detector_run_duration_seconds_count') -
@@ -287,43 +328,51 @@ async function main(): Promise<void> {
     metricValue(scrapeAfter, 'netsentry_detector_run_duration_seconds_sum') -
     metricValue(scrapeBefore, 'netsentry_detector_run_duration_seconds_sum');
   const seriesNode = (text: string) => text.split('\n').filter((l) => l && !l.startsWith('#') && /node="/.test(l)).length;
-  console.log(
-    JSON.stringify({
-      nodes,
-      agents: 2 * nodes,
-      windowSeconds: Number(wall.toFixed(1)),
-      resultsSentPerSecond: Math.round(results / wall),
-      batchesSent,
-      batchesIngested,
-      roundsSkippedCollectorBehind: after.stats.skippedRounds - before.stats.skippedRounds,
-      collectorCpuCores: Number((collectorCpu / wall).toFixed(2)),
-      // The collector may fall behind (gRPC buffers the rest): count what it ingested.
-      resultsIngestedPerSecond: Math.round(((results / Math.max(1, batchesSent)) * batchesIngested) / wall),
-      resultsIngestedPerCollectorCpuSecond: Math.round(((results / Math.max(1, batchesSent)) * batchesIngested) / collectorCpu),
-      detectorPasses: passes,
-      detectorPassMeanMs: passes ? Number(((passSeconds / passes) * 1000).toFixed(1)) : null,
-      collectorRssMiB: Math.round(mem.rss),
-      collectorPeakRssMiB: Math.round(mem.hwm),
-      collectorHeapUsedMiB: Math.round(metricValue(scrapeAfter, 'nodejs_heap_size_used_bytes') / 2 ** 20),
-      metricsSeries: series,
-      metricsSeriesPerNode: Number((series / nodes).toFixed(1)),
-      seriesWithNodeLabel: seriesNode(scrapeAfter),
-      metricsRenderMs: {
-        p50: Math.round(renders.sort((a, b) => a - b)[Math.floor(renders.length / 2)] ?? 0),
-        max: Math.round(renders.at(-1) ?? 0),
-      },
-      simulatorCpuCores: Number(((after.cpu - before.cpu) / wall).toFixed(2)),
-      report,
-      probeBatchBytesPerAgentPerMinute: Math.round(((after.stats.bytes - before.stats.bytes) / (2 * nodes)) * (60 / wall)),
-    }),
-  );
+  renders.sort((a, b) => a - b);
+  const steadyState = {
+    windowSeconds: Number(wall.toFixed(1)),
+    resultsSentPerSecond: Math.round(results / wall),
+    batchesSent,
+    batchesIngested,
+    heartbeatsSent,
+    heartbeatsIngested,
+    roundsSkippedCollectorBehind: after.stats.skippedRounds - before.stats.skippedRounds,
+    collectorCpuCores: Number((collectorCpu / wall).toFixed(2)),
+    // The collector may fall behind (gRPC buffers the rest): count what it ingested.
+    resultsIngestedPerCollectorCpuSecond: Math.round(((results / Math.max(1, batchesSent)) * batchesIngested) / collectorCpu),
+    ingestLagSecondsMax: Number(Math.max(0, ...lags).toFixed(1)),
+    detectorPasses: passes,
+    detectorPassMeanMs: passes ? Number(((passSeconds / passes) * 1000).toFixed(1)) : null,
+    collectorRssMiB: Math.round(mem.rss),
+    collectorPeakRssMiB: Math.round(mem.hwm),
+    collectorHeapUsedMiB: mib(metricValue(scrapeAfter, 'nodejs_heap_size_used_bytes')),
+    collectorHeapTotalMiB: mib(metricValue(scrapeAfter, 'nodejs_heap_size_total_bytes')),
+    collectorExternalMiB: mib(metricValue(scrapeAfter, 'nodejs_external_memory_bytes')),
+    metricsSeries: series,
+    seriesWithNodeLabel: seriesNode(scrapeAfter),
+    metricsRenderMs: { p50: Math.round(renders[Math.floor(renders.length / 2)] ?? 0), max: Math.round(renders.at(-1) ?? 0) },
+    simulatorCpuCores: Number(((after.cpu - before.cpu) / wall).toFixed(2)),
+    simulatorRssMiB: after.rssMiB,
+    probeBatchBytesPerAgentPerMinute: Math.round(((after.stats.bytes - before.stats.bytes) / agentCount) * (60 / wall)),
+    loadAverage: `${loadAtWindow} → ${load()}`,
+  };
+  console.log(`steady state: ${JSON.stringify(steadyState)}`);
 
   // Zero false findings: nothing is broken yet, so every open finding is false.
-  const steady = (await fetch(`http://127.0.0.1:${ports.http}/api/v1/findings`, { signal: AbortSignal.timeout(60_000) }).then(
-    (r) => r.json(),
-    () => ({ findings: [] }),
-  )) as { findings: { id: string }[] };
-  console.log(JSON.stringify({ falseFindingsBeforeBreak: steady.findings.length, sample: steady.findings.slice(0, 5).map((f) => f.id) }));
+  const openFindings = async (): Promise<string[]> =>
+    (
+      (await fetch(`http://127.0.0.1:${ports.http}/api/v1/findings`, { signal: AbortSignal.timeout(60_000) }).then(
+        (r) => r.json(),
+        () => ({ findings: [] }),
+      )) as { findings: { id: string }[] }
+    ).findings.map((f) => f.id);
+  const byKind = (ids: string[]): Record<string, number> => {
+    const kinds: Record<string, number> = {};
+    for (const id of ids) kinds[id.split(':')[0]!] = (kinds[id.split(':')[0]!] ?? 0) + 1;
+    return kinds;
+  };
+  const falseBefore = await openFindings();
+  console.log(JSON.stringify({ falseFindingsBeforeBreak: falseBefore.length, byKind: byKind(falseBefore), sample: falseBefore.slice(0, 5) }));
   // One broken node: every probe to and from it fails from now on.
   const victim = Math.floor(nodes / 3);
   const name = `sim-${String(victim).padStart(5, '0')}`;
@@ -332,11 +381,7 @@ async function main(): Promise<void> {
   let found: { ms: number; ids: string[] } | undefined;
   while (performance.now() - breakAt < 90_000) {
     await sleep(250);
-    const body = (await fetch(`http://127.0.0.1:${ports.http}/api/v1/findings`, { signal: AbortSignal.timeout(60_000) }).then(
-      (r) => r.json(),
-      () => ({ findings: [] }),
-    )) as { findings: { id: string }[] };
-    const ids = body.findings.map((f) => f.id);
+    const ids = await openFindings();
     if (ids.includes(`NodeIsolated:${name}`)) {
       found = { ms: performance.now() - breakAt, ids };
       break;
@@ -344,16 +389,27 @@ async function main(): Promise<void> {
   }
   // Named alone: every open finding is about the broken node (its id names it).
   const others = found?.ids.filter((id) => !id.includes(name)) ?? [];
+  const brokenNode = {
+    brokenNode: name,
+    findingAfterSeconds: found ? Number((found.ms / 1000).toFixed(1)) : null,
+    findingAfterIntervals: found ? Number((found.ms / 5000).toFixed(1)) : null,
+    otherOpenFindings: others.length,
+    otherByKind: byKind(others),
+    openFindings: found?.ids.slice(0, 5),
+  };
+  console.log(JSON.stringify(brokenNode));
+  // One row: everything the issue asks for, in one line the lead can paste.
+  const share = (a: number, b: number): string => `${b ? ((100 * a) / b).toFixed(1) : '—'} %`;
   console.log(
-    JSON.stringify({
-      brokenNode: name,
-      findingAfterSeconds: found ? Number((found.ms / 1000).toFixed(1)) : 'not within 90 s',
-      findingAfterIntervals: found ? Number((found.ms / 5000).toFixed(1)) : null,
-      otherOpenFindings: others.length,
-      openFindings: found?.ids.slice(0, 10),
-      collectorRssMiB: Math.round(rssMiB(pid).rss),
-      collectorPeakRssMiB: Math.round(rssMiB(pid).hwm),
-    }),
+    `| ${nodes} | ${layout} | ${storm.connectSeconds} s connect, ${storm.settledSeconds} s settled; ${storm.collectorCpuSeconds} collector CPU-s, ${storm.peerSetMiBSent.full + storm.peerSetMiBSent.delta} MiB peer sets, peak RSS ${storm.collectorPeakRssMiB} MiB | ` +
+      `${share(batchesIngested, batchesSent)} batches, ${share(heartbeatsIngested, heartbeatsSent)} heartbeats | ${steadyState.collectorCpuCores} core | ` +
+      `${steadyState.collectorRssMiB} MiB (heap ${steadyState.collectorHeapUsedMiB} / ${steadyState.collectorHeapTotalMiB}, external ${steadyState.collectorExternalMiB}) | ` +
+      `${steadyState.detectorPassMeanMs} ms | ${steadyState.metricsRenderMs.p50} ms (max ${steadyState.metricsRenderMs.max}) | ` +
+      `${found ? `${brokenNode.findingAfterSeconds} s (${brokenNode.findingAfterIntervals} intervals), ${others.length === 0 ? 'alone' : `${others.length} others`}` : 'not within 90 s'} | ` +
+      `${falseBefore.length} | ${steadyState.ingestLagSecondsMax} s | ${steadyState.simulatorCpuCores} core, ${steadyState.simulatorRssMiB} MiB | ${steadyState.probeBatchBytesPerAgentPerMinute} | ${steadyState.loadAverage} |`,
+  );
+  console.log(
+    '  (columns: nodes | layout | connect storm | ingested / sent in the window | collector CPU | collector RSS (V8 heap used / total, external) | detector pass mean | /metrics render p50 | broken node → NodeIsolated | false findings before the break | ingest lag max | simulators CPU, RSS | probe-batch bytes per agent per minute | load average over the window)',
   );
   console.log(`total bench time ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }

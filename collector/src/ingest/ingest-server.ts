@@ -16,6 +16,7 @@ import { collectorServiceDefinition, maxMessageBytes, requestBytes } from '../..
 import type { AgentKey, ClusterModel } from '../model/cluster-model.ts';
 import type { IngestTransport } from './ingest-transport.ts';
 import { createIngestBudgets, type BudgetLimitsOptions, type BudgetName } from './ingest-budgets.ts';
+import type { IngestLag, StreamClock } from './ingest-lag.ts';
 import { createStreamLimits } from './stream-limits.ts';
 import { transportErrorInterceptor } from './transport-errors.ts';
 import { agentNetworkOf, type AgentNetwork } from '../model/agent-network.ts';
@@ -53,6 +54,8 @@ export interface IngestServerOptions {
   maxStreams?: number;
   maxStreamsPerPeer?: number;
   messagesPerSecond?: number;
+  /** Fed with every heartbeat's send time: how late the collector reads its agents (ingest-lag.ts). */
+  ingestLag?: IngestLag;
   /** Global budgets (ingest-budgets.ts); absent or 0 = no cap. */
   budgets?: Partial<BudgetLimitsOptions>;
   /**
@@ -91,6 +94,8 @@ interface AgentStream {
   readonly instanceId: string;
   /** The generation of the last peer set or delta written to this stream; -1 = none yet. */
   sentGeneration: bigint;
+  /** This stream's heartbeat clock offset, for the ingest lag. */
+  readonly clock: StreamClock;
 }
 
 /** Problem peers kept per report: agents send at most 100 (agent/src/node-state/bounded-problems.ts). */
@@ -245,6 +250,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
         probesTargets: key.network === 'pod' || hello.podProbeAddress !== '',
         instanceId: hello.instanceId,
         sentGeneration: -1n,
+        clock: {},
       };
       streams.set(id, stream);
       byAgent.set(agentId(key), stream);
@@ -324,6 +330,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
           return;
         }
         case 'heartbeat':
+          options.ingestLag?.heartbeat(stream.clock, Number(message.payload.value.sentAtUnixMs));
           model.agentHeartbeat(stream.key);
           return;
         case 'probeBatch': {
