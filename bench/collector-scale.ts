@@ -36,7 +36,10 @@ const layout = process.argv.includes('--layout') ? process.argv[process.argv.ind
 const agentsPerNode = layout === 'via-overlay' ? 1 : 2;
 const agentCount = agentsPerNode * nodes;
 const ramp = arg('ramp', 200);
-const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 const node = process.execPath;
 const started = Date.now();
 const children: ChildProcess[] = [];
@@ -372,7 +375,9 @@ async function main(): Promise<void> {
     return kinds;
   };
   const falseBefore = await openFindings();
-  console.log(JSON.stringify({ falseFindingsBeforeBreak: falseBefore.length, byKind: byKind(falseBefore), sample: falseBefore.slice(0, 5) }));
+  console.log(
+    JSON.stringify({ falseFindingsBeforeBreak: falseBefore.length, byKind: byKind(falseBefore), sample: falseBefore.slice(0, 5) }),
+  );
   // One broken node: every probe to and from it fails from now on.
   const victim = Math.floor(nodes / 3);
   const name = `sim-${String(victim).padStart(5, '0')}`;

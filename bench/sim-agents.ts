@@ -406,16 +406,13 @@ function welcomed(agent: SimAgent, call: grpc.ClientDuplexStream<Buffer, Buffer>
     }, reportMs);
   }
   // Heartbeats go whatever else the agent sends (agent/src/uplink/uplink.ts), from a random phase.
-  agent.heartbeatTimer = setTimeout(
-    function beat() {
-      if (call.writable) {
-        call.write(heartbeat());
-        stats.heartbeats += 1;
-      }
-      agent.heartbeatTimer = setTimeout(beat, heartbeatMs);
-    },
-    heartbeatMs * Math.random(),
-  );
+  agent.heartbeatTimer = setTimeout(function beat() {
+    if (call.writable) {
+      call.write(heartbeat());
+      stats.heartbeats += 1;
+    }
+    agent.heartbeatTimer = setTimeout(beat, heartbeatMs);
+  }, heartbeatMs * Math.random());
   const tick = (): void => {
     round(agent);
     agent.timer = setTimeout(tick, intervalMs * (0.9 + 0.2 * Math.random()));
@@ -481,7 +478,10 @@ function start(): void {
   stats.firstConnectMs = performance.now();
   let next = 0;
   const step = (): void => {
-    const due = rampPerSecond > 0 ? Math.min(agents.length, Math.ceil(((performance.now() - stats.firstConnectMs) / 1000) * rampPerSecond)) : agents.length;
+    const due =
+      rampPerSecond > 0
+        ? Math.min(agents.length, Math.ceil(((performance.now() - stats.firstConnectMs) / 1000) * rampPerSecond))
+        : agents.length;
     for (; next < Math.max(due, next + 1) && next < agents.length; next++)
       connect(agents[next]!, channels[Math.floor(next / streamsPerChannel)]!);
     if (next < agents.length) rampTimer = setTimeout(step, 100);
