@@ -6,10 +6,11 @@
 // /metrics series and render time; then breaks one node (every probe to and from it fails)
 // and times the NodeIsolated finding.
 // Usage: node bench/collector-scale.ts --nodes 500 [--report exception|results] [--procs 2] [--window 30] [--sample-size 32] [--cpu-prof] [--collector-heap-mib 384]
-//        [--sim-window-mib 64] [--sim-cpu-prof] [--deadline 540] [--ramp 200] [--layout two-agents|via-overlay]
+//        [--sim-window-mib 64] [--sim-cpu-prof] [--deadline 540] [--ramp 200] [--layout two-agents|via-overlay] [--sim-nice 10]
 // --ramp: agents connected per second, all simulators together (a DaemonSet rollout; 0 = all
 // at once). The connect storm (first hello → last welcome → peer sets settled) is timed and its
 // cost printed apart; the measurement window starts only after it.
+// --sim-nice: the simulators' nice value (default 10): they yield the CPU to the collector.
 // --layout: two-agents (a host and a pod agent per node, the default deployment) or via-overlay
 // (one host agent per node answering for its pod network: the agent's --pod-network-probes via-overlay).
 // --sim-window-mib: the HTTP/2 connection flow-control window of each simulator connection. A
@@ -19,7 +20,7 @@
 // Bounded: every wait has a deadline; child processes are stopped by pid on exit and on signals.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus, loadavg, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, setPriority, totalmem } from 'node:os';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,6 +37,7 @@ const layout = process.argv.includes('--layout') ? process.argv[process.argv.ind
 const agentsPerNode = layout === 'via-overlay' ? 1 : 2;
 const agentCount = agentsPerNode * nodes;
 const ramp = arg('ramp', 200);
+const simNice = arg('sim-nice', 10);
 const load = (): string =>
   loadavg()
     .map((l) => l.toFixed(1))
@@ -214,7 +216,7 @@ async function main(): Promise<void> {
     `machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}; load average ${load()} at start`,
   );
   console.log(
-    `nodes ${nodes} (${agentCount} agents, layout ${layout}), ${procs} simulator processes, sample size ${sampleSize}, probe interval 5 s, connect ramp ${ramp > 0 ? `${ramp} agents/s` : 'all at once'}`,
+    `nodes ${nodes} (${agentCount} agents, layout ${layout}), ${procs} simulator processes, sample size ${sampleSize}, probe interval 5 s, connect ramp ${ramp > 0 ? `${ramp} agents/s` : 'all at once'}, simulators at nice ${simNice}`,
   );
   const ports = await startCollector();
   const pid = collector!.pid!;
@@ -253,6 +255,8 @@ async function main(): Promise<void> {
       },
     );
     children.push(child);
+    // The simulators stand in for 5,000 other machines: on this one they yield to the collector.
+    if (child.pid && simNice !== 0) setPriority(child.pid, simNice);
   }
   const t0 = performance.now();
   const progress = (stats: SimStats): string =>
@@ -362,13 +366,16 @@ async function main(): Promise<void> {
   console.log(`steady state: ${JSON.stringify(steadyState)}`);
 
   // Zero false findings: nothing is broken yet, so every open finding is false.
-  const openFindings = async (): Promise<string[]> =>
-    (
+  let lastFindings: { id: string; summary: string; evidence: string[] }[] = [];
+  const openFindings = async (): Promise<string[]> => {
+    lastFindings = (
       (await fetch(`http://127.0.0.1:${ports.http}/api/v1/findings`, { signal: AbortSignal.timeout(60_000) }).then(
         (r) => r.json(),
         () => ({ findings: [] }),
-      )) as { findings: { id: string }[] }
-    ).findings.map((f) => f.id);
+      )) as { findings: { id: string; summary: string; evidence: string[] }[] }
+    ).findings;
+    return lastFindings.map((f) => f.id);
+  };
   const byKind = (ids: string[]): Record<string, number> => {
     const kinds: Record<string, number> = {};
     for (const id of ids) kinds[id.split(':')[0]!] = (kinds[id.split(':')[0]!] ?? 0) + 1;

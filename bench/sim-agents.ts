@@ -482,8 +482,8 @@ function start(): void {
       rampPerSecond > 0
         ? Math.min(agents.length, Math.ceil(((performance.now() - stats.firstConnectMs) / 1000) * rampPerSecond))
         : agents.length;
-    for (; next < Math.max(due, next + 1) && next < agents.length; next++)
-      connect(agents[next]!, channels[Math.floor(next / streamsPerChannel)]!);
+    const until = Math.min(agents.length, Math.max(due, next + 1));
+    for (; next < until; next++) connect(agents[next]!, channels[Math.floor(next / streamsPerChannel)]!);
     if (next < agents.length) rampTimer = setTimeout(step, 100);
   };
   step();
