@@ -7,6 +7,7 @@
 // and times the NodeIsolated finding.
 // Usage: node bench/collector-scale.ts --nodes 500 [--report exception|results] [--procs 2] [--window 30] [--sample-size 32] [--cpu-prof] [--collector-heap-mib 384]
 //        [--sim-window-mib 64] [--sim-cpu-prof] [--deadline 540] [--ramp 200] [--layout two-agents|via-overlay] [--sim-nice 10]
+//        [--collector-node-flags "--max-semi-space-size=2 …"]
 // --ramp: agents connected per second, all simulators together (a DaemonSet rollout; 0 = all
 // at once). The connect storm (first hello → last welcome → peer sets settled) is timed and its
 // cost printed apart; the measurement window starts only after it.
@@ -80,11 +81,15 @@ async function startCollector(): Promise<{ grpc: number; http: number }> {
   const prof = process.argv.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', '/tmp/collector-prof'] : [];
   const heapFlag = arg('collector-heap-mib', 0);
   const heap = heapFlag > 0 ? [`--max-old-space-size=${heapFlag}`] : [];
+  const nodeFlags = process.argv.includes('--collector-node-flags')
+    ? process.argv[process.argv.indexOf('--collector-node-flags') + 1]!.split(' ').filter(Boolean)
+    : [];
   collector = spawn(
     node,
     [
       ...prof,
       ...heap,
+      ...nodeFlags,
       'collector/src/main.ts',
       '--grpc-listen',
       '127.0.0.1:0',
