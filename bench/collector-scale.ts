@@ -246,7 +246,7 @@ async function main(): Promise<void> {
         '--window-mib',
         String(arg('sim-window-mib', 64)),
         '--streams-per-channel',
-        String(arg('streams-per-channel', 250)),
+        String(arg('streams-per-channel', 1)),
         '--report',
         report,
         '--layout',

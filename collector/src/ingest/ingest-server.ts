@@ -44,6 +44,13 @@ export interface IngestServerOptions {
   reportIntervalSeconds: number;
   /** Membership changes arrive in bursts (a rollout); one push per burst. */
   peerSetDebounceMs: number;
+  /**
+   * Peer-set bytes written to streams and not yet handed to their sockets, all streams
+   * together (default 64 MiB). Past it, a stream's full set or delta waits for a later wave:
+   * during a connect storm at thousands of nodes, slow readers could otherwise make the
+   * collector hold one ~0.7 MB full set per stream.
+   */
+  maxPeerSetBytesInFlight?: number;
   /** A stream that has not said hello by then is closed. */
   helloTimeoutMs: number;
   /** TLS, token check, keepalive, connection age (ingest-transport.ts); absent = plaintext, no auth. */
@@ -80,6 +87,8 @@ export interface IngestServer {
   /** Stops accepting streams, ends the open ones, and waits up to graceMs. */
   shutdown(graceMs: number): Promise<void>;
   connectedStreams(): number;
+  /** Peer-set bytes written and not yet handed to sockets (bounded by maxPeerSetBytesInFlight). */
+  peerSetBytesInFlight(): number;
 }
 
 type Call = grpc.ServerDuplexStream<ConnectRequest, ConnectResponse>;
@@ -96,7 +105,12 @@ interface AgentStream {
   sentGeneration: bigint;
   /** This stream's heartbeat clock offset, for the ingest lag. */
   readonly clock: StreamClock;
+  /** Peer-set bytes written to this stream whose write has not completed. */
+  peerSetBytesInFlight: number;
 }
+
+/** Default of IngestServerOptions.maxPeerSetBytesInFlight. */
+export const defaultMaxPeerSetBytesInFlight = 64 * 2 ** 20;
 
 /** Problem peers kept per report: agents send at most 100 (agent/src/node-state/bounded-problems.ts). */
 export const maxStoredProblemPeers = 100;
@@ -147,6 +161,16 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
     stream.call.write(message);
   };
 
+  const maxInFlight = options.maxPeerSetBytesInFlight ?? defaultMaxPeerSetBytesInFlight;
+  let peerSetBytesInFlight = 0;
+  const peerSetDone = (stream: AgentStream, bytes: number): void => {
+    const done = Math.min(bytes, stream.peerSetBytesInFlight);
+    stream.peerSetBytesInFlight -= done;
+    peerSetBytesInFlight -= done;
+  };
+  /** Room for one more peer message: under the budget (one message may overshoot it, so a set larger than the budget still goes). */
+  const peerSetRoom = (): boolean => peerSetBytesInFlight < maxInFlight;
+
   let pushTimer: NodeJS.Timeout | undefined;
   const pushPeerSet = (stream: AgentStream): void => {
     const update = model.peerSetUpdateFor(stream.key, {
@@ -158,7 +182,11 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
     });
     stream.sentGeneration = update.generation;
     metrics.peerSetSent?.(update.kind, update.bytes);
-    send(stream, update.message);
+    if (!stream.call.writable) return;
+    stream.peerSetBytesInFlight += update.bytes;
+    peerSetBytesInFlight += update.bytes;
+    // Called once the bytes are handed to the socket; a stream cancelled first never calls it (closed() settles it).
+    stream.call.write(update.message, () => peerSetDone(stream, update.bytes));
   };
 
   // During a connect storm at thousands of nodes the next wave waits at least 3× the last
@@ -166,7 +194,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
   // set at once, with its welcome). A stream still sending an earlier peer message (its
   // agent reads slower than membership changes) is skipped and gets everything it missed as
   // one delta in a later wave: the collector never queues more than one peer message per
-  // stream behind flow control.
+  // stream behind flow control, and never more than maxPeerSetBytesInFlight in all.
   let lastWaveMs = 0;
   const scheduleWave = (): void => {
     if (pushTimer) return;
@@ -177,7 +205,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
         let behind = 0;
         for (const stream of streams.values()) {
           if (stream.sentGeneration === model.membershipGeneration) continue;
-          if (stream.call.writableLength > 0) behind++;
+          if (stream.call.writableLength > 0 || !peerSetRoom()) behind++;
           else pushPeerSet(stream);
         }
         lastWaveMs = performance.now() - started;
@@ -238,6 +266,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
         );
         streams.delete(other.id);
         byAgent.delete(agentId(key));
+        peerSetDone(other, other.peerSetBytesInFlight);
         refusedCalls.add(other.call);
         metrics.streamError('replaced');
         other.call.emit('error', { code: grpc.status.ABORTED, details: 'replaced by a newer connection for the same node and network' });
@@ -251,6 +280,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
         instanceId: hello.instanceId,
         sentGeneration: -1n,
         clock: {},
+        peerSetBytesInFlight: 0,
       };
       streams.set(id, stream);
       byAgent.set(agentId(key), stream);
@@ -281,7 +311,9 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
           },
         }),
       );
-      pushPeerSet(stream);
+      // Over the in-flight budget the full set follows in a wave, once earlier sets are out.
+      if (peerSetRoom()) pushPeerSet(stream);
+      else scheduleWave();
       sendTargetSet(stream);
     };
 
@@ -366,6 +398,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
       clearTimeout(helloTimer);
       ticket.release();
       if (!stream || !streams.has(stream.id)) return;
+      peerSetDone(stream, stream.peerSetBytesInFlight);
       streams.delete(stream.id);
       if (byAgent.get(agentId(stream.key)) === stream) byAgent.delete(agentId(stream.key));
       model.agentDisconnected(stream.key, stream.id);
@@ -413,5 +446,6 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
       });
     },
     connectedStreams: () => streams.size,
+    peerSetBytesInFlight: () => peerSetBytesInFlight,
   };
 }
