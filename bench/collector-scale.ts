@@ -14,8 +14,12 @@
 // --sim-nice: the simulators' nice value (default 10): they yield the CPU to the collector.
 // --layout: two-agents (a host and a pod agent per node, the default deployment) or via-overlay
 // (one host agent per node answering for its pod network: the agent's --pod-network-probes via-overlay).
-// --sim-window-mib: the HTTP/2 connection flow-control window of each simulator connection. A
-// simulator multiplexes 250 agents on one connection (a real agent has its own); with the
+// --streams-per-channel: agents sharing one HTTP/2 connection (default 1: each simulated agent
+// has its own connection, as real agents do; 250 multiplexes them, cheaper for the simulators
+// but 250 streams then share one connection's flow-control windows on both sides).
+// --sim-window-mib: the HTTP/2 connection flow-control window of each simulator connection
+// (default: gRPC's own with one agent per connection, 64 with more). With 250 agents on one
+// connection and the
 // default 64 KiB window those 250 streams' peer sets (up to ~0.7 MB each at 5,000 nodes)
 // stalled behind each other (see BENCHMARKS.md); 0 = gRPC's default.
 // Bounded: every wait has a deadline; child processes are stopped by pid on exit and on signals.
@@ -70,10 +74,13 @@ const watchdog = setTimeout(() => {
   console.error(`deadline of ${deadlineMs / 1000} s reached; stopping`);
   // SIGTERM first: the simulators exit cleanly (and write their CPU profiles when asked to).
   for (const child of children) if (child.pid && child.exitCode === null) child.kill('SIGTERM');
+  if (collector?.pid && collector.exitCode === null) collector.kill('SIGTERM');
   setTimeout(() => {
     cleanup();
+    // A collector too busy to handle SIGTERM in 10 s is not left behind.
+    if (collector?.pid && collector.exitCode === null) collector.kill('SIGKILL');
     process.exit(3);
-  }, 3000);
+  }, 10_000);
 }, deadlineMs);
 watchdog.unref();
 
@@ -244,7 +251,8 @@ async function main(): Promise<void> {
         '--sample-size',
         String(sampleSize),
         '--window-mib',
-        String(arg('sim-window-mib', 64)),
+        // One connection per agent (the default): gRPC's default window, as the agent's uplink has.
+        String(arg('sim-window-mib', arg('streams-per-channel', 1) > 1 ? 64 : 0)),
         '--streams-per-channel',
         String(arg('streams-per-channel', 1)),
         '--report',
