@@ -285,12 +285,13 @@ async function main(): Promise<void> {
   }
   const connected = await simStats();
   console.log(`all ${agentCount} agents welcomed ${connected.storm.connectS.toFixed(1)} s after the first hello`);
-  // Let the peer-set pushes of the connect storm finish: wait until bytes stop growing.
+  // Let the peer-set pushes of the connect storm finish: every agent holds a full set and
+  // bytes stopped growing (bounded: a collector that cannot get there is reported, not awaited).
   let last = -1;
   for (let i = 0; i < 120; i++) {
     await sleep(2000);
     const { stats } = await simStats();
-    if (stats.peerSetBytes === last) break;
+    if (stats.peerSetBytes === last && stats.fullSets >= agentCount) break;
     last = stats.peerSetBytes;
   }
   const settled = await simStats();
@@ -308,20 +309,27 @@ async function main(): Promise<void> {
     },
     peerSetsReceived: { full: settled.stats.fullSets, deltas: settled.stats.deltas, entries: settled.stats.peerEntries },
     deltaMismatches: settled.stats.deltaMismatches,
+    // Streams still without their first full set when the window starts (0 when the storm settled).
+    agentsWithoutFullSet: Math.max(0, agentCount - settled.stats.fullSets),
     streamErrors: settled.stats.errors,
   };
   console.log(`connect storm: ${JSON.stringify(storm)}; ${progress(settled.stats)}`);
   await sleep(10_000); // two probe intervals of steady state before measuring
 
+  // Each quantity over its own interval: a scrape of a busy collector can take seconds, and
+  // the simulators' counts would otherwise be divided by a window that leaves those seconds out.
   const loadAtWindow = load();
-  const before = await simStats();
-  const scrapeBefore = (await scrape(ports.http)).text;
   const cpuBefore = cpuSeconds(pid);
   const wallBefore = performance.now();
+  const simBeforeAt = performance.now();
+  const before = await simStats();
+  const scrapeBefore = (await scrape(ports.http)).text;
+  const scrapeBeforeAt = performance.now();
   const renders: number[] = [];
   const lags: number[] = [];
   let series = 0;
   let scrapeAfter = scrapeBefore;
+  let scrapeAfterAt = scrapeBeforeAt;
   while (performance.now() - wallBefore < windowSeconds * 1000) {
     await sleep(5000);
     const s = await scrape(ports.http);
@@ -329,10 +337,14 @@ async function main(): Promise<void> {
     series = s.text.split('\n').filter((l) => l && !l.startsWith('#')).length;
     lags.push(metricValue(s.text, 'netsentry_ingest_lag_seconds'));
     scrapeAfter = s.text;
+    scrapeAfterAt = performance.now();
   }
   const cpuAfter = cpuSeconds(pid);
-  const after = await simStats();
   const wall = (performance.now() - wallBefore) / 1000;
+  const simAfterAt = performance.now();
+  const after = await simStats();
+  const simSeconds = (simAfterAt - simBeforeAt) / 1000;
+  const scrapeSeconds = (scrapeAfterAt - scrapeBeforeAt) / 1000;
   const mem = rssMiB(pid);
   const results = after.stats.results - before.stats.results;
   const batchesSent = after.stats.batches - before.stats.batches;
@@ -351,15 +363,18 @@ async function main(): Promise<void> {
   renders.sort((a, b) => a - b);
   const steadyState = {
     windowSeconds: Number(wall.toFixed(1)),
-    resultsSentPerSecond: Math.round(results / wall),
-    batchesSent,
-    batchesIngested,
-    heartbeatsSent,
-    heartbeatsIngested,
+    resultsSentPerSecond: Math.round(results / simSeconds),
+    // Per second, each over its own interval (simulators' counters, the collector's scrapes).
+    batchesSentPerSecond: Math.round(batchesSent / simSeconds),
+    batchesIngestedPerSecond: Math.round(batchesIngested / scrapeSeconds),
+    heartbeatsSentPerSecond: Math.round(heartbeatsSent / simSeconds),
+    heartbeatsIngestedPerSecond: Math.round(heartbeatsIngested / scrapeSeconds),
     roundsSkippedCollectorBehind: after.stats.skippedRounds - before.stats.skippedRounds,
     collectorCpuCores: Number((collectorCpu / wall).toFixed(2)),
     // The collector may fall behind (gRPC buffers the rest): count what it ingested.
-    resultsIngestedPerCollectorCpuSecond: Math.round(((results / Math.max(1, batchesSent)) * batchesIngested) / collectorCpu),
+    resultsIngestedPerCollectorCpuSecond: Math.round(
+      ((results / Math.max(1, batchesSent)) * (batchesIngested / scrapeSeconds) * wall) / collectorCpu,
+    ),
     ingestLagSecondsMax: Number(Math.max(0, ...lags).toFixed(1)),
     detectorPasses: passes,
     detectorPassMeanMs: passes ? Number(((passSeconds / passes) * 1000).toFixed(1)) : null,
@@ -371,9 +386,9 @@ async function main(): Promise<void> {
     metricsSeries: series,
     seriesWithNodeLabel: seriesNode(scrapeAfter),
     metricsRenderMs: { p50: Math.round(renders[Math.floor(renders.length / 2)] ?? 0), max: Math.round(renders.at(-1) ?? 0) },
-    simulatorCpuCores: Number(((after.cpu - before.cpu) / wall).toFixed(2)),
+    simulatorCpuCores: Number(((after.cpu - before.cpu) / simSeconds).toFixed(2)),
     simulatorRssMiB: after.rssMiB,
-    probeBatchBytesPerAgentPerMinute: Math.round(((after.stats.bytes - before.stats.bytes) / agentCount) * (60 / wall)),
+    probeBatchBytesPerAgentPerMinute: Math.round(((after.stats.bytes - before.stats.bytes) / agentCount) * (60 / simSeconds)),
     loadAverage: `${loadAtWindow} → ${load()}`,
   };
   console.log(`steady state: ${JSON.stringify(steadyState)}`);
@@ -427,7 +442,7 @@ async function main(): Promise<void> {
   const share = (a: number, b: number): string => `${b ? ((100 * a) / b).toFixed(1) : '—'} %`;
   console.log(
     `| ${nodes} | ${layout} | ${storm.connectSeconds} s connect, ${storm.settledSeconds} s settled; ${storm.collectorCpuSeconds} collector CPU-s, ${storm.peerSetMiBSent.full + storm.peerSetMiBSent.delta} MiB peer sets, peak RSS ${storm.collectorPeakRssMiB} MiB | ` +
-      `${share(batchesIngested, batchesSent)} batches, ${share(heartbeatsIngested, heartbeatsSent)} heartbeats | ${steadyState.collectorCpuCores} core | ` +
+      `${share(steadyState.batchesIngestedPerSecond, steadyState.batchesSentPerSecond)} batches, ${share(steadyState.heartbeatsIngestedPerSecond, steadyState.heartbeatsSentPerSecond)} heartbeats | ${steadyState.collectorCpuCores} core | ` +
       `${steadyState.collectorRssMiB} MiB (heap ${steadyState.collectorHeapUsedMiB} / ${steadyState.collectorHeapTotalMiB}, external ${steadyState.collectorExternalMiB}) | ` +
       `${steadyState.detectorPassMeanMs} ms | ${steadyState.metricsRenderMs.p50} ms (max ${steadyState.metricsRenderMs.max}) | ` +
       `${found ? `${brokenNode.findingAfterSeconds} s (${brokenNode.findingAfterIntervals} intervals), ${others.length === 0 ? 'alone' : `${others.length} others`}` : 'not within 90 s'} | ` +
