@@ -17,6 +17,7 @@ import type { AgentKey, ClusterModel } from '../model/cluster-model.ts';
 import type { IngestTransport } from './ingest-transport.ts';
 import { createIngestBudgets, type BudgetLimitsOptions, type BudgetName } from './ingest-budgets.ts';
 import type { IngestLag, StreamClock } from './ingest-lag.ts';
+import { createIngestPacer } from './ingest-pacer.ts';
 import { createStreamLimits } from './stream-limits.ts';
 import { transportErrorInterceptor } from './transport-errors.ts';
 import { agentNetworkOf, type AgentNetwork } from '../model/agent-network.ts';
@@ -51,6 +52,12 @@ export interface IngestServerOptions {
    * collector hold one ~0.7 MB full set per stream.
    */
   maxPeerSetBytesInFlight?: number;
+  /**
+   * Milliseconds of agent messages folded per event-loop turn before the streams that deliver
+   * more are paused until the next turn (ingest-pacer.ts; default 50, 0 = off): a collector
+   * behind its input keeps running its findings passes, peer-set waves and /metrics.
+   */
+  ingestTurnBudgetMs?: number;
   /** A stream that has not said hello by then is closed. */
   helloTimeoutMs: number;
   /** TLS, token check, keepalive, connection age (ingest-transport.ts); absent = plaintext, no auth. */
@@ -161,6 +168,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
     stream.call.write(message);
   };
 
+  const pacer = createIngestPacer({ turnBudgetMs: options.ingestTurnBudgetMs ?? 50 });
   const maxInFlight = options.maxPeerSetBytesInFlight ?? defaultMaxPeerSetBytesInFlight;
   let peerSetBytesInFlight = 0;
   const peerSetDone = (stream: AgentStream, bytes: number): void => {
@@ -317,7 +325,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
       sendTargetSet(stream);
     };
 
-    call.on('data', (message: ConnectRequest) => {
+    const onMessage = (message: ConnectRequest): void => {
       if (refusedCalls.has(call)) return;
       metrics.messageReceived(message.payload.case ?? 'empty');
       if (!ticket.takeMessage()) {
@@ -392,7 +400,8 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
         default:
           return refuse(call, grpc.status.INVALID_ARGUMENT, 'empty_message', 'message has no payload');
       }
-    });
+    };
+    call.on('data', (message: ConnectRequest) => pacer.run(call, () => onMessage(message)));
 
     const closed = (): void => {
       clearTimeout(helloTimer);
