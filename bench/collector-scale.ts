@@ -7,7 +7,7 @@
 // and times the NodeIsolated finding.
 // Usage: node bench/collector-scale.ts --nodes 500 [--report exception|results] [--procs 2] [--window 30] [--sample-size 32] [--cpu-prof] [--collector-heap-mib 384]
 //        [--sim-window-mib 64] [--sim-cpu-prof] [--deadline 540] [--ramp 200] [--layout two-agents|via-overlay] [--sim-nice 10]
-//        [--collector-node-flags "--max-semi-space-size=2 …"]
+//        [--collector-node-flags "--max-semi-space-size=2 …"] [--collector-args "--ingest-turn-budget 0"]
 // --ramp: agents connected per second, all simulators together (a DaemonSet rollout; 0 = all
 // at once). The connect storm (first hello → last welcome → peer sets settled) is timed and its
 // cost printed apart; the measurement window starts only after it.
@@ -107,6 +107,9 @@ async function startCollector(): Promise<{ grpc: number; http: number }> {
       // Every simulated agent comes from 127.0.0.1: the per-address cap (default 8) would refuse all but 8 streams.
       '--max-streams-per-peer',
       '0',
+      ...(process.argv.includes('--collector-args')
+        ? process.argv[process.argv.indexOf('--collector-args') + 1]!.split(' ').filter(Boolean)
+        : []),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );

@@ -225,6 +225,7 @@ export function createCollector(deps: CollectorDeps): Collector {
     heartbeatIntervalSeconds: Math.max(1, Math.round(flags.heartbeatInterval / 1000)),
     reportIntervalSeconds: Math.max(1, Math.round(flags.reportInterval / 1000)),
     peerSetDebounceMs: flags.peerSetDebounce,
+    ingestTurnBudgetMs: flags.ingestTurnBudget,
     helloTimeoutMs: 10_000,
     transport,
     maxReceiveBytes: flags.grpcMaxReceiveBytes,
