@@ -1,7 +1,11 @@
 // One process of simulated agents for bench/collector-scale.ts: for nodes [from, to) of an
 // N-node cluster it opens, per node, a host agent and a pod agent stream to the collector
-// over real gRPC (loopback), says hello, sends one node report (host), then every interval
-// (±10 % jitter) a probe batch shaped like a real agent's: a rotating sample of k peer nodes
+// (--layout two-agents) or a host agent alone that also answers for its pod network
+// (--layout via-overlay, the agent's --pod-network-probes via-overlay) over real gRPC
+// (loopback), at --ramp agents per second (a DaemonSet rollout, not all at once); says hello,
+// sends a node report (host) at once and every report interval the welcome names, a heartbeat
+// every heartbeat interval (with its send time, as real agents do), and every interval (±10 %
+// jitter) a probe batch shaped like a real agent's: a rotating sample of k peer nodes
 // plus suspects, per peer UDP ×3 small, ×2 large and TCP ×1, on both networks for host agents.
 // Batches are concatenations of pre-encoded per-target result chunks (protobuf messages
 // concatenate), so the simulator's own CPU stays small; the collector decodes them fully.
@@ -30,6 +34,11 @@ const intervalMs = arg('interval', 5) * 1000;
 const k = arg('sample-size', 32);
 const streamsPerChannel = arg('streams-per-channel', 250);
 const windowMiB = arg('window-mib', 0);
+// Agents connected per second by this process (0 = all at once).
+const rampPerSecond = arg('ramp', 0);
+const layout = process.argv.includes('--layout') ? process.argv[process.argv.indexOf('--layout') + 1]! : 'two-agents';
+if (layout !== 'two-agents' && layout !== 'via-overlay') throw new Error(`--layout two-agents|via-overlay, not ${layout}`);
+const networksPerNode = layout === 'two-agents' ? (['host', 'pod'] as const) : (['host'] as const);
 // --report exception: batches as agents send them since issue 15 (path summaries for targets
 // with loss or just recovered, every other target named once in a coverage group per
 // network); --report results (default): one ProbeResult per probe, as before.
@@ -48,6 +57,11 @@ const podCidr = (i: number): string => {
 const podIp = (i: number): string => {
   const [b, c, d] = podBase(i);
   return `198.${b}.${c}.${d + 2}`;
+};
+/** flannel.1's address (the pod CIDR's .0): where a via-overlay host agent answers for its pod network. */
+const overlayIp = (i: number): string => {
+  const [b, c, d] = podBase(i);
+  return `198.${b}.${c}.${d}`;
 };
 
 // Pre-encoded result chunks per target node and network, ok and failed.
@@ -162,6 +176,11 @@ const stats = {
   bytes: 0,
   errors: 0,
   skippedRounds: 0,
+  heartbeats: 0,
+  reports: 0,
+  /** When the first stream was opened and the last welcomed (ms since this process started). */
+  firstConnectMs: -1,
+  lastWelcomeMs: -1,
   peerSetBytes: 0,
   fullSets: 0,
   fullSetBytes: 0,
@@ -219,6 +238,8 @@ interface SimAgent {
   step: number;
   suspects: Set<number>;
   timer?: NodeJS.Timeout;
+  heartbeatTimer?: NodeJS.Timeout;
+  reportTimer?: NodeJS.Timeout;
 }
 
 function gcd(a: number, b: number): number {
@@ -298,9 +319,12 @@ function hello(agent: SimAgent): Buffer {
             nodeName: nodeName(i),
             network: host ? Network.HOST : Network.POD,
             addresses: [host ? underlayIp(i) : podIp(i)],
+            ...(host && layout === 'via-overlay' ? { podProbeAddress: overlayIp(i) } : {}),
             podCidrs: [podCidr(i)],
             agentVersion: 'sim',
             acceptsPeerSetDeltas: true,
+            instanceId: `sim-${i}-${host ? 'h' : 'p'}`,
+            startedAtUnixMs: BigInt(Date.now()),
             probeAddress: host ? underlayIp(i) : podIp(i),
             probePort: 7946,
             overlay: host
@@ -359,22 +383,49 @@ const agents: SimAgent[] = [];
 const identity = (b: Buffer): Buffer => b;
 let stopping = false;
 
+/** ConnectRequest{heartbeat{sent_at_unix_ms}}: what a real agent's uplink writes every heartbeat interval. */
+function heartbeat(): Buffer {
+  const inner = [(1 << 3) | 0, ...varint(Date.now())];
+  return Buffer.from([(3 << 3) | 2, ...varint(inner.length), ...inner]);
+}
+
+function welcomed(agent: SimAgent, call: grpc.ClientDuplexStream<Buffer, Buffer>, bytes: Buffer): void {
+  stats.welcomed += 1;
+  stats.lastWelcomeMs = performance.now();
+  const [, bodyAt] = readVarint(bytes, 1);
+  const { varints } = walkFields(bytes, bodyAt, bytes.length);
+  const heartbeatMs = (varints.get(2) ?? 5) * 1000;
+  const reportMs = (varints.get(3) ?? 30) * 1000;
+  if (agent.network === 'host') {
+    call.write(report());
+    stats.reports += 1;
+    agent.reportTimer = setInterval(() => {
+      if (!call.writable) return;
+      call.write(report());
+      stats.reports += 1;
+    }, reportMs);
+  }
+  // Heartbeats go whatever else the agent sends (agent/src/uplink/uplink.ts), from a random phase.
+  agent.heartbeatTimer = setTimeout(function beat() {
+    if (call.writable) {
+      call.write(heartbeat());
+      stats.heartbeats += 1;
+    }
+    agent.heartbeatTimer = setTimeout(beat, heartbeatMs);
+  }, heartbeatMs * Math.random());
+  const tick = (): void => {
+    round(agent);
+    agent.timer = setTimeout(tick, intervalMs * (0.9 + 0.2 * Math.random()));
+  };
+  agent.timer = setTimeout(tick, intervalMs * Math.random());
+}
+
 function connect(agent: SimAgent, client: grpc.Client): void {
   const call = client.makeBidiStreamRequest(connectPath, identity, identity, new grpc.Metadata());
   agent.call = call;
   call.on('data', (bytes: Buffer) => {
     // welcome (field 1), peer set (field 2) or delta (field 3): counted, not decoded.
-    if (bytes[0] === ((1 << 3) | 2)) {
-      stats.welcomed += 1;
-      if (agent.network === 'host') call.write(report());
-      const first = intervalMs * Math.random();
-      const tick = (): void => {
-        round(agent);
-        agent.timer = setTimeout(tick, intervalMs * (0.9 + 0.2 * Math.random()));
-      };
-      agent.timer = setTimeout(tick, first);
-      return;
-    }
+    if (bytes[0] === ((1 << 3) | 2)) return welcomed(agent, call, bytes);
     stats.peerSetBytes += bytes.length;
     const [, bodyAt] = readVarint(bytes, 1);
     const { varints, entries } = walkFields(bytes, bodyAt, bytes.length);
@@ -402,7 +453,7 @@ function connect(agent: SimAgent, client: grpc.Client): void {
 function start(): void {
   let i = 0;
   for (let node = from; node < to; node++) {
-    for (const network of ['host', 'pod'] as const) {
+    for (const network of networksPerNode) {
       const channelIndex = Math.floor(i / streamsPerChannel);
       if (!channels[channelIndex]) {
         channels[channelIndex] = new grpc.Client(target, grpc.credentials.createInsecure(), {
@@ -420,21 +471,37 @@ function start(): void {
       const agent: SimAgent = { index: node, network, generation: -1, cursor: (node * 31) % Math.max(1, peers), step, suspects: new Set() };
       agents.push(agent);
       stats.agents += 1;
-      connect(agent, channels[channelIndex]!);
       i++;
     }
   }
+  // The connect ramp: agents in order, rampPerSecond of them per second (in 100 ms steps).
+  stats.firstConnectMs = performance.now();
+  let next = 0;
+  const step = (): void => {
+    const due =
+      rampPerSecond > 0
+        ? Math.min(agents.length, Math.ceil(((performance.now() - stats.firstConnectMs) / 1000) * rampPerSecond))
+        : agents.length;
+    const until = Math.min(agents.length, Math.max(due, next + 1));
+    for (; next < until; next++) connect(agents[next]!, channels[Math.floor(next / streamsPerChannel)]!);
+    if (next < agents.length) rampTimer = setTimeout(step, 100);
+  };
+  step();
 }
+let rampTimer: NodeJS.Timeout | undefined;
 
 process.on('message', (message: { type: string; node?: number; fix?: boolean }) => {
   if (message.type === 'break' && message.node !== undefined) {
     if (message.fix) broken.delete(message.node);
     else broken.add(message.node);
-  } else if (message.type === 'stats') process.send?.({ type: 'stats', stats, cpu: process.cpuUsage(), rss: process.memoryUsage().rss });
+  } else if (message.type === 'stats') process.send?.({ type: 'stats', stats, cpu: process.cpuUsage(), memory: process.memoryUsage() });
   else if (message.type === 'stop') {
     stopping = true;
+    clearTimeout(rampTimer);
     for (const agent of agents) {
       clearTimeout(agent.timer);
+      clearTimeout(agent.heartbeatTimer);
+      clearInterval(agent.reportTimer);
       agent.call?.end();
     }
     for (const channel of channels) channel.close();

@@ -29,6 +29,12 @@ export const collectorFlags = {
   },
   'node-expiry': { type: 'duration', default: '10m', description: 'a node silent this long is forgotten and leaves every peer set' },
   'peer-set-debounce': { type: 'duration', default: '200ms', description: 'coalesce membership changes into one peer-set push' },
+  'ingest-turn-budget': {
+    type: 'duration',
+    default: '50ms',
+    description:
+      'agent messages folded per event-loop turn before the streams that deliver more wait for the next turn (0 = no pacing): a collector behind its input keeps running findings passes and /metrics',
+  },
   'resolved-retention': { type: 'duration', default: '15m', description: 'how long resolved findings stay visible in ?state=all' },
   'grpc-max-receive-bytes': {
     type: 'integer',

@@ -12,6 +12,7 @@ import { createCollectorMetrics } from './metrics/collector-metrics.ts';
 import { buildServer } from './http/build-server.ts';
 import { createHttpTls } from './http/http-tls.ts';
 import { createIngestServer } from './ingest/ingest-server.ts';
+import { createIngestLag } from './ingest/ingest-lag.ts';
 import { createIngestTransport } from './ingest/ingest-transport.ts';
 import { createTokenVerifier, parseTokenFile } from '../../shared/src/auth-token.ts';
 import { createFileReloader } from '../../shared/src/file-reloader.ts';
@@ -104,8 +105,9 @@ export function createCollector(deps: CollectorDeps): Collector {
     : fileTargets;
   const targetStore = createTargetStore(targetSource?.specs() ?? []);
   targetSource?.onChange(() => targetStore.setSpecs(targetSource.specs()));
+  const ingestLag = createIngestLag({ now });
   const detectors = defaultDetectors(
-    { agentMissingAfterMs: flags.agentMissingAfter, heartbeatIntervalMs: flags.heartbeatInterval },
+    { agentMissingAfterMs: flags.agentMissingAfter, heartbeatIntervalMs: flags.heartbeatInterval, ingestLagMs: ingestLag.currentMs },
     // Stale after 60 s: agents probe every interval (at most 60 s), rotating above 256 addresses.
     { store: targetStore, specs: () => targetSource?.specs() ?? [], graceMs: flags.targetStartupGrace, staleMs: 60_000 },
   );
@@ -163,7 +165,7 @@ export function createCollector(deps: CollectorDeps): Collector {
   if (writeBack) findings.onChange(writeBackNow);
   const writeBackTimer = writeBack ? clock.setInterval(writeBackNow, 5_000) : undefined;
   writeBackTimer?.unref();
-  const metrics = createCollectorMetrics({ model, findings });
+  const metrics = createCollectorMetrics({ model, findings, ingestLagMs: ingestLag.currentMs });
   if (informer) registerKubernetesMetrics(metrics.registry, informer);
   if (targetSource) registerTargetMetrics(metrics.registry, { store: targetStore, specs: targetSource.specs, now, staleMs: 60_000 });
   findings.onEvaluated?.((seconds: number) => metrics.observeDetectorRun(seconds));
@@ -219,9 +221,11 @@ export function createCollector(deps: CollectorDeps): Collector {
     model,
     metrics,
     logger,
+    ingestLag,
     heartbeatIntervalSeconds: Math.max(1, Math.round(flags.heartbeatInterval / 1000)),
     reportIntervalSeconds: Math.max(1, Math.round(flags.reportInterval / 1000)),
     peerSetDebounceMs: flags.peerSetDebounce,
+    ingestTurnBudgetMs: flags.ingestTurnBudget,
     helloTimeoutMs: 10_000,
     transport,
     maxReceiveBytes: flags.grpcMaxReceiveBytes,

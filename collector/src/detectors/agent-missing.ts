@@ -5,7 +5,10 @@
 //   restarting agent does not flap the finding.
 // - Connected but silent: missing after max(agentMissingAfterMs, 3 heartbeat intervals)
 //   without a heartbeat or report; a healthy agent only speaks once per interval, so a
-//   threshold shorter than that would flag every node.
+//   threshold shorter than that would flag every node. While the collector reads heartbeats
+//   late (ingestLagMs: a busy collector, its buffers full of unread heartbeats), the
+//   threshold grows by that lag: silence is judged on what the agent sent, not on what the
+//   collector has found time to read.
 import type { AgentState, ClusterSnapshot } from '../model/cluster-snapshot.ts';
 import { findingId, type DetectorConfig, type FindingCandidate } from './finding-candidate.ts';
 import { findingKind } from './finding-kinds.ts';
@@ -14,13 +17,19 @@ export const agentMissingKind = 'AgentMissing';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-function evidence(agent: AgentState, thresholdMs: number): string[] {
+/** How long a connected agent may be quiet: 3 heartbeats or agentMissingAfterMs, plus the collector's own read lag. */
+export function silenceThresholdMs(config: DetectorConfig): { thresholdMs: number; lagMs: number } {
+  const lagMs = Math.max(0, config.ingestLagMs?.() ?? 0);
+  return { thresholdMs: Math.max(config.agentMissingAfterMs, 3 * config.heartbeatIntervalMs) + lagMs, lagMs };
+}
+
+function evidence(agent: AgentState, thresholdMs: number, lagMs: number): string[] {
   const lines = [
     agent.connected
       ? `stream from ${agent.peerAddress} open since ${iso(agent.connectedSinceMs)}, but no heartbeat or report since ${iso(agent.lastSeenMs)}`
       : `stream from ${agent.peerAddress} closed at ${iso(agent.disconnectedAtMs ?? agent.lastSeenMs)}; last message at ${iso(agent.lastSeenMs)}`,
     agent.connected
-      ? `threshold: ${thresholdMs / 1000} s without a heartbeat or report`
+      ? `threshold: ${thresholdMs / 1000} s without a heartbeat or report${lagMs > 0 ? ` (including ${(lagMs / 1000).toFixed(1)} s the collector is reading heartbeats late)` : ''}`
       : `threshold: ${thresholdMs / 1000} s disconnected`,
   ];
   if (agent.lastReportMs !== undefined)
@@ -38,7 +47,7 @@ function remediation(node: string): string[] {
 }
 
 export function isMissing(agent: AgentState, nowMs: number, config: DetectorConfig): boolean {
-  if (agent.connected) return nowMs - agent.lastSeenMs > Math.max(config.agentMissingAfterMs, 3 * config.heartbeatIntervalMs);
+  if (agent.connected) return nowMs - agent.lastSeenMs > silenceThresholdMs(config).thresholdMs;
   return nowMs - Math.max(agent.lastSeenMs, agent.disconnectedAtMs ?? agent.lastSeenMs) > config.agentMissingAfterMs;
 }
 
@@ -56,10 +65,9 @@ export function detectAgentMissing(snapshot: ClusterSnapshot, config: DetectorCo
       summary: agent.connected
         ? `${node.name}'s netsentry host agent is connected but silent since ${iso(agent.lastSeenMs)}`
         : `${node.name}'s netsentry host agent is disconnected since ${iso(agent.disconnectedAtMs ?? agent.lastSeenMs)}`,
-      evidence: evidence(
-        agent,
-        agent.connected ? Math.max(config.agentMissingAfterMs, 3 * config.heartbeatIntervalMs) : config.agentMissingAfterMs,
-      ),
+      evidence: agent.connected
+        ? evidence(agent, silenceThresholdMs(config).thresholdMs, silenceThresholdMs(config).lagMs)
+        : evidence(agent, config.agentMissingAfterMs, 0),
       remediation: remediation(node.name),
       explains: [],
     });

@@ -27,6 +27,12 @@ export interface DetectorConfig {
   agentMissingAfterMs: number;
   /** The heartbeat interval the collector tells agents; a connected agent is missing after 3 missed heartbeats (or agentMissingAfterMs, if longer). */
   heartbeatIntervalMs: number;
+  /**
+   * How late the collector itself reads agents' messages, ms (ingest/ingest-lag.ts): a
+   * connected agent is silent only once it has been quiet this much longer than the
+   * threshold, so a busy collector does not blame agents whose heartbeats wait in its buffers.
+   */
+  ingestLagMs?: () => number;
 }
 
 export const defaultDetectorConfig: DetectorConfig = Object.freeze({ agentMissingAfterMs: 20_000, heartbeatIntervalMs: 5_000 });

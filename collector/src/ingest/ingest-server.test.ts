@@ -1,6 +1,7 @@
 // The ingest against a real gRPC client on loopback: limits, refusals and replacement.
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
+import { connect as http2Connect, type ClientHttp2Session } from 'node:http2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectRequestSchema, type ConnectRequest, type ConnectResponse } from '../../../shared/src/gen/netsentry/v1/collector_pb.js';
 import { createSilentLogger } from '../../../shared/src/logger.ts';
@@ -11,9 +12,12 @@ import { createIngestServer, type IngestServer, type IngestServerOptions } from 
 
 let server: IngestServer | undefined;
 let clients: grpc.Client[] = [];
+let sessions: ClientHttp2Session[] = [];
 afterEach(async () => {
   for (const c of clients) c.close();
   clients = [];
+  for (const s of sessions) s.destroy();
+  sessions = [];
   await server?.shutdown(200);
   server = undefined;
 });
@@ -282,5 +286,55 @@ describe('ingest server', () => {
     expect(overlay.partCounts.map((c) => c.peers)).toEqual([300]);
     expect(budgets).toEqual(['report_peers']);
     expect(reasons).toEqual([]);
+  });
+});
+
+/**
+ * An agent that says hello over plain HTTP/2 and then reads nothing until told to: the
+ * collector's writes to it stop at the stream's 64 KiB flow-control window.
+ */
+function openSlowReader(port: number, node: string) {
+  const session = http2Connect(`http://127.0.0.1:${port}`);
+  sessions.push(session);
+  const stream = session.request({ ':method': 'POST', ':path': connectPath, 'content-type': 'application/grpc', te: 'trailers' });
+  const body = encodeRequest(hello(node));
+  const frame = Buffer.alloc(5 + body.length);
+  frame.writeUInt32BE(body.length, 1);
+  body.copy(frame, 5);
+  stream.write(frame);
+  const received: ConnectResponse['payload']['case'][] = [];
+  let pending = Buffer.alloc(0);
+  return {
+    received,
+    read: () =>
+      stream.on('data', (chunk: Buffer) => {
+        pending = Buffer.concat([pending, chunk]);
+        while (pending.length >= 5 && pending.length >= 5 + pending.readUInt32BE(1)) {
+          const length = pending.readUInt32BE(1);
+          received.push(decodeResponse(pending.subarray(5, 5 + length)).payload.case);
+          pending = pending.subarray(5 + length);
+        }
+      }),
+  };
+}
+
+describe('ingest server peer-set pushes', () => {
+  it('holds at most its in-flight budget of peer sets for agents that do not read; the rest follow once the sets are out', async () => {
+    // 1,500 nodes known already: a host agent's full set is ~3,000 peers, far over one stream's 64 KiB window.
+    const { port, model } = await start({ maxPeerSetBytesInFlight: 100_000 });
+    for (let i = 0; i < 1_500; i++) model.agentConnected(hostHello(`known-${i}`), { connectionId: `c-${i}`, peerAddress: 'x' });
+    const first = openSlowReader(port, 'reader-0');
+    await expect.poll(() => server!.peerSetBytesInFlight()).toBeGreaterThan(100_000);
+    const held = server!.peerSetBytesInFlight();
+    const others = [openSlowReader(port, 'reader-1'), openSlowReader(port, 'reader-2')];
+    await expect.poll(() => server!.connectedStreams()).toBe(3);
+    // Their sets wait in the collector's model, not in its buffers: one set is all it holds.
+    expect(server!.peerSetBytesInFlight()).toBe(held);
+    first.read();
+    for (const agent of others) agent.read();
+    // Each gets its welcome and then its full set (reader-0 also the deltas for the other two).
+    for (const agent of [first, ...others])
+      await expect.poll(() => agent.received.slice(0, 2), { timeout: 10_000 }).toEqual(['welcome', 'peerSet']);
+    await expect.poll(() => server!.peerSetBytesInFlight()).toBe(0);
   });
 });

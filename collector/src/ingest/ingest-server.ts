@@ -21,6 +21,8 @@ import { collectorServiceDefinition, maxMessageBytes, requestBytes } from '../..
 import type { AgentKey, ClusterModel } from '../model/cluster-model.ts';
 import type { IngestTransport } from './ingest-transport.ts';
 import { createIngestBudgets, type BudgetLimitsOptions, type BudgetName } from './ingest-budgets.ts';
+import type { IngestLag, StreamClock } from './ingest-lag.ts';
+import { createIngestPacer } from './ingest-pacer.ts';
 import { createStreamLimits } from './stream-limits.ts';
 import { transportErrorInterceptor } from './transport-errors.ts';
 import { agentNetworkOf, type AgentNetwork } from '../model/agent-network.ts';
@@ -48,6 +50,19 @@ export interface IngestServerOptions {
   reportIntervalSeconds: number;
   /** Membership changes arrive in bursts (a rollout); one push per burst. */
   peerSetDebounceMs: number;
+  /**
+   * Peer-set bytes written to streams and not yet handed to their sockets, all streams
+   * together (default 64 MiB). Past it, a stream's full set or delta waits for a later wave:
+   * during a connect storm at thousands of nodes, slow readers could otherwise make the
+   * collector hold one ~0.7 MB full set per stream.
+   */
+  maxPeerSetBytesInFlight?: number;
+  /**
+   * Milliseconds of agent messages folded per event-loop turn before the streams that deliver
+   * more are paused until the next turn (ingest-pacer.ts; default 50, 0 = off): a collector
+   * behind its input keeps running its findings passes, peer-set waves and /metrics.
+   */
+  ingestTurnBudgetMs?: number;
   /** A stream that has not said hello by then is closed. */
   helloTimeoutMs: number;
   /** TLS, token check, keepalive, connection age (ingest-transport.ts); absent = plaintext, no auth. */
@@ -58,6 +73,8 @@ export interface IngestServerOptions {
   maxStreams?: number;
   maxStreamsPerPeer?: number;
   messagesPerSecond?: number;
+  /** Fed with every heartbeat's send time: how late the collector reads its agents (ingest-lag.ts). */
+  ingestLag?: IngestLag;
   /** Global budgets (ingest-budgets.ts); absent or 0 = no cap. */
   budgets?: Partial<BudgetLimitsOptions>;
   /**
@@ -82,6 +99,8 @@ export interface IngestServer {
   /** Stops accepting streams, ends the open ones, and waits up to graceMs. */
   shutdown(graceMs: number): Promise<void>;
   connectedStreams(): number;
+  /** Peer-set bytes written and not yet handed to sockets (bounded by maxPeerSetBytesInFlight). */
+  peerSetBytesInFlight(): number;
 }
 
 type Call = grpc.ServerDuplexStream<ConnectRequest, ConnectResponse>;
@@ -96,7 +115,14 @@ interface AgentStream {
   readonly instanceId: string;
   /** The generation of the last peer set or delta written to this stream; -1 = none yet. */
   sentGeneration: bigint;
+  /** This stream's heartbeat clock offset, for the ingest lag. */
+  readonly clock: StreamClock;
+  /** Peer-set bytes written to this stream whose write has not completed. */
+  peerSetBytesInFlight: number;
 }
+
+/** Default of IngestServerOptions.maxPeerSetBytesInFlight. */
+export const defaultMaxPeerSetBytesInFlight = 64 * 2 ** 20;
 
 /** Problem peers kept per report: agents send at most 100 (agent/src/node-state/bounded-problems.ts). */
 export const maxStoredProblemPeers = 100;
@@ -147,6 +173,17 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
     stream.call.write(message);
   };
 
+  const pacer = createIngestPacer({ turnBudgetMs: options.ingestTurnBudgetMs ?? 50 });
+  const maxInFlight = options.maxPeerSetBytesInFlight ?? defaultMaxPeerSetBytesInFlight;
+  let peerSetBytesInFlight = 0;
+  const peerSetDone = (stream: AgentStream, bytes: number): void => {
+    const done = Math.min(bytes, stream.peerSetBytesInFlight);
+    stream.peerSetBytesInFlight -= done;
+    peerSetBytesInFlight -= done;
+  };
+  /** Room for one more peer message: under the budget (one message may overshoot it, so a set larger than the budget still goes). */
+  const peerSetRoom = (): boolean => peerSetBytesInFlight < maxInFlight;
+
   let pushTimer: NodeJS.Timeout | undefined;
   const pushPeerSet = (stream: AgentStream): void => {
     const update = model.peerSetUpdateFor(stream.key, {
@@ -158,7 +195,11 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
     });
     stream.sentGeneration = update.generation;
     metrics.peerSetSent?.(update.kind, update.bytes);
-    send(stream, update.message);
+    if (!stream.call.writable) return;
+    stream.peerSetBytesInFlight += update.bytes;
+    peerSetBytesInFlight += update.bytes;
+    // Called once the bytes are handed to the socket; a stream cancelled first never calls it (closed() settles it).
+    stream.call.write(update.message, () => peerSetDone(stream, update.bytes));
   };
 
   // During a connect storm at thousands of nodes the next wave waits at least 3× the last
@@ -166,7 +207,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
   // set at once, with its welcome). A stream still sending an earlier peer message (its
   // agent reads slower than membership changes) is skipped and gets everything it missed as
   // one delta in a later wave: the collector never queues more than one peer message per
-  // stream behind flow control.
+  // stream behind flow control, and never more than maxPeerSetBytesInFlight in all.
   let lastWaveMs = 0;
   const scheduleWave = (): void => {
     if (pushTimer) return;
@@ -177,7 +218,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
         let behind = 0;
         for (const stream of streams.values()) {
           if (stream.sentGeneration === model.membershipGeneration) continue;
-          if (stream.call.writableLength > 0) behind++;
+          if (stream.call.writableLength > 0 || !peerSetRoom()) behind++;
           else pushPeerSet(stream);
         }
         lastWaveMs = performance.now() - started;
@@ -238,6 +279,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
         );
         streams.delete(other.id);
         byAgent.delete(agentId(key));
+        peerSetDone(other, other.peerSetBytesInFlight);
         refusedCalls.add(other.call);
         metrics.streamError('replaced');
         other.call.emit('error', { code: grpc.status.ABORTED, details: 'replaced by a newer connection for the same node and network' });
@@ -250,6 +292,8 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
         probesTargets: key.network === 'pod' || hello.podProbeAddress !== '',
         instanceId: hello.instanceId,
         sentGeneration: -1n,
+        clock: {},
+        peerSetBytesInFlight: 0,
       };
       streams.set(id, stream);
       byAgent.set(agentId(key), stream);
@@ -280,11 +324,13 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
           },
         }),
       );
-      pushPeerSet(stream);
+      // Over the in-flight budget the full set follows in a wave, once earlier sets are out.
+      if (peerSetRoom()) pushPeerSet(stream);
+      else scheduleWave();
       sendTargetSet(stream);
     };
 
-    call.on('data', (message: ConnectRequest) => {
+    const onMessage = (message: ConnectRequest): void => {
       if (refusedCalls.has(call)) return;
       metrics.messageReceived(message.payload.case ?? 'empty');
       if (!ticket.takeMessage()) {
@@ -329,6 +375,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
           return;
         }
         case 'heartbeat':
+          options.ingestLag?.heartbeat(stream.clock, Number(message.payload.value.sentAtUnixMs));
           model.agentHeartbeat(stream.key);
           return;
         case 'probeBatch': {
@@ -358,12 +405,14 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
         default:
           return refuse(call, grpc.status.INVALID_ARGUMENT, 'empty_message', 'message has no payload');
       }
-    });
+    };
+    call.on('data', (message: ConnectRequest) => pacer.run(call, () => onMessage(message)));
 
     const closed = (): void => {
       clearTimeout(helloTimer);
       ticket.release();
       if (!stream || !streams.has(stream.id)) return;
+      peerSetDone(stream, stream.peerSetBytesInFlight);
       streams.delete(stream.id);
       if (byAgent.get(agentId(stream.key)) === stream) byAgent.delete(agentId(stream.key));
       model.agentDisconnected(stream.key, stream.id);
@@ -411,5 +460,6 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
       });
     },
     connectedStreams: () => streams.size,
+    peerSetBytesInFlight: () => peerSetBytesInFlight,
   };
 }

@@ -72,6 +72,8 @@ export function createCollectorMetrics(deps: {
   registry?: Registry;
   /** Budget of netsentry_probe_pair_failing series per scrape (default 1000). */
   maxFailingPairSeries?: number;
+  /** How late the collector reads agents' heartbeats (ingest/ingest-lag.ts). */
+  ingestLagMs?: () => number;
 }): CollectorMetrics {
   const { findings } = deps;
   const registry = deps.registry ?? new Registry();
@@ -114,6 +116,14 @@ export function createCollectorMetrics(deps: {
     collect() {
       this.reset();
       this.inc(deps.model.discardedProbeResults ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'netsentry_ingest_lag_seconds',
+    help: "How late the collector reads agents' heartbeats (median over streams of the newest heartbeat's delay beyond that stream's best). Above 0 the collector is behind its input; AgentMissing for connected agents waits this much longer.",
+    registers,
+    collect() {
+      this.set((deps.ingestLagMs?.() ?? 0) / 1000);
     },
   });
   const peerSetBytes = new Counter({
