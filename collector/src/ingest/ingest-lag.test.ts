@@ -59,4 +59,27 @@ describe('ingest lag', () => {
     lag.heartbeat({}, 0);
     expect(lag.currentMs()).toBe(0);
   });
+
+  it('gives a chatty stream one sample: a flood of heartbeats from a few streams does not push the others out', () => {
+    let now = 1_800_000_000_000;
+    const lag = createIngestLag({ now: () => now, samples: 16, recomputeMs: 0 });
+    const honest: StreamClock[] = Array.from({ length: 5 }, () => ({}));
+    const liars: StreamClock[] = Array.from({ length: 3 }, () => ({}));
+    for (const s of [...honest, ...liars]) lag.heartbeat(s, now);
+    now += 1_000;
+    for (const s of honest) lag.heartbeat(s, now);
+    // Each liar sends 1,000 heartbeats claiming an hour-old send time.
+    for (let i = 0; i < 1_000; i++) for (const s of liars) lag.heartbeat(s, now - 3_600_000);
+    expect(lag.currentMs()).toBe(0);
+  });
+
+  it('is capped: a majority of lying streams delays AgentMissing by at most maxMs', () => {
+    let now = 1_800_000_000_000;
+    const lag = createIngestLag({ now: () => now, recomputeMs: 0, maxMs: 60_000 });
+    const liars: StreamClock[] = Array.from({ length: 3 }, () => ({}));
+    for (const s of liars) lag.heartbeat(s, now);
+    now += 1_000;
+    for (const s of liars) lag.heartbeat(s, now - 3_600_000);
+    expect(lag.currentMs()).toBe(60_000);
+  });
 });
