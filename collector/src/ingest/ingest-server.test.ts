@@ -8,7 +8,7 @@ import { createSilentLogger } from '../../../shared/src/logger.ts';
 import { connectPath, decodeResponse, encodeRequest } from '../../../shared/src/wire.ts';
 import { createClusterModel } from '../model/cluster-model.ts';
 import { hostHello } from '../../../test/fixtures/cluster-fixtures.ts';
-import { createIngestServer, type IngestServer, type IngestServerOptions } from './ingest-server.ts';
+import { createIngestServer, peerSetWaveDelayMs, type IngestServer, type IngestServerOptions } from './ingest-server.ts';
 
 let server: IngestServer | undefined;
 let clients: grpc.Client[] = [];
@@ -336,5 +336,14 @@ describe('ingest server peer-set pushes', () => {
     for (const agent of [first, ...others])
       await expect.poll(() => agent.received.slice(0, 2), { timeout: 10_000 }).toEqual(['welcome', 'peerSet']);
     await expect.poll(() => server!.peerSetBytesInFlight()).toBe(0);
+  });
+});
+
+describe('peer-set wave spacing', () => {
+  it('waits the debounce in a small cluster, and longer as waves get slow or the streams many', () => {
+    expect(peerSetWaveDelayMs({ debounceMs: 200, lastWaveMs: 1, streams: 8 })).toBe(200);
+    expect(peerSetWaveDelayMs({ debounceMs: 200, lastWaveMs: 100, streams: 8 })).toBe(300);
+    // A rollout of 10,000 agents: one wave per 2.5 s, not one per debounce to every agent.
+    expect(peerSetWaveDelayMs({ debounceMs: 200, lastWaveMs: 50, streams: 10_000 })).toBe(2_500);
   });
 });

@@ -130,6 +130,22 @@ export const maxStoredProblemPeers = 100;
 // validateHello admits host and pod only.
 const networkName = (network: Network): AgentNetwork => agentNetworkOf(network) ?? 'host';
 
+/**
+ * How long the next peer-set wave waits. At least the debounce; at least 3× the last wave's
+ * duration, so waves cannot starve the ingest during a connect storm (each new stream still
+ * gets its full set at once, with its welcome); and at least 0.25 ms per open stream (1 s at
+ * 4,000 agents, 2.5 s at 10,000): a wave is a message per stream, so during a rollout of
+ * thousands of agents each join would otherwise fan out to every agent already connected,
+ * several times a second. Deltas are cumulative from each stream's base, so fewer waves carry
+ * the same changes in fewer messages. A stream still sending an earlier peer message (its
+ * agent reads slower than membership changes) is skipped and gets everything it missed as one
+ * delta in a later wave: never more than one peer message per stream behind flow control, and
+ * never more than maxPeerSetBytesInFlight in all.
+ */
+export function peerSetWaveDelayMs(at: { debounceMs: number; lastWaveMs: number; streams: number }): number {
+  return Math.max(at.debounceMs, 3 * at.lastWaveMs, 0.25 * at.streams);
+}
+
 export function createIngestServer(options: IngestServerOptions): IngestServer {
   const { model, metrics, logger } = options;
   const log = logger.child({ component: 'ingest' });
@@ -202,17 +218,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
     stream.call.write(update.message, () => peerSetDone(stream, update.bytes));
   };
 
-  // During a connect storm at thousands of nodes the next wave waits at least 3× the last
-  // one's duration, so waves cannot starve the ingest (each new stream still gets its full
-  // set at once, with its welcome). A stream still sending an earlier peer message (its
-  // agent reads slower than membership changes) is skipped and gets everything it missed as
-  // one delta in a later wave: the collector never queues more than one peer message per
-  // stream behind flow control, and never more than maxPeerSetBytesInFlight in all.
-  // And at least 0.25 ms per open stream (1 s at 4,000 agents, 2.5 s at 10,000): every wave is
-  // a message per stream, so during a rollout of thousands of agents each join would otherwise
-  // fan out to every agent already connected, several times a second. Deltas are cumulative
-  // from each stream's base, so fewer waves carry the same changes in fewer messages.
-  const waveSpacingPerStreamMs = 0.25;
+  // Wave spacing and skipping: peerSetWaveDelayMs.
   let lastWaveMs = 0;
   const scheduleWave = (): void => {
     if (pushTimer) return;
@@ -229,7 +235,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
         lastWaveMs = performance.now() - started;
         if (behind > 0) scheduleWave();
       },
-      Math.max(options.peerSetDebounceMs, 3 * lastWaveMs, streams.size * waveSpacingPerStreamMs),
+      peerSetWaveDelayMs({ debounceMs: options.peerSetDebounceMs, lastWaveMs, streams: streams.size }),
     );
   };
   const unsubscribe = model.onMembershipChange(scheduleWave);
