@@ -8,6 +8,7 @@
 // Usage: node bench/probe-round-cpu.ts [--tree DIR] [--rounds 6]   (DIR: a checkout to compare)
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { serveLocalResponders } from './local-responders.ts';
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(`--${name}`);
@@ -17,19 +18,7 @@ const tree = arg('tree') ?? fileURLToPath(new URL('..', import.meta.url));
 const rounds = Number(arg('rounds') ?? 6);
 
 if (process.argv.includes('--responders')) {
-  const { createProbeResponder } = await import(`${tree}/agent/src/probe/probe-responder.ts`);
-  const { createSilentLogger } = await import(`${tree}/shared/src/logger.ts`);
-  const ports: number[] = [];
-  const anyPeer = { isPeerAddress: () => true, isSender: () => true, isOverlaySource: () => false };
-  while (ports.length < 200) {
-    const responder = createProbeResponder({ logger: createSilentLogger(), senders: anyPeer });
-    try {
-      ports.push((await responder.listen('127.0.0.1', 0)).udpPort);
-    } catch {
-      await responder.close().catch(() => undefined); // the TCP twin of a kernel-chosen UDP port was taken
-    }
-  }
-  process.send!(ports);
+  await serveLocalResponders(tree);
 } else {
   const child = fork(process.argv[1]!, ['--tree', tree, '--responders']);
   try {

@@ -12,6 +12,8 @@
 import { fork } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { serveLocalResponders } from './local-responders.ts';
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,19 +26,7 @@ const dist = arg('dist') ? new URL(`file://${arg('dist')!.replace(/\/?$/, '/')}`
 const source = process.argv.includes('--source');
 
 if (process.argv.includes('--responders')) {
-  const { createProbeResponder } = await import(new URL('agent/src/probe/probe-responder.ts', root).href);
-  const { createSilentLogger } = await import(new URL('shared/src/logger.ts', root).href);
-  const ports: number[] = [];
-  const anyPeer = { isPeerAddress: () => true, isSender: () => true, isOverlaySource: () => false };
-  while (ports.length < 200) {
-    const responder = createProbeResponder({ logger: createSilentLogger(), senders: anyPeer });
-    try {
-      ports.push((await responder.listen('127.0.0.1', 0)).udpPort);
-    } catch {
-      await responder.close().catch(() => undefined); // the TCP twin of a kernel-chosen UDP port was taken
-    }
-  }
-  process.send!(ports);
+  await serveLocalResponders(fileURLToPath(root));
 } else {
   const rounds = Number(arg('rounds') ?? 16);
   const intervalMs = Number(arg('interval-ms') ?? 5000);
