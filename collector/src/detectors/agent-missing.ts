@@ -23,7 +23,7 @@ export function silenceThresholdMs(config: DetectorConfig): { thresholdMs: numbe
   return { thresholdMs: Math.max(config.agentMissingAfterMs, 3 * config.heartbeatIntervalMs) + lagMs, lagMs };
 }
 
-function evidence(agent: AgentState, thresholdMs: number, lagMs: number): string[] {
+function evidence(agent: AgentState, { thresholdMs, lagMs }: { thresholdMs: number; lagMs: number }): string[] {
   const lines = [
     agent.connected
       ? `stream from ${agent.peerAddress} open since ${iso(agent.connectedSinceMs)}, but no heartbeat or report since ${iso(agent.lastSeenMs)}`
@@ -65,9 +65,7 @@ export function detectAgentMissing(snapshot: ClusterSnapshot, config: DetectorCo
       summary: agent.connected
         ? `${node.name}'s netsentry host agent is connected but silent since ${iso(agent.lastSeenMs)}`
         : `${node.name}'s netsentry host agent is disconnected since ${iso(agent.disconnectedAtMs ?? agent.lastSeenMs)}`,
-      evidence: agent.connected
-        ? evidence(agent, silenceThresholdMs(config).thresholdMs, silenceThresholdMs(config).lagMs)
-        : evidence(agent, config.agentMissingAfterMs, 0),
+      evidence: evidence(agent, agent.connected ? silenceThresholdMs(config) : { thresholdMs: config.agentMissingAfterMs, lagMs: 0 }),
       remediation: remediation(node.name),
       explains: [],
     });

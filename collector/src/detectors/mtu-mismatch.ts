@@ -53,9 +53,11 @@ export function createNodeMtuCache(): NodeMtuCache {
   };
 }
 
-export function detectMtuMismatch(snapshot: ClusterSnapshot, _config: DetectorConfig, cache?: NodeMtuCache): FindingCandidate[] {
+const uncached: NodeMtuCache = { of: nodeMtus };
+
+export function detectMtuMismatch(snapshot: ClusterSnapshot, _config: DetectorConfig, cache = uncached): FindingCandidate[] {
   const vxlan = snapshot.nodes.filter((n) => n.hostAgent?.connected && n.hostAgent.hello.overlay?.kind === OverlayKind.FLANNEL_VXLAN);
-  const mtus = new Map(vxlan.map((n) => [n.name, cache ? cache.of(n) : nodeMtus(n)]));
+  const mtus = new Map(vxlan.map((n) => [n.name, cache.of(n)]));
   const counts = new Map<number, number>();
   for (const m of mtus.values()) if (m.overlay) counts.set(m.overlay, (counts.get(m.overlay) ?? 0) + 1);
   // The cluster's overlay MTU: the most common one (the larger on a tie).

@@ -229,7 +229,12 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
         let behind = 0;
         for (const stream of streams.values()) {
           if (stream.sentGeneration === model.membershipGeneration) continue;
-          if (stream.call.writableLength > 0 || !peerSetRoom()) behind++;
+          // Out of budget: this stream and the rest wait for the next wave.
+          if (!peerSetRoom()) {
+            behind++;
+            break;
+          }
+          if (stream.call.writableLength > 0) behind++;
           else pushPeerSet(stream);
         }
         lastWaveMs = performance.now() - started;
